@@ -1,0 +1,59 @@
+"""cop: a community-of-practice platform for Ukrainian local self-government."""
+
+from flask import Flask
+
+from cop.config import ROOT, load_config
+
+
+def create_app(config: dict | None = None) -> Flask:
+    settings = load_config(config)
+    app = Flask(
+        __name__,
+        instance_path=str(settings["INSTANCE_PATH"]),
+        template_folder=str(ROOT / "templates"),
+        static_folder=str(ROOT / "static"),
+    )
+    app.config.update(settings)
+    settings["INSTANCE_PATH"].mkdir(parents=True, exist_ok=True)
+
+    from cop import extensions as ext
+    from cop import headers, i18n, login, sqlite
+
+    ext.db.init_app(app)
+    ext.migrate.init_app(app, ext.db, directory=str(ROOT / "migrations"), render_as_batch=True)
+    ext.csrf.init_app(app)
+    ext.limiter.init_app(app)
+    ext.babel.init_app(app, locale_selector=i18n.select_locale)
+    ext.socketio.init_app(app, message_queue=app.config["COP_MESSAGE_QUEUE"])
+    login.init_app(app)
+    headers.init_app(app)
+    i18n.init_app(app)
+    with app.app_context():
+        sqlite.configure(ext.db.engine)
+
+    from cop.accounts import api as accounts_api
+    from cop.accounts import views as accounts_views
+    from cop.admin import views as admin_views
+    from cop.errors import register_error_handlers
+    from cop.jsonapi import bp as api_bp
+    from cop.orgs import api as orgs_api
+    from cop.spaces import api as spaces_api
+    from cop.spaces import views as spaces_views
+
+    for feature_api in (accounts_api, orgs_api, spaces_api):
+        api_bp.register_blueprint(feature_api.bp)
+    app.register_blueprint(api_bp)
+    app.register_blueprint(accounts_views.bp)
+    app.register_blueprint(spaces_views.bp)
+    app.register_blueprint(admin_views.bp)
+    register_error_handlers(app)
+
+    from cop import policy
+    from cop.labels import label
+
+    app.jinja_env.globals.update(can=policy.can, policy=policy, label=label)
+
+    from cop.cli import register_commands
+
+    register_commands(app)
+    return app

@@ -1,0 +1,182 @@
+from datetime import datetime
+
+from flask import Blueprint, current_app
+from flask_babel import gettext as _
+from flask_login import current_user
+from pydantic import EmailStr, Field
+from sqlalchemy import func, select
+
+from cop import policy
+from cop.accounts import service
+from cop.accounts.models import EMAIL_MAX, NAME_MAX, PASSWORD_MAX, AccessToken, Role, User
+from cop.errors import Forbidden, NotFound, Unauthorized
+from cop.extensions import db, limiter
+from cop.jsonapi import Input, Output, PageQuery, endpoint
+
+bp = Blueprint("accounts", __name__)
+
+
+class TokenRequest(Input):
+    email: str = Field(max_length=EMAIL_MAX)
+    password: str = Field(max_length=PASSWORD_MAX)
+    name: str = Field("API", max_length=NAME_MAX)
+
+
+class TokenOut(Output):
+    id: int
+    name: str
+    created_at: datetime
+    last_used_at: datetime | None
+    revoked_at: datetime | None
+
+
+class NewToken(TokenOut):
+    token: str = Field(description="Shown once; send it as `Authorization: Bearer <token>`")
+
+
+class TokenList(Output):
+    items: list[TokenOut]
+
+
+class UserOut(Output):
+    id: int
+    email: str
+    display_name: str
+    role: Role
+    locale: str
+    active: bool
+    association_id: int | None
+    created_at: datetime
+
+
+class UserList(Output):
+    items: list[UserOut]
+    total: int
+    page: int
+    per_page: int
+
+
+class ProfilePatch(Input):
+    display_name: str | None = Field(None, min_length=1, max_length=NAME_MAX)
+    locale: str | None = Field(None, pattern="^(uk|en)$")
+
+
+class UserCreate(Input):
+    email: EmailStr = Field(max_length=EMAIL_MAX)
+    display_name: str = Field(min_length=1, max_length=NAME_MAX)
+    role: Role = Role.MEMBER
+    locale: str = Field("uk", pattern="^(uk|en)$")
+    association_id: int | None = None
+    password: str | None = Field(None, max_length=PASSWORD_MAX)
+    invite: bool = True
+
+
+class UserPatch(Input):
+    display_name: str | None = Field(None, min_length=1, max_length=NAME_MAX)
+    role: Role | None = None
+    locale: str | None = Field(None, pattern="^(uk|en)$")
+    association_id: int | None = None
+    active: bool | None = None
+
+
+def _login_limit() -> str:
+    return current_app.config["COP_LOGIN_LIMIT"]
+
+
+@endpoint(
+    bp,
+    "/auth/token",
+    "POST",
+    summary="Exchange email and password for a token",
+    body=TokenRequest,
+    response=NewToken,
+    status=201,
+    auth=False,
+)
+@limiter.limit(_login_limit, methods=["POST"])
+def create_token(data: TokenRequest):
+    user = service.authenticate(data.email, data.password)
+    if user is None:
+        raise Unauthorized(_("Wrong email or password."))
+    token, raw = service.create_token(user, data.name)
+    return NewToken(token=raw, **TokenOut.model_validate(token).model_dump())
+
+
+@endpoint(bp, "/auth/tokens", summary="My access tokens", response=TokenList)
+def list_tokens():
+    tokens = db.session.scalars(
+        select(AccessToken)
+        .where(AccessToken.user_id == current_user.id)
+        .order_by(AccessToken.created_at.desc())
+    )
+    return {"items": list(tokens)}
+
+
+@endpoint(bp, "/auth/tokens/<int:token_id>", "DELETE", summary="Revoke a token", status=204)
+def revoke_token(token_id: int):
+    service.revoke_token(current_user, token_id)
+
+
+@endpoint(bp, "/me", summary="The signed-in user", response=UserOut)
+def me():
+    return current_user
+
+
+@endpoint(
+    bp, "/me", "PATCH", summary="Change my name or language", body=ProfilePatch, response=UserOut
+)
+def patch_me(data: ProfilePatch):
+    return service.update_profile(current_user, **data.model_dump(exclude_unset=True))
+
+
+def _get_user(user_id: int) -> User:
+    user = db.session.get(User, user_id)
+    if user is None or not policy.can(current_user, policy.VIEW, user):
+        raise NotFound()
+    return user
+
+
+@endpoint(bp, "/users", summary="All users (staff)", query=PageQuery, response=UserList)
+def list_users(params: PageQuery):
+    if not policy.can(current_user, policy.MODERATE, policy.SITE):
+        raise Forbidden()
+    total = db.session.scalar(select(func.count()).select_from(User))
+    users = db.session.scalars(
+        select(User)
+        .order_by(User.id)
+        .offset((params.page - 1) * params.per_page)
+        .limit(params.per_page)
+    )
+    return {"items": list(users), "total": total, "page": params.page, "per_page": params.per_page}
+
+
+@endpoint(
+    bp,
+    "/users",
+    "POST",
+    summary="Create or invite a user (staff)",
+    body=UserCreate,
+    response=UserOut,
+    status=201,
+)
+def create_user(data: UserCreate):
+    return service.create_user(current_user, **data.model_dump())
+
+
+@endpoint(bp, "/users/<int:user_id>", summary="One user", response=UserOut)
+def get_user(user_id: int):
+    return _get_user(user_id)
+
+
+@endpoint(
+    bp,
+    "/users/<int:user_id>",
+    "PATCH",
+    summary="Change a user (staff)",
+    body=UserPatch,
+    response=UserOut,
+)
+def patch_user(user_id: int, data: UserPatch):
+    return service.update_user(
+        current_user, _get_user(user_id), data.model_dump(exclude_unset=True)
+    )

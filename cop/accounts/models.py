@@ -1,0 +1,102 @@
+import secrets
+from datetime import datetime
+from enum import StrEnum
+
+from flask_login import UserMixin
+from sqlalchemy import Enum, ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from cop.db import utcnow
+from cop.extensions import db
+
+EMAIL_MAX = 254
+NAME_MAX = 120
+PASSWORD_MIN = 8
+PASSWORD_MAX = 200
+
+
+class Role(StrEnum):
+    ADMIN = "admin"
+    MODERATOR = "moderator"
+    EXPERT = "expert"
+    TRAINEE = "trainee"
+    MEMBER = "member"
+
+
+def enum_column(enum: type[StrEnum]) -> Enum:
+    """Enums stored as plain strings: portable between SQLite and PostgreSQL, easy to migrate."""
+    return Enum(
+        enum,
+        native_enum=False,
+        length=max(len(m.value) for m in enum),
+        values_callable=lambda e: [m.value for m in e],
+        validate_strings=True,
+    )
+
+
+def new_session_nonce() -> str:
+    return secrets.token_hex(8)
+
+
+class User(UserMixin, db.Model):
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(EMAIL_MAX), unique=True)
+    display_name: Mapped[str] = mapped_column(String(NAME_MAX))
+    password_hash: Mapped[str | None] = mapped_column(String(255))
+    role: Mapped[Role] = mapped_column(enum_column(Role), default=Role.MEMBER)
+    locale: Mapped[str] = mapped_column(String(2), default="uk")
+    active: Mapped[bool] = mapped_column(default=True)
+    association_id: Mapped[int | None] = mapped_column(ForeignKey("association.id"), index=True)
+    # Part of the session id: changing it (password change, deactivation) signs out
+    # every other session of this user.
+    session_nonce: Mapped[str] = mapped_column(String(16), default=new_session_nonce)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    association = relationship("Association", lazy="joined")
+
+    @property
+    def is_active(self) -> bool:
+        return self.active
+
+    def get_id(self) -> str:
+        return f"{self.id}.{self.session_nonce}"
+
+    @property
+    def is_staff(self) -> bool:
+        return self.role in (Role.ADMIN, Role.MODERATOR)
+
+    def __repr__(self) -> str:
+        return f"<User {self.id} {self.email} {self.role}>"
+
+
+class AccessToken(db.Model):
+    """A personal access token for the API; only its SHA-256 is stored."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(NAME_MAX))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_used_at: Mapped[datetime | None]
+    revoked_at: Mapped[datetime | None]
+
+    user: Mapped[User] = relationship(lazy="joined")
+
+
+class LinkPurpose(StrEnum):
+    INVITE = "invite"
+    RESET = "reset"
+
+
+class AccountLink(db.Model):
+    """A single-use emailed link: an invitation or a password reset; only its hash is stored."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), index=True)
+    purpose: Mapped[LinkPurpose] = mapped_column(enum_column(LinkPurpose))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime]
+    used_at: Mapped[datetime | None]
+
+    user: Mapped[User] = relationship(lazy="joined")

@@ -1,0 +1,316 @@
+"""Accounts: the only code that creates or changes users, their passwords and tokens."""
+
+import hashlib
+import secrets
+from datetime import timedelta
+
+from email_validator import EmailNotValidError, validate_email
+from flask import current_app, url_for
+from flask_babel import force_locale
+from flask_babel import gettext as _
+from sqlalchemy import select, update
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from cop import policy
+from cop.accounts.models import (
+    EMAIL_MAX,
+    NAME_MAX,
+    PASSWORD_MAX,
+    PASSWORD_MIN,
+    AccessToken,
+    AccountLink,
+    LinkPurpose,
+    Role,
+    User,
+    new_session_nonce,
+)
+from cop.db import utcnow
+from cop.errors import Conflict, Forbidden, Invalid, NotFound
+from cop.extensions import db
+from cop.mail import send_mail
+
+# Checked when the email is unknown, so both wrong answers cost the same time.
+_DUMMY_HASH = generate_password_hash("not a real password")
+TOKEN_PREFIX = "cop_"
+
+
+def _hash_token(raw: str) -> str:
+    return hashlib.sha256(raw.encode()).hexdigest()
+
+
+def normalize_email(value: str) -> str:
+    value = (value or "").strip()
+    if len(value) > EMAIL_MAX:
+        raise Invalid(fields={"email": _("At most %(n)s characters.", n=EMAIL_MAX)})
+    try:
+        return validate_email(value, check_deliverability=False).normalized.lower()
+    except EmailNotValidError:
+        raise Invalid(fields={"email": _("This is not a valid email address.")}) from None
+
+
+def _check_display_name(value: str) -> str:
+    value = (value or "").strip()
+    if not value:
+        raise Invalid(fields={"display_name": _("This field is required.")})
+    if len(value) > NAME_MAX:
+        raise Invalid(fields={"display_name": _("At most %(n)s characters.", n=NAME_MAX)})
+    return value
+
+
+def _check_password(value: str, field: str = "password") -> str:
+    if len(value or "") < PASSWORD_MIN:
+        raise Invalid(fields={field: _("At least %(n)s characters.", n=PASSWORD_MIN)})
+    if len(value) > PASSWORD_MAX:
+        raise Invalid(fields={field: _("At most %(n)s characters.", n=PASSWORD_MAX)})
+    return value
+
+
+def _check_locale(value: str) -> str:
+    if value not in current_app.config["COP_LOCALES"]:
+        raise Invalid(fields={"locale": _("Must be one of: %(values)s.", values="uk, en")})
+    return value
+
+
+def set_password(user: User, password: str) -> None:
+    user.password_hash = generate_password_hash(password)
+
+
+def authenticate(email: str, password: str) -> User | None:
+    """The active user with this email and password, or None; the same for every wrong answer."""
+    user = db.session.scalar(select(User).where(User.email == (email or "").strip().lower()))
+    if user is None or user.password_hash is None:
+        check_password_hash(_DUMMY_HASH, password or "")
+        return None
+    if not check_password_hash(user.password_hash, password or ""):
+        return None
+    return user if user.active else None
+
+
+def _check_role_grant(actor, role: Role) -> None:
+    if role in policy.STAFF and not policy.can(actor, policy.MANAGE, policy.SITE):
+        raise Forbidden(_("Only an administrator can grant this role."))
+
+
+def create_user(
+    actor,
+    *,
+    email: str,
+    display_name: str,
+    role: Role = Role.MEMBER,
+    locale: str = "uk",
+    association_id: int | None = None,
+    password: str | None = None,
+    invite: bool = True,
+) -> User:
+    """Admins and moderators create accounts (there is no open sign-up). Without a
+    password the person gets an invitation link by mail. Commits; sends mail."""
+    if not policy.can(actor, policy.MODERATE, policy.SITE):
+        raise Forbidden()
+    _check_role_grant(actor, role)
+    email = normalize_email(email)
+    user = User(
+        email=email,
+        display_name=_check_display_name(display_name),
+        role=role,
+        locale=_check_locale(locale),
+        association_id=_check_association(association_id),
+    )
+    if password is not None:
+        set_password(user, _check_password(password))
+    if db.session.scalar(select(User.id).where(User.email == email)) is not None:
+        raise Conflict(fields={"email": _("An account with this email already exists.")})
+    db.session.add(user)
+    raw = _new_link(user, LinkPurpose.INVITE) if invite and password is None else None
+    db.session.commit()
+    if raw:
+        _mail_link(user, LinkPurpose.INVITE, raw)
+    return user
+
+
+def _check_association(association_id: int | None) -> int | None:
+    from cop.orgs.models import Association
+
+    if association_id is not None and db.session.get(Association, association_id) is None:
+        raise Invalid(fields={"association_id": _("There is no such association.")})
+    return association_id
+
+
+def update_user(actor, user: User, changes: dict) -> User:
+    """Admins edit anyone; moderators edit people who are not staff. Deactivating signs the
+    user out everywhere and revokes their tokens. Commits."""
+    if not policy.can(actor, policy.MANAGE, user):
+        raise Forbidden()
+    if "display_name" in changes:
+        user.display_name = _check_display_name(changes["display_name"])
+    if "locale" in changes:
+        user.locale = _check_locale(changes["locale"])
+    if "association_id" in changes:
+        user.association_id = _check_association(changes["association_id"])
+    if "role" in changes and changes["role"] != user.role:
+        _check_role_grant(actor, Role(changes["role"]))
+        if user.id == actor.id:
+            raise Conflict(fields={"role": _("You cannot change your own role.")})
+        user.role = Role(changes["role"])
+    if "active" in changes and changes["active"] != user.active:
+        if user.id == actor.id:
+            raise Conflict(fields={"active": _("You cannot deactivate yourself.")})
+        user.active = bool(changes["active"])
+        if not user.active:
+            _sign_out_everywhere(user)
+    db.session.commit()
+    policy.forget()
+    return user
+
+
+def _sign_out_everywhere(user: User) -> None:
+    user.session_nonce = new_session_nonce()
+    db.session.execute(
+        update(AccessToken)
+        .where(AccessToken.user_id == user.id, AccessToken.revoked_at.is_(None))
+        .values(revoked_at=utcnow())
+    )
+
+
+def update_profile(user: User, *, display_name: str | None = None, locale: str | None = None):
+    """A person edits their own name and language. Commits."""
+    if display_name is not None:
+        user.display_name = _check_display_name(display_name)
+    if locale is not None:
+        user.locale = _check_locale(locale)
+    db.session.commit()
+    return user
+
+
+def change_password(user: User, current: str, new: str) -> None:
+    """Needs the current password; signs out the user's other sessions. Commits."""
+    if not user.password_hash or not check_password_hash(user.password_hash, current or ""):
+        raise Invalid(fields={"current_password": _("The current password is wrong.")})
+    set_password(user, _check_password(new, "new_password"))
+    user.session_nonce = new_session_nonce()
+    db.session.commit()
+
+
+# --- emailed links ------------------------------------------------------------------------
+
+
+def _new_link(user: User, purpose: LinkPurpose) -> str:
+    hours = current_app.config[
+        "COP_INVITE_HOURS" if purpose == LinkPurpose.INVITE else "COP_RESET_HOURS"
+    ]
+    raw = secrets.token_urlsafe(32)
+    db.session.add(
+        AccountLink(
+            user=user,
+            purpose=purpose,
+            token_hash=_hash_token(raw),
+            expires_at=utcnow() + timedelta(hours=hours),
+        )
+    )
+    return raw
+
+
+def _mail_link(user: User, purpose: LinkPurpose, raw: str) -> None:
+    endpoint = "accounts.accept_invite" if purpose == LinkPurpose.INVITE else "accounts.reset"
+    link = current_app.config["COP_BASE_URL"].rstrip("/") + url_for(endpoint, token=raw)
+    with force_locale(user.locale):
+        if purpose == LinkPurpose.INVITE:
+            subject = _("You are invited to the community of practice")
+            body = _(
+                "Hello, %(name)s!\n\nAn account was created for you. Open this link to "
+                "choose your password and sign in:\n\n%(link)s\n",
+                name=user.display_name,
+                link=link,
+            )
+        else:
+            subject = _("Password reset")
+            body = _(
+                "Hello, %(name)s!\n\nSomeone asked to reset your password. If it was you, "
+                "open this link within %(hours)s hours:\n\n%(link)s\n\nOtherwise ignore "
+                "this letter.\n",
+                name=user.display_name,
+                link=link,
+                hours=current_app.config["COP_RESET_HOURS"],
+            )
+    send_mail(user.email, subject, body)
+
+
+def resend_invite(actor, user: User) -> None:
+    if not policy.can(actor, policy.MANAGE, user):
+        raise Forbidden()
+    raw = _new_link(user, LinkPurpose.INVITE)
+    db.session.commit()
+    _mail_link(user, LinkPurpose.INVITE, raw)
+
+
+def request_password_reset(email: str) -> None:
+    """Mails a reset link if an active account has this email; says nothing either way."""
+    user = db.session.scalar(select(User).where(User.email == (email or "").strip().lower()))
+    if user is None or not user.active:
+        return
+    raw = _new_link(user, LinkPurpose.RESET)
+    db.session.commit()
+    _mail_link(user, LinkPurpose.RESET, raw)
+
+
+def find_link(raw: str, purpose: LinkPurpose) -> AccountLink:
+    link = db.session.scalar(
+        select(AccountLink).where(
+            AccountLink.token_hash == _hash_token(raw or ""), AccountLink.purpose == purpose
+        )
+    )
+    if link is None or link.used_at is not None or link.expires_at < utcnow():
+        raise NotFound(_("This link is invalid or has expired."))
+    if not link.user.active:
+        raise NotFound(_("This link is invalid or has expired."))
+    return link
+
+
+def redeem_link(raw: str, purpose: LinkPurpose, password: str) -> User:
+    """Sets the password through an invitation or reset link, once. Commits."""
+    link = find_link(raw, purpose)
+    set_password(link.user, _check_password(password))
+    link.user.session_nonce = new_session_nonce()
+    link.used_at = utcnow()
+    db.session.commit()
+    return link.user
+
+
+# --- API tokens -----------------------------------------------------------------------------
+
+
+def create_token(user: User, name: str) -> tuple[AccessToken, str]:
+    """A personal access token; the raw value is returned once and only its hash is kept."""
+    raw = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    token = AccessToken(
+        user=user, name=(name or "API").strip()[:NAME_MAX], token_hash=_hash_token(raw)
+    )
+    db.session.add(token)
+    db.session.commit()
+    return token, raw
+
+
+def user_for_token(raw: str) -> User | None:
+    token = db.session.scalar(
+        select(AccessToken).where(
+            AccessToken.token_hash == _hash_token(raw), AccessToken.revoked_at.is_(None)
+        )
+    )
+    if token is None or not token.user.active:
+        return None
+    now = utcnow()
+    if token.last_used_at is None or now - token.last_used_at > timedelta(minutes=5):
+        token.last_used_at = now
+        db.session.commit()
+    return token.user
+
+
+def revoke_token(actor: User, token_id: int) -> None:
+    """People revoke their own tokens; admins anyone's. Commits."""
+    token = db.session.get(AccessToken, token_id)
+    if token is None or (
+        token.user_id != actor.id and not policy.can(actor, policy.MANAGE, token.user)
+    ):
+        raise NotFound()
+    if token.revoked_at is None:
+        token.revoked_at = utcnow()
+        db.session.commit()

@@ -1,0 +1,142 @@
+from urllib.parse import urlsplit
+
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_login import current_user, login_required, login_user, logout_user
+
+from cop.accounts import service
+from cop.accounts.forms import (
+    LoginForm,
+    PasswordChangeForm,
+    ProfileForm,
+    ResetRequestForm,
+    SetPasswordForm,
+)
+from cop.accounts.models import LinkPurpose
+from cop.errors import AppError
+from cop.extensions import limiter
+from cop.forms import apply_errors
+
+bp = Blueprint("accounts", __name__)
+
+
+def _safe_next(target: str | None) -> str:
+    """Only same-site relative paths, so a login link cannot send people elsewhere."""
+    if target and target.startswith("/") and not target.startswith("//"):
+        parts = urlsplit(target)
+        if not parts.scheme and not parts.netloc:
+            return target
+    return url_for("spaces.dashboard")
+
+
+def _login_limit() -> str:
+    return current_app.config["COP_LOGIN_LIMIT"]
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(_login_limit, methods=["POST"])
+def login():
+    if current_user.is_authenticated:
+        return redirect(url_for("spaces.dashboard"))
+    form = LoginForm()
+    if form.validate_on_submit():
+        user = service.authenticate(form.email.data, form.password.data)
+        if user is not None:
+            login_user(user, remember=form.remember.data)
+            return redirect(_safe_next(request.args.get("next")))
+        form.password.errors.append(_("Wrong email or password."))
+    return render_template("accounts/login.html", form=form)
+
+
+@bp.post("/logout")
+def logout():
+    logout_user()
+    flash(_("You have signed out."), "info")
+    return redirect(url_for("accounts.login"))
+
+
+@bp.post("/locale/<code>")
+def set_locale(code: str):
+    if code in current_app.config["COP_LOCALES"]:
+        session["locale"] = code
+        if current_user.is_authenticated:
+            service.update_profile(current_user, locale=code)
+    return redirect(_safe_next(request.form.get("next")))
+
+
+def _set_password_page(token: str, purpose: LinkPurpose, template: str):
+    link = service.find_link(token, purpose)
+    form = SetPasswordForm()
+    if form.validate_on_submit():
+        try:
+            user = service.redeem_link(token, purpose, form.password.data)
+        except AppError as error:
+            apply_errors(form, error)
+        else:
+            login_user(user)
+            flash(_("Your password is set. Welcome!"), "success")
+            return redirect(url_for("spaces.dashboard"))
+    return render_template(template, form=form, user=link.user)
+
+
+@bp.route("/invite/<token>", methods=["GET", "POST"])
+def accept_invite(token: str):
+    return _set_password_page(token, LinkPurpose.INVITE, "accounts/invite.html")
+
+
+@bp.route("/reset", methods=["GET", "POST"])
+@limiter.limit(_login_limit, methods=["POST"])
+def reset_request():
+    form = ResetRequestForm()
+    if form.validate_on_submit():
+        service.request_password_reset(form.email.data)
+        flash(_("If this address has an account, we have sent a link to it."), "info")
+        return redirect(url_for("accounts.login"))
+    return render_template("accounts/reset_request.html", form=form)
+
+
+@bp.route("/reset/<token>", methods=["GET", "POST"])
+def reset(token: str):
+    return _set_password_page(token, LinkPurpose.RESET, "accounts/reset.html")
+
+
+@bp.route("/profile", methods=["GET", "POST"])
+@login_required
+def profile():
+    profile_form = ProfileForm(prefix="profile", obj=current_user)
+    password_form = PasswordChangeForm(prefix="password")
+    if request.form.get("form") == "profile" and profile_form.validate_on_submit():
+        try:
+            service.update_profile(
+                current_user,
+                display_name=profile_form.display_name.data,
+                locale=profile_form.locale.data,
+            )
+        except AppError as error:
+            apply_errors(profile_form, error)
+        else:
+            flash(_("Profile saved."), "success")
+            return redirect(url_for("accounts.profile"))
+    elif request.form.get("form") == "password" and password_form.validate_on_submit():
+        try:
+            service.change_password(
+                current_user, password_form.current_password.data, password_form.new_password.data
+            )
+        except AppError as error:
+            apply_errors(password_form, error)
+        else:
+            login_user(current_user)  # the session id changed with the nonce
+            flash(_("Password changed. Your other sessions were signed out."), "success")
+            return redirect(url_for("accounts.profile"))
+    return render_template(
+        "accounts/profile.html", profile_form=profile_form, password_form=password_form
+    )

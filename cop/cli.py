@@ -1,0 +1,96 @@
+"""The `cop` command: init, create-user, demo, run (and Flask-Migrate's `db`)."""
+
+import click
+from flask import current_app
+from flask.cli import FlaskGroup, with_appcontext
+from flask_migrate import upgrade
+
+from cop.accounts.models import Role
+
+
+def _create_app(*_args, **_kwargs):
+    from cop import create_app
+
+    return create_app()
+
+
+@click.group(
+    cls=FlaskGroup, create_app=_create_app, add_default_commands=False, add_version_option=False
+)
+def main() -> None:
+    """cop: community of practice for Ukrainian local self-government."""
+
+
+def init_database() -> None:
+    upgrade(directory=current_app.extensions["migrate"].directory)
+
+
+@click.command("init")
+@with_appcontext
+def init_command() -> None:
+    """Create the database, or upgrade it to the newest schema."""
+    init_database()
+    click.echo(f"Database ready: {current_app.config['SQLALCHEMY_DATABASE_URI']}")
+
+
+@click.command("create-user")
+@click.option("--email", required=True)
+@click.option("--name", "display_name", required=True)
+@click.option(
+    "--role",
+    type=click.Choice([r.value for r in Role]),
+    default=Role.ADMIN.value,
+    show_default=True,
+)
+@click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
+@with_appcontext
+def create_user_command(email: str, display_name: str, role: str, password: str) -> None:
+    """Create an account with a password (the first admin, typically)."""
+    from cop.accounts.service import create_user
+    from cop.errors import AppError
+    from cop.system import SYSTEM
+
+    try:
+        user = create_user(
+            SYSTEM,
+            email=email,
+            display_name=display_name,
+            role=Role(role),
+            password=password,
+            invite=False,
+        )
+    except AppError as error:
+        raise click.ClickException(" ".join(error.fields.values()) or str(error)) from None
+    click.echo(f"Created {user.email} ({user.role}).")
+
+
+@click.command("demo")
+@with_appcontext
+def demo_command() -> None:
+    """Load the demo communities, people and spaces (all passwords: demo)."""
+    from cop.demo import load_demo
+
+    init_database()
+    if load_demo():
+        click.echo("Demo data loaded. Sign in as admin@example.org with the password demo.")
+    else:
+        click.echo("Demo data is already there.")
+
+
+@click.command("run")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=int)
+@with_appcontext
+def run_command(host: str, port: int) -> None:
+    """Serve the app with its Socket.IO endpoint."""
+    from cop.extensions import socketio
+
+    click.echo(f"Serving on http://{host}:{port}")
+    socketio.run(
+        current_app._get_current_object(), host=host, port=port, allow_unsafe_werkzeug=True
+    )
+
+
+def register_commands(app) -> None:
+    for command in (init_command, create_user_command, demo_command, run_command):
+        app.cli.add_command(command)

@@ -1,0 +1,81 @@
+"""Configuration read from COP_* environment variables, with safe defaults."""
+
+import os
+import secrets
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _env(name: str, default: str | None = None) -> str | None:
+    return os.environ.get(f"COP_{name}", default)
+
+
+def _env_int(name: str, default: int) -> int:
+    value = _env(name)
+    return int(value) if value else default
+
+
+def _env_bool(name: str, default: bool = False) -> bool:
+    value = _env(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _secret_key(instance_path: Path) -> str:
+    """COP_SECRET_KEY, or one generated once and kept in the instance folder (never in git)."""
+    key = _env("SECRET_KEY")
+    if key:
+        return key
+    path = instance_path / "secret_key"
+    if path.exists():
+        return path.read_text().strip()
+    instance_path.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_hex(32)
+    path.write_text(key)
+    path.chmod(0o600)
+    return key
+
+
+def load_config(overrides: dict | None = None) -> dict:
+    overrides = dict(overrides or {})
+    instance_path = Path(
+        overrides.pop("INSTANCE_PATH", None) or _env("INSTANCE_PATH") or ROOT / "instance"
+    ).resolve()
+    https = _env_bool("HTTPS")
+    config = {
+        "INSTANCE_PATH": instance_path,
+        "SQLALCHEMY_DATABASE_URI": _env("DATABASE_URL")
+        or f"sqlite:///{instance_path / 'cop.sqlite'}",
+        "SECRET_KEY": None,
+        "MAX_CONTENT_LENGTH": _env_int("MAX_UPLOAD_MB", 20) * 1024 * 1024,
+        "COP_UPLOAD_MAX_FILES": _env_int("UPLOAD_MAX_FILES", 5),
+        "BABEL_DEFAULT_LOCALE": _env("LOCALE", "uk"),
+        "BABEL_DEFAULT_TIMEZONE": _env("TIMEZONE", "Europe/Kyiv"),
+        "COP_LOCALES": ("uk", "en"),
+        "COP_SMTP_URL": _env("SMTP_URL"),
+        "COP_MAIL_FROM": _env("MAIL_FROM", "cop@localhost"),
+        "COP_BASE_URL": _env("BASE_URL", "http://127.0.0.1:5000"),
+        "COP_MESSAGE_QUEUE": _env("MESSAGE_QUEUE"),
+        "COP_INVITE_HOURS": _env_int("INVITE_HOURS", 7 * 24),
+        "COP_RESET_HOURS": _env_int("RESET_HOURS", 2),
+        "COP_LOGIN_LIMIT": _env("LOGIN_LIMIT", "10 per minute"),
+        "COP_OPEN_REGISTRATION": False,
+        "RATELIMIT_STORAGE_URI": _env("RATELIMIT_STORAGE_URI", "memory://"),
+        "RATELIMIT_HEADERS_ENABLED": True,
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": https,
+        "REMEMBER_COOKIE_HTTPONLY": True,
+        "REMEMBER_COOKIE_SAMESITE": "Lax",
+        "REMEMBER_COOKIE_SECURE": https,
+        "PREFERRED_URL_SCHEME": "https" if https else "http",
+        "WTF_CSRF_ENABLED": True,
+        "WTF_CSRF_TIME_LIMIT": None,
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+    }
+    config.update(overrides)
+    if not config["SECRET_KEY"]:
+        config["SECRET_KEY"] = _secret_key(instance_path)
+    return config

@@ -1,0 +1,17 @@
+"""Glue between service errors and WTForms: a service's Invalid lands on the form's fields."""
+
+from flask import flash
+from flask_wtf import FlaskForm
+
+from cop.errors import AppError
+
+
+def apply_errors(form: FlaskForm, error: AppError) -> None:
+    placed = False
+    for name, message in error.fields.items():
+        field = getattr(form, name, None)
+        if field is not None:
+            field.errors = [*field.errors, message]
+            placed = True
+    if not placed:
+        flash(str(error), "error")

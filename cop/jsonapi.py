@@ -1,0 +1,260 @@
+"""The JSON API's shared machinery: one decorator that declares an endpoint, validates
+its input with pydantic, serialises its output, and records what the OpenAPI document
+at /api/v1/openapi.json is generated from."""
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import wraps
+from typing import Any
+
+from flask import Blueprint, Flask, current_app, jsonify, request
+from flask_babel import gettext as _
+from flask_login import current_user
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic.json_schema import models_json_schema
+
+from cop.errors import AppError, Invalid, Unauthorized
+from cop.extensions import csrf
+
+PREFIX = "/api/v1"
+PER_PAGE_MAX = 100
+
+bp = Blueprint("api", __name__, url_prefix=PREFIX)
+
+
+class Input(BaseModel):
+    """Request bodies: strict JSON types, unknown fields rejected."""
+
+    model_config = ConfigDict(strict=True, extra="forbid", str_strip_whitespace=True)
+
+
+class Output(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+
+class PageQuery(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+    page: int = Field(1, ge=1, le=100_000)
+    per_page: int = Field(50, ge=1, le=PER_PAGE_MAX)
+
+
+class ErrorBody(BaseModel):
+    status: int
+    message: str
+    fields: dict[str, str] = Field(description="Per-field messages, keyed by field path")
+
+
+class Error(BaseModel):
+    error: ErrorBody
+
+
+@dataclass
+class Operation:
+    method: str
+    summary: str
+    body: type[BaseModel] | None
+    query: type[BaseModel] | None
+    response: type[BaseModel] | None
+    status: int
+    auth: bool
+    tag: str
+
+
+def _field_message(error: dict) -> str:
+    kind = error["type"]
+    ctx = error.get("ctx", {})
+    if kind == "missing":
+        return _("This field is required.")
+    if kind == "extra_forbidden":
+        return _("Unknown field.")
+    if kind == "string_too_long":
+        return _("At most %(n)s characters.", n=ctx.get("max_length"))
+    if kind == "string_too_short":
+        return _("At least %(n)s characters.", n=ctx.get("min_length"))
+    if kind == "enum" or kind == "literal_error":
+        return _("Must be one of: %(values)s.", values=ctx.get("expected", ""))
+    if kind.endswith("_type") or kind.endswith("_parsing"):
+        return _("Wrong type: %(detail)s.", detail=error["msg"])
+    return error["msg"]
+
+
+def invalid_from(exc: ValidationError) -> Invalid:
+    fields = {}
+    for error in exc.errors():
+        key = ".".join(str(part) for part in error["loc"]) or "body"
+        fields.setdefault(key, _field_message(error))
+    return Invalid(fields=fields)
+
+
+def parse_body(model: type[BaseModel]) -> BaseModel:
+    raw = request.get_data(cache=True)
+    if not raw.strip():
+        raise AppError(_("Send a JSON object in the request body."))
+    try:
+        return model.model_validate_json(raw)
+    except ValidationError as exc:
+        kinds = {e["type"] for e in exc.errors()}
+        if "json_invalid" in kinds:
+            raise AppError(_("The request body is not valid JSON.")) from None
+        if any(e["type"] == "model_type" and not e["loc"] for e in exc.errors()):
+            raise AppError(_("Send a JSON object in the request body.")) from None
+        raise invalid_from(exc) from None
+
+
+def parse_query(model: type[BaseModel]) -> BaseModel:
+    try:
+        return model.model_validate(request.args.to_dict())
+    except ValidationError as exc:
+        raise invalid_from(exc) from None
+
+
+def dump(model: type[BaseModel] | None, result: Any) -> Any:
+    if isinstance(result, BaseModel):
+        return result.model_dump(mode="json")
+    if model is None:
+        return result
+    return model.model_validate(result).model_dump(mode="json")
+
+
+def endpoint(
+    blueprint: Blueprint,
+    rule: str,
+    method: str = "GET",
+    *,
+    summary: str,
+    body: type[BaseModel] | None = None,
+    query: type[BaseModel] | None = None,
+    response: type[BaseModel] | None = None,
+    status: int = 200,
+    auth: bool = True,
+) -> Callable:
+    """Declare an API endpoint. The view gets path arguments, plus `data` (the validated
+    body) and `params` (the validated query) when declared, and returns an object that
+    `response` validates, or None for 204."""
+
+    def decorator(fn: Callable) -> Callable:
+        @wraps(fn)
+        def view(**kwargs):
+            if auth and not current_user.is_authenticated:
+                raise Unauthorized()
+            if body is not None:
+                kwargs["data"] = parse_body(body)
+            if query is not None:
+                kwargs["params"] = parse_query(query)
+            result = fn(**kwargs)
+            if status == 204:
+                return "", 204
+            return jsonify(dump(response, result)), status
+
+        view.openapi = Operation(
+            method, summary, body, query, response, status, auth, blueprint.name
+        )
+        csrf.exempt(view)  # cookie sessions are checked in check_api_auth instead
+        blueprint.add_url_rule(rule, fn.__name__, view, methods=[method])
+        return view
+
+    return decorator
+
+
+@bp.before_request
+def check_api_auth():
+    """A bearer token that does not resolve is an error, not a guest; a browser session
+    writing through the API needs the CSRF token like a form does."""
+    if request.authorization is not None:
+        if not current_user.is_authenticated:
+            raise Unauthorized(_("The token is invalid, expired or revoked."))
+        return
+    unsafe = request.method not in ("GET", "HEAD", "OPTIONS")
+    if unsafe and current_user.is_authenticated and current_app.config["WTF_CSRF_ENABLED"]:
+        csrf.protect()
+
+
+# --- OpenAPI ------------------------------------------------------------------------------
+
+ERROR_STATUSES = (400, 401, 403, 404, 409, 413, 422, 429)
+_PATH_ARG = re.compile(r"<(?:(\w+):)?(\w+)>")
+
+
+def _ref(name: str) -> dict:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def openapi_document(app: Flask) -> dict:
+    operations = []
+    for rule in app.url_map.iter_rules():
+        view = app.view_functions.get(rule.endpoint)
+        op = getattr(view, "openapi", None)
+        if op is not None:
+            operations.append((rule, op))
+
+    models = {Error}
+    for _rule, op in operations:
+        models.update(m for m in (op.body, op.query, op.response) if m is not None)
+    ordered = sorted(models, key=lambda m: m.__name__)
+    _keys, defs = models_json_schema(
+        [(m, "validation") for m in ordered], ref_template="#/components/schemas/{model}"
+    )
+    paths: dict[str, dict] = {}
+    for rule, op in sorted(operations, key=lambda item: item[0].rule):
+        path = _PATH_ARG.sub(lambda m: "{" + m.group(2) + "}", rule.rule)
+        parameters = [
+            {
+                "name": name,
+                "in": "path",
+                "required": True,
+                "schema": {"type": "integer" if conv == "int" else "string"},
+            }
+            for conv, name in _PATH_ARG.findall(rule.rule)
+        ]
+        if op.query is not None:
+            for name, field in op.query.model_fields.items():
+                schema = op.query.model_json_schema()["properties"][name]
+                parameters.append(
+                    {"name": name, "in": "query", "required": field.is_required(), "schema": schema}
+                )
+        responses: dict[str, Any] = {}
+        if op.status == 204:
+            responses["204"] = {"description": "Done"}
+        else:
+            content = (
+                {"application/json": {"schema": _ref(op.response.__name__)}} if op.response else {}
+            )
+            responses[str(op.status)] = {"description": "Success", "content": content}
+        for status in ERROR_STATUSES:
+            responses[str(status)] = {
+                "description": "Error",
+                "content": {"application/json": {"schema": _ref("Error")}},
+            }
+        operation: dict[str, Any] = {
+            "operationId": rule.endpoint.replace(".", "_"),
+            "summary": op.summary,
+            "tags": [op.tag],
+            "parameters": parameters,
+            "responses": responses,
+        }
+        if op.body is not None:
+            operation["requestBody"] = {
+                "required": True,
+                "content": {"application/json": {"schema": _ref(op.body.__name__)}},
+            }
+        operation["security"] = [{"bearer": []}, {"session": []}] if op.auth else []
+        paths.setdefault(path, {})[op.method.lower()] = operation
+    return {
+        "openapi": "3.1.0",
+        "info": {"title": "cop API", "version": "1"},
+        "servers": [{"url": "/"}],
+        "paths": paths,
+        "components": {
+            "schemas": defs.get("$defs", {}),
+            "securitySchemes": {
+                "bearer": {"type": "http", "scheme": "bearer"},
+                "session": {"type": "apiKey", "in": "cookie", "name": "session"},
+            },
+        },
+    }
+
+
+@bp.get("/openapi.json")
+def openapi_json():
+    return jsonify(openapi_document(current_app))

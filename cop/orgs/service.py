@@ -1,0 +1,125 @@
+"""Communities, their committees, associations and expert groups. Staff only."""
+
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from cop import policy
+from cop.accounts.models import User
+from cop.errors import Conflict, Forbidden, Invalid
+from cop.extensions import db
+from cop.orgs.models import (
+    TITLE_MAX,
+    Association,
+    CommitteeMembership,
+    Community,
+    CommunityKind,
+    ExpertGroup,
+)
+
+
+def _require_staff(actor) -> None:
+    if not policy.can(actor, policy.MODERATE, policy.SITE):
+        raise Forbidden()
+
+
+def _text(value: str | None, field: str, limit: int = TITLE_MAX) -> str:
+    value = (value or "").strip()
+    if not value:
+        raise Invalid(fields={field: _("This field is required.")})
+    if len(value) > limit:
+        raise Invalid(fields={field: _("At most %(n)s characters.", n=limit)})
+    return value
+
+
+def _unique(model, column, value, field: str, current_id: int | None = None) -> None:
+    existing = db.session.scalar(select(model.id).where(column == value))
+    if existing is not None and existing != current_id:
+        raise Conflict(fields={field: _("This name is already taken.")})
+
+
+def _users(ids: list[int], field: str, roles=None) -> list[User]:
+    ids = list(dict.fromkeys(ids))
+    users = list(db.session.scalars(select(User).where(User.id.in_(ids)))) if ids else []
+    if len(users) != len(ids):
+        raise Invalid(fields={field: _("Some of these people do not exist.")})
+    if roles and any(u.role not in roles for u in users):
+        raise Invalid(fields={field: _("Only experts and trainees can be in an expert group.")})
+    return users
+
+
+def save_community(actor, community: Community | None, data: dict) -> Community:
+    """Create (community=None) or update a community. Commits."""
+    _require_staff(actor)
+    community = community or Community()
+    if "name" in data or community.id is None:
+        name = _text(data.get("name"), "name")
+        _unique(Community, Community.name, name, "name", community.id)
+        community.name = name
+    if "kind" in data or community.id is None:
+        try:
+            community.kind = CommunityKind(data.get("kind"))
+        except ValueError:
+            raise Invalid(
+                fields={
+                    "kind": _("Must be one of: %(values)s.", values="village, settlement, town")
+                }
+            ) from None
+    if "oblast" in data or community.id is None:
+        community.oblast = _text(data.get("oblast"), "oblast", 80)
+    db.session.add(community)
+    db.session.commit()
+    return community
+
+
+def set_committee(actor, community: Community, user_ids: list[int]) -> None:
+    """Replace a community's committee with these people. Commits."""
+    _require_staff(actor)
+    users = _users(user_ids, "user_ids")
+    wanted = {u.id for u in users}
+    for membership in list(community.committee):
+        if membership.user_id not in wanted:
+            community.committee.remove(membership)
+    present = {m.user_id for m in community.committee}
+    for user in users:
+        if user.id not in present:
+            community.committee.append(CommitteeMembership(user=user))
+    db.session.commit()
+    policy.forget()
+
+
+def save_association(actor, association: Association | None, data: dict) -> Association:
+    """Create (association=None) or update an association. Commits."""
+    _require_staff(actor)
+    association = association or Association()
+    if "name" in data or association.id is None:
+        name = _text(data.get("name"), "name")
+        _unique(Association, Association.name, name, "name", association.id)
+        association.name = name
+    if "short_name" in data or association.id is None:
+        association.short_name = _text(data.get("short_name"), "short_name", 40)
+    db.session.add(association)
+    db.session.commit()
+    return association
+
+
+def save_expert_group(actor, group: ExpertGroup | None, data: dict) -> ExpertGroup:
+    """Create (group=None) or update an expert group: its name, its experts and trainees,
+    the communities it coaches. Commits."""
+    _require_staff(actor)
+    group = group or ExpertGroup()
+    if "name" in data or group.id is None:
+        name = _text(data.get("name"), "name")
+        _unique(ExpertGroup, ExpertGroup.name, name, "name", group.id)
+        group.name = name
+    if "member_ids" in data:
+        group.members = _users(data["member_ids"], "member_ids", policy.EXPERTS)
+    if "community_ids" in data:
+        ids = list(dict.fromkeys(data["community_ids"]))
+        communities = list(db.session.scalars(select(Community).where(Community.id.in_(ids))))
+        if len(communities) != len(ids):
+            raise Invalid(fields={"community_ids": _("Some of these communities do not exist.")})
+        group.communities = communities
+    db.session.add(group)
+    db.session.commit()
+    policy.forget()
+    return group

@@ -1,0 +1,260 @@
+"""Who may do what. The only place access is decided.
+
+`can(user, action, target)` answers for one object; `readable_spaces(user)` is the same
+read rule as an SQL condition, for lists. Pages, the API, sockets, file downloads and
+search all ask here. `require()` raises NotFound when the user may not even see the
+target, so a private space is never confirmed to exist.
+"""
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from flask import g, has_app_context
+from sqlalchemy import ColumnElement, and_, false, or_, select, true
+
+from cop.accounts.models import Role, User
+from cop.errors import Forbidden, NotFound
+from cop.extensions import db
+from cop.orgs.models import (
+    Association,
+    CommitteeMembership,
+    Community,
+    ExpertGroup,
+    expert_group_community,
+    expert_group_member,
+)
+from cop.spaces.models import Space, SpaceKind, SpaceMembership, SpaceRole, Visibility
+
+VIEW = "view"
+POST = "post"
+REPLY = "reply"
+MODERATE = "moderate"
+MANAGE = "manage"
+ACTIONS = (VIEW, POST, REPLY, MODERATE, MANAGE)
+
+STAFF = (Role.ADMIN, Role.MODERATOR)
+EXPERTS = (Role.EXPERT, Role.TRAINEE)
+# Kinds whose readers follow the space's visibility setting; the others are closed by nature.
+OPEN_KINDS = (SpaceKind.FORUM, SpaceKind.COURSE, SpaceKind.LIVE)
+
+
+class Site:
+    """Target for site-wide actions: `moderate` opens the admin area (spaces,
+    memberships, organisations, inviting users); `manage` is the operator's (roles, staff)."""
+
+    def __repr__(self) -> str:
+        return "SITE"
+
+
+SITE = Site()
+
+
+@dataclass(frozen=True)
+class Facts:
+    """What access depends on, loaded once per user per request."""
+
+    committee_community_ids: frozenset[int]
+    group_ids: frozenset[int]
+    group_community_ids: frozenset[int]
+    space_roles: Mapping[int, SpaceRole]
+
+
+def _load_facts(user_id: int) -> Facts:
+    committees = db.session.scalars(
+        select(CommitteeMembership.community_id).where(CommitteeMembership.user_id == user_id)
+    )
+    groups = frozenset(
+        db.session.scalars(
+            select(expert_group_member.c.group_id).where(expert_group_member.c.user_id == user_id)
+        )
+    )
+    group_communities = db.session.scalars(
+        select(expert_group_community.c.community_id).where(
+            expert_group_community.c.group_id.in_(groups)
+        )
+    )
+    roles = db.session.execute(
+        select(SpaceMembership.space_id, SpaceMembership.role).where(
+            SpaceMembership.user_id == user_id
+        )
+    )
+    return Facts(
+        frozenset(committees), groups, frozenset(group_communities), dict(roles.tuples().all())
+    )
+
+
+def facts(user: User) -> Facts:
+    if not has_app_context():
+        return _load_facts(user.id)
+    cache = g.setdefault("_policy_facts", {})
+    if user.id not in cache:
+        cache[user.id] = _load_facts(user.id)
+    return cache[user.id]
+
+
+def forget() -> None:
+    """Drop cached facts; services call this after changing memberships."""
+    if has_app_context():
+        g.pop("_policy_facts", None)
+
+
+def _role(user) -> Role | None:
+    return user.role if getattr(user, "is_authenticated", False) else None
+
+
+def can(user, action: str, target) -> bool:
+    if isinstance(target, Space):
+        return _can_space(user, action, target)
+    if isinstance(target, Site):
+        return _can_site(user, action)
+    if isinstance(target, User):
+        return _can_user(user, action, target)
+    if isinstance(target, Community | Association | ExpertGroup):
+        return _can_org(user, action)
+    raise TypeError(f"no policy for {type(target).__name__}")
+
+
+def require(user, action: str, target) -> None:
+    """Raise NotFound if the user may not see the target at all, Forbidden otherwise."""
+    if not can(user, VIEW, target):
+        raise NotFound()
+    if action != VIEW and not can(user, action, target):
+        raise Forbidden()
+
+
+# --- spaces -----------------------------------------------------------------------------
+
+
+def _can_read_space(user, space: Space) -> bool:
+    role = _role(user)
+    if role is None:
+        return space.kind in OPEN_KINDS and space.visibility == Visibility.PUBLIC
+    if role in STAFF:
+        return True
+    f = facts(user)
+    if space.kind == SpaceKind.EXPERT_ROOM:
+        return role in EXPERTS and (
+            space.expert_group_id in f.group_ids or space.id in f.space_roles
+        )
+    if space.kind == SpaceKind.CONSULTATION_DESK:
+        return (
+            space.community_id in f.committee_community_ids
+            or (role in EXPERTS and space.community_id in f.group_community_ids)
+            or space.id in f.space_roles
+        )
+    return space.visibility != Visibility.MEMBERS or space.id in f.space_roles
+
+
+def _is_space_expert(user, space: Space) -> bool:
+    """An expert (not a trainee) who leads this space by the nature of its kind."""
+    if user.role != Role.EXPERT:
+        return False
+    f = facts(user)
+    if space.kind == SpaceKind.EXPERT_ROOM:
+        return space.expert_group_id in f.group_ids
+    if space.kind == SpaceKind.CONSULTATION_DESK:
+        return space.community_id in f.group_community_ids
+    return space.kind == SpaceKind.COURSE
+
+
+def _can_post(user, space: Space) -> bool:
+    """Start something new: a discussion, a module, a consultation, a live question."""
+    if space.kind == SpaceKind.COURSE:
+        return user.role in (Role.EXPERT, Role.TRAINEE, Role.MODERATOR)
+    if space.kind == SpaceKind.CONSULTATION_DESK:
+        return (
+            user.role == Role.MODERATOR or space.community_id in facts(user).committee_community_ids
+        )
+    return True
+
+
+def _can_space(user, action: str, space: Space) -> bool:
+    if action not in ACTIONS:
+        raise ValueError(f"unknown action {action!r}")
+    role = _role(user)
+    if role == Role.ADMIN:
+        return True
+    if not _can_read_space(user, space):
+        return False
+    if action == VIEW:
+        return True
+    if role is None:
+        return False
+    if action == MANAGE:
+        return role == Role.MODERATOR
+    if action == MODERATE:
+        return (
+            role == Role.MODERATOR
+            or facts(user).space_roles.get(space.id) == SpaceRole.MODERATOR
+            or _is_space_expert(user, space)
+        )
+    if action == POST:
+        return _can_post(user, space)
+    return True  # REPLY: everyone signed in who reads the space
+
+
+def readable_spaces(user) -> ColumnElement[bool]:
+    """The read rule of `_can_read_space` as an SQL condition on Space, for lists and counts."""
+    role = _role(user)
+    open_kind = Space.kind.in_(OPEN_KINDS)
+    if role is None:
+        return and_(open_kind, Space.visibility == Visibility.PUBLIC)
+    if role in STAFF:
+        return true()
+    f = facts(user)
+    member_of = Space.id.in_(list(f.space_roles)) if f.space_roles else false()
+    clauses = [
+        and_(open_kind, or_(Space.visibility != Visibility.MEMBERS, member_of)),
+        and_(
+            Space.kind == SpaceKind.CONSULTATION_DESK,
+            or_(Space.community_id.in_(f.committee_community_ids), member_of),
+        ),
+    ]
+    if role in EXPERTS:
+        clauses += [
+            and_(
+                Space.kind == SpaceKind.EXPERT_ROOM,
+                or_(Space.expert_group_id.in_(f.group_ids), member_of),
+            ),
+            and_(
+                Space.kind == SpaceKind.CONSULTATION_DESK,
+                Space.community_id.in_(f.group_community_ids),
+            ),
+        ]
+    return or_(*clauses)
+
+
+# --- site, users, organisations ---------------------------------------------------------
+
+
+def _can_site(user, action: str) -> bool:
+    role = _role(user)
+    if action == VIEW:
+        return True
+    if action == MODERATE:
+        return role in STAFF
+    if action == MANAGE:
+        return role == Role.ADMIN
+    return False
+
+
+def _can_user(user, action: str, target: User) -> bool:
+    """People may see themselves; staff see everyone; moderators manage non-staff only."""
+    role = _role(user)
+    if role is None:
+        return False
+    if action == VIEW:
+        return role in STAFF or user.id == target.id
+    if action == MANAGE:
+        return role == Role.ADMIN or (role == Role.MODERATOR and target.role not in STAFF)
+    return False
+
+
+def _can_org(user, action: str) -> bool:
+    """Communities, associations and expert groups are known to everyone signed in."""
+    role = _role(user)
+    if action == VIEW:
+        return role is not None
+    if action == MANAGE:
+        return _can_site(user, MODERATE)
+    return False

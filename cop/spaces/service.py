@@ -1,0 +1,141 @@
+"""Spaces and their memberships: created and changed by staff only."""
+
+from flask_babel import gettext as _
+
+from cop import policy
+from cop.accounts.models import User
+from cop.errors import Forbidden, Invalid, NotFound
+from cop.extensions import db
+from cop.orgs.models import Community, ExpertGroup, ThematicPlatform
+from cop.spaces.models import (
+    DESCRIPTION_MAX,
+    TITLE_MAX,
+    Space,
+    SpaceKind,
+    SpaceMembership,
+    SpaceRole,
+    Visibility,
+)
+
+
+def _enum(enum, value, field: str):
+    try:
+        return enum(value)
+    except ValueError:
+        values = ", ".join(m.value for m in enum)
+        raise Invalid(fields={field: _("Must be one of: %(values)s.", values=values)}) from None
+
+
+def _ref(model, id_: int | None, field: str, message: str):
+    if id_ is None:
+        return None
+    obj = db.session.get(model, id_)
+    if obj is None:
+        raise Invalid(fields={field: message})
+    return obj
+
+
+def _apply(space: Space, data: dict) -> None:
+    if "title" in data or space.id is None:
+        title = (data.get("title") or "").strip()
+        if not title:
+            raise Invalid(fields={"title": _("This field is required.")})
+        if len(title) > TITLE_MAX:
+            raise Invalid(fields={"title": _("At most %(n)s characters.", n=TITLE_MAX)})
+        space.title = title
+    if "description" in data:
+        description = (data.get("description") or "").strip()
+        if len(description) > DESCRIPTION_MAX:
+            raise Invalid(fields={"description": _("At most %(n)s characters.", n=DESCRIPTION_MAX)})
+        space.description = description
+    if "visibility" in data:
+        space.visibility = _enum(Visibility, data["visibility"], "visibility")
+    if "platform_id" in data:
+        platform = _ref(
+            ThematicPlatform,
+            data["platform_id"],
+            "platform_id",
+            _("There is no such thematic platform."),
+        )
+        space.platform_id = platform.id if platform else None
+    if "expert_group_id" in data:
+        group = _ref(
+            ExpertGroup,
+            data["expert_group_id"],
+            "expert_group_id",
+            _("There is no such expert group."),
+        )
+        space.expert_group_id = group.id if group else None
+    if "community_id" in data:
+        community = _ref(
+            Community, data["community_id"], "community_id", _("There is no such community.")
+        )
+        space.community_id = community.id if community else None
+
+
+def _check_kind_rules(space: Space) -> None:
+    """Expert rooms and consultation desks are closed by nature and need their owner."""
+    if space.kind == SpaceKind.EXPERT_ROOM:
+        if space.expert_group_id is None:
+            raise Invalid(fields={"expert_group_id": _("An expert room needs an expert group.")})
+        space.visibility = Visibility.MEMBERS
+    if space.kind == SpaceKind.CONSULTATION_DESK:
+        if space.community_id is None:
+            raise Invalid(fields={"community_id": _("A consultation desk needs a community.")})
+        space.visibility = Visibility.MEMBERS
+
+
+def create_space(actor, data: dict) -> Space:
+    """Staff create spaces of any kind. Commits."""
+    if not policy.can(actor, policy.MODERATE, policy.SITE):
+        raise Forbidden()
+    space = Space(
+        kind=_enum(SpaceKind, data.get("kind"), "kind"),
+        visibility=_enum(Visibility, data.get("visibility") or "signed_in", "visibility"),
+        description="",
+    )
+    _apply(space, data)
+    _check_kind_rules(space)
+    db.session.add(space)
+    db.session.commit()
+    return space
+
+
+def update_space(actor, space: Space, data: dict) -> Space:
+    """Those who may manage the space change its title, description, visibility and links;
+    its kind is fixed. Commits."""
+    policy.require(actor, policy.MANAGE, space)
+    _apply(space, data)
+    _check_kind_rules(space)
+    db.session.commit()
+    return space
+
+
+def set_membership(actor, space: Space, user_id: int, role: str = SpaceRole.MEMBER):
+    """Add someone to a space or change their role in it. Expert rooms take experts and
+    trainees only. Commits."""
+    policy.require(actor, policy.MANAGE, space)
+    user = db.session.get(User, user_id)
+    if user is None:
+        raise Invalid(fields={"user_id": _("There is no such person.")})
+    if space.kind == SpaceKind.EXPERT_ROOM and user.role not in policy.EXPERTS + policy.STAFF:
+        raise Invalid(fields={"user_id": _("Only experts and trainees can join an expert room.")})
+    role = _enum(SpaceRole, role, "role")
+    membership = db.session.get(SpaceMembership, (space.id, user.id))
+    if membership is None:
+        membership = SpaceMembership(space_id=space.id, user_id=user.id)
+        db.session.add(membership)
+    membership.role = role
+    db.session.commit()
+    policy.forget()
+    return membership
+
+
+def remove_membership(actor, space: Space, user_id: int) -> None:
+    policy.require(actor, policy.MANAGE, space)
+    membership = db.session.get(SpaceMembership, (space.id, user_id))
+    if membership is None:
+        raise NotFound()
+    db.session.delete(membership)
+    db.session.commit()
+    policy.forget()

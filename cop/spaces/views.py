@@ -1,0 +1,60 @@
+from flask import Blueprint, render_template, request
+from flask_login import current_user
+from sqlalchemy import select
+
+from cop import policy
+from cop.extensions import db
+from cop.orgs.models import CommitteeMembership, Community
+from cop.spaces import queries
+from cop.spaces.models import SpaceKind
+
+bp = Blueprint("spaces", __name__)
+
+PER_PAGE = 50
+
+
+@bp.get("/")
+def dashboard():
+    communities = []
+    if current_user.is_authenticated:
+        communities = list(
+            db.session.scalars(
+                select(Community)
+                .join(CommitteeMembership)
+                .where(CommitteeMembership.user_id == current_user.id)
+                .order_by(Community.name)
+            )
+        )
+    public, _total = queries.list_spaces(current_user, limit=PER_PAGE)
+    return render_template(
+        "spaces/dashboard.html",
+        my_spaces=queries.list_my_spaces(current_user),
+        communities=communities,
+        spaces=public,
+    )
+
+
+@bp.get("/spaces")
+def space_list():
+    kind = request.args.get("kind")
+    kind = SpaceKind(kind) if kind in set(SpaceKind) else None
+    page = max(request.args.get("page", 1, type=int), 1)
+    spaces, total = queries.list_spaces(current_user, kind, (page - 1) * PER_PAGE, PER_PAGE)
+    return render_template(
+        "spaces/list.html",
+        spaces=spaces,
+        total=total,
+        kind=kind,
+        page=page,
+        pages=max((total + PER_PAGE - 1) // PER_PAGE, 1),
+        kinds=list(SpaceKind),
+    )
+
+
+@bp.get("/spaces/<int:space_id>")
+def space(space_id: int):
+    space = queries.get_space(current_user, space_id)
+    members = []
+    if policy.can(current_user, policy.MANAGE, space):
+        members = queries.list_members(space)
+    return render_template("spaces/space.html", space=space, members=members)
