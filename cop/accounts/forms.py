@@ -4,8 +4,9 @@ from wtforms import BooleanField, EmailField, PasswordField, SelectField, String
 from wtforms.validators import DataRequired, EqualTo, Length
 
 from cop.accounts.models import EMAIL_MAX, NAME_MAX, PASSWORD_MAX, PASSWORD_MIN
+from cop.forms import options
 
-LOCALE_CHOICES = [("uk", "Українська"), ("en", "English")]
+LOCALE_CHOICES = options([("uk", "Українська"), ("en", "English")])
 
 
 class LoginForm(FlaskForm):
@@ -29,7 +30,7 @@ class ResetRequestForm(FlaskForm):
 
 
 class ProfileForm(FlaskForm):
-    display_name = StringField(_l("Name"), validators=[DataRequired(), Length(max=NAME_MAX)])
+    display_name = StringField(_l("Full name"), validators=[DataRequired(), Length(max=NAME_MAX)])
     locale = SelectField(_l("Language"), choices=LOCALE_CHOICES)
 
 

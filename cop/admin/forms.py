@@ -22,7 +22,7 @@ def optional_int(value):
 
 class UserForm(FlaskForm):
     email = EmailField(_l("Email"), validators=[DataRequired(), Length(max=EMAIL_MAX)])
-    display_name = StringField(_l("Name"), validators=[DataRequired(), Length(max=NAME_MAX)])
+    display_name = StringField(_l("Full name"), validators=[DataRequired(), Length(max=NAME_MAX)])
     role = SelectField(_l("Role"))
     locale = SelectField(_l("Language"), choices=LOCALE_CHOICES)
     association_id = SelectField(_l("Association"), coerce=optional_int, validators=[Optional()])
