@@ -31,17 +31,12 @@ def create_app(config: dict | None = None) -> Flask:
     with app.app_context():
         sqlite.configure(ext.db.engine)
 
-    from cop.accounts import api as accounts_api
     from cop.accounts import views as accounts_views
     from cop.admin import views as admin_views
+    from cop.api import bp as api_bp
     from cop.errors import register_error_handlers
-    from cop.jsonapi import bp as api_bp
-    from cop.orgs import api as orgs_api
-    from cop.spaces import api as spaces_api
     from cop.spaces import views as spaces_views
 
-    for feature_api in (accounts_api, orgs_api, spaces_api):
-        api_bp.register_blueprint(feature_api.bp)
     app.register_blueprint(api_bp)
     app.register_blueprint(accounts_views.bp)
     app.register_blueprint(spaces_views.bp)

@@ -66,12 +66,13 @@ def wants_json() -> bool:
 
 
 def error_response(status: int, message: str, fields: dict | None = None, headers=None):
+    headers = [(k, v) for k, v in headers or () if k.lower() != "content-type"]
     if wants_json():
         body = {"error": {"status": status, "message": message, "fields": fields or {}}}
         response = jsonify(body)
     else:
         response = render_template("error.html", status=status, message=message)
-    return response, status, headers or {}
+    return response, status, headers
 
 
 def register_error_handlers(app: Flask) -> None:
@@ -91,7 +92,7 @@ def register_error_handlers(app: Flask) -> None:
     def handle_http(error: HTTPException):
         status = error.code or 500
         message = HTTP_MESSAGES.get(status, error.description)
-        return error_response(status, str(message), headers=dict(error.get_headers()[1:]))
+        return error_response(status, str(message), headers=error.get_headers())
 
     @app.errorhandler(Exception)
     def handle_unexpected(error: Exception):

@@ -2,6 +2,7 @@
 
 from flask import flash
 from flask_wtf import FlaskForm
+from wtforms import SelectChoice
 
 from cop.errors import AppError
 
@@ -15,3 +16,8 @@ def apply_errors(form: FlaskForm, error: AppError) -> None:
             placed = True
     if not placed:
         flash(str(error), "error")
+
+
+def options(pairs) -> list[SelectChoice]:
+    """(value, label) pairs as WTForms choices; None becomes the empty choice."""
+    return [SelectChoice("" if value is None else str(value), str(text)) for value, text in pairs]

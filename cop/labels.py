@@ -32,5 +32,7 @@ def label(value) -> str:
     return str(LABELS.get(value, value))
 
 
-def choices(enum) -> list[tuple[str, str]]:
-    return [(m.value, label(m)) for m in enum]
+def choices(enum) -> list:
+    from cop.forms import options
+
+    return options((m.value, label(m)) for m in enum)

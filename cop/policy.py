@@ -79,7 +79,10 @@ def _load_facts(user_id: int) -> Facts:
         )
     )
     return Facts(
-        frozenset(committees), groups, frozenset(group_communities), dict(roles.tuples().all())
+        frozenset(committees),
+        groups,
+        frozenset(group_communities),
+        {space_id: role for space_id, role in roles},
     )
 
 

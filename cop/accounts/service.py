@@ -43,7 +43,8 @@ def normalize_email(value: str) -> str:
     if len(value) > EMAIL_MAX:
         raise Invalid(fields={"email": _("At most %(n)s characters.", n=EMAIL_MAX)})
     try:
-        return validate_email(value, check_deliverability=False).normalized.lower()
+        checked = validate_email(value, check_deliverability=False, globally_deliverable=False)
+        return checked.normalized.lower()
     except EmailNotValidError:
         raise Invalid(fields={"email": _("This is not a valid email address.")}) from None
 

@@ -134,7 +134,7 @@ def profile():
         except AppError as error:
             apply_errors(password_form, error)
         else:
-            login_user(current_user)  # the session id changed with the nonce
+            login_user(current_user._get_current_object())  # the session id changed
             flash(_("Password changed. Your other sessions were signed out."), "success")
             return redirect(url_for("accounts.profile"))
     return render_template(

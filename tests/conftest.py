@@ -1,0 +1,137 @@
+"""Fixtures: a fresh app per test, on a database migrated once per session.
+
+SQLite: each test gets its own copy of the migrated file. PostgreSQL (COP_DATABASE_URL set,
+as in CI): the schema is migrated once and each test starts from truncated tables."""
+
+import os
+import shutil
+
+import pytest
+from sqlalchemy import text
+from werkzeug.security import generate_password_hash
+
+from cop import create_app
+from cop.accounts.models import Role, User
+from cop.extensions import db
+
+DATABASE_URL = os.environ.get("COP_DATABASE_URL")
+PASSWORD = "correct horse battery"
+# Hashing with the default scrypt cost in every fixture would dominate the suite's time.
+PASSWORD_HASH = generate_password_hash(PASSWORD, method="pbkdf2:sha256:1000")
+KEEP_TABLES = {"alembic_version", "thematic_platform"}
+
+
+def _config(instance, uri, **extra) -> dict:
+    return {
+        "TESTING": True,
+        "INSTANCE_PATH": instance,
+        "SQLALCHEMY_DATABASE_URI": uri,
+        "SECRET_KEY": "test-secret",
+        "WTF_CSRF_ENABLED": False,
+        "COP_BASE_URL": "http://cop.test",
+        "COP_SMTP_URL": None,
+        **extra,
+    }
+
+
+@pytest.fixture(scope="session")
+def migrated(tmp_path_factory):
+    from cop.cli import init_database
+
+    instance = tmp_path_factory.mktemp("template")
+    uri = DATABASE_URL or f"sqlite:///{instance / 'cop.sqlite'}"
+    app = create_app(_config(instance, uri))
+    with app.app_context():
+        if DATABASE_URL:
+            db.session.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
+            db.session.commit()
+        init_database()
+        db.session.remove()
+        db.engine.dispose()
+    return instance / "cop.sqlite"
+
+
+@pytest.fixture
+def app_config():
+    """Override in a test module to change settings."""
+    return {}
+
+
+@pytest.fixture
+def app(tmp_path, migrated, app_config):
+    if DATABASE_URL:
+        uri = DATABASE_URL
+    else:
+        shutil.copy(migrated, tmp_path / "cop.sqlite")
+        uri = f"sqlite:///{tmp_path / 'cop.sqlite'}"
+    app = create_app(_config(tmp_path, uri, **app_config))
+    if DATABASE_URL:
+        with app.app_context():
+            tables = [t.name for t in db.metadata.sorted_tables if t.name not in KEEP_TABLES]
+            quoted = ", ".join(f'"{name}"' for name in tables)
+            db.session.execute(text(f"TRUNCATE {quoted} RESTART IDENTITY CASCADE"))
+            db.session.commit()
+    yield app
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def ctx(app):
+    with app.app_context():
+        yield
+
+
+@pytest.fixture
+def make_user(app):
+    counter = iter(range(1, 10_000))
+
+    def make(role: Role = Role.MEMBER, **fields) -> User:
+        with app.app_context():
+            n = next(counter)
+            user = User(
+                email=fields.pop("email", f"{role.value}{n}@example.org"),
+                display_name=fields.pop("display_name", f"{role.value.title()} {n}"),
+                role=role,
+                password_hash=PASSWORD_HASH,
+                **fields,
+            )
+            db.session.add(user)
+            db.session.commit()
+            db.session.refresh(user)
+            db.session.expunge(user)
+            return user
+
+    return make
+
+
+def login(client, user_or_email, password=PASSWORD):
+    email = getattr(user_or_email, "email", user_or_email)
+    return client.post("/login", data={"email": email, "password": password})
+
+
+@pytest.fixture
+def login_as(app):
+    """A new test client signed in as the given user."""
+
+    def sign_in(user):
+        client = app.test_client()
+        response = login(client, user)
+        assert response.status_code == 302, response.data
+        return client
+
+    return sign_in
+
+
+def bearer(app, user) -> dict:
+    from cop.accounts.service import create_token
+
+    with app.app_context():
+        _token, raw = create_token(db.session.get(User, user.id), "test")
+    return {"Authorization": f"Bearer {raw}"}

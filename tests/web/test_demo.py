@@ -1,0 +1,67 @@
+"""`cop demo` creates the accounts the README documents; each sees only its own spaces."""
+
+import pytest
+
+from tests.conftest import login
+
+EVERYONE = {
+    "Загальний форум",
+    "Обмін досвідом громад",
+    "Стратегічне планування розвитку громади",
+    "Запитання й відповіді наживо",
+}
+ROOMS = {
+    "Експертна кімната: Великі Гаї",
+    "Експертна кімната: Нова Борова",
+    "Експертна кімната: Новоукраїнка",
+}
+DESKS = {
+    "Консультації: Великогаївська сільська громада",
+    "Консультації: Новоборівська селищна громада",
+    "Консультації: Новоукраїнська міська громада",
+}
+
+EXPECTED = {
+    "admin@example.org": EVERYONE | ROOMS | DESKS,
+    "moderator@example.org": EVERYONE | ROOMS | DESKS,
+    "expert@example.org": EVERYONE
+    | {"Експертна кімната: Великі Гаї", "Консультації: Великогаївська сільська громада"},
+    "trainee@example.org": EVERYONE
+    | {"Експертна кімната: Великі Гаї", "Консультації: Великогаївська сільська громада"},
+    "member@example.org": EVERYONE | {"Консультації: Великогаївська сільська громада"},
+    "member2@example.org": EVERYONE | {"Консультації: Новоборівська селищна громада"},
+}
+
+
+@pytest.fixture
+def demo(app):
+    result = app.test_cli_runner().invoke(args=["demo"])
+    assert result.exit_code == 0, result.output
+    return app
+
+
+def test_demo_loads_once(demo):
+    again = demo.test_cli_runner().invoke(args=["demo"])
+    assert again.exit_code == 0 and "already" in again.output
+
+
+@pytest.mark.parametrize("email", list(EXPECTED))
+def test_each_demo_account_sees_only_its_spaces(demo, email):
+    client = demo.test_client()
+    assert login(client, email, "demo").status_code == 302
+    items = client.get("/api/v1/spaces?per_page=100").get_json()["items"]
+    assert {s["title"] for s in items} == EXPECTED[email]
+    page = client.get("/spaces").get_data(as_text=True)
+    for title in ROOMS | DESKS:
+        assert (title in page) == (title in EXPECTED[email]), title
+
+
+def test_guest_sees_the_open_forum_only(demo):
+    items = demo.test_client().get("/api/v1/spaces").get_json()["items"]
+    assert {s["title"] for s in items} == {"Обмін досвідом громад"}
+
+
+def test_init_is_repeatable(app):
+    runner = app.test_cli_runner()
+    assert runner.invoke(args=["init"]).exit_code == 0
+    assert runner.invoke(args=["init"]).exit_code == 0
