@@ -1,5 +1,7 @@
 """The `cop` command: init, create-user, demo, run (and Flask-Migrate's `db`)."""
 
+import os
+
 import click
 from flask import current_app
 from flask.cli import FlaskGroup, with_appcontext
@@ -85,6 +87,9 @@ def run_command(host: str, port: int) -> None:
     """Serve the app with its Socket.IO endpoint."""
     from cop.extensions import socketio
 
+    # FlaskGroup marks the process as a CLI run, and Flask then refuses app.run(), which
+    # socketio.run() calls: this command *is* the server, so lift the mark.
+    os.environ.pop("FLASK_RUN_FROM_CLI", None)
     click.echo(f"Serving on http://{host}:{port}")
     socketio.run(
         current_app._get_current_object(), host=host, port=port, allow_unsafe_werkzeug=True
