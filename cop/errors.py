@@ -78,6 +78,9 @@ def error_response(status: int, message: str, fields: dict | None = None, header
 def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(AppError)
     def handle_app_error(error: AppError):
+        from cop.extensions import db
+
+        db.session.rollback()
         return error_response(error.status, str(error), error.fields)
 
     @app.errorhandler(CSRFError)

@@ -5,9 +5,11 @@ from flask_wtf import FlaskForm
 from wtforms import SelectChoice
 
 from cop.errors import AppError
+from cop.extensions import db
 
 
 def apply_errors(form: FlaskForm, error: AppError) -> None:
+    db.session.rollback()  # nothing a refused service touched may be flushed later
     placed = False
     for name, message in error.fields.items():
         field = getattr(form, name, None)

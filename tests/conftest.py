@@ -135,3 +135,50 @@ def bearer(app, user) -> dict:
     with app.app_context():
         _token, raw = create_token(db.session.get(User, user.id), "test")
     return {"Authorization": f"Bearer {raw}"}
+
+
+class QueryCounter:
+    """Counts the SQL statements run inside a `with` block."""
+
+    def __init__(self, engine):
+        self.engine = engine
+        self.statements: list[str] = []
+
+    def _record(self, _conn, _cursor, statement, *_args):
+        self.statements.append(statement)
+
+    def __enter__(self):
+        from sqlalchemy import event
+
+        event.listen(self.engine, "before_cursor_execute", self._record)
+        return self
+
+    def __exit__(self, *_exc):
+        from sqlalchemy import event
+
+        event.remove(self.engine, "before_cursor_execute", self._record)
+
+    def __len__(self) -> int:
+        return len(self.statements)
+
+
+@pytest.fixture
+def add_forums(app):
+    """Adds n signed-in forums; returns the engine, for counting queries afterwards."""
+    from cop.spaces.models import Space, SpaceKind, Visibility
+
+    def add(n: int):
+        with app.app_context():
+            db.session.add_all(
+                Space(
+                    kind=SpaceKind.FORUM,
+                    visibility=Visibility.SIGNED_IN,
+                    title=f"Форум {i}",
+                    description="",
+                )
+                for i in range(n)
+            )
+            db.session.commit()
+            return db.engine
+
+    return add

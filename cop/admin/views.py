@@ -74,14 +74,18 @@ def _people(roles=None) -> list:
     return options((u.id, f"{u.display_name} <{u.email}>") for u in db.session.scalars(query))
 
 
+def _count(model) -> int:
+    return db.session.scalar(select(func.count()).select_from(model))
+
+
 @bp.get("/")
 def index():
     counts = {
-        _l("People"): (db.session.scalar(select(func.count()).select_from(User)), "admin.users"),
-        _l("Communities"): (len(orgs.list_communities()), "admin.communities"),
-        _l("Associations"): (len(orgs.list_associations()), "admin.associations"),
-        _l("Expert groups"): (len(orgs.list_expert_groups()), "admin.expert_groups"),
-        _l("Spaces"): (space_queries.list_spaces(current_user)[1], "admin.spaces"),
+        _l("People"): (_count(User), "admin.users"),
+        _l("Communities"): (_count(Community), "admin.communities"),
+        _l("Associations"): (_count(Association), "admin.associations"),
+        _l("Expert groups"): (_count(ExpertGroup), "admin.expert_groups"),
+        _l("Spaces"): (space_queries.list_spaces(current_user, limit=0)[1], "admin.spaces"),
     }
     return render_template("admin/index.html", counts=counts)
 
@@ -101,7 +105,7 @@ def _role_choices() -> list:
 @bp.get("/users")
 def users():
     page = max(request.args.get("page", 1, type=int), 1)
-    total = db.session.scalar(select(func.count()).select_from(User))
+    total = _count(User)
     rows = db.session.scalars(
         select(User)
         .order_by(User.display_name)
@@ -187,11 +191,14 @@ def edit_community(community_id: int | None):
     if community is not None and request.method == "GET":
         form.committee_user_ids.data = [m.user_id for m in community.committee]
 
-    def save():
-        saved = org_service.save_community(
-            current_user, community, _fields(form, "name", "kind", "oblast")
-        )
-        org_service.set_committee(current_user, saved, form.committee_user_ids.data or [])
+    save = lambda: org_service.save_community(  # noqa: E731
+        current_user,
+        community,
+        {
+            **_fields(form, "name", "kind", "oblast"),
+            "committee_user_ids": form.committee_user_ids.data or [],
+        },
+    )
 
     title = community.name if community else _("New community")
     return _save(form, save, url_for("admin.communities"), {"title": title})

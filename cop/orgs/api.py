@@ -133,11 +133,7 @@ def list_communities():
 
 def _save_community(community, data):
     fields = data.model_dump(exclude_unset=True)
-    committee = fields.pop("committee_user_ids", None)
-    community = service.save_community(current_user, community, fields)
-    if committee is not None:
-        service.set_committee(current_user, community, committee)
-    return _community_out(community)
+    return _community_out(service.save_community(current_user, community, fields))
 
 
 @endpoint(

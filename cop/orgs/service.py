@@ -31,10 +31,16 @@ def _text(value: str | None, field: str, limit: int = TITLE_MAX) -> str:
     return value
 
 
-def _unique(model, column, value, field: str, current_id: int | None = None) -> None:
-    existing = db.session.scalar(select(model.id).where(column == value))
-    if existing is not None and existing != current_id:
-        raise Conflict(fields={field: _("This name is already taken.")})
+def _set_name(obj, data: dict) -> None:
+    """Names of communities, associations and expert groups are required and unique."""
+    if "name" not in data and obj.id is not None:
+        return
+    name = _text(data.get("name"), "name")
+    model = type(obj)
+    existing = db.session.scalar(select(model.id).where(model.name == name))
+    if existing is not None and existing != obj.id:
+        raise Conflict(fields={"name": _("This name is already taken.")})
+    obj.name = name
 
 
 def _users(ids: list[int], field: str, roles=None) -> list[User]:
@@ -48,33 +54,30 @@ def _users(ids: list[int], field: str, roles=None) -> list[User]:
 
 
 def save_community(actor, community: Community | None, data: dict) -> Community:
-    """Create (community=None) or update a community. Commits."""
+    """Create (community=None) or update a community and, with `committee_user_ids`,
+    replace its committee. Commits once."""
     _require_staff(actor)
     community = community or Community()
-    if "name" in data or community.id is None:
-        name = _text(data.get("name"), "name")
-        _unique(Community, Community.name, name, "name", community.id)
-        community.name = name
+    _set_name(community, data)
     if "kind" in data or community.id is None:
         try:
             community.kind = CommunityKind(data.get("kind"))
         except ValueError:
+            values = ", ".join(k.value for k in CommunityKind)
             raise Invalid(
-                fields={
-                    "kind": _("Must be one of: %(values)s.", values="village, settlement, town")
-                }
+                fields={"kind": _("Must be one of: %(values)s.", values=values)}
             ) from None
     if "oblast" in data or community.id is None:
         community.oblast = _text(data.get("oblast"), "oblast", 80)
+    if data.get("committee_user_ids") is not None:
+        _replace_committee(community, _users(data["committee_user_ids"], "committee_user_ids"))
     db.session.add(community)
     db.session.commit()
+    policy.forget()
     return community
 
 
-def set_committee(actor, community: Community, user_ids: list[int]) -> None:
-    """Replace a community's committee with these people. Commits."""
-    _require_staff(actor)
-    users = _users(user_ids, "user_ids")
+def _replace_committee(community: Community, users: list[User]) -> None:
     wanted = {u.id for u in users}
     for membership in list(community.committee):
         if membership.user_id not in wanted:
@@ -83,18 +86,13 @@ def set_committee(actor, community: Community, user_ids: list[int]) -> None:
     for user in users:
         if user.id not in present:
             community.committee.append(CommitteeMembership(user=user))
-    db.session.commit()
-    policy.forget()
 
 
 def save_association(actor, association: Association | None, data: dict) -> Association:
     """Create (association=None) or update an association. Commits."""
     _require_staff(actor)
     association = association or Association()
-    if "name" in data or association.id is None:
-        name = _text(data.get("name"), "name")
-        _unique(Association, Association.name, name, "name", association.id)
-        association.name = name
+    _set_name(association, data)
     if "short_name" in data or association.id is None:
         association.short_name = _text(data.get("short_name"), "short_name", 40)
     db.session.add(association)
@@ -107,10 +105,7 @@ def save_expert_group(actor, group: ExpertGroup | None, data: dict) -> ExpertGro
     the communities it coaches. Commits."""
     _require_staff(actor)
     group = group or ExpertGroup()
-    if "name" in data or group.id is None:
-        name = _text(data.get("name"), "name")
-        _unique(ExpertGroup, ExpertGroup.name, name, "name", group.id)
-        group.name = name
+    _set_name(group, data)
     if "member_ids" in data:
         group.members = _users(data["member_ids"], "member_ids", policy.EXPERTS)
     if "community_ids" in data:

@@ -167,3 +167,16 @@ def test_messages_follow_the_users_language(app, client, make_user):
     error = _error(client.post("/api/v1/spaces", json={"title": "Форум"}, headers=headers), 422)
     assert error["fields"]["kind"] != "This field is required."
     assert any("а" <= ch <= "я" for ch in error["fields"]["kind"])
+
+
+def test_a_refused_community_leaves_nothing_behind(client, admin_headers):
+    body = {
+        "name": "Нова громада",
+        "kind": "town",
+        "oblast": "Полтавська",
+        "committee_user_ids": [424242],
+    }
+    error = _error(client.post("/api/v1/communities", json=body, headers=admin_headers), 422)
+    assert set(error["fields"]) == {"committee_user_ids"}
+    listed = client.get("/api/v1/communities", headers=admin_headers).get_json()["items"]
+    assert "Нова громада" not in {c["name"] for c in listed}

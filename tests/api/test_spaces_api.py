@@ -1,7 +1,7 @@
 import pytest
 
 from cop.accounts.models import Role
-from tests.conftest import bearer
+from tests.conftest import QueryCounter, bearer
 from tests.world import build_world
 
 
@@ -128,35 +128,14 @@ def test_expert_room_takes_only_experts(app, client, world):
     assert response.status_code == 422
 
 
-def test_list_query_count_does_not_grow(app, client, make_user):
-    from sqlalchemy import event
-
-    from cop.extensions import db
-    from cop.spaces.models import Space, SpaceKind, Visibility
-
+def test_list_query_count_does_not_grow(app, client, make_user, add_forums):
     headers = bearer(app, make_user(Role.MEMBER))
 
     def count_for(n):
-        with app.app_context():
-            db.session.add_all(
-                Space(
-                    kind=SpaceKind.FORUM,
-                    visibility=Visibility.SIGNED_IN,
-                    title=f"Форум {i}",
-                    description="",
-                )
-                for i in range(n)
-            )
-            db.session.commit()
-            client.get("/api/v1/spaces?per_page=100", headers=headers)  # warm-up
-            statements = []
-            listener = lambda *args: statements.append(args[2])  # noqa: E731
-            event.listen(db.engine, "before_cursor_execute", listener)
-            try:
-                assert client.get("/api/v1/spaces?per_page=100", headers=headers).status_code == 200
-                assert client.get("/spaces").status_code in (200, 302)
-            finally:
-                event.remove(db.engine, "before_cursor_execute", listener)
-            return len(statements)
+        engine = add_forums(n)
+        client.get("/api/v1/spaces?per_page=100", headers=headers)  # warm-up
+        with QueryCounter(engine) as queries:
+            assert client.get("/api/v1/spaces?per_page=100", headers=headers).status_code == 200
+        return len(queries)
 
     assert count_for(5) == count_for(60)

@@ -3,6 +3,7 @@ import re
 import pytest
 
 from cop.accounts.models import Role
+from tests.conftest import QueryCounter
 from tests.world import build_world
 
 
@@ -180,35 +181,14 @@ def test_signed_in_locale_choice_is_saved(app, make_user, login_as):
     assert 'lang="en"' in login_as(user).get("/").get_data(as_text=True)
 
 
-def test_space_list_query_count_does_not_grow_with_spaces(app, make_user, login_as):
-    from sqlalchemy import event
-
-    from cop.extensions import db
-    from cop.spaces.models import Space, SpaceKind, Visibility
-
+def test_space_list_query_count_does_not_grow_with_spaces(make_user, login_as, add_forums):
     client = login_as(make_user(Role.MEMBER))
 
     def count(n):
-        with app.app_context():
-            db.session.add_all(
-                Space(
-                    kind=SpaceKind.FORUM,
-                    visibility=Visibility.SIGNED_IN,
-                    title=f"Ф{i}",
-                    description="",
-                )
-                for i in range(n)
-            )
-            db.session.commit()
-            engine = db.engine
-        statements = []
-        listener = lambda *a: statements.append(a[2])  # noqa: E731
-        event.listen(engine, "before_cursor_execute", listener)
-        try:
+        engine = add_forums(n)
+        with QueryCounter(engine) as queries:
             for path in ("/", "/spaces"):
                 assert client.get(path).status_code == 200
-        finally:
-            event.remove(engine, "before_cursor_execute", listener)
-        return len(statements)
+        return len(queries)
 
     assert count(3) == count(45)
