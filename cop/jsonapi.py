@@ -10,6 +10,7 @@ from typing import Any
 
 from flask import Blueprint, Flask, current_app, jsonify, request
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from pydantic.json_schema import models_json_schema
@@ -61,6 +62,16 @@ class Operation:
     tag: str
 
 
+_TYPE_MESSAGES = {
+    "int": _l("Expected a whole number."),
+    "string": _l("Expected text."),
+    "bool": _l("Expected true or false."),
+    "list": _l("Expected a list."),
+    "dict": _l("Expected an object."),
+    "model": _l("Expected an object."),
+}
+
+
 def _field_message(error: dict) -> str:
     kind = error["type"]
     ctx = error.get("ctx", {})
@@ -72,11 +83,18 @@ def _field_message(error: dict) -> str:
         return _("At most %(n)s characters.", n=ctx.get("max_length"))
     if kind == "string_too_short":
         return _("At least %(n)s characters.", n=ctx.get("min_length"))
-    if kind == "enum" or kind == "literal_error":
+    if kind in ("enum", "literal_error"):
         return _("Must be one of: %(values)s.", values=ctx.get("expected", ""))
-    if kind.endswith("_type") or kind.endswith("_parsing"):
-        return _("Wrong type: %(detail)s.", detail=error["msg"])
-    return error["msg"]
+    if kind == "string_pattern_mismatch":
+        return _("This value is not allowed here.")
+    if kind in ("greater_than_equal", "greater_than"):
+        return _("Must be at least %(n)s.", n=ctx.get("ge", ctx.get("gt")))
+    if kind in ("less_than_equal", "less_than"):
+        return _("Must be at most %(n)s.", n=ctx.get("le", ctx.get("lt")))
+    base = kind.removesuffix("_type").removesuffix("_parsing")
+    if base != kind:
+        return str(_TYPE_MESSAGES.get(base, _l("Wrong type.")))
+    return str(_l("This value is not valid."))
 
 
 def invalid_from(exc: ValidationError) -> Invalid:
