@@ -149,7 +149,7 @@ def load_demo() -> bool:
     live = Space(
         kind=SpaceKind.LIVE,
         visibility=Visibility.SIGNED_IN,
-        title="Запитання й відповіді наживо",
+        title="Запитання та відповіді наживо",
         description="Вебінари експертів для кількох громад одночасно.",
     )
     db.session.add_all([general, exchange, *rooms, *desks, course, live])

@@ -1,8 +1,11 @@
 """Glue between service errors and WTForms: a service's Invalid lands on the form's fields."""
 
 from flask import flash
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import SelectChoice
+from wtforms import SelectChoice, SelectMultipleField
+from wtforms.validators import DataRequired
+from wtforms.widgets import CheckboxInput, ListWidget
 
 from cop.errors import AppError
 from cop.extensions import db
@@ -23,3 +26,15 @@ def apply_errors(form: FlaskForm, error: AppError) -> None:
 def options(pairs) -> list[SelectChoice]:
     """(value, label) pairs as WTForms choices; None becomes the empty choice."""
     return [SelectChoice("" if value is None else str(value), str(text)) for value, text in pairs]
+
+
+def required() -> DataRequired:
+    """The same wording as the services' own 'required' message."""
+    return DataRequired(message=_l("This field is required."))
+
+
+class CheckboxListField(SelectMultipleField):
+    """Several choices as checkboxes: usable on a phone, unlike a multiple <select>."""
+
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()

@@ -22,6 +22,7 @@ from cop.admin.forms import (
     UserEditForm,
     UserForm,
 )
+from cop.collation import uk_sort_key
 from cop.errors import AppError, Forbidden, Unauthorized
 from cop.extensions import db
 from cop.forms import apply_errors, options
@@ -68,10 +69,11 @@ def _none_choice(rows, text=lambda r: r.name) -> list:
 
 
 def _people(roles=None) -> list:
-    query = select(User).where(User.active.is_(True)).order_by(User.display_name)
+    query = select(User).where(User.active.is_(True))
     if roles:
         query = query.where(User.role.in_(roles))
-    return options((u.id, f"{u.display_name} <{u.email}>") for u in db.session.scalars(query))
+    people = sorted(db.session.scalars(query), key=lambda u: uk_sort_key(u.display_name))
+    return options((u.id, f"{u.display_name} <{u.email}>") for u in people)
 
 
 def _count(model) -> int:
@@ -93,13 +95,14 @@ def index():
 # --- people -------------------------------------------------------------------------------
 
 
+# Least powerful first, so an invitation starts as a committee member.
+ROLE_ORDER = (Role.MEMBER, Role.TRAINEE, Role.EXPERT, Role.MODERATOR, Role.ADMIN)
+
+
 def _role_choices() -> list:
-    grantable = (
-        [r for r in Role if r not in policy.STAFF]
-        if not policy.can(current_user, policy.MANAGE, policy.SITE)
-        else list(Role)
-    )
-    return options((r.value, label(r)) for r in grantable)
+    may_grant_staff = policy.can(current_user, policy.MANAGE, policy.SITE)
+    grantable = [r for r in ROLE_ORDER if may_grant_staff or r not in policy.STAFF]
+    return choices(Role, grantable)
 
 
 @bp.get("/users")
@@ -135,6 +138,7 @@ def new_user():
         url_for("admin.users"),
         {
             "title": _("Invite a person"),
+            "submit": _("Send the invitation"),
             "hint": _("They will get an email with a link to choose a password."),
         },
     )
@@ -261,6 +265,7 @@ def _space_choices(form) -> None:
     form.community_id.choices = _none_choice(orgs.list_communities())
 
 
+CLOSED_KINDS = (SpaceKind.EXPERT_ROOM, SpaceKind.CONSULTATION_DESK)
 SPACE_FIELDS = (
     "title",
     "description",
@@ -294,11 +299,15 @@ def edit_space(space_id: int):
     policy.require(current_user, policy.MANAGE, space)
     form = SpaceEditForm(obj=space)
     _space_choices(form)
+    fields = SPACE_FIELDS
+    if space.kind in CLOSED_KINDS:  # always members-only; offering a choice would mislead
+        del form.visibility
+        fields = tuple(f for f in SPACE_FIELDS if f != "visibility")
     membership_form = MembershipForm(prefix="m")
     membership_form.user_id.choices = _people()
     membership_form.role.choices = choices(SpaceRole)
     save = lambda: space_service.update_space(  # noqa: E731
-        current_user, space, _fields(form, *SPACE_FIELDS)
+        current_user, space, _fields(form, *fields)
     )
     return _save(
         form,

@@ -25,12 +25,14 @@ def dashboard():
                 .order_by(Community.name)
             )
         )
-    public, _total = queries.list_spaces(current_user, limit=PER_PAGE)
+    mine = queries.list_my_spaces(current_user)
+    readable, _total = queries.list_spaces(current_user, limit=PER_PAGE)
+    mine_ids = {s.id for s in mine}
     return render_template(
         "spaces/dashboard.html",
-        my_spaces=queries.list_my_spaces(current_user),
+        my_spaces=mine,
         communities=communities,
-        spaces=public,
+        spaces=[s for s in readable if s.id not in mine_ids],
     )
 
 

@@ -192,3 +192,31 @@ def test_space_list_query_count_does_not_grow_with_spaces(make_user, login_as, a
         return len(queries)
 
     assert count(3) == count(45)
+
+
+def test_invitations_start_as_committee_member(world, login_as):
+    form = login_as(world.users["admin"]).get("/admin/users/new").get_data(as_text=True)
+    roles = re.findall(
+        r'<option[^>]*value="(\w+)"', form.split('name="role"')[1].split("</select>")[0]
+    )
+    assert roles == ["member", "trainee", "expert", "moderator", "admin"]
+
+
+def test_closed_spaces_offer_no_visibility_choice(world, login_as):
+    admin = login_as(world.users["admin"])
+    room = admin.get(f"/admin/spaces/{world.spaces['expert_room']}").get_data(as_text=True)
+    assert 'name="visibility"' not in room
+    assert "expert, trainee" in room  # the group's members are named as readers
+    forum = admin.get(f"/admin/spaces/{world.spaces['forum_signed']}").get_data(as_text=True)
+    assert 'name="visibility"' in forum
+
+
+def test_guests_are_offered_to_sign_in_on_a_closed_door(client, world):
+    page = client.get(f"/spaces/{world.spaces['forum_signed']}")
+    assert page.status_code == 404
+    assert f"/login?next=/spaces/{world.spaces['forum_signed']}" in page.get_data(as_text=True)
+
+
+def test_dashboard_lists_each_space_once(world, login_as):
+    page = login_as(world.users["expert"]).get("/").get_data(as_text=True)
+    assert page.count("Кімната Zorya") == 1
