@@ -34,6 +34,7 @@ def create_app(config: dict | None = None) -> Flask:
     from cop.accounts import views as accounts_views
     from cop.admin import views as admin_views
     from cop.api import bp as api_bp
+    from cop.discussions import views as discussions_views
     from cop.errors import register_error_handlers
     from cop.spaces import views as spaces_views
 
@@ -41,12 +42,16 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(accounts_views.bp)
     app.register_blueprint(spaces_views.bp)
     app.register_blueprint(admin_views.bp)
+    app.register_blueprint(discussions_views.bp)
     register_error_handlers(app)
+
+    from flask_babel import format_datetime
 
     from cop import policy
     from cop.labels import label
 
     app.jinja_env.globals.update(can=policy.can, policy=policy, label=label)
+    app.jinja_env.filters["datetime"] = lambda value: format_datetime(value, "short")
 
     from cop.cli import register_commands
 

@@ -1,9 +1,10 @@
 """/api/v1: the root blueprint with every feature's endpoints nested under it (once, at import)."""
 
 from cop.accounts.api import bp as accounts
+from cop.discussions.api import bp as discussions
 from cop.jsonapi import bp
 from cop.orgs.api import bp as orgs
 from cop.spaces.api import bp as spaces
 
-for feature in (accounts, orgs, spaces):
+for feature in (accounts, orgs, spaces, discussions):
     bp.register_blueprint(feature)

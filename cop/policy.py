@@ -8,11 +8,14 @@ target, so a private space is never confirmed to exist.
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import timedelta
 
-from flask import g, has_app_context
-from sqlalchemy import ColumnElement, and_, false, or_, select, true
+from flask import current_app, g, has_app_context
+from sqlalchemy import ColumnElement, and_, exists, false, or_, select, true
 
 from cop.accounts.models import Role, User
+from cop.db import utcnow
+from cop.discussions.models import Discussion, Post
 from cop.errors import Forbidden, NotFound
 from cop.extensions import db
 from cop.orgs.models import (
@@ -108,6 +111,10 @@ def _role(user) -> Role | None:
 def can(user, action: str, target) -> bool:
     if isinstance(target, Space):
         return _can_space(user, action, target)
+    if isinstance(target, Discussion):
+        return _can_discussion(user, action, target)
+    if isinstance(target, Post):
+        return _can_post_action(user, action, target)
     if isinstance(target, Site):
         return _can_site(user, action)
     if isinstance(target, User):
@@ -225,6 +232,76 @@ def readable_spaces(user) -> ColumnElement[bool]:
             ),
         ]
     return or_(*clauses)
+
+
+# --- discussions and posts ------------------------------------------------------------
+
+# Discussion actions: view, reply, moderate (pin, lock, move), reply_privately.
+# Post actions: view, history, edit, delete, react.
+
+
+def _can_discussion(user, action: str, discussion: Discussion) -> bool:
+    space = discussion.space
+    if action == VIEW:
+        return _can_space(user, VIEW, space)
+    if action == MODERATE:
+        return _can_space(user, MODERATE, space)
+    if action == REPLY:
+        return _can_space(user, REPLY, space) and (
+            not discussion.locked or _can_space(user, MODERATE, space)
+        )
+    if action == "reply_privately":
+        return _can_discussion(user, REPLY, discussion) and (
+            _role(user) in (Role.EXPERT, Role.MODERATOR, Role.ADMIN)
+            or _can_space(user, MODERATE, space)
+        )
+    return False
+
+
+def readable_posts(user, discussion: Discussion | None = None) -> ColumnElement[bool]:
+    """The post VIEW rule as SQL, for a discussion the user may view: everyone sees public
+    posts; a private reply only its author, its addressee and the space's moderators."""
+    if discussion is not None and _can_discussion(user, MODERATE, discussion):
+        return true()
+    if _role(user) is None:
+        return Post.private_to_id.is_(None)
+    return or_(
+        Post.private_to_id.is_(None), Post.private_to_id == user.id, Post.author_id == user.id
+    )
+
+
+def _has_replies(post: Post) -> bool:
+    return db.session.scalar(select(exists().where(Post.parent_id == post.id)))
+
+
+def edit_window() -> timedelta:
+    return timedelta(minutes=current_app.config["COP_EDIT_WINDOW_MINUTES"])
+
+
+def _can_post_action(user, action: str, post: Post) -> bool:
+    discussion = post.discussion
+    if not _can_discussion(user, VIEW, discussion):
+        return False
+    moderator = _can_space(user, MODERATE, discussion.space)
+    is_author = _role(user) is not None and post.author_id == user.id
+    if action == VIEW:
+        return (
+            post.private_to_id is None
+            or moderator
+            or is_author
+            or (_role(user) is not None and post.private_to_id == user.id)
+        )
+    if action == "history":  # every revision: the author and moderators
+        return moderator or is_author
+    if post.deleted_at is not None or _role(user) is None:
+        return False
+    if action == "edit":
+        return moderator or (is_author and utcnow() - post.created_at <= edit_window())
+    if action == "delete":
+        return moderator or (is_author and not _has_replies(post))
+    if action == "react":
+        return _can_post_action(user, VIEW, post) and not is_author
+    return False
 
 
 # --- site, users, organisations ---------------------------------------------------------

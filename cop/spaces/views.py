@@ -55,8 +55,25 @@ def space_list():
 
 @bp.get("/spaces/<int:space_id>")
 def space(space_id: int):
+    from cop.discussions import queries as discussions
+    from cop.discussions.service import DISCUSSION_KINDS
+
     space = queries.get_space(current_user, space_id)
     members = []
     if policy.can(current_user, policy.MANAGE, space):
         members = queries.list_members(space)
-    return render_template("spaces/space.html", space=space, members=members)
+    forum = None
+    if space.kind in DISCUSSION_KINDS:
+        page = max(request.args.get("page", 1, type=int), 1)
+        items, total, unread, last_posts = discussions.list_discussions(
+            current_user, space, (page - 1) * PER_PAGE, PER_PAGE
+        )
+        forum = {
+            "items": items,
+            "total": total,
+            "unread": unread,
+            "last_posts": last_posts,
+            "page": page,
+            "pages": max((total + PER_PAGE - 1) // PER_PAGE, 1),
+        }
+    return render_template("spaces/space.html", space=space, members=members, forum=forum)

@@ -1,0 +1,290 @@
+from datetime import datetime
+
+from flask import Blueprint, request
+from flask_login import current_user
+from pydantic import Field
+
+from cop.discussions import queries, service
+from cop.discussions.models import TITLE_MAX
+from cop.jsonapi import Input, Output, PageQuery, endpoint
+from cop.spaces.queries import get_space
+from cop.text import BODY_MAX
+
+bp = Blueprint("discussions", __name__)
+
+
+class AuthorOut(Output):
+    id: int
+    display_name: str
+
+
+class PostOut(Output):
+    id: int
+    discussion_id: int
+    parent_id: int | None
+    author: AuthorOut
+    body: str = Field(description="The Markdown source; empty once deleted")
+    body_html: str = Field(description="The sanitized HTML")
+    private: bool
+    created_at: datetime
+    edited_at: datetime | None
+    deleted: bool
+    useful_count: int
+
+
+class PostList(Output):
+    items: list[PostOut]
+    total: int
+    page: int
+    per_page: int
+
+
+class DiscussionOut(Output):
+    id: int
+    space_id: int
+    title: str
+    author: AuthorOut
+    pinned: bool
+    locked: bool
+    reply_count: int
+    unread_count: int
+    created_at: datetime
+    last_post_at: datetime
+
+
+class DiscussionList(Output):
+    items: list[DiscussionOut]
+    total: int
+    page: int
+    per_page: int
+
+
+class DiscussionIn(Input):
+    title: str = Field(min_length=1, max_length=TITLE_MAX)
+    body: str = Field(description=f"Markdown, at most {BODY_MAX} characters")
+
+
+class DiscussionPatch(Input):
+    title: str | None = Field(None, min_length=1, max_length=TITLE_MAX)
+    pinned: bool | None = None
+    locked: bool | None = None
+
+
+class ReplyIn(Input):
+    body: str = Field(description=f"Markdown, at most {BODY_MAX} characters")
+    parent_id: int | None = None
+    private: bool = False
+
+
+class PostPatch(Input):
+    body: str = Field(description=f"Markdown, at most {BODY_MAX} characters")
+
+
+def _post_out(post) -> PostOut:
+    return PostOut(
+        id=post.id,
+        discussion_id=post.discussion_id,
+        parent_id=post.parent_id,
+        author=AuthorOut.model_validate(post.author),
+        body=post.body,
+        body_html=post.body_html,
+        private=post.private_to_id is not None,
+        created_at=post.created_at,
+        edited_at=post.edited_at,
+        deleted=post.deleted_at is not None,
+        useful_count=post.useful_count,
+    )
+
+
+def _discussion_out(discussion, unread: int = 0) -> DiscussionOut:
+    return DiscussionOut(
+        id=discussion.id,
+        space_id=discussion.space_id,
+        title=discussion.title,
+        author=AuthorOut.model_validate(discussion.author),
+        pinned=discussion.pinned,
+        locked=discussion.locked,
+        reply_count=discussion.reply_count,
+        unread_count=unread,
+        created_at=discussion.created_at,
+        last_post_at=discussion.last_post_at,
+    )
+
+
+def _key() -> str | None:
+    return request.headers.get("Idempotency-Key") or None
+
+
+@endpoint(
+    bp,
+    "/spaces/<int:space_id>/discussions",
+    summary="A space's discussions",
+    query=PageQuery,
+    response=DiscussionList,
+    auth=False,
+)
+def list_discussions(space_id: int, params: PageQuery):
+    space = get_space(current_user, space_id)
+    items, total, unread, _last = queries.list_discussions(
+        current_user, space, (params.page - 1) * params.per_page, params.per_page
+    )
+    return DiscussionList(
+        items=[_discussion_out(d, unread.get(d.id, 0)) for d in items],
+        total=total,
+        page=params.page,
+        per_page=params.per_page,
+    )
+
+
+@endpoint(
+    bp,
+    "/spaces/<int:space_id>/discussions",
+    "POST",
+    summary="Start a discussion (send an Idempotency-Key header to make retries safe)",
+    body=DiscussionIn,
+    response=DiscussionOut,
+    status=201,
+)
+def create_discussion(space_id: int, data: DiscussionIn):
+    space = get_space(current_user, space_id)
+    discussion = service.start_discussion(
+        current_user, space, title=data.title, body=data.body, idempotency_key=_key()
+    )
+    return _discussion_out(discussion)
+
+
+@endpoint(
+    bp,
+    "/discussions/<int:discussion_id>",
+    summary="One discussion",
+    response=DiscussionOut,
+    auth=False,
+)
+def get_discussion(discussion_id: int):
+    discussion = queries.get_discussion(current_user, discussion_id)
+    unread = queries.unread_counts(current_user, [discussion.id]).get(discussion.id, 0)
+    return _discussion_out(discussion, unread)
+
+
+@endpoint(
+    bp,
+    "/discussions/<int:discussion_id>",
+    "PATCH",
+    summary="Rename (first post's author or moderators), pin or lock (moderators)",
+    body=DiscussionPatch,
+    response=DiscussionOut,
+)
+def patch_discussion(discussion_id: int, data: DiscussionPatch):
+    discussion = queries.get_discussion(current_user, discussion_id)
+    fields = data.model_dump(exclude_unset=True)
+    if "title" in fields:
+        first = service.first_post(discussion)
+        service.edit_post(current_user, first, body=first.body, title=fields.pop("title"))
+    if fields:
+        service.set_flags(current_user, discussion, **fields)
+    return _discussion_out(discussion)
+
+
+@endpoint(
+    bp,
+    "/discussions/<int:discussion_id>",
+    "DELETE",
+    summary="Delete a discussion (its first post's rules apply)",
+    status=204,
+)
+def delete_discussion(discussion_id: int):
+    discussion = queries.get_discussion(current_user, discussion_id)
+    service.delete_post(current_user, service.first_post(discussion))
+
+
+@endpoint(
+    bp,
+    "/discussions/<int:discussion_id>/posts",
+    summary="A discussion's posts",
+    query=PageQuery,
+    response=PostList,
+    auth=False,
+)
+def list_posts(discussion_id: int, params: PageQuery):
+    discussion = queries.get_discussion(current_user, discussion_id)
+    posts = queries.load_thread(current_user, discussion).posts
+    start = (params.page - 1) * params.per_page
+    return PostList(
+        items=[_post_out(p) for p in posts[start : start + params.per_page]],
+        total=len(posts),
+        page=params.page,
+        per_page=params.per_page,
+    )
+
+
+@endpoint(
+    bp,
+    "/discussions/<int:discussion_id>/posts",
+    "POST",
+    summary="Reply (to parent_id, or to the first post); Idempotency-Key supported",
+    body=ReplyIn,
+    response=PostOut,
+    status=201,
+)
+def create_post(discussion_id: int, data: ReplyIn):
+    discussion = queries.get_discussion(current_user, discussion_id)
+    post = service.reply(
+        current_user,
+        discussion,
+        body=data.body,
+        parent_id=data.parent_id,
+        private=data.private,
+        idempotency_key=_key(),
+    )
+    return _post_out(post)
+
+
+@endpoint(bp, "/posts/<int:post_id>", summary="One post", response=PostOut, auth=False)
+def get_post(post_id: int):
+    return _post_out(queries.get_post(current_user, post_id))
+
+
+@endpoint(
+    bp,
+    "/posts/<int:post_id>",
+    "PATCH",
+    summary="Edit a post (keeps a revision)",
+    body=PostPatch,
+    response=PostOut,
+)
+def patch_post(post_id: int, data: PostPatch):
+    return _post_out(
+        service.edit_post(current_user, queries.get_post(current_user, post_id), body=data.body)
+    )
+
+
+@endpoint(bp, "/posts/<int:post_id>", "DELETE", summary="Delete a post", status=204)
+def delete_post(post_id: int):
+    service.delete_post(current_user, queries.get_post(current_user, post_id))
+
+
+@endpoint(bp, "/posts/<int:post_id>/useful", "PUT", summary="Mark a post useful", response=PostOut)
+def put_useful(post_id: int):
+    return _post_out(
+        service.set_useful(current_user, queries.get_post(current_user, post_id), True)
+    )
+
+
+@endpoint(
+    bp, "/posts/<int:post_id>/useful", "DELETE", summary="Take back 'useful'", response=PostOut
+)
+def delete_useful(post_id: int):
+    return _post_out(
+        service.set_useful(current_user, queries.get_post(current_user, post_id), False)
+    )
+
+
+@endpoint(
+    bp,
+    "/discussions/<int:discussion_id>/read",
+    "PUT",
+    summary="Mark the discussion read",
+    status=204,
+)
+def put_read(discussion_id: int):
+    service.mark_read(current_user, queries.get_discussion(current_user, discussion_id))

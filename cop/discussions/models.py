@@ -1,0 +1,134 @@
+from datetime import datetime
+from enum import StrEnum
+
+from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from cop.accounts.models import User, enum_column
+from cop.db import utcnow
+from cop.extensions import db
+from cop.spaces.models import Space
+
+TITLE_MAX = 200
+
+
+class ForumType(StrEnum):
+    """Moodle's forum types."""
+
+    STANDARD = "standard"
+    QANDA = "qanda"  # others' replies appear once you have posted yours
+    SINGLE = "single"  # one discussion, started with the forum
+    EACH_ONE = "each_one"  # each person starts one discussion
+
+
+class SubscriptionMode(StrEnum):
+    OPTIONAL = "optional"
+    FORCED = "forced"
+    AUTO = "auto"
+    DISABLED = "disabled"
+
+
+class ForumSettings(db.Model):
+    """Per-space forum rules; a space without a row uses the defaults."""
+
+    space_id: Mapped[int] = mapped_column(
+        ForeignKey("space.id", ondelete="CASCADE"), primary_key=True
+    )
+    forum_type: Mapped[ForumType] = mapped_column(
+        enum_column(ForumType), default=ForumType.STANDARD
+    )
+    subscription_mode: Mapped[SubscriptionMode] = mapped_column(
+        enum_column(SubscriptionMode), default=SubscriptionMode.OPTIONAL
+    )
+
+
+class Discussion(db.Model):
+    id: Mapped[int] = mapped_column(primary_key=True)
+    space_id: Mapped[int] = mapped_column(ForeignKey("space.id", ondelete="CASCADE"))
+    title: Mapped[str] = mapped_column(String(TITLE_MAX))
+    author_id: Mapped[int] = mapped_column(ForeignKey("user.id"), index=True)
+    pinned: Mapped[bool] = mapped_column(default=False)
+    locked: Mapped[bool] = mapped_column(default=False)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Kept by the service on every reply, so lists sort and count without a join.
+    last_post_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_post_id: Mapped[int | None]
+    reply_count: Mapped[int] = mapped_column(default=0)
+
+    author: Mapped[User] = relationship(lazy="joined")
+    space: Mapped["Space"] = relationship()
+
+    __table_args__ = (Index("ix_discussion_space_order", "space_id", "pinned", "last_post_at"),)
+
+
+class Post(db.Model):
+    """A discussion's first post has no parent; replies point at the post they answer.
+    A deleted post keeps its place (and its children) with its text removed."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    discussion_id: Mapped[int] = mapped_column(
+        ForeignKey("discussion.id", ondelete="CASCADE"), index=True
+    )
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("post.id"), index=True)
+    author_id: Mapped[int] = mapped_column(ForeignKey("user.id"), index=True)
+    body: Mapped[str] = mapped_column(Text)
+    body_html: Mapped[str] = mapped_column(Text)
+    # A private reply is seen only by this person (the parent's author) and staff.
+    private_to_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    edited_at: Mapped[datetime | None]
+    deleted_at: Mapped[datetime | None]
+    useful_count: Mapped[int] = mapped_column(default=0)
+
+    author: Mapped[User] = relationship(foreign_keys=[author_id], lazy="joined")
+    discussion: Mapped[Discussion] = relationship()
+
+
+class PostRevision(db.Model):
+    """The text a post had before each edit."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    post_id: Mapped[int] = mapped_column(ForeignKey("post.id", ondelete="CASCADE"), index=True)
+    body: Mapped[str] = mapped_column(Text)
+    body_html: Mapped[str] = mapped_column(Text)
+    edited_by_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    edited_by: Mapped[User] = relationship(lazy="joined")
+
+
+class Reaction(db.Model):
+    """'Useful': one per person per post."""
+
+    post_id: Mapped[int] = mapped_column(
+        ForeignKey("post.id", ondelete="CASCADE"), primary_key=True
+    )
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("user.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class DiscussionRead(db.Model):
+    """Everything in the discussion posted up to `read_until` counts as read."""
+
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("user.id", ondelete="CASCADE"), primary_key=True
+    )
+    discussion_id: Mapped[int] = mapped_column(
+        ForeignKey("discussion.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+    read_until: Mapped[datetime]
+
+
+class IdempotencyKey(db.Model):
+    """A create submitted twice with the same key returns the first result."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"))
+    key: Mapped[str] = mapped_column(String(100))
+    kind: Mapped[str] = mapped_column(String(30))
+    result_id: Mapped[int]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    __table_args__ = (UniqueConstraint("user_id", "key", name="uq_idempotency_key_user_key"),)

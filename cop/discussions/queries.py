@@ -1,0 +1,128 @@
+"""Reading discussions and posts, already filtered by what the user may see."""
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy import and_, func, or_, select
+
+from cop import policy
+from cop.discussions.models import Discussion, DiscussionRead, Post, PostRevision, Reaction
+from cop.errors import NotFound
+from cop.extensions import db
+from cop.spaces.models import Space
+
+
+def get_discussion(user, discussion_id: int) -> Discussion:
+    discussion = db.session.get(Discussion, discussion_id)
+    if discussion is None or not policy.can(user, policy.VIEW, discussion):
+        raise NotFound()
+    return discussion
+
+
+def get_post(user, post_id: int) -> Post:
+    post = db.session.get(Post, post_id)
+    if post is None or not policy.can(user, policy.VIEW, post):
+        raise NotFound()
+    return post
+
+
+def unread_counts(user, discussion_ids: list[int]) -> dict[int, int]:
+    """Posts by others after the user's read mark, per discussion, in one query."""
+    if not user.is_authenticated or not discussion_ids:
+        return {}
+    read = and_(
+        DiscussionRead.discussion_id == Post.discussion_id, DiscussionRead.user_id == user.id
+    )
+    rows = db.session.execute(
+        select(Post.discussion_id, func.count())
+        .outerjoin(DiscussionRead, read)
+        .where(
+            Post.discussion_id.in_(discussion_ids),
+            Post.author_id != user.id,
+            Post.deleted_at.is_(None),
+            policy.readable_posts(user),
+            or_(DiscussionRead.read_until.is_(None), Post.created_at > DiscussionRead.read_until),
+        )
+        .group_by(Post.discussion_id)
+    )
+    return {discussion_id: count for discussion_id, count in rows}
+
+
+def list_discussions(user, space: Space, offset: int = 0, limit: int = 50):
+    """A forum's discussions, pinned first and then by last activity, with the total and
+    the user's unread counts."""
+    where = Discussion.space_id == space.id
+    total = db.session.scalar(select(func.count()).select_from(Discussion).where(where))
+    discussions = list(
+        db.session.scalars(
+            select(Discussion)
+            .where(where)
+            .order_by(Discussion.pinned.desc(), Discussion.last_post_at.desc(), Discussion.id)
+            .offset(offset)
+            .limit(limit)
+        )
+    )
+    last_ids = [d.last_post_id for d in discussions if d.last_post_id]
+    last_posts = (
+        {p.id: p for p in db.session.scalars(select(Post).where(Post.id.in_(last_ids)))}
+        if last_ids
+        else {}
+    )
+    return discussions, total, unread_counts(user, [d.id for d in discussions]), last_posts
+
+
+@dataclass
+class Thread:
+    """A discussion's visible posts, with what the page needs to show them."""
+
+    posts: list[Post]
+    children: dict[int | None, list[Post]] = field(default_factory=dict)
+    useful_mine: set[int] = field(default_factory=set)
+    read_until: datetime | None = None
+    revised: set[int] = field(default_factory=set)
+
+    @property
+    def first(self) -> Post:
+        return self.children[None][0]
+
+
+def load_thread(user, discussion: Discussion) -> Thread:
+    """All posts the user may see, in order, in a fixed number of queries."""
+    posts = list(
+        db.session.scalars(
+            select(Post)
+            .where(Post.discussion_id == discussion.id, policy.readable_posts(user, discussion))
+            .order_by(Post.created_at, Post.id)
+        )
+    )
+    thread = Thread(posts)
+    visible = {p.id for p in posts}
+    for post in posts:
+        thread.children.setdefault(post.parent_id, []).append(post)
+    ids = list(visible)
+    if user.is_authenticated:
+        thread.useful_mine = set(
+            db.session.scalars(
+                select(Reaction.post_id).where(
+                    Reaction.user_id == user.id, Reaction.post_id.in_(ids)
+                )
+            )
+        )
+        read = db.session.get(DiscussionRead, (user.id, discussion.id))
+        thread.read_until = read.read_until if read else None
+    thread.revised = set(
+        db.session.scalars(
+            select(PostRevision.post_id).where(PostRevision.post_id.in_(ids)).distinct()
+        )
+    )
+    return thread
+
+
+def list_revisions(post: Post) -> list[PostRevision]:
+    return list(
+        db.session.scalars(
+            select(PostRevision)
+            .where(PostRevision.post_id == post.id)
+            .order_by(PostRevision.created_at.desc(), PostRevision.id.desc())
+        )
+    )

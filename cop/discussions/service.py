@@ -1,0 +1,249 @@
+"""Discussions and posts: the only code that writes them. Each function asks the policy,
+validates, writes and commits once."""
+
+from flask_babel import gettext as _
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+
+from cop import policy
+from cop.db import utcnow
+from cop.discussions.models import (
+    TITLE_MAX,
+    Discussion,
+    DiscussionRead,
+    IdempotencyKey,
+    Post,
+    PostRevision,
+    Reaction,
+)
+from cop.errors import Conflict, Invalid
+from cop.extensions import db
+from cop.spaces.models import Space, SpaceKind
+from cop.text import check_body, render_markdown
+
+# Spaces whose page is a list of discussions.
+DISCUSSION_KINDS = (SpaceKind.FORUM, SpaceKind.EXPERT_ROOM)
+IDEMPOTENCY_KEY_MAX = 100
+
+
+def _check_title(title: str | None) -> str:
+    title = (title or "").strip()
+    if not title:
+        raise Invalid(fields={"title": _("This field is required.")})
+    if len(title) > TITLE_MAX:
+        raise Invalid(fields={"title": _("At most %(n)s characters.", n=TITLE_MAX)})
+    return title
+
+
+def _replayed(actor, key: str | None, kind: str, model):
+    """The object an earlier request with this key created, if any."""
+    if not key:
+        return None
+    if len(key) > IDEMPOTENCY_KEY_MAX:
+        raise Invalid(
+            fields={"idempotency_key": _("At most %(n)s characters.", n=IDEMPOTENCY_KEY_MAX)}
+        )
+    result_id = db.session.scalar(
+        select(IdempotencyKey.result_id).where(
+            IdempotencyKey.user_id == actor.id,
+            IdempotencyKey.key == key,
+            IdempotencyKey.kind == kind,
+        )
+    )
+    return db.session.get(model, result_id) if result_id is not None else None
+
+
+def _commit_once(actor, key: str | None, kind: str, model, result):
+    """Commit, recording the key; a concurrent twin that won the race wins for both."""
+    if key:
+        db.session.add(IdempotencyKey(user_id=actor.id, key=key, kind=kind, result_id=result.id))
+    try:
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        twin = _replayed(actor, key, kind, model)
+        if twin is None:
+            raise
+        return twin
+    return result
+
+
+def _read_up_to(actor, discussion: Discussion, moment) -> None:
+    read = db.session.get(DiscussionRead, (actor.id, discussion.id))
+    if read is None:
+        db.session.add(
+            DiscussionRead(user_id=actor.id, discussion_id=discussion.id, read_until=moment)
+        )
+    elif read.read_until < moment:
+        read.read_until = moment
+
+
+def start_discussion(
+    actor, space: Space, *, title: str, body: str, idempotency_key: str | None = None
+) -> Discussion:
+    """Whoever may post in a forum or expert room starts a discussion with its first post.
+    A repeated idempotency key returns the first discussion. Commits."""
+    earlier = _replayed(actor, idempotency_key, "discussion", Discussion)
+    if earlier is not None:
+        return earlier
+    policy.require(actor, policy.POST, space)
+    if space.kind not in DISCUSSION_KINDS:
+        raise Conflict(_("Discussions cannot be started in this space."))
+    title, body = _check_title(title), check_body(body)
+    now = utcnow()
+    discussion = Discussion(
+        space=space, title=title, author_id=actor.id, created_at=now, last_post_at=now
+    )
+    post = Post(
+        discussion=discussion,
+        author_id=actor.id,
+        body=body,
+        body_html=render_markdown(body),
+        created_at=now,
+    )
+    db.session.add_all([discussion, post])
+    db.session.flush()
+    discussion.last_post_id = post.id
+    _read_up_to(actor, discussion, now)
+    return _commit_once(actor, idempotency_key, "discussion", Discussion, discussion)
+
+
+def first_post(discussion: Discussion) -> Post:
+    return db.session.scalar(
+        select(Post).where(Post.discussion_id == discussion.id, Post.parent_id.is_(None))
+    )
+
+
+def reply(
+    actor,
+    discussion: Discussion,
+    *,
+    body: str,
+    parent_id: int | None = None,
+    private: bool = False,
+    idempotency_key: str | None = None,
+) -> Post:
+    """Reply to any visible post of the discussion (to the first post by default). A
+    private reply is seen only by the parent's author and the space's moderators; experts
+    and moderators may write one. Commits."""
+    earlier = _replayed(actor, idempotency_key, "post", Post)
+    if earlier is not None:
+        return earlier
+    policy.require(actor, policy.REPLY, discussion)
+    parent = db.session.get(Post, parent_id) if parent_id is not None else first_post(discussion)
+    if (
+        parent is None
+        or parent.discussion_id != discussion.id
+        or not policy.can(actor, policy.VIEW, parent)
+    ):
+        raise Invalid(fields={"parent_id": _("There is no such post in this discussion.")})
+    if parent.deleted_at is not None:
+        raise Conflict(fields={"parent_id": _("This post was deleted.")})
+    if parent.private_to_id is not None:  # as in Moodle: a private reply ends its branch
+        raise Conflict(fields={"parent_id": _("A private reply cannot be answered.")})
+    if private and not policy.can(actor, "reply_privately", discussion):
+        raise Invalid(fields={"private": _("Only experts and moderators reply privately.")})
+    body = check_body(body)
+    now = utcnow()
+    post = Post(
+        discussion_id=discussion.id,
+        parent_id=parent.id,
+        author_id=actor.id,
+        body=body,
+        body_html=render_markdown(body),
+        created_at=now,
+        private_to_id=parent.author_id if private else None,
+    )
+    db.session.add(post)
+    db.session.flush()
+    if not private:  # lists and counts show what everyone may see
+        discussion.reply_count += 1
+        discussion.last_post_at = now
+        discussion.last_post_id = post.id
+    _read_up_to(actor, discussion, now)
+    return _commit_once(actor, idempotency_key, "post", Post, post)
+
+
+def edit_post(actor, post: Post, *, body: str, title: str | None = None) -> Post:
+    """Authors edit within the edit window, moderators always; the previous text is kept
+    as a revision. The first post's edit may change the discussion's title. Commits."""
+    policy.require(actor, "edit", post)
+    body = check_body(body)
+    if title is not None and post.parent_id is None:
+        post.discussion.title = _check_title(title)
+    if body != post.body:
+        db.session.add(
+            PostRevision(
+                post_id=post.id, body=post.body, body_html=post.body_html, edited_by_id=actor.id
+            )
+        )
+        post.body, post.body_html = body, render_markdown(body)
+        post.edited_at = utcnow()
+    db.session.commit()
+    return post
+
+
+def delete_post(actor, post: Post) -> Discussion | None:
+    """Authors delete while nobody has replied, moderators always. A post with replies
+    leaves a placeholder so the thread stays whole; a first post without replies takes
+    its discussion with it (returns None then). Commits."""
+    policy.require(actor, "delete", post)
+    discussion = post.discussion
+    has_replies = db.session.scalar(
+        select(Post.id).where(Post.discussion_id == discussion.id, Post.id != post.id).limit(1)
+    )
+    if post.parent_id is None and has_replies is None:
+        db.session.delete(discussion)
+        db.session.commit()
+        return None
+    db.session.add(
+        PostRevision(
+            post_id=post.id, body=post.body, body_html=post.body_html, edited_by_id=actor.id
+        )
+    )
+    post.body, post.body_html, post.deleted_at = "", "", utcnow()
+    db.session.commit()
+    return discussion
+
+
+def set_flags(
+    actor, discussion: Discussion, *, pinned: bool | None = None, locked: bool | None = None
+) -> Discussion:
+    """Moderators pin and lock discussions. Commits."""
+    policy.require(actor, policy.MODERATE, discussion)
+    if pinned is not None:
+        discussion.pinned = pinned
+    if locked is not None:
+        discussion.locked = locked
+    db.session.commit()
+    return discussion
+
+
+def set_useful(actor, post: Post, useful: bool) -> Post:
+    """Mark a post useful, once per person, or take it back; idempotent. Commits."""
+    policy.require(actor, "react", post)
+    existing = db.session.get(Reaction, (post.id, actor.id))
+    if useful and existing is None:
+        db.session.add(Reaction(post_id=post.id, user_id=actor.id))
+        delta = 1
+    elif not useful and existing is not None:
+        db.session.delete(existing)
+        delta = -1
+    else:
+        return post
+    db.session.execute(
+        update(Post).where(Post.id == post.id).values(useful_count=Post.useful_count + delta)
+    )
+    try:
+        db.session.commit()
+    except IntegrityError:  # the same person's concurrent click won
+        db.session.rollback()
+    db.session.refresh(post)
+    return post
+
+
+def mark_read(actor, discussion: Discussion) -> None:
+    """Everything posted so far in the discussion counts as read. Commits."""
+    policy.require(actor, policy.VIEW, discussion)
+    _read_up_to(actor, discussion, max(discussion.last_post_at, utcnow()))
+    db.session.commit()

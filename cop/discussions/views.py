@@ -1,0 +1,165 @@
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from cop import policy
+from cop.discussions import queries, service
+from cop.discussions.forms import DiscussionForm, EditForm, ReplyForm
+from cop.errors import AppError, NotFound
+from cop.forms import apply_errors
+from cop.spaces.queries import get_space
+
+bp = Blueprint("discussions", __name__)
+
+MODES = ("oldest", "newest", "threaded", "nested")
+
+
+def discussion_url(discussion_id: int, post_id: int | None = None, **args) -> str:
+    anchor = f"post-{post_id}" if post_id else None
+    return url_for("discussions.discussion", discussion_id=discussion_id, _anchor=anchor, **args)
+
+
+@bp.route("/spaces/<int:space_id>/discussions/new", methods=["GET", "POST"])
+@login_required
+def new_discussion(space_id: int):
+    space = get_space(current_user, space_id)
+    policy.require(current_user, policy.POST, space)
+    form = DiscussionForm()
+    if form.validate_on_submit():
+        try:
+            discussion = service.start_discussion(
+                current_user,
+                space,
+                title=form.title.data,
+                body=form.body.data,
+                idempotency_key=form.idempotency_key.data,
+            )
+        except AppError as error:
+            apply_errors(form, error)
+        else:
+            return redirect(discussion_url(discussion.id))
+    return render_template("discussions/new.html", space=space, form=form)
+
+
+@bp.get("/discussions/<int:discussion_id>")
+def discussion(discussion_id: int):
+    discussion = queries.get_discussion(current_user, discussion_id)
+    mode = request.args.get("mode", "nested")
+    if mode not in MODES:
+        mode = "nested"
+    thread = queries.load_thread(current_user, discussion)
+    reply_form = ReplyForm()
+    page = render_template(
+        "discussions/discussion.html",
+        discussion=discussion,
+        space=discussion.space,
+        thread=thread,
+        mode=mode,
+        modes=MODES,
+        reply_form=reply_form,
+        can_reply=policy.can(current_user, policy.REPLY, discussion),
+        can_reply_privately=policy.can(current_user, "reply_privately", discussion),
+        can_moderate=policy.can(current_user, policy.MODERATE, discussion),
+    )
+    if current_user.is_authenticated:
+        service.mark_read(current_user, discussion)  # after rendering: markers show what was new
+    return page
+
+
+@bp.route("/posts/<int:post_id>/reply", methods=["GET", "POST"])
+@login_required
+def reply(post_id: int):
+    parent = queries.get_post(current_user, post_id)
+    discussion = parent.discussion
+    policy.require(current_user, policy.REPLY, discussion)
+    form = ReplyForm()
+    if form.validate_on_submit():
+        try:
+            post = service.reply(
+                current_user,
+                discussion,
+                body=form.body.data,
+                parent_id=parent.id,
+                private=form.private.data,
+                idempotency_key=form.idempotency_key.data,
+            )
+        except AppError as error:
+            apply_errors(form, error)
+        else:
+            return redirect(discussion_url(discussion.id, post.id))
+    if request.method == "GET" and request.args.get("quote"):
+        quoted = "\n".join(f"> {line}" for line in parent.body.splitlines())
+        form.body.data = f"{parent.author.display_name}:\n{quoted}\n\n"
+    return render_template(
+        "discussions/reply.html",
+        parent=parent,
+        discussion=discussion,
+        form=form,
+        can_reply_privately=policy.can(current_user, "reply_privately", discussion),
+    )
+
+
+@bp.route("/posts/<int:post_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit(post_id: int):
+    post = queries.get_post(current_user, post_id)
+    policy.require(current_user, "edit", post)
+    is_first = post.parent_id is None
+    form = EditForm(obj=post)
+    if request.method == "GET" and is_first:
+        form.title.data = post.discussion.title
+    if form.validate_on_submit():
+        try:
+            service.edit_post(
+                current_user, post, body=form.body.data, title=form.title.data if is_first else None
+            )
+        except AppError as error:
+            apply_errors(form, error)
+        else:
+            flash(_("Saved."), "success")
+            return redirect(discussion_url(post.discussion_id, post.id))
+    if not is_first:
+        del form.title
+    return render_template("discussions/edit.html", post=post, form=form)
+
+
+@bp.get("/posts/<int:post_id>/history")
+@login_required
+def history(post_id: int):
+    post = queries.get_post(current_user, post_id)
+    if not policy.can(current_user, "history", post):
+        raise NotFound()
+    return render_template(
+        "discussions/history.html", post=post, revisions=queries.list_revisions(post)
+    )
+
+
+@bp.post("/posts/<int:post_id>/delete")
+@login_required
+def delete(post_id: int):
+    post = queries.get_post(current_user, post_id)
+    space_id = post.discussion.space_id
+    remaining = service.delete_post(current_user, post)
+    flash(_("The post was deleted."), "success")
+    if remaining is None:
+        return redirect(url_for("spaces.space", space_id=space_id))
+    return redirect(discussion_url(remaining.id, post_id))
+
+
+@bp.post("/posts/<int:post_id>/useful")
+@login_required
+def useful(post_id: int):
+    post = queries.get_post(current_user, post_id)
+    service.set_useful(current_user, post, request.form.get("useful") == "1")
+    return redirect(discussion_url(post.discussion_id, post.id))
+
+
+@bp.post("/discussions/<int:discussion_id>/flags")
+@login_required
+def flags(discussion_id: int):
+    discussion = queries.get_discussion(current_user, discussion_id)
+    values = {
+        name: request.form[name] == "1" for name in ("pinned", "locked") if name in request.form
+    }
+    service.set_flags(current_user, discussion, **values)
+    return redirect(discussion_url(discussion.id))

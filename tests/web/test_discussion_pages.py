@@ -1,0 +1,109 @@
+import re
+
+import pytest
+
+from tests.world import build_world
+
+
+@pytest.fixture
+def world(app, make_user):
+    with app.app_context():
+        return build_world(make_user)
+
+
+def _start(client, space_id, key="k1", title="Молодь у комітеті", body="Як залучити учнів?"):
+    return client.post(
+        f"/spaces/{space_id}/discussions/new",
+        data={"title": title, "body": body, "idempotency_key": key},
+    )
+
+
+def test_start_reply_and_see_it_in_every_display_mode(world, login_as):
+    member, expert = login_as(world.users["member"]), login_as(world.users["expert"])
+    forum = world.spaces["forum_signed"]
+    started = _start(member, forum)
+    assert started.status_code == 302
+    discussion_url = started.headers["Location"]
+    page = expert.get(discussion_url).get_data(as_text=True)
+    first_id = re.search(r'id="post-(\d+)"', page).group(1)
+    replied = expert.post(
+        f"/posts/{first_id}/reply",
+        data={"body": "Через *шкільне* самоврядування.", "idempotency_key": "r1"},
+    )
+    assert replied.status_code == 302
+    for mode in ("oldest", "newest", "threaded", "nested"):
+        page = member.get(f"{discussion_url}?mode={mode}").get_data(as_text=True)
+        assert "Молодь у комітеті" in page
+        assert ("<em>шкільне</em>" in page) or (mode == "threaded" and "шкільне" in page)
+    listing = member.get(f"/spaces/{forum}").get_data(as_text=True)
+    assert "Молодь у комітеті" in listing
+
+
+def test_new_replies_are_marked_until_read(world, login_as):
+    member, expert = login_as(world.users["member"]), login_as(world.users["expert"])
+    forum = world.spaces["forum_signed"]
+    url = _start(member, forum).headers["Location"]
+    first_id = re.search(r'id="post-(\d+)"', member.get(url).get_data(as_text=True)).group(1)
+    expert.post(f"/posts/{first_id}/reply", data={"body": "Нова відповідь", "idempotency_key": "a"})
+    listing = member.get(f"/spaces/{forum}").get_data(as_text=True)
+    assert '<span class="badge">1</span>' in listing
+    assert "post unread" in member.get(url).get_data(as_text=True)
+    assert "post unread" not in member.get(url).get_data(as_text=True)
+    assert '<span class="badge">1</span>' not in member.get(f"/spaces/{forum}").get_data(
+        as_text=True
+    )
+
+
+def test_double_submitted_form_creates_one_discussion(world, login_as):
+    member = login_as(world.users["member"])
+    forum = world.spaces["forum_signed"]
+    first, second = _start(member, forum, key="same"), _start(member, forum, key="same")
+    assert first.headers["Location"] == second.headers["Location"]
+    assert member.get(f"/spaces/{forum}").get_data(as_text=True).count("Молодь у комітеті") == 1
+
+
+def test_history_is_for_the_author_and_moderators(app, world, login_as):
+    member = login_as(world.users["member"])
+    url = _start(member, world.spaces["forum_signed"]).headers["Location"]
+    post_id = re.search(r'id="post-(\d+)"', member.get(url).get_data(as_text=True)).group(1)
+    assert (
+        member.post(
+            f"/posts/{post_id}/edit", data={"title": "Молодь у комітеті", "body": "Новий текст"}
+        ).status_code
+        == 302
+    )
+    assert "Як залучити учнів?" in member.get(f"/posts/{post_id}/history").get_data(as_text=True)
+    assert login_as(world.users["moderator"]).get(f"/posts/{post_id}/history").status_code == 200
+    assert login_as(world.users["outsider"]).get(f"/posts/{post_id}/history").status_code == 404
+
+
+def test_expert_room_discussion_pages_are_404_for_outsiders(world, login_as):
+    expert = login_as(world.users["expert"])
+    url = _start(expert, world.spaces["expert_room"], title="Нотатки Зоря").headers["Location"]
+    post_id = re.search(r'id="post-(\d+)"', expert.get(url).get_data(as_text=True)).group(1)
+    outsider = login_as(world.users["member"])
+    for path in (
+        url,
+        f"/posts/{post_id}/reply",
+        f"/posts/{post_id}/edit",
+        f"/posts/{post_id}/history",
+        f"/spaces/{world.spaces['expert_room']}/discussions/new",
+    ):
+        response = outsider.get(path)
+        assert response.status_code == 404, path
+        assert "Зоря" not in response.get_data(as_text=True)
+    assert outsider.post(f"/posts/{post_id}/useful", data={"useful": "1"}).status_code == 404
+
+
+def test_hostile_markdown_is_inert_on_the_page(world, login_as):
+    member = login_as(world.users["member"])
+    url = _start(
+        member,
+        world.spaces["forum_signed"],
+        title="<script>alert(1)</script>",
+        body="<img src=x onerror=alert(1)> [x](javascript:alert(1))",
+    ).headers["Location"]
+    page = member.get(url).get_data(as_text=True)
+    assert "<script>alert(1)" not in page
+    assert not re.search(r"<[^>]*\bonerror=", page)  # escaped text is fine, a tag is not
+    assert 'href="javascript:' not in page
