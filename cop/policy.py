@@ -271,6 +271,9 @@ def readable_posts(user, discussion: Discussion | None = None) -> ColumnElement[
 
 
 def _has_replies(post: Post) -> bool:
+    known = getattr(post, "has_replies", None)  # set by queries.load_thread for a whole page
+    if known is not None:
+        return known
     return db.session.scalar(select(exists().where(Post.parent_id == post.id)))
 
 

@@ -83,6 +83,9 @@ class Post(db.Model):
     author: Mapped[User] = relationship(foreign_keys=[author_id], lazy="joined")
     discussion: Mapped[Discussion] = relationship()
 
+    # Not stored: filled in for a whole page by queries.load_thread (None: not known).
+    has_replies = None
+
 
 class PostRevision(db.Model):
     """The text a post had before each edit."""

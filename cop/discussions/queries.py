@@ -99,6 +99,15 @@ def load_thread(user, discussion: Discussion) -> Thread:
     visible = {p.id for p in posts}
     for post in posts:
         thread.children.setdefault(post.parent_id, []).append(post)
+    replied = set(
+        db.session.scalars(
+            select(Post.parent_id)
+            .where(Post.discussion_id == discussion.id, Post.parent_id.is_not(None))
+            .distinct()
+        )
+    )
+    for post in posts:
+        post.has_replies = post.id in replied
     ids = list(visible)
     if user.is_authenticated:
         thread.useful_mine = set(

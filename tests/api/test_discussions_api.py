@@ -282,3 +282,31 @@ def test_query_counts_do_not_grow_with_posts(app, client, world, h):
                 assert member.get(path).status_code == 200
             counts.append(len(queries))
         assert counts[0] == counts[1], (path_small, counts)
+
+
+def test_an_authors_page_costs_the_same_for_few_and_many_own_posts(app, client, world):
+    from cop.accounts.models import User
+    from cop.discussions import service
+    from cop.spaces.models import Space
+    from tests.conftest import login
+
+    def grow(n):
+        with app.app_context():
+            space = db.session.get(Space, world.spaces["forum_signed"])
+            member = db.session.get(User, world.users["member"].id)
+            d = service.start_discussion(member, space, title=f"Моя тема {n}", body="Текст")
+            for i in range(n):
+                service.reply(member, d, body=f"Доповнення {i}")
+            return d.id, db.engine
+
+    small, engine = grow(5)
+    big, _engine = grow(60)
+    author = app.test_client()
+    login(author, world.users["member"])
+    counts = []
+    for d in (small, big):
+        author.get(f"/discussions/{d}")
+        with QueryCounter(engine) as queries:
+            assert author.get(f"/discussions/{d}").status_code == 200
+        counts.append(len(queries))
+    assert counts[0] == counts[1]
