@@ -38,3 +38,8 @@ class CheckboxListField(SelectMultipleField):
 
     widget = ListWidget(prefix_label=False)
     option_widget = CheckboxInput()
+
+
+def optional_int(value):
+    """Coerces a select's value; the empty choice is None."""
+    return int(value) if value not in (None, "", "None") else None

@@ -6,6 +6,7 @@ SpaceRole.MODERATOR would otherwise overwrite each other."""
 from flask_babel import lazy_gettext as _l
 
 from cop.accounts.models import Role
+from cop.discussions.models import ForumType, GroupMode, SubscriptionMode
 from cop.orgs.models import CommunityKind
 from cop.spaces.models import SpaceKind, SpaceRole, Visibility
 
@@ -33,6 +34,23 @@ LABELS = {
         Visibility.PUBLIC: _l("Everyone, also without signing in"),
         Visibility.SIGNED_IN: _l("Everyone signed in"),
         Visibility.MEMBERS: _l("Members only"),
+    },
+    ForumType: {
+        ForumType.STANDARD: _l("Standard forum for general use"),
+        ForumType.QANDA: _l("Q&A: see others' replies after posting your own"),
+        ForumType.SINGLE: _l("A single simple discussion"),
+        ForumType.EACH_ONE: _l("Each person posts one discussion"),
+    },
+    SubscriptionMode: {
+        SubscriptionMode.OPTIONAL: _l("Optional subscription"),
+        SubscriptionMode.FORCED: _l("Forced subscription"),
+        SubscriptionMode.AUTO: _l("Auto subscription"),
+        SubscriptionMode.DISABLED: _l("Subscription disabled"),
+    },
+    GroupMode: {
+        GroupMode.NONE: _l("No groups"),
+        GroupMode.SEPARATE: _l("Separate groups: each community sees its own"),
+        GroupMode.VISIBLE: _l("Visible groups: all read, each writes in its own"),
     },
     SpaceRole: {
         SpaceRole.MEMBER: _l("Member"),

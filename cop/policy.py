@@ -15,7 +15,7 @@ from sqlalchemy import ColumnElement, and_, exists, false, or_, select, true
 
 from cop.accounts.models import Role, User
 from cop.db import utcnow
-from cop.discussions.models import Discussion, Post
+from cop.discussions.models import Discussion, ForumType, GroupMode, Post, settings_of
 from cop.errors import Forbidden, NotFound
 from cop.extensions import db
 from cop.orgs.models import (
@@ -240,15 +240,41 @@ def readable_spaces(user) -> ColumnElement[bool]:
 # Post actions: view, history, edit, delete, react.
 
 
+def in_community_group(user, community_id: int | None) -> bool:
+    """Whether the user belongs to a community's group: its committee, or an expert group
+    coaching it. Discussions for all participants (None) belong to everyone."""
+    if community_id is None:
+        return True
+    if _role(user) is None:
+        return False
+    f = facts(user)
+    return community_id in f.committee_community_ids or (
+        user.role in EXPERTS and community_id in f.group_community_ids
+    )
+
+
+def _group_allows(user, discussion: Discussion, write: bool) -> bool:
+    mode = settings_of(discussion.space).group_mode
+    if mode == GroupMode.NONE or _can_space(user, MODERATE, discussion.space):
+        return True
+    if mode == GroupMode.VISIBLE and not write:
+        return True
+    return in_community_group(user, discussion.community_id)
+
+
 def _can_discussion(user, action: str, discussion: Discussion) -> bool:
     space = discussion.space
     if action == VIEW:
-        return _can_space(user, VIEW, space)
+        return _can_space(user, VIEW, space) and _group_allows(user, discussion, write=False)
+    if not _can_discussion(user, VIEW, discussion):
+        return False
     if action == MODERATE:
         return _can_space(user, MODERATE, space)
     if action == REPLY:
-        return _can_space(user, REPLY, space) and (
-            not discussion.locked or _can_space(user, MODERATE, space)
+        return (
+            _can_space(user, REPLY, space)
+            and _group_allows(user, discussion, write=True)
+            and (not discussion.locked or _can_space(user, MODERATE, space))
         )
     if action == "reply_privately":
         return _can_discussion(user, REPLY, discussion) and (
@@ -258,16 +284,77 @@ def _can_discussion(user, action: str, discussion: Discussion) -> bool:
     return False
 
 
+def readable_discussions(user, space: Space) -> ColumnElement[bool]:
+    """The group-mode part of discussion VIEW as SQL, for a space the user may view."""
+    mode = settings_of(space).group_mode
+    if mode != GroupMode.SEPARATE or _can_space(user, MODERATE, space):
+        return true()
+    if _role(user) is None:
+        return Discussion.community_id.is_(None)
+    f = facts(user)
+    mine = set(f.committee_community_ids)
+    if user.role in EXPERTS:
+        mine |= f.group_community_ids
+    return or_(Discussion.community_id.is_(None), Discussion.community_id.in_(mine))
+
+
+def qanda_unlocked(user, discussion: Discussion) -> bool:
+    """In a Q&A forum, others' replies show once the user's own reply is older than the
+    edit window (so nobody copies and then edits). Moderators, experts and whoever asked
+    the question see everything."""
+    return discussion.id in qanda_unlocked_among(user, [discussion])
+
+
+def qanda_unlocked_among(user, discussions: list[Discussion]) -> set[int]:
+    """The ids of these discussions whose replies the user may see, in one query at most."""
+    unlocked, pending = set(), []
+    cache = g.setdefault("_policy_qanda", {}) if has_app_context() else {}
+    for discussion in discussions:
+        space = discussion.space
+        if (
+            settings_of(space).forum_type != ForumType.QANDA
+            or _can_space(user, MODERATE, space)
+            or _role(user) == Role.EXPERT  # Moodle's teachers see answers without posting
+            or (_role(user) is not None and discussion.author_id == user.id)
+        ):
+            unlocked.add(discussion.id)
+        elif _role(user) is not None:
+            pending.append(discussion.id)
+    missing = [d for d in pending if (user.id, d) not in cache]
+    if missing:
+        done = set(
+            db.session.scalars(
+                select(Post.discussion_id)
+                .where(
+                    Post.discussion_id.in_(missing),
+                    Post.author_id == user.id,
+                    Post.parent_id.is_not(None),
+                    Post.deleted_at.is_(None),
+                    Post.created_at <= utcnow() - edit_window(),
+                )
+                .distinct()
+            )
+        )
+        cache.update({(user.id, d): d in done for d in missing})
+    return unlocked | {d for d in pending if cache[(user.id, d)]}
+
+
 def readable_posts(user, discussion: Discussion | None = None) -> ColumnElement[bool]:
     """The post VIEW rule as SQL, for a discussion the user may view: everyone sees public
-    posts; a private reply only its author, its addressee and the space's moderators."""
+    posts; a private reply only its author, its addressee and the space's moderators; in a
+    Q&A forum others' replies wait for the user's own (see `qanda_unlocked`)."""
     if discussion is not None and _can_discussion(user, MODERATE, discussion):
         return true()
     if _role(user) is None:
-        return Post.private_to_id.is_(None)
-    return or_(
-        Post.private_to_id.is_(None), Post.private_to_id == user.id, Post.author_id == user.id
-    )
+        clause = Post.private_to_id.is_(None)
+    else:
+        clause = or_(
+            Post.private_to_id.is_(None), Post.private_to_id == user.id, Post.author_id == user.id
+        )
+    if discussion is not None and not qanda_unlocked(user, discussion):
+        own = Post.author_id == user.id if _role(user) is not None else false()
+        clause = and_(clause, or_(Post.parent_id.is_(None), own))
+    return clause
 
 
 def _has_replies(post: Post) -> bool:
@@ -288,11 +375,12 @@ def _can_post_action(user, action: str, post: Post) -> bool:
     moderator = _can_space(user, MODERATE, discussion.space)
     is_author = _role(user) is not None and post.author_id == user.id
     if action == VIEW:
-        return (
-            post.private_to_id is None
-            or moderator
-            or is_author
-            or (_role(user) is not None and post.private_to_id == user.id)
+        if moderator or is_author:
+            return True
+        if post.parent_id is not None and not qanda_unlocked(user, discussion):
+            return False
+        return post.private_to_id is None or (
+            _role(user) is not None and post.private_to_id == user.id
         )
     if action == "history":  # every revision: the author and moderators
         return moderator or is_author

@@ -5,13 +5,9 @@ from wtforms.validators import Length, Optional
 
 from cop.accounts.forms import LOCALE_CHOICES
 from cop.accounts.models import EMAIL_MAX, NAME_MAX
-from cop.forms import CheckboxListField, required
+from cop.forms import CheckboxListField, optional_int, required
 from cop.orgs.models import TITLE_MAX
 from cop.spaces.models import DESCRIPTION_MAX
-
-
-def optional_int(value):
-    return int(value) if value not in (None, "", "None") else None
 
 
 class UserForm(FlaskForm):

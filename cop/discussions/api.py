@@ -5,7 +5,13 @@ from flask_login import current_user
 from pydantic import Field
 
 from cop.discussions import queries, service
-from cop.discussions.models import TITLE_MAX
+from cop.discussions.models import (
+    TITLE_MAX,
+    ForumType,
+    GroupMode,
+    SubscriptionMode,
+    settings_of,
+)
 from cop.jsonapi import Input, Output, PageQuery, endpoint
 from cop.spaces.queries import get_space
 from cop.text import BODY_MAX
@@ -42,6 +48,7 @@ class PostList(Output):
 class DiscussionOut(Output):
     id: int
     space_id: int
+    community_id: int | None
     title: str
     author: AuthorOut
     pinned: bool
@@ -59,7 +66,22 @@ class DiscussionList(Output):
     per_page: int
 
 
+class ForumSettingsOut(Output):
+    forum_type: ForumType
+    subscription_mode: SubscriptionMode
+    group_mode: GroupMode
+
+
+class ForumSettingsIn(Input):
+    forum_type: ForumType | None = None
+    subscription_mode: SubscriptionMode | None = None
+    group_mode: GroupMode | None = None
+
+
 class DiscussionIn(Input):
+    community_id: int | None = Field(
+        None, description="In group mode: the community the discussion is for"
+    )
     title: str = Field(min_length=1, max_length=TITLE_MAX)
     body: str = Field(description=f"Markdown, at most {BODY_MAX} characters")
 
@@ -100,11 +122,12 @@ def _discussion_out(discussion, unread: int = 0) -> DiscussionOut:
     return DiscussionOut(
         id=discussion.id,
         space_id=discussion.space_id,
+        community_id=discussion.community_id,
         title=discussion.title,
         author=AuthorOut.model_validate(discussion.author),
         pinned=discussion.pinned,
         locked=discussion.locked,
-        reply_count=discussion.reply_count,
+        reply_count=0 if discussion.replies_hidden else discussion.reply_count,
         unread_count=unread,
         created_at=discussion.created_at,
         last_post_at=discussion.last_post_at,
@@ -148,7 +171,12 @@ def list_discussions(space_id: int, params: PageQuery):
 def create_discussion(space_id: int, data: DiscussionIn):
     space = get_space(current_user, space_id)
     discussion = service.start_discussion(
-        current_user, space, title=data.title, body=data.body, idempotency_key=_key()
+        current_user,
+        space,
+        title=data.title,
+        body=data.body,
+        community_id=data.community_id,
+        idempotency_key=_key(),
     )
     return _discussion_out(discussion)
 
@@ -162,7 +190,8 @@ def create_discussion(space_id: int, data: DiscussionIn):
 )
 def get_discussion(discussion_id: int):
     discussion = queries.get_discussion(current_user, discussion_id)
-    unread = queries.unread_counts(current_user, [discussion.id]).get(discussion.id, 0)
+    hidden = {discussion.id} if discussion.replies_hidden else set()
+    unread = queries.unread_counts(current_user, [discussion.id], hidden).get(discussion.id, 0)
     return _discussion_out(discussion, unread)
 
 
@@ -288,3 +317,27 @@ def delete_useful(post_id: int):
 )
 def put_read(discussion_id: int):
     service.mark_read(current_user, queries.get_discussion(current_user, discussion_id))
+
+
+@endpoint(
+    bp,
+    "/spaces/<int:space_id>/forum",
+    summary="A forum's settings",
+    response=ForumSettingsOut,
+    auth=False,
+)
+def get_forum_settings(space_id: int):
+    return settings_of(get_space(current_user, space_id))
+
+
+@endpoint(
+    bp,
+    "/spaces/<int:space_id>/forum",
+    "PATCH",
+    summary="Change a forum's type, subscription mode or group mode",
+    body=ForumSettingsIn,
+    response=ForumSettingsOut,
+)
+def patch_forum_settings(space_id: int, data: ForumSettingsIn):
+    space = get_space(current_user, space_id)
+    return service.configure_forum(current_user, space, **data.model_dump(exclude_unset=True))

@@ -2,9 +2,10 @@ import uuid
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, HiddenField, StringField, TextAreaField
+from wtforms import BooleanField, HiddenField, SelectField, StringField, TextAreaField
 from wtforms.validators import Length
 
+from cop.admin.forms import optional_int
 from cop.discussions.models import TITLE_MAX
 from cop.forms import required
 from cop.text import BODY_MAX
@@ -17,6 +18,7 @@ class OnceForm(FlaskForm):
 
 
 class DiscussionForm(OnceForm):
+    community_id = SelectField(_l("For the community"), coerce=optional_int)
     title = StringField(_l("Subject"), validators=[required(), Length(max=TITLE_MAX)])
     body = TextAreaField(_l("Message (Markdown)"), validators=[required(), Length(max=BODY_MAX)])
 
@@ -29,3 +31,9 @@ class ReplyForm(OnceForm):
 class EditForm(FlaskForm):
     title = StringField(_l("Subject"), validators=[Length(max=TITLE_MAX)])
     body = TextAreaField(_l("Message (Markdown)"), validators=[required(), Length(max=BODY_MAX)])
+
+
+class ForumSettingsForm(FlaskForm):
+    forum_type = SelectField(_l("Forum type"))
+    subscription_mode = SelectField(_l("Subscription mode"))
+    group_mode = SelectField(_l("Group mode"))

@@ -2,7 +2,7 @@ from datetime import datetime
 from enum import StrEnum
 
 from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, backref, mapped_column, relationship
 
 from cop.accounts.models import User, enum_column
 from cop.db import utcnow
@@ -28,8 +28,16 @@ class SubscriptionMode(StrEnum):
     DISABLED = "disabled"
 
 
+class GroupMode(StrEnum):
+    """Moodle's group modes, with the communities as groups."""
+
+    NONE = "none"
+    SEPARATE = "separate"  # each committee sees only its own discussions
+    VISIBLE = "visible"  # everyone reads; each writes in their own community's discussions
+
+
 class ForumSettings(db.Model):
-    """Per-space forum rules; a space without a row uses the defaults."""
+    """Per-space forum rules; a space without a row uses the defaults (see `settings_of`)."""
 
     space_id: Mapped[int] = mapped_column(
         ForeignKey("space.id", ondelete="CASCADE"), primary_key=True
@@ -40,6 +48,19 @@ class ForumSettings(db.Model):
     subscription_mode: Mapped[SubscriptionMode] = mapped_column(
         enum_column(SubscriptionMode), default=SubscriptionMode.OPTIONAL
     )
+    group_mode: Mapped[GroupMode] = mapped_column(enum_column(GroupMode), default=GroupMode.NONE)
+
+    space: Mapped[Space] = relationship(
+        backref=backref("forum", uselist=False, lazy="joined", cascade="all, delete-orphan")
+    )
+
+
+def settings_of(space: Space) -> ForumSettings:
+    return space.forum or ForumSettings(
+        forum_type=ForumType.STANDARD,
+        subscription_mode=SubscriptionMode.OPTIONAL,
+        group_mode=GroupMode.NONE,
+    )
 
 
 class Discussion(db.Model):
@@ -47,6 +68,10 @@ class Discussion(db.Model):
     space_id: Mapped[int] = mapped_column(ForeignKey("space.id", ondelete="CASCADE"))
     title: Mapped[str] = mapped_column(String(TITLE_MAX))
     author_id: Mapped[int] = mapped_column(ForeignKey("user.id"), index=True)
+    # The group (community) a discussion belongs to in group mode; None: all participants.
+    community_id: Mapped[int | None] = mapped_column(
+        ForeignKey("community.id", ondelete="SET NULL"), index=True
+    )
     pinned: Mapped[bool] = mapped_column(default=False)
     locked: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -57,6 +82,9 @@ class Discussion(db.Model):
 
     author: Mapped[User] = relationship(lazy="joined")
     space: Mapped["Space"] = relationship()
+
+    # Not stored: set by queries.list_discussions when a Q&A forum still hides the replies.
+    replies_hidden = False
 
     __table_args__ = (Index("ix_discussion_space_order", "space_id", "pinned", "last_post_at"),)
 

@@ -16,6 +16,7 @@ def get_discussion(user, discussion_id: int) -> Discussion:
     discussion = db.session.get(Discussion, discussion_id)
     if discussion is None or not policy.can(user, policy.VIEW, discussion):
         raise NotFound()
+    discussion.replies_hidden = not policy.qanda_unlocked(user, discussion)
     return discussion
 
 
@@ -26,8 +27,9 @@ def get_post(user, post_id: int) -> Post:
     return post
 
 
-def unread_counts(user, discussion_ids: list[int]) -> dict[int, int]:
-    """Posts by others after the user's read mark, per discussion, in one query."""
+def unread_counts(user, discussion_ids: list[int], hidden: set[int] = frozenset()) -> dict:
+    """Posts by others after the user's read mark, per discussion, in one query; in
+    discussions whose replies are still hidden (Q&A) only the first post counts."""
     if not user.is_authenticated or not discussion_ids:
         return {}
     read = and_(
@@ -41,6 +43,7 @@ def unread_counts(user, discussion_ids: list[int]) -> dict[int, int]:
             Post.author_id != user.id,
             Post.deleted_at.is_(None),
             policy.readable_posts(user),
+            or_(Post.parent_id.is_(None), Post.discussion_id.not_in(list(hidden) or [0])),
             or_(DiscussionRead.read_until.is_(None), Post.created_at > DiscussionRead.read_until),
         )
         .group_by(Post.discussion_id)
@@ -51,7 +54,7 @@ def unread_counts(user, discussion_ids: list[int]) -> dict[int, int]:
 def list_discussions(user, space: Space, offset: int = 0, limit: int = 50):
     """A forum's discussions, pinned first and then by last activity, with the total and
     the user's unread counts."""
-    where = Discussion.space_id == space.id
+    where = and_(Discussion.space_id == space.id, policy.readable_discussions(user, space))
     total = db.session.scalar(select(func.count()).select_from(Discussion).where(where))
     discussions = list(
         db.session.scalars(
@@ -62,13 +65,18 @@ def list_discussions(user, space: Space, offset: int = 0, limit: int = 50):
             .limit(limit)
         )
     )
+    unlocked = policy.qanda_unlocked_among(user, discussions)
+    for discussion in discussions:  # Q&A: replies, their count and authors wait
+        discussion.replies_hidden = discussion.id not in unlocked
     last_ids = [d.last_post_id for d in discussions if d.last_post_id]
     last_posts = (
         {p.id: p for p in db.session.scalars(select(Post).where(Post.id.in_(last_ids)))}
         if last_ids
         else {}
     )
-    return discussions, total, unread_counts(user, [d.id for d in discussions]), last_posts
+    hidden = {d.id for d in discussions if d.replies_hidden}
+    unread = unread_counts(user, [d.id for d in discussions], hidden)
+    return discussions, total, unread, last_posts
 
 
 @dataclass

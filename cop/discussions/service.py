@@ -11,10 +11,15 @@ from cop.discussions.models import (
     TITLE_MAX,
     Discussion,
     DiscussionRead,
+    ForumSettings,
+    ForumType,
+    GroupMode,
     IdempotencyKey,
     Post,
     PostRevision,
     Reaction,
+    SubscriptionMode,
+    settings_of,
 )
 from cop.errors import Conflict, Invalid
 from cop.extensions import db
@@ -78,21 +83,96 @@ def _read_up_to(actor, discussion: Discussion, moment) -> None:
         read.read_until = moment
 
 
+def _forum_type_refusal(actor, space: Space) -> str | None:
+    forum_type = settings_of(space).forum_type
+    if forum_type == ForumType.SINGLE:
+        return _("This forum has a single discussion; reply there.")
+    if forum_type == ForumType.EACH_ONE and db.session.scalar(
+        select(Discussion.id)
+        .where(Discussion.space_id == space.id, Discussion.author_id == actor.id)
+        .limit(1)
+    ):
+        return _("Each person starts one discussion in this forum, and you have yours.")
+    return None
+
+
+def may_start(actor, space: Space) -> bool:
+    """For pages: whether to offer 'start a discussion'."""
+    return (
+        space.kind in DISCUSSION_KINDS
+        and policy.can(actor, policy.POST, space)
+        and _forum_type_refusal(actor, space) is None
+    )
+
+
+def community_choices(actor, space: Space) -> list[tuple[int | None, str]] | None:
+    """In group mode, the communities the actor may start a discussion for (the space's
+    moderators also 'all participants'); None when the forum has no groups."""
+    from cop.orgs.models import Community
+
+    if settings_of(space).group_mode == GroupMode.NONE:
+        return None
+    moderator = policy.can(actor, policy.MODERATE, space)
+    communities = db.session.scalars(select(Community).order_by(Community.name))
+    choices = [
+        (c.id, c.name) for c in communities if moderator or policy.in_community_group(actor, c.id)
+    ]
+    return ([(None, _("All participants"))] if moderator else []) + choices
+
+
+def _group_of(actor, space: Space, community_id: int | None) -> int | None:
+    """In group mode a discussion belongs to a community: the one asked for, or the
+    author's own committee's. The space's moderators may also write to everyone (None)."""
+    if settings_of(space).group_mode == GroupMode.NONE:
+        return None
+    if community_id is None:
+        own = sorted(policy.facts(actor).committee_community_ids)
+        community_id = own[0] if own else None
+    moderator = policy.can(actor, policy.MODERATE, space)
+    if community_id is None and not moderator:
+        raise Invalid(fields={"community_id": _("Choose the community this discussion is for.")})
+    if community_id is not None and not (
+        moderator or policy.in_community_group(actor, community_id)
+    ):
+        raise Invalid(fields={"community_id": _("You can write only in your own community.")})
+    return community_id
+
+
 def start_discussion(
-    actor, space: Space, *, title: str, body: str, idempotency_key: str | None = None
+    actor,
+    space: Space,
+    *,
+    title: str,
+    body: str,
+    community_id: int | None = None,
+    idempotency_key: str | None = None,
 ) -> Discussion:
-    """Whoever may post in a forum or expert room starts a discussion with its first post.
-    A repeated idempotency key returns the first discussion. Commits."""
+    """Whoever may post in a forum or expert room starts a discussion with its first post,
+    as the forum's type allows; in group mode it belongs to a community. A repeated
+    idempotency key returns the first discussion. Commits."""
     earlier = _replayed(actor, idempotency_key, "discussion", Discussion)
     if earlier is not None:
         return earlier
     policy.require(actor, policy.POST, space)
     if space.kind not in DISCUSSION_KINDS:
         raise Conflict(_("Discussions cannot be started in this space."))
+    refusal = _forum_type_refusal(actor, space)
+    if refusal:
+        raise Conflict(refusal)
     title, body = _check_title(title), check_body(body)
+    community_id = _group_of(actor, space, community_id)
+    return _create(actor, space, title, body, community_id, idempotency_key)
+
+
+def _create(actor, space, title, body, community_id, idempotency_key) -> Discussion:
     now = utcnow()
     discussion = Discussion(
-        space=space, title=title, author_id=actor.id, created_at=now, last_post_at=now
+        space=space,
+        title=title,
+        author_id=actor.id,
+        created_at=now,
+        last_post_at=now,
+        community_id=community_id,
     )
     post = Post(
         discussion=discussion,
@@ -247,3 +327,47 @@ def mark_read(actor, discussion: Discussion) -> None:
     policy.require(actor, policy.VIEW, discussion)
     _read_up_to(actor, discussion, max(discussion.last_post_at, utcnow()))
     db.session.commit()
+
+
+def configure_forum(
+    actor,
+    space: Space,
+    *,
+    forum_type: str | None = None,
+    subscription_mode: str | None = None,
+    group_mode: str | None = None,
+) -> ForumSettings:
+    """Those who manage a forum set its type, subscription mode and group mode. Turning a
+    forum without discussions into a single-discussion forum starts that discussion from
+    the forum's title and description. Commits."""
+    policy.require(actor, policy.MANAGE, space)
+    if space.kind not in DISCUSSION_KINDS:
+        raise Conflict(_("Discussions cannot be started in this space."))
+    settings = space.forum or ForumSettings(
+        space=space,
+        forum_type=ForumType.STANDARD,
+        subscription_mode=SubscriptionMode.OPTIONAL,
+        group_mode=GroupMode.NONE,
+    )
+    for name, enum, value in (
+        ("forum_type", ForumType, forum_type),
+        ("subscription_mode", SubscriptionMode, subscription_mode),
+        ("group_mode", GroupMode, group_mode),
+    ):
+        if value is not None:
+            try:
+                setattr(settings, name, enum(value))
+            except ValueError:
+                values = ", ".join(m.value for m in enum)
+                raise Invalid(
+                    fields={name: _("Must be one of: %(values)s.", values=values)}
+                ) from None
+    db.session.add(settings)
+    has_any = db.session.scalar(
+        select(Discussion.id).where(Discussion.space_id == space.id).limit(1)
+    )
+    if settings.forum_type == ForumType.SINGLE and has_any is None:
+        _create(actor, space, space.title, space.description or space.title, None, None)
+    else:
+        db.session.commit()
+    return settings

@@ -4,9 +4,11 @@ from flask_login import current_user, login_required
 
 from cop import policy
 from cop.discussions import queries, service
-from cop.discussions.forms import DiscussionForm, EditForm, ReplyForm
+from cop.discussions.forms import DiscussionForm, EditForm, ForumSettingsForm, ReplyForm
+from cop.discussions.models import ForumType, GroupMode, SubscriptionMode, settings_of
 from cop.errors import AppError, NotFound
-from cop.forms import apply_errors
+from cop.forms import apply_errors, options
+from cop.labels import choices
 from cop.spaces.queries import get_space
 
 bp = Blueprint("discussions", __name__)
@@ -25,6 +27,11 @@ def new_discussion(space_id: int):
     space = get_space(current_user, space_id)
     policy.require(current_user, policy.POST, space)
     form = DiscussionForm()
+    groups = service.community_choices(current_user, space)
+    if groups is None:
+        del form.community_id
+    else:
+        form.community_id.choices = options(groups)
     if form.validate_on_submit():
         try:
             discussion = service.start_discussion(
@@ -32,6 +39,7 @@ def new_discussion(space_id: int):
                 space,
                 title=form.title.data,
                 body=form.body.data,
+                community_id=form.community_id.data if groups is not None else None,
                 idempotency_key=form.idempotency_key.data,
             )
         except AppError as error:
@@ -163,3 +171,31 @@ def flags(discussion_id: int):
     }
     service.set_flags(current_user, discussion, **values)
     return redirect(discussion_url(discussion.id))
+
+
+@bp.route("/spaces/<int:space_id>/forum", methods=["GET", "POST"])
+@login_required
+def forum_settings(space_id: int):
+    space = get_space(current_user, space_id)
+    policy.require(current_user, policy.MANAGE, space)
+    form = ForumSettingsForm(obj=settings_of(space))
+    form.forum_type.choices = choices(ForumType)
+    form.subscription_mode.choices = choices(SubscriptionMode)
+    form.group_mode.choices = choices(GroupMode)
+    if form.validate_on_submit():
+        try:
+            service.configure_forum(
+                current_user,
+                space,
+                forum_type=form.forum_type.data,
+                subscription_mode=form.subscription_mode.data,
+                group_mode=form.group_mode.data,
+            )
+        except AppError as error:
+            apply_errors(form, error)
+        else:
+            flash(_("Saved."), "success")
+            return redirect(url_for("spaces.space", space_id=space.id))
+    return render_template(
+        "admin/form.html", form=form, title=space.title, subtitle=_("Forum settings")
+    )

@@ -56,7 +56,7 @@ def space_list():
 @bp.get("/spaces/<int:space_id>")
 def space(space_id: int):
     from cop.discussions import queries as discussions
-    from cop.discussions.service import DISCUSSION_KINDS
+    from cop.discussions.service import DISCUSSION_KINDS, may_start
 
     space = queries.get_space(current_user, space_id)
     members = []
@@ -73,6 +73,7 @@ def space(space_id: int):
             "total": total,
             "unread": unread,
             "last_posts": last_posts,
+            "can_start": current_user.is_authenticated and may_start(current_user, space),
             "page": page,
             "pages": max((total + PER_PAGE - 1) // PER_PAGE, 1),
         }
