@@ -36,6 +36,7 @@ def create_app(config: dict | None = None) -> Flask:
     from cop.api import bp as api_bp
     from cop.discussions import views as discussions_views
     from cop.errors import register_error_handlers
+    from cop.moderation import views as moderation_views
     from cop.spaces import views as spaces_views
 
     app.register_blueprint(api_bp)
@@ -43,6 +44,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(spaces_views.bp)
     app.register_blueprint(admin_views.bp)
     app.register_blueprint(discussions_views.bp)
+    app.register_blueprint(moderation_views.bp)
     register_error_handlers(app)
 
     from flask_babel import format_datetime

@@ -237,7 +237,7 @@ def readable_spaces(user) -> ColumnElement[bool]:
 # --- discussions and posts ------------------------------------------------------------
 
 # Discussion actions: view, reply, moderate (pin, lock, move), reply_privately.
-# Post actions: view, history, edit, delete, react.
+# Post actions: view, view_body, history, edit, delete, react, report.
 
 
 def in_community_group(user, community_id: int | None) -> bool:
@@ -384,6 +384,10 @@ def _can_post_action(user, action: str, post: Post) -> bool:
         )
     if action == "history":  # every revision: the author and moderators
         return moderator or is_author
+    if action == "view_body":  # a hidden post is a placeholder to everyone else
+        return _can_post_action(user, VIEW, post) and (
+            post.hidden_at is None or moderator or is_author
+        )
     if post.deleted_at is not None or _role(user) is None:
         return False
     if action == "edit":
@@ -391,7 +395,9 @@ def _can_post_action(user, action: str, post: Post) -> bool:
     if action == "delete":
         return moderator or (is_author and not _has_replies(post))
     if action == "react":
-        return _can_post_action(user, VIEW, post) and not is_author
+        return _can_post_action(user, "view_body", post) and not is_author
+    if action == "report":
+        return _can_post_action(user, "view_body", post) and not is_author
     return False
 
 

@@ -4,6 +4,7 @@ from flask import Blueprint, request
 from flask_login import current_user
 from pydantic import Field
 
+from cop import policy
 from cop.discussions import queries, service
 from cop.discussions.models import (
     TITLE_MAX,
@@ -32,6 +33,7 @@ class PostOut(Output):
     body: str = Field(description="The Markdown source; empty once deleted")
     body_html: str = Field(description="The sanitized HTML")
     private: bool
+    hidden: bool
     created_at: datetime
     edited_at: datetime | None
     deleted: bool
@@ -103,14 +105,16 @@ class PostPatch(Input):
 
 
 def _post_out(post) -> PostOut:
+    readable = policy.can(current_user, "view_body", post)
     return PostOut(
         id=post.id,
         discussion_id=post.discussion_id,
         parent_id=post.parent_id,
         author=AuthorOut.model_validate(post.author),
-        body=post.body,
-        body_html=post.body_html,
+        body=post.body if readable else "",
+        body_html=post.body_html if readable else "",
         private=post.private_to_id is not None,
+        hidden=post.hidden_at is not None,
         created_at=post.created_at,
         edited_at=post.edited_at,
         deleted=post.deleted_at is not None,

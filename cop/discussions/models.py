@@ -106,6 +106,8 @@ class Post(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     edited_at: Mapped[datetime | None]
     deleted_at: Mapped[datetime | None]
+    # Hidden by a moderator: shown to moderators and the author, a placeholder to others.
+    hidden_at: Mapped[datetime | None]
     useful_count: Mapped[int] = mapped_column(default=0)
 
     author: Mapped[User] = relationship(foreign_keys=[author_id], lazy="joined")

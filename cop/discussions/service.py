@@ -252,6 +252,10 @@ def edit_post(actor, post: Post, *, body: str, title: str | None = None) -> Post
     if title is not None and post.parent_id is None:
         post.discussion.title = _check_title(title)
     if body != post.body:
+        if post.author_id != actor.id:
+            from cop.moderation.service import record
+
+            record(actor, "post.edited", post, post.discussion.space_id)
         db.session.add(
             PostRevision(
                 post_id=post.id, body=post.body, body_html=post.body_html, edited_by_id=actor.id
@@ -267,8 +271,12 @@ def delete_post(actor, post: Post) -> Discussion | None:
     """Authors delete while nobody has replied, moderators always. A post with replies
     leaves a placeholder so the thread stays whole; a first post without replies takes
     its discussion with it (returns None then). Commits."""
+    from cop.moderation.service import record
+
     policy.require(actor, "delete", post)
     discussion = post.discussion
+    if post.author_id != actor.id:
+        record(actor, "post.deleted", post, discussion.space_id)
     has_replies = db.session.scalar(
         select(Post.id).where(Post.discussion_id == discussion.id, Post.id != post.id).limit(1)
     )
@@ -289,12 +297,17 @@ def delete_post(actor, post: Post) -> Discussion | None:
 def set_flags(
     actor, discussion: Discussion, *, pinned: bool | None = None, locked: bool | None = None
 ) -> Discussion:
-    """Moderators pin and lock discussions. Commits."""
+    """Moderators pin and lock discussions; each change is audited. Commits."""
+    from cop.moderation.service import record
+
     policy.require(actor, policy.MODERATE, discussion)
-    if pinned is not None:
-        discussion.pinned = pinned
-    if locked is not None:
-        discussion.locked = locked
+    for name, value, on, off in (
+        ("pinned", pinned, "pinned", "unpinned"),
+        ("locked", locked, "locked", "unlocked"),
+    ):
+        if value is not None and getattr(discussion, name) != value:
+            setattr(discussion, name, value)
+            record(actor, f"discussion.{on if value else off}", discussion, discussion.space_id)
     db.session.commit()
     return discussion
 
@@ -363,6 +376,17 @@ def configure_forum(
                     fields={name: _("Must be one of: %(values)s.", values=values)}
                 ) from None
     db.session.add(settings)
+    from cop.moderation.service import record
+
+    record(
+        actor,
+        "forum.configured",
+        space,
+        space.id,
+        forum_type=settings.forum_type.value,
+        subscription_mode=settings.subscription_mode.value,
+        group_mode=settings.group_mode.value,
+    )
     has_any = db.session.scalar(
         select(Discussion.id).where(Discussion.space_id == space.id).limit(1)
     )

@@ -68,10 +68,27 @@ def discussion(discussion_id: int):
         can_reply=policy.can(current_user, policy.REPLY, discussion),
         can_reply_privately=policy.can(current_user, "reply_privately", discussion),
         can_moderate=policy.can(current_user, policy.MODERATE, discussion),
+        move_targets=_move_targets(discussion),
     )
     if current_user.is_authenticated:
         service.mark_read(current_user, discussion)  # after rendering: markers show what was new
     return page
+
+
+def _move_targets(discussion) -> list:
+    """Other forums and rooms the user moderates too (one space query; staff mostly)."""
+    from cop.spaces.queries import list_spaces
+
+    if not policy.can(current_user, policy.MODERATE, discussion):
+        return []
+    spaces, _total = list_spaces(current_user)
+    return [
+        s
+        for s in spaces
+        if s.kind in service.DISCUSSION_KINDS
+        and s.id != discussion.space_id
+        and policy.can(current_user, policy.MODERATE, s)
+    ]
 
 
 @bp.route("/posts/<int:post_id>/reply", methods=["GET", "POST"])

@@ -1,0 +1,78 @@
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from cop import policy
+from cop.discussions.queries import get_discussion, get_post
+from cop.errors import AppError, Forbidden
+from cop.moderation import queries, service
+from cop.spaces.queries import get_space
+
+bp = Blueprint("moderation", __name__)
+
+
+def _back(post) -> str:
+    return url_for(
+        "discussions.discussion", discussion_id=post.discussion_id, _anchor=f"post-{post.id}"
+    )
+
+
+@bp.route("/posts/<int:post_id>/report", methods=["GET", "POST"])
+@login_required
+def report(post_id: int):
+    post = get_post(current_user, post_id)
+    policy.require(current_user, "report", post)
+    error = None
+    if request.method == "POST":
+        try:
+            service.report_post(current_user, post, request.form.get("reason", ""))
+        except AppError as exc:
+            error = " ".join(exc.fields.values()) or str(exc)
+        else:
+            flash(_("Thank you. The moderators will look at it."), "success")
+            return redirect(_back(post))
+    return render_template("moderation/report.html", post=post, error=error)
+
+
+@bp.post("/posts/<int:post_id>/hide")
+@login_required
+def hide(post_id: int):
+    post = get_post(current_user, post_id)
+    if request.form.get("restore") == "1":
+        service.restore_post(current_user, post)
+    else:
+        service.hide_post(current_user, post)
+    return redirect(
+        request.form.get("back") == "queue" and url_for("moderation.queue") or _back(post)
+    )
+
+
+@bp.post("/posts/<int:post_id>/dismiss")
+@login_required
+def dismiss(post_id: int):
+    service.dismiss_reports(current_user, get_post(current_user, post_id))
+    return redirect(url_for("moderation.queue"))
+
+
+@bp.post("/discussions/<int:discussion_id>/move")
+@login_required
+def move(discussion_id: int):
+    discussion = get_discussion(current_user, discussion_id)
+    target = get_space(current_user, request.form.get("space_id", 0, type=int))
+    service.move_discussion(current_user, discussion, target)
+    flash(_("The discussion was moved."), "success")
+    return redirect(url_for("discussions.discussion", discussion_id=discussion.id))
+
+
+@bp.get("/moderation")
+@login_required
+def queue():
+    return render_template("moderation/queue.html", reports=queries.list_open_reports(current_user))
+
+
+@bp.get("/moderation/audit")
+@login_required
+def audit():
+    if not policy.can(current_user, policy.MODERATE, policy.SITE):
+        raise Forbidden()
+    return render_template("moderation/audit.html", entries=queries.list_audit())
