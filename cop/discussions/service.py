@@ -324,8 +324,9 @@ def set_useful(actor, post: Post, useful: bool) -> Post:
         delta = -1
     else:
         return post
-    db.session.execute(
-        update(Post).where(Post.id == post.id).values(useful_count=Post.useful_count + delta)
+    db.session.execute(  # counted in SQL, so concurrent clicks add up; refreshed below
+        update(Post).where(Post.id == post.id).values(useful_count=Post.useful_count + delta),
+        execution_options={"synchronize_session": False},
     )
     try:
         db.session.commit()

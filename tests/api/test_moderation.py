@@ -18,10 +18,16 @@ def h(app, world):
 @pytest.fixture
 def thread(client, world, h):
     forum = world.spaces["forum_signed"]
-    d = client.post(f"/api/v1/spaces/{forum}/discussions", headers=h["member"],
-                    json={"title": "Тема", "body": "Питання"}).get_json()
-    rude = client.post(f"/api/v1/discussions/{d['id']}/posts", headers=h["outsider"],
-                       json={"body": "Грубість Омега"}).get_json()
+    d = client.post(
+        f"/api/v1/spaces/{forum}/discussions",
+        headers=h["member"],
+        json={"title": "Тема", "body": "Питання"},
+    ).get_json()
+    rude = client.post(
+        f"/api/v1/discussions/{d['id']}/posts",
+        headers=h["outsider"],
+        json={"body": "Грубість Омега"},
+    ).get_json()
     return d, rude
 
 
@@ -32,8 +38,12 @@ def test_report_hide_and_restore_with_an_audit_trail(client, world, h, thread):
     assert report.status_code == 201
     again = client.post(f"{url}/reports", headers=h["member"], json={"reason": "Ще раз"})
     assert again.get_json()["id"] == report.get_json()["id"]
-    assert client.post(f"{url}/reports", headers=h["outsider"],
-                       json={"reason": "Сам на себе"}).status_code == 403
+    assert (
+        client.post(
+            f"{url}/reports", headers=h["outsider"], json={"reason": "Сам на себе"}
+        ).status_code
+        == 403
+    )
     queue = client.get("/api/v1/moderation/reports", headers=h["moderator"]).get_json()["items"]
     assert [r["post_id"] for r in queue] == [rude["id"]]
     assert client.get("/api/v1/moderation/reports", headers=h["member"]).get_json()["items"] == []
@@ -45,7 +55,8 @@ def test_report_hide_and_restore_with_an_audit_trail(client, world, h, thread):
     assert client.get(url, headers=h["outsider"]).get_json()["body"] == "Грубість Омега"
     posts = client.get(f"/api/v1/discussions/{d['id']}/posts", headers=h["trainee"]).get_json()
     assert "Омега" not in str(posts)
-    assert client.get("/api/v1/moderation/reports", headers=h["moderator"]).get_json()["items"] == []
+    queue = client.get("/api/v1/moderation/reports", headers=h["moderator"]).get_json()
+    assert queue["items"] == []
     assert client.delete(f"{url}/hidden", headers=h["moderator"]).get_json()["hidden"] is False
     assert client.get(url, headers=h["member"]).get_json()["body"] == "Грубість Омега"
     audit = client.get("/api/v1/moderation/audit", headers=h["moderator"]).get_json()["items"]
@@ -57,38 +68,72 @@ def test_moderator_edits_deletes_pins_and_moves_are_audited(client, world, h, th
     d, rude = thread
     client.patch(f"/api/v1/posts/{rude['id']}", headers=h["moderator"], json={"body": "[прибрано]"})
     client.patch(f"/api/v1/discussions/{d['id']}", headers=h["moderator"], json={"pinned": True})
-    moved = client.post(f"/api/v1/discussions/{d['id']}/move", headers=h["moderator"],
-                        json={"space_id": world.spaces["forum_public"]})
+    moved = client.post(
+        f"/api/v1/discussions/{d['id']}/move",
+        headers=h["moderator"],
+        json={"space_id": world.spaces["forum_public"]},
+    )
     assert moved.status_code == 200 and moved.get_json()["space_id"] == world.spaces["forum_public"]
     client.delete(f"/api/v1/posts/{rude['id']}", headers=h["moderator"])
     audit = client.get("/api/v1/moderation/audit", headers=h["admin"]).get_json()["items"]
     assert [e["action"] for e in audit] == [
-        "post.deleted", "discussion.moved", "discussion.pinned", "post.edited"]
+        "post.deleted",
+        "discussion.moved",
+        "discussion.pinned",
+        "post.edited",
+    ]
     assert audit[1]["detail"] == {"from_space": world.spaces["forum_signed"]}
 
 
 def test_moving_needs_moderation_rights_on_both_sides(client, world, h, thread):
     d, _rude = thread
-    assert client.post(f"/api/v1/discussions/{d['id']}/move", headers=h["space_moderator"],
-                       json={"space_id": world.spaces["forum_public"]}).status_code == 403
-    assert client.post(f"/api/v1/discussions/{d['id']}/move", headers=h["moderator"],
-                       json={"space_id": world.spaces["course"]}).status_code == 422
+    assert (
+        client.post(
+            f"/api/v1/discussions/{d['id']}/move",
+            headers=h["space_moderator"],
+            json={"space_id": world.spaces["forum_public"]},
+        ).status_code
+        == 403
+    )
+    assert (
+        client.post(
+            f"/api/v1/discussions/{d['id']}/move",
+            headers=h["moderator"],
+            json={"space_id": world.spaces["course"]},
+        ).status_code
+        == 422
+    )
 
 
 def test_reports_in_an_expert_room_stay_inside(client, world, h):
     room = world.spaces["expert_room"]
-    d = client.post(f"/api/v1/spaces/{room}/discussions", headers=h["expert"],
-                    json={"title": "Кімнатна тема", "body": "Текст"}).get_json()
-    post = client.post(f"/api/v1/discussions/{d['id']}/posts", headers=h["trainee"],
-                       json={"body": "Сумнівне Сігма"}).get_json()
-    assert client.post(f"/api/v1/posts/{post['id']}/reports", headers=h["member"],
-                       json={"reason": "x"}).status_code == 404
-    assert client.post(f"/api/v1/posts/{post['id']}/reports", headers=h["expert"],
-                       json={"reason": "Перевірте"}).status_code == 201
+    d = client.post(
+        f"/api/v1/spaces/{room}/discussions",
+        headers=h["expert"],
+        json={"title": "Кімнатна тема", "body": "Текст"},
+    ).get_json()
+    post = client.post(
+        f"/api/v1/discussions/{d['id']}/posts",
+        headers=h["trainee"],
+        json={"body": "Сумнівне Сігма"},
+    ).get_json()
+    assert (
+        client.post(
+            f"/api/v1/posts/{post['id']}/reports", headers=h["member"], json={"reason": "x"}
+        ).status_code
+        == 404
+    )
+    assert (
+        client.post(
+            f"/api/v1/posts/{post['id']}/reports", headers=h["expert"], json={"reason": "Перевірте"}
+        ).status_code
+        == 201
+    )
     for name in ("space_moderator", "other_expert"):
         queue = client.get("/api/v1/moderation/reports", headers=h[name]).get_json()["items"]
         assert queue == []
-    assert len(client.get("/api/v1/moderation/reports", headers=h["moderator"]).get_json()["items"]) == 1
+    queue = client.get("/api/v1/moderation/reports", headers=h["moderator"]).get_json()
+    assert len(queue["items"]) == 1
 
 
 def test_moderation_pages(world, login_as, client, h, thread):

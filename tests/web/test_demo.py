@@ -65,3 +65,25 @@ def test_init_is_repeatable(app):
     runner = app.test_cli_runner()
     assert runner.invoke(args=["init"]).exit_code == 0
     assert runner.invoke(args=["init"]).exit_code == 0
+
+
+def test_demo_forums_are_lively_and_rooms_stay_closed(demo):
+    member = demo.test_client()
+    login(member, "member@example.org", "demo")
+    spaces = member.get("/api/v1/spaces?per_page=100").get_json()["items"]
+    general = next(s for s in spaces if s["title"] == "Загальний форум")
+    listed = member.get(f"/api/v1/spaces/{general['id']}/discussions?per_page=100").get_json()
+    assert listed["total"] >= 20
+    assert listed["items"][0]["pinned"]
+    expert = demo.test_client()
+    login(expert, "expert@example.org", "demo")
+    rooms = [
+        s
+        for s in expert.get("/api/v1/spaces?per_page=100").get_json()["items"]
+        if s["kind"] == "expert_room"
+    ]
+    room_discussions = expert.get(f"/api/v1/spaces/{rooms[0]['id']}/discussions").get_json()
+    assert room_discussions["total"] >= 4
+    first = room_discussions["items"][0]["id"]
+    assert member.get(f"/api/v1/discussions/{first}").status_code == 404
+    assert member.get(f"/discussions/{first}").status_code == 404
