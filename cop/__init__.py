@@ -47,13 +47,10 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(moderation_views.bp)
     register_error_handlers(app)
 
-    from flask_babel import format_datetime
-
     from cop import policy
     from cop.labels import label
 
     app.jinja_env.globals.update(can=policy.can, policy=policy, label=label)
-    app.jinja_env.filters["datetime"] = lambda value: format_datetime(value, "short")
 
     from cop.cli import register_commands
 

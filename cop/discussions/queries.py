@@ -88,6 +88,7 @@ class Thread:
     useful_mine: set[int] = field(default_factory=set)
     read_until: datetime | None = None
     revised: set[int] = field(default_factory=set)
+    allowed: dict[str, set[int]] = field(default_factory=dict)  # action -> post ids
 
     @property
     def first(self) -> Post:
@@ -127,6 +128,7 @@ def load_thread(user, discussion: Discussion) -> Thread:
         )
         read = db.session.get(DiscussionRead, (user.id, discussion.id))
         thread.read_until = read.read_until if read else None
+    thread.allowed = policy.post_permissions(user, discussion, posts)
     thread.revised = set(
         db.session.scalars(
             select(PostRevision.post_id).where(PostRevision.post_id.in_(ids)).distinct()
