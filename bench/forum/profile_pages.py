@@ -1,0 +1,225 @@
+"""Where a guest request's CPU goes on the hot discussion page and the forum page.
+
+    COP_INSTANCE_PATH=/tmp/cop-forum-bench /work/venv/bin/python bench/forum/profile_pages.py \
+        --vars bench/forum/results/populate.json --n 50 [--out bench/forum/results/profile.json]
+
+1. In-process CPU per request (time.process_time over --n test-client requests, no
+   profiler) for each page, plus a few *what-if* variants that are monkeypatched in this
+   process only (cop's files are not touched): the discussion page with the first 10
+   posts only (FlaskBB shows 10 per page), flat mode, and the forum page at 10 rows.
+2. cProfile over --n requests of each page as shipped: time grouped into buckets
+   (template rendering, SQL execution, ORM row loading, policy.can, babel date
+   formatting, url_for, gettext) and the top functions by own time.
+"""
+
+import argparse
+import cProfile
+import json
+import os
+import pstats
+import time
+from contextlib import contextmanager
+
+
+def cpu_per_request(client, path, n):
+    client.get(path)
+    client.get(path)
+    t0 = time.process_time()
+    for _ in range(n):
+        r = client.get(path)
+        assert r.status_code in (200, 404), (path, r.status_code)
+    return (time.process_time() - t0) / n, len(r.data)
+
+
+# function matchers: (bucket, path fragment, function name or None for any)
+BUCKETS = [
+    ("flask.render_template (whole template incl. everything called from it)",
+     "flask/templating.py", "render_template"),
+    ("policy.can (all callers)", "cop/policy.py", "can"),
+    ("SQL: sqlite3 cursor.execute (C)", "~", "<method 'execute' of 'sqlite3.Cursor' objects>"),
+    ("SQL: sqlite3 fetchall/fetchmany (C)", "~", "<method 'fetchall' of 'sqlite3.Cursor' objects>"),
+    ("SQLAlchemy Session.execute (compile+execute+result setup)", "sqlalchemy/orm/session.py", "execute"),
+    ("SQLAlchemy ORM row loading (loading.instances)", "sqlalchemy/orm/loading.py", "instances"),
+    ("cop.discussions.queries.load_thread", "cop/discussions/queries.py", "load_thread"),
+    ("cop.discussions.queries.list_discussions", "cop/discussions/queries.py", "list_discussions"),
+    ("babel format_datetime (| datetime filter)", "flask_babel/__init__.py", "format_datetime"),
+    ("flask url_for", "flask/app.py", "url_for"),
+    ("gettext (_)", "flask_babel/__init__.py", "gettext"),
+    ("csrf_token() / generate_csrf", "flask_wtf/csrf.py", "generate_csrf"),
+    ("markupsafe escape", "markupsafe/__init__.py", "escape"),
+    ("discussions.models.settings_of (builds a transient ForumSettings per call)",
+     "cop/discussions/models.py", "settings_of"),
+    ("SQLAlchemy instrumented attribute reads (InstrumentedAttribute.__get__)",
+     "sqlalchemy/orm/attributes.py", "__get__"),
+    ("cop.labels.label", "cop/labels.py", "label"),
+]
+
+
+def bucketize(stats, n):
+    out = []
+    for title, frag, fn in BUCKETS:
+        ct = tt = calls = 0
+        for (path, _line, func), (_cc, nc, t_own, t_cum, _callers) in stats.stats.items():
+            if frag in path and func == fn:
+                ct += t_cum
+                tt += t_own
+                calls += nc
+        out.append({"bucket": title, "cum_ms_per_req": round(ct / n * 1000, 2),
+                    "calls_per_req": round(calls / n, 1)})
+    return out
+
+
+def top(stats, n, key, k=25):
+    rows = []
+    for (path, line, func), (_cc, nc, t_own, t_cum, _callers) in stats.stats.items():
+        rows.append({"func": f"{path.split('site-packages/')[-1].split('/work/main/')[-1]}:{line}({func})",
+                     "own_ms_per_req": round(t_own / n * 1000, 3),
+                     "cum_ms_per_req": round(t_cum / n * 1000, 3),
+                     "calls_per_req": round(nc / n, 1)})
+    rows.sort(key=lambda r: r[key], reverse=True)
+    return rows[:k]
+
+
+@contextmanager
+def first_posts_only(limit):
+    """What-if: the discussion page shows only the first `limit` posts (pagination)."""
+    from cop.discussions import queries, views
+
+    orig = queries.load_thread
+
+    def patched(user, discussion):
+        thread = orig(user, discussion)
+        keep = thread.posts[:limit]
+        ids = {p.id for p in keep}
+        thread.posts = keep
+        thread.children = {}
+        for p in keep:
+            parent = p.parent_id if p.parent_id in ids else None
+            thread.children.setdefault(parent, []).append(p)
+        return thread
+
+    views.queries.load_thread = patched
+    try:
+        yield
+    finally:
+        views.queries.load_thread = orig
+
+
+@contextmanager
+def forum_rows(n):
+    from cop.spaces import views
+
+    orig = views.PER_PAGE
+    views.PER_PAGE = n
+    try:
+        yield
+    finally:
+        views.PER_PAGE = orig
+
+
+@contextmanager
+def settings_once():
+    """What-if: policy reuses one default ForumSettings instead of building a transient ORM
+    object on every call (spaces without a settings row, as all 20 forums here)."""
+    from cop import policy
+    from cop.discussions import models
+
+    if not hasattr(policy, "settings_of"):
+        yield
+        return
+    orig = policy.settings_of
+    default = orig(type("NoRow", (), {"forum": None})())
+
+    def cached(space):
+        return space.forum or default
+
+    policy.settings_of = cached
+    try:
+        yield
+    finally:
+        policy.settings_of = orig
+
+
+@contextmanager
+def both(*ctxs):
+    from contextlib import ExitStack
+
+    with ExitStack() as stack:
+        for c in ctxs:
+            stack.enter_context(c)
+        yield
+
+
+@contextmanager
+def nothing():
+    yield
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--vars", default="/tmp/cop-forum-bench/populate.json")
+    ap.add_argument("--n", type=int, default=50)
+    ap.add_argument("--out", default=None)
+    args = ap.parse_args()
+    with open(args.vars) as fh:
+        v = json.load(fh)
+    os.environ.setdefault("COP_INSTANCE_PATH", v["instance"])
+    os.environ.setdefault("COP_SECRET_KEY", "forum-bench-not-secret")
+
+    from cop import create_app
+
+    app = create_app()
+    client = app.test_client()
+    disc = f"/discussions/{v['hot_discussion_id']}"
+    forum = f"/spaces/{v['hot_forum_id']}"
+    pages = {"discussion_hot": disc, "forum_hot": forum}
+
+    result = {"n": args.n, "cpu_ms_per_request": {}, "profiles": {}}
+    variants = [
+        ("discussion_hot (as shipped: nested mode, 200 posts)", disc, nothing()),
+        ("discussion_hot ?mode=oldest (flat, 200 posts)", disc + "?mode=oldest", nothing()),
+        ("discussion_hot, what-if first 10 posts only (FlaskBB's page size)", disc, first_posts_only(10)),
+        ("discussion_hot, what-if first 20 posts only", disc, first_posts_only(20)),
+        ("discussion_hot, what-if one shared default ForumSettings (200 posts)", disc, settings_once()),
+        ("discussion_hot, what-if 10 posts + shared default ForumSettings", disc,
+         both(first_posts_only(10), settings_once())),
+        ("forum_hot (as shipped: 50 rows)", forum, nothing()),
+        ("forum_hot, what-if 10 rows (FlaskBB's page size)", forum, forum_rows(10)),
+        ("dashboard", "/", nothing()),
+        ("404 page (per-request floor: 1 query + error template)", "/discussions/999999", nothing()),
+    ]
+    print(f"In-process CPU per request, test client, {args.n} requests each:")
+    for title, path, ctx in variants:
+        with ctx:
+            cpu, size = cpu_per_request(client, path, args.n)
+        result["cpu_ms_per_request"][title] = {"ms": round(cpu * 1000, 2), "bytes": size}
+        print(f"  {cpu * 1000:7.2f} ms  {size:7d} B  {title}")
+
+    for name, path in pages.items():
+        client.get(path)
+        prof = cProfile.Profile()
+        prof.enable()
+        for _ in range(args.n):
+            client.get(path)
+        prof.disable()
+        stats = pstats.Stats(prof)
+        total = sum(t_own for (_cc, _nc, t_own, _ct, _c) in stats.stats.values())
+        entry = {"profiled_ms_per_req": round(total / args.n * 1000, 2),
+                 "buckets": bucketize(stats, args.n),
+                 "top_own": top(stats, args.n, "own_ms_per_req"),
+                 "top_cum": top(stats, args.n, "cum_ms_per_req", 40)}
+        result["profiles"][name] = entry
+        print(f"\n== {name} {path}: {entry['profiled_ms_per_req']} ms/request under cProfile")
+        for b in entry["buckets"]:
+            print(f"  {b['cum_ms_per_req']:8.2f} ms  {b['calls_per_req']:8.1f} calls  {b['bucket']}")
+        print("  top by own time:")
+        for r in entry["top_own"][:18]:
+            print(f"  {r['own_ms_per_req']:8.3f} ms own {r['cum_ms_per_req']:8.2f} cum "
+                  f"{r['calls_per_req']:8.1f} calls  {r['func']}")
+    if args.out:
+        with open(args.out, "w") as fh:
+            json.dump(result, fh, indent=2, ensure_ascii=False)
+
+
+if __name__ == "__main__":
+    main()
