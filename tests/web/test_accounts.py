@@ -7,12 +7,17 @@ import pytest
 
 from cop.accounts.models import Role, User
 from cop.extensions import db
-from tests.conftest import PASSWORD, bearer, login
+from tests.conftest import PASSWORD, bearer, login, without_csrf
 
 
 def _outbox(app) -> list:
     folder = Path(app.config["INSTANCE_PATH"]) / "outbox"
     return [message_from_bytes(p.read_bytes()) for p in sorted(folder.glob("*.eml"))]
+
+
+def _without_values(response) -> str:
+    """Also drop the echoed email, which differs on purpose."""
+    return re.sub(r'value="[^"]*"', "", response.get_data(as_text=True))
 
 
 def _link(message) -> str:
@@ -35,11 +40,7 @@ def test_wrong_email_and_wrong_password_look_the_same(client, make_user):
     wrong_email = login(client, "nobody@example.org", "not the password")
     assert wrong_password.status_code == wrong_email.status_code == 200
 
-    def without_csrf_and_email(response):
-        text = response.get_data(as_text=True)
-        return re.sub(r'value="[^"]*"', "", text)
-
-    assert without_csrf_and_email(wrong_password) == without_csrf_and_email(wrong_email)
+    assert _without_values(wrong_password) == _without_values(wrong_email)
 
 
 def test_api_token_answers_the_same_for_wrong_email_and_password(client, make_user):
@@ -114,7 +115,9 @@ def test_password_reset_says_nothing_about_unknown_addresses(app, client, make_u
     user = make_user()
     unknown = client.post("/reset", data={"email": "nobody@example.org"}, follow_redirects=True)
     known = client.post("/reset", data={"email": user.email}, follow_redirects=True)
-    assert unknown.get_data(as_text=True) == known.get_data(as_text=True)
+    assert without_csrf(unknown.get_data(as_text=True)) == without_csrf(
+        known.get_data(as_text=True)
+    )
     [mail] = _outbox(app)
     assert mail["To"] == user.email
 
