@@ -39,6 +39,7 @@ STAFF = (Role.ADMIN, Role.MODERATOR)
 EXPERTS = (Role.EXPERT, Role.TRAINEE)
 # Kinds whose readers follow the space's visibility setting; the others are closed by nature.
 OPEN_KINDS = (SpaceKind.FORUM, SpaceKind.COURSE, SpaceKind.LIVE)
+CLOSED_KINDS = (SpaceKind.EXPERT_ROOM, SpaceKind.CONSULTATION_DESK)
 
 
 class Site:

@@ -265,7 +265,6 @@ def _space_choices(form) -> None:
     form.community_id.choices = _none_choice(orgs.list_communities())
 
 
-CLOSED_KINDS = (SpaceKind.EXPERT_ROOM, SpaceKind.CONSULTATION_DESK)
 SPACE_FIELDS = (
     "title",
     "description",
@@ -300,7 +299,7 @@ def edit_space(space_id: int):
     form = SpaceEditForm(obj=space)
     _space_choices(form)
     fields = SPACE_FIELDS
-    if space.kind in CLOSED_KINDS:  # always members-only; offering a choice would mislead
+    if space.kind in policy.CLOSED_KINDS:  # always members-only; offering a choice would mislead
         del form.visibility
         fields = tuple(f for f in SPACE_FIELDS if f != "visibility")
     membership_form = MembershipForm(prefix="m")

@@ -104,8 +104,10 @@ class PostPatch(Input):
     body: str = Field(description=f"Markdown, at most {BODY_MAX} characters")
 
 
-def _post_out(post) -> PostOut:
-    readable = policy.can(current_user, "view_body", post)
+def _post_out(post, readable: bool | None = None) -> PostOut:
+    """`readable`: whether the viewer may see the body, when the caller already knows."""
+    if readable is None:
+        readable = policy.can(current_user, "view_body", post)
     return PostOut(
         id=post.id,
         discussion_id=post.discussion_id,
@@ -240,11 +242,12 @@ def delete_discussion(discussion_id: int):
 )
 def list_posts(discussion_id: int, params: PageQuery):
     discussion = queries.get_discussion(current_user, discussion_id)
-    posts = queries.load_thread(current_user, discussion).posts
-    start = (params.page - 1) * params.per_page
+    thread = queries.load_thread(current_user, discussion)
+    page = thread.posts[(params.page - 1) * params.per_page : params.page * params.per_page]
+    readable = thread.allowed["view_body"]
     return PostList(
-        items=[_post_out(p) for p in posts[start : start + params.per_page]],
-        total=len(posts),
+        items=[_post_out(p, p.id in readable) for p in page],
+        total=len(thread.posts),
         page=params.page,
         per_page=params.per_page,
     )

@@ -1,4 +1,4 @@
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 
 from cop import policy
 from cop.errors import NotFound
@@ -26,16 +26,13 @@ def list_spaces(user, kind: SpaceKind | None = None, offset: int = 0, limit: int
 
 
 def list_my_spaces(user) -> list[Space]:
-    """For the dashboard: closed spaces the user belongs to, then spaces they joined."""
+    """For the dashboard: the closed spaces the user reads, and spaces they joined."""
     if not user.is_authenticated:
         return []
-    spaces, _total = list_spaces(user)
-    f = policy.facts(user)
-    return [
-        s
-        for s in spaces
-        if s.kind in (SpaceKind.EXPERT_ROOM, SpaceKind.CONSULTATION_DESK) or s.id in f.space_roles
-    ]
+    joined = list(policy.facts(user).space_roles)
+    mine = or_(Space.kind.in_(policy.CLOSED_KINDS), Space.id.in_(joined))
+    query = select(Space).where(policy.readable_spaces(user), mine)
+    return list(db.session.scalars(query.order_by(Space.kind, Space.title, Space.id)))
 
 
 def list_members(space: Space) -> list[SpaceMembership]:

@@ -3,6 +3,8 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from cop import policy
+from cop.discussions import queries as discussions
+from cop.discussions.service import DISCUSSION_KINDS, may_start
 from cop.extensions import db
 from cop.orgs.models import CommitteeMembership, Community
 from cop.spaces import queries
@@ -55,9 +57,6 @@ def space_list():
 
 @bp.get("/spaces/<int:space_id>")
 def space(space_id: int):
-    from cop.discussions import queries as discussions
-    from cop.discussions.service import DISCUSSION_KINDS, may_start
-
     space = queries.get_space(current_user, space_id)
     members = []
     if policy.can(current_user, policy.MANAGE, space):
