@@ -188,3 +188,18 @@ def add_forums(app):
             return db.engine
 
     return add
+
+
+@pytest.fixture
+def world(app, make_user):
+    """Two communities, their committees and expert groups, one space of every kind."""
+    from tests.world import build_world
+
+    with app.app_context():
+        return build_world(make_user)
+
+
+@pytest.fixture
+def h(app, world):
+    """Bearer headers for each person of the world."""
+    return {name: bearer(app, user) for name, user in world.users.items()}

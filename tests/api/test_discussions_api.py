@@ -1,24 +1,9 @@
 from datetime import timedelta
 
-import pytest
-
 from cop.discussions.models import Post
 from cop.extensions import db
 from cop.text import BODY_MAX
-from tests.conftest import QueryCounter, bearer
-from tests.world import build_world
-
-
-@pytest.fixture
-def world(app, make_user):
-    with app.app_context():
-        return build_world(make_user)
-
-
-@pytest.fixture
-def h(app, world):
-    """Bearer headers per person of the world."""
-    return {name: bearer(app, user) for name, user in world.users.items()}
+from tests.conftest import QueryCounter
 
 
 def start(client, headers, space_id, title="Як провести SWOT-аналіз?", body="Поради, будь ласка."):

@@ -2,23 +2,8 @@
 
 from datetime import timedelta
 
-import pytest
-
 from cop.discussions.models import Post
 from cop.extensions import db
-from tests.conftest import bearer
-from tests.world import build_world
-
-
-@pytest.fixture
-def world(app, make_user):
-    with app.app_context():
-        return build_world(make_user)
-
-
-@pytest.fixture
-def h(app, world):
-    return {name: bearer(app, user) for name, user in world.users.items()}
 
 
 def configure(client, h, space_id, **settings):

@@ -1,19 +1,5 @@
 import pytest
 
-from tests.conftest import bearer
-from tests.world import build_world
-
-
-@pytest.fixture
-def world(app, make_user):
-    with app.app_context():
-        return build_world(make_user)
-
-
-@pytest.fixture
-def h(app, world):
-    return {name: bearer(app, user) for name, user in world.users.items()}
-
 
 @pytest.fixture
 def thread(client, world, h):

@@ -1,14 +1,5 @@
-import pytest
-
 from cop.accounts.models import Role
 from tests.conftest import QueryCounter, bearer
-from tests.world import build_world
-
-
-@pytest.fixture
-def world(app, make_user):
-    with app.app_context():
-        return build_world(make_user)
 
 
 def _titles(response):

@@ -1,15 +1,5 @@
 import re
 
-import pytest
-
-from tests.world import build_world
-
-
-@pytest.fixture
-def world(app, make_user):
-    with app.app_context():
-        return build_world(make_user)
-
 
 def _start(client, space_id, key="k1", title="Молодь у комітеті", body="Як залучити учнів?"):
     return client.post(

@@ -1,16 +1,7 @@
 import re
 
-import pytest
-
 from cop.accounts.models import Role
 from tests.conftest import QueryCounter, without_csrf
-from tests.world import build_world
-
-
-@pytest.fixture
-def world(app, make_user):
-    with app.app_context():
-        return build_world(make_user)
 
 
 def test_expert_room_is_invisible_on_every_page(world, login_as):
