@@ -37,6 +37,7 @@ def create_app(config: dict | None = None) -> Flask:
     from cop.discussions import views as discussions_views
     from cop.errors import register_error_handlers
     from cop.moderation import views as moderation_views
+    from cop.notifications import views as notifications_views
     from cop.spaces import views as spaces_views
 
     app.register_blueprint(api_bp)
@@ -45,12 +46,16 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(admin_views.bp)
     app.register_blueprint(discussions_views.bp)
     app.register_blueprint(moderation_views.bp)
+    app.register_blueprint(notifications_views.bp)
     register_error_handlers(app)
 
     from cop import policy
     from cop.labels import label
+    from cop.notifications.queries import unread_count
 
-    app.jinja_env.globals.update(can=policy.can, policy=policy, label=label)
+    app.jinja_env.globals.update(
+        can=policy.can, policy=policy, label=label, unread_notifications=unread_count
+    )
 
     from cop.cli import register_commands
 

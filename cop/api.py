@@ -4,8 +4,9 @@ from cop.accounts.api import bp as accounts
 from cop.discussions.api import bp as discussions
 from cop.jsonapi import bp
 from cop.moderation.api import bp as moderation
+from cop.notifications.api import bp as notifications
 from cop.orgs.api import bp as orgs
 from cop.spaces.api import bp as spaces
 
-for feature in (accounts, orgs, spaces, discussions, moderation):
+for feature in (accounts, orgs, spaces, discussions, moderation, notifications):
     bp.register_blueprint(feature)

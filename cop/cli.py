@@ -1,6 +1,7 @@
-"""The `cop` command: init, create-user, demo, run (and Flask-Migrate's `db`)."""
+"""The `cop` command: init, create-user, demo, run, send-mail (and Flask-Migrate's `db`)."""
 
 import os
+import threading
 
 import click
 from flask import current_app
@@ -8,6 +9,7 @@ from flask.cli import FlaskGroup, with_appcontext
 from flask_migrate import upgrade
 
 from cop.accounts.models import Role
+from cop.notifications.delivery import deliver, run_forever
 
 
 def _create_app(*_args, **_kwargs):
@@ -86,18 +88,37 @@ def demo_command() -> None:
 @click.option("--port", default=5000, show_default=True, type=int)
 @with_appcontext
 def run_command(host: str, port: int) -> None:
-    """Serve the app with its Socket.IO endpoint."""
+    """Serve the app with its Socket.IO endpoint, and send due emails in the background."""
     from cop.extensions import socketio
 
     # FlaskGroup marks the process as a CLI run, and Flask then refuses app.run(), which
     # socketio.run() calls: this command *is* the server, so lift the mark.
     os.environ.pop("FLASK_RUN_FROM_CLI", None)
+    app = current_app._get_current_object()
+    stop = threading.Event()
+    interval = app.config["COP_MAIL_INTERVAL_SECONDS"]
+    threading.Thread(target=run_forever, args=(app, interval, stop), daemon=True).start()
     click.echo(f"Serving on http://{host}:{port}")
-    socketio.run(
-        current_app._get_current_object(), host=host, port=port, allow_unsafe_werkzeug=True
-    )
+    try:
+        socketio.run(app, host=host, port=port, allow_unsafe_werkzeug=True)
+    finally:
+        stop.set()
+
+
+@click.command("send-mail")
+@with_appcontext
+def send_mail_command() -> None:
+    """Email the notifications that are due (run it every minute from cron when the app
+    is served by something other than `cop run`)."""
+    click.echo(f"Sent {deliver()} emails.")
 
 
 def register_commands(app) -> None:
-    for command in (init_command, create_user_command, demo_command, run_command):
+    for command in (
+        init_command,
+        create_user_command,
+        demo_command,
+        run_command,
+        send_mail_command,
+    ):
         app.cli.add_command(command)

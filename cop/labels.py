@@ -5,7 +5,7 @@ SpaceRole.MODERATOR would otherwise overwrite each other."""
 
 from flask_babel import lazy_gettext as _l
 
-from cop.accounts.models import Role
+from cop.accounts.models import EmailMode, Role
 from cop.discussions.models import ForumType, GroupMode, SubscriptionMode
 from cop.orgs.models import CommunityKind
 from cop.spaces.models import SpaceKind, SpaceRole, Visibility
@@ -46,6 +46,11 @@ LABELS = {
         SubscriptionMode.FORCED: _l("Forced subscription"),
         SubscriptionMode.AUTO: _l("Auto subscription"),
         SubscriptionMode.DISABLED: _l("Subscription disabled"),
+    },
+    EmailMode: {
+        EmailMode.IMMEDIATE: _l("Each notification as it comes"),
+        EmailMode.DIGEST: _l("One digest a day"),
+        EmailMode.OFF: _l("No emails, only the bell"),
     },
     GroupMode: {
         GroupMode.NONE: _l("No groups"),

@@ -63,40 +63,65 @@ class Facts:
     space_roles: Mapping[int, SpaceRole]
 
 
-def _load_facts(user_id: int) -> Facts:
-    committees = db.session.scalars(
-        select(CommitteeMembership.community_id).where(CommitteeMembership.user_id == user_id)
-    )
-    groups = frozenset(
-        db.session.scalars(
-            select(expert_group_member.c.group_id).where(expert_group_member.c.user_id == user_id)
+def _load_facts(user_ids: list[int]) -> dict[int, Facts]:
+    """The facts of several users in four queries."""
+    committees, groups, group_communities = ({u: set() for u in user_ids} for _ in range(3))
+    for user_id, community_id in db.session.execute(
+        select(CommitteeMembership.user_id, CommitteeMembership.community_id).where(
+            CommitteeMembership.user_id.in_(user_ids)
         )
-    )
-    group_communities = db.session.scalars(
-        select(expert_group_community.c.community_id).where(
-            expert_group_community.c.group_id.in_(groups)
+    ):
+        committees[user_id].add(community_id)
+    for user_id, group_id in db.session.execute(
+        select(expert_group_member.c.user_id, expert_group_member.c.group_id).where(
+            expert_group_member.c.user_id.in_(user_ids)
         )
-    )
-    roles = db.session.execute(
-        select(SpaceMembership.space_id, SpaceMembership.role).where(
-            SpaceMembership.user_id == user_id
+    ):
+        groups[user_id].add(group_id)
+    all_groups = set().union(*groups.values())
+    coached = {}
+    for group_id, community_id in db.session.execute(
+        select(expert_group_community.c.group_id, expert_group_community.c.community_id).where(
+            expert_group_community.c.group_id.in_(all_groups)
         )
-    )
-    return Facts(
-        frozenset(committees),
-        groups,
-        frozenset(group_communities),
-        {space_id: role for space_id, role in roles},
-    )
+    ):
+        coached.setdefault(group_id, set()).add(community_id)
+    for user_id in user_ids:
+        for group_id in groups[user_id]:
+            group_communities[user_id] |= coached.get(group_id, set())
+    roles = {u: {} for u in user_ids}
+    for user_id, space_id, role in db.session.execute(
+        select(SpaceMembership.user_id, SpaceMembership.space_id, SpaceMembership.role).where(
+            SpaceMembership.user_id.in_(user_ids)
+        )
+    ):
+        roles[user_id][space_id] = role
+    return {
+        u: Facts(
+            frozenset(committees[u]),
+            frozenset(groups[u]),
+            frozenset(group_communities[u]),
+            roles[u],
+        )
+        for u in user_ids
+    }
 
 
 def facts(user: User) -> Facts:
     if not has_app_context():
-        return _load_facts(user.id)
+        return _load_facts([user.id])[user.id]
     cache = g.setdefault("_policy_facts", {})
     if user.id not in cache:
-        cache[user.id] = _load_facts(user.id)
+        cache.update(_load_facts([user.id]))
     return cache[user.id]
+
+
+def _preload_facts(users) -> None:
+    """Load the facts of many users at once before asking about each of them."""
+    cache = g.setdefault("_policy_facts", {})
+    missing = [u.id for u in users if u.id not in cache]
+    if missing:
+        cache.update(_load_facts(missing))
 
 
 def forget() -> None:
@@ -435,6 +460,31 @@ def post_permissions(user, discussion: Discussion, posts: list[Post]) -> dict[st
         action: {post.id for post in posts if _post_allows(ctx, action, post)}
         for action in POST_PAGE_ACTIONS
     }
+
+
+def readers(post: Post, users) -> list:
+    """Those of these people who may read the post (its body, not a hidden placeholder):
+    whom to notify. Asks the same rules as `can`, with everyone's facts loaded at once."""
+    users = [u for u in users if u.active]
+    if not users:
+        return []
+    _preload_facts(users)
+    discussion = post.discussion
+    if settings_of(discussion.space).forum_type == ForumType.QANDA:
+        answered = set(
+            db.session.scalars(
+                select(Post.author_id).where(
+                    Post.discussion_id == discussion.id,
+                    Post.author_id.in_([u.id for u in users]),
+                    Post.parent_id.is_not(None),
+                    Post.deleted_at.is_(None),
+                    Post.created_at <= utcnow() - edit_window(),
+                )
+            )
+        )
+        cache = g.setdefault("_policy_qanda", {})
+        cache.update({(u.id, discussion.id): u.id in answered for u in users})
+    return [u for u in users if _can_post_action(u, "view_body", post)]
 
 
 # --- site, users, organisations ---------------------------------------------------------

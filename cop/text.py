@@ -34,6 +34,7 @@ from bleach.html5lib_shim import Filter
 from flask_babel import gettext as _
 from markdown_it import MarkdownIt
 
+from cop.accounts.models import USERNAME_PATTERN
 from cop.errors import Invalid
 
 BODY_MAX = 20_000
@@ -122,3 +123,22 @@ def check_body(source: str, field: str = "body") -> str:
 def render_markdown(source: str) -> str:
     """Sanitized HTML for Markdown source (pass it through check_body first)."""
     return _cleaner().clean(_markdown.render(source))
+
+
+_MENTION = re.compile(rf"(?<![\w@.+-])@({USERNAME_PATTERN})(?![\w-])", re.IGNORECASE)
+
+
+def find_mentions(source: str) -> set[str]:
+    """The usernames @mentioned in Markdown source, lower-cased; mentions inside code or
+    quotes (someone else's words) don't count."""
+    names, quoted = set(), 0
+    for token in _markdown.parse(source):
+        if token.type == "blockquote_open":
+            quoted += 1
+        elif token.type == "blockquote_close":
+            quoted -= 1
+        elif token.type == "inline" and not quoted:
+            for child in token.children or ():
+                if child.type == "text":
+                    names.update(m.lower() for m in _MENTION.findall(child.content))
+    return names

@@ -8,7 +8,15 @@ from sqlalchemy import func, select
 
 from cop import policy
 from cop.accounts import service
-from cop.accounts.models import EMAIL_MAX, NAME_MAX, PASSWORD_MAX, AccessToken, Role, User
+from cop.accounts.models import (
+    EMAIL_MAX,
+    NAME_MAX,
+    PASSWORD_MAX,
+    AccessToken,
+    EmailMode,
+    Role,
+    User,
+)
 from cop.errors import Forbidden, NotFound, Unauthorized
 from cop.extensions import db, limiter
 from cop.jsonapi import Input, Output, PageQuery, endpoint
@@ -41,12 +49,17 @@ class TokenList(Output):
 class UserOut(Output):
     id: int
     email: str
+    username: str = Field(description="What others write after @ to mention this person")
     display_name: str
     role: Role
     locale: str
     active: bool
     association_id: int | None
     created_at: datetime
+
+
+class MeOut(UserOut):
+    email_mode: EmailMode
 
 
 class UserList(Output):
@@ -59,6 +72,9 @@ class UserList(Output):
 class ProfilePatch(Input):
     display_name: str | None = Field(None, min_length=1, max_length=NAME_MAX)
     locale: str | None = Field(None, pattern="^(uk|en)$")
+    email_mode: EmailMode | None = Field(
+        None, description="Notifications by email: each as it comes, a daily digest, or none"
+    )
 
 
 class UserCreate(Input):
@@ -117,13 +133,18 @@ def revoke_token(token_id: int):
     service.revoke_token(current_user, token_id)
 
 
-@endpoint(bp, "/me", summary="The signed-in user", response=UserOut)
+@endpoint(bp, "/me", summary="The signed-in user", response=MeOut)
 def me():
     return current_user
 
 
 @endpoint(
-    bp, "/me", "PATCH", summary="Change my name or language", body=ProfilePatch, response=UserOut
+    bp,
+    "/me",
+    "PATCH",
+    summary="Change my name, language or email notifications",
+    body=ProfilePatch,
+    response=MeOut,
 )
 def patch_me(data: ProfilePatch):
     return service.update_profile(current_user, **data.model_dump(exclude_unset=True))

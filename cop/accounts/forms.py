@@ -50,6 +50,7 @@ class ResetRequestForm(FlaskForm):
 class ProfileForm(FlaskForm):
     display_name = StringField(_l("Full name"), validators=[required(), Length(max=NAME_MAX)])
     locale = SelectField(_l("Language"), choices=LOCALE_CHOICES)
+    email_mode = SelectField(_l("Notifications by email"))
 
 
 class PasswordChangeForm(FlaskForm):

@@ -1,10 +1,11 @@
+import re
 import secrets
 from datetime import datetime
 from enum import StrEnum
 
 from flask_login import UserMixin
-from sqlalchemy import Enum, ForeignKey, String
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy import Enum, ForeignKey, String, event, or_, select
+from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from cop.db import utcnow
 from cop.extensions import db
@@ -13,6 +14,9 @@ EMAIL_MAX = 254
 NAME_MAX = 120
 PASSWORD_MIN = 8
 PASSWORD_MAX = 200
+USERNAME_MAX = 30
+# What @mentions match: Latin letters, digits, dot, dash and underscore, as in Discourse.
+USERNAME_PATTERN = r"[a-z0-9](?:[a-z0-9_.-]{0,28}[a-z0-9_])"
 
 
 class Role(StrEnum):
@@ -34,6 +38,14 @@ def enum_column(enum: type[StrEnum]) -> Enum:
     )
 
 
+class EmailMode(StrEnum):
+    """How a person gets notifications by email: each at once, one digest a day, or none."""
+
+    IMMEDIATE = "immediate"
+    DIGEST = "digest"
+    OFF = "off"
+
+
 def new_session_nonce() -> str:
     return secrets.token_hex(8)
 
@@ -42,6 +54,8 @@ class User(UserMixin, db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     email: Mapped[str] = mapped_column(String(EMAIL_MAX), unique=True)
     display_name: Mapped[str] = mapped_column(String(NAME_MAX))
+    # The handle others @mention; made from the email when the account is created.
+    username: Mapped[str] = mapped_column(String(USERNAME_MAX), unique=True)
     password_hash: Mapped[str | None] = mapped_column(String(255))
     role: Mapped[Role] = mapped_column(enum_column(Role), default=Role.MEMBER)
     locale: Mapped[str] = mapped_column(String(2), default="uk")
@@ -50,6 +64,10 @@ class User(UserMixin, db.Model):
     # Part of the session id: changing it (password change, deactivation) signs out
     # every other session of this user.
     session_nonce: Mapped[str] = mapped_column(String(16), default=new_session_nonce)
+    email_mode: Mapped[EmailMode] = mapped_column(
+        enum_column(EmailMode), default=EmailMode.IMMEDIATE
+    )
+    digest_sent_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     association = relationship("Association", lazy="joined")
@@ -67,6 +85,37 @@ class User(UserMixin, db.Model):
 
     def __repr__(self) -> str:
         return f"<User {self.id} {self.email} {self.role}>"
+
+
+def username_base(email: str) -> str:
+    """The part of an email address before the @, reduced to what a username allows."""
+    local = re.sub(r"[^a-z0-9_.-]", "", email.split("@", 1)[0].lower())
+    local = re.sub(r"^[^a-z0-9]+|[^a-z0-9_]+$", "", local)[: USERNAME_MAX - 4]
+    return local if len(local) >= 2 else f"user{local}"
+
+
+@event.listens_for(Session, "before_flush")
+def _assign_usernames(session, _context, _instances) -> None:
+    """Every new account gets a unique username, whichever code path creates it: the
+    email's local part, numbered when taken."""
+    new = [o for o in session.new if isinstance(o, User) and not o.username]
+    if not new:
+        return
+    bases = {username_base(user.email) for user in new}
+    with session.no_autoflush:
+        taken = set(
+            session.scalars(
+                select(User.username).where(or_(*(User.username.startswith(b) for b in bases)))
+            )
+        )
+    for user in new:
+        base = username_base(user.email)
+        name, n = base, 1
+        while name in taken:
+            n += 1
+            name = f"{base}{n}"
+        user.username = name
+        taken.add(name)
 
 
 class AccessToken(db.Model):

@@ -19,6 +19,7 @@ from cop.accounts.models import (
     PASSWORD_MIN,
     AccessToken,
     AccountLink,
+    EmailMode,
     LinkPurpose,
     Role,
     User,
@@ -172,12 +173,27 @@ def _sign_out_everywhere(user: User) -> None:
     )
 
 
-def update_profile(user: User, *, display_name: str | None = None, locale: str | None = None):
-    """A person edits their own name and language. Commits."""
+def update_profile(
+    user: User,
+    *,
+    display_name: str | None = None,
+    locale: str | None = None,
+    email_mode: str | None = None,
+):
+    """A person edits their own name, language and how notifications reach them by
+    email. Commits."""
     if display_name is not None:
         user.display_name = _check_display_name(display_name)
     if locale is not None:
         user.locale = _check_locale(locale)
+    if email_mode is not None:
+        try:
+            user.email_mode = EmailMode(email_mode)
+        except ValueError:
+            values = ", ".join(m.value for m in EmailMode)
+            raise Invalid(
+                fields={"email_mode": _("Must be one of: %(values)s.", values=values)}
+            ) from None
     db.session.commit()
     return user
 

@@ -21,10 +21,11 @@ from cop.accounts.forms import (
     ResetRequestForm,
     SetPasswordForm,
 )
-from cop.accounts.models import LinkPurpose
+from cop.accounts.models import EmailMode, LinkPurpose
 from cop.errors import AppError
 from cop.extensions import limiter
 from cop.forms import apply_errors
+from cop.labels import choices
 
 bp = Blueprint("accounts", __name__)
 
@@ -113,6 +114,7 @@ def reset(token: str):
 @login_required
 def profile():
     profile_form = ProfileForm(prefix="profile", obj=current_user)
+    profile_form.email_mode.choices = choices(EmailMode)
     password_form = PasswordChangeForm(prefix="password")
     if request.form.get("form") == "profile" and profile_form.validate_on_submit():
         try:
@@ -120,6 +122,7 @@ def profile():
                 current_user,
                 display_name=profile_form.display_name.data,
                 locale=profile_form.locale.data,
+                email_mode=profile_form.email_mode.data,
             )
         except AppError as error:
             apply_errors(profile_form, error)

@@ -23,6 +23,7 @@ from cop.discussions.models import (
 )
 from cop.errors import Conflict, Invalid
 from cop.extensions import db
+from cop.notifications import service as notifications
 from cop.spaces.models import Space, SpaceKind
 from cop.text import check_body, render_markdown
 
@@ -185,6 +186,7 @@ def _create(actor, space, title, body, community_id, idempotency_key) -> Discuss
     db.session.flush()
     discussion.last_post_id = post.id
     _read_up_to(actor, discussion, now)
+    notifications.post_created(post)
     return _commit_once(actor, idempotency_key, "discussion", Discussion, discussion)
 
 
@@ -241,6 +243,7 @@ def reply(
         discussion.last_post_at = now
         discussion.last_post_id = post.id
     _read_up_to(actor, discussion, now)
+    notifications.post_created(post)
     return _commit_once(actor, idempotency_key, "post", Post, post)
 
 
@@ -261,8 +264,10 @@ def edit_post(actor, post: Post, *, body: str, title: str | None = None) -> Post
                 post_id=post.id, body=post.body, body_html=post.body_html, edited_by_id=actor.id
             )
         )
+        previous = post.body
         post.body, post.body_html = body, render_markdown(body)
         post.edited_at = utcnow()
+        notifications.post_edited(post, previous)
     db.session.commit()
     return post
 
@@ -340,6 +345,7 @@ def mark_read(actor, discussion: Discussion) -> None:
     """Everything posted so far in the discussion counts as read. Commits."""
     policy.require(actor, policy.VIEW, discussion)
     _read_up_to(actor, discussion, max(discussion.last_post_at, utcnow()))
+    notifications.discussion_seen(actor, discussion.id)
     db.session.commit()
 
 

@@ -9,6 +9,7 @@ from cop.discussions.models import ForumType, GroupMode, SubscriptionMode, setti
 from cop.errors import AppError, NotFound
 from cop.forms import apply_errors, options
 from cop.labels import choices
+from cop.notifications.service import discussion_subscription
 from cop.spaces.queries import get_space
 
 bp = Blueprint("discussions", __name__)
@@ -69,6 +70,9 @@ def discussion(discussion_id: int):
         can_reply_privately=policy.can(current_user, "reply_privately", discussion),
         can_moderate=policy.can(current_user, policy.MODERATE, discussion),
         move_targets=_move_targets(discussion),
+        follow=discussion_subscription(current_user, discussion)
+        if current_user.is_authenticated
+        else None,
     )
     if current_user.is_authenticated:
         service.mark_read(current_user, discussion)  # after rendering: markers show what was new

@@ -6,6 +6,7 @@ from cop import policy
 from cop.discussions import queries as discussions
 from cop.discussions.service import DISCUSSION_KINDS, may_start
 from cop.extensions import db
+from cop.notifications.service import forum_subscription
 from cop.orgs.models import CommitteeMembership, Community
 from cop.spaces import queries
 from cop.spaces.models import SpaceKind
@@ -73,6 +74,9 @@ def space(space_id: int):
             "unread": unread,
             "last_posts": last_posts,
             "can_start": current_user.is_authenticated and may_start(current_user, space),
+            "follow": forum_subscription(current_user, space)
+            if current_user.is_authenticated
+            else None,
             "page": page,
             "pages": max((total + PER_PAGE - 1) // PER_PAGE, 1),
         }

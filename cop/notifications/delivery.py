@@ -1,0 +1,154 @@
+"""Notifications by email: each one as it comes for people who chose that, one digest a
+day for the others. `deliver()` is one pass; `cop send-mail` runs it (from cron, say,
+every minute) and `cop run` runs it in the background every COP_MAIL_INTERVAL_SECONDS.
+
+A notification already read in the app is not emailed. Each is claimed (emailed_at set
+and committed) before its mail goes out, so two runners never send it twice; when the
+SMTP server refuses, the claim is released and the next pass tries again. Whether the
+person may still read the post is asked again when the mail is written."""
+
+import logging
+from datetime import datetime, time
+from zoneinfo import ZoneInfo
+
+from flask import current_app, url_for
+from flask_babel import force_locale
+from flask_babel import gettext as _
+from sqlalchemy import select, update
+
+from cop import policy
+from cop.accounts.models import EmailMode, User
+from cop.db import utcnow
+from cop.extensions import db
+from cop.mail import send_mail
+from cop.notifications.models import Notification
+
+log = logging.getLogger(__name__)
+
+
+def _digest_moment(now: datetime) -> datetime:
+    """Today's digest time (COP_DIGEST_HOUR in the site's time zone), in UTC."""
+    zone = ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])
+    local_day = now.astimezone(zone).date()
+    moment = datetime.combine(local_day, time(current_app.config["COP_DIGEST_HOUR"]), zone)
+    return moment.astimezone(now.tzinfo)
+
+
+def _pending(now: datetime):
+    """(user, their unsent notifications) for everyone with mail due now."""
+    digest_moment = _digest_moment(now)
+    due_user = (User.email_mode == EmailMode.IMMEDIATE) | (
+        (User.email_mode == EmailMode.DIGEST)
+        & (now >= digest_moment)
+        & ((User.digest_sent_at.is_(None)) | (User.digest_sent_at < digest_moment))
+    )
+    rows = db.session.execute(
+        select(User, Notification)
+        .join(Notification, Notification.user_id == User.id)
+        .where(
+            User.active.is_(True),
+            due_user,
+            Notification.emailed_at.is_(None),
+            Notification.read_at.is_(None),
+            Notification.created_at <= now,
+        )
+        .order_by(User.id, Notification.created_at, Notification.id)
+    ).all()
+    grouped: dict[int, tuple[User, list[Notification]]] = {}
+    for user, notification in rows:
+        grouped.setdefault(user.id, (user, []))[1].append(notification)
+    return list(grouped.values())
+
+
+def _claim(notifications: list[Notification], now: datetime) -> bool:
+    ids = [n.id for n in notifications]
+    claimed = db.session.execute(
+        update(Notification)
+        .where(Notification.id.in_(ids), Notification.emailed_at.is_(None))
+        .values(emailed_at=now),
+        execution_options={"synchronize_session": False},
+    ).rowcount
+    if claimed != len(ids):
+        db.session.rollback()
+        return False
+    db.session.commit()
+    return True
+
+
+def _release(notifications: list[Notification]) -> None:
+    db.session.execute(
+        update(Notification)
+        .where(Notification.id.in_([n.id for n in notifications]))
+        .values(emailed_at=None),
+        execution_options={"synchronize_session": False},
+    )
+    db.session.commit()
+
+
+def _link(notification: Notification) -> str:
+    return url_for("notifications.follow", notification_id=notification.id, _external=True)
+
+
+def _entry(notification: Notification) -> str:
+    space = notification.discussion.space.title
+    return (
+        f"{notification.headline()} ({space})\n\n{notification.post.body}\n\n{_link(notification)}"
+    )
+
+
+def _footer() -> str:
+    settings = url_for("accounts.profile", _external=True)
+    return "-- \n" + _("Choose how you get these emails: %(url)s", url=settings)
+
+
+def _compose(user: User, notifications: list[Notification]) -> tuple[str, str]:
+    if user.email_mode == EmailMode.DIGEST:
+        subject = _("Your daily digest: %(n)s new", n=len(notifications))
+    else:
+        subject = notifications[0].headline()
+    body = "\n\n----\n\n".join(_entry(n) for n in notifications)
+    return subject, f"{body}\n\n{_footer()}\n"
+
+
+def deliver(now: datetime | None = None) -> int:
+    """Send every email due now; returns how many went out."""
+    base_url = current_app.config["COP_BASE_URL"]
+    with current_app.test_request_context(base_url=base_url):  # for links in the mail
+        return _deliver(now or utcnow())
+
+
+def _deliver(now: datetime) -> int:
+    sent = 0
+    for user, notifications in _pending(now):
+        readable = [
+            n for n in notifications if n.post.deleted_at is None and policy.readers(n.post, [user])
+        ]
+        if not _claim(notifications, now):
+            continue  # another runner has them
+        if not readable:
+            continue
+        batches = [readable] if user.email_mode == EmailMode.DIGEST else [[n] for n in readable]
+        for batch in batches:
+            with force_locale(user.locale):
+                subject, body = _compose(user, batch)
+            try:
+                send_mail(user.email, subject, body)
+            except Exception:  # the server said no or is away: try again next pass
+                log.exception("mail to user %s failed", user.id)
+                _release(batch)
+                continue
+            sent += 1
+        if user.email_mode == EmailMode.DIGEST:
+            user.digest_sent_at = now
+            db.session.commit()
+    return sent
+
+
+def run_forever(app, interval: int, stop) -> None:
+    """`cop run`'s background sender: a pass every `interval` seconds until `stop` is set."""
+    while not stop.wait(interval):
+        with app.app_context():
+            try:
+                deliver()
+            except Exception:
+                log.exception("mail delivery pass failed")

@@ -1,0 +1,51 @@
+"""The bell: a person's notifications, newest first, only about posts they may still read."""
+
+from flask import g
+from sqlalchemy import func, select
+from sqlalchemy.orm import joinedload
+
+from cop import policy
+from cop.discussions.models import Discussion, Post
+from cop.extensions import db
+from cop.notifications.models import Notification
+
+
+def _still_there():
+    """Posts deleted or hidden since the notification was made don't count."""
+    return (
+        select(Post.id)
+        .where(Post.id == Notification.post_id, Post.deleted_at.is_(None), Post.hidden_at.is_(None))
+        .exists()
+    )
+
+
+def unread_count(user, fresh: bool = False) -> int:
+    """For the bell on every page: one query, once per request."""
+    if not user.is_authenticated:
+        return 0
+    if fresh or "_unread_notifications" not in g:
+        g._unread_notifications = db.session.scalar(
+            select(func.count())
+            .select_from(Notification)
+            .where(Notification.user_id == user.id, Notification.read_at.is_(None), _still_there())
+        )
+    return g._unread_notifications
+
+
+def list_notifications(user, offset: int = 0, limit: int = 30) -> tuple[list[Notification], int]:
+    """A page of notifications and the total; those whose post the user may no longer
+    read (moved to a closed forum, say) are left out."""
+    where = (Notification.user_id == user.id, _still_there())
+    total = db.session.scalar(select(func.count()).select_from(Notification).where(*where))
+    items = list(
+        db.session.scalars(
+            select(Notification)
+            .options(joinedload(Notification.discussion).joinedload(Discussion.space))
+            .where(*where)
+            .order_by(Notification.created_at.desc(), Notification.id.desc())
+            .offset(offset)
+            .limit(limit)
+        )
+    )
+    policy.qanda_unlocked_among(user, list({n.discussion_id: n.discussion for n in items}.values()))
+    return [n for n in items if policy.can(user, "view_body", n.post)], total

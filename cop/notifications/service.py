@@ -1,0 +1,223 @@
+"""Who hears about a new post, and the choices behind it. Posting calls `post_created`
+in the post's own transaction, so a post and its notifications are written together.
+
+A forum's subscription mode decides the default, as in Moodle: optional (nobody until
+they subscribe), auto (everyone until they unsubscribe), forced (everyone, no choice),
+disabled (nobody). A person's choice for a discussion wins over their forum choice,
+except in forced and disabled forums. Whoever posts follows the discussion from then on.
+Everyone notified may read the post: `policy.readers` decides, by the same rules as
+every page."""
+
+from dataclasses import dataclass
+
+from flask_babel import gettext as _
+from sqlalchemy import select, update
+
+from cop import policy
+from cop.accounts.models import User
+from cop.db import utcnow
+from cop.discussions.models import Discussion, Post, SubscriptionMode, settings_of
+from cop.errors import Conflict
+from cop.extensions import db
+from cop.notifications.models import (
+    DiscussionSubscription,
+    ForumSubscription,
+    Notification,
+    NotificationKind,
+)
+from cop.spaces.models import Space
+from cop.text import find_mentions
+
+DEFAULT_ON = (SubscriptionMode.AUTO, SubscriptionMode.FORCED)
+
+
+@dataclass(frozen=True)
+class SubscriptionState:
+    subscribed: bool
+    can_change: bool
+    mode: SubscriptionMode
+
+
+def _mode(space: Space) -> SubscriptionMode:
+    return settings_of(space).subscription_mode
+
+
+def forum_subscription(user, space: Space) -> SubscriptionState:
+    mode = _mode(space)
+    if mode in (SubscriptionMode.FORCED, SubscriptionMode.DISABLED) or not user.is_authenticated:
+        return SubscriptionState(mode == SubscriptionMode.FORCED, False, mode)
+    row = db.session.get(ForumSubscription, (user.id, space.id))
+    return SubscriptionState(row.subscribed if row else mode in DEFAULT_ON, True, mode)
+
+
+def discussion_subscription(user, discussion: Discussion) -> SubscriptionState:
+    forum = forum_subscription(user, discussion.space)
+    if not forum.can_change:
+        return forum
+    row = db.session.get(DiscussionSubscription, (user.id, discussion.id))
+    return SubscriptionState(row.subscribed if row else forum.subscribed, True, forum.mode)
+
+
+def _refuse_change(state: SubscriptionState) -> None:
+    if not state.can_change:
+        if state.mode == SubscriptionMode.FORCED:
+            raise Conflict(_("Everyone is subscribed to this forum."))
+        raise Conflict(_("Subscriptions are turned off in this forum."))
+
+
+def subscribe_forum(user, space: Space, subscribed: bool) -> SubscriptionState:
+    """Follow or stop following a forum one may read; clears one's per-discussion
+    choices there, as Moodle does. Commits."""
+    policy.require(user, policy.REPLY, space)
+    _refuse_change(forum_subscription(user, space))
+    row = db.session.get(ForumSubscription, (user.id, space.id))
+    if row is None:
+        db.session.add(ForumSubscription(user_id=user.id, space_id=space.id, subscribed=subscribed))
+    else:
+        row.subscribed = subscribed
+    db.session.execute(
+        DiscussionSubscription.__table__.delete().where(
+            DiscussionSubscription.user_id == user.id,
+            DiscussionSubscription.discussion_id.in_(
+                select(Discussion.id).where(Discussion.space_id == space.id)
+            ),
+        )
+    )
+    db.session.commit()
+    return forum_subscription(user, space)
+
+
+def subscribe_discussion(user, discussion: Discussion, subscribed: bool) -> SubscriptionState:
+    """Follow or stop following one discussion. Commits."""
+    policy.require(user, policy.VIEW, discussion)
+    if not user.is_authenticated:
+        raise Conflict(_("Sign in to follow discussions."))
+    _refuse_change(discussion_subscription(user, discussion))
+    _choose(user.id, discussion.id, subscribed)
+    db.session.commit()
+    return discussion_subscription(user, discussion)
+
+
+def _choose(user_id: int, discussion_id: int, subscribed: bool) -> None:
+    row = db.session.get(DiscussionSubscription, (user_id, discussion_id))
+    if row is None:
+        db.session.add(
+            DiscussionSubscription(
+                user_id=user_id, discussion_id=discussion_id, subscribed=subscribed
+            )
+        )
+    else:
+        row.subscribed = subscribed
+
+
+def _subscribers(discussion: Discussion) -> list[User]:
+    """Everyone following the discussion by their own or the forum's choice, before
+    asking whether they may read a particular post."""
+    mode = _mode(discussion.space)
+    if mode == SubscriptionMode.DISABLED:
+        return []
+    active = select(User).where(User.active.is_(True))
+    if mode == SubscriptionMode.FORCED:
+        return list(db.session.scalars(active))
+    forum = dict(
+        db.session.execute(
+            select(ForumSubscription.user_id, ForumSubscription.subscribed).where(
+                ForumSubscription.space_id == discussion.space_id
+            )
+        ).all()
+    )
+    chosen = dict(
+        db.session.execute(
+            select(DiscussionSubscription.user_id, DiscussionSubscription.subscribed).where(
+                DiscussionSubscription.discussion_id == discussion.id
+            )
+        ).all()
+    )
+    default = mode in DEFAULT_ON
+    wanted = {
+        user_id
+        for user_id in set(forum) | set(chosen)
+        if chosen.get(user_id, forum.get(user_id, default))
+    }
+    if default:  # everyone but those who said no
+        refused = {u for u in set(forum) | set(chosen) if u not in wanted}
+        return [u for u in db.session.scalars(active) if u.id not in refused]
+    return list(db.session.scalars(active.where(User.id.in_(wanted)))) if wanted else []
+
+
+def _mentioned(source: str) -> list[User]:
+    names = find_mentions(source)
+    if not names:
+        return []
+    return list(
+        db.session.scalars(select(User).where(User.username.in_(names), User.active.is_(True)))
+    )
+
+
+def _notify(post: Post, users, kind: NotificationKind, already: set[int]) -> None:
+    for user in policy.readers(post, [u for u in users if u.id not in already]):
+        db.session.add(
+            Notification(
+                user_id=user.id,
+                kind=kind,
+                post_id=post.id,
+                discussion_id=post.discussion_id,
+                actor_id=post.author_id,
+                created_at=post.created_at,
+            )
+        )
+        already.add(user.id)
+
+
+def post_created(post: Post) -> None:
+    """Notify the mentioned and the subscribed who may read a new post, and let its
+    author follow the discussion. Part of the caller's transaction; does not commit."""
+    discussion = post.discussion
+    already = {post.author_id}
+    _notify(post, _mentioned(post.body), NotificationKind.MENTION, already)
+    kind = NotificationKind.REPLY if post.parent_id else NotificationKind.DISCUSSION
+    _notify(post, _subscribers(discussion), kind, already)
+    choosing = _mode(discussion.space) not in (SubscriptionMode.DISABLED, SubscriptionMode.FORCED)
+    if choosing and db.session.get(DiscussionSubscription, (post.author_id, discussion.id)) is None:
+        _choose(post.author_id, discussion.id, True)
+
+
+def post_edited(post: Post, previous_body: str) -> None:
+    """People newly @mentioned in an edit hear about it once. Does not commit."""
+    new_names = find_mentions(post.body) - find_mentions(previous_body)
+    if not new_names:
+        return
+    users = db.session.scalars(
+        select(User).where(User.username.in_(new_names), User.active.is_(True))
+    )
+    notified = set(
+        db.session.scalars(select(Notification.user_id).where(Notification.post_id == post.id))
+    )
+    _notify(post, users, NotificationKind.MENTION, notified | {post.author_id})
+
+
+def mark_read(user, notification_ids: list[int] | None = None) -> None:
+    """Mark some of one's notifications read, or all of them. Commits."""
+    query = update(Notification).where(
+        Notification.user_id == user.id, Notification.read_at.is_(None)
+    )
+    if notification_ids is not None:
+        query = query.where(Notification.id.in_(notification_ids))
+    db.session.execute(
+        query.values(read_at=utcnow()), execution_options={"synchronize_session": False}
+    )
+    db.session.commit()
+
+
+def discussion_seen(user, discussion_id: int) -> None:
+    """Reading a discussion reads its notifications. Part of the caller's transaction."""
+    db.session.execute(
+        update(Notification)
+        .where(
+            Notification.user_id == user.id,
+            Notification.discussion_id == discussion_id,
+            Notification.read_at.is_(None),
+        )
+        .values(read_at=utcnow()),
+        execution_options={"synchronize_session": False},
+    )

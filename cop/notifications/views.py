@@ -1,0 +1,78 @@
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from cop.discussions import queries as discussions
+from cop.discussions.views import discussion_url
+from cop.errors import NotFound
+from cop.extensions import db
+from cop.notifications import queries, service
+from cop.notifications.models import Notification
+from cop.spaces.queries import get_space
+
+bp = Blueprint("notifications", __name__)
+
+PER_PAGE = 30
+
+
+@bp.get("/notifications")
+@login_required
+def index():
+    page = max(request.args.get("page", 1, type=int), 1)
+    items, total = queries.list_notifications(current_user, (page - 1) * PER_PAGE, PER_PAGE)
+    return render_template(
+        "notifications/index.html",
+        items=items,
+        page=page,
+        pages=max((total + PER_PAGE - 1) // PER_PAGE, 1),
+    )
+
+
+@bp.get("/notifications/<int:notification_id>")
+@login_required
+def follow(notification_id: int):
+    """Follow a notification (from the list or an email): read it, go to the post."""
+    notification = db.session.get(Notification, notification_id)
+    if notification is None or notification.user_id != current_user.id:
+        raise NotFound()
+    post = discussions.get_post(current_user, notification.post_id)  # 404 if no longer readable
+    service.mark_read(current_user, [notification.id])
+    return redirect(discussion_url(post.discussion_id, post.id))
+
+
+@bp.post("/notifications/read")
+@login_required
+def read_all():
+    service.mark_read(current_user)
+    flash(_("All notifications are marked as read."), "success")
+    return redirect(url_for("notifications.index"))
+
+
+def _wanted() -> bool:
+    return request.form.get("subscribed") == "1"
+
+
+@bp.post("/spaces/<int:space_id>/subscription")
+@login_required
+def forum_subscription(space_id: int):
+    space = get_space(current_user, space_id)
+    state = service.subscribe_forum(current_user, space, _wanted())
+    flash(
+        _("You follow this forum.") if state.subscribed else _("You no longer follow this forum."),
+        "success",
+    )
+    return redirect(url_for("spaces.space", space_id=space.id))
+
+
+@bp.post("/discussions/<int:discussion_id>/subscription")
+@login_required
+def discussion_subscription(discussion_id: int):
+    discussion = discussions.get_discussion(current_user, discussion_id)
+    state = service.subscribe_discussion(current_user, discussion, _wanted())
+    flash(
+        _("You follow this discussion.")
+        if state.subscribed
+        else _("You no longer follow this discussion."),
+        "success",
+    )
+    return redirect(discussion_url(discussion.id))
