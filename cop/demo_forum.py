@@ -16,6 +16,7 @@ from cop.db import utcnow
 from cop.discussions import service
 from cop.discussions.models import Discussion, DiscussionRead, Post, Reaction
 from cop.extensions import db
+from cop.notifications.models import Notification
 from cop.spaces.models import Space
 
 # The short names the content below uses for the demo people (see cop/demo.py).
@@ -162,7 +163,22 @@ def _backdate(written: list[tuple[D, list[int]]]) -> None:
             db.session.delete(read)
         else:
             read.read_until = moment
+    _settle_notifications(discussion_ids, read_until)
     db.session.commit()
+
+
+def _settle_notifications(discussion_ids, read_until) -> None:
+    """Notifications take their post's time; those older than the person's read mark or
+    than three days (people come back now and then) are read; none of the past is emailed."""
+    recent = utcnow() - timedelta(days=3)
+    for notification in db.session.scalars(
+        select(Notification).where(Notification.discussion_id.in_(discussion_ids))
+    ):
+        moment = notification.post.created_at
+        notification.created_at = notification.emailed_at = moment
+        seen = read_until.get((notification.user_id, notification.discussion_id))
+        read = moment < recent or (seen is not None and seen >= moment)
+        notification.read_at = moment if read else None
 
 
 def _times(item: D, now: datetime, rng: random.Random) -> list[datetime]:
