@@ -54,5 +54,7 @@ class ForumSettingsForm(FlaskForm):
         _l("Attachments per post (0: none)"), validators=[InputRequired(), NumberRange(min=0)]
     )
     max_attachment_mb = DecimalField(
-        _l("Largest attachment, MB"), places=None, validators=[InputRequired(), NumberRange(min=0)]
+        _l("Largest attachment, MB"),
+        places=None,
+        validators=[InputRequired(), NumberRange(min=0, max=1_000_000)],  # the service says more
     )

@@ -126,6 +126,14 @@ def test_forum_settings_set_the_limits(app, world, login_as):
     assert re.search(
         r'id="max_attachment_mb-error">Від 10 КБ до 20 МБ', too_big.get_data(as_text=True)
     )
+    for odd in ("Infinity", "NaN", "-1", "багато"):
+        refused = moderator.post(
+            f"/spaces/{forum}/forum",
+            data={**base, "max_attachments": "3", "max_attachment_mb": odd},
+        )
+        assert refused.status_code == 200 and 'id="max_attachment_mb-error"' in refused.get_data(
+            as_text=True
+        )
     saved = moderator.post(
         f"/spaces/{forum}/forum", data={**base, "max_attachments": "0", "max_attachment_mb": "1.5"}
     )
