@@ -34,6 +34,7 @@ def create_app(config: dict | None = None) -> Flask:
     from cop.accounts import views as accounts_views
     from cop.admin import views as admin_views
     from cop.api import bp as api_bp
+    from cop.attachments import views as attachments_views
     from cop.discussions import views as discussions_views
     from cop.errors import register_error_handlers
     from cop.moderation import views as moderation_views
@@ -45,6 +46,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(spaces_views.bp)
     app.register_blueprint(admin_views.bp)
     app.register_blueprint(discussions_views.bp)
+    app.register_blueprint(attachments_views.bp)
     app.register_blueprint(moderation_views.bp)
     app.register_blueprint(notifications_views.bp)
     register_error_handlers(app)

@@ -1,6 +1,7 @@
 """/api/v1: the root blueprint with every feature's endpoints nested under it (once, at import)."""
 
 from cop.accounts.api import bp as accounts
+from cop.attachments.api import bp as attachments
 from cop.discussions.api import bp as discussions
 from cop.jsonapi import bp
 from cop.moderation.api import bp as moderation
@@ -8,5 +9,5 @@ from cop.notifications.api import bp as notifications
 from cop.orgs.api import bp as orgs
 from cop.spaces.api import bp as spaces
 
-for feature in (accounts, orgs, spaces, discussions, moderation, notifications):
+for feature in (accounts, orgs, spaces, discussions, attachments, moderation, notifications):
     bp.register_blueprint(feature)

@@ -49,8 +49,11 @@ def load_config(overrides: dict | None = None) -> dict:
         "SQLALCHEMY_DATABASE_URI": _env("DATABASE_URL")
         or f"sqlite:///{instance_path / 'cop.sqlite'}",
         "SECRET_KEY": None,
-        "MAX_CONTENT_LENGTH": _env_int("MAX_UPLOAD_MB", 20) * 1024 * 1024,
-        "COP_UPLOAD_MAX_FILES": _env_int("UPLOAD_MAX_FILES", 5),
+        # A whole request (all of a post's files together); larger ones get a 413 unread.
+        "MAX_CONTENT_LENGTH": _env_int("MAX_UPLOAD_MB", 50) * 1024 * 1024,
+        # Site-wide ceilings for what a forum's settings may allow per file and per post.
+        "COP_ATTACHMENT_MAX_BYTES": _env_int("ATTACHMENT_MAX_BYTES", 20 * 1024 * 1024),
+        "COP_ATTACHMENT_MAX_FILES": _env_int("ATTACHMENT_MAX_FILES", 10),
         "BABEL_DEFAULT_LOCALE": _env("LOCALE", "uk"),
         "BABEL_DEFAULT_TIMEZONE": _env("TIMEZONE", "Europe/Kyiv"),
         "COP_LOCALES": ("uk", "en"),

@@ -4,15 +4,18 @@ creates. Everything is written through cop.discussions.service, so the policy ch
 post as it would for a person; only the timestamps are set afterwards, spread over the last
 six weeks. Loaded by load_forum_demo(), after `cop demo`; a second call does nothing."""
 
+import io
 import random
 import textwrap
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import select
+from werkzeug.datastructures import FileStorage
 
 from cop.accounts.models import User
 from cop.db import utcnow
+from cop.demo_files import bar_chart_png, csv
 from cop.discussions import service
 from cop.discussions.models import Discussion, DiscussionRead, Post, Reaction
 from cop.extensions import db
@@ -68,6 +71,7 @@ class D:
     replies: tuple[R, ...] = ()
     useful: tuple[str, ...] = ()
     pinned: bool = False
+    files: tuple[tuple[str, bytes], ...] = ()  # (name, content) attached to the first post
 
 
 def load_forum_demo() -> None:
@@ -111,7 +115,11 @@ def _md(text: str) -> str:
 def _write(people: dict[str, User], space: Space, item: D) -> list[int]:
     """One discussion with its replies, flags and 'useful' marks; its post ids in order."""
     discussion = service.start_discussion(
-        people[item.who], space, title=item.title, body=_md(item.body)
+        people[item.who],
+        space,
+        title=item.title,
+        body=_md(item.body),
+        files=[FileStorage(io.BytesIO(data), filename=name) for name, data in item.files],
     )
     posts = [service.first_post(discussion)]
     keyed: dict[str, Post] = {}
@@ -1085,6 +1093,7 @@ GENERAL = [
         who="sofiia",
         title="Як залучити школярів до стратегії: наш досвід опитування",
         useful=("halyna", "iryna", "natalia", "vasyl"),
+        files=(("Чого бракує молоді — опитування.png", bar_chart_png([64, 51, 43, 38, 29])),),
         body="""\
         Як і обіцяла в темі про комітет — розповідаю, як молодіжна рада Великих Гаїв опитала
         однолітків.
@@ -2506,6 +2515,19 @@ EXCHANGE = [
         who="liudmyla",
         title="Нова Борова: як ми порахували фінансову рамку стратегії",
         useful=("olena",),
+        files=(
+            (
+                "Фінансова рамка Нової Борови.csv",
+                csv(
+                    [
+                        ("Джерело, млн грн", "Песимістичний", "Реалістичний"),
+                        ("Власний ресурс на 3 роки", 13, 17),
+                        ("Зовнішні кошти", 5, 11),
+                        ("Разом", 18, 28),
+                    ]
+                ),
+            ),
+        ),
         body="""\
         Розповідаю, як фінвідділ і комітет разом рахували «скільки ми можемо собі дозволити». Раніше
         питала про це на Загальному форумі — тепер ділюся результатом.

@@ -1,6 +1,6 @@
 """Domain errors and the one handler that turns any error into JSON (API) or a page."""
 
-from flask import Flask, jsonify, render_template, request
+from flask import Flask, current_app, jsonify, render_template, request
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_limiter.errors import RateLimitExceeded
@@ -95,6 +95,12 @@ def register_error_handlers(app: Flask) -> None:
     def handle_http(error: HTTPException):
         status = error.code or 500
         message = HTTP_MESSAGES.get(status, error.description)
+        limit = current_app.config.get("MAX_CONTENT_LENGTH")
+        if status == 413 and limit:
+            from cop.i18n import format_size
+
+            size = format_size(limit)
+            message = _("The upload is too large: at most %(size)s at once.", size=size)
         return error_response(status, str(message), headers=error.get_headers())
 
     @app.errorhandler(Exception)

@@ -13,14 +13,15 @@ from cop.extensions import db
 
 def apply_errors(form: FlaskForm, error: AppError) -> None:
     db.session.rollback()  # nothing a refused service touched may be flushed later
-    placed = False
+    unplaced = []
     for name, message in error.fields.items():
         field = getattr(form, name, None)
         if field is not None:
             field.errors = [*field.errors, message]
-            placed = True
-    if not placed:
-        flash(str(error), "error")
+        else:
+            unplaced.append(message)
+    if unplaced or not error.fields:
+        flash(" ".join(unplaced) or str(error), "error")
 
 
 def options(pairs) -> list[SelectChoice]:

@@ -1,7 +1,8 @@
 """Locale: the signed-in person's choice, else the session's, else Ukrainian."""
 
 from flask import Flask, current_app, session
-from flask_babel import get_locale
+from flask_babel import format_decimal, get_locale
+from flask_babel import gettext as _
 from flask_login import current_user
 
 
@@ -21,6 +22,7 @@ def current_locale() -> str:
 def init_app(app: Flask) -> None:
     app.jinja_env.globals["current_locale"] = current_locale
     app.jinja_env.filters["datetime"] = format_short
+    app.jinja_env.filters["filesize"] = format_size
 
 
 # Short date-time formats as the CLDR gives them for uk and en; strftime after one zone
@@ -33,3 +35,10 @@ def format_short(value) -> str:
 
     local = value.astimezone(get_timezone())
     return local.strftime(SHORT_FORMATS.get(current_locale(), SHORT_FORMATS["uk"]))
+
+
+def format_size(size: int) -> str:
+    """Bytes for people: '740 KB', '1.5 MB' ('1,5 МБ' in Ukrainian)."""
+    if size < 1024 * 1024:
+        return _("%(n)s KB", n=format_decimal(max(1, round(size / 1024))))
+    return _("%(n)s MB", n=format_decimal(round(size / 1024 / 1024, 1)))

@@ -60,6 +60,7 @@ class Operation:
     status: int
     auth: bool
     tag: str
+    upload: str | None = None  # a multipart request's file field
 
 
 _TYPE_MESSAGES = {
@@ -146,10 +147,12 @@ def endpoint(
     response: type[BaseModel] | None = None,
     status: int = 200,
     auth: bool = True,
+    upload: str | None = None,
 ) -> Callable:
     """Declare an API endpoint. The view gets path arguments, plus `data` (the validated
-    body) and `params` (the validated query) when declared, and returns an object that
-    `response` validates, or None for 204."""
+    body), `params` (the validated query) and `files` (the parts of the multipart field
+    named by `upload`) when declared, and returns an object that `response` validates,
+    or None for 204."""
 
     def decorator(fn: Callable) -> Callable:
         @wraps(fn)
@@ -160,13 +163,15 @@ def endpoint(
                 kwargs["data"] = parse_body(body)
             if query is not None:
                 kwargs["params"] = parse_query(query)
+            if upload is not None:
+                kwargs["files"] = request.files.getlist(upload)
             result = fn(**kwargs)
             if status == 204:
                 return "", 204
             return jsonify(dump(response, result)), status
 
         view.openapi = Operation(
-            method, summary, body, query, response, status, auth, blueprint.name
+            method, summary, body, query, response, status, auth, blueprint.name, upload
         )
         csrf.exempt(view)  # cookie sessions are checked in check_api_auth instead
         blueprint.add_url_rule(rule, fn.__name__, view, methods=[method])
@@ -255,6 +260,20 @@ def openapi_document(app: Flask) -> dict:
             operation["requestBody"] = {
                 "required": True,
                 "content": {"application/json": {"schema": _ref(op.body.__name__)}},
+            }
+        if op.upload is not None:
+            files = {"type": "array", "items": {"type": "string", "format": "binary"}}
+            operation["requestBody"] = {
+                "required": True,
+                "content": {
+                    "multipart/form-data": {
+                        "schema": {
+                            "type": "object",
+                            "properties": {op.upload: files},
+                            "required": [op.upload],
+                        }
+                    }
+                },
             }
         operation["security"] = [{"bearer": []}, {"session": []}] if op.auth else []
         paths.setdefault(path, {})[op.method.lower()] = operation

@@ -14,6 +14,7 @@ from flask import current_app, g, has_app_context
 from sqlalchemy import ColumnElement, and_, exists, false, or_, select, true
 
 from cop.accounts.models import Role, User
+from cop.attachments.models import Attachment
 from cop.db import utcnow
 from cop.discussions.models import Discussion, ForumType, GroupMode, Post, settings_of
 from cop.errors import Forbidden, NotFound
@@ -141,6 +142,8 @@ def can(user, action: str, target) -> bool:
         return _can_discussion(user, action, target)
     if isinstance(target, Post):
         return _can_post_action(user, action, target)
+    if isinstance(target, Attachment):
+        return _can_attachment(user, action, target)
     if isinstance(target, Site):
         return _can_site(user, action)
     if isinstance(target, User):
@@ -263,7 +266,7 @@ def readable_spaces(user) -> ColumnElement[bool]:
 # --- discussions and posts ------------------------------------------------------------
 
 # Discussion actions: view, reply, moderate (pin, lock, move), reply_privately.
-# Post actions: view, view_body, history, edit, delete, react, report.
+# Post actions: view, view_body, view_attachments, history, edit, delete, react, report.
 
 
 def in_community_group(user, community_id: int | None) -> bool:
@@ -434,6 +437,8 @@ def _post_allows(ctx: _PostContext, action: str, post: Post) -> bool:
         return _post_allows(ctx, VIEW, post) and (
             post.hidden_at is None or ctx.moderator or is_author
         )
+    if action == "view_attachments":  # a deleted post's files: moderators only
+        return _post_allows(ctx, "view_body", post) and (post.deleted_at is None or ctx.moderator)
     if post.deleted_at is not None or ctx.user_id is None:
         return False
     if action == "edit":
@@ -449,7 +454,15 @@ def _can_post_action(user, action: str, post: Post) -> bool:
     return _post_allows(_post_context(user, post.discussion), action, post)
 
 
-POST_PAGE_ACTIONS = ("view_body", "history", "edit", "delete", "react", "report")
+POST_PAGE_ACTIONS = (
+    "view_body",
+    "view_attachments",
+    "history",
+    "edit",
+    "delete",
+    "react",
+    "report",
+)
 
 
 def post_permissions(user, discussion: Discussion, posts: list[Post]) -> dict[str, set[int]]:
@@ -485,6 +498,17 @@ def readers(post: Post, users) -> list:
         cache = g.setdefault("_policy_qanda", {})
         cache.update({(u.id, discussion.id): u.id in answered for u in users})
     return [u for u in users if _can_post_action(u, "view_body", post)]
+
+
+def _can_attachment(user, action: str, attachment: Attachment) -> bool:
+    """A file goes with its post's text: seen by whoever may read it (never a hidden,
+    private or Q&A-held post's, nor a deleted one's but by moderators), removed by
+    whoever may edit the post."""
+    if action == VIEW:
+        return _can_post_action(user, "view_attachments", attachment.post)
+    if action == "delete":
+        return _can_post_action(user, "edit", attachment.post)
+    return False
 
 
 # --- site, users, organisations ---------------------------------------------------------

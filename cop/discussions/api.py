@@ -5,6 +5,8 @@ from flask_login import current_user
 from pydantic import Field
 
 from cop import policy
+from cop.attachments.api import AttachmentOut, attachment_out
+from cop.attachments.queries import by_post
 from cop.discussions import queries, service
 from cop.discussions.models import (
     TITLE_MAX,
@@ -38,6 +40,7 @@ class PostOut(Output):
     edited_at: datetime | None
     deleted: bool
     useful_count: int
+    attachments: list[AttachmentOut] = Field(description="Empty when the viewer may not see them")
 
 
 class PostList(Output):
@@ -72,12 +75,20 @@ class ForumSettingsOut(Output):
     forum_type: ForumType
     subscription_mode: SubscriptionMode
     group_mode: GroupMode
+    max_attachments: int = Field(description="Files per post; 0: no attachments")
+    max_attachment_bytes: int = Field(description="Largest file, in bytes")
 
 
 class ForumSettingsIn(Input):
     forum_type: ForumType | None = None
     subscription_mode: SubscriptionMode | None = None
     group_mode: GroupMode | None = None
+    max_attachments: int | None = Field(
+        None, ge=0, description="Files per post; 0: no attachments (the site sets a ceiling)"
+    )
+    max_attachment_bytes: int | None = Field(
+        None, ge=1, description="Largest file, in bytes (the site sets a ceiling)"
+    )
 
 
 class DiscussionIn(Input):
@@ -104,10 +115,13 @@ class PostPatch(Input):
     body: str = Field(description=f"Markdown, at most {BODY_MAX} characters")
 
 
-def _post_out(post, readable: bool | None = None) -> PostOut:
-    """`readable`: whether the viewer may see the body, when the caller already knows."""
-    if readable is None:
+def _post_out(post, thread: queries.Thread | None = None) -> PostOut:
+    """`thread`: the loaded page the post is on, which knows its permissions and files."""
+    if thread is None:
         readable = policy.can(current_user, "view_body", post)
+        files = by_post([post.id] if policy.can(current_user, "view_attachments", post) else [])
+    else:
+        readable, files = post.id in thread.allowed["view_body"], thread.attachments
     return PostOut(
         id=post.id,
         discussion_id=post.discussion_id,
@@ -121,6 +135,7 @@ def _post_out(post, readable: bool | None = None) -> PostOut:
         edited_at=post.edited_at,
         deleted=post.deleted_at is not None,
         useful_count=post.useful_count,
+        attachments=[attachment_out(a) for a in files.get(post.id, [])],
     )
 
 
@@ -244,9 +259,8 @@ def list_posts(discussion_id: int, params: PageQuery):
     discussion = queries.get_discussion(current_user, discussion_id)
     thread = queries.load_thread(current_user, discussion)
     page = thread.posts[(params.page - 1) * params.per_page : params.page * params.per_page]
-    readable = thread.allowed["view_body"]
     return PostList(
-        items=[_post_out(p, p.id in readable) for p in page],
+        items=[_post_out(p, thread) for p in page],
         total=len(thread.posts),
         page=params.page,
         per_page=params.per_page,
@@ -341,7 +355,7 @@ def get_forum_settings(space_id: int):
     bp,
     "/spaces/<int:space_id>/forum",
     "PATCH",
-    summary="Change a forum's type, subscription mode or group mode",
+    summary="Change a forum's type, subscription mode, group mode or attachment limits",
     body=ForumSettingsIn,
     response=ForumSettingsOut,
 )

@@ -11,6 +11,9 @@ from cop.extensions import db
 from cop.spaces.models import Space
 
 TITLE_MAX = 200
+# What a forum accepts unless its settings say otherwise (config caps both site-wide).
+ATTACHMENTS_DEFAULT = 5
+ATTACHMENT_BYTES_DEFAULT = 5 * 1024 * 1024
 
 
 class ForumType(StrEnum):
@@ -50,6 +53,13 @@ class ForumSettings(db.Model):
         enum_column(SubscriptionMode), default=SubscriptionMode.OPTIONAL
     )
     group_mode: Mapped[GroupMode] = mapped_column(enum_column(GroupMode), default=GroupMode.NONE)
+    # Files per post (0: no attachments) and bytes per file.
+    max_attachments: Mapped[int] = mapped_column(
+        default=ATTACHMENTS_DEFAULT, server_default=str(ATTACHMENTS_DEFAULT)
+    )
+    max_attachment_bytes: Mapped[int] = mapped_column(
+        default=ATTACHMENT_BYTES_DEFAULT, server_default=str(ATTACHMENT_BYTES_DEFAULT)
+    )
 
     space: Mapped[Space] = relationship(
         backref=backref("forum", uselist=False, lazy="joined", cascade="all, delete-orphan")
@@ -64,6 +74,8 @@ class DefaultForumSettings:
     forum_type: ForumType = ForumType.STANDARD
     subscription_mode: SubscriptionMode = SubscriptionMode.OPTIONAL
     group_mode: GroupMode = GroupMode.NONE
+    max_attachments: int = ATTACHMENTS_DEFAULT
+    max_attachment_bytes: int = ATTACHMENT_BYTES_DEFAULT
 
 
 DEFAULT_SETTINGS = DefaultForumSettings()

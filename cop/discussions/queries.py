@@ -6,6 +6,8 @@ from datetime import datetime
 from sqlalchemy import and_, func, or_, select
 
 from cop import policy
+from cop.attachments.models import Attachment
+from cop.attachments.queries import by_post
 from cop.discussions.models import Discussion, DiscussionRead, Post, PostRevision, Reaction
 from cop.errors import NotFound
 from cop.extensions import db
@@ -89,6 +91,7 @@ class Thread:
     read_until: datetime | None = None
     revised: set[int] = field(default_factory=set)
     allowed: dict[str, set[int]] = field(default_factory=dict)  # action -> post ids
+    attachments: dict[int, list[Attachment]] = field(default_factory=dict)  # only visible ones
 
     @property
     def first(self) -> Post:
@@ -129,6 +132,7 @@ def load_thread(user, discussion: Discussion) -> Thread:
         read = db.session.get(DiscussionRead, (user.id, discussion.id))
         thread.read_until = read.read_until if read else None
     thread.allowed = policy.post_permissions(user, discussion, posts)
+    thread.attachments = by_post(thread.allowed["view_attachments"])
     thread.revised = set(
         db.session.scalars(
             select(PostRevision.post_id).where(PostRevision.post_id.in_(ids)).distinct()

@@ -1,13 +1,22 @@
 """Discussions and posts: the only code that writes them. Each function asks the policy,
 validates, writes and commits once."""
 
+from collections.abc import Iterable
+
+from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
+from werkzeug.datastructures import FileStorage
 
 from cop import policy
+from cop.attachments import service as attachments
+from cop.attachments.models import Attachment
+from cop.attachments.storage import prune
 from cop.db import utcnow
 from cop.discussions.models import (
+    ATTACHMENT_BYTES_DEFAULT,
+    ATTACHMENTS_DEFAULT,
     TITLE_MAX,
     Discussion,
     DiscussionRead,
@@ -23,6 +32,7 @@ from cop.discussions.models import (
 )
 from cop.errors import Conflict, Invalid
 from cop.extensions import db
+from cop.i18n import format_size
 from cop.notifications import service as notifications
 from cop.spaces.models import Space, SpaceKind
 from cop.text import check_body, render_markdown
@@ -30,6 +40,7 @@ from cop.text import check_body, render_markdown
 # Spaces whose page is a list of discussions.
 DISCUSSION_KINDS = (SpaceKind.FORUM, SpaceKind.EXPERT_ROOM)
 IDEMPOTENCY_KEY_MAX = 100
+ATTACHMENT_BYTES_MIN = 10 * 1024
 
 
 def _check_title(title: str | None) -> str:
@@ -147,10 +158,12 @@ def start_discussion(
     body: str,
     community_id: int | None = None,
     idempotency_key: str | None = None,
+    files: Iterable[FileStorage] = (),
 ) -> Discussion:
     """Whoever may post in a forum or expert room starts a discussion with its first post,
-    as the forum's type allows; in group mode it belongs to a community. A repeated
-    idempotency key returns the first discussion. Commits."""
+    as the forum's type allows; in group mode it belongs to a community. Files are
+    attached within the forum's limits; one refused file refuses the whole post. A
+    repeated idempotency key returns the first discussion. Commits."""
     earlier = _replayed(actor, idempotency_key, "discussion", Discussion)
     if earlier is not None:
         return earlier
@@ -162,10 +175,14 @@ def start_discussion(
         raise Conflict(refusal)
     title, body = _check_title(title), check_body(body)
     community_id = _group_of(actor, space, community_id)
-    return _create(actor, space, title, body, community_id, idempotency_key)
+    uploads = attachments.stage_uploads(space, files)
+    try:
+        return _create(actor, space, title, body, community_id, idempotency_key, uploads)
+    finally:
+        attachments.discard(uploads)
 
 
-def _create(actor, space, title, body, community_id, idempotency_key) -> Discussion:
+def _create(actor, space, title, body, community_id, idempotency_key, uploads=()) -> Discussion:
     now = utcnow()
     discussion = Discussion(
         space=space,
@@ -184,6 +201,7 @@ def _create(actor, space, title, body, community_id, idempotency_key) -> Discuss
     )
     db.session.add_all([discussion, post])
     db.session.flush()
+    attachments.attach(post, uploads)
     discussion.last_post_id = post.id
     _read_up_to(actor, discussion, now)
     notifications.post_created(post)
@@ -204,10 +222,11 @@ def reply(
     parent_id: int | None = None,
     private: bool = False,
     idempotency_key: str | None = None,
+    files: Iterable[FileStorage] = (),
 ) -> Post:
-    """Reply to any visible post of the discussion (to the first post by default). A
-    private reply is seen only by the parent's author and the space's moderators; experts
-    and moderators may write one. Commits."""
+    """Reply to any visible post of the discussion (to the first post by default), with
+    files within the forum's limits. A private reply is seen only by the parent's author
+    and the space's moderators; experts and moderators may write one. Commits."""
     earlier = _replayed(actor, idempotency_key, "post", Post)
     if earlier is not None:
         return earlier
@@ -226,6 +245,14 @@ def reply(
     if private and not policy.can(actor, "reply_privately", discussion):
         raise Invalid(fields={"private": _("Only experts and moderators reply privately.")})
     body = check_body(body)
+    uploads = attachments.stage_uploads(discussion.space, files)
+    try:
+        return _add_reply(actor, discussion, parent, body, private, idempotency_key, uploads)
+    finally:
+        attachments.discard(uploads)
+
+
+def _add_reply(actor, discussion, parent, body, private, idempotency_key, uploads) -> Post:
     now = utcnow()
     post = Post(
         discussion_id=discussion.id,
@@ -238,6 +265,7 @@ def reply(
     )
     db.session.add(post)
     db.session.flush()
+    attachments.attach(post, uploads)
     if not private:  # lists and counts show what everyone may see
         discussion.reply_count += 1
         discussion.last_post_at = now
@@ -247,28 +275,54 @@ def reply(
     return _commit_once(actor, idempotency_key, "post", Post, post)
 
 
-def edit_post(actor, post: Post, *, body: str, title: str | None = None) -> Post:
+def edit_post(
+    actor,
+    post: Post,
+    *,
+    body: str,
+    title: str | None = None,
+    add_files: Iterable[FileStorage] = (),
+    remove_ids: Iterable[int] = (),
+) -> Post:
     """Authors edit within the edit window, moderators always; the previous text is kept
-    as a revision. The first post's edit may change the discussion's title. Commits."""
+    as a revision. The first post's edit may change the discussion's title. Files may be
+    added (within the forum's limits) and removed; a moderator's change to someone
+    else's post is audited. Commits."""
+    from cop.moderation.service import record
+
     policy.require(actor, "edit", post)
     body = check_body(body)
     if title is not None and post.parent_id is None:
         post.discussion.title = _check_title(title)
-    if body != post.body:
-        if post.author_id != actor.id:
-            from cop.moderation.service import record
-
-            record(actor, "post.edited", post, post.discussion.space_id)
-        db.session.add(
-            PostRevision(
-                post_id=post.id, body=post.body, body_html=post.body_html, edited_by_id=actor.id
+    remove_ids = set(remove_ids)
+    current = list(db.session.scalars(select(Attachment).where(Attachment.post_id == post.id)))
+    removed = [a for a in current if a.id in remove_ids]
+    removed_hashes = {a.sha256 for a in removed}
+    uploads = attachments.stage_uploads(
+        post.discussion.space, add_files, existing=len(current) - len(removed)
+    )
+    try:
+        changed = bool(removed or uploads)
+        for attachment in removed:
+            db.session.delete(attachment)
+        attachments.attach(post, uploads)
+        if body != post.body:
+            changed = True
+            db.session.add(
+                PostRevision(
+                    post_id=post.id, body=post.body, body_html=post.body_html, edited_by_id=actor.id
+                )
             )
-        )
-        previous = post.body
-        post.body, post.body_html = body, render_markdown(body)
-        post.edited_at = utcnow()
-        notifications.post_edited(post, previous)
-    db.session.commit()
+            previous = post.body
+            post.body, post.body_html = body, render_markdown(body)
+            post.edited_at = utcnow()
+            notifications.post_edited(post, previous)
+        if changed and post.author_id != actor.id:
+            record(actor, "post.edited", post, post.discussion.space_id)
+        db.session.commit()
+    finally:
+        attachments.discard(uploads)
+    prune(removed_hashes)
     return post
 
 
@@ -286,8 +340,10 @@ def delete_post(actor, post: Post) -> Discussion | None:
         select(Post.id).where(Post.discussion_id == discussion.id, Post.id != post.id).limit(1)
     )
     if post.parent_id is None and has_replies is None:
+        hashes = attachments.hashes_of([post.id])
         db.session.delete(discussion)
         db.session.commit()
+        prune(hashes)
         return None
     db.session.add(
         PostRevision(
@@ -356,10 +412,13 @@ def configure_forum(
     forum_type: str | None = None,
     subscription_mode: str | None = None,
     group_mode: str | None = None,
+    max_attachments: int | None = None,
+    max_attachment_bytes: int | None = None,
 ) -> ForumSettings:
-    """Those who manage a forum set its type, subscription mode and group mode. Turning a
-    forum without discussions into a single-discussion forum starts that discussion from
-    the forum's title and description. Commits."""
+    """Those who manage a forum set its type, subscription mode, group mode and
+    attachment limits (within the site's ceilings). Turning a forum without discussions
+    into a single-discussion forum starts that discussion from the forum's title and
+    description. Commits."""
     policy.require(actor, policy.MANAGE, space)
     if space.kind not in DISCUSSION_KINDS:
         raise Conflict(_("Discussions cannot be started in this space."))
@@ -368,6 +427,8 @@ def configure_forum(
         forum_type=ForumType.STANDARD,
         subscription_mode=SubscriptionMode.OPTIONAL,
         group_mode=GroupMode.NONE,
+        max_attachments=ATTACHMENTS_DEFAULT,
+        max_attachment_bytes=ATTACHMENT_BYTES_DEFAULT,
     )
     for name, enum, value in (
         ("forum_type", ForumType, forum_type),
@@ -382,6 +443,7 @@ def configure_forum(
                 raise Invalid(
                     fields={name: _("Must be one of: %(values)s.", values=values)}
                 ) from None
+    _set_attachment_limits(settings, max_attachments, max_attachment_bytes)
     db.session.add(settings)
     from cop.moderation.service import record
 
@@ -393,6 +455,8 @@ def configure_forum(
         forum_type=settings.forum_type.value,
         subscription_mode=settings.subscription_mode.value,
         group_mode=settings.group_mode.value,
+        max_attachments=settings.max_attachments,
+        max_attachment_bytes=settings.max_attachment_bytes,
     )
     has_any = db.session.scalar(
         select(Discussion.id).where(Discussion.space_id == space.id).limit(1)
@@ -402,3 +466,26 @@ def configure_forum(
     else:
         db.session.commit()
     return settings
+
+
+def _set_attachment_limits(settings: ForumSettings, count: int | None, size: int | None) -> None:
+    config = current_app.config
+    most_files, largest = config["COP_ATTACHMENT_MAX_FILES"], config["COP_ATTACHMENT_MAX_BYTES"]
+    if count is not None:
+        if not 0 <= count <= most_files:
+            raise Invalid(
+                fields={"max_attachments": _("From 0 to %(n)s (0: no attachments).", n=most_files)}
+            )
+        settings.max_attachments = count
+    if size is not None:
+        if not ATTACHMENT_BYTES_MIN <= size <= largest:
+            raise Invalid(
+                fields={
+                    "max_attachment_bytes": _(
+                        "From %(least)s to %(most)s.",
+                        least=format_size(ATTACHMENT_BYTES_MIN),
+                        most=format_size(largest),
+                    )
+                }
+            )
+        settings.max_attachment_bytes = size

@@ -3,11 +3,15 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from cop import policy
+from cop.attachments import filetypes
+from cop.attachments import queries as attachment_queries
+from cop.attachments.service import FIELD, limits_of
 from cop.discussions import queries, service
 from cop.discussions.forms import DiscussionForm, EditForm, ForumSettingsForm, ReplyForm
 from cop.discussions.models import ForumType, GroupMode, SubscriptionMode, settings_of
 from cop.errors import AppError, NotFound
 from cop.forms import apply_errors, options
+from cop.i18n import format_size
 from cop.labels import choices
 from cop.notifications.service import discussion_subscription
 from cop.spaces.queries import get_space
@@ -15,6 +19,27 @@ from cop.spaces.queries import get_space
 bp = Blueprint("discussions", __name__)
 
 MODES = ("oldest", "newest", "threaded", "nested")
+MB = 1024 * 1024
+
+
+def _offer_files(form, space) -> None:
+    """The file field with the forum's limits as its hint, or none if the forum takes no
+    files (posted files are still handed to the service, which says so)."""
+    limits = limits_of(space)
+    if limits.count == 0:
+        del form[FIELD]
+        return
+    form[FIELD].description = _(
+        "Up to %(n)s files, each at most %(size)s: %(types)s.",
+        n=limits.count,
+        size=format_size(limits.max_bytes),
+        types=filetypes.EXTENSIONS,
+    )
+    form[FIELD].render_kw = {"accept": filetypes.ACCEPT}
+
+
+def _files():
+    return request.files.getlist(FIELD)
 
 
 def discussion_url(discussion_id: int, post_id: int | None = None, **args) -> str:
@@ -33,6 +58,7 @@ def new_discussion(space_id: int):
         del form.community_id
     else:
         form.community_id.choices = options(groups)
+    _offer_files(form, space)
     if form.validate_on_submit():
         try:
             discussion = service.start_discussion(
@@ -42,6 +68,7 @@ def new_discussion(space_id: int):
                 body=form.body.data,
                 community_id=form.community_id.data if groups is not None else None,
                 idempotency_key=form.idempotency_key.data,
+                files=_files(),
             )
         except AppError as error:
             apply_errors(form, error)
@@ -58,6 +85,7 @@ def discussion(discussion_id: int):
         mode = "nested"
     thread = queries.load_thread(current_user, discussion)
     reply_form = ReplyForm()
+    _offer_files(reply_form, discussion.space)
     page = render_template(
         "discussions/discussion.html",
         discussion=discussion,
@@ -102,6 +130,7 @@ def reply(post_id: int):
     discussion = parent.discussion
     policy.require(current_user, policy.REPLY, discussion)
     form = ReplyForm()
+    _offer_files(form, discussion.space)
     if form.validate_on_submit():
         try:
             post = service.reply(
@@ -111,6 +140,7 @@ def reply(post_id: int):
                 parent_id=parent.id,
                 private=form.private.data,
                 idempotency_key=form.idempotency_key.data,
+                files=_files(),
             )
         except AppError as error:
             apply_errors(form, error)
@@ -137,10 +167,20 @@ def edit(post_id: int):
     form = EditForm(obj=post)
     if request.method == "GET" and is_first:
         form.title.data = post.discussion.title
+    current = attachment_queries.by_post([post.id]).get(post.id, [])
+    form.remove.choices = options((a.id, a.filename) for a in current)
+    if not current:
+        del form.remove
+    _offer_files(form, post.discussion.space)
     if form.validate_on_submit():
         try:
             service.edit_post(
-                current_user, post, body=form.body.data, title=form.title.data if is_first else None
+                current_user,
+                post,
+                body=form.body.data,
+                title=form.title.data if is_first else None,
+                add_files=_files(),
+                remove_ids=form.remove.data if current else (),
             )
         except AppError as error:
             apply_errors(form, error)
@@ -199,10 +239,13 @@ def flags(discussion_id: int):
 def forum_settings(space_id: int):
     space = get_space(current_user, space_id)
     policy.require(current_user, policy.MANAGE, space)
-    form = ForumSettingsForm(obj=settings_of(space))
+    settings = settings_of(space)
+    form = ForumSettingsForm(obj=settings)
     form.forum_type.choices = choices(ForumType)
     form.subscription_mode.choices = choices(SubscriptionMode)
     form.group_mode.choices = choices(GroupMode)
+    if request.method == "GET":
+        form.max_attachment_mb.data = round(settings.max_attachment_bytes / MB, 2)
     if form.validate_on_submit():
         try:
             service.configure_forum(
@@ -211,8 +254,12 @@ def forum_settings(space_id: int):
                 forum_type=form.forum_type.data,
                 subscription_mode=form.subscription_mode.data,
                 group_mode=form.group_mode.data,
+                max_attachments=form.max_attachments.data,
+                max_attachment_bytes=int(form.max_attachment_mb.data * MB),
             )
         except AppError as error:
+            if "max_attachment_bytes" in error.fields:  # the form asks in megabytes
+                error.fields["max_attachment_mb"] = error.fields.pop("max_attachment_bytes")
             apply_errors(form, error)
         else:
             flash(_("Saved."), "success")

@@ -87,3 +87,27 @@ def test_demo_forums_are_lively_and_rooms_stay_closed(demo):
     first = room_discussions["items"][0]["id"]
     assert member.get(f"/api/v1/discussions/{first}").status_code == 404
     assert member.get(f"/discussions/{first}").status_code == 404
+
+
+def test_demo_posts_carry_a_chart_and_a_table(demo):
+    guest, member = demo.test_client(), demo.test_client()
+    login(member, "member@example.org", "demo")
+    found = {}
+    for client in (member, guest):
+        for space in client.get("/api/v1/spaces?per_page=100").get_json()["items"]:
+            if space["kind"] != "forum":
+                continue
+            listed = client.get(f"/api/v1/spaces/{space['id']}/discussions?per_page=100")
+            for d in listed.get_json()["items"]:
+                posts = client.get(f"/api/v1/discussions/{d['id']}/posts").get_json()["items"]
+                for item in posts[0]["attachments"]:
+                    found[item["filename"]] = (client, item)
+    assert set(found) == {
+        "Чого бракує молоді — опитування.png",
+        "Фінансова рамка Нової Борови.csv",
+    }
+    for client, item in found.values():
+        response = client.get(item["url"], buffered=True)
+        assert response.status_code == 200 and response.headers["Content-Type"].startswith(
+            item["content_type"]
+        )
