@@ -61,6 +61,7 @@ def load_config(overrides: dict | None = None) -> dict:
         "COP_INVITE_HOURS": _env_int("INVITE_HOURS", 7 * 24),
         "COP_RESET_HOURS": _env_int("RESET_HOURS", 2),
         "COP_EDIT_WINDOW_MINUTES": _env_int("EDIT_WINDOW_MINUTES", 30),
+        "COP_READ_HORIZON_DAYS": _env_int("READ_HORIZON_DAYS", 14),
         "COP_LOGIN_LIMIT": _env("LOGIN_LIMIT", "10 per minute"),
         "COP_OPEN_REGISTRATION": False,
         "RATELIMIT_STORAGE_URI": _env("RATELIMIT_STORAGE_URI", "memory://"),

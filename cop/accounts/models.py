@@ -51,6 +51,8 @@ class User(UserMixin, db.Model):
     # every other session of this user.
     session_nonce: Mapped[str] = mapped_column(String(16), default=new_session_nonce)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # 'Mark all read': everything posted up to then counts as read (cop/discussions/reads.py).
+    all_read_until: Mapped[datetime | None]
 
     association = relationship("Association", lazy="joined")
 

@@ -5,7 +5,7 @@ from flask_login import current_user
 from pydantic import Field
 
 from cop import policy
-from cop.discussions import queries, service
+from cop.discussions import queries, reads, service
 from cop.discussions.models import (
     TITLE_MAX,
     ForumType,
@@ -197,7 +197,7 @@ def create_discussion(space_id: int, data: DiscussionIn):
 def get_discussion(discussion_id: int):
     discussion = queries.get_discussion(current_user, discussion_id)
     hidden = {discussion.id} if discussion.replies_hidden else set()
-    unread = queries.unread_counts(current_user, [discussion.id], hidden).get(discussion.id, 0)
+    unread = reads.unread_counts(current_user, [discussion.id], hidden).get(discussion.id, 0)
     return _discussion_out(discussion, unread)
 
 

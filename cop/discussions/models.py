@@ -164,6 +164,19 @@ class DiscussionRead(db.Model):
     read_until: Mapped[datetime]
 
 
+class ForumRead(db.Model):
+    """'Mark all read' in one forum: everything in it posted up to `read_until` counts as
+    read, without a row per discussion (see cop/discussions/reads.py)."""
+
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("user.id", ondelete="CASCADE"), primary_key=True
+    )
+    space_id: Mapped[int] = mapped_column(
+        ForeignKey("space.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+    read_until: Mapped[datetime]
+
+
 class IdempotencyKey(db.Model):
     """A create submitted twice with the same key returns the first result."""
 
