@@ -328,6 +328,22 @@ def put_read(discussion_id: int):
 
 @endpoint(
     bp,
+    "/spaces/<int:space_id>/read",
+    "PUT",
+    summary="Mark everything in a space read",
+    status=204,
+)
+def put_space_read(space_id: int):
+    service.mark_forum_read(current_user, get_space(current_user, space_id))
+
+
+@endpoint(bp, "/read", "PUT", summary="Mark everything read, everywhere", status=204)
+def put_all_read():
+    service.mark_all_read(current_user)
+
+
+@endpoint(
+    bp,
     "/spaces/<int:space_id>/forum",
     summary="A forum's settings",
     response=ForumSettingsOut,
