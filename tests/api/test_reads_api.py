@@ -192,3 +192,16 @@ def test_marking_a_hidden_space_read_is_404(client, world, h):
     assert client.put("/api/v1/spaces/99999/read", headers=h["outsider"]).get_json() == (
         response.get_json()
     )
+
+
+def test_the_openapi_document_describes_read_tracking(client):
+    doc = client.get("/api/v1/openapi.json").get_json()
+    for path in (
+        "/api/v1/read",
+        "/api/v1/spaces/{space_id}/read",
+        "/api/v1/discussions/{discussion_id}/read",
+    ):
+        assert doc["paths"][path]["put"]["responses"]["204"], path
+    schemas = doc["components"]["schemas"]
+    assert "unread_count" in schemas["SpaceOut"]["properties"]
+    assert "unread_count" in schemas["DiscussionOut"]["properties"]
