@@ -66,6 +66,7 @@ def load_config(overrides: dict | None = None) -> dict:
         "COP_EDIT_WINDOW_MINUTES": _env_int("EDIT_WINDOW_MINUTES", 30),
         "COP_DIGEST_HOUR": _env_int("DIGEST_HOUR", 7),
         "COP_MAIL_INTERVAL_SECONDS": _env_int("MAIL_INTERVAL_SECONDS", 60),
+        "COP_READ_HORIZON_DAYS": _env_int("READ_HORIZON_DAYS", 14),
         "COP_LOGIN_LIMIT": _env("LOGIN_LIMIT", "10 per minute"),
         "COP_OPEN_REGISTRATION": False,
         "RATELIMIT_STORAGE_URI": _env("RATELIMIT_STORAGE_URI", "memory://"),

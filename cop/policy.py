@@ -12,11 +12,19 @@ from datetime import timedelta
 
 from flask import current_app, g, has_app_context
 from sqlalchemy import ColumnElement, and_, exists, false, or_, select, true
+from sqlalchemy.orm import aliased
 
 from cop.accounts.models import Role, User
 from cop.attachments.models import Attachment
 from cop.db import utcnow
-from cop.discussions.models import Discussion, ForumType, GroupMode, Post, settings_of
+from cop.discussions.models import (
+    Discussion,
+    ForumSettings,
+    ForumType,
+    GroupMode,
+    Post,
+    settings_of,
+)
 from cop.errors import Forbidden, NotFound
 from cop.extensions import db
 from cop.orgs.models import (
@@ -263,23 +271,50 @@ def readable_spaces(user) -> ColumnElement[bool]:
     return or_(*clauses)
 
 
+def moderated_spaces(user) -> ColumnElement[bool]:
+    """The MODERATE rule of `_can_space` as an SQL condition on Space, for spaces the
+    user may view (combine with `readable_spaces`)."""
+    role = _role(user)
+    if role is None:
+        return false()
+    if role in STAFF:
+        return true()
+    f = facts(user)
+    moderating = [i for i, r in f.space_roles.items() if r == SpaceRole.MODERATOR]
+    clauses = [Space.id.in_(moderating)] if moderating else []
+    if role == Role.EXPERT:  # `_is_space_expert`
+        clauses += [
+            and_(Space.kind == SpaceKind.EXPERT_ROOM, Space.expert_group_id.in_(f.group_ids)),
+            and_(
+                Space.kind == SpaceKind.CONSULTATION_DESK,
+                Space.community_id.in_(f.group_community_ids),
+            ),
+            Space.kind == SpaceKind.COURSE,
+        ]
+    return or_(false(), *clauses)
+
+
 # --- discussions and posts ------------------------------------------------------------
 
 # Discussion actions: view, reply, moderate (pin, lock, move), reply_privately.
 # Post actions: view, view_body, view_attachments, history, edit, delete, react, report.
 
 
+def _my_communities(user) -> frozenset[int]:
+    """The communities whose groups the user belongs to: their committee's, and those an
+    expert group of theirs coaches."""
+    if _role(user) is None:
+        return frozenset()
+    f = facts(user)
+    if user.role in EXPERTS:
+        return f.committee_community_ids | f.group_community_ids
+    return f.committee_community_ids
+
+
 def in_community_group(user, community_id: int | None) -> bool:
     """Whether the user belongs to a community's group: its committee, or an expert group
     coaching it. Discussions for all participants (None) belong to everyone."""
-    if community_id is None:
-        return True
-    if _role(user) is None:
-        return False
-    f = facts(user)
-    return community_id in f.committee_community_ids or (
-        user.role in EXPERTS and community_id in f.group_community_ids
-    )
+    return community_id is None or community_id in _my_communities(user)
 
 
 def _group_allows(user, discussion: Discussion, write: bool) -> bool:
@@ -318,13 +353,32 @@ def readable_discussions(user, space: Space) -> ColumnElement[bool]:
     mode = settings_of(space).group_mode
     if mode != GroupMode.SEPARATE or _can_space(user, MODERATE, space):
         return true()
-    if _role(user) is None:
+    return _in_my_groups(user)
+
+
+def _in_my_groups(user) -> ColumnElement[bool]:
+    mine = _my_communities(user)
+    if not mine:
         return Discussion.community_id.is_(None)
-    f = facts(user)
-    mine = set(f.committee_community_ids)
-    if user.role in EXPERTS:
-        mine |= f.group_community_ids
     return or_(Discussion.community_id.is_(None), Discussion.community_id.in_(mine))
+
+
+def _spaces_with(setting: ColumnElement[bool]):
+    return select(ForumSettings.space_id).where(setting)
+
+
+def readable_discussions_anywhere(user) -> ColumnElement[bool]:
+    """Discussion VIEW for the discussions of many spaces at once, as an SQL condition on
+    Discussion joined with its Space: the space's read rule and the group mode."""
+    separate = _spaces_with(ForumSettings.group_mode == GroupMode.SEPARATE)
+    return and_(
+        readable_spaces(user),
+        or_(
+            Discussion.space_id.not_in(separate),
+            moderated_spaces(user),
+            _in_my_groups(user),
+        ),
+    )
 
 
 def qanda_unlocked(user, discussion: Discussion) -> bool:
@@ -366,6 +420,49 @@ def qanda_unlocked_among(user, discussions: list[Discussion]) -> set[int]:
         )
         cache.update({(user.id, d): d in done for d in missing})
     return unlocked | {d for d in pending if cache[(user.id, d)]}
+
+
+def qanda_unlocked_anywhere(user) -> ColumnElement[bool]:
+    """`qanda_unlocked` as an SQL condition on Discussion joined with its Space, for the
+    discussions of many spaces at once."""
+    not_qanda = Discussion.space_id.not_in(
+        _spaces_with(ForumSettings.forum_type == ForumType.QANDA)
+    )
+    role = _role(user)
+    if role is None:
+        return not_qanda
+    if role == Role.EXPERT:
+        return true()
+    own = aliased(Post)
+    answered = exists().where(
+        own.discussion_id == Discussion.id,
+        own.author_id == user.id,
+        own.parent_id.is_not(None),
+        own.deleted_at.is_(None),
+        own.created_at <= utcnow() - edit_window(),
+    )
+    return or_(not_qanda, moderated_spaces(user), Discussion.author_id == user.id, answered)
+
+
+def readable_posts_anywhere(
+    user, unlocked: ColumnElement[bool] | None = None
+) -> ColumnElement[bool]:
+    """`readable_posts` for the posts of many discussions (that the user may view) at
+    once, as an SQL condition on Post joined with its Discussion and Space. `unlocked`:
+    where others' replies show (the Q&A rule), if the caller already knows; by default
+    `qanda_unlocked_anywhere`."""
+    if unlocked is None:
+        unlocked = qanda_unlocked_anywhere(user)
+    if _role(user) is None:
+        return and_(Post.private_to_id.is_(None), or_(Post.parent_id.is_(None), unlocked))
+    own = Post.author_id == user.id
+    return or_(
+        moderated_spaces(user),
+        and_(
+            or_(Post.private_to_id.is_(None), Post.private_to_id == user.id, own),
+            or_(Post.parent_id.is_(None), own, unlocked),
+        ),
+    )
 
 
 def readable_posts(user, discussion: Discussion | None = None) -> ColumnElement[bool]:

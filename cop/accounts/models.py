@@ -69,6 +69,8 @@ class User(UserMixin, db.Model):
     )
     digest_sent_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # 'Mark all read': everything posted up to then counts as read (cop/discussions/reads.py).
+    all_read_until: Mapped[datetime | None]
 
     association = relationship("Association", lazy="joined")
 

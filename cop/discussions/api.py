@@ -7,7 +7,7 @@ from pydantic import Field
 from cop import policy
 from cop.attachments.api import AttachmentOut, attachment_out
 from cop.attachments.queries import by_post
-from cop.discussions import queries, service
+from cop.discussions import queries, reads, service
 from cop.discussions.models import (
     TITLE_MAX,
     ForumType,
@@ -212,7 +212,7 @@ def create_discussion(space_id: int, data: DiscussionIn):
 def get_discussion(discussion_id: int):
     discussion = queries.get_discussion(current_user, discussion_id)
     hidden = {discussion.id} if discussion.replies_hidden else set()
-    unread = queries.unread_counts(current_user, [discussion.id], hidden).get(discussion.id, 0)
+    unread = reads.unread_counts(current_user, [discussion.id], hidden).get(discussion.id, 0)
     return _discussion_out(discussion, unread)
 
 
@@ -338,6 +338,22 @@ def delete_useful(post_id: int):
 )
 def put_read(discussion_id: int):
     service.mark_read(current_user, queries.get_discussion(current_user, discussion_id))
+
+
+@endpoint(
+    bp,
+    "/spaces/<int:space_id>/read",
+    "PUT",
+    summary="Mark everything in a space read",
+    status=204,
+)
+def put_space_read(space_id: int):
+    service.mark_forum_read(current_user, get_space(current_user, space_id))
+
+
+@endpoint(bp, "/read", "PUT", summary="Mark everything read, everywhere", status=204)
+def put_all_read():
+    service.mark_all_read(current_user)
 
 
 @endpoint(

@@ -116,9 +116,7 @@ class Post(db.Model):
     A deleted post keeps its place (and its children) with its text removed."""
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    discussion_id: Mapped[int] = mapped_column(
-        ForeignKey("discussion.id", ondelete="CASCADE"), index=True
-    )
+    discussion_id: Mapped[int] = mapped_column(ForeignKey("discussion.id", ondelete="CASCADE"))
     parent_id: Mapped[int | None] = mapped_column(ForeignKey("post.id"), index=True)
     author_id: Mapped[int] = mapped_column(ForeignKey("user.id"), index=True)
     body: Mapped[str] = mapped_column(Text)
@@ -137,6 +135,9 @@ class Post(db.Model):
 
     # Not stored: filled in for a whole page by queries.load_thread (None: not known).
     has_replies = None
+
+    # Unread counts look only at posts newer than the read horizon (cop/discussions/reads.py).
+    __table_args__ = (Index("ix_post_discussion_created", "discussion_id", "created_at"),)
 
 
 class PostRevision(db.Model):
@@ -172,6 +173,19 @@ class DiscussionRead(db.Model):
     )
     discussion_id: Mapped[int] = mapped_column(
         ForeignKey("discussion.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+    read_until: Mapped[datetime]
+
+
+class ForumRead(db.Model):
+    """'Mark all read' in one forum: everything in it posted up to `read_until` counts as
+    read, without a row per discussion (see cop/discussions/reads.py)."""
+
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("user.id", ondelete="CASCADE"), primary_key=True
+    )
+    space_id: Mapped[int] = mapped_column(
+        ForeignKey("space.id", ondelete="CASCADE"), primary_key=True, index=True
     )
     read_until: Mapped[datetime]
 

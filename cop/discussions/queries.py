@@ -1,14 +1,14 @@
 """Reading discussions and posts, already filtered by what the user may see."""
 
 from dataclasses import dataclass, field
-from datetime import datetime
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, func, select
 
 from cop import policy
 from cop.attachments.models import Attachment
 from cop.attachments.queries import by_post
-from cop.discussions.models import Discussion, DiscussionRead, Post, PostRevision, Reaction
+from cop.discussions import reads
+from cop.discussions.models import Discussion, Post, PostRevision, Reaction
 from cop.errors import NotFound
 from cop.extensions import db
 from cop.spaces.models import Space
@@ -27,30 +27,6 @@ def get_post(user, post_id: int) -> Post:
     if post is None or not policy.can(user, policy.VIEW, post):
         raise NotFound()
     return post
-
-
-def unread_counts(user, discussion_ids: list[int], hidden: set[int] = frozenset()) -> dict:
-    """Posts by others after the user's read mark, per discussion, in one query; in
-    discussions whose replies are still hidden (Q&A) only the first post counts."""
-    if not user.is_authenticated or not discussion_ids:
-        return {}
-    read = and_(
-        DiscussionRead.discussion_id == Post.discussion_id, DiscussionRead.user_id == user.id
-    )
-    rows = db.session.execute(
-        select(Post.discussion_id, func.count())
-        .outerjoin(DiscussionRead, read)
-        .where(
-            Post.discussion_id.in_(discussion_ids),
-            Post.author_id != user.id,
-            Post.deleted_at.is_(None),
-            policy.readable_posts(user),
-            or_(Post.parent_id.is_(None), Post.discussion_id.not_in(list(hidden) or [0])),
-            or_(DiscussionRead.read_until.is_(None), Post.created_at > DiscussionRead.read_until),
-        )
-        .group_by(Post.discussion_id)
-    )
-    return {discussion_id: count for discussion_id, count in rows}
 
 
 def list_discussions(user, space: Space, offset: int = 0, limit: int = 50):
@@ -77,7 +53,7 @@ def list_discussions(user, space: Space, offset: int = 0, limit: int = 50):
         else {}
     )
     hidden = {d.id for d in discussions if d.replies_hidden}
-    unread = unread_counts(user, [d.id for d in discussions], hidden)
+    unread = reads.unread_counts(user, [d.id for d in discussions], hidden)
     return discussions, total, unread, last_posts
 
 
@@ -88,7 +64,7 @@ class Thread:
     posts: list[Post]
     children: dict[int | None, list[Post]] = field(default_factory=dict)
     useful_mine: set[int] = field(default_factory=set)
-    read_until: datetime | None = None
+    unread: set[int] = field(default_factory=set)  # post ids to mark new
     revised: set[int] = field(default_factory=set)
     allowed: dict[str, set[int]] = field(default_factory=dict)  # action -> post ids
     attachments: dict[int, list[Attachment]] = field(default_factory=dict)  # only visible ones
@@ -129,8 +105,7 @@ def load_thread(user, discussion: Discussion) -> Thread:
                 )
             )
         )
-        read = db.session.get(DiscussionRead, (user.id, discussion.id))
-        thread.read_until = read.read_until if read else None
+        thread.unread = reads.unread_post_ids(user, discussion)
     thread.allowed = policy.post_permissions(user, discussion, posts)
     thread.attachments = by_post(thread.allowed["view_attachments"])
     thread.revised = set(

@@ -5,11 +5,12 @@ from collections.abc import Iterable
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 from werkzeug.datastructures import FileStorage
 
 from cop import policy
+from cop.accounts.models import User
 from cop.attachments import service as attachments
 from cop.attachments.models import Attachment
 from cop.attachments.storage import prune
@@ -20,6 +21,7 @@ from cop.discussions.models import (
     TITLE_MAX,
     Discussion,
     DiscussionRead,
+    ForumRead,
     ForumSettings,
     ForumType,
     GroupMode,
@@ -402,6 +404,35 @@ def mark_read(actor, discussion: Discussion) -> None:
     policy.require(actor, policy.VIEW, discussion)
     _read_up_to(actor, discussion, max(discussion.last_post_at, utcnow()))
     notifications.discussion_seen(actor, discussion.id)
+    db.session.commit()
+
+
+def mark_forum_read(actor, space: Space) -> None:
+    """Everything posted so far in a space the actor may view counts as read: one mark
+    for the space, however many discussions it has. Commits."""
+    policy.require(actor, policy.VIEW, space)
+    now = utcnow()
+    read = db.session.get(ForumRead, (actor.id, space.id))
+    if read is None:
+        db.session.add(ForumRead(user_id=actor.id, space_id=space.id, read_until=now))
+    else:
+        read.read_until = max(read.read_until, now)
+    try:
+        db.session.commit()
+    except IntegrityError:  # the same person's concurrent click won: marked all the same
+        db.session.rollback()
+
+
+def mark_all_read(actor) -> None:
+    """Everything posted so far anywhere counts as read for a signed-in user: one mark on
+    the user; the discussion and forum marks it makes pointless are dropped. Commits."""
+    now = utcnow()
+    db.session.get(User, actor.id).all_read_until = now
+    for model in (DiscussionRead, ForumRead):
+        db.session.execute(
+            delete(model).where(model.user_id == actor.id, model.read_until <= now),
+            execution_options={"synchronize_session": False},
+        )
     db.session.commit()
 
 

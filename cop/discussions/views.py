@@ -123,6 +123,23 @@ def _move_targets(discussion) -> list:
     ]
 
 
+@bp.post("/spaces/<int:space_id>/read")
+@login_required
+def mark_forum_read(space_id: int):
+    space = get_space(current_user, space_id)
+    service.mark_forum_read(current_user, space)
+    flash(_("Everything here is marked as read."), "success")
+    return redirect(url_for("spaces.space", space_id=space.id))
+
+
+@bp.post("/read")
+@login_required
+def mark_all_read():
+    service.mark_all_read(current_user)
+    flash(_("Everything is marked as read."), "success")
+    return redirect(url_for("spaces.dashboard"))
+
+
 @bp.route("/posts/<int:post_id>/reply", methods=["GET", "POST"])
 @login_required
 def reply(post_id: int):

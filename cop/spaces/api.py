@@ -5,6 +5,7 @@ from flask_login import current_user
 from pydantic import Field
 
 from cop import policy
+from cop.discussions import reads
 from cop.jsonapi import Input, Output, PageQuery, endpoint
 from cop.spaces import queries, service
 from cop.spaces.models import (
@@ -28,6 +29,9 @@ class SpaceOut(Output):
     expert_group_id: int | None
     community_id: int | None
     created_at: datetime
+    unread_count: int | None = Field(
+        None, description="Posts here you have not read yet; null for guests"
+    )
 
 
 class SpaceList(Output):
@@ -75,6 +79,18 @@ class MembershipIn(Input):
     role: SpaceRole = SpaceRole.MEMBER
 
 
+def _spaces_out(spaces) -> list[SpaceOut]:
+    """With the viewer's unread counts, in one query for the lot."""
+    unread = reads.forum_unread_counts(current_user, [s.id for s in spaces])
+    signed_in = current_user.is_authenticated
+    return [
+        SpaceOut.model_validate(s).model_copy(
+            update={"unread_count": unread.get(s.id, 0) if signed_in else None}
+        )
+        for s in spaces
+    ]
+
+
 def _membership_out(m) -> MembershipOut:
     return MembershipOut(
         user_id=m.user_id, display_name=m.user.display_name, role=m.role, created_at=m.created_at
@@ -88,7 +104,9 @@ def list_spaces(params: SpaceQuery):
     items, total = queries.list_spaces(
         current_user, params.kind, (params.page - 1) * params.per_page, params.per_page
     )
-    return {"items": items, "total": total, "page": params.page, "per_page": params.per_page}
+    return SpaceList(
+        items=_spaces_out(items), total=total, page=params.page, per_page=params.per_page
+    )
 
 
 @endpoint(
@@ -101,12 +119,12 @@ def list_spaces(params: SpaceQuery):
     status=201,
 )
 def create_space(data: SpaceIn):
-    return service.create_space(current_user, data.model_dump())
+    return _spaces_out([service.create_space(current_user, data.model_dump())])[0]
 
 
 @endpoint(bp, "/spaces/<int:space_id>", summary="One space", response=SpaceOut, auth=False)
 def get_space(space_id: int):
-    return queries.get_space(current_user, space_id)
+    return _spaces_out([queries.get_space(current_user, space_id)])[0]
 
 
 @endpoint(
@@ -119,7 +137,9 @@ def get_space(space_id: int):
 )
 def patch_space(space_id: int, data: SpacePatch):
     space = queries.get_space(current_user, space_id)
-    return service.update_space(current_user, space, data.model_dump(exclude_unset=True))
+    return _spaces_out(
+        [service.update_space(current_user, space, data.model_dump(exclude_unset=True))]
+    )[0]
 
 
 @endpoint(

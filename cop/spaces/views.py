@@ -4,6 +4,7 @@ from sqlalchemy import select
 
 from cop import policy
 from cop.discussions import queries as discussions
+from cop.discussions import reads
 from cop.discussions.service import DISCUSSION_KINDS, may_start
 from cop.extensions import db
 from cop.notifications.service import forum_subscription
@@ -31,11 +32,13 @@ def dashboard():
     mine = queries.list_my_spaces(current_user)
     readable, _total = queries.list_spaces(current_user, limit=PER_PAGE)
     mine_ids = {s.id for s in mine}
+    others = [s for s in readable if s.id not in mine_ids]
     return render_template(
         "spaces/dashboard.html",
         my_spaces=mine,
         communities=communities,
-        spaces=[s for s in readable if s.id not in mine_ids],
+        spaces=others,
+        unread=reads.forum_unread_counts(current_user, [s.id for s in mine + others]),
     )
 
 
@@ -48,6 +51,7 @@ def space_list():
     return render_template(
         "spaces/list.html",
         spaces=spaces,
+        unread=reads.forum_unread_counts(current_user, [s.id for s in spaces]),
         total=total,
         kind=kind,
         page=page,

@@ -1,0 +1,112 @@
+"""What a user has read: the one rule behind every unread marker and count.
+
+A post is unread when someone else wrote it, it is neither deleted nor hidden, and it
+came after the latest of the read marks covering it:
+- the discussion's (`DiscussionRead`, moved on every visit and reply),
+- the forum's (`ForumRead`, 'mark all read' in one forum),
+- the user's own (`User.all_read_until`, 'mark all read' everywhere),
+- the read horizon: posts older than COP_READ_HORIZON_DAYS count as read, as Moodle's
+  forum_oldpostdays, so a newcomer is not greeted by every post ever written.
+
+Who may see which post is the policy's business: the counts here combine `unread` with
+its SQL twins, each in one query however many forums, discussions and posts there are.
+"""
+
+from datetime import datetime, timedelta
+
+from flask import current_app
+from sqlalchemy import ColumnElement, and_, exists, func, select, true
+
+from cop import policy
+from cop.db import utcnow
+from cop.discussions.models import Discussion, DiscussionRead, ForumRead, Post
+from cop.extensions import db
+from cop.spaces.models import Space
+
+
+def horizon() -> datetime:
+    return utcnow() - timedelta(days=current_app.config["COP_READ_HORIZON_DAYS"])
+
+
+def unread(user) -> ColumnElement[bool]:
+    """'The post is unread for the signed-in user', as an SQL condition on Post joined
+    with its Discussion."""
+    floor = horizon()
+    if user.all_read_until is not None and user.all_read_until > floor:
+        floor = user.all_read_until
+    return and_(
+        Post.author_id != user.id,
+        Post.deleted_at.is_(None),
+        Post.hidden_at.is_(None),
+        Post.created_at > floor,
+        ~exists().where(
+            DiscussionRead.user_id == user.id,
+            DiscussionRead.discussion_id == Post.discussion_id,
+            DiscussionRead.read_until >= Post.created_at,
+        ),
+        ~exists().where(
+            ForumRead.user_id == user.id,
+            ForumRead.space_id == Discussion.space_id,
+            ForumRead.read_until >= Post.created_at,
+        ),
+    )
+
+
+def _posts(*columns):
+    return (
+        select(*columns)
+        .select_from(Post)
+        .join(Discussion, Discussion.id == Post.discussion_id)
+        .join(Space, Space.id == Discussion.space_id)
+    )
+
+
+def unread_counts(user, discussion_ids: list[int], hidden: set[int] = frozenset()) -> dict:
+    """Unread posts the user may see, per discussion, for discussions they may view; in
+    `hidden` (Q&A discussions whose replies still wait for the user's own) only the
+    first post counts."""
+    if not user.is_authenticated or not discussion_ids:
+        return {}
+    unlocked = Post.discussion_id.not_in(list(hidden)) if hidden else true()
+    rows = db.session.execute(
+        _posts(Post.discussion_id, func.count())
+        .where(
+            Post.discussion_id.in_(discussion_ids),
+            unread(user),
+            policy.readable_posts_anywhere(user, unlocked),
+        )
+        .group_by(Post.discussion_id)
+    )
+    return {discussion_id: count for discussion_id, count in rows}
+
+
+def forum_unread_counts(user, space_ids: list[int]) -> dict[int, int]:
+    """Unread posts the user may see, per space, following every read rule of the policy
+    (spaces, group mode, private replies, Q&A); nothing for guests."""
+    if not user.is_authenticated or not space_ids:
+        return {}
+    rows = db.session.execute(
+        _posts(Discussion.space_id, func.count())
+        .where(
+            Discussion.space_id.in_(space_ids),
+            unread(user),
+            policy.readable_discussions_anywhere(user),
+            policy.readable_posts_anywhere(user),
+        )
+        .group_by(Discussion.space_id)
+    )
+    return {space_id: count for space_id, count in rows}
+
+
+def unread_post_ids(user, discussion: Discussion) -> set[int]:
+    """Which posts of a discussion to mark new on its page (the page shows only posts
+    the user may see)."""
+    if not user.is_authenticated:
+        return set()
+    return set(
+        db.session.scalars(
+            select(Post.id)
+            .join(Discussion, Discussion.id == Post.discussion_id)
+            .where(Post.discussion_id == discussion.id, unread(user))
+        )
+    )
