@@ -1,6 +1,6 @@
-"""SQL statements per page for cop's forum pages, as a guest (run with /work/venv).
+"""SQL statements per page for cop's forum pages, as a guest (run with the venv cop is installed in).
 
-    COP_INSTANCE_PATH=/tmp/cop-forum-bench /work/venv/bin/python bench/forum/count_queries.py \
+    COP_INSTANCE_PATH=/tmp/cop-forum-bench $VENV/bin/python bench/forum/count_queries.py \
         --vars bench/forum/results/populate.json [--out bench/forum/results/queries.json]
 
 Same method as the anchor's count_queries.py: Flask test client, a SQLAlchemy

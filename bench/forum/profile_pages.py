@@ -1,6 +1,6 @@
 """Where a guest request's CPU goes on the hot discussion page and the forum page.
 
-    COP_INSTANCE_PATH=/tmp/cop-forum-bench /work/venv/bin/python bench/forum/profile_pages.py \
+    COP_INSTANCE_PATH=/tmp/cop-forum-bench $VENV/bin/python bench/forum/profile_pages.py \
         --vars bench/forum/results/populate.json --n 50 [--out bench/forum/results/profile.json]
 
 1. In-process CPU per request (time.process_time over --n test-client requests, no
@@ -19,6 +19,8 @@ import os
 import pstats
 import time
 from contextlib import contextmanager
+
+CHECKOUT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))) + "/"
 
 
 def cpu_per_request(client, path, n):
@@ -72,7 +74,7 @@ def bucketize(stats, n):
 def top(stats, n, key, k=25):
     rows = []
     for (path, line, func), (_cc, nc, t_own, t_cum, _callers) in stats.stats.items():
-        rows.append({"func": f"{path.split('site-packages/')[-1].split('/work/main/')[-1]}:{line}({func})",
+        rows.append({"func": f"{path.split('site-packages/')[-1].split(CHECKOUT)[-1]}:{line}({func})",
                      "own_ms_per_req": round(t_own / n * 1000, 3),
                      "cum_ms_per_req": round(t_cum / n * 1000, 3),
                      "calls_per_req": round(nc / n, 1)})
