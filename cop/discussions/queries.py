@@ -83,7 +83,7 @@ def list_discussions(user, space: Space, offset: int = 0, limit: int = 50):
 # BRANCHES_PER_PAGE replies to the first post, each with every reply below it (a branch
 # stays whole on one page), under the first post.
 POSTS_PER_PAGE = 20
-BRANCHES_PER_PAGE = 15
+BRANCHES_PER_PAGE = 10
 FLAT_MODES = ("oldest", "newest")
 
 

@@ -1,4 +1,4 @@
-"""Long discussions come in pages: 20 posts in the flat modes, 15 whole branches in the
+"""Long discussions come in pages: 20 posts in the flat modes, 10 whole branches in the
 threaded ones; permalinks, unread markers and query counts work across pages."""
 
 import re
@@ -62,16 +62,16 @@ def test_short_discussions_have_no_page_links(app, client, world):
 
 
 def test_threaded_modes_page_by_whole_branches(app, client, world):
-    # 20 replies to the first post; the second has three replies below it, posted last
-    discussion, ids = _grow(app, world, 20, deep_under=2)
-    first, tops, deep = ids[0], ids[1:21], ids[21:]
+    # 14 replies to the first post; the second has three replies below it, posted last
+    discussion, ids = _grow(app, world, 14, deep_under=2)
+    first, tops, deep = ids[0], ids[1:15], ids[15:]
     page1 = _ids(client.get(f"/discussions/{discussion}").text)
     page2 = _ids(client.get(f"/discussions/{discussion}?page=2").text)
     assert page1[0] == page2[0] == first  # the first post heads every page
-    assert set(page1[1:]) == set(tops[:15]) | set(deep)  # the branch stays whole
-    assert page2[1:] == tops[15:]
+    assert set(page1[1:]) == set(tops[:10]) | set(deep)  # the branch stays whole
+    assert page2[1:] == tops[10:]
     threaded = client.get(f"/discussions/{discussion}?mode=threaded&page=2").text
-    assert f'href="/discussions/{discussion}?page=2#post-{tops[15]}"' in threaded
+    assert f'href="/discussions/{discussion}?page=2#post-{tops[10]}"' in threaded
     assert f'#post-{tops[0]}"' not in threaded
 
 
@@ -86,7 +86,7 @@ def test_a_permalink_opens_the_page_that_holds_the_post(app, client, world):
         return response.headers["Location"]
 
     assert target(deepest) == f"/discussions/{discussion}#post-{deepest}"
-    assert target(ids[40]) == f"/discussions/{discussion}?page=3#post-{ids[40]}"
+    assert target(ids[40]) == f"/discussions/{discussion}?page=4#post-{ids[40]}"
     assert (
         target(ids[20], "oldest") == f"/discussions/{discussion}?mode=oldest&page=2#post-{ids[20]}"
     )
@@ -105,7 +105,7 @@ def test_replying_leads_to_the_new_post_on_its_page(app, world, login_as):
         newest = db.session.scalar(db.select(db.func.max(Post.id)))
     assert replied.headers["Location"] == f"/posts/{newest}"
     landing = member.get(f"/posts/{newest}").headers["Location"]
-    assert landing == f"/discussions/{discussion}?page=3#post-{newest}"  # the 45th branch
+    assert landing == f"/discussions/{discussion}?page=5#post-{newest}"  # the 45th branch
     assert "Пізня думка" in member.get(landing.split("#")[0]).text
 
 
