@@ -49,8 +49,11 @@ def create_app(config: dict | None = None) -> Flask:
 
     from cop import policy
     from cop.labels import label
+    from cop.urls import url_pattern
 
-    app.jinja_env.globals.update(can=policy.can, policy=policy, label=label)
+    app.jinja_env.globals.update(
+        can=policy.can, policy=policy, label=label, url_pattern=url_pattern
+    )
 
     from cop.cli import register_commands
 

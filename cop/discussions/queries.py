@@ -6,6 +6,7 @@ from datetime import datetime
 from sqlalchemy import and_, func, or_, select
 
 from cop import policy
+from cop.accounts.models import User
 from cop.discussions.models import Discussion, DiscussionRead, Post, PostRevision, Reaction
 from cop.errors import NotFound
 from cop.extensions import db
@@ -52,8 +53,8 @@ def unread_counts(user, discussion_ids: list[int], hidden: set[int] = frozenset(
 
 
 def list_discussions(user, space: Space, offset: int = 0, limit: int = 50):
-    """A forum's discussions, pinned first and then by last activity, with the total and
-    the user's unread counts."""
+    """A forum's discussions, pinned first and then by last activity, with the total, the
+    user's unread counts and the names of the last posts' authors (by post id)."""
     where = and_(Discussion.space_id == space.id, policy.readable_discussions(user, space))
     total = db.session.scalar(select(func.count()).select_from(Discussion).where(where))
     discussions = list(
@@ -69,14 +70,20 @@ def list_discussions(user, space: Space, offset: int = 0, limit: int = 50):
     for discussion in discussions:  # Q&A: replies, their count and authors wait
         discussion.replies_hidden = discussion.id not in unlocked
     last_ids = [d.last_post_id for d in discussions if d.last_post_id]
-    last_posts = (
-        {p.id: p for p in db.session.scalars(select(Post).where(Post.id.in_(last_ids)))}
+    last_authors = (
+        dict(
+            db.session.execute(
+                select(Post.id, User.display_name)
+                .join(User, Post.author_id == User.id)
+                .where(Post.id.in_(last_ids))
+            ).all()
+        )
         if last_ids
         else {}
     )
     hidden = {d.id for d in discussions if d.replies_hidden}
     unread = unread_counts(user, [d.id for d in discussions], hidden)
-    return discussions, total, unread, last_posts
+    return discussions, total, unread, last_authors
 
 
 # A discussion page: POSTS_PER_PAGE posts in the flat modes; in the threaded modes

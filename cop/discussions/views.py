@@ -82,6 +82,7 @@ def discussion(discussion_id: int):
     if page > thread.pages:
         raise NotFound()
     new_here = _new_posts(thread)
+    can_reply = policy.can(current_user, policy.REPLY, discussion)
     unread_elsewhere = queries.first_unread(
         current_user, discussion, thread.read_until, [p.id for p in thread.posts]
     )
@@ -95,8 +96,8 @@ def discussion(discussion_id: int):
         pager=Pager(thread.page, thread.pages, lambda n: page_url(discussion.id, mode, n)),
         nested_url=page_url(discussion.id, "nested", thread.page),
         first_unread_url=_first_unread_url(thread, new_here, unread_elsewhere, mode),
-        reply_form=ReplyForm(),
-        can_reply=policy.can(current_user, policy.REPLY, discussion),
+        reply_form=ReplyForm() if can_reply else None,
+        can_reply=can_reply,
         can_reply_privately=policy.can(current_user, "reply_privately", discussion),
         can_moderate=policy.can(current_user, policy.MODERATE, discussion),
         move_targets=_move_targets(discussion),

@@ -64,14 +64,14 @@ def space(space_id: int):
     forum = None
     if space.kind in DISCUSSION_KINDS:
         page = max(request.args.get("page", 1, type=int), 1)
-        items, total, unread, last_posts = discussions.list_discussions(
+        items, total, unread, last_authors = discussions.list_discussions(
             current_user, space, (page - 1) * PER_PAGE, PER_PAGE
         )
         forum = {
             "items": items,
             "total": total,
             "unread": unread,
-            "last_posts": last_posts,
+            "last_authors": last_authors,
             "can_start": current_user.is_authenticated and may_start(current_user, space),
             "page": page,
             "pages": max((total + PER_PAGE - 1) // PER_PAGE, 1),
