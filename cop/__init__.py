@@ -17,7 +17,7 @@ def create_app(config: dict | None = None) -> Flask:
     settings["INSTANCE_PATH"].mkdir(parents=True, exist_ok=True)
 
     from cop import extensions as ext
-    from cop import headers, i18n, login, sqlite
+    from cop import guest_cache, headers, i18n, login, sqlite
 
     ext.db.init_app(app)
     ext.migrate.init_app(app, ext.db, directory=str(ROOT / "migrations"), render_as_batch=True)
@@ -25,6 +25,7 @@ def create_app(config: dict | None = None) -> Flask:
     ext.limiter.init_app(app)
     ext.babel.init_app(app, locale_selector=i18n.select_locale)
     ext.socketio.init_app(app, message_queue=app.config["COP_MESSAGE_QUEUE"])
+    guest_cache.init_app(app)
     login.init_app(app)
     headers.init_app(app)
     i18n.init_app(app)

@@ -61,6 +61,8 @@ def load_config(overrides: dict | None = None) -> dict:
         "COP_INVITE_HOURS": _env_int("INVITE_HOURS", 7 * 24),
         "COP_RESET_HOURS": _env_int("RESET_HOURS", 2),
         "COP_EDIT_WINDOW_MINUTES": _env_int("EDIT_WINDOW_MINUTES", 30),
+        # Rendered public pages kept for guests, per worker process (0: off).
+        "COP_GUEST_CACHE_MB": _env_int("GUEST_CACHE_MB", 32),
         "COP_LOGIN_LIMIT": _env("LOGIN_LIMIT", "10 per minute"),
         "COP_OPEN_REGISTRATION": False,
         "RATELIMIT_STORAGE_URI": _env("RATELIMIT_STORAGE_URI", "memory://"),

@@ -11,6 +11,7 @@ from cop.discussions.forms import DiscussionForm, EditForm, ForumSettingsForm, R
 from cop.discussions.models import ForumType, GroupMode, SubscriptionMode, settings_of
 from cop.errors import AppError, NotFound
 from cop.forms import apply_errors, options
+from cop.guest_cache import guest_cached
 from cop.labels import choices
 from cop.paging import Pager
 from cop.spaces.queries import get_space
@@ -72,6 +73,7 @@ def new_discussion(space_id: int):
 
 
 @bp.get("/discussions/<int:discussion_id>")
+@guest_cached
 def discussion(discussion_id: int):
     discussion = queries.get_discussion(current_user, discussion_id)
     mode = _mode()

@@ -6,6 +6,7 @@ from cop import policy
 from cop.discussions import queries as discussions
 from cop.discussions.service import DISCUSSION_KINDS, may_start
 from cop.extensions import db
+from cop.guest_cache import guest_cached
 from cop.orgs.models import CommitteeMembership, Community
 from cop.spaces import queries
 from cop.spaces.models import SpaceKind
@@ -16,6 +17,7 @@ PER_PAGE = 50
 
 
 @bp.get("/")
+@guest_cached
 def dashboard():
     communities = []
     if current_user.is_authenticated:
@@ -39,6 +41,7 @@ def dashboard():
 
 
 @bp.get("/spaces")
+@guest_cached
 def space_list():
     kind = request.args.get("kind")
     kind = SpaceKind(kind) if kind in set(SpaceKind) else None
@@ -56,6 +59,7 @@ def space_list():
 
 
 @bp.get("/spaces/<int:space_id>")
+@guest_cached
 def space(space_id: int):
     space = queries.get_space(current_user, space_id)
     members = []
