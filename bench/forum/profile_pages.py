@@ -4,10 +4,12 @@
         --vars bench/forum/results/populate.json --n 50 [--out bench/forum/results/profile.json]
 
 1. In-process CPU per request (time.process_time over --n test-client requests, no
-   profiler) for each page, as a guest and as a signed-in member (user0001, logged in
-   through the form), plus a *what-if* monkeypatched in this process only (cop's files
-   are not touched): the forum page at 10 rows (FlaskBB's page size).
-2. cProfile over --n requests of each page as shipped, as a guest and as the member:
+   profiler) for each page, as a guest with the guest page cache off (every request
+   renders), as a guest served from the cache, and as a signed-in member (user0001,
+   logged in through the form), plus a *what-if* monkeypatched in this process only
+   (cop's files are not touched): the forum page at 10 rows (FlaskBB's page size).
+2. cProfile over --n requests of each page as shipped, as a guest (cache off) and as the
+   member:
    time grouped into buckets (template rendering, SQL execution, ORM row loading,
    policy.can, url_for, gettext) and the top functions by own time.
 """
@@ -122,7 +124,8 @@ def main():
 
     from cop import create_app
 
-    app = create_app()
+    app = create_app({"COP_GUEST_CACHE_MB": 0})  # every request renders
+    cached = create_app().test_client()  # the guest page cache on, as served
     guest, member = app.test_client(), member_client(app)
     disc = f"/discussions/{v['hot_discussion_id']}"
     forum = f"/spaces/{v['hot_forum_id']}"
@@ -138,6 +141,8 @@ def main():
         ("dashboard", guest, "/", nothing()),
         ("404 page (per-request floor: 1 query + error template)", guest,
          "/discussions/999999", nothing()),
+        ("guest cache hit: discussion_hot", cached, disc, nothing()),
+        ("guest cache hit: forum_hot", cached, forum, nothing()),
         ("member: discussion_hot page 1", member, disc, nothing()),
         ("member: forum_hot (50 rows)", member, forum, nothing()),
         ("member: dashboard", member, "/", nothing()),

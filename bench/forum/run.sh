@@ -2,7 +2,7 @@
 # Forums vs FlaskBB: populate (once) + hello ceiling + cop read pages, with the anchor's
 # generic harness (/work/shared/bench/flaskbb/measure.py), then query counts and profiles.
 #
-#   bash bench/forum/run.sh                 # ~8 min on an idle 2-core box (+80 s populate once)
+#   bash bench/forum/run.sh                 # ~15 min on an idle 2-core box (+80 s populate once)
 #   REPEATS=1 SKIP_PROFILE=1 bash bench/forum/run.sh
 #
 # Works from any checkout: paths follow this script's location, and the code under test
@@ -10,7 +10,8 @@
 # Env: VENV (default /work/venv), INSTANCE (default /tmp/cop-forum-bench), REPEATS (2),
 # MEASURE_ARGS (default "--max-wait 60 --attempts 2"), FORCE_POPULATE=1, SKIP_HELLO=1,
 # SKIP_PROFILE=1.
-# Writes bench/forum/results/{populate,vars,cop-rN,hello-py311-rN,queries,profile}.json,
+# Writes bench/forum/results/{populate,vars,cop-rN,cop-nocache-rN,cop-member-rN,
+# hello-py311-rN,queries,profile}.json,
 # raw wrk output in results/raw/, and results/summary.md.
 # Only 127.0.0.1 is targeted; every wrk run is bounded (-d plus an outer timeout);
 # servers are stopped by the PID measure.py started.
@@ -69,8 +70,15 @@ for r in $(seq 1 "$REPEATS"); do
   if [ -z "${SKIP_HELLO:-}" ]; then
     python3 "$ANCHOR/measure.py" "$ANCHOR/plan_hello311.json" --out "$RES" --tag "r$r" $MEASURE_ARGS
   fi
+  # guests, as the anchor measured FlaskBB (pages come from the guest page cache)
   python3 "$ANCHOR/measure.py" "$HERE/plan_cop.json" --vars "$RES/vars.json" \
     --out "$RES" --tag "r$r" $MEASURE_ARGS
+  # guests with the cache off: every request renders
+  python3 "$ANCHOR/measure.py" "$HERE/plan_cop_nocache.json" --vars "$RES/vars.json" \
+    --out "$RES" --tag "r$r" $MEASURE_ARGS
+  # a signed-in member (session cookie): never cached
+  python3 "$HERE/measure_member.py" "$HERE/plan_cop.json" --vars "$RES/vars.json" \
+    --only discussion_hot,forum_hot --out "$RES" --tag "r$r" $MEASURE_ARGS
   code_state "after-r$r" >> "$RES/code_state.log"
 done
 
