@@ -151,25 +151,57 @@ def test_unread_posts_stay_unread_until_their_page_is_seen(app, world, login_as)
     assert "post unread" not in member.get(f"{oldest}&page=2").text
 
 
-@pytest.mark.parametrize("mode", ["nested", "threaded", "oldest", "newest"])
-def test_page_query_count_does_not_grow_with_posts(app, world, mode):
-    small, _ = _grow(app, world, 10, deep_under=1)
-    big, _ = _grow(app, world, 200, deep_under=1)
-    with app.app_context():
-        engine = db.engine
-    guest, member = app.test_client(), app.test_client()
-    login(member, world.users["outsider"])
+class TestQueryCounts:
+    """Rendered pages (the guest page cache is off: a cached page runs no query)."""
 
-    def count(client, path):
-        client.get(path)
-        with QueryCounter(engine) as queries:
-            assert client.get(path).status_code == 200
-        return len(queries)
+    @pytest.fixture
+    def app_config(self):
+        return {"COP_GUEST_CACHE_MB": 0}
 
-    for client in (guest, member):
-        counts = [
-            count(client, f"/discussions/{small}?mode={mode}"),
-            count(client, f"/discussions/{big}?mode={mode}"),
-            count(client, f"/discussions/{big}?mode={mode}&page=3"),
-        ]
-        assert counts[0] == counts[1] == counts[2], counts
+    @staticmethod
+    def _counter(app, world):
+        with app.app_context():
+            engine = db.engine
+        guest, member = app.test_client(), app.test_client()
+        login(member, world.users["outsider"])
+
+        def count(client, path):
+            client.get(path)
+            with QueryCounter(engine) as queries:
+                assert client.get(path).status_code == 200
+            return len(queries)
+
+        return count, (guest, member)
+
+    @pytest.mark.parametrize("mode", ["nested", "threaded", "oldest", "newest"])
+    def test_a_discussion_page_costs_the_same_for_10_and_200_posts(self, app, world, mode):
+        small, _ = _grow(app, world, 10, deep_under=1)
+        big, _ = _grow(app, world, 200, deep_under=1)
+        count, clients = self._counter(app, world)
+        for client in clients:
+            counts = [
+                count(client, f"/discussions/{small}?mode={mode}"),
+                count(client, f"/discussions/{big}?mode={mode}"),
+                count(client, f"/discussions/{big}?mode={mode}&page=3"),
+            ]
+            assert counts[0] == counts[1] == counts[2] > 0, counts
+
+    def test_a_forum_page_costs_the_same_for_10_and_200_discussions(self, app, world):
+        forum = world.spaces["forum_public"]
+        count, clients = self._counter(app, world)
+        with app.app_context():
+            space = db.session.get(Space, forum)
+            expert = db.session.get(User, world.users["expert"].id)
+            for n in range(10):
+                d = service.start_discussion(expert, space, title=f"Тема {n}", body="Текст")
+                service.reply(expert, d, body="Відповідь")
+        small = [count(client, f"/spaces/{forum}") for client in clients]
+        with app.app_context():
+            space = db.session.get(Space, forum)
+            expert = db.session.get(User, world.users["expert"].id)
+            for n in range(190):
+                d = service.start_discussion(expert, space, title=f"Ще {n}", body="Текст")
+                service.reply(expert, d, body="Відповідь")
+        big = [count(client, f"/spaces/{forum}") for client in clients]
+        page2 = [count(client, f"/spaces/{forum}?page=2") for client in clients]
+        assert small == big == page2 and min(small) > 0, (small, big, page2)
