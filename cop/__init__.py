@@ -17,7 +17,7 @@ def create_app(config: dict | None = None) -> Flask:
     settings["INSTANCE_PATH"].mkdir(parents=True, exist_ok=True)
 
     from cop import extensions as ext
-    from cop import headers, i18n, login, sqlite
+    from cop import guest_cache, headers, i18n, login, sqlite
 
     ext.db.init_app(app)
     ext.migrate.init_app(app, ext.db, directory=str(ROOT / "migrations"), render_as_batch=True)
@@ -25,6 +25,7 @@ def create_app(config: dict | None = None) -> Flask:
     ext.limiter.init_app(app)
     ext.babel.init_app(app, locale_selector=i18n.select_locale)
     ext.socketio.init_app(app, message_queue=app.config["COP_MESSAGE_QUEUE"])
+    guest_cache.init_app(app)
     login.init_app(app)
     headers.init_app(app)
     i18n.init_app(app)
@@ -54,9 +55,14 @@ def create_app(config: dict | None = None) -> Flask:
     from cop import policy
     from cop.labels import label
     from cop.notifications.queries import unread_count
+    from cop.urls import url_pattern
 
     app.jinja_env.globals.update(
-        can=policy.can, policy=policy, label=label, unread_notifications=unread_count
+        can=policy.can,
+        policy=policy,
+        label=label,
+        unread_notifications=unread_count,
+        url_pattern=url_pattern,
     )
 
     from cop.cli import register_commands

@@ -1,7 +1,7 @@
 """Locale: the signed-in person's choice, else the session's, else Ukrainian."""
 
-from flask import Flask, current_app, session
-from flask_babel import format_decimal, get_locale
+from flask import Flask, current_app, g, has_request_context, session
+from flask_babel import format_decimal, get_locale, get_timezone
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -31,10 +31,21 @@ SHORT_FORMATS = {"uk": "%d.%m.%y, %H:%M", "en": "%m/%d/%y, %I:%M %p"}
 
 
 def format_short(value) -> str:
-    from flask_babel import get_timezone
+    zone, pattern = _short_format()
+    return value.astimezone(zone).strftime(pattern)
 
-    local = value.astimezone(get_timezone())
-    return local.strftime(SHORT_FORMATS.get(current_locale(), SHORT_FORMATS["uk"]))
+
+def _short_format():
+    """The zone and the pattern, looked up once per request (a page formats many dates)."""
+    if not has_request_context():
+        return get_timezone(), SHORT_FORMATS.get(current_locale(), SHORT_FORMATS["uk"])
+    cached = g.get("_short_format")
+    if cached is None:
+        cached = g._short_format = (
+            get_timezone(),
+            SHORT_FORMATS.get(current_locale(), SHORT_FORMATS["uk"]),
+        )
+    return cached
 
 
 def format_size(size: int) -> str:

@@ -3,6 +3,7 @@
 Keyed by enum class first: StrEnum members hash like their values, so Role.MODERATOR and
 SpaceRole.MODERATOR would otherwise overwrite each other."""
 
+from flask import g, has_request_context
 from flask_babel import lazy_gettext as _l
 
 from cop.accounts.models import EmailMode, Role
@@ -65,7 +66,14 @@ LABELS = {
 
 
 def label(value) -> str:
-    return str(LABELS.get(type(value), {}).get(value, value))
+    """The value's name in the request's language, translated once per request."""
+    if not has_request_context():
+        return str(LABELS.get(type(value), {}).get(value, value))
+    memo = g.setdefault("_labels", {})
+    key = (type(value), value)
+    if key not in memo:
+        memo[key] = str(LABELS.get(type(value), {}).get(value, value))
+    return memo[key]
 
 
 def choices(enum, order=None) -> list:

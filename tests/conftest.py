@@ -19,7 +19,7 @@ DATABASE_URL = os.environ.get("COP_DATABASE_URL")
 PASSWORD = "correct horse battery"
 # Hashing with the default scrypt cost in every fixture would dominate the suite's time.
 PASSWORD_HASH = generate_password_hash(PASSWORD, method="pbkdf2:sha256:1000")
-KEEP_TABLES = {"alembic_version", "thematic_platform"}
+KEEP_TABLES = {"alembic_version", "thematic_platform", "page_generation"}
 
 
 def _config(instance, uri, **extra) -> dict:

@@ -1,6 +1,6 @@
-"""Load the FlaskBB anchor's corpus shape into a fresh cop instance (run with /work/venv).
+"""Load the FlaskBB anchor's corpus shape into a fresh cop instance (run with the venv cop is installed in).
 
-    /work/venv/bin/python bench/forum/populate.py /tmp/cop-forum-bench [--force]
+    $VENV/bin/python bench/forum/populate.py /tmp/cop-forum-bench [--force]
 
 Shape (same as /work/shared/bench/flaskbb/populate_flaskbb.py, same seed, same text
 generator, and the same sequence of random draws, so topic sizes, forum assignment,

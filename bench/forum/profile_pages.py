@@ -1,15 +1,17 @@
 """Where a guest request's CPU goes on the hot discussion page and the forum page.
 
-    COP_INSTANCE_PATH=/tmp/cop-forum-bench /work/venv/bin/python bench/forum/profile_pages.py \
+    COP_INSTANCE_PATH=/tmp/cop-forum-bench $VENV/bin/python bench/forum/profile_pages.py \
         --vars bench/forum/results/populate.json --n 50 [--out bench/forum/results/profile.json]
 
 1. In-process CPU per request (time.process_time over --n test-client requests, no
-   profiler) for each page, plus a few *what-if* variants that are monkeypatched in this
-   process only (cop's files are not touched): the discussion page with the first 10
-   posts only (FlaskBB shows 10 per page), flat mode, and the forum page at 10 rows.
-2. cProfile over --n requests of each page as shipped: time grouped into buckets
-   (template rendering, SQL execution, ORM row loading, policy.can, babel date
-   formatting, url_for, gettext) and the top functions by own time.
+   profiler) for each page, as a guest with the guest page cache off (every request
+   renders), as a guest served from the cache, and as a signed-in member (user0001,
+   logged in through the form), plus a *what-if* monkeypatched in this process only
+   (cop's files are not touched): the forum page at 10 rows (FlaskBB's page size).
+2. cProfile over --n requests of each page as shipped, as a guest (cache off) and as the
+   member:
+   time grouped into buckets (template rendering, SQL execution, ORM row loading,
+   policy.can, url_for, gettext) and the top functions by own time.
 """
 
 import argparse
@@ -19,6 +21,8 @@ import os
 import pstats
 import time
 from contextlib import contextmanager
+
+CHECKOUT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))) + "/"
 
 
 def cpu_per_request(client, path, n):
@@ -47,8 +51,6 @@ BUCKETS = [
     ("gettext (_)", "flask_babel/__init__.py", "gettext"),
     ("csrf_token() / generate_csrf", "flask_wtf/csrf.py", "generate_csrf"),
     ("markupsafe escape", "markupsafe/__init__.py", "escape"),
-    ("discussions.models.settings_of (builds a transient ForumSettings per call)",
-     "cop/discussions/models.py", "settings_of"),
     ("SQLAlchemy instrumented attribute reads (InstrumentedAttribute.__get__)",
      "sqlalchemy/orm/attributes.py", "__get__"),
     ("cop.labels.label", "cop/labels.py", "label"),
@@ -72,37 +74,12 @@ def bucketize(stats, n):
 def top(stats, n, key, k=25):
     rows = []
     for (path, line, func), (_cc, nc, t_own, t_cum, _callers) in stats.stats.items():
-        rows.append({"func": f"{path.split('site-packages/')[-1].split('/work/main/')[-1]}:{line}({func})",
+        rows.append({"func": f"{path.split('site-packages/')[-1].split(CHECKOUT)[-1]}:{line}({func})",
                      "own_ms_per_req": round(t_own / n * 1000, 3),
                      "cum_ms_per_req": round(t_cum / n * 1000, 3),
                      "calls_per_req": round(nc / n, 1)})
     rows.sort(key=lambda r: r[key], reverse=True)
     return rows[:k]
-
-
-@contextmanager
-def first_posts_only(limit):
-    """What-if: the discussion page shows only the first `limit` posts (pagination)."""
-    from cop.discussions import queries, views
-
-    orig = queries.load_thread
-
-    def patched(user, discussion):
-        thread = orig(user, discussion)
-        keep = thread.posts[:limit]
-        ids = {p.id for p in keep}
-        thread.posts = keep
-        thread.children = {}
-        for p in keep:
-            parent = p.parent_id if p.parent_id in ids else None
-            thread.children.setdefault(parent, []).append(p)
-        return thread
-
-    views.queries.load_thread = patched
-    try:
-        yield
-    finally:
-        views.queries.load_thread = orig
 
 
 @contextmanager
@@ -118,41 +95,20 @@ def forum_rows(n):
 
 
 @contextmanager
-def settings_once():
-    """What-if: policy reuses one default ForumSettings instead of building a transient ORM
-    object on every call (spaces without a settings row, as all 20 forums here)."""
-    from cop import policy
-    from cop.discussions import models
-
-    if not hasattr(policy, "settings_of"):
-        yield
-        return
-    orig = policy.settings_of
-    default = orig(type("NoRow", (), {"forum": None})())
-
-    def cached(space):
-        return space.forum or default
-
-    policy.settings_of = cached
-    try:
-        yield
-    finally:
-        policy.settings_of = orig
-
-
-@contextmanager
-def both(*ctxs):
-    from contextlib import ExitStack
-
-    with ExitStack() as stack:
-        for c in ctxs:
-            stack.enter_context(c)
-        yield
-
-
-@contextmanager
 def nothing():
     yield
+
+
+def member_client(app, email="user0001@example.org", password="benchpass"):
+    """A test client signed in through the login form (CSRF token included)."""
+    import re
+
+    client = app.test_client()
+    page = client.get("/login").get_data(as_text=True)
+    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)
+    r = client.post("/login", data={"email": email, "password": password, "csrf_token": token})
+    assert r.status_code == 302, r.status_code
+    return client
 
 
 def main():
@@ -168,34 +124,39 @@ def main():
 
     from cop import create_app
 
-    app = create_app()
-    client = app.test_client()
+    app = create_app({"COP_GUEST_CACHE_MB": 0})  # every request renders
+    cached = create_app().test_client()  # the guest page cache on, as served
+    guest, member = app.test_client(), member_client(app)
     disc = f"/discussions/{v['hot_discussion_id']}"
     forum = f"/spaces/{v['hot_forum_id']}"
-    pages = {"discussion_hot": disc, "forum_hot": forum}
 
     result = {"n": args.n, "cpu_ms_per_request": {}, "profiles": {}}
     variants = [
-        ("discussion_hot (as shipped: nested mode, 200 posts)", disc, nothing()),
-        ("discussion_hot ?mode=oldest (flat, 200 posts)", disc + "?mode=oldest", nothing()),
-        ("discussion_hot, what-if first 10 posts only (FlaskBB's page size)", disc, first_posts_only(10)),
-        ("discussion_hot, what-if first 20 posts only", disc, first_posts_only(20)),
-        ("discussion_hot, what-if one shared default ForumSettings (200 posts)", disc, settings_once()),
-        ("discussion_hot, what-if 10 posts + shared default ForumSettings", disc,
-         both(first_posts_only(10), settings_once())),
-        ("forum_hot (as shipped: 50 rows)", forum, nothing()),
-        ("forum_hot, what-if 10 rows (FlaskBB's page size)", forum, forum_rows(10)),
-        ("dashboard", "/", nothing()),
-        ("404 page (per-request floor: 1 query + error template)", "/discussions/999999", nothing()),
+        ("discussion_hot page 1 (nested: first post + 10 branches)", guest, disc, nothing()),
+        ("discussion_hot ?mode=oldest (20 posts)", guest, disc + "?mode=oldest", nothing()),
+        ("discussion_hot ?mode=oldest&page=10 (the last 20 posts)", guest,
+         disc + "?mode=oldest&page=10", nothing()),
+        ("forum_hot (as shipped: 50 rows)", guest, forum, nothing()),
+        ("forum_hot, what-if 10 rows (FlaskBB's page size)", guest, forum, forum_rows(10)),
+        ("dashboard", guest, "/", nothing()),
+        ("404 page (per-request floor: 1 query + error template)", guest,
+         "/discussions/999999", nothing()),
+        ("guest cache hit: discussion_hot", cached, disc, nothing()),
+        ("guest cache hit: forum_hot", cached, forum, nothing()),
+        ("member: discussion_hot page 1", member, disc, nothing()),
+        ("member: forum_hot (50 rows)", member, forum, nothing()),
+        ("member: dashboard", member, "/", nothing()),
     ]
     print(f"In-process CPU per request, test client, {args.n} requests each:")
-    for title, path, ctx in variants:
+    for title, client, path, ctx in variants:
         with ctx:
             cpu, size = cpu_per_request(client, path, args.n)
         result["cpu_ms_per_request"][title] = {"ms": round(cpu * 1000, 2), "bytes": size}
         print(f"  {cpu * 1000:7.2f} ms  {size:7d} B  {title}")
 
-    for name, path in pages.items():
+    pages = {"discussion_hot": (guest, disc), "forum_hot": (guest, forum),
+             "member:discussion_hot": (member, disc), "member:forum_hot": (member, forum)}
+    for name, (client, path) in pages.items():
         client.get(path)
         prof = cProfile.Profile()
         prof.enable()

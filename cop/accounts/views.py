@@ -23,7 +23,7 @@ from cop.accounts.forms import (
 )
 from cop.accounts.models import EmailMode, LinkPurpose
 from cop.errors import AppError
-from cop.extensions import limiter
+from cop.extensions import csrf, limiter
 from cop.forms import apply_errors
 from cop.labels import choices
 
@@ -66,7 +66,12 @@ def logout():
 
 
 @bp.post("/locale/<code>")
+@csrf.exempt
 def set_locale(code: str):
+    # A guest's language lives in their own session only, and guest pages carry no CSRF
+    # token (so they can be cached): the token is checked for signed-in people only.
+    if current_user.is_authenticated and current_app.config["WTF_CSRF_ENABLED"]:
+        csrf.protect()
     if code in current_app.config["COP_LOCALES"]:
         session["locale"] = code
         if current_user.is_authenticated:

@@ -257,11 +257,12 @@ def delete_discussion(discussion_id: int):
 )
 def list_posts(discussion_id: int, params: PageQuery):
     discussion = queries.get_discussion(current_user, discussion_id)
-    thread = queries.load_thread(current_user, discussion)
-    page = thread.posts[(params.page - 1) * params.per_page : params.page * params.per_page]
+    thread = queries.load_thread(
+        current_user, discussion, page=params.page, per_page=params.per_page
+    )
     return PostList(
-        items=[_post_out(p, thread) for p in page],
-        total=len(thread.posts),
+        items=[_post_out(p, thread) for p in thread.posts],
+        total=thread.total,
         page=params.page,
         per_page=params.per_page,
     )

@@ -2,9 +2,10 @@
 
 from dataclasses import dataclass, field
 
-from sqlalchemy import and_, func, select
+from sqlalchemy import and_, func, or_, select
 
 from cop import policy
+from cop.accounts.models import User
 from cop.attachments.models import Attachment
 from cop.attachments.queries import by_post
 from cop.discussions import reads
@@ -30,8 +31,8 @@ def get_post(user, post_id: int) -> Post:
 
 
 def list_discussions(user, space: Space, offset: int = 0, limit: int = 50):
-    """A forum's discussions, pinned first and then by last activity, with the total and
-    the user's unread counts."""
+    """A forum's discussions, pinned first and then by last activity, with the total, the
+    user's unread counts and the names of the last posts' authors (by post id)."""
     where = and_(Discussion.space_id == space.id, policy.readable_discussions(user, space))
     total = db.session.scalar(select(func.count()).select_from(Discussion).where(where))
     discussions = list(
@@ -47,57 +48,133 @@ def list_discussions(user, space: Space, offset: int = 0, limit: int = 50):
     for discussion in discussions:  # Q&A: replies, their count and authors wait
         discussion.replies_hidden = discussion.id not in unlocked
     last_ids = [d.last_post_id for d in discussions if d.last_post_id]
-    last_posts = (
-        {p.id: p for p in db.session.scalars(select(Post).where(Post.id.in_(last_ids)))}
+    last_authors = (
+        dict(
+            db.session.execute(
+                select(Post.id, User.display_name)
+                .join(User, Post.author_id == User.id)
+                .where(Post.id.in_(last_ids))
+            ).all()
+        )
         if last_ids
         else {}
     )
     hidden = {d.id for d in discussions if d.replies_hidden}
     unread = reads.unread_counts(user, [d.id for d in discussions], hidden)
-    return discussions, total, unread, last_posts
+    return discussions, total, unread, last_authors
+
+
+# A discussion page: POSTS_PER_PAGE posts in the flat modes; in the threaded modes
+# BRANCHES_PER_PAGE replies to the first post, each with every reply below it (a branch
+# stays whole on one page), under the first post.
+POSTS_PER_PAGE = 20
+BRANCHES_PER_PAGE = 10
+FLAT_MODES = ("oldest", "newest")
 
 
 @dataclass
 class Thread:
-    """A discussion's visible posts, with what the page needs to show them."""
+    """A page of a discussion's visible posts, with what the page needs to show them."""
 
     posts: list[Post]
     children: dict[int | None, list[Post]] = field(default_factory=dict)
     useful_mine: set[int] = field(default_factory=set)
-    unread: set[int] = field(default_factory=set)  # post ids to mark new
+    unread: set[int] = field(default_factory=set)  # ids of the page's posts to mark new
     revised: set[int] = field(default_factory=set)
     allowed: dict[str, set[int]] = field(default_factory=dict)  # action -> post ids
     attachments: dict[int, list[Attachment]] = field(default_factory=dict)  # only visible ones
+    first_id: int | None = None
+    total: int = 0  # posts (flat modes, or everything) or branches (threaded modes)
+    page: int = 1
+    pages: int = 1
 
     @property
     def first(self) -> Post:
         return self.children[None][0]
 
 
-def load_thread(user, discussion: Discussion) -> Thread:
-    """All posts the user may see, in order, in a fixed number of queries."""
-    posts = list(
-        db.session.scalars(
-            select(Post)
-            .where(Post.discussion_id == discussion.id, policy.readable_posts(user, discussion))
-            .order_by(Post.created_at, Post.id)
-        )
+def _first_post_id(discussion: Discussion) -> int | None:
+    return db.session.scalar(
+        select(Post.id).where(Post.discussion_id == discussion.id, Post.parent_id.is_(None))
     )
-    thread = Thread(posts)
-    visible = {p.id for p in posts}
+
+
+def _branch_tops(user, discussion: Discussion, first_id: int):
+    """The replies to the first post the user may see, oldest first."""
+    return (
+        select(Post.id)
+        .where(
+            Post.discussion_id == discussion.id,
+            Post.parent_id == first_id,
+            policy.readable_posts(user, discussion),
+        )
+        .order_by(Post.created_at, Post.id)
+    )
+
+
+def _page_count(total: int, per_page: int) -> int:
+    return max((total + per_page - 1) // per_page, 1)
+
+
+def _flat_page(discussion, readable, newest: bool, page: int, per_page: int):
+    order = (Post.created_at.desc(), Post.id.desc()) if newest else (Post.created_at, Post.id)
+    where = (Post.discussion_id == discussion.id, readable)
+    total = db.session.scalar(select(func.count()).select_from(Post).where(*where))
+    posts = db.session.scalars(
+        select(Post).where(*where).order_by(*order).offset((page - 1) * per_page).limit(per_page)
+    )
+    return list(posts), total
+
+
+def _branch_page(user, discussion, readable, first_id: int | None, page: int):
+    """The first post and one page of branches, in two queries: a count and a recursive
+    walk down from the page's branch tops."""
+    if first_id is None:
+        return [], 0
+    tops = _branch_tops(user, discussion, first_id)
+    total = db.session.scalar(select(func.count()).select_from(tops.subquery()))
+    page_tops = tops.offset((page - 1) * BRANCHES_PER_PAGE).limit(BRANCHES_PER_PAGE)
+    tree = select(Post.id).where(Post.id.in_(page_tops.scalar_subquery())).cte(recursive=True)
+    tree = tree.union_all(select(Post.id).join(tree, Post.parent_id == tree.c.id))
+    posts = db.session.scalars(
+        select(Post)
+        .where(
+            Post.discussion_id == discussion.id,
+            or_(Post.id == first_id, Post.id.in_(select(tree.c.id))),
+            readable,
+        )
+        .order_by(Post.created_at, Post.id)
+    )
+    return list(posts), total
+
+
+def load_thread(
+    user,
+    discussion: Discussion,
+    mode: str = "oldest",
+    page: int = 1,
+    per_page: int = POSTS_PER_PAGE,
+) -> Thread:
+    """One page of the posts the user may see, in the given display mode (see
+    POSTS_PER_PAGE), in a fixed number of queries."""
+    readable = policy.readable_posts(user, discussion)
+    first_id = _first_post_id(discussion)
+    if mode in FLAT_MODES:
+        posts, total = _flat_page(discussion, readable, mode == "newest", page, per_page)
+        pages = _page_count(total, per_page)
+    else:
+        posts, total = _branch_page(user, discussion, readable, first_id, page)
+        pages = _page_count(total, BRANCHES_PER_PAGE)
+    thread = Thread(posts, first_id=first_id, total=total, page=page, pages=pages)
     for post in posts:
         thread.children.setdefault(post.parent_id, []).append(post)
-    replied = set(
-        db.session.scalars(
-            select(Post.parent_id)
-            .where(Post.discussion_id == discussion.id, Post.parent_id.is_not(None))
-            .distinct()
+    ids = [p.id for p in posts]
+    if user.is_authenticated:  # what only a signed-in person's actions need
+        replied = set(
+            db.session.scalars(select(Post.parent_id).where(Post.parent_id.in_(ids)).distinct())
         )
-    )
-    for post in posts:
-        post.has_replies = post.id in replied
-    ids = list(visible)
-    if user.is_authenticated:
+        for post in posts:
+            post.has_replies = post.id in replied
         thread.useful_mine = set(
             db.session.scalars(
                 select(Reaction.post_id).where(
@@ -105,15 +182,89 @@ def load_thread(user, discussion: Discussion) -> Thread:
                 )
             )
         )
-        thread.unread = reads.unread_post_ids(user, discussion)
+        thread.unread = reads.unread_post_ids(user, discussion, ids)
+        thread.revised = set(
+            db.session.scalars(
+                select(PostRevision.post_id).where(PostRevision.post_id.in_(ids)).distinct()
+            )
+        )
     thread.allowed = policy.post_permissions(user, discussion, posts)
     thread.attachments = by_post(thread.allowed["view_attachments"])
-    thread.revised = set(
-        db.session.scalars(
-            select(PostRevision.post_id).where(PostRevision.post_id.in_(ids)).distinct()
+    return thread
+
+
+def page_of(user, post: Post, mode: str) -> tuple[str, int]:
+    """The display mode and page that show this post (visible to the user): a branch's
+    page in the threaded modes, or the oldest-first page when its branch is hidden from
+    the user."""
+    discussion = post.discussion
+    readable = policy.readable_posts(user, discussion)
+    if mode not in FLAT_MODES:
+        first_id = _first_post_id(discussion)
+        if post.id == first_id:
+            return mode, 1
+        up = select(Post.id, Post.parent_id).where(Post.id == post.id).cte(recursive=True)
+        up = up.union_all(select(Post.id, Post.parent_id).join(up, Post.id == up.c.parent_id))
+        top = db.session.get(
+            Post, db.session.scalar(select(up.c.id).where(up.c.parent_id == first_id)) or 0
+        )
+        if top is not None and policy.can(user, policy.VIEW, top):
+            before = db.session.scalar(
+                select(func.count()).select_from(
+                    _branch_tops(user, discussion, first_id)
+                    .where(_before(top))
+                    .order_by(None)
+                    .subquery()
+                )
+            )
+            return mode, before // BRANCHES_PER_PAGE + 1
+        mode = "oldest"
+    newer = mode == "newest"
+    ahead = db.session.scalar(
+        select(func.count())
+        .select_from(Post)
+        .where(
+            Post.discussion_id == discussion.id,
+            readable,
+            _after(post) if newer else _before(post),
         )
     )
-    return thread
+    return mode, ahead // POSTS_PER_PAGE + 1
+
+
+def _before(post: Post):
+    return or_(
+        Post.created_at < post.created_at,
+        and_(Post.created_at == post.created_at, Post.id < post.id),
+    )
+
+
+def _after(post: Post):
+    return or_(
+        Post.created_at > post.created_at,
+        and_(Post.created_at == post.created_at, Post.id > post.id),
+    )
+
+
+def first_unread(user, discussion: Discussion, shown=()) -> Post | None:
+    """The oldest unread post the user may see, leaving out the posts already shown;
+    None for a guest or when everything is read."""
+    if not user.is_authenticated:
+        return None
+    where = [
+        Post.discussion_id == discussion.id,
+        reads.unread(user),
+        policy.readable_posts(user, discussion),
+    ]
+    if shown:
+        where.append(Post.id.not_in(list(shown)))
+    return db.session.scalar(
+        select(Post)
+        .join(Discussion, Discussion.id == Post.discussion_id)
+        .where(*where)
+        .order_by(Post.created_at, Post.id)
+        .limit(1)
+    )
 
 
 def list_revisions(post: Post) -> list[PostRevision]:

@@ -98,15 +98,14 @@ def forum_unread_counts(user, space_ids: list[int]) -> dict[int, int]:
     return {space_id: count for space_id, count in rows}
 
 
-def unread_post_ids(user, discussion: Discussion) -> set[int]:
-    """Which posts of a discussion to mark new on its page (the page shows only posts
-    the user may see)."""
-    if not user.is_authenticated:
+def unread_post_ids(user, discussion: Discussion, among: list[int]) -> set[int]:
+    """Which of these posts of a discussion (a page's) to mark new."""
+    if not user.is_authenticated or not among:
         return set()
     return set(
         db.session.scalars(
             select(Post.id)
             .join(Discussion, Discussion.id == Post.discussion_id)
-            .where(Post.discussion_id == discussion.id, unread(user))
+            .where(Post.discussion_id == discussion.id, Post.id.in_(among), unread(user))
         )
     )

@@ -399,10 +399,11 @@ def set_useful(actor, post: Post, useful: bool) -> Post:
     return post
 
 
-def mark_read(actor, discussion: Discussion) -> None:
-    """Everything posted so far in the discussion counts as read. Commits."""
+def mark_read(actor, discussion: Discussion, until=None) -> None:
+    """Everything posted in the discussion so far, or up to `until`, counts as read.
+    Commits."""
     policy.require(actor, policy.VIEW, discussion)
-    _read_up_to(actor, discussion, max(discussion.last_post_at, utcnow()))
+    _read_up_to(actor, discussion, until or max(discussion.last_post_at, utcnow()))
     notifications.discussion_seen(actor, discussion.id)
     db.session.commit()
 

@@ -1,3 +1,5 @@
+from datetime import timedelta
+
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
@@ -6,19 +8,23 @@ from cop import policy
 from cop.attachments import filetypes
 from cop.attachments import queries as attachment_queries
 from cop.attachments.service import FIELD, limits_of
+from cop.db import utcnow
 from cop.discussions import queries, service
 from cop.discussions.forms import DiscussionForm, EditForm, ForumSettingsForm, ReplyForm
 from cop.discussions.models import ForumType, GroupMode, SubscriptionMode, settings_of
 from cop.errors import AppError, NotFound
 from cop.forms import apply_errors, options
+from cop.guest_cache import guest_cached
 from cop.i18n import format_size
 from cop.labels import choices
 from cop.notifications.service import discussion_subscription
+from cop.paging import Pager
 from cop.spaces.queries import get_space
 
 bp = Blueprint("discussions", __name__)
 
 MODES = ("oldest", "newest", "threaded", "nested")
+DEFAULT_MODE = "nested"
 MB = 1024 * 1024
 
 
@@ -43,8 +49,25 @@ def _files():
 
 
 def discussion_url(discussion_id: int, post_id: int | None = None, **args) -> str:
-    anchor = f"post-{post_id}" if post_id else None
-    return url_for("discussions.discussion", discussion_id=discussion_id, _anchor=anchor, **args)
+    """A discussion's first page, or a post's permalink, which finds the page holding it."""
+    if post_id:
+        return url_for("discussions.post", post_id=post_id, **args)
+    return url_for("discussions.discussion", discussion_id=discussion_id, **args)
+
+
+def page_url(discussion_id: int, mode: str, page: int, anchor: str | None = None) -> str:
+    return url_for(
+        "discussions.discussion",
+        discussion_id=discussion_id,
+        mode=None if mode == DEFAULT_MODE else mode,
+        page=None if page == 1 else page,
+        _anchor=anchor,
+    )
+
+
+def _mode() -> str:
+    mode = request.args.get("mode", DEFAULT_MODE)
+    return mode if mode in MODES else DEFAULT_MODE
 
 
 @bp.route("/spaces/<int:space_id>/discussions/new", methods=["GET", "POST"])
@@ -78,23 +101,35 @@ def new_discussion(space_id: int):
 
 
 @bp.get("/discussions/<int:discussion_id>")
+@guest_cached
 def discussion(discussion_id: int):
     discussion = queries.get_discussion(current_user, discussion_id)
-    mode = request.args.get("mode", "nested")
-    if mode not in MODES:
-        mode = "nested"
-    thread = queries.load_thread(current_user, discussion)
-    reply_form = ReplyForm()
-    _offer_files(reply_form, discussion.space)
-    page = render_template(
+    mode = _mode()
+    page = request.args.get("page", 1, type=int)
+    if page < 1:
+        raise NotFound()
+    thread = queries.load_thread(current_user, discussion, mode, page)
+    if page > thread.pages:
+        raise NotFound()
+    new_here = _new_posts(thread)
+    can_reply = policy.can(current_user, policy.REPLY, discussion)
+    unread_elsewhere = queries.first_unread(current_user, discussion, [p.id for p in thread.posts])
+    reply_form = None
+    if can_reply:
+        reply_form = ReplyForm()
+        _offer_files(reply_form, discussion.space)
+    html = render_template(
         "discussions/discussion.html",
         discussion=discussion,
         space=discussion.space,
         thread=thread,
         mode=mode,
         modes=MODES,
+        pager=Pager(thread.page, thread.pages, lambda n: page_url(discussion.id, mode, n)),
+        nested_url=page_url(discussion.id, "nested", thread.page),
+        first_unread_url=_first_unread_url(new_here, unread_elsewhere, mode),
         reply_form=reply_form,
-        can_reply=policy.can(current_user, policy.REPLY, discussion),
+        can_reply=can_reply,
         can_reply_privately=policy.can(current_user, "reply_privately", discussion),
         can_moderate=policy.can(current_user, policy.MODERATE, discussion),
         move_targets=_move_targets(discussion),
@@ -102,9 +137,55 @@ def discussion(discussion_id: int):
         if current_user.is_authenticated
         else None,
     )
-    if current_user.is_authenticated:
-        service.mark_read(current_user, discussion)  # after rendering: markers show what was new
-    return page
+    until = _read_until(discussion, thread, new_here, unread_elsewhere)
+    if until is not None:  # after rendering, so the markers show what was new
+        service.mark_read(current_user, discussion, until=until)
+    return html
+
+
+def _new_posts(thread) -> list:
+    """The shown posts to mark new (none for guests)."""
+    return [p for p in thread.posts if p.id in thread.unread]
+
+
+def _read_until(discussion, thread, new_here, elsewhere):
+    """How far this page moves the signed-in user's read mark: to now, or, when an
+    unread post is on another page, to just before it; None when nothing new is shown."""
+    if not current_user.is_authenticated or not new_here:
+        return None
+    if elsewhere is None:
+        return max(discussion.last_post_at, utcnow())
+    moment = elsewhere.created_at - timedelta(microseconds=1)
+    # an unread post shown here and older than that one: the mark moves past it
+    return moment if any(p.created_at <= moment for p in new_here) else None
+
+
+def _first_unread_url(new_here, elsewhere, mode: str) -> str | None:
+    """Where the oldest unread post is: on this page, or (its permalink) on another."""
+    first = min(new_here, key=lambda p: (p.created_at, p.id), default=None)
+    if elsewhere is not None and (
+        first is None or (elsewhere.created_at, elsewhere.id) < (first.created_at, first.id)
+    ):
+        mode = None if mode == DEFAULT_MODE else mode
+        return discussion_url(elsewhere.discussion_id, elsewhere.id, mode=mode)
+    return f"#post-{first.id}" if first else None
+
+
+@bp.get("/posts/<int:post_id>")
+def post(post_id: int):
+    """A post's permalink: the page of the discussion that holds it, at the post."""
+    post = queries.get_post(current_user, post_id)
+    mode, page = queries.page_of(current_user, post, _mode())
+    return redirect(page_url(post.discussion_id, mode, page, anchor=f"post-{post.id}"))
+
+
+@bp.get("/discussions/<int:discussion_id>/unread")
+@login_required
+def first_unread(discussion_id: int):
+    """The oldest post the user has not read yet (the discussion's start if none)."""
+    discussion = queries.get_discussion(current_user, discussion_id)
+    post = queries.first_unread(current_user, discussion)
+    return redirect(discussion_url(discussion.id, post.id if post else None))
 
 
 def _move_targets(discussion) -> list:

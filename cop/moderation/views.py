@@ -12,9 +12,7 @@ bp = Blueprint("moderation", __name__)
 
 
 def _back(post) -> str:
-    return url_for(
-        "discussions.discussion", discussion_id=post.discussion_id, _anchor=f"post-{post.id}"
-    )
+    return url_for("discussions.post", post_id=post.id)
 
 
 @bp.route("/posts/<int:post_id>/report", methods=["GET", "POST"])

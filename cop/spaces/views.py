@@ -7,6 +7,7 @@ from cop.discussions import queries as discussions
 from cop.discussions import reads
 from cop.discussions.service import DISCUSSION_KINDS, may_start
 from cop.extensions import db
+from cop.guest_cache import guest_cached
 from cop.notifications.service import forum_subscription
 from cop.orgs.models import CommitteeMembership, Community
 from cop.spaces import queries
@@ -18,6 +19,7 @@ PER_PAGE = 50
 
 
 @bp.get("/")
+@guest_cached
 def dashboard():
     communities = []
     if current_user.is_authenticated:
@@ -43,6 +45,7 @@ def dashboard():
 
 
 @bp.get("/spaces")
+@guest_cached
 def space_list():
     kind = request.args.get("kind")
     kind = SpaceKind(kind) if kind in set(SpaceKind) else None
@@ -61,6 +64,7 @@ def space_list():
 
 
 @bp.get("/spaces/<int:space_id>")
+@guest_cached
 def space(space_id: int):
     space = queries.get_space(current_user, space_id)
     members = []
@@ -69,14 +73,14 @@ def space(space_id: int):
     forum = None
     if space.kind in DISCUSSION_KINDS:
         page = max(request.args.get("page", 1, type=int), 1)
-        items, total, unread, last_posts = discussions.list_discussions(
+        items, total, unread, last_authors = discussions.list_discussions(
             current_user, space, (page - 1) * PER_PAGE, PER_PAGE
         )
         forum = {
             "items": items,
             "total": total,
             "unread": unread,
-            "last_posts": last_posts,
+            "last_authors": last_authors,
             "can_start": current_user.is_authenticated and may_start(current_user, space),
             "follow": forum_subscription(current_user, space)
             if current_user.is_authenticated

@@ -91,7 +91,7 @@ def test_reply_with_a_file_and_edit_the_files(app, world, login_as):
         content_type="multipart/form-data",
     )
     assert replied.status_code == 302
-    reply_id = replied.headers["Location"].rsplit("post-", 1)[1]
+    reply_id = re.search(r"/posts/(\d+)", replied.headers["Location"]).group(1)
     assert "Шаблон.docx" in member.get(url).get_data(as_text=True)
     edit_page = expert.get(f"/posts/{reply_id}/edit").get_data(as_text=True)
     attachment_id = re.search(r'name="remove"[^>]*value="(\d+)"', edit_page).group(1)

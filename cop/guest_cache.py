@@ -1,0 +1,317 @@
+"""Rendered pages for guests, kept in each worker's memory and dropped after any write.
+
+As Discourse's anonymous cache and nginx micro-caching do. A view marked `@guest_cached`
+(public read pages only) is answered from memory for a GET by someone who is not signed
+in, keyed by path, query string and language. Nothing else a guest's page depends on:
+guest pages carry no CSRF token (see base.html and accounts.set_locale) and no flash
+message (a session holding one is not served from or stored in the cache).
+
+Correct across worker processes and servers sharing the database: every transaction that
+changes rows (other than the private bookkeeping in PRIVATE_TABLES) also adds one to
+`page_generation.value`, in the same transaction. A page is stored with the value read
+*before* it was rendered and served only while the value is unchanged, which costs one
+primary-key read per cached request. A write therefore empties every worker's cache at
+its commit: a guest sees a new reply on the next request.
+
+Never cached: requests with an Authorization header, a remember-me cookie or a session
+with anything but a language or a CSRF token in it (signed-in people, flash messages);
+responses that are not 200 text/html or that set a cookie. Cached responses carry an
+ETag and `Cache-Control: no-cache`, so browsers revalidate and get a 304.
+"""
+
+import hashlib
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass
+from functools import wraps
+
+from flask import Flask, request
+from flask_login import current_user
+from sqlalchemy import BigInteger, event, update
+from sqlalchemy.orm import Mapped, mapped_column
+from werkzeug.http import parse_cookie
+
+from cop.extensions import db
+
+ENVIRON_KEY = "cop.guest_cache"
+# Tables whose changes never show on a guest's page: one person's read marks (written on
+# every signed-in page view), notifications and subscriptions, API token bookkeeping,
+# idempotency keys, and the counter itself.
+PRIVATE_TABLES = frozenset(
+    {
+        "discussion_read",
+        "forum_read",
+        "access_token",
+        "page_generation",
+        "notification",
+        "forum_subscription",
+        "discussion_subscription",
+        "idempotency_key",
+    }
+)
+# Session keys a guest's page does not depend on.
+GUEST_SESSION_KEYS = frozenset({"locale", "csrf_token", "_fresh"})
+_WROTE = "cop_guest_cache_wrote"
+GENERATION_SQL = "SELECT value FROM page_generation WHERE id = 1"
+WRITE_VERBS = ("INSERT", "UPDATE", "DELETE", "MERGE", "REPLACE", "TRUNCATE")
+
+
+class PageGeneration(db.Model):
+    """One row; its value grows with every committed write (see the module doc)."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    value: Mapped[int] = mapped_column(BigInteger)
+
+
+# --- the counter ---------------------------------------------------------------------
+
+
+def _touches_pages(table) -> bool:
+    return table.name not in PRIVATE_TABLES
+
+
+def _writes_rows(statement) -> bool:
+    """Whether a statement run through the session may change rows guests see: any
+    insert, update or delete but those on PRIVATE_TABLES, and textual SQL that starts
+    like one (schema statements do not count: the schema changes with a restart)."""
+    table = getattr(statement, "table", None)
+    if table is not None:
+        return _touches_pages(table)
+    sql = getattr(statement, "text", None)
+    if sql is not None:
+        return sql.lstrip()[:8].upper().startswith(WRITE_VERBS)
+    return True
+
+
+@event.listens_for(db.session, "after_flush")
+def _note_flushed_rows(session, _context):
+    for obj in (*session.new, *session.deleted, *session.dirty):
+        changed = obj not in session.dirty or session.is_modified(obj)
+        if changed and _touches_pages(obj.__table__):
+            session.info[_WROTE] = True
+            return
+
+
+@event.listens_for(db.session, "do_orm_execute")
+def _note_statements(state):
+    if not state.is_select and _writes_rows(state.statement):
+        state.session.info[_WROTE] = True
+
+
+@event.listens_for(db.session, "before_commit")
+def _count_the_write(session):
+    if session.new or session.deleted or session.dirty:
+        session.flush()  # the commit would flush them after this hook; do it now
+    if session.info.pop(_WROTE, False):
+        session.execute(update(PageGeneration).values(value=PageGeneration.value + 1))
+
+
+@event.listens_for(db.session, "after_transaction_end")
+def _forget_the_write(session, transaction):
+    if transaction.parent is None:  # committed (and counted), rolled back or closed
+        session.info.pop(_WROTE, None)
+
+
+# --- the cache -------------------------------------------------------------------------
+
+
+@dataclass
+class _Page:
+    generation: int
+    status: str
+    headers: list[tuple[str, str]]
+    body: bytes
+    etag: str
+
+
+class _Pending:
+    """A guest's request that missed: the generation read before the view rendered."""
+
+    def __init__(self, cache: "GuestPageCache", key: tuple, generation: int | None):
+        self.cache, self.key, self.generation = cache, key, generation
+        self.cacheable = False
+
+    def begin(self) -> None:
+        if self.generation is None:
+            self.generation = self.cache.generation()
+        self.cacheable = self.generation is not None
+
+
+def guest_cached(view):
+    """Let the guest page cache keep this view's page (public read pages only)."""
+
+    @wraps(view)
+    def wrapper(*args, **kwargs):
+        pending = request.environ.get(ENVIRON_KEY)
+        if pending is not None and not current_user.is_authenticated:
+            pending.begin()  # before the view reads anything
+        return view(*args, **kwargs)
+
+    return wrapper
+
+
+class GuestPageCache:
+    """WSGI middleware around the Flask app; one per worker process."""
+
+    def __init__(self, app: Flask, wsgi_app, max_bytes: int):
+        self.wsgi_app = wsgi_app
+        self.max_bytes = max_bytes
+        self.pages: OrderedDict[tuple, _Page] = OrderedDict()
+        self.size = 0
+        self.seen = None  # the newest generation this worker has read
+        self.lock = threading.Lock()
+        self.session_cookie = app.config["SESSION_COOKIE_NAME"]
+        self.remember_cookie = app.config.get("REMEMBER_COOKIE_NAME", "remember_token")
+        self.serializer = app.session_interface.get_signing_serializer(app)
+        self.max_age = int(app.permanent_session_lifetime.total_seconds())
+        self.locales = app.config["COP_LOCALES"]
+        self.default_locale = app.config["BABEL_DEFAULT_LOCALE"]
+        with app.app_context():
+            self.engine = db.engine
+        # opened at the first guest request, so in the worker process, never before a fork
+        self.connection = None
+        event.listen(self.engine, "engine_disposed", self._close)
+
+    def generation(self) -> int | None:
+        """The counter, read on one connection this worker keeps for it (checking out a
+        pooled connection per read cost 14 times as much); None if it cannot be read."""
+        with self.lock:
+            try:
+                if self.connection is None:
+                    self.connection = self.engine.raw_connection()
+                cursor = self.connection.cursor()
+                try:
+                    cursor.execute(GENERATION_SQL)
+                    row = cursor.fetchone()
+                finally:
+                    cursor.close()
+                self.connection.rollback()  # no snapshot or transaction left open
+                return row[0] if row else None
+            except Exception:  # noqa: BLE001 - a broken connection: uncached, then reconnect
+                if self.connection is not None:
+                    self.connection.invalidate()
+                self.connection = None
+                return None
+
+    def _close(self, _engine) -> None:
+        """With the engine's pool: close the connection itself, not back into the pool."""
+        with self.lock:
+            if self.connection is not None:
+                self.connection.invalidate()
+                self.connection = None
+
+    def _guest_locale(self, environ) -> str | None:
+        """The guest's language, or None when the request may not use the cache."""
+        if environ.get("REQUEST_METHOD") != "GET" or environ.get("HTTP_AUTHORIZATION"):
+            return None
+        session = {}
+        if environ.get("HTTP_COOKIE"):
+            cookies = parse_cookie(environ)
+            if self.remember_cookie in cookies:
+                return None
+            if self.session_cookie in cookies:
+                try:
+                    session = self.serializer.loads(
+                        cookies[self.session_cookie], max_age=self.max_age
+                    )
+                except Exception:  # noqa: BLE001 - Flask starts an empty session then too
+                    session = {}
+                if not isinstance(session, dict) or not GUEST_SESSION_KEYS.issuperset(session):
+                    return None
+        locale = session.get("locale")
+        return locale if locale in self.locales else self.default_locale
+
+    def __call__(self, environ, start_response):
+        locale = self._guest_locale(environ)
+        if locale is None:
+            return self.wsgi_app(environ, start_response)
+        key = (locale, environ.get("PATH_INFO", ""), environ.get("QUERY_STRING", ""))
+        generation = None
+        if key in self.pages:
+            generation = self.generation()
+            page = self._fresh(key, generation)
+            if page is not None:
+                return self._serve(page, environ, start_response)
+        pending = environ[ENVIRON_KEY] = _Pending(self, key, generation)
+        captured = []
+
+        def capture(status, headers, exc_info=None):
+            if (
+                pending.cacheable
+                and exc_info is None
+                and status.startswith("200 ")
+                and _header(headers, "Content-Type", "").startswith("text/html")
+                and _header(headers, "Set-Cookie") is None
+            ):
+                captured.append((status, headers))
+                return captured.append  # the write() callable; Flask never uses it
+            return start_response(status, headers, exc_info)
+
+        body_iter = self.wsgi_app(environ, capture)
+        if not captured:
+            return body_iter
+        try:
+            body = b"".join(body_iter)
+        finally:
+            if hasattr(body_iter, "close"):
+                body_iter.close()
+        status, headers = captured[0]
+        page = self._store(pending, status, headers, body)
+        start_response(status, page.headers)
+        return [body]
+
+    def _fresh(self, key, generation) -> _Page | None:
+        with self.lock:
+            if generation is None:
+                return None
+            if generation != self.seen:
+                self._forget_all(generation)
+                return None
+            page = self.pages.get(key)
+            if page is not None:
+                self.pages.move_to_end(key)
+            return page
+
+    def _store(self, pending: _Pending, status, headers, body: bytes) -> _Page:
+        etag = f'"{hashlib.blake2b(body, digest_size=12).hexdigest()}"'
+        headers = [
+            *(h for h in headers if h[0].lower() not in ("etag", "cache-control")),
+            ("ETag", etag),
+            ("Cache-Control", "no-cache"),
+        ]
+        page = _Page(pending.generation, status, headers, body, etag)
+        with self.lock:
+            if self.seen is None or pending.generation > self.seen:
+                self._forget_all(pending.generation)
+            if pending.generation == self.seen and len(body) <= self.max_bytes // 4:
+                old = self.pages.pop(pending.key, None)
+                self.size += len(body) - (len(old.body) if old else 0)
+                self.pages[pending.key] = page
+                while self.size > self.max_bytes:
+                    _key, evicted = self.pages.popitem(last=False)
+                    self.size -= len(evicted.body)
+        return page
+
+    def _forget_all(self, generation: int) -> None:
+        self.pages.clear()
+        self.size = 0
+        self.seen = generation
+
+    def _serve(self, page: _Page, environ, start_response):
+        if page.etag in environ.get("HTTP_IF_NONE_MATCH", ""):
+            keep = ("etag", "cache-control", "vary", "content-security-policy")
+            start_response("304 Not Modified", [h for h in page.headers if h[0].lower() in keep])
+            return [b""]
+        start_response(page.status, page.headers)
+        return [page.body]
+
+
+def _header(headers, name: str, default=None):
+    name = name.lower()
+    return next((v for k, v in headers if k.lower() == name), default)
+
+
+def init_app(app: Flask) -> None:
+    megabytes = app.config["COP_GUEST_CACHE_MB"]
+    if megabytes > 0:
+        app.wsgi_app = GuestPageCache(app, app.wsgi_app, megabytes * 1024 * 1024)

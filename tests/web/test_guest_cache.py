@@ -1,0 +1,197 @@
+"""The guest page cache: guests get the page from memory until anything is written, in
+their own language; signed-in people and private content never go through it."""
+
+import re
+
+import pytest
+
+from cop import create_app
+from cop.accounts.models import User
+from cop.discussions import service
+from cop.extensions import db
+from cop.spaces.models import Space
+from tests.conftest import QueryCounter, _config, login
+
+
+def _start(app, world, forum="forum_public", title="Бюджет участі"):
+    with app.app_context():
+        space = db.session.get(Space, world.spaces[forum])
+        member = db.session.get(User, world.users["member"].id)
+        discussion = service.start_discussion(member, space, title=title, body="Як почати?")
+        return discussion.id, service.first_post(discussion).id
+
+
+def _hit(app, client, path, **kwargs):
+    """The response, and whether it came from the cache (no SQL through the app)."""
+    with app.app_context():
+        engine = db.engine
+    with QueryCounter(engine) as queries:
+        response = client.get(path, **kwargs)
+    return response, len(queries) == 0
+
+
+def test_a_guest_sees_a_new_reply_at_once(app, client, world, login_as):
+    discussion, first = _start(app, world)
+    url = f"/discussions/{discussion}"
+    page, cached = _hit(app, client, url)
+    assert page.status_code == 200 and not cached
+    again, cached = _hit(app, client, url)
+    assert cached and again.data == page.data
+    assert again.headers["ETag"] and again.headers["Cache-Control"] == "no-cache"
+    member = login_as(world.users["member"])
+    assert member.post(f"/posts/{first}/reply", data={"body": "Почніть з опитування"}).status_code
+    fresh, cached = _hit(app, client, url)
+    assert not cached and "Почніть з опитування" in fresh.text
+    forum = client.get(f"/spaces/{world.spaces['forum_public']}").text
+    assert re.search(r'data-label="Відповіді">1</td>', forum)
+
+
+def test_a_write_by_another_worker_empties_this_ones_cache(app, client, world, tmp_path):
+    """Two app instances on one database stand for two gunicorn workers."""
+    discussion, first = _start(app, world)
+    other = create_app(_config(tmp_path, app.config["SQLALCHEMY_DATABASE_URI"]))
+    url = f"/discussions/{discussion}"
+    client.get(url)
+    assert _hit(app, client, url)[1]
+    with other.app_context():
+        expert = db.session.get(User, world.users["expert"].id)
+        from cop.discussions.models import Discussion
+
+        service.reply(expert, db.session.get(Discussion, discussion), body="З іншого воркера")
+        db.session.remove()
+        db.engine.dispose()
+    fresh, cached = _hit(app, client, url)
+    assert not cached and "З іншого воркера" in fresh.text
+
+
+def test_each_language_has_its_own_copy(app, world):
+    discussion, _first = _start(app, world)
+    url = f"/discussions/{discussion}"
+    uk, en = app.test_client(), app.test_client()
+    en.post("/locale/en", data={"next": "/"})
+    for _ in range(2):
+        assert '<html lang="uk">' in uk.get(url).text
+        assert '<html lang="en">' in en.get(url).text
+    assert _hit(app, en, url)[1] and _hit(app, uk, url)[1]
+
+
+def test_a_response_that_sets_a_cookie_is_not_kept(app, world):
+    discussion, _first = _start(app, world)
+    url = f"/discussions/{discussion}"
+    first, second = app.test_client(), app.test_client()
+    for client in (first, second):
+        client.post("/locale/en", data={"next": "/"})
+    assert "Set-Cookie" in first.get(url).headers  # the session gets a login-manager flag
+    first.get(url)
+    page, cached = _hit(app, second, url)
+    assert cached and "Set-Cookie" not in page.headers
+
+
+def test_signed_in_people_never_get_or_leave_a_cached_page(app, client, world, login_as, h):
+    discussion, _first = _start(app, world)
+    url = f"/discussions/{discussion}"
+    client.get(url)
+    assert _hit(app, client, url)[1]
+    member = login_as(world.users["member"])
+    for _ in range(2):
+        page, cached = _hit(app, member, url)
+        assert not cached and "Вийти" in page.text and "csrf_token" in page.text
+        assert "ETag" not in page.headers
+    with_token, cached = _hit(app, app.test_client(), url, headers=h["expert"])
+    assert not cached and "Вийти" in with_token.text
+    guest_page = client.get(url).text
+    assert "Вийти" not in guest_page and 'name="csrf_token"' not in guest_page
+
+
+def test_a_space_closed_to_guests_is_not_served_from_the_cache(app, client, world, h):
+    forum = world.spaces["forum_public"]
+    discussion, _first = _start(app, world, title="Відкрита тема")
+    client.get(f"/spaces/{forum}")
+    assert _hit(app, client, f"/spaces/{forum}")[1]
+    closed = client.patch(
+        f"/api/v1/spaces/{forum}", json={"visibility": "members"}, headers=h["admin"]
+    )
+    assert closed.status_code == 200
+    assert client.get(f"/spaces/{forum}").status_code == 404
+    assert client.get(f"/discussions/{discussion}").status_code == 404
+
+
+def test_an_expert_rooms_pages_stay_404_for_guests(app, client, world, login_as):
+    expert = login_as(world.users["expert"])
+    started = expert.post(
+        f"/spaces/{world.spaces['expert_room']}/discussions/new",
+        data={"title": "Нотатки Зоря", "body": "Лише для групи", "idempotency_key": "z"},
+    )
+    url = started.headers["Location"]
+    assert "Лише для групи" in expert.get(url).text
+    for _ in range(2):
+        page, cached = _hit(app, client, url)
+        assert page.status_code == 404 and not cached and "Лише для групи" not in page.text
+    assert "Лише для групи" in expert.get(url).text
+
+
+def test_a_flash_message_is_neither_served_from_nor_kept_in_the_cache(app, client, world):
+    login(client, world.users["member"])
+    client.get("/spaces")
+    client.post("/logout")  # flashes "You have signed out."
+    flashed, cached = _hit(app, client, "/spaces")
+    assert not cached and "Ви вийшли" in flashed.text
+    assert "Ви вийшли" not in app.test_client().get("/spaces").text
+
+
+def test_read_marks_leave_the_cache_alone(app, client, world, login_as):
+    discussion, _first = _start(app, world)
+    url = f"/discussions/{discussion}"
+    client.get(url)
+    before = app.wsgi_app.generation()
+    login_as(world.users["expert"]).get(url)  # writes the expert's read mark
+    assert app.wsgi_app.generation() == before
+    assert _hit(app, client, url)[1]
+
+
+def test_a_browser_revalidates_with_the_etag(app, client, world):
+    discussion, _first = _start(app, world)
+    url = f"/discussions/{discussion}"
+    client.get(url)
+    etag = client.get(url).headers["ETag"]
+    not_modified = client.get(url, headers={"If-None-Match": etag})
+    assert not_modified.status_code == 304 and not_modified.data == b""
+    assert client.get(url, headers={"If-None-Match": '"other"'}).status_code == 200
+
+
+def test_the_cache_stays_within_its_size(app, client, world):
+    cache = app.wsgi_app
+    discussions = [_start(app, world, title=f"Тема {n}")[0] for n in range(8)]
+    size = len(client.get(f"/discussions/{discussions[0]}").data)
+    cache.max_bytes = 4 * size + size // 2  # room for four pages
+    for d in discussions:
+        client.get(f"/discussions/{d}")
+    assert cache.size <= cache.max_bytes and len(cache.pages) == 4
+    assert _hit(app, client, f"/discussions/{discussions[-1]}")[1]
+    assert not _hit(app, client, f"/discussions/{discussions[0]}")[1]
+
+
+class TestWithCsrf:
+    @pytest.fixture
+    def app_config(self):
+        return {"WTF_CSRF_ENABLED": True}
+
+    def test_guest_pages_set_no_cookie_and_carry_no_token(self, client, world):
+        page = client.get("/")
+        assert "Set-Cookie" not in page.headers and "csrf_token" not in page.text
+
+    def test_a_guest_switches_language_without_a_token(self, client):
+        assert client.post("/locale/en", data={"next": "/"}).status_code == 302
+        assert '<html lang="en">' in client.get("/").text
+
+    def test_a_signed_in_person_needs_the_token_to_switch(self, app, client, make_user):
+        from tests.conftest import PASSWORD
+
+        user = make_user()
+        page = client.get("/login").text
+        token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)
+        client.post("/login", data={"email": user.email, "password": PASSWORD, "csrf_token": token})
+        assert client.post("/locale/en", data={"next": "/"}).status_code == 400
+        token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', client.get("/").text).group(1)
+        switched = client.post("/locale/en", data={"next": "/", "csrf_token": token})
+        assert switched.status_code == 302
