@@ -67,6 +67,8 @@ def load_config(overrides: dict | None = None) -> dict:
         "COP_DIGEST_HOUR": _env_int("DIGEST_HOUR", 7),
         "COP_MAIL_INTERVAL_SECONDS": _env_int("MAIL_INTERVAL_SECONDS", 60),
         "COP_READ_HORIZON_DAYS": _env_int("READ_HORIZON_DAYS", 14),
+        # Consultations unanswered after this many working days (Mon-Fri) are overdue.
+        "COP_RESPONSE_TARGET_WORKING_DAYS": _env_int("RESPONSE_TARGET_WORKING_DAYS", 2),
         "COP_LOGIN_LIMIT": _env("LOGIN_LIMIT", "10 per minute"),
         "COP_OPEN_REGISTRATION": False,
         "RATELIMIT_STORAGE_URI": _env("RATELIMIT_STORAGE_URI", "memory://"),

@@ -6,6 +6,7 @@ SpaceRole.MODERATOR would otherwise overwrite each other."""
 from flask_babel import lazy_gettext as _l
 
 from cop.accounts.models import EmailMode, Role
+from cop.consultations.models import Status
 from cop.discussions.models import ForumType, GroupMode, SubscriptionMode
 from cop.orgs.models import CommunityKind
 from cop.spaces.models import SpaceKind, SpaceRole, Visibility
@@ -60,6 +61,14 @@ LABELS = {
     SpaceRole: {
         SpaceRole.MEMBER: _l("Member"),
         SpaceRole.MODERATOR: _l("Space moderator"),
+    },
+    Status: {
+        Status.NEW: _l("new"),
+        Status.ASSIGNED: _l("assigned"),
+        Status.ANSWERED: _l("answered"),
+        Status.AWAITING_COMMITTEE: _l("awaiting the committee"),
+        Status.RESOLVED: _l("resolved"),
+        Status.CLOSED: _l("closed"),
     },
 }
 

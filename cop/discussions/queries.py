@@ -90,7 +90,11 @@ def load_thread(user, discussion: Discussion) -> Thread:
     replied = set(
         db.session.scalars(
             select(Post.parent_id)
-            .where(Post.discussion_id == discussion.id, Post.parent_id.is_not(None))
+            .where(
+                Post.discussion_id == discussion.id,
+                Post.parent_id.is_not(None),
+                Post.internal.is_(False),  # as policy._has_replies
+            )
             .distinct()
         )
     )
