@@ -393,7 +393,8 @@ def consults(user) -> bool:
 
 # --- discussions and posts ------------------------------------------------------------
 
-# Discussion actions: view, reply, moderate (pin, lock, move), reply_privately, write_note.
+# Discussion actions: view, reply, moderate (pin, lock, move), reply_privately, notes
+# (see and write a consultation's internal notes).
 # Post actions: view, view_body, view_attachments, history, edit, delete, react, report.
 
 
@@ -442,7 +443,7 @@ def _can_discussion(user, action: str, discussion: Discussion) -> bool:
             _role(user) in (Role.EXPERT, Role.MODERATOR, Role.ADMIN)
             or _can_space(user, MODERATE, space)
         )
-    if action == "write_note":  # an internal note on a consultation
+    if action == "notes":  # see and write a consultation's internal notes
         return space.kind == SpaceKind.CONSULTATION_DESK and sees_internal(user, space)
     return False
 

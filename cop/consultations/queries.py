@@ -137,7 +137,7 @@ def list_consultations(
         db.session.scalars(
             _joined(select(Consultation))
             .options(
-                contains_eager(Consultation.discussion),
+                contains_eager(Consultation.discussion).contains_eager(Discussion.space),
                 selectinload(Consultation.assignees),
             )
             .where(*where)

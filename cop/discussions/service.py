@@ -280,7 +280,7 @@ def _check_note(actor, discussion, parent: Post, private: bool, internal: bool) 
         )
     if not internal:
         return
-    if not policy.can(actor, "write_note", discussion):
+    if not policy.can(actor, "notes", discussion):
         raise Forbidden(_("Internal notes are for the experts, trainees and moderators."))
     if private:
         raise Invalid(fields={"private": _("An internal note cannot be a private reply.")})
