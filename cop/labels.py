@@ -63,12 +63,12 @@ LABELS = {
         SpaceRole.MODERATOR: _l("Space moderator"),
     },
     Status: {
-        Status.NEW: _l("new"),
-        Status.ASSIGNED: _l("assigned"),
-        Status.ANSWERED: _l("answered"),
-        Status.AWAITING_COMMITTEE: _l("awaiting the committee"),
-        Status.RESOLVED: _l("resolved"),
-        Status.CLOSED: _l("closed"),
+        Status.NEW: _l("New"),
+        Status.ASSIGNED: _l("Assigned"),
+        Status.ANSWERED: _l("Answered"),
+        Status.AWAITING_COMMITTEE: _l("Awaiting the committee"),
+        Status.RESOLVED: _l("Resolved"),
+        Status.CLOSED: _l("Closed"),
     },
 }
 

@@ -317,7 +317,9 @@ def delete_post(post_id: int):
 
 @endpoint(bp, "/posts/<int:post_id>/useful", "PUT", summary="Mark a post useful", response=PostOut)
 def put_useful(post_id: int):
-    return _post_out(service.set_useful(current_user, queries.get_post(current_user, post_id), True))
+    return _post_out(
+        service.set_useful(current_user, queries.get_post(current_user, post_id), True)
+    )
 
 
 @endpoint(
