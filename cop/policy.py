@@ -383,12 +383,17 @@ def may_assign(user, space: Space, assignee: User) -> bool:
     return Party.STAFF in parties or (Party.TEAM in parties and assignee.id == user.id)
 
 
+def works_desks(user) -> bool:
+    """Experts, trainees and staff work consultations (which desks: `desk_parties`)."""
+    return _role(user) in STAFF + EXPERTS
+
+
 def consults(user) -> bool:
     """Whether the user has any consultation desk to go to (for the menu)."""
     role = _role(user)
     if role is None:
         return False
-    return role in STAFF or bool(_my_communities(user)) or bool(facts(user).space_roles)
+    return role in STAFF + EXPERTS or bool(facts(user).committee_community_ids)
 
 
 # --- discussions and posts ------------------------------------------------------------
