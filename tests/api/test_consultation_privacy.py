@@ -146,7 +146,8 @@ def test_internal_notes_never_reach_the_committee(client, world, h, consultation
             == 404
         )
     assert download(client, note["file"], member).status_code == 404
-    # not in the bell, though the note @mentions them; not in unread counts
+    # not in the bell, though the note @mentions them (the public answer is); not in counts
+    assert consultation["answer"] in bell(client, member)
     assert note["id"] not in bell(client, member) and note["reply"] not in bell(client, member)
     assert client.get(f"{API}/{cid}", headers=member).json["unread_count"] == 1  # the answer
     assert client.get(f"/api/v1/discussions/{did}", headers=member).json["unread_count"] == 1

@@ -317,3 +317,8 @@ def test_only_committees_and_staff_ask(people):
     assert 'name="community_id"' in page
     assert "Консультації" in text(people["member"], "/")
     assert 'href="/consultations"' not in text(people["space_moderator"], "/")
+
+
+def test_a_desk_space_leads_to_its_consultations(people, world):
+    page = text(people["member"], f"/spaces/{world.spaces['desk']}")
+    assert re.search(r'href="/consultations\?community_id=\d+"', page)
