@@ -151,8 +151,8 @@ def _parties(actor, consultation: Consultation) -> frozenset[Party]:
 
 def _move(actor, consultation: Consultation, to: Status, trigger: Trigger, **detail) -> None:
     """Make one move of the life cycle, if the actor may, and record it. The status is
-    changed only if nobody changed it meanwhile (else Conflict), so two people clicking
-    at once cannot both move it."""
+    changed only if nobody changed it meanwhile (else Conflict, or nothing for a reply's
+    move), so two people clicking at once cannot both move it."""
     current = consultation.status
     move = lifecycle.check(
         current, to, trigger, _parties(actor, consultation), bool(consultation.assignees)
@@ -176,6 +176,8 @@ def _move(actor, consultation: Consultation, to: Status, trigger: Trigger, **det
         execution_options={"synchronize_session": False},
     ).rowcount
     if not changed:
+        if trigger == Trigger.REPLY:  # a reply is never lost to a race (its move is skipped)
+            return
         raise Conflict(_("The consultation has just changed. Reload the page and try again."))
     for name, value in values.items():
         set_committed_value(consultation, name, value)
@@ -221,15 +223,12 @@ def transition(
     except ValueError:
         values = ", ".join(s.value for s in Status)
         raise Invalid(fields={"to": _("Must be one of: %(values)s.", values=values)}) from None
-    if not _parties(actor, consultation):
+    parties = _parties(actor, consultation)
+    if not parties:
         raise Forbidden()
-    lifecycle.check(
-        consultation.status,
-        to,
-        Trigger.REQUEST,
-        _parties(actor, consultation),
-        bool(consultation.assignees),
-    )
+    # the move itself is checked first: a move that is not allowed is refused as such,
+    # whatever the rating says (`_move` checks again, as for every other way to move)
+    lifecycle.check(consultation.status, to, Trigger.REQUEST, parties, bool(consultation.assignees))
     if to == Status.RESOLVED:
         rating, comment = _check_rating(rating, comment)
     elif rating is not None or comment:
