@@ -2,6 +2,7 @@
 
 from cop.accounts.api import bp as accounts
 from cop.attachments.api import bp as attachments
+from cop.consultations.api import bp as consultations
 from cop.discussions.api import bp as discussions
 from cop.jsonapi import bp
 from cop.moderation.api import bp as moderation
@@ -9,5 +10,14 @@ from cop.notifications.api import bp as notifications
 from cop.orgs.api import bp as orgs
 from cop.spaces.api import bp as spaces
 
-for feature in (accounts, orgs, spaces, discussions, attachments, moderation, notifications):
+for feature in (
+    accounts,
+    orgs,
+    spaces,
+    discussions,
+    attachments,
+    moderation,
+    notifications,
+    consultations,
+):
     bp.register_blueprint(feature)

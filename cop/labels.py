@@ -7,6 +7,7 @@ from flask import g, has_request_context
 from flask_babel import lazy_gettext as _l
 
 from cop.accounts.models import EmailMode, Role
+from cop.consultations.models import Status
 from cop.discussions.models import ForumType, GroupMode, SubscriptionMode
 from cop.orgs.models import CommunityKind
 from cop.spaces.models import SpaceKind, SpaceRole, Visibility
@@ -61,6 +62,14 @@ LABELS = {
     SpaceRole: {
         SpaceRole.MEMBER: _l("Member"),
         SpaceRole.MODERATOR: _l("Space moderator"),
+    },
+    Status: {
+        Status.NEW: _l("New"),
+        Status.ASSIGNED: _l("Assigned"),
+        Status.ANSWERED: _l("Answered"),
+        Status.AWAITING_COMMITTEE: _l("Awaiting the committee"),
+        Status.RESOLVED: _l("Resolved"),
+        Status.CLOSED: _l("Closed"),
     },
 }
 

@@ -9,6 +9,7 @@ target, so a private space is never confirmed to exist.
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import timedelta
+from enum import StrEnum
 
 from flask import current_app, g, has_app_context
 from sqlalchemy import ColumnElement, and_, exists, false, or_, select, true
@@ -16,6 +17,7 @@ from sqlalchemy.orm import aliased
 
 from cop.accounts.models import Role, User
 from cop.attachments.models import Attachment
+from cop.consultations.models import Consultation
 from cop.db import utcnow
 from cop.discussions.models import (
     Discussion,
@@ -150,6 +152,8 @@ def can(user, action: str, target) -> bool:
         return _can_discussion(user, action, target)
     if isinstance(target, Post):
         return _can_post_action(user, action, target)
+    if isinstance(target, Consultation):
+        return _can_discussion(user, action, target.discussion)
     if isinstance(target, Attachment):
         return _can_attachment(user, action, target)
     if isinstance(target, Site):
@@ -294,9 +298,108 @@ def moderated_spaces(user) -> ColumnElement[bool]:
     return or_(false(), *clauses)
 
 
+# --- consultation desks ------------------------------------------------------------------
+
+
+class Party(StrEnum):
+    """Who someone is at a consultation desk; the life cycle
+    (cop/consultations/lifecycle.py) says which party may make which move."""
+
+    COMMITTEE = "committee"  # a member of the desk's community's committee
+    TEAM = "team"  # an expert or trainee of a group coaching the community
+    STAFF = "staff"  # moderators and admins
+
+
+def _in_desk_team(user, space: Space) -> bool:
+    """Experts and trainees of the expert groups coaching the desk's community, or added
+    to the desk by hand."""
+    if _role(user) not in EXPERTS or space.kind != SpaceKind.CONSULTATION_DESK:
+        return False
+    f = facts(user)
+    return space.community_id in f.group_community_ids or space.id in f.space_roles
+
+
+def desk_parties(user, space: Space) -> frozenset[Party]:
+    if _role(user) is None or space.kind != SpaceKind.CONSULTATION_DESK:
+        return frozenset()
+    parties = set()
+    if space.community_id in facts(user).committee_community_ids:
+        parties.add(Party.COMMITTEE)
+    if _in_desk_team(user, space):
+        parties.add(Party.TEAM)
+    if _role(user) in STAFF:
+        parties.add(Party.STAFF)
+    return frozenset(parties)
+
+
+def sees_internal(user, space: Space) -> bool:
+    """Internal notes are for the desk's experts and trainees and for staff: never for the
+    committee (not even one made a moderator of the desk), nor anyone else."""
+    return _role(user) in STAFF or _in_desk_team(user, space)
+
+
+def internal_readable_spaces(user) -> ColumnElement[bool]:
+    """`sees_internal` as an SQL condition on Space."""
+    role = _role(user)
+    if role in STAFF:
+        return true()
+    if role not in EXPERTS:
+        return false()
+    f = facts(user)
+    member_of = Space.id.in_(list(f.space_roles)) if f.space_roles else false()
+    return and_(
+        Space.kind == SpaceKind.CONSULTATION_DESK,
+        or_(Space.community_id.in_(f.group_community_ids), member_of),
+    )
+
+
+def assignable(space: Space, person: User) -> bool:
+    """Who may be assigned a consultation: the desk's active experts and trainees."""
+    return person.active and _in_desk_team(person, space)
+
+
+def desk_team(space: Space) -> ColumnElement[bool]:
+    """`assignable` as an SQL condition on User, for the desk's list of people."""
+    coaching = (
+        select(expert_group_member.c.user_id)
+        .join(
+            expert_group_community,
+            expert_group_community.c.group_id == expert_group_member.c.group_id,
+        )
+        .where(expert_group_community.c.community_id == space.community_id)
+    )
+    added = select(SpaceMembership.user_id).where(SpaceMembership.space_id == space.id)
+    return and_(
+        User.role.in_(EXPERTS),
+        User.active.is_(True),
+        or_(User.id.in_(coaching), User.id.in_(added)),
+    )
+
+
+def may_assign(user, space: Space, assignee: User) -> bool:
+    """Experts and trainees of the desk take a consultation on themselves (and give it
+    up); staff assign and unassign anyone."""
+    parties = desk_parties(user, space)
+    return Party.STAFF in parties or (Party.TEAM in parties and assignee.id == user.id)
+
+
+def works_desks(user) -> bool:
+    """Experts, trainees and staff work consultations (which desks: `desk_parties`)."""
+    return _role(user) in STAFF + EXPERTS
+
+
+def consults(user) -> bool:
+    """Whether the user has any consultation desk to go to (for the menu)."""
+    role = _role(user)
+    if role is None:
+        return False
+    return role in STAFF + EXPERTS or bool(facts(user).committee_community_ids)
+
+
 # --- discussions and posts ------------------------------------------------------------
 
-# Discussion actions: view, reply, moderate (pin, lock, move), reply_privately.
+# Discussion actions: view, reply, moderate (pin, lock, move), reply_privately, notes
+# (see and write a consultation's internal notes).
 # Post actions: view, view_body, view_attachments, history, edit, delete, react, report.
 
 
@@ -345,6 +448,8 @@ def _can_discussion(user, action: str, discussion: Discussion) -> bool:
             _role(user) in (Role.EXPERT, Role.MODERATOR, Role.ADMIN)
             or _can_space(user, MODERATE, space)
         )
+    if action == "notes":  # see and write a consultation's internal notes
+        return space.kind == SpaceKind.CONSULTATION_DESK and sees_internal(user, space)
     return False
 
 
@@ -454,13 +559,20 @@ def readable_posts_anywhere(
     if unlocked is None:
         unlocked = qanda_unlocked_anywhere(user)
     if _role(user) is None:
-        return and_(Post.private_to_id.is_(None), or_(Post.parent_id.is_(None), unlocked))
+        return and_(
+            Post.private_to_id.is_(None),
+            Post.internal.is_(False),
+            or_(Post.parent_id.is_(None), unlocked),
+        )
     own = Post.author_id == user.id
-    return or_(
-        moderated_spaces(user),
-        and_(
-            or_(Post.private_to_id.is_(None), Post.private_to_id == user.id, own),
-            or_(Post.parent_id.is_(None), own, unlocked),
+    return and_(
+        or_(Post.internal.is_(False), internal_readable_spaces(user)),
+        or_(
+            moderated_spaces(user),
+            and_(
+                or_(Post.private_to_id.is_(None), Post.private_to_id == user.id, own),
+                or_(Post.parent_id.is_(None), own, unlocked),
+            ),
         ),
     )
 
@@ -468,7 +580,14 @@ def readable_posts_anywhere(
 def readable_posts(user, discussion: Discussion | None = None) -> ColumnElement[bool]:
     """The post VIEW rule as SQL, for a discussion the user may view: everyone sees public
     posts; a private reply only its author, its addressee and the space's moderators; in a
-    Q&A forum others' replies wait for the user's own (see `qanda_unlocked`)."""
+    Q&A forum others' replies wait for the user's own (see `qanda_unlocked`); internal
+    notes only for those who see them (see `sees_internal`)."""
+    if discussion is None or not sees_internal(user, discussion.space):
+        return and_(Post.internal.is_(False), _readable_posts(user, discussion))
+    return _readable_posts(user, discussion)
+
+
+def _readable_posts(user, discussion: Discussion | None) -> ColumnElement[bool]:
     if discussion is not None and _can_discussion(user, MODERATE, discussion):
         return true()
     if _role(user) is None:
@@ -487,7 +606,11 @@ def _has_replies(post: Post) -> bool:
     known = getattr(post, "has_replies", None)  # set by queries.load_thread for a whole page
     if known is not None:
         return known
-    return db.session.scalar(select(exists().where(Post.parent_id == post.id)))
+    # Only public replies count: an internal note must not show itself to the committee
+    # by taking away their "delete".
+    return db.session.scalar(
+        select(exists().where(Post.parent_id == post.id, Post.internal.is_(False)))
+    )
 
 
 def edit_window() -> timedelta:
@@ -503,6 +626,9 @@ class _PostContext:
     moderator: bool
     unlocked: bool  # Q&A: others' replies are visible to the user
     edit_after: object  # posts created after this moment are still editable
+    internal: bool  # the user sees internal notes (consultation desks)
+    desk: bool  # a consultation: its question goes only with the consultation (staff)
+    staff: bool
 
 
 def _post_context(user, discussion: Discussion) -> _PostContext:
@@ -513,11 +639,14 @@ def _post_context(user, discussion: Discussion) -> _PostContext:
         moderator=_can_space(user, MODERATE, discussion.space),
         unlocked=qanda_unlocked(user, discussion),
         edit_after=utcnow() - edit_window(),
+        internal=sees_internal(user, discussion.space),
+        desk=discussion.space.kind == SpaceKind.CONSULTATION_DESK,
+        staff=_role(user) in STAFF,
     )
 
 
 def _post_allows(ctx: _PostContext, action: str, post: Post) -> bool:
-    if not ctx.visible:
+    if not ctx.visible or (post.internal and not ctx.internal):
         return False
     is_author = ctx.user_id is not None and post.author_id == ctx.user_id
     if action == VIEW:
@@ -541,6 +670,8 @@ def _post_allows(ctx: _PostContext, action: str, post: Post) -> bool:
     if action == "edit":
         return ctx.moderator or (is_author and post.created_at >= ctx.edit_after)
     if action == "delete":
+        if ctx.desk and post.parent_id is None:  # deleting it deletes the consultation
+            return ctx.staff
         return ctx.moderator or (is_author and not _has_replies(post))
     if action in ("react", "report"):
         return _post_allows(ctx, "view_body", post) and not is_author

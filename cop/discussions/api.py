@@ -35,6 +35,7 @@ class PostOut(Output):
     body: str = Field(description="The Markdown source; empty once deleted")
     body_html: str = Field(description="The sanitized HTML")
     private: bool
+    internal: bool = Field(description="An internal note on a consultation (experts only)")
     hidden: bool
     created_at: datetime
     edited_at: datetime | None
@@ -130,6 +131,7 @@ def _post_out(post, thread: queries.Thread | None = None) -> PostOut:
         body=post.body if readable else "",
         body_html=post.body_html if readable else "",
         private=post.private_to_id is not None,
+        internal=post.internal,
         hidden=post.hidden_at is not None,
         created_at=post.created_at,
         edited_at=post.edited_at,

@@ -2,13 +2,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, backref, mapped_column, relationship
 
 from cop.accounts.models import User, enum_column
 from cop.db import utcnow
 from cop.extensions import db
-from cop.spaces.models import Space
+from cop.spaces.models import Space, SpaceKind
 
 TITLE_MAX = 200
 # What a forum accepts unless its settings say otherwise (config caps both site-wide).
@@ -79,10 +79,15 @@ class DefaultForumSettings:
 
 
 DEFAULT_SETTINGS = DefaultForumSettings()
+# A consultation desk's readers (its committee, experts, trainees and staff) all hear
+# about its consultations unless they unsubscribe.
+DESK_SETTINGS = DefaultForumSettings(subscription_mode=SubscriptionMode.AUTO)
 
 
 def settings_of(space: Space) -> "ForumSettings | DefaultForumSettings":
-    return space.forum or DEFAULT_SETTINGS
+    if space.forum is not None:
+        return space.forum
+    return DESK_SETTINGS if space.kind == SpaceKind.CONSULTATION_DESK else DEFAULT_SETTINGS
 
 
 class Discussion(db.Model):
@@ -123,6 +128,8 @@ class Post(db.Model):
     body_html: Mapped[str] = mapped_column(Text)
     # A private reply is seen only by this person (the parent's author) and staff.
     private_to_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    # An internal note on a consultation: for its experts, trainees and staff only.
+    internal: Mapped[bool] = mapped_column(default=False, server_default=false())
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     edited_at: Mapped[datetime | None]
     deleted_at: Mapped[datetime | None]

@@ -154,10 +154,13 @@ def load_thread(
     mode: str = "oldest",
     page: int = 1,
     per_page: int = POSTS_PER_PAGE,
+    internal: bool | None = None,
 ) -> Thread:
     """One page of the posts the user may see, in the given display mode (see
     POSTS_PER_PAGE), in a fixed number of queries."""
     readable = policy.readable_posts(user, discussion)
+    if internal is not None:  # a consultation's internal notes, or everything but them
+        readable = and_(readable, Post.internal.is_(internal))
     first_id = _first_post_id(discussion)
     if mode in FLAT_MODES:
         posts, total = _flat_page(discussion, readable, mode == "newest", page, per_page)
@@ -171,7 +174,14 @@ def load_thread(
     ids = [p.id for p in posts]
     if user.is_authenticated:  # what only a signed-in person's actions need
         replied = set(
-            db.session.scalars(select(Post.parent_id).where(Post.parent_id.in_(ids)).distinct())
+            db.session.scalars(
+                select(Post.parent_id)
+                .where(
+                    Post.parent_id.in_(ids),
+                    Post.internal.is_(False),  # as policy._has_replies
+                )
+                .distinct()
+            )
         )
         for post in posts:
             post.has_replies = post.id in replied

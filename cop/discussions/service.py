@@ -32,7 +32,7 @@ from cop.discussions.models import (
     SubscriptionMode,
     settings_of,
 )
-from cop.errors import Conflict, Invalid
+from cop.errors import Conflict, Forbidden, Invalid
 from cop.extensions import db
 from cop.i18n import format_size
 from cop.notifications import service as notifications
@@ -45,7 +45,7 @@ IDEMPOTENCY_KEY_MAX = 100
 ATTACHMENT_BYTES_MIN = 10 * 1024
 
 
-def _check_title(title: str | None) -> str:
+def check_title(title: str | None) -> str:
     title = (title or "").strip()
     if not title:
         raise Invalid(fields={"title": _("This field is required.")})
@@ -54,7 +54,7 @@ def _check_title(title: str | None) -> str:
     return title
 
 
-def _replayed(actor, key: str | None, kind: str, model):
+def replayed(actor, key: str | None, kind: str, model):
     """The object an earlier request with this key created, if any."""
     if not key:
         return None
@@ -72,7 +72,7 @@ def _replayed(actor, key: str | None, kind: str, model):
     return db.session.get(model, result_id) if result_id is not None else None
 
 
-def _commit_once(actor, key: str | None, kind: str, model, result):
+def commit_once(actor, key: str | None, kind: str, model, result):
     """Commit, recording the key; a concurrent twin that won the race wins for both."""
     if key:
         db.session.add(IdempotencyKey(user_id=actor.id, key=key, kind=kind, result_id=result.id))
@@ -80,7 +80,7 @@ def _commit_once(actor, key: str | None, kind: str, model, result):
         db.session.commit()
     except IntegrityError:
         db.session.rollback()
-        twin = _replayed(actor, key, kind, model)
+        twin = replayed(actor, key, kind, model)
         if twin is None:
             raise
         return twin
@@ -166,7 +166,7 @@ def start_discussion(
     as the forum's type allows; in group mode it belongs to a community. Files are
     attached within the forum's limits; one refused file refuses the whole post. A
     repeated idempotency key returns the first discussion. Commits."""
-    earlier = _replayed(actor, idempotency_key, "discussion", Discussion)
+    earlier = replayed(actor, idempotency_key, "discussion", Discussion)
     if earlier is not None:
         return earlier
     policy.require(actor, policy.POST, space)
@@ -175,7 +175,7 @@ def start_discussion(
     refusal = _forum_type_refusal(actor, space)
     if refusal:
         raise Conflict(refusal)
-    title, body = _check_title(title), check_body(body)
+    title, body = check_title(title), check_body(body)
     community_id = _group_of(actor, space, community_id)
     uploads = attachments.stage_uploads(space, files)
     try:
@@ -185,6 +185,14 @@ def start_discussion(
 
 
 def _create(actor, space, title, body, community_id, idempotency_key, uploads=()) -> Discussion:
+    discussion = write_discussion(actor, space, title, body, community_id, uploads)
+    return commit_once(actor, idempotency_key, "discussion", Discussion, discussion)
+
+
+def write_discussion(actor, space, title, body, community_id, uploads=()) -> Discussion:
+    """A discussion with its first post, its files, the author's read mark and the
+    notifications, for a caller that has checked everything (here, or a consultation
+    being opened) and commits."""
     now = utcnow()
     discussion = Discussion(
         space=space,
@@ -207,7 +215,7 @@ def _create(actor, space, title, body, community_id, idempotency_key, uploads=()
     discussion.last_post_id = post.id
     _read_up_to(actor, discussion, now)
     notifications.post_created(post)
-    return _commit_once(actor, idempotency_key, "discussion", Discussion, discussion)
+    return discussion
 
 
 def first_post(discussion: Discussion) -> Post:
@@ -223,13 +231,17 @@ def reply(
     body: str,
     parent_id: int | None = None,
     private: bool = False,
+    internal: bool = False,
     idempotency_key: str | None = None,
     files: Iterable[FileStorage] = (),
 ) -> Post:
     """Reply to any visible post of the discussion (to the first post by default), with
     files within the forum's limits. A private reply is seen only by the parent's author
-    and the space's moderators; experts and moderators may write one. Commits."""
-    earlier = _replayed(actor, idempotency_key, "post", Post)
+    and the space's moderators; experts and moderators may write one. An internal note
+    (consultations only) is seen by the desk's experts and trainees and staff; a reply
+    to a note is a note. On a consultation desk the reply moves the consultation along
+    its life cycle (cop.consultations.service.replied). Commits."""
+    earlier = replayed(actor, idempotency_key, "post", Post)
     if earlier is not None:
         return earlier
     policy.require(actor, policy.REPLY, discussion)
@@ -246,15 +258,45 @@ def reply(
         raise Conflict(fields={"parent_id": _("A private reply cannot be answered.")})
     if private and not policy.can(actor, "reply_privately", discussion):
         raise Invalid(fields={"private": _("Only experts and moderators reply privately.")})
+    _check_note(actor, discussion, parent, private, internal)
+    consultation = _consultation_replied_to(actor, discussion, internal)
     body = check_body(body)
     uploads = attachments.stage_uploads(discussion.space, files)
     try:
-        return _add_reply(actor, discussion, parent, body, private, idempotency_key, uploads)
+        post = _add_reply(actor, discussion, parent, body, private, internal, uploads)
+        if consultation is not None:
+            from cop.consultations.service import replied
+
+            replied(actor, consultation, post)
+        return commit_once(actor, idempotency_key, "post", Post, post)
     finally:
         attachments.discard(uploads)
 
 
-def _add_reply(actor, discussion, parent, body, private, idempotency_key, uploads) -> Post:
+def _check_note(actor, discussion, parent: Post, private: bool, internal: bool) -> None:
+    if parent.internal and not internal:
+        raise Conflict(
+            fields={"parent_id": _("A reply to an internal note is an internal note too.")}
+        )
+    if not internal:
+        return
+    if not policy.can(actor, "notes", discussion):
+        raise Forbidden(_("Internal notes are for the experts, trainees and moderators."))
+    if private:
+        raise Invalid(fields={"private": _("An internal note cannot be a private reply.")})
+
+
+def _consultation_replied_to(actor, discussion: Discussion, internal: bool):
+    """A consultation desk's discussions are consultations: which may refuse the reply
+    (a closed one) and move along with it."""
+    if discussion.space.kind != SpaceKind.CONSULTATION_DESK:
+        return None
+    from cop.consultations.service import check_reply
+
+    return check_reply(actor, discussion, internal)
+
+
+def _add_reply(actor, discussion, parent, body, private, internal, uploads) -> Post:
     now = utcnow()
     post = Post(
         discussion_id=discussion.id,
@@ -264,17 +306,18 @@ def _add_reply(actor, discussion, parent, body, private, idempotency_key, upload
         body_html=render_markdown(body),
         created_at=now,
         private_to_id=parent.author_id if private else None,
+        internal=internal,
     )
     db.session.add(post)
     db.session.flush()
     attachments.attach(post, uploads)
-    if not private:  # lists and counts show what everyone may see
+    if not private and not internal:  # lists and counts show what everyone may see
         discussion.reply_count += 1
         discussion.last_post_at = now
         discussion.last_post_id = post.id
     _read_up_to(actor, discussion, now)
     notifications.post_created(post)
-    return _commit_once(actor, idempotency_key, "post", Post, post)
+    return post
 
 
 def edit_post(
@@ -295,7 +338,7 @@ def edit_post(
     policy.require(actor, "edit", post)
     body = check_body(body)
     if title is not None and post.parent_id is None:
-        post.discussion.title = _check_title(title)
+        post.discussion.title = check_title(title)
     remove_ids = set(remove_ids)
     current = list(db.session.scalars(select(Attachment).where(Attachment.post_id == post.id)))
     removed = [a for a in current if a.id in remove_ids]

@@ -19,6 +19,7 @@ from cop.i18n import format_size
 from cop.labels import choices
 from cop.notifications.service import discussion_subscription
 from cop.paging import Pager
+from cop.spaces.models import SpaceKind
 from cop.spaces.queries import get_space
 
 bp = Blueprint("discussions", __name__)
@@ -104,6 +105,11 @@ def new_discussion(space_id: int):
 @guest_cached
 def discussion(discussion_id: int):
     discussion = queries.get_discussion(current_user, discussion_id)
+    if discussion.space.kind == SpaceKind.CONSULTATION_DESK:  # a consultation has its page
+        from cop.consultations.queries import id_for_discussion
+
+        consultation_id = id_for_discussion(discussion.id)
+        return redirect(url_for("consultations.consultation", consultation_id=consultation_id))
     mode = _mode()
     page = request.args.get("page", 1, type=int)
     if page < 1:
@@ -236,7 +242,8 @@ def reply(post_id: int):
                 discussion,
                 body=form.body.data,
                 parent_id=parent.id,
-                private=form.private.data,
+                private=form.private.data and not parent.internal,
+                internal=parent.internal,  # a reply to a note is a note
                 idempotency_key=form.idempotency_key.data,
                 files=_files(),
             )

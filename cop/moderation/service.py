@@ -85,11 +85,14 @@ def dismiss_reports(actor, post: Post) -> None:
 
 
 def move_discussion(actor, discussion: Discussion, target: Space) -> Discussion:
-    """Moderators of both forums move a discussion between forums or expert rooms. Commits."""
+    """Moderators of both forums move a discussion between forums or expert rooms (a
+    consultation never leaves its desk). Commits."""
     from cop.discussions.service import DISCUSSION_KINDS
 
     policy.require(actor, policy.MODERATE, discussion)
     policy.require(actor, policy.MODERATE, target)
+    if discussion.space.kind not in DISCUSSION_KINDS:  # a consultation stays on its desk
+        raise Conflict(_("This discussion cannot be moved."))
     if target.kind not in DISCUSSION_KINDS:
         raise Invalid(fields={"space_id": _("Discussions cannot be started in this space.")})
     if target.id == discussion.space_id:

@@ -131,3 +131,55 @@ def test_require_hides_what_cannot_be_seen(world):
     with pytest.raises(Forbidden):
         policy.require(world.users["member"], "manage", forum)
     policy.require(world.users["expert"], "moderate", room)
+
+
+# --- consultation desks: parties and internal notes ------------------------------------
+
+PARTIES = {
+    "guest": set(),
+    "member": {"committee"},
+    "outsider": set(),
+    "space_moderator": set(),
+    "expert": {"team"},
+    "trainee": {"team"},
+    "other_expert": set(),
+    "moderator": {"staff"},
+    "admin": {"staff"},
+}
+
+
+@pytest.mark.parametrize("name", list(PARTIES))
+def test_desk_parties_and_who_sees_internal_notes(world, name):
+    user = _user(world, name)
+    desk = db.session.get(Space, world.spaces["desk"])
+    forum = db.session.get(Space, world.spaces["forum_signed"])
+    parties = policy.desk_parties(user, desk)
+    assert {p.value for p in parties} == PARTIES[name]
+    assert policy.sees_internal(user, desk) == bool(parties - {policy.Party.COMMITTEE})
+    assert not policy.desk_parties(user, forum)
+    assert policy.sees_internal(user, forum) == (name in ("moderator", "admin"))
+    listed = set(db.session.scalars(select(Space.id).where(policy.internal_readable_spaces(user))))
+    expected = {s.id for s in db.session.scalars(select(Space)) if policy.sees_internal(user, s)}
+    assert listed == expected
+
+
+def test_a_committee_member_made_desk_moderator_still_sees_no_notes(world):
+    from cop.spaces.models import SpaceMembership, SpaceRole
+
+    desk = db.session.get(Space, world.spaces["desk"])
+    member = world.users["member"]
+    db.session.add(SpaceMembership(space_id=desk.id, user_id=member.id, role=SpaceRole.MODERATOR))
+    db.session.commit()
+    policy.forget()
+    assert policy.can(member, "moderate", desk)
+    assert not policy.sees_internal(member, desk)
+
+
+def test_desk_team_is_who_may_be_assigned(world):
+    from cop.accounts.models import User
+
+    desk = db.session.get(Space, world.spaces["desk"])
+    team = set(db.session.scalars(select(User.id).where(policy.desk_team(desk))))
+    assert team == {world.users["expert"].id, world.users["trainee"].id}
+    for user in db.session.scalars(select(User)):
+        assert policy.assignable(desk, user) == (user.id in team)

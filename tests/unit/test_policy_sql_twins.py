@@ -1,6 +1,7 @@
 """The policy's set-based SQL twins (for counts across many spaces at once) say exactly
 what `can()` says, object by object, for every person of the world and every kind of
-space, with Q&A, separate groups, private replies, hidden and deleted posts."""
+space, with Q&A, separate groups, private replies, internal notes, hidden and deleted
+posts."""
 
 from datetime import timedelta
 
@@ -63,6 +64,8 @@ def world(ctx, make_user):
             post(d, "expert", answer, private_to_id=u["member"])
             post(d, "other_expert", first, hidden_at=utcnow())
             post(d, "space_moderator", first, deleted_at=utcnow())
+            note = post(d, "expert", first, internal=True)  # only desks show notes
+            post(d, "trainee", note, internal=True)
     db.session.commit()
     return world
 

@@ -1,0 +1,373 @@
+from datetime import datetime
+
+from flask import Blueprint, request
+from flask_login import current_user
+from pydantic import Field
+
+from cop import policy
+from cop.consultations import lifecycle, queries, service
+from cop.consultations.models import RATING_COMMENT_MAX, RATING_MAX, RATING_MIN, Status
+from cop.consultations.queries import Assignee, Filters, Order
+from cop.discussions import queries as discussions
+from cop.discussions import service as discussion_service
+from cop.discussions.api import AuthorOut, PostList, PostOut, _post_out
+from cop.discussions.models import TITLE_MAX
+from cop.i18n import current_locale
+from cop.jsonapi import Input, Output, PageQuery, endpoint
+from cop.text import BODY_MAX
+
+bp = Blueprint("consultations", __name__)
+
+
+class CommunityRef(Output):
+    id: int
+    name: str
+
+
+class PlatformRef(Output):
+    id: int
+    slug: str
+    name: str
+
+
+class AssigneeOut(Output):
+    id: int
+    display_name: str
+    assigned_at: datetime
+
+
+class ConsultationOut(Output):
+    id: int
+    discussion_id: int = Field(description="The discussion holding the question and replies")
+    community: CommunityRef
+    platform: PlatformRef | None
+    title: str
+    author: AuthorOut
+    status: Status
+    created_at: datetime
+    first_response_at: datetime | None
+    resolved_at: datetime | None
+    closed_at: datetime | None
+    rating: int | None
+    rating_comment: str | None
+    assignees: list[AssigneeOut]
+    overdue: bool = Field(
+        description="Unanswered by its desk for longer than the response target (working days)"
+    )
+    reply_count: int = Field(description="Public replies")
+    unread_count: int
+    transitions: list[Status] = Field(description="The moves the viewer may ask for now")
+
+
+class EventOut(Output):
+    id: int
+    kind: str = Field(description="created, status, assigned, unassigned or platform")
+    actor: AuthorOut | None
+    from_status: Status | None
+    to_status: Status | None
+    subject: AuthorOut | None = Field(description="Whom an assignment is about")
+    detail: dict = Field(description="The rating and comment of a resolution; platform ids")
+    created_at: datetime
+
+
+class ConsultationDetail(ConsultationOut):
+    events: list[EventOut] = Field(description="The timeline, oldest first")
+
+
+class ConsultationList(Output):
+    items: list[ConsultationOut]
+    total: int
+    page: int
+    per_page: int
+    counts: dict[Status, int] = Field(
+        description="Per status, under the same filters except the status filter"
+    )
+
+
+class ConsultationQuery(PageQuery):
+    status: Status | None = None
+    assignee: Assignee = Field(Assignee.ANY, description="mine, unassigned or any")
+    community_id: int | None = None
+    platform_id: int | None = None
+    older_than_days: int | None = Field(
+        None, ge=0, le=36500, description="Asked at least so long ago"
+    )
+    overdue: bool = Field(False, description="Only those past the response target")
+    order: Order = Order.NEWEST
+
+
+class ConsultationIn(Input):
+    community_id: int | None = Field(
+        None, description="Needed when the author is on several committees, and for staff"
+    )
+    title: str = Field(min_length=1, max_length=TITLE_MAX)
+    body: str = Field(description=f"The question, Markdown, at most {BODY_MAX} characters")
+    platform_id: int | None = Field(None, description="The thematic platform")
+    module_id: int | None = Field(
+        None,
+        description="The course module asked about. Course modules do not exist yet: any "
+        "value is refused with 422 until they do.",
+    )
+
+
+class ConsultationPatch(Input):
+    title: str | None = Field(None, min_length=1, max_length=TITLE_MAX)
+    platform_id: int | None = None
+    assignee_ids: list[int] | None = Field(
+        None,
+        description="The whole list of assignees: experts and trainees of the desk change "
+        "only themselves, staff anyone",
+    )
+
+
+class TransitionIn(Input):
+    to: Status
+    rating: int | None = Field(
+        None, ge=RATING_MIN, le=RATING_MAX, description="Required to resolve (the committee)"
+    )
+    comment: str | None = Field(None, max_length=RATING_COMMENT_MAX)
+
+
+class RatingIn(Input):
+    rating: int = Field(ge=RATING_MIN, le=RATING_MAX)
+    comment: str | None = Field(None, max_length=RATING_COMMENT_MAX)
+
+
+class ConsultationPostIn(Input):
+    body: str = Field(description=f"Markdown, at most {BODY_MAX} characters")
+    parent_id: int | None = Field(None, description="The post answered; the question by default")
+
+
+def _ref_platform(platform) -> PlatformRef | None:
+    if platform is None:
+        return None
+    return PlatformRef(id=platform.id, slug=platform.slug, name=platform.name(current_locale()))
+
+
+def _out(c, model=ConsultationOut, **extra):
+    parties = policy.desk_parties(current_user, c.discussion.space)
+    return model(
+        id=c.id,
+        discussion_id=c.discussion_id,
+        community=CommunityRef.model_validate(c.community),
+        platform=_ref_platform(c.platform),
+        title=c.discussion.title,
+        author=AuthorOut.model_validate(c.discussion.author),
+        status=c.status,
+        created_at=c.created_at,
+        first_response_at=c.first_response_at,
+        resolved_at=c.resolved_at,
+        closed_at=c.closed_at,
+        rating=c.rating,
+        rating_comment=c.rating_comment,
+        assignees=[
+            AssigneeOut(id=a.user.id, display_name=a.user.display_name, assigned_at=a.assigned_at)
+            for a in c.assignees
+        ],
+        overdue=c.overdue,
+        reply_count=c.discussion.reply_count,
+        unread_count=c.unread,
+        transitions=lifecycle.requests(c.status, parties, bool(c.assignees)),
+        **extra,
+    )
+
+
+def _detail(c) -> ConsultationDetail:
+    queries.annotate(current_user, [c])
+    events = [
+        EventOut(
+            id=e.id,
+            kind=e.kind.value,
+            actor=AuthorOut.model_validate(e.actor) if e.actor else None,
+            from_status=e.from_status,
+            to_status=e.to_status,
+            subject=AuthorOut.model_validate(e.subject) if e.subject else None,
+            detail=e.detail,
+            created_at=e.created_at,
+        )
+        for e in queries.timeline(c)
+    ]
+    return _out(c, ConsultationDetail, events=events)
+
+
+def _key() -> str | None:
+    return request.headers.get("Idempotency-Key") or None
+
+
+@endpoint(
+    bp,
+    "/consultations",
+    summary="Consultations the viewer may see (a committee its own; experts their desks'), "
+    "filtered, with counts per status",
+    query=ConsultationQuery,
+    response=ConsultationList,
+)
+def list_consultations(params: ConsultationQuery):
+    filters = Filters(
+        status=params.status,
+        assignee=params.assignee,
+        community_id=params.community_id,
+        platform_id=params.platform_id,
+        older_than_days=params.older_than_days,
+        overdue=params.overdue,
+        order=params.order,
+    )
+    desk = queries.list_consultations(
+        current_user, filters, (params.page - 1) * params.per_page, params.per_page
+    )
+    return ConsultationList(
+        items=[_out(c) for c in desk.items],
+        total=desk.total,
+        page=params.page,
+        per_page=params.per_page,
+        counts=desk.counts,
+    )
+
+
+@endpoint(
+    bp,
+    "/consultations",
+    "POST",
+    summary="Open a consultation for one's community (its status is new); Idempotency-Key "
+    "supported",
+    body=ConsultationIn,
+    response=ConsultationDetail,
+    status=201,
+)
+def create_consultation(data: ConsultationIn):
+    consultation = service.open_consultation(
+        current_user, **data.model_dump(), idempotency_key=_key()
+    )
+    return _detail(consultation)
+
+
+@endpoint(
+    bp,
+    "/consultations/<int:consultation_id>",
+    summary="One consultation with its timeline",
+    response=ConsultationDetail,
+)
+def get_consultation(consultation_id: int):
+    return _detail(queries.get_consultation(current_user, consultation_id))
+
+
+@endpoint(
+    bp,
+    "/consultations/<int:consultation_id>",
+    "PATCH",
+    summary="Change the title, the thematic platform or the assignees",
+    body=ConsultationPatch,
+    response=ConsultationDetail,
+)
+def patch_consultation(consultation_id: int, data: ConsultationPatch):
+    consultation = queries.get_consultation(current_user, consultation_id)
+    service.update_consultation(current_user, consultation, **data.model_dump(exclude_unset=True))
+    return _detail(consultation)
+
+
+@endpoint(
+    bp,
+    "/consultations/<int:consultation_id>/transitions",
+    "POST",
+    summary="Move a consultation along its life cycle (409 if the move is not allowed now, "
+    "403 if it is not the viewer's to make); resolving needs a rating",
+    body=TransitionIn,
+    response=ConsultationDetail,
+)
+def create_transition(consultation_id: int, data: TransitionIn):
+    consultation = queries.get_consultation(current_user, consultation_id)
+    service.transition(
+        current_user, consultation, data.to, rating=data.rating, comment=data.comment
+    )
+    return _detail(consultation)
+
+
+@endpoint(
+    bp,
+    "/consultations/<int:consultation_id>/rating",
+    "POST",
+    summary="The committee resolves the consultation with a rating from 1 to 5",
+    body=RatingIn,
+    response=ConsultationDetail,
+)
+def create_rating(consultation_id: int, data: RatingIn):
+    consultation = queries.get_consultation(current_user, consultation_id)
+    service.rate(current_user, consultation, data.rating, data.comment)
+    return _detail(consultation)
+
+
+def _posts(consultation_id: int, params: PageQuery, internal: bool) -> PostList:
+    consultation = queries.get_consultation(current_user, consultation_id)
+    discussion = consultation.discussion
+    if internal:
+        policy.require(current_user, "notes", discussion)
+    thread = discussions.load_thread(
+        current_user, discussion, page=params.page, per_page=params.per_page, internal=internal
+    )
+    return PostList(
+        items=[_post_out(p, thread) for p in thread.posts],
+        total=thread.total,
+        page=params.page,
+        per_page=params.per_page,
+    )
+
+
+def _write(consultation_id: int, data: ConsultationPostIn, internal: bool) -> PostOut:
+    consultation = queries.get_consultation(current_user, consultation_id)
+    post = discussion_service.reply(
+        current_user,
+        consultation.discussion,
+        body=data.body,
+        parent_id=data.parent_id,
+        internal=internal,
+        idempotency_key=_key(),
+    )
+    return _post_out(post)
+
+
+@endpoint(
+    bp,
+    "/consultations/<int:consultation_id>/posts",
+    summary="The question and the public replies",
+    query=PageQuery,
+    response=PostList,
+)
+def list_posts(consultation_id: int, params: PageQuery):
+    return _posts(consultation_id, params, internal=False)
+
+
+@endpoint(
+    bp,
+    "/consultations/<int:consultation_id>/posts",
+    "POST",
+    summary="Reply (to parent_id, or to the question); Idempotency-Key supported",
+    body=ConsultationPostIn,
+    response=PostOut,
+    status=201,
+)
+def create_post(consultation_id: int, data: ConsultationPostIn):
+    return _write(consultation_id, data, internal=False)
+
+
+@endpoint(
+    bp,
+    "/consultations/<int:consultation_id>/notes",
+    summary="Internal notes: the desk's experts and trainees and staff only (403 for others)",
+    query=PageQuery,
+    response=PostList,
+)
+def list_notes(consultation_id: int, params: PageQuery):
+    return _posts(consultation_id, params, internal=True)
+
+
+@endpoint(
+    bp,
+    "/consultations/<int:consultation_id>/notes",
+    "POST",
+    summary="Write an internal note (to parent_id, or on the question); Idempotency-Key supported",
+    body=ConsultationPostIn,
+    response=PostOut,
+    status=201,
+)
+def create_note(consultation_id: int, data: ConsultationPostIn):
+    return _write(consultation_id, data, internal=True)

@@ -1,0 +1,255 @@
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import format_timedelta
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from cop import policy
+from cop.attachments.service import FIELD
+from cop.consultations import lifecycle, queries, service
+from cop.consultations.forms import ConsultationForm, NoteForm, ResolveForm
+from cop.consultations.models import Consultation, Status
+from cop.consultations.queries import Assignee, Filters, Order
+from cop.db import utcnow
+from cop.discussions import queries as discussions
+from cop.discussions import service as discussion_service
+from cop.discussions.forms import ReplyForm
+from cop.discussions.views import _files, _offer_files
+from cop.errors import AppError, Forbidden, NotFound
+from cop.forms import apply_errors, options
+from cop.i18n import current_locale
+from cop.labels import label
+from cop.notifications.service import discussion_subscription
+from cop.orgs.queries import list_platforms
+from cop.paging import Pager
+from cop.spaces.models import Space, SpaceKind
+
+bp = Blueprint("consultations", __name__)
+
+PER_PAGE = 50
+OLDER_THAN_MAX = 36500
+NOTE = "note"  # the note form's prefix: the reply form on the same page has the same fields
+
+
+@bp.app_template_filter("ago")
+def ago(moment) -> str:
+    """How long ago, for people: '3 дні тому', '5 hours ago'."""
+    return format_timedelta(moment - utcnow(), threshold=1, add_direction=True)
+
+
+def consultation_url(consultation_id: int, post_id: int | None = None) -> str:
+    anchor = f"post-{post_id}" if post_id else None
+    return url_for("consultations.consultation", consultation_id=consultation_id, _anchor=anchor)
+
+
+def _filters() -> Filters:
+    """The desk's filters from the address; anything unreadable is simply not applied."""
+    args = request.args
+    status = args.get("status")
+    assignee = args.get("assignee")
+    order = args.get("order")
+    older = args.get("older_than_days", type=int)
+    return Filters(
+        status=Status(status) if status in set(Status) else None,
+        assignee=Assignee(assignee) if assignee in set(Assignee) else Assignee.ANY,
+        community_id=args.get("community_id", type=int),
+        platform_id=args.get("platform_id", type=int),
+        older_than_days=older if older is not None and 0 <= older <= OLDER_THAN_MAX else None,
+        overdue=args.get("overdue") == "1",
+        order=Order(order) if order in set(Order) else Order.NEWEST,
+    )
+
+
+@bp.get("/consultations")
+@login_required
+def desk():
+    """Experts and staff: the queue of their desks; a committee: its consultations."""
+    filters = _filters()
+    page = max(request.args.get("page", 1, type=int), 1)
+    found = queries.list_consultations(current_user, filters, (page - 1) * PER_PAGE, PER_PAGE)
+    args = {k: v for k, v in request.args.items() if k != "page"}
+    return render_template(
+        "consultations/desk.html",
+        found=found,
+        filters=filters,
+        statuses=list(Status),
+        communities=queries.communities_on_desks(current_user),
+        platforms=list_platforms(),
+        works=policy.works_desks(current_user),
+        can_open=bool(queries.my_committees(current_user)),
+        args=args,
+        status_args={k: v for k, v in args.items() if k != "status"},
+        page=page,
+        pages=max((found.total + PER_PAGE - 1) // PER_PAGE, 1),
+    )
+
+
+@bp.route("/consultations/new", methods=["GET", "POST"])
+@login_required
+def new():
+    communities = queries.my_committees(current_user)
+    if not communities:
+        raise Forbidden(_("Consultations are opened by a community's committee."))
+    form = ConsultationForm()
+    if len(communities) == 1:
+        del form.community_id
+    else:
+        form.community_id.choices = options([(None, "—")] + [(c.id, c.name) for c in communities])
+    form.platform_id.choices = options(
+        [(None, "—")] + [(p.id, p.name(current_locale())) for p in list_platforms()]
+    )
+    _offer_files(
+        form, service.desk_of(communities[0].id) or Space(kind=SpaceKind.CONSULTATION_DESK)
+    )
+    if form.validate_on_submit():
+        try:
+            consultation = service.open_consultation(
+                current_user,
+                title=form.title.data,
+                body=form.body.data,
+                community_id=form.community_id.data if len(communities) > 1 else None,
+                platform_id=form.platform_id.data,
+                idempotency_key=form.idempotency_key.data,
+                files=_files(),
+            )
+        except AppError as error:
+            apply_errors(form, error)
+        else:
+            flash(_("Your question is on the experts' desk."), "success")
+            return redirect(consultation_url(consultation.id))
+    return render_template("consultations/new.html", form=form)
+
+
+def _page(consultation: Consultation, note_form=None, resolve_form=None, status: int = 200):
+    discussion = consultation.discussion
+    space = discussion.space
+    parties = policy.desk_parties(current_user, space)
+    queries.annotate(current_user, [consultation])
+    number = request.args.get("page", 1, type=int)
+    thread = discussions.load_thread(current_user, discussion, "nested", max(number, 1))
+    if not 1 <= number <= thread.pages:
+        raise NotFound()
+    reply_form = ReplyForm()
+    _offer_files(reply_form, space)
+    can_note = policy.can(current_user, "notes", discussion)
+    if can_note and note_form is None:
+        note_form = NoteForm(prefix=NOTE)
+        _offer_files(note_form, space)
+    moves = lifecycle.requests(consultation.status, parties, bool(consultation.assignees))
+    assigned = {a.user_id for a in consultation.assignees}
+    staff = policy.Party.STAFF in parties
+    platforms = list_platforms()
+    page = render_template(
+        "consultations/consultation.html",
+        consultation=consultation,
+        discussion=discussion,
+        space=space,
+        thread=thread,
+        pager=Pager(
+            thread.page,
+            thread.pages,
+            lambda n: url_for(
+                "consultations.consultation",
+                consultation_id=consultation.id,
+                page=None if n == 1 else n,
+            ),
+        ),
+        reply_form=reply_form,
+        note_form=note_form if can_note else None,
+        resolve_form=resolve_form or ResolveForm(),
+        moves=[(to, lifecycle.action_label(consultation.status, to)) for to in moves],
+        can_resolve=Status.RESOLVED in moves,
+        can_reply=policy.can(current_user, policy.REPLY, discussion)
+        and consultation.status != Status.CLOSED,
+        can_reply_privately=policy.can(current_user, "reply_privately", discussion),
+        can_moderate=policy.can(current_user, policy.MODERATE, discussion),
+        take_on=policy.Party.TEAM in parties and current_user.id not in assigned,
+        unassignable={
+            a.user_id
+            for a in consultation.assignees
+            if policy.may_assign(current_user, space, a.user)
+        },
+        candidates=[u for u in queries.desk_team(consultation) if u.id not in assigned]
+        if staff
+        else [],
+        platforms={p.id: p.name(current_locale()) for p in platforms},
+        can_change_platform=bool(parties),
+        timeline=queries.timeline(consultation),
+        follow=discussion_subscription(current_user, discussion),
+    )
+    discussion_service.mark_read(current_user, discussion)  # after rendering, as discussions
+    return page, status
+
+
+@bp.get("/consultations/<int:consultation_id>")
+@login_required
+def consultation(consultation_id: int):
+    return _page(queries.get_consultation(current_user, consultation_id))
+
+
+@bp.post("/consultations/<int:consultation_id>/transitions")
+@login_required
+def transition(consultation_id: int):
+    consultation = queries.get_consultation(current_user, consultation_id)
+    to = request.form.get("to", "")
+    form = ResolveForm() if to == Status.RESOLVED else None
+    if form is not None and not form.validate():
+        return _page(consultation, resolve_form=form, status=422)
+    try:
+        service.transition(
+            current_user,
+            consultation,
+            to,
+            rating=form.rating.data if form else None,
+            comment=form.comment.data if form else None,
+        )
+    except AppError as error:
+        if form is None or not error.fields:
+            raise
+        apply_errors(form, error)
+        return _page(consultation, resolve_form=form, status=error.status)
+    flash(_("The consultation is now “%(status)s”.", status=label(consultation.status)), "success")
+    return redirect(consultation_url(consultation.id))
+
+
+@bp.post("/consultations/<int:consultation_id>/assignees")
+@login_required
+def assignees(consultation_id: int):
+    consultation = queries.get_consultation(current_user, consultation_id)
+    add = request.form.getlist("add", type=int)
+    remove = request.form.getlist("remove", type=int)
+    service.change_assignees(current_user, consultation, add=add, remove=remove)
+    return redirect(consultation_url(consultation.id))
+
+
+@bp.post("/consultations/<int:consultation_id>/platform")
+@login_required
+def platform(consultation_id: int):
+    consultation = queries.get_consultation(current_user, consultation_id)
+    platform_id = request.form.get("platform_id", type=int)
+    service.update_consultation(current_user, consultation, platform_id=platform_id)
+    flash(_("Saved."), "success")
+    return redirect(consultation_url(consultation.id))
+
+
+@bp.post("/consultations/<int:consultation_id>/notes")
+@login_required
+def note(consultation_id: int):
+    consultation = queries.get_consultation(current_user, consultation_id)
+    policy.require(current_user, "notes", consultation.discussion)
+    form = NoteForm(prefix=NOTE)
+    _offer_files(form, consultation.discussion.space)
+    if form.validate_on_submit():
+        try:
+            post = discussion_service.reply(
+                current_user,
+                consultation.discussion,
+                body=form.body.data,
+                internal=True,
+                idempotency_key=form.idempotency_key.data,
+                files=request.files.getlist(f"{NOTE}-{FIELD}"),
+            )
+        except AppError as error:
+            apply_errors(form, error)
+        else:
+            return redirect(consultation_url(consultation.id, post.id))
+    return _page(consultation, note_form=form, status=422)
