@@ -13,7 +13,7 @@ from cop.db import utcnow
 from cop.discussions import queries as discussions
 from cop.discussions import service as discussion_service
 from cop.discussions.forms import ReplyForm
-from cop.discussions.views import _files, _offer_files
+from cop.discussions.views import offer_files, posted_files
 from cop.errors import AppError, Forbidden, NotFound
 from cop.forms import apply_errors, options
 from cop.i18n import current_locale
@@ -97,9 +97,7 @@ def new():
     form.platform_id.choices = options(
         [(None, "—")] + [(p.id, p.name(current_locale())) for p in list_platforms()]
     )
-    _offer_files(
-        form, service.desk_of(communities[0].id) or Space(kind=SpaceKind.CONSULTATION_DESK)
-    )
+    offer_files(form, service.desk_of(communities[0].id) or Space(kind=SpaceKind.CONSULTATION_DESK))
     if form.validate_on_submit():
         try:
             consultation = service.open_consultation(
@@ -109,7 +107,7 @@ def new():
                 community_id=form.community_id.data if len(communities) > 1 else None,
                 platform_id=form.platform_id.data,
                 idempotency_key=form.idempotency_key.data,
-                files=_files(),
+                files=posted_files(),
             )
         except AppError as error:
             apply_errors(form, error)
@@ -129,11 +127,11 @@ def _page(consultation: Consultation, note_form=None, resolve_form=None, status:
     if not 1 <= number <= thread.pages:
         raise NotFound()
     reply_form = ReplyForm()
-    _offer_files(reply_form, space)
+    offer_files(reply_form, space)
     can_note = policy.can(current_user, "notes", discussion)
     if can_note and note_form is None:
         note_form = NoteForm(prefix=NOTE)
-        _offer_files(note_form, space)
+        offer_files(note_form, space)
     moves = lifecycle.requests(consultation.status, parties, bool(consultation.assignees))
     assigned = {a.user_id for a in consultation.assignees}
     staff = policy.Party.STAFF in parties
@@ -237,7 +235,7 @@ def note(consultation_id: int):
     consultation = queries.get_consultation(current_user, consultation_id)
     policy.require(current_user, "notes", consultation.discussion)
     form = NoteForm(prefix=NOTE)
-    _offer_files(form, consultation.discussion.space)
+    offer_files(form, consultation.discussion.space)
     if form.validate_on_submit():
         try:
             post = discussion_service.reply(

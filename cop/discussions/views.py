@@ -29,7 +29,7 @@ DEFAULT_MODE = "nested"
 MB = 1024 * 1024
 
 
-def _offer_files(form, space) -> None:
+def offer_files(form, space) -> None:
     """The file field with the forum's limits as its hint, or none if the forum takes no
     files (posted files are still handed to the service, which says so)."""
     limits = limits_of(space)
@@ -45,7 +45,7 @@ def _offer_files(form, space) -> None:
     form[FIELD].render_kw = {"accept": filetypes.ACCEPT}
 
 
-def _files():
+def posted_files():
     return request.files.getlist(FIELD)
 
 
@@ -82,7 +82,7 @@ def new_discussion(space_id: int):
         del form.community_id
     else:
         form.community_id.choices = options(groups)
-    _offer_files(form, space)
+    offer_files(form, space)
     if form.validate_on_submit():
         try:
             discussion = service.start_discussion(
@@ -92,7 +92,7 @@ def new_discussion(space_id: int):
                 body=form.body.data,
                 community_id=form.community_id.data if groups is not None else None,
                 idempotency_key=form.idempotency_key.data,
-                files=_files(),
+                files=posted_files(),
             )
         except AppError as error:
             apply_errors(form, error)
@@ -123,7 +123,7 @@ def discussion(discussion_id: int):
     reply_form = None
     if can_reply:
         reply_form = ReplyForm()
-        _offer_files(reply_form, discussion.space)
+        offer_files(reply_form, discussion.space)
     html = render_template(
         "discussions/discussion.html",
         discussion=discussion,
@@ -234,7 +234,7 @@ def reply(post_id: int):
     discussion = parent.discussion
     policy.require(current_user, policy.REPLY, discussion)
     form = ReplyForm()
-    _offer_files(form, discussion.space)
+    offer_files(form, discussion.space)
     if form.validate_on_submit():
         try:
             post = service.reply(
@@ -245,7 +245,7 @@ def reply(post_id: int):
                 private=form.private.data and not parent.internal,
                 internal=parent.internal,  # a reply to a note is a note
                 idempotency_key=form.idempotency_key.data,
-                files=_files(),
+                files=posted_files(),
             )
         except AppError as error:
             apply_errors(form, error)
@@ -276,7 +276,7 @@ def edit(post_id: int):
     form.remove.choices = options((a.id, a.filename) for a in current)
     if not current:
         del form.remove
-    _offer_files(form, post.discussion.space)
+    offer_files(form, post.discussion.space)
     if form.validate_on_submit():
         try:
             service.edit_post(
@@ -284,7 +284,7 @@ def edit(post_id: int):
                 post,
                 body=form.body.data,
                 title=form.title.data if is_first else None,
-                add_files=_files(),
+                add_files=posted_files(),
                 remove_ids=form.remove.data if current else (),
             )
         except AppError as error:
