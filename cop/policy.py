@@ -29,6 +29,7 @@ from cop.discussions.models import (
 )
 from cop.errors import Forbidden, NotFound
 from cop.extensions import db
+from cop.notifications.models import Notification
 from cop.orgs.models import (
     Association,
     CommitteeMembership,
@@ -156,6 +157,8 @@ def can(user, action: str, target) -> bool:
         return _can_discussion(user, action, target.discussion)
     if isinstance(target, Attachment):
         return _can_attachment(user, action, target)
+    if isinstance(target, Notification):
+        return _can_notification(user, action, target)
     if isinstance(target, Site):
         return _can_site(user, action)
     if isinstance(target, User):
@@ -701,6 +704,17 @@ def post_permissions(user, discussion: Discussion, posts: list[Post]) -> dict[st
         action: {post.id for post in posts if _post_allows(ctx, action, post)}
         for action in POST_PAGE_ACTIONS
     }
+
+
+def _can_notification(user, action: str, notification: Notification) -> bool:
+    """A notification is its addressee's alone, and only while they may still read the
+    post it is about."""
+    return (
+        action == VIEW
+        and _role(user) is not None
+        and notification.user_id == user.id
+        and _can_post_action(user, "view_body", notification.post)
+    )
 
 
 def readers(post: Post, users) -> list:

@@ -48,4 +48,4 @@ def list_notifications(user, offset: int = 0, limit: int = 30) -> tuple[list[Not
         )
     )
     policy.qanda_unlocked_among(user, list({n.discussion_id: n.discussion for n in items}.values()))
-    return [n for n in items if policy.can(user, "view_body", n.post)], total
+    return [n for n in items if policy.can(user, policy.VIEW, n)], total

@@ -2,6 +2,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from cop import policy
 from cop.discussions import queries as discussions
 from cop.discussions.views import discussion_url
 from cop.errors import NotFound
@@ -33,11 +34,11 @@ def index():
 def follow(notification_id: int):
     """Follow a notification (from the list or an email): read it, go to the post."""
     notification = db.session.get(Notification, notification_id)
-    if notification is None or notification.user_id != current_user.id:
+    if notification is None:
         raise NotFound()
-    post = discussions.get_post(current_user, notification.post_id)  # 404 if no longer readable
+    policy.require(current_user, policy.VIEW, notification)
     service.mark_read(current_user, [notification.id])
-    return redirect(discussion_url(post.discussion_id, post.id))
+    return redirect(discussion_url(notification.discussion_id, notification.post_id))
 
 
 @bp.post("/notifications/read")

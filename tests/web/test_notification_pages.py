@@ -104,3 +104,19 @@ def test_the_notifications_page_costs_the_same_for_3_and_40_items(app, world, lo
             assert len(re.findall(r'href="/notifications/\d+"', page)) == min(n + 1, 30)
             counts.append(len(queries))
     assert counts[0] == counts[1]
+
+
+def test_a_notification_about_a_post_hidden_since_leads_nowhere(app, world, login_as):
+    from cop.discussions.models import Post
+    from cop.extensions import db
+
+    member, expert = login_as(world.users["member"]), login_as(world.users["expert"])
+    forum = world.spaces["forum_signed"]
+    member.post(f"/spaces/{forum}/subscription", data={"subscribed": "1"})
+    _start(expert, forum, "Скоро приховають")
+    link = re.search(r'href="(/notifications/\d+)"', member.get("/notifications").text).group(1)
+    with app.app_context():
+        db.session.query(Post).update({"hidden_at": db.func.now()})
+        db.session.commit()
+    assert member.get(link).status_code == 404
+    assert "Скоро приховають" not in member.get("/notifications").text
