@@ -7,7 +7,7 @@ from flask import g, has_request_context
 from flask_babel import lazy_gettext as _l
 
 from cop.accounts.models import EmailMode, Role
-from cop.consultations.models import Status
+from cop.consultations.models import Consent, Status
 from cop.discussions.models import ForumType, GroupMode, SubscriptionMode
 from cop.orgs.models import CommunityKind
 from cop.spaces.models import SpaceKind, SpaceRole, Visibility
@@ -70,6 +70,11 @@ LABELS = {
         Status.AWAITING_COMMITTEE: _l("Awaiting the committee"),
         Status.RESOLVED: _l("Resolved"),
         Status.CLOSED: _l("Closed"),
+    },
+    Consent: {
+        Consent.NONE: _l("Not to be published"),
+        Consent.ANONYMISED: _l("May be published anonymised"),
+        Consent.FULL: _l("May be published, also with our name"),
     },
 }
 

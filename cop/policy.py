@@ -154,7 +154,7 @@ def can(user, action: str, target) -> bool:
     if isinstance(target, Post):
         return _can_post_action(user, action, target)
     if isinstance(target, Consultation):
-        return _can_discussion(user, action, target.discussion)
+        return _can_consultation(user, action, target)
     if isinstance(target, Attachment):
         return _can_attachment(user, action, target)
     if isinstance(target, Notification):
@@ -213,6 +213,8 @@ def _is_space_expert(user, space: Space) -> bool:
 
 def _can_post(user, space: Space) -> bool:
     """Start something new: a discussion, a module, a consultation, a live question."""
+    if space.knowledge_base:  # its discussions are published consultations
+        return user.role == Role.MODERATOR
     if space.kind == SpaceKind.COURSE:
         return user.role in (Role.EXPERT, Role.TRAINEE, Role.MODERATOR)
     if space.kind == SpaceKind.CONSULTATION_DESK:
@@ -397,6 +399,26 @@ def consults(user) -> bool:
     if role is None:
         return False
     return role in STAFF + EXPERTS or bool(facts(user).committee_community_ids)
+
+
+# --- the knowledge base -----------------------------------------------------------------
+
+# Consultation actions besides the discussion ones: consent (the committee agrees to
+# publishing), publish (an expert of the desk, or staff), see_origin (the link from the
+# published copy back to the consultation: for those who work it, never the public).
+
+
+def _can_consultation(user, action: str, consultation: Consultation) -> bool:
+    if action not in ("consent", "publish", "see_origin"):
+        return _can_discussion(user, action, consultation.discussion)
+    if not _can_discussion(user, VIEW, consultation.discussion):
+        return False
+    parties = desk_parties(user, consultation.discussion.space)
+    if action == "consent":
+        return Party.COMMITTEE in parties
+    if action == "publish":
+        return Party.STAFF in parties or (Party.TEAM in parties and user.role == Role.EXPERT)
+    return bool(parties & {Party.TEAM, Party.STAFF})
 
 
 # --- discussions and posts ------------------------------------------------------------

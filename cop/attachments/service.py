@@ -176,3 +176,18 @@ def hashes_of(post_ids: list[int]) -> set[str]:
     """The content hashes of these posts' files, to prune once the posts are gone."""
     query = select(Attachment.sha256).where(Attachment.post_id.in_(post_ids))
     return set(db.session.scalars(query))
+
+
+def copy_attachments(pairs: Iterable[tuple[Attachment, Post]]) -> None:
+    """Attach already stored files to other posts (a published copy shares the bytes with
+    its original); the caller commits."""
+    db.session.add_all(
+        Attachment(
+            post_id=post.id,
+            sha256=original.sha256,
+            filename=original.filename,
+            content_type=original.content_type,
+            size=original.size,
+        )
+        for original, post in pairs
+    )

@@ -5,8 +5,14 @@ from flask_login import current_user
 from pydantic import Field
 
 from cop import policy
-from cop.consultations import lifecycle, queries, service
-from cop.consultations.models import RATING_COMMENT_MAX, RATING_MAX, RATING_MIN, Status
+from cop.consultations import lifecycle, publishing, queries, service
+from cop.consultations.models import (
+    RATING_COMMENT_MAX,
+    RATING_MAX,
+    RATING_MIN,
+    Consent,
+    Status,
+)
 from cop.consultations.queries import Assignee, Filters, Order
 from cop.discussions import queries as discussions
 from cop.discussions import service as discussion_service
@@ -57,16 +63,27 @@ class ConsultationOut(Output):
     reply_count: int = Field(description="Public replies")
     unread_count: int
     transitions: list[Status] = Field(description="The moves the viewer may ask for now")
+    publish_consent: Consent = Field(
+        description="What the committee agreed to: none, anonymised (only) or full publishing"
+    )
+    published_discussion_id: int | None = Field(
+        description="The copy in the knowledge base, a public discussion"
+    )
 
 
 class EventOut(Output):
     id: int
-    kind: str = Field(description="created, status, assigned, unassigned or platform")
+    kind: str = Field(
+        description="created, status, assigned, unassigned, platform, consent or published"
+    )
     actor: AuthorOut | None
     from_status: Status | None
     to_status: Status | None
     subject: AuthorOut | None = Field(description="Whom an assignment is about")
-    detail: dict = Field(description="The rating and comment of a resolution; platform ids")
+    detail: dict = Field(
+        description="The rating and comment of a resolution; platform ids; the consent; "
+        "the published discussion"
+    )
     created_at: datetime
 
 
@@ -118,6 +135,20 @@ class ConsultationPatch(Input):
         description="The whole list of assignees: experts and trainees of the desk change "
         "only themselves, staff anyone",
     )
+    publish_consent: Consent | None = Field(
+        None, description="The committee's agreement to publishing in the knowledge base"
+    )
+
+
+class PublishIn(Input):
+    anonymise: bool = Field(
+        False,
+        description="Replace the community's name, its people and contact details, and sign "
+        "the committee's posts by the committee (required if it agreed only to that)",
+    )
+    attachment_ids: list[int] = Field(
+        [], max_length=100, description="Files of the public replies to include; none by default"
+    )
 
 
 class TransitionIn(Input):
@@ -168,6 +199,8 @@ def _out(c, model=ConsultationOut, **extra):
         reply_count=c.discussion.reply_count,
         unread_count=c.unread,
         transitions=lifecycle.requests(c.status, parties, bool(c.assignees)),
+        publish_consent=c.publish_consent,
+        published_discussion_id=c.published_discussion_id,
         **extra,
     )
 
@@ -293,6 +326,24 @@ def create_transition(consultation_id: int, data: TransitionIn):
 def create_rating(consultation_id: int, data: RatingIn):
     consultation = queries.get_consultation(current_user, consultation_id)
     service.rate(current_user, consultation, data.rating, data.comment)
+    return _detail(consultation)
+
+
+@endpoint(
+    bp,
+    "/consultations/<int:consultation_id>/publish",
+    "POST",
+    summary="Publish a resolved or closed consultation to the knowledge base, as its "
+    "committee agreed (409 otherwise); experts of the desk and staff",
+    body=PublishIn,
+    response=ConsultationDetail,
+    status=201,
+)
+def publish_consultation(consultation_id: int, data: PublishIn):
+    consultation = queries.get_consultation(current_user, consultation_id)
+    publishing.publish(
+        current_user, consultation, anonymise=data.anonymise, attachment_ids=data.attachment_ids
+    )
     return _detail(consultation)
 
 

@@ -5,20 +5,20 @@ from flask_login import current_user, login_required
 
 from cop import policy
 from cop.attachments.service import FIELD
-from cop.consultations import lifecycle, queries, service
+from cop.consultations import lifecycle, publishing, queries, service
 from cop.consultations.forms import ConsultationForm, NoteForm, ResolveForm
-from cop.consultations.models import Consultation, Status
+from cop.consultations.models import Consent, Consultation, Status
 from cop.consultations.queries import Assignee, Filters, Order
 from cop.db import utcnow
 from cop.discussions import queries as discussions
 from cop.discussions import service as discussion_service
 from cop.discussions.forms import ReplyForm
-from cop.discussions.views import offer_files, posted_files
+from cop.discussions.views import discussion_url, offer_files, posted_files
 from cop.errors import AppError, Forbidden, NotFound
 from cop.forms import apply_errors, options
 from cop.i18n import current_locale
 from cop.labels import label
-from cop.notifications.service import discussion_subscription
+from cop.notifications.service import discussion_subscription, forum_subscription
 from cop.orgs.queries import list_platforms
 from cop.paging import Pager
 from cop.spaces.models import Space, SpaceKind
@@ -59,6 +59,20 @@ def _filters() -> Filters:
     )
 
 
+def _desk_shown(filters: Filters, communities) -> Space | None:
+    """The one community's desk the page is about (filtered to it, or the only one), for
+    following its new consultations."""
+    ids = [c.id for c in communities]
+    if filters.community_id in ids:
+        community_id = filters.community_id
+    elif len(ids) == 1:
+        community_id = ids[0]
+    else:
+        return None
+    desk_space = service.desk_of(community_id)
+    return desk_space if desk_space and policy.can(current_user, policy.VIEW, desk_space) else None
+
+
 @bp.get("/consultations")
 @login_required
 def desk():
@@ -67,12 +81,16 @@ def desk():
     page = max(request.args.get("page", 1, type=int), 1)
     found = queries.list_consultations(current_user, filters, (page - 1) * PER_PAGE, PER_PAGE)
     args = {k: v for k, v in request.args.items() if k != "page"}
+    communities = queries.communities_on_desks(current_user)
+    desk_space = _desk_shown(filters, communities)
     return render_template(
         "consultations/desk.html",
+        desk_space=desk_space,
+        desk_follow=forum_subscription(current_user, desk_space) if desk_space else None,
         found=found,
         filters=filters,
         statuses=list(Status),
-        communities=queries.communities_on_desks(current_user),
+        communities=communities,
         platforms=list_platforms(),
         works=policy.works_desks(current_user),
         can_open=bool(queries.my_committees(current_user)),
@@ -173,6 +191,15 @@ def _page(consultation: Consultation, note_form=None, resolve_form=None, status:
         can_change_platform=bool(parties),
         timeline=queries.timeline(consultation),
         follow=discussion_subscription(current_user, discussion),
+        consents=list(Consent),
+        can_consent=policy.can(current_user, "consent", consultation),
+        can_publish=policy.can(current_user, "publish", consultation)
+        and consultation.published_discussion_id is None,
+        publishable=consultation.status in publishing.PUBLISHABLE,
+        files=publishing.publishable_files(consultation)
+        if policy.can(current_user, "publish", consultation)
+        and consultation.status in publishing.PUBLISHABLE
+        else [],
     )
     discussion_service.mark_read(current_user, discussion)  # after rendering, as discussions
     return page, status
@@ -227,6 +254,43 @@ def platform(consultation_id: int):
     service.update_consultation(current_user, consultation, platform_id=platform_id)
     flash(_("Saved."), "success")
     return redirect(consultation_url(consultation.id))
+
+
+def _error_text(error: AppError) -> str:
+    return " ".join(error.fields.values()) or str(error)
+
+
+@bp.post("/consultations/<int:consultation_id>/consent")
+@login_required
+def consent(consultation_id: int):
+    consultation = queries.get_consultation(current_user, consultation_id)
+    try:
+        service.update_consultation(
+            current_user, consultation, publish_consent=request.form.get("publish_consent", "")
+        )
+    except AppError as error:
+        flash(_error_text(error), "error")
+        return redirect(consultation_url(consultation.id))
+    flash(_("Saved: %(consent)s.", consent=label(consultation.publish_consent)), "success")
+    return redirect(consultation_url(consultation.id))
+
+
+@bp.post("/consultations/<int:consultation_id>/publish")
+@login_required
+def publish(consultation_id: int):
+    consultation = queries.get_consultation(current_user, consultation_id)
+    try:
+        discussion = publishing.publish(
+            current_user,
+            consultation,
+            anonymise=request.form.get("anonymise") == "1",
+            attachment_ids=request.form.getlist("attachment_ids", type=int),
+        )
+    except AppError as error:
+        flash(_error_text(error), "error")
+        return redirect(consultation_url(consultation.id))
+    flash(_("Published in the knowledge base."), "success")
+    return redirect(discussion_url(discussion.id))
 
 
 @bp.post("/consultations/<int:consultation_id>/notes")
