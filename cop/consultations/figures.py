@@ -136,7 +136,7 @@ class Figures:
     period: Period
     breakdown: Breakdown
     months: list[date]
-    groups: list[Group]  # in display order; only those with something to count
+    groups: list[Group]  # with something to count, in order; none without a breakdown
     cells: dict[tuple[date, int | str | None], Cell]  # (month, group key)
     by_month: dict[date, Cell]
     by_group: dict[int | str | None, Cell]
@@ -209,6 +209,8 @@ def _rows(user, period: Period, breakdown: Breakdown, locale: str, zone: ZoneInf
         group, key = _group(breakdown, locale, row)
         order[group] = key
         rows.append(_Row(row.created_at, row.first_response_at, row.resolved_at, row.rating, group))
+    if breakdown == Breakdown.NONE:
+        return rows, []
     return rows, sorted(order, key=order.__getitem__)
 
 

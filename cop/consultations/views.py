@@ -1,3 +1,5 @@
+from datetime import timedelta
+
 from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 from flask_babel import format_decimal, format_timedelta
 from flask_babel import gettext as _
@@ -259,11 +261,18 @@ def note(consultation_id: int):
 # --- monthly figures (cop/consultations/figures.py) --------------------------------------
 
 
-@bp.app_template_filter("working_days")
-def working_days_filter(span) -> str:
-    """A span of working time in working days, one decimal: '1,5'; '—' for none."""
-    days = figures.working_days(span)
-    return "—" if days is None else format_decimal(days, "0.0")
+@bp.app_template_filter("working_time")
+def working_time_filter(span) -> str:
+    """A span of working time for people: minutes under an hour, whole hours under a
+    working day, days with one decimal beyond; '—' for none."""
+    if span is None:
+        return "—"
+    hours = span / timedelta(hours=1)
+    if hours < 1:
+        return _("%(n)s min", n=round(hours * 60))
+    if hours < 24:
+        return _("%(n)s h", n=round(hours))
+    return _("%(n)s d", n=format_decimal(hours / 24, "0.0"))
 
 
 def _figures() -> figures.Figures:
