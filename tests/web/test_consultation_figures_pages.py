@@ -171,3 +171,9 @@ def test_the_query_count_does_not_grow_with_months_or_communities(app, world, pe
     assert one == many
     assert cost("/consultations/figures.csv?first=2025-01&last=2026-12&by=platform") <= many
     assert cost("/api/v1/consultations/figures?first=2025-01&last=2026-12&by=oblast") <= many
+
+
+def test_a_period_without_consultations_says_so_instead_of_an_empty_chart(people):
+    html = page(people["expert"], "/consultations/figures?first=2027-01&last=2027-02")
+    assert "За цей період консультацій не відкривали й не вирішували." in html
+    assert '<figure class="chart">' not in html and "bar-opened" not in html
