@@ -809,3 +809,13 @@ def _can_org(user, action: str) -> bool:
     if action == MANAGE:
         return _can_site(user, MODERATE)
     return False
+
+
+# --- consultation figures ---------------------------------------------------------------
+
+
+def sees_figures(user) -> bool:
+    """The monthly consultation figures (page, CSV, API) are for experts and staff, who
+    report to the associations; which consultations they count is the read rule
+    (`readable_discussions_anywhere`). Committees, trainees and guests are refused."""
+    return _role(user) in (*STAFF, Role.EXPERT)
