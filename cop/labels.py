@@ -9,6 +9,7 @@ from flask_babel import lazy_gettext as _l
 from cop.accounts.models import EmailMode, Role
 from cop.consultations.models import Status
 from cop.discussions.models import ForumType, GroupMode, SubscriptionMode
+from cop.live.models import QuestionStatus, SessionStatus
 from cop.orgs.models import CommunityKind
 from cop.spaces.models import SpaceKind, SpaceRole, Visibility
 
@@ -70,6 +71,16 @@ LABELS = {
         Status.AWAITING_COMMITTEE: _l("Awaiting the committee"),
         Status.RESOLVED: _l("Resolved"),
         Status.CLOSED: _l("Closed"),
+    },
+    SessionStatus: {
+        SessionStatus.SCHEDULED: _l("Scheduled"),
+        SessionStatus.LIVE: _l("Live now"),
+        SessionStatus.ENDED: _l("Ended"),
+    },
+    QuestionStatus: {
+        QuestionStatus.PENDING: _l("Waiting for approval"),
+        QuestionStatus.VISIBLE: _l("Visible"),
+        QuestionStatus.HIDDEN: _l("Hidden"),
     },
 }
 
