@@ -61,9 +61,6 @@ class LiveSession(db.Model):
         cascade="all, delete-orphan", lazy="selectin", back_populates="session"
     )
 
-    def staff_ids(self, role: StaffRole) -> set[int]:
-        return {s.user_id for s in self.staff if s.role == role}
-
 
 class LiveStaff(db.Model):
     """A session's hosts and moderators."""

@@ -270,11 +270,15 @@ def moderate(actor, question: LiveQuestion, action: str) -> LiveQuestion:
         raise Invalid(fields={"action": _("Choose approve or hide.")})
     was_visible = question.status == QuestionStatus.VISIBLE
     question.status = MODERATION[action]
-    if question.status != QuestionStatus.VISIBLE and session.highlighted_id == question.id:
+    unhighlight = (
+        question.status != QuestionStatus.VISIBLE and session.highlighted_id == question.id
+    )
+    if unhighlight:
         session.highlighted_id = None
     db.session.commit()
     broadcast.question_changed(question, was_visible)
-    broadcast.session_changed(session)
+    if unhighlight:
+        broadcast.session_changed(session)
     return question
 
 

@@ -122,6 +122,7 @@
       var label = element("label", "", t.tAnswerLabel);
       label.htmlFor = id;
       var input = element("input");
+      input.type = "text";
       input.id = id;
       input.maxLength = 2000;
       input.value = q.answer || "";
