@@ -33,6 +33,11 @@ def person_room(session_id: int, user_id: int) -> str:
     return f"live:{session_id}:user:{user_id}"
 
 
+def discussion_room(discussion_id: int) -> str:
+    """Open pages of one discussion (cop/live/replies.py)."""
+    return f"discussion:{discussion_id}"
+
+
 def _iso(moment) -> str | None:
     return moment.isoformat() if moment is not None else None
 

@@ -9,11 +9,9 @@ whose person may read it, asked of the policy (`readers`).
 from cop import policy
 from cop.discussions.models import ForumType, Post, settings_of
 from cop.extensions import db
+from cop.live.broadcast import discussion_room
+from cop.live.sockets import person_of
 from cop.realtime import local_sids, publish
-
-
-def discussion_room(discussion_id: int) -> str:
-    return f"discussion:{discussion_id}"
 
 
 def _for_everyone(post: Post) -> bool:
@@ -27,8 +25,6 @@ def _for_everyone(post: Post) -> bool:
 
 def reply_posted(post: Post) -> None:
     """Publish `reply {discussion_id, post_id, author_id}`; called after the commit."""
-    from cop.live.sockets import person_of
-
     room = discussion_room(post.discussion_id)
     body = {"discussion_id": post.discussion_id, "post_id": post.id, "author_id": post.author_id}
     if _for_everyone(post):

@@ -17,11 +17,11 @@ from flask_socketio import ConnectionRefusedError, emit, join_room, leave_room
 
 from cop import policy
 from cop.accounts.models import User
+from cop.accounts.service import user_for_token
 from cop.discussions import queries as discussions
 from cop.errors import AppError, Invalid
 from cop.extensions import db, socketio
 from cop.live import broadcast, queries, service
-from cop.live.replies import discussion_room
 from cop.realtime import NAMESPACE, user_room
 
 ERROR_CODES = {
@@ -43,8 +43,6 @@ def person_of(sid: str) -> User | None:
 
 
 def _authenticate(auth) -> User | None:
-    from cop.accounts.service import user_for_token
-
     token = auth.get("token") if isinstance(auth, dict) else None
     if isinstance(token, str) and token:
         return user_for_token(token)
@@ -236,4 +234,4 @@ def end(user, data):
 def watch(user, data):
     """Open discussion pages hear about new replies (cop/live/replies.py)."""
     discussion = discussions.get_discussion(user, _id(data, "discussion_id"))
-    join_room(discussion_room(discussion.id))
+    join_room(broadcast.discussion_room(discussion.id))
