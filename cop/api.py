@@ -3,6 +3,7 @@
 from cop.accounts.api import bp as accounts
 from cop.attachments.api import bp as attachments
 from cop.consultations.api import bp as consultations
+from cop.courses.api import bp as courses
 from cop.discussions.api import bp as discussions
 from cop.jsonapi import bp
 from cop.moderation.api import bp as moderation
@@ -19,5 +20,6 @@ for feature in (
     moderation,
     notifications,
     consultations,
+    courses,
 ):
     bp.register_blueprint(feature)

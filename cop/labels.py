@@ -8,6 +8,7 @@ from flask_babel import lazy_gettext as _l
 
 from cop.accounts.models import EmailMode, Role
 from cop.consultations.models import Status
+from cop.courses.models import Completion, ModuleStatus
 from cop.discussions.models import ForumType, GroupMode, SubscriptionMode
 from cop.orgs.models import CommunityKind
 from cop.spaces.models import SpaceKind, SpaceRole, Visibility
@@ -70,6 +71,14 @@ LABELS = {
         Status.AWAITING_COMMITTEE: _l("Awaiting the committee"),
         Status.RESOLVED: _l("Resolved"),
         Status.CLOSED: _l("Closed"),
+    },
+    ModuleStatus: {
+        ModuleStatus.DRAFT: _l("Draft"),
+        ModuleStatus.PUBLISHED: _l("Published"),
+    },
+    Completion: {
+        Completion.MANUAL: _l("The learner marks it completed"),
+        Completion.VIEW: _l("Completed once opened"),
     },
 }
 

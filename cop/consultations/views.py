@@ -9,6 +9,7 @@ from cop.consultations import lifecycle, queries, service
 from cop.consultations.forms import ConsultationForm, NoteForm, ResolveForm
 from cop.consultations.models import Consultation, Status
 from cop.consultations.queries import Assignee, Filters, Order
+from cop.courses.views import asked_module
 from cop.db import utcnow
 from cop.discussions import queries as discussions
 from cop.discussions import service as discussion_service
@@ -98,6 +99,7 @@ def new():
         [(None, "—")] + [(p.id, p.name(current_locale())) for p in list_platforms()]
     )
     offer_files(form, service.desk_of(communities[0].id) or Space(kind=SpaceKind.CONSULTATION_DESK))
+    module = asked_module(form)
     if form.validate_on_submit():
         try:
             consultation = service.open_consultation(
@@ -106,6 +108,7 @@ def new():
                 body=form.body.data,
                 community_id=form.community_id.data if len(communities) > 1 else None,
                 platform_id=form.platform_id.data,
+                module_id=module.id if module else None,
                 idempotency_key=form.idempotency_key.data,
                 files=posted_files(),
             )
@@ -114,7 +117,7 @@ def new():
         else:
             flash(_("Your question is on the experts' desk."), "success")
             return redirect(consultation_url(consultation.id))
-    return render_template("consultations/new.html", form=form)
+    return render_template("consultations/new.html", form=form, module=module)
 
 
 def _page(consultation: Consultation, note_form=None, resolve_form=None, status: int = 200):
