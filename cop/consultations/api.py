@@ -50,6 +50,7 @@ class ConsultationOut(Output):
     discussion_id: int = Field(description="The discussion holding the question and replies")
     community: CommunityRef
     platform: PlatformRef | None
+    module_id: int | None = Field(description="The course module asked about")
     title: str
     author: AuthorOut
     status: Status
@@ -125,8 +126,7 @@ class ConsultationIn(Input):
     platform_id: int | None = Field(None, description="The thematic platform")
     module_id: int | None = Field(
         None,
-        description="The course module asked about. Course modules do not exist yet: any "
-        "value is refused with 422 until they do.",
+        description="The course module asked about (422 unless the author may read it)",
     )
 
 
@@ -185,6 +185,7 @@ def _out(c, model=ConsultationOut, **extra):
         discussion_id=c.discussion_id,
         community=CommunityRef.model_validate(c.community),
         platform=_ref_platform(c.platform),
+        module_id=c.module_id,
         title=c.discussion.title,
         author=AuthorOut.model_validate(c.discussion.author),
         status=c.status,

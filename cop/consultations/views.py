@@ -14,6 +14,7 @@ from cop.consultations.figures_csv import breakdown_label, figures_csv
 from cop.consultations.forms import ConsultationForm, NoteForm, ResolveForm
 from cop.consultations.models import Consent, Consultation, Status
 from cop.consultations.queries import Assignee, Filters, Order
+from cop.courses.views import asked_module
 from cop.db import utcnow
 from cop.discussions import queries as discussions
 from cop.discussions import service as discussion_service
@@ -121,6 +122,7 @@ def new():
         [(None, "—")] + [(p.id, p.name(current_locale())) for p in list_platforms()]
     )
     offer_files(form, service.desk_of(communities[0].id) or Space(kind=SpaceKind.CONSULTATION_DESK))
+    module = asked_module(form)
     if form.validate_on_submit():
         try:
             consultation = service.open_consultation(
@@ -129,6 +131,7 @@ def new():
                 body=form.body.data,
                 community_id=form.community_id.data if len(communities) > 1 else None,
                 platform_id=form.platform_id.data,
+                module_id=module.id if module else None,
                 idempotency_key=form.idempotency_key.data,
                 files=posted_files(),
             )
@@ -137,7 +140,7 @@ def new():
         else:
             flash(_("Your question is on the experts' desk."), "success")
             return redirect(consultation_url(consultation.id))
-    return render_template("consultations/new.html", form=form)
+    return render_template("consultations/new.html", form=form, module=module)
 
 
 def _page(consultation: Consultation, note_form=None, resolve_form=None, status: int = 200):
