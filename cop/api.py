@@ -8,6 +8,7 @@ from cop.jsonapi import bp
 from cop.moderation.api import bp as moderation
 from cop.notifications.api import bp as notifications
 from cop.orgs.api import bp as orgs
+from cop.search.api import bp as search
 from cop.spaces.api import bp as spaces
 
 for feature in (
@@ -19,5 +20,6 @@ for feature in (
     moderation,
     notifications,
     consultations,
+    search,
 ):
     bp.register_blueprint(feature)
