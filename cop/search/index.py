@@ -12,6 +12,7 @@ from pathlib import Path
 from flask import current_app
 from whoosh import index
 from whoosh.index import EmptyIndexError, Index, LockError
+from whoosh.reading import EmptyReader, IndexReader, MultiReader, SegmentReader
 from whoosh.searching import Searcher
 from whoosh.writing import SegmentWriter
 
@@ -74,26 +75,50 @@ def reset_index() -> Index:
         return st.ix
 
 
+def _reader(ix: Index, old: IndexReader | None) -> IndexReader:
+    """A reader of the newest commit that reuses the old reader's segment readers where
+    the segment and its deletions are unchanged. (Whoosh's own `Searcher.refresh` reuses
+    them by segment id alone, so it keeps deleted documents and merged-away segments.)"""
+    toc = ix._read_toc()
+    reusable = {}
+    if old is not None:
+        for leaf, _offset in old.leaf_readers():
+            segment = leaf.segment()
+            if segment is not None:
+                reusable[(segment.segment_id(), segment.deleted_count())] = leaf
+    readers = []
+    for segment in toc.segments:
+        leaf = reusable.pop((segment.segment_id(), segment.deleted_count()), None)
+        if leaf is None:
+            leaf = SegmentReader(ix.storage, toc.schema, segment, generation=toc.generation)
+        readers.append(leaf)
+    for leaf in reusable.values():
+        leaf.close()
+    if not readers:
+        return EmptyReader(toc.schema)
+    return MultiReader(readers, generation=toc.generation)
+
+
 def searcher() -> Searcher:
-    """This thread's searcher, brought up to the newest commit (cheap when nothing changed)."""
+    """This thread's searcher, brought up to the newest commit (cheap when nothing
+    changed; unchanged segments are not reopened)."""
     st = state()
+    ix = get_index()
     current = getattr(st.local, "searcher", None)
-    if current is None:
-        current = get_index().searcher()
-    else:
-        for attempt in range(OPEN_ATTEMPTS):
-            try:
-                fresh = current.refresh()
-                break
-            except (EmptyIndexError, FileNotFoundError, OSError):
-                if attempt == OPEN_ATTEMPTS - 1:
-                    raise
-                time.sleep(0.01 * (attempt + 1))
-        if fresh is not current:
-            current.close()
-            current = fresh
-    st.local.searcher = current
-    return current
+    generation = ix.latest_generation()
+    if current is not None and getattr(st.local, "generation", None) == generation:
+        return current
+    for attempt in range(OPEN_ATTEMPTS):
+        try:
+            reader = _reader(ix, current.reader() if current is not None else None)
+            break
+        except (EmptyIndexError, FileNotFoundError, OSError):
+            if attempt == OPEN_ATTEMPTS - 1:
+                raise
+            time.sleep(0.01 * (attempt + 1))
+    st.local.searcher = Searcher(reader, fromindex=ix)
+    st.local.generation = reader.generation()
+    return st.local.searcher
 
 
 def writer(timeout: float) -> SegmentWriter | None:

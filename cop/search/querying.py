@@ -41,7 +41,7 @@ class Results:
     page: int
     per_page: int
     hits: list[Hit] = field(default_factory=list)
-    facets: dict[str, dict[str, int]] = field(default_factory=dict)
+    facets: dict[str, dict[str, int]] = field(default_factory=lambda: {f: {} for f in FACETS})
     suggestion: str | None = None
 
     @property
@@ -95,6 +95,8 @@ def search(
         return Results(total=0, page=page, per_page=per_page)
     scope = policy.search_scope(user)
     allowed = allowed_docs(searcher, scope)
+    if not allowed:  # Whoosh takes an empty filter for no filter at all
+        return Results(total=0, page=page, per_page=per_page)
     options = {}
     if sort == "newest":
         options["sortedby"] = sorting.FieldFacet("created", reverse=True)
