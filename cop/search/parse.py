@@ -185,7 +185,7 @@ def parse(text: str, reader: IndexReader) -> Parsed:
         if bare == "OR" and not negated:
             join_next = bool(parsed.positive)
             continue
-        if bare is not None and bare.endswith("*"):
+        if bare is not None and "*" in bare:
             clause = _prefix_query(bare, reader)
         else:
             clause = _text_query(value, phrase=phrase is not None)
