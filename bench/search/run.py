@@ -63,11 +63,11 @@ def main() -> None:
         db.session.execute(
             update(Space).where(Space.id.in_(closed)).values(visibility=Visibility.MEMBERS)
         )
-        member = db.session.scalar(select(User).where(User.role == Role.MEMBER).limit(1))
+        member_id = db.session.scalar(select(User.id).where(User.role == Role.MEMBER).limit(1))
         db.session.execute(
-            SpaceMembership.__table__.delete().where(SpaceMembership.user_id == member.id)
+            SpaceMembership.__table__.delete().where(SpaceMembership.user_id == member_id)
         )
-        db.session.add_all(SpaceMembership(space_id=s, user_id=member.id) for s in closed[:2])
+        db.session.add_all(SpaceMembership(space_id=s, user_id=member_id) for s in closed[:2])
         db.session.commit()
         out["posts"] = indexer.count_documents()
         if not args.skip_build:
@@ -82,7 +82,7 @@ def main() -> None:
 
     results = {}
     with app.test_request_context():
-        member = db.session.get(User, member.id)
+        member = db.session.get(User, member_id)
         for facets in (False, True):
             for kind, queries in QUERIES.items():
                 times, totals = [], []

@@ -4,7 +4,7 @@ by nobody else: not in totals, facets, snippets or "did you mean"."""
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import select, update
+from sqlalchemy import select
 
 from cop.consultations import service as consultations
 from cop.db import utcnow
@@ -154,9 +154,7 @@ def test_qanda_replies_wait_for_the_readers_own_reply(app, client, world, h):
         reply = service.reply(person(world, "trainee"), discussion(d_id), body="Моя відповідь")
         # Not yet: the trainee's reply is still editable (copy, then edit, is what waits).
         assert finds(client, "калинник", h["trainee"]) == 0
-        db.session.execute(
-            update(Post).where(Post.id == reply.id).values(created_at=utcnow() - timedelta(hours=1))
-        )
+        db.session.get(Post, reply.id).created_at = utcnow() - timedelta(hours=1)
         db.session.commit()
     assert_readers(client, h, "калинник", readers | {"trainee"})
 
