@@ -33,6 +33,10 @@ def create_app(config: dict | None = None) -> Flask:
     with app.app_context():
         sqlite.configure(ext.db.engine)
 
+    from cop import search
+
+    search.init_app(app)
+
     from cop.accounts import views as accounts_views
     from cop.admin import views as admin_views
     from cop.api import bp as api_bp
@@ -44,6 +48,7 @@ def create_app(config: dict | None = None) -> Flask:
     from cop.live import views as live_views
     from cop.moderation import views as moderation_views
     from cop.notifications import views as notifications_views
+    from cop.search import views as search_views
     from cop.spaces import views as spaces_views
 
     app.register_blueprint(api_bp)
@@ -57,6 +62,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(consultations_views.bp)
     app.register_blueprint(live_views.bp)
     app.register_blueprint(courses_views.bp)
+    app.register_blueprint(search_views.bp)
     register_error_handlers(app)
 
     from cop import policy

@@ -10,6 +10,7 @@ from cop.live.api import bp as live
 from cop.moderation.api import bp as moderation
 from cop.notifications.api import bp as notifications
 from cop.orgs.api import bp as orgs
+from cop.search.api import bp as search
 from cop.spaces.api import bp as spaces
 
 for feature in (
@@ -23,5 +24,6 @@ for feature in (
     consultations,
     live,
     courses,
+    search,
 ):
     bp.register_blueprint(feature)

@@ -1,4 +1,5 @@
-"""The `cop` command: init, create-user, demo, run, send-mail (and Flask-Migrate's `db`)."""
+"""The `cop` command: init, create-user, demo, run, send-mail, search (and Flask-Migrate's
+`db`)."""
 
 import os
 import threading
@@ -90,8 +91,10 @@ def demo_command() -> None:
 @click.option("--port", default=5000, show_default=True, type=int)
 @with_appcontext
 def run_command(host: str, port: int) -> None:
-    """Serve the app with its Socket.IO endpoint, and send due emails in the background."""
+    """Serve the app with its Socket.IO endpoint, and send due emails and index changes for
+    search in the background."""
     from cop.extensions import socketio
+    from cop.search import indexer
 
     # FlaskGroup marks the process as a CLI run, and Flask then refuses app.run(), which
     # socketio.run() calls: this command *is* the server, so lift the mark.
@@ -100,6 +103,10 @@ def run_command(host: str, port: int) -> None:
     stop = threading.Event()
     interval = app.config["COP_MAIL_INTERVAL_SECONDS"]
     threading.Thread(target=run_forever, args=(app, interval, stop), daemon=True).start()
+    search_interval = app.config["COP_SEARCH_INTERVAL_MS"] / 1000
+    threading.Thread(
+        target=indexer.run_forever, args=(app, search_interval, stop), daemon=True
+    ).start()
     click.echo(f"Serving on http://{host}:{port}")
     try:
         socketio.run(app, host=host, port=port, allow_unsafe_werkzeug=True)
@@ -124,3 +131,6 @@ def register_commands(app) -> None:
         send_mail_command,
     ):
         app.cli.add_command(command)
+    from cop.search.cli import search_cli
+
+    app.cli.add_command(search_cli)

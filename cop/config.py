@@ -70,6 +70,10 @@ def load_config(overrides: dict | None = None) -> dict:
         "COP_EDIT_WINDOW_MINUTES": _env_int("EDIT_WINDOW_MINUTES", 30),
         "COP_DIGEST_HOUR": _env_int("DIGEST_HOUR", 7),
         "COP_MAIL_INTERVAL_SECONDS": _env_int("MAIL_INTERVAL_SECONDS", 60),
+        # The search index's folder (default: the instance folder's `search`), and how
+        # often `cop run`'s indexer looks for changes to index.
+        "COP_SEARCH_DIR": _env("SEARCH_DIR"),
+        "COP_SEARCH_INTERVAL_MS": _env_int("SEARCH_INTERVAL_MS", 200),
         "COP_READ_HORIZON_DAYS": _env_int("READ_HORIZON_DAYS", 14),
         # Rendered public pages kept for guests, per worker process (0: off).
         "COP_GUEST_CACHE_MB": _env_int("GUEST_CACHE_MB", 32),

@@ -969,3 +969,63 @@ def _readable_module_forums(user) -> ColumnElement[bool]:
         return true()
     hidden = select(CourseModule.forum_id).where(~readable_modules(user)).correlate(None)
     return Space.id.not_in(hidden)
+
+
+# --- search -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SearchScope:
+    """What a user may read, as sets of ids the search index can filter on, derived from
+    the read rules above (cop/search/permissions.py turns it into the index query):
+
+    - posts in `spaces` (`readable_spaces`);
+    - in `grouped` spaces (separate groups, not moderated by the user), only discussions
+      for all participants or for one of `groups` (`readable_discussions_anywhere`);
+    - internal notes only in `internal` spaces (`internal_readable_spaces`);
+    - in `moderated` spaces everything else; elsewhere (`readable_posts_anywhere`): no
+      private replies but the user's own or those to them, in `qanda` spaces no others'
+      replies outside the `unlocked` discussions (`qanda_unlocked_anywhere`), and no
+      hidden posts but the user's own (a hidden post's body is for its author and the
+      moderators: post `view_body`).
+    """
+
+    user_id: int | None
+    spaces: frozenset[int]
+    moderated: frozenset[int]
+    grouped: frozenset[int]
+    groups: frozenset[int]
+    internal: frozenset[int]
+    qanda: frozenset[int]
+    unlocked: frozenset[int]
+
+
+def search_scope(user) -> SearchScope:
+    """The SearchScope of a user, in five queries."""
+
+    def ids(query) -> frozenset[int]:
+        return frozenset(db.session.scalars(query))
+
+    readable = readable_spaces(user)
+    spaces = ids(select(Space.id).where(readable))
+    moderated = ids(select(Space.id).where(readable, moderated_spaces(user)))
+    settings = select(ForumSettings.space_id).where(ForumSettings.space_id.in_(spaces))
+    grouped = ids(settings.where(ForumSettings.group_mode == GroupMode.SEPARATE)) - moderated
+    qanda = ids(settings.where(ForumSettings.forum_type == ForumType.QANDA)) - moderated
+    unlocked = frozenset()
+    if qanda:
+        unlocked = ids(
+            select(Discussion.id)
+            .join(Space, Discussion.space_id == Space.id)
+            .where(Discussion.space_id.in_(qanda), qanda_unlocked_anywhere(user))
+        )
+    return SearchScope(
+        user_id=user.id if _role(user) is not None else None,
+        spaces=spaces,
+        moderated=moderated,
+        grouped=grouped,
+        groups=_my_communities(user),
+        internal=ids(select(Space.id).where(readable, internal_readable_spaces(user))),
+        qanda=qanda,
+        unlocked=unlocked,
+    )

@@ -16,6 +16,8 @@ from cop.accounts.models import Role, User
 from cop.extensions import db
 
 DATABASE_URL = os.environ.get("COP_DATABASE_URL")
+# COP_TEST_SEARCH_CHECK=1: after every test, `cop search check` must find no drift.
+SEARCH_CHECK = bool(os.environ.get("COP_TEST_SEARCH_CHECK"))
 PASSWORD = "correct horse battery"
 # Hashing with the default scrypt cost in every fixture would dominate the suite's time.
 PASSWORD_HASH = generate_password_hash(PASSWORD, method="pbkdf2:sha256:1000")
@@ -77,6 +79,11 @@ def app(tmp_path, migrated, app_config):
     yield app
     with app.app_context():
         db.session.remove()
+        if SEARCH_CHECK:
+            from cop.search import indexer
+
+            drift = indexer.check()
+            assert not drift, f"the search index drifted from the database: {drift}"
         db.engine.dispose()
 
 

@@ -121,6 +121,7 @@ def main():
             days = rng.randint(30, 900)  # same draw as FlaskBB's date_joined
             user_rows.append(dict(
                 id=uid, email=f"user{uid:04d}@example.org", display_name=f"user{uid:04d}",
+                username=f"user{uid:04d}",
                 password_hash=pw, role=Role.MEMBER, locale="uk", active=True,
                 session_nonce=new_session_nonce(),
                 # joined before anything they could have written (posts span 365 days)

@@ -1,0 +1,7 @@
+"""Full-text search: the only code that talks to Whoosh (see docs/search.md)."""
+
+
+def init_app(app) -> None:
+    from cop.search import outbox
+
+    outbox.install()

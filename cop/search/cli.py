@@ -1,0 +1,35 @@
+"""`cop search rebuild` and `cop search check`."""
+
+import sys
+
+import click
+from flask.cli import AppGroup
+
+from cop.search import indexer
+
+search_cli = AppGroup("search", help="The search index: rebuild it, check it against the database.")
+
+
+@search_cli.command("rebuild")
+def rebuild_command() -> None:
+    """Index everything anew from the database (searches keep working meanwhile)."""
+    total = indexer.count_documents()
+    with click.progressbar(length=total, label="Indexing", show_pos=True) as bar:
+        count = indexer.rebuild(bar.update)
+    click.echo(f"Indexed {count} documents.")
+
+
+@search_cli.command("check")
+def check_command() -> None:
+    """Index what waits in the outbox, then report documents missing from the index,
+    stale in it or left over; exits with 1 when there are any."""
+    drift = indexer.check()
+    for name in ("missing", "stale", "extra"):
+        ids = getattr(drift, name)
+        if ids:
+            shown = ", ".join(ids[:20]) + (" …" if len(ids) > 20 else "")
+            click.echo(f"{name}: {len(ids)} ({shown})")
+    if drift:
+        click.echo("The index has drifted from the database: run `cop search rebuild`.")
+        sys.exit(1)
+    click.echo("The index matches the database.")

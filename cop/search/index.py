@@ -1,0 +1,130 @@
+"""Opening the index, one searcher per thread (refreshed, never reopened) and the writer.
+
+The index lives in COP_SEARCH_DIR (default: the instance folder's `search`). Opening can
+fail for a moment while another process commits (its new table of contents is being
+written), so opening retries."""
+
+import threading
+import time
+from collections import OrderedDict
+from pathlib import Path
+
+from flask import current_app
+from whoosh import index
+from whoosh.index import EmptyIndexError, Index, LockError
+from whoosh.reading import EmptyReader, IndexReader, MultiReader, SegmentReader
+from whoosh.searching import Searcher
+from whoosh.writing import SegmentWriter
+
+from cop.search.schema import make_schema
+
+OPEN_ATTEMPTS = 20
+
+
+class IndexState:
+    """Per app (so per process and per test): the open index, each thread's searcher,
+    and the permission filters' document sets for the searchers' current generation."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.lock = threading.Lock()
+        self.ix: Index | None = None
+        self.local = threading.local()
+        self.docsets: OrderedDict = OrderedDict()
+
+
+def state() -> IndexState:
+    app = current_app._get_current_object()
+    found = app.extensions.get("cop_search")
+    if found is None:
+        path = Path(app.config.get("COP_SEARCH_DIR") or Path(app.instance_path) / "search")
+        found = app.extensions["cop_search"] = IndexState(path)
+    return found
+
+
+def _open(path: Path) -> Index:
+    path.mkdir(parents=True, exist_ok=True)
+    for attempt in range(OPEN_ATTEMPTS):
+        try:
+            if index.exists_in(str(path)):
+                return index.open_dir(str(path))
+            return index.create_in(str(path), make_schema())
+        except (EmptyIndexError, FileNotFoundError, OSError):
+            if attempt == OPEN_ATTEMPTS - 1:
+                raise
+            time.sleep(0.01 * (attempt + 1))
+    raise AssertionError("unreachable")
+
+
+def get_index() -> Index:
+    st = state()
+    with st.lock:
+        if st.ix is None:
+            st.ix = _open(st.path)
+        return st.ix
+
+
+def reset_index() -> Index:
+    """A fresh, empty index in place of the current one (for a rebuild)."""
+    st = state()
+    with st.lock:
+        st.path.mkdir(parents=True, exist_ok=True)
+        st.ix = index.create_in(str(st.path), make_schema())
+        st.local = threading.local()
+        st.docsets.clear()
+        return st.ix
+
+
+def _reader(ix: Index, old: IndexReader | None) -> IndexReader:
+    """A reader of the newest commit that reuses the old reader's segment readers where
+    the segment and its deletions are unchanged. (Whoosh's own `Searcher.refresh` reuses
+    them by segment id alone, so it keeps deleted documents and merged-away segments.)"""
+    toc = ix._read_toc()
+    reusable = {}
+    if old is not None:
+        for leaf, _offset in old.leaf_readers():
+            segment = leaf.segment()
+            if segment is not None:
+                reusable[(segment.segment_id(), segment.deleted_count())] = leaf
+    readers = []
+    for segment in toc.segments:
+        leaf = reusable.pop((segment.segment_id(), segment.deleted_count()), None)
+        if leaf is None:
+            leaf = SegmentReader(ix.storage, toc.schema, segment, generation=toc.generation)
+        readers.append(leaf)
+    for leaf in reusable.values():
+        leaf.close()
+    if not readers:
+        return EmptyReader(toc.schema)
+    return MultiReader(readers, generation=toc.generation)
+
+
+def searcher() -> Searcher:
+    """This thread's searcher, brought up to the newest commit (cheap when nothing
+    changed; unchanged segments are not reopened)."""
+    st = state()
+    ix = get_index()
+    current = getattr(st.local, "searcher", None)
+    generation = ix.latest_generation()
+    if current is not None and getattr(st.local, "generation", None) == generation:
+        return current
+    for attempt in range(OPEN_ATTEMPTS):
+        try:
+            reader = _reader(ix, current.reader() if current is not None else None)
+            break
+        except (EmptyIndexError, FileNotFoundError, OSError):
+            if attempt == OPEN_ATTEMPTS - 1:
+                raise
+            time.sleep(0.01 * (attempt + 1))
+    st.local.searcher = Searcher(reader, fromindex=ix)
+    st.local.generation = reader.generation()
+    return st.local.searcher
+
+
+def writer(timeout: float) -> SegmentWriter | None:
+    """The index's writer, waiting up to `timeout` seconds for another process's; None if
+    it stays taken."""
+    try:
+        return get_index().writer(timeout=timeout)
+    except LockError:
+        return None

@@ -1,0 +1,206 @@
+"""The query language: words, "phrases", OR, -exclusion, word* prefixes and field filters
+(author:, in:, kind:, status:, platform:, community:, before:, after:). Input is bounded:
+too long a query, too many words, too long a word or a prefix too short to be useful is
+an Invalid (400) with a message; an unclosed quote just closes at the end."""
+
+import re
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from flask_babel import gettext as _
+from sqlalchemy import or_, select
+from whoosh import query
+from whoosh.reading import IndexReader
+
+from cop.accounts.models import User
+from cop.consultations.models import Status
+from cop.errors import Invalid
+from cop.extensions import db
+from cop.orgs.models import Community, ThematicPlatform
+from cop.search.analysis import WORD_RE, fold, lemmas, normalize, query_words
+from cop.spaces.models import Space
+
+KINDS = ("discussion", "consultation", "live")
+MAX_QUERY_CHARS = 500
+MAX_CLAUSES = 20
+MAX_WORD_CHARS = 50
+PREFIX_MIN = 3
+PREFIX_TERMS = 50  # a prefix matches at most this many index terms
+MATCHING_NAMES = 50  # author:, in:, community: match at most this many names
+
+_TOKEN = re.compile(r'(-)?(?:([a-z]+):)?(?:"([^"]*)"?|([^\s"]+))')
+
+
+@dataclass
+class Parsed:
+    positive: list[query.Query] = field(default_factory=list)
+    negative: list[query.Query] = field(default_factory=list)
+    filters: list[query.Query] = field(default_factory=list)
+    words: list[str] = field(default_factory=list)  # plain words, for "did you mean"
+
+    def query(self) -> query.Query:
+        base = query.And(self.positive + self.filters) if self.positive else None
+        if base is None:
+            base = query.And([query.Every(), *self.filters]) if self.filters else query.Every()
+        if self.negative:
+            return query.AndNot(base, query.Or(self.negative))
+        return base
+
+    @property
+    def empty(self) -> bool:
+        return not (self.positive or self.filters)
+
+
+def _invalid(message: str) -> Invalid:
+    return Invalid(message, fields={"q": message})
+
+
+def word_query(word: str) -> query.Query:
+    terms = [query.Term("text", lemma) for lemma in lemmas(word)]
+    return terms[0] if len(terms) == 1 else query.Or(terms)
+
+
+def _text_query(text: str, phrase: bool) -> query.Query | None:
+    words = query_words(text)
+    for word in words:
+        if len(word) > MAX_WORD_CHARS:
+            raise _invalid(_("A word is too long (at most %(n)d letters).", n=MAX_WORD_CHARS))
+    if not words:
+        return None
+    parts = [word_query(w) for w in words]
+    if len(parts) == 1:
+        return parts[0]
+    return query.Sequence(parts, slop=1) if phrase else query.And(parts)
+
+
+def _prefix_query(text: str, reader: IndexReader) -> query.Query:
+    stem = fold(normalize(text.rstrip("*")))
+    if "*" in stem or "?" in stem or not WORD_RE.fullmatch(stem) or len(stem) < PREFIX_MIN:
+        raise _invalid(
+            _("Put at least %(n)d letters before the * and use it only at the end.", n=PREFIX_MIN)
+        )
+    terms = []
+    for term in reader.expand_prefix("text", stem):
+        terms.append(query.Term("text", term.decode() if isinstance(term, bytes) else term))
+        if len(terms) == PREFIX_TERMS:
+            break
+    return query.Or(terms)
+
+
+def _ids(field_name: str, ids) -> query.Query:
+    return query.Or([query.Term(field_name, str(i)) for i in ids])
+
+
+def _like(value: str) -> str:
+    escaped = value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+def _named(column, value: str, *extra) -> list[int]:
+    model = column.class_
+    return list(
+        db.session.scalars(
+            select(model.id)
+            .where(or_(column.ilike(_like(value), escape="\\"), *extra))
+            .limit(MATCHING_NAMES)
+        )
+    )
+
+
+def _date(value: str, end: bool) -> datetime:
+    """YYYY, YYYY-MM or YYYY-MM-DD; `end`: the first moment after that period."""
+    for fmt, step in (("%Y-%m-%d", "day"), ("%Y-%m", "month"), ("%Y", "year")):
+        try:
+            start = datetime.strptime(value, fmt)
+        except ValueError:
+            continue
+        if not end:
+            return start
+        if step == "day":
+            return start + timedelta(days=1)
+        if step == "month":
+            return (start + timedelta(days=32)).replace(day=1)
+        return start.replace(year=start.year + 1)
+    raise _invalid(_("Write dates as YYYY-MM-DD (or YYYY-MM, or YYYY)."))
+
+
+def filter_query(name: str, value: str) -> query.Query:
+    value = value.strip()
+    if name == "kind":
+        if value not in KINDS:
+            raise _invalid(_("kind: is one of %(kinds)s.", kinds=", ".join(KINDS)))
+        return query.Term("kind", value)
+    if name == "status":
+        if value not in set(Status):
+            raise _invalid(_("status: is one of %(s)s.", s=", ".join(s.value for s in Status)))
+        return query.Term("status", value)
+    if name == "platform":
+        return _ids(
+            "platform",
+            _named(
+                ThematicPlatform.name_uk,
+                value,
+                ThematicPlatform.name_en.ilike(_like(value), escape="\\"),
+                ThematicPlatform.slug == value,
+            ),
+        )
+    if name == "community":
+        return _ids("community", _named(Community.name, value))
+    if name == "in":
+        extra = [Space.id == int(value)] if value.isdigit() else []
+        return _ids("space", _named(Space.title, value, *extra))
+    if name == "author":
+        return _ids("author", _named(User.display_name, value))
+    if name == "after":
+        return query.DateRange("created", _date(value, end=True), None)
+    return query.DateRange("created", None, _date(value, end=False), endexcl=True)
+
+
+FILTERS = ("author", "in", "kind", "status", "platform", "community", "before", "after")
+
+
+def parse(text: str, reader: IndexReader) -> Parsed:
+    text = text.strip()
+    if len(text) > MAX_QUERY_CHARS:
+        raise _invalid(_("The query is too long (at most %(n)d characters).", n=MAX_QUERY_CHARS))
+    parsed = Parsed()
+    join_next = False
+    clauses = 0
+    for match in _TOKEN.finditer(text):
+        negated, name, phrase, bare = match.groups()
+        if name and name not in FILTERS:
+            bare = f"{name}:{bare or phrase or ''}"
+            name = None
+        value = phrase if phrase is not None else bare
+        if value is None:
+            continue
+        clauses += 1
+        if clauses > MAX_CLAUSES:
+            raise _invalid(_("Too many words: use at most %(n)d.", n=MAX_CLAUSES))
+        if name:
+            if not value.strip():
+                continue
+            (parsed.negative if negated else parsed.filters).append(filter_query(name, value))
+            continue
+        if bare == "OR" and not negated:
+            join_next = bool(parsed.positive)
+            continue
+        if bare is not None and "*" in bare:
+            clause = _prefix_query(bare, reader)
+        else:
+            clause = _text_query(value, phrase=phrase is not None)
+        if clause is None:
+            continue
+        if negated:
+            parsed.negative.append(clause)
+            continue
+        if phrase is None and bare is not None and "*" not in bare:
+            parsed.words.extend(query_words(bare))
+        if join_next:
+            parsed.positive[-1] = query.Or([parsed.positive[-1], clause])
+            join_next = False
+        else:
+            parsed.positive.append(clause)
+    if parsed.negative and parsed.empty:
+        raise _invalid(_("Add a word to look for, not only words to leave out."))
+    return parsed

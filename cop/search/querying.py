@@ -1,0 +1,152 @@
+"""Searching: the user's query inside their permission filter, one page of hits with
+highlighted snippets, facet counts and a "did you mean" taken from the index's own words
+(offered only when it finds something the user may read)."""
+
+import re
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from markupsafe import Markup, escape
+from whoosh import highlight, query, sorting
+
+from cop import policy
+from cop.errors import Invalid
+from cop.search import index, indexer
+from cop.search.analysis import fold, lemmas
+from cop.search.parse import Parsed, filter_query, parse
+from cop.search.permissions import allowed_docs
+from cop.search.schema import FACETS
+
+MAX_PAGE = 100
+SNIPPET_CHARS = 240
+SUGGESTION_CANDIDATES = 5
+SORTS = ("relevance", "newest")
+
+
+@dataclass
+class Hit:
+    kind: str
+    post_id: int
+    discussion_id: int
+    consultation_id: int | None
+    title: str
+    snippet: Markup
+    created: datetime
+    space_id: int
+
+
+@dataclass
+class Results:
+    total: int
+    page: int
+    per_page: int
+    hits: list[Hit] = field(default_factory=list)
+    facets: dict[str, dict[str, int]] = field(default_factory=lambda: {f: {} for f in FACETS})
+    suggestion: str | None = None
+
+    @property
+    def pages(self) -> int:
+        return min(max(1, -(-self.total // self.per_page)), MAX_PAGE)
+
+
+def _formatter() -> highlight.HtmlFormatter:
+    return highlight.HtmlFormatter(tagname="mark", between=" … ")
+
+
+def _snippet(hit) -> Markup:
+    snippet = hit.highlights("text", top=2)
+    if snippet:
+        return Markup(snippet)
+    text = hit["text"]
+    return escape(text[:SNIPPET_CHARS] + ("…" if len(text) > SNIPPET_CHARS else ""))
+
+
+def _facet_counts(results) -> dict[str, dict[str, int]]:
+    facets = {}
+    for name in FACETS:
+        counts = results.groups(name)
+        facets[name] = {str(k): v for k, v in counts.items() if k not in (None, "")}
+    return facets
+
+
+def search(
+    user,
+    text: str,
+    *,
+    kind: str | None = None,
+    space_id: int | None = None,
+    sort: str = "relevance",
+    page: int = 1,
+    per_page: int = 10,
+    facets: bool = True,
+) -> Results:
+    """One page of what the user may read that matches the query. Drains the outbox first
+    (unless another process is at it), so the user's own writes are found at once.
+    Raises Invalid for a query outside the language's bounds."""
+    page = min(max(page, 1), MAX_PAGE)
+    indexer.drain(wait=False)
+    searcher = index.searcher()
+    parsed = parse(text, searcher.reader())
+    if kind:
+        parsed.filters.append(filter_query("kind", kind))
+    if space_id is not None:
+        parsed.filters.append(query.Term("space", str(space_id)))
+    if parsed.empty:
+        return Results(total=0, page=page, per_page=per_page)
+    scope = policy.search_scope(user)
+    allowed = allowed_docs(searcher, scope)
+    if not allowed:  # Whoosh takes an empty filter for no filter at all
+        return Results(total=0, page=page, per_page=per_page)
+    options = {}
+    if sort == "newest":
+        options["sortedby"] = sorting.FieldFacet("created", reverse=True)
+    if facets:
+        options["groupedby"] = {
+            name: sorting.FieldFacet(name, maptype=sorting.Count) for name in FACETS
+        }
+    results = searcher.search(
+        parsed.query(), limit=page * per_page, filter=allowed, terms=False, **options
+    )
+    results.fragmenter = highlight.ContextFragmenter(maxchars=SNIPPET_CHARS, surround=60)
+    results.formatter = _formatter()
+    found = Results(total=len(results), page=page, per_page=per_page)
+    for hit in results[(page - 1) * per_page : page * per_page]:
+        found.hits.append(
+            Hit(
+                kind=hit["kind"],
+                post_id=int(hit["post"]),
+                discussion_id=int(hit["discussion"]),
+                consultation_id=int(hit["consultation"]) if hit.get("consultation") else None,
+                title=hit["heading"],
+                snippet=_snippet(hit),
+                created=hit["created"].replace(tzinfo=UTC),
+                space_id=int(hit["space"]),
+            )
+        )
+    if facets:
+        found.facets = _facet_counts(results)
+    if found.total == 0:
+        found.suggestion = _suggestion(searcher, text, parsed, allowed)
+    return found
+
+
+def _suggestion(searcher, text: str, parsed: Parsed, allowed: set[int]) -> str | None:
+    """The query with unknown words replaced by close index words, if that finds
+    something the user may read."""
+    reader = searcher.reader()
+    corrector = searcher.corrector("text")
+    corrected = text
+    changed = False
+    for word in parsed.words[:3]:
+        if any(reader.doc_frequency("text", lemma) for lemma in lemmas(word)):
+            continue
+        for candidate in corrector.suggest(fold(word), limit=SUGGESTION_CANDIDATES, prefix=1):
+            attempt = re.sub(re.escape(word), candidate, corrected, count=1, flags=re.IGNORECASE)
+            try:
+                found = searcher.search(parse(attempt, reader).query(), limit=1, filter=allowed)
+            except Invalid:
+                continue
+            if len(found):
+                corrected, changed = attempt, True
+                break
+    return corrected if changed else None

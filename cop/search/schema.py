@@ -1,0 +1,35 @@
+"""The index's fields. Ids are strings (exact terms); `text` is analysed for Ukrainian and
+English; facet fields are columns so counting them needs no stored-field reads."""
+
+from whoosh.fields import DATETIME, ID, KEYWORD, STORED, TEXT, Schema
+
+from cop.search.analysis import text_analyzer
+
+FACETS = ("kind", "space", "platform", "year")
+
+
+def make_schema() -> Schema:
+    return Schema(
+        id=ID(stored=True, unique=True),
+        kind=ID(stored=True, sortable=True),
+        post=ID(stored=True),
+        discussion=ID(stored=True),
+        consultation=ID,
+        space=ID(stored=True, sortable=True),
+        community=ID(stored=True),
+        oblast=ID(stored=True),
+        platform=ID(stored=True, sortable=True),
+        status=ID(stored=True),
+        created=DATETIME(stored=True, sortable=True),
+        year=ID(stored=True, sortable=True),
+        heading=STORED,
+        text=TEXT(analyzer=text_analyzer(), stored=True, multitoken_query="or"),
+        author=ID(stored=True),
+        first=ID,
+        group=ID,
+        private=ID,
+        audience=KEYWORD,
+        internal=ID,
+        hidden=ID,
+        stamp=STORED,
+    )

@@ -1,0 +1,20 @@
+"""Where index documents come from: one small module per kind of content.
+
+A source module has:
+- `WATCH`: (model, attributes, key) triples. When an object of the model is added,
+  deleted, or has one of the attributes changed, `key(obj)` gives the (field, value) whose
+  documents must be read again (the outbox hook in cop/search/outbox.py records it).
+- `documents(session, keys)`: for (field, value) keys, every document of this source
+  that matches one of them, as it should be in the index now, {doc id: fields}. A source
+  answers every key field its documents carry (the indexer deletes indexed documents
+  matching a key that no source returns any more).
+- `all_documents(session)`: every document, for `cop search rebuild` and `check`;
+  `count(session)`: how many, for the progress bar.
+
+Adding a kind (course modules, say) is one module here, listed in SOURCES, plus any field
+it needs in cop/search/schema.py.
+"""
+
+from cop.search.sources import posts
+
+SOURCES = [posts]

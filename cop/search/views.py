@@ -1,0 +1,59 @@
+from flask import Blueprint, render_template, request, url_for
+from flask_login import current_user
+
+from cop.errors import Invalid
+from cop.paging import Pager
+from cop.search.facets import FACET_LABELS, KIND_LABELS, hit_url, labelled
+from cop.search.parse import KINDS
+from cop.search.querying import SORTS, Results, search
+
+bp = Blueprint("search", __name__)
+
+
+def _params() -> dict:
+    kind = request.args.get("kind")
+    space_id = request.args.get("space_id", type=int)
+    sort = request.args.get("sort")
+    return {
+        "q": request.args.get("q", "")[:1000],
+        "kind": kind if kind in KINDS else None,
+        "space_id": space_id if space_id and space_id > 0 else None,
+        "sort": sort if sort in SORTS else "relevance",
+    }
+
+
+@bp.get("/search")
+def search_page():
+    params = _params()
+    page = max(request.args.get("page", 1, type=int), 1)
+    error = None
+    try:
+        results = search(
+            current_user,
+            params["q"],
+            kind=params["kind"],
+            space_id=params["space_id"],
+            sort=params["sort"],
+            page=page,
+        )
+    except Invalid as invalid:
+        error, results = str(invalid), Results(total=0, page=1, per_page=10)
+
+    def link(**changes) -> str:
+        args = {k: v for k, v in {**params, "page": None, **changes}.items() if v}
+        if args.get("sort") == "relevance":
+            args.pop("sort")
+        return url_for("search.search_page", **args)
+
+    return render_template(
+        "search/search.html",
+        params=params,
+        results=results,
+        facets=labelled(results),
+        facet_labels=FACET_LABELS,
+        kind_labels=KIND_LABELS,
+        hit_url=hit_url,
+        link=link,
+        pager=Pager(results.page, results.pages, lambda n: link(page=n)),
+        error=error,
+    ), (422 if error else 200)

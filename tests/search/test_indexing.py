@@ -1,0 +1,101 @@
+"""The index follows the database: every write notes its documents in the outbox in its
+own transaction, the indexer catches up, and `cop search check/rebuild` find and mend
+drift."""
+
+import pytest
+from sqlalchemy import func, select
+from whoosh.index import open_dir
+
+from cop.consultations import service as consultations
+from cop.consultations.models import Consultation
+from cop.discussions import service
+from cop.errors import AppError
+from cop.extensions import db
+from cop.moderation.service import move_discussion
+from cop.search import index, indexer
+from cop.search.models import SearchOutbox
+from tests.search.helpers import discussion, person, post, search, space
+
+
+def outbox_rows() -> int:
+    return db.session.scalar(select(func.count()).select_from(SearchOutbox))
+
+
+def test_a_write_and_its_outbox_row_commit_together(app, world):
+    with app.test_request_context():
+        member = person(world, "member")
+        before = outbox_rows()
+        with pytest.raises(AppError):
+            service.start_discussion(member, space(world, "forum_public"), title="", body="x")
+        db.session.rollback()
+        assert outbox_rows() == before
+        service.start_discussion(member, space(world, "forum_public"), title="Тема", body="Текст")
+        assert outbox_rows() > before
+
+
+def test_edits_moves_renames_and_status_changes_reach_the_index(app, client, world, h):
+    with app.app_context():
+        member, admin = person(world, "member"), person(world, "admin")
+        d = service.start_discussion(
+            member, space(world, "forum_signed"), title="Перша назва", body="Старе слово: липа"
+        )
+        d_id, first_id = d.id, service.first_post(d).id
+        assert search(client, "липа", h["member"])["total"] == 1
+        service.edit_post(member, post(first_id), body="Нове слово: дуб")
+        assert search(client, "липа", h["member"])["total"] == 0
+        assert search(client, "дуб", h["member"])["total"] == 1
+        move_discussion(admin, discussion(d_id), space(world, "forum_public"))
+        assert search(client, "дуб")["total"] == 1  # now public: guests find it
+        c = consultations.open_consultation(member, title="Питання", body="Про ясен")
+        c_id = c.id
+        assert search(client, "ясен status:new", h["member"])["total"] == 1
+        consultations.transition(
+            person(world, "expert"), db.session.get(Consultation, c_id), "assigned"
+        )
+    assert search(client, "ясен status:new", h["member"])["total"] == 0
+    assert search(client, "ясен status:assigned", h["member"])["total"] == 1
+
+
+def test_an_index_that_is_busy_never_fails_a_write(app, client, world, h):
+    with app.app_context():
+        held = index.get_index().writer()  # another process is indexing, and stays at it
+        try:
+            d = service.start_discussion(
+                person(world, "member"), space(world, "forum_public"), title="Т", body="береза"
+            )
+            assert d.id
+            assert search(client, "береза")["total"] == 0  # not indexed yet, not lost
+        finally:
+            held.cancel()
+    assert search(client, "береза")["total"] == 1
+
+
+def test_check_reports_drift_and_rebuild_mends_it(app, world):
+    runner = app.test_cli_runner()
+    with app.app_context():
+        member = person(world, "member")
+        for n in range(3):
+            service.start_discussion(
+                member, space(world, "forum_public"), title=f"Тема {n}", body="вільха"
+            )
+        assert runner.invoke(args=["search", "check"]).exit_code == 0
+        # Something outside cop changes the index: a document goes missing.
+        writer = open_dir(str(index.state().path)).writer()
+        writer.delete_by_term("id", "post:1")
+        writer.commit()
+    result = runner.invoke(args=["search", "check"])
+    assert result.exit_code == 1
+    assert "missing: 1 (post:1)" in result.output
+    result = runner.invoke(args=["search", "rebuild"])
+    assert result.exit_code == 0 and "Indexed 3 documents." in result.output
+    assert runner.invoke(args=["search", "check"]).exit_code == 0
+
+
+def test_rebuild_leaves_newer_changes_to_the_outbox(app, world):
+    with app.app_context():
+        service.start_discussion(
+            person(world, "member"), space(world, "forum_public"), title="Т", body="граб"
+        )
+        assert indexer.rebuild() == 1
+        assert outbox_rows() == 0
+        assert not indexer.check()
