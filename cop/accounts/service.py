@@ -177,6 +177,13 @@ def _sign_out_everywhere(user: User) -> None:
     )
 
 
+def sign_out(user: User) -> None:
+    """Signing out ends the browser sessions of the account, so a copy of the cookie (or a
+    socket reconnecting with it) no longer signs in; API tokens stay valid. Commits."""
+    user.session_nonce = new_session_nonce()
+    db.session.commit()
+
+
 def update_profile(
     user: User,
     *,

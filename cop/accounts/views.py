@@ -64,6 +64,7 @@ def login():
 def logout():
     if current_user.is_authenticated:
         realtime.disconnect_user(current_user, "signed_out", _l("You have signed out."))
+        service.sign_out(current_user)
     logout_user()
     flash(_("You have signed out."), "info")
     return redirect(url_for("accounts.login"))

@@ -34,6 +34,17 @@ def test_sign_in_and_out(client, make_user):
     assert client.get("/profile").status_code == 302
 
 
+def test_a_cookie_copied_before_signing_out_no_longer_signs_in(app, client, make_user):
+    user = make_user(Role.MEMBER, display_name="Галина")
+    login(client, user)
+    copy = app.test_client()
+    cookie = client.get_cookie("session")
+    copy.set_cookie(cookie.key, cookie.value)
+    assert copy.get("/profile").status_code == 200
+    client.post("/logout")
+    assert copy.get("/profile").status_code == 302
+
+
 def test_wrong_email_and_wrong_password_look_the_same(client, make_user):
     user = make_user()
     wrong_password = login(client, user, "not the password")
