@@ -18,6 +18,7 @@ def create_app(config: dict | None = None) -> Flask:
 
     from cop import extensions as ext
     from cop import guest_cache, headers, i18n, login, sqlite
+    from cop.live import sockets  # noqa: F401  (its handlers must exist before init_app)
 
     ext.db.init_app(app)
     ext.migrate.init_app(app, ext.db, directory=str(ROOT / "migrations"), render_as_batch=True)
@@ -39,6 +40,7 @@ def create_app(config: dict | None = None) -> Flask:
     from cop.consultations import views as consultations_views
     from cop.discussions import views as discussions_views
     from cop.errors import register_error_handlers
+    from cop.live import views as live_views
     from cop.moderation import views as moderation_views
     from cop.notifications import views as notifications_views
     from cop.spaces import views as spaces_views
@@ -52,6 +54,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(moderation_views.bp)
     app.register_blueprint(notifications_views.bp)
     app.register_blueprint(consultations_views.bp)
+    app.register_blueprint(live_views.bp)
     register_error_handlers(app)
 
     from cop import policy
@@ -65,6 +68,7 @@ def create_app(config: dict | None = None) -> Flask:
         label=label,
         unread_notifications=unread_count,
         url_pattern=url_pattern,
+        live_sessions_in=live_views.sessions_in,
     )
 
     from cop.cli import register_commands

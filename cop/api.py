@@ -5,6 +5,7 @@ from cop.attachments.api import bp as attachments
 from cop.consultations.api import bp as consultations
 from cop.discussions.api import bp as discussions
 from cop.jsonapi import bp
+from cop.live.api import bp as live
 from cop.moderation.api import bp as moderation
 from cop.notifications.api import bp as notifications
 from cop.orgs.api import bp as orgs
@@ -19,5 +20,6 @@ for feature in (
     moderation,
     notifications,
     consultations,
+    live,
 ):
     bp.register_blueprint(feature)

@@ -9,6 +9,7 @@ from flask_babel import lazy_gettext as _l
 from cop.accounts.models import EmailMode, Role
 from cop.consultations.models import Consent, Status
 from cop.discussions.models import ForumType, GroupMode, SubscriptionMode
+from cop.live.models import QuestionStatus, SessionStatus
 from cop.orgs.models import CommunityKind
 from cop.spaces.models import SpaceKind, SpaceRole, Visibility
 
@@ -75,6 +76,16 @@ LABELS = {
         Consent.NONE: _l("Not to be published"),
         Consent.ANONYMISED: _l("May be published anonymised"),
         Consent.FULL: _l("May be published, also with our name"),
+    },
+    SessionStatus: {
+        SessionStatus.SCHEDULED: _l("Scheduled"),
+        SessionStatus.LIVE: _l("Live now"),
+        SessionStatus.ENDED: _l("Ended"),
+    },
+    QuestionStatus: {
+        QuestionStatus.PENDING: _l("Waiting for approval"),
+        QuestionStatus.VISIBLE: _l("Visible"),
+        QuestionStatus.HIDDEN: _l("Hidden"),
     },
 }
 

@@ -29,6 +29,7 @@ from cop.discussions.models import (
 )
 from cop.errors import Forbidden, NotFound
 from cop.extensions import db
+from cop.live.models import LiveQuestion, LiveSession, QuestionStatus, StaffRole
 from cop.notifications.models import Notification
 from cop.orgs.models import (
     Association,
@@ -165,6 +166,8 @@ def can(user, action: str, target) -> bool:
         return _can_user(user, action, target)
     if isinstance(target, Community | Association | ExpertGroup):
         return _can_org(user, action)
+    if isinstance(target, LiveSession):
+        return _can_live(user, action, target)
     raise TypeError(f"no policy for {type(target).__name__}")
 
 
@@ -809,3 +812,59 @@ def _can_org(user, action: str) -> bool:
     if action == MANAGE:
         return _can_site(user, MODERATE)
     return False
+
+
+# --- live sessions ----------------------------------------------------------------------
+
+# Session actions: view, ask (and vote), moderate (approve and hide questions, see pending
+# and hidden ones and the authors of anonymous ones), host (answer, highlight, start, end).
+LIVE_KINDS = (SpaceKind.FORUM, SpaceKind.LIVE)
+
+
+def can_schedule_live(user, space: Space) -> bool:
+    """Experts and staff schedule live sessions in forums and live spaces they may post in."""
+    return (
+        _role(user) in (Role.EXPERT, Role.MODERATOR, Role.ADMIN)
+        and space.kind in LIVE_KINDS
+        and _can_space(user, POST, space)
+    )
+
+
+def may_host(person: User) -> bool:
+    """Who may be made a session's host: experts, and staff."""
+    return person.active and person.role in (Role.EXPERT, Role.MODERATOR, Role.ADMIN)
+
+
+def _live_staff_role(user, session: LiveSession) -> StaffRole | None:
+    for staff in session.staff:
+        if staff.user_id == user.id:
+            return staff.role
+    return None
+
+
+def _can_live(user, action: str, session: LiveSession) -> bool:
+    if not _can_space(user, VIEW, session.space):
+        return False
+    if action == VIEW:
+        return True
+    role = _role(user)
+    if role is None:
+        return False
+    if action == "ask":  # and vote
+        return _can_space(user, REPLY, session.space)
+    staff_role = _live_staff_role(user, session)
+    if action == "host":
+        return role in STAFF or staff_role == StaffRole.HOST
+    if action == MODERATE:
+        return staff_role is not None or _can_space(user, MODERATE, session.space)
+    return False
+
+
+def sees_question(user, question: LiveQuestion, moderates: bool) -> bool:
+    """Pending and hidden questions reach only the session's moderators and hosts
+    (`moderates`: `can(user, MODERATE, session)`) and their author."""
+    return (
+        question.status == QuestionStatus.VISIBLE
+        or moderates
+        or (_role(user) is not None and question.author_id == user.id)
+    )
