@@ -70,12 +70,10 @@ def run_app(args, n: int, session: int, sustain: bool, port: int) -> dict:
         "COP_LIVE_ASK_LIMIT": "100000 per minute",
         "COP_LIVE_VOTE_LIMIT": "100000 per minute",
     }
-    server = subprocess.Popen(
-        [COP, "run", "--port", str(port)],
-        env=env,
-        stdout=open(Path(args.out) / f"app_n{n}.log", "w"),
-        stderr=subprocess.STDOUT,
-    )
+    with open(Path(args.out) / f"app_n{n}.log", "w") as log:
+        server = subprocess.Popen(
+            [COP, "run", "--port", str(port)], env=env, stdout=log, stderr=subprocess.STDOUT
+        )
     try:
         wait_http(f"http://127.0.0.1:{port}/login", server)
         cpu_before = cpu_seconds(server.pid)
@@ -121,7 +119,12 @@ def run_node(args, n: int, port: int) -> dict:
         wait_http(f"http://127.0.0.1:{port}/", server)
         out = Path(args.out) / f"node_n{n}.json"
         subprocess.run(
-            [PYTHON, str(Path(args.harness) / "loadclient.py"), "--urls", f"http://127.0.0.1:{port}"]
+            [
+                PYTHON,
+                str(Path(args.harness) / "loadclient.py"),
+                "--urls",
+                f"http://127.0.0.1:{port}",
+            ]
             + ["--n", str(n), "--lat-msgs", str(args.lat_msgs), "--lat-rate", str(args.lat_rate)]
             + ["--burst-deliveries", "0", "--burst-min", "0", "--out", str(out)],
             check=True,
