@@ -235,26 +235,27 @@ def vote(actor, question: LiveQuestion, up: bool = True) -> bool:
         raise Conflict(_("This question is not open for votes."))
     _rate("COP_LIVE_VOTE_LIMIT", "vote", actor)
     given = exists().where(LiveVote.question_id == question.id, LiveVote.user_id == actor.id)
-    if up:
-        if db.session.scalar(select(given)):
-            return False
-        db.session.add(LiveVote(question_id=question.id, user_id=actor.id))
-        step = 1
-    else:
-        removed = db.session.execute(
-            delete(LiveVote).where(
-                LiveVote.question_id == question.id, LiveVote.user_id == actor.id
-            )
-        )
-        if not removed.rowcount:
-            return False
-        step = -1
-    db.session.execute(
-        update(LiveQuestion)
-        .where(LiveQuestion.id == question.id)
-        .values(vote_count=LiveQuestion.vote_count + step)
-    )
     try:
+        if up:
+            if db.session.scalar(select(given)):
+                return False
+            db.session.add(LiveVote(question_id=question.id, user_id=actor.id))
+            db.session.flush()
+            step = 1
+        else:
+            removed = db.session.execute(
+                delete(LiveVote).where(
+                    LiveVote.question_id == question.id, LiveVote.user_id == actor.id
+                )
+            )
+            if not removed.rowcount:
+                return False
+            step = -1
+        db.session.execute(
+            update(LiveQuestion)
+            .where(LiveQuestion.id == question.id)
+            .values(vote_count=LiveQuestion.vote_count + step)
+        )
         db.session.commit()
     except IntegrityError:  # the same vote, a moment earlier, from another socket
         db.session.rollback()

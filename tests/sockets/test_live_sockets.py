@@ -237,6 +237,14 @@ def test_presence_counts_the_connected_participants(app, world, connect, live):
     assert events(first, "presence")[-1]["count"] == 2
     second.disconnect(NS)
     assert events(first, "presence")[-1]["count"] == 1
+    third = connect("trainee")
+    join(third, live)
+    third.emit("leave", {"session_id": live}, namespace=NS)
+    assert events(first, "presence")[-1]["count"] == 1
+    first.get_received(NS)
+    third.emit("ask", {"session_id": live, "text": "Після виходу"}, namespace=NS)
+    assert [q["text"] for q in events(first, "question")] == ["Після виходу"]
+    assert events(third, "question") == []  # it left the room
 
 
 def test_logout_and_removal_disconnect_the_sockets(app, world, connect, login_as, live):
