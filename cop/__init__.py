@@ -38,6 +38,7 @@ def create_app(config: dict | None = None) -> Flask:
     from cop.api import bp as api_bp
     from cop.attachments import views as attachments_views
     from cop.consultations import views as consultations_views
+    from cop.courses import views as courses_views
     from cop.discussions import views as discussions_views
     from cop.errors import register_error_handlers
     from cop.live import views as live_views
@@ -55,6 +56,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(notifications_views.bp)
     app.register_blueprint(consultations_views.bp)
     app.register_blueprint(live_views.bp)
+    app.register_blueprint(courses_views.bp)
     register_error_handlers(app)
 
     from cop import policy

@@ -3,6 +3,7 @@
 from cop.accounts.api import bp as accounts
 from cop.attachments.api import bp as attachments
 from cop.consultations.api import bp as consultations
+from cop.courses.api import bp as courses
 from cop.discussions.api import bp as discussions
 from cop.jsonapi import bp
 from cop.live.api import bp as live
@@ -21,5 +22,6 @@ for feature in (
     notifications,
     consultations,
     live,
+    courses,
 ):
     bp.register_blueprint(feature)

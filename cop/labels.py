@@ -8,6 +8,7 @@ from flask_babel import lazy_gettext as _l
 
 from cop.accounts.models import EmailMode, Role
 from cop.consultations.models import Consent, Status
+from cop.courses.models import Completion, ModuleStatus
 from cop.discussions.models import ForumType, GroupMode, SubscriptionMode
 from cop.live.models import QuestionStatus, SessionStatus
 from cop.orgs.models import CommunityKind
@@ -86,6 +87,14 @@ LABELS = {
         QuestionStatus.PENDING: _l("Waiting for approval"),
         QuestionStatus.VISIBLE: _l("Visible"),
         QuestionStatus.HIDDEN: _l("Hidden"),
+    },
+    ModuleStatus: {
+        ModuleStatus.DRAFT: _l("Draft"),
+        ModuleStatus.PUBLISHED: _l("Published"),
+    },
+    Completion: {
+        Completion.MANUAL: _l("The learner marks it completed"),
+        Completion.VIEW: _l("Completed once opened"),
     },
 }
 

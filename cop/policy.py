@@ -18,6 +18,7 @@ from sqlalchemy.orm import aliased
 from cop.accounts.models import Role, User
 from cop.attachments.models import Attachment
 from cop.consultations.models import Consultation
+from cop.courses.models import CourseModule, ModuleStatus
 from cop.db import utcnow
 from cop.discussions.models import (
     Discussion,
@@ -158,6 +159,8 @@ def can(user, action: str, target) -> bool:
         return _can_consultation(user, action, target)
     if isinstance(target, Attachment):
         return _can_attachment(user, action, target)
+    if isinstance(target, CourseModule):
+        return _can_module(user, action, target)
     if isinstance(target, Notification):
         return _can_notification(user, action, target)
     if isinstance(target, Site):
@@ -183,6 +186,8 @@ def require(user, action: str, target) -> None:
 
 
 def _can_read_space(user, space: Space) -> bool:
+    if not _module_forum_allows(user, space):
+        return False
     role = _role(user)
     if role is None:
         return space.kind in OPEN_KINDS and space.visibility == Visibility.PUBLIC
@@ -254,6 +259,10 @@ def _can_space(user, action: str, space: Space) -> bool:
 
 def readable_spaces(user) -> ColumnElement[bool]:
     """The read rule of `_can_read_space` as an SQL condition on Space, for lists and counts."""
+    return and_(_readable_spaces_by_kind(user), _readable_module_forums(user))
+
+
+def _readable_spaces_by_kind(user) -> ColumnElement[bool]:
     role = _role(user)
     open_kind = Space.kind.in_(OPEN_KINDS)
     if role is None:
@@ -771,6 +780,8 @@ def _can_attachment(user, action: str, attachment: Attachment) -> bool:
     """A file goes with its post's text: seen by whoever may read it (never a hidden,
     private or Q&A-held post's, nor a deleted one's but by moderators), removed by
     whoever may edit the post."""
+    if attachment.module_id is not None:  # a course module's resource
+        return _can_module_resource(user, action, attachment)
     if action == VIEW:
         return _can_post_action(user, "view_attachments", attachment.post)
     if action == "delete":
@@ -812,6 +823,16 @@ def _can_org(user, action: str) -> bool:
     if action == MANAGE:
         return _can_site(user, MODERATE)
     return False
+
+
+# --- consultation figures ---------------------------------------------------------------
+
+
+def sees_figures(user) -> bool:
+    """The monthly consultation figures (page, CSV, API) are for experts and staff, who
+    report to the associations; which consultations they count is the read rule
+    (`readable_discussions_anywhere`). Committees, trainees and guests are refused."""
+    return _role(user) in (*STAFF, Role.EXPERT)
 
 
 # --- live sessions ----------------------------------------------------------------------
@@ -868,3 +889,83 @@ def sees_question(user, question: LiveQuestion, moderates: bool) -> bool:
         or moderates
         or (_role(user) is not None and question.author_id == user.id)
     )
+
+
+# --- courses ----------------------------------------------------------------------------
+
+# Module actions: view, edit, publish (also unpublish, reorder, delete), complete,
+# progress (see everyone's progress in the course).
+# A draft module is seen by its author and by whoever may publish it: the course's
+# moderators (experts, moderators, the course's own moderators) and admins. Learners see
+# published modules only; the module's forum follows the module.
+
+
+def _may_publish(user, course: Space) -> bool:
+    return _can_space(user, MODERATE, course)
+
+
+def _can_module(user, action: str, module: CourseModule) -> bool:
+    course = module.course
+    if action == VIEW:
+        return _can_space(user, VIEW, course) and (
+            module.status == ModuleStatus.PUBLISHED
+            or (_role(user) is not None and module.author_id == user.id)
+            or _may_publish(user, course)
+        )
+    if _role(user) is None or not _can_module(user, VIEW, module):
+        return False
+    if action == "edit":  # a published module changes only by those who publish
+        if module.status == ModuleStatus.PUBLISHED:
+            return _may_publish(user, course)
+        return module.author_id == user.id or _may_publish(user, course)
+    if action == "publish":
+        return _may_publish(user, course)
+    if action == "complete":
+        return module.status == ModuleStatus.PUBLISHED
+    if action == "progress":
+        return _may_publish(user, course)
+    return False
+
+
+def _can_module_resource(user, action: str, attachment: Attachment) -> bool:
+    module = db.session.get(CourseModule, attachment.module_id)
+    if action == VIEW:
+        return _can_module(user, VIEW, module)
+    if action == "delete":
+        return _can_module(user, "edit", module)
+    return False
+
+
+def _module_forum_allows(user, space: Space) -> bool:
+    """A module's forum is readable only with its module (the forum's own visibility
+    applies on top)."""
+    module = space.course_module if space.kind == SpaceKind.FORUM else None
+    return module is None or _can_module(user, VIEW, module)
+
+
+def readable_modules(user) -> ColumnElement[bool]:
+    """Module VIEW as an SQL condition on CourseModule: for lists, counts and search."""
+    courses = select(Space.id).where(_readable_spaces_by_kind(user)).correlate(None)
+    if _role(user) is None:
+        return and_(
+            CourseModule.status == ModuleStatus.PUBLISHED, CourseModule.course_id.in_(courses)
+        )
+    if _role(user) == Role.ADMIN:
+        return true()
+    publishing = select(Space.id).where(moderated_spaces(user)).correlate(None)
+    return and_(
+        CourseModule.course_id.in_(courses),
+        or_(
+            CourseModule.status == ModuleStatus.PUBLISHED,
+            CourseModule.author_id == user.id,
+            CourseModule.course_id.in_(publishing),
+        ),
+    )
+
+
+def _readable_module_forums(user) -> ColumnElement[bool]:
+    """`_module_forum_allows` as an SQL condition on Space."""
+    if _role(user) == Role.ADMIN:
+        return true()
+    hidden = select(CourseModule.forum_id).where(~readable_modules(user)).correlate(None)
+    return Space.id.not_in(hidden)

@@ -163,6 +163,10 @@ def remove_attachment(actor, attachment: Attachment) -> None:
     refers to them. Audited when it is someone else's post. Commits."""
     from cop.moderation.service import record
 
+    if attachment.module_id is not None:  # a course module's resource
+        from cop.courses.service import remove_resource
+
+        return remove_resource(actor, attachment)
     post, sha256 = attachment.post, attachment.sha256
     policy.require(actor, "edit", post)
     if post.author_id != actor.id:

@@ -1,11 +1,13 @@
 from datetime import datetime
 
 from flask import Blueprint, request
+from flask_babel import gettext as _
 from flask_login import current_user
-from pydantic import Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from cop import policy
-from cop.consultations import lifecycle, publishing, queries, service
+from cop.consultations import figures, lifecycle, publishing, queries, service
+from cop.consultations.figures import Breakdown
 from cop.consultations.models import (
     RATING_COMMENT_MAX,
     RATING_MAX,
@@ -18,6 +20,7 @@ from cop.discussions import queries as discussions
 from cop.discussions import service as discussion_service
 from cop.discussions.api import AuthorOut, PostList, PostOut, _post_out
 from cop.discussions.models import TITLE_MAX
+from cop.errors import Forbidden
 from cop.i18n import current_locale
 from cop.jsonapi import Input, Output, PageQuery, endpoint
 from cop.text import BODY_MAX
@@ -47,6 +50,7 @@ class ConsultationOut(Output):
     discussion_id: int = Field(description="The discussion holding the question and replies")
     community: CommunityRef
     platform: PlatformRef | None
+    module_id: int | None = Field(description="The course module asked about")
     title: str
     author: AuthorOut
     status: Status
@@ -122,8 +126,7 @@ class ConsultationIn(Input):
     platform_id: int | None = Field(None, description="The thematic platform")
     module_id: int | None = Field(
         None,
-        description="The course module asked about. Course modules do not exist yet: any "
-        "value is refused with 422 until they do.",
+        description="The course module asked about (422 unless the author may read it)",
     )
 
 
@@ -182,6 +185,7 @@ def _out(c, model=ConsultationOut, **extra):
         discussion_id=c.discussion_id,
         community=CommunityRef.model_validate(c.community),
         platform=_ref_platform(c.platform),
+        module_id=c.module_id,
         title=c.discussion.title,
         author=AuthorOut.model_validate(c.discussion.author),
         status=c.status,
@@ -422,3 +426,104 @@ def list_notes(consultation_id: int, params: PageQuery):
 )
 def create_note(consultation_id: int, data: ConsultationPostIn):
     return _write(consultation_id, data, internal=True)
+
+
+# --- monthly figures (cop/consultations/figures.py) --------------------------------------
+
+
+class FiguresQuery(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+    first: str | None = Field(None, description="First month, YYYY-MM (default: five months ago)")
+    last: str | None = Field(
+        None, description="Last month, YYYY-MM (default: the first, or this month)"
+    )
+    by: Breakdown = Field(Breakdown.NONE, description="none, community, oblast or platform")
+
+
+class FiguresCell(Output):
+    opened: int = Field(description="Asked in the month")
+    answered: int = Field(description="Of those opened, how many have had a first response")
+    resolved: int = Field(description="Resolved in the month (latest resolution)")
+    median_first_response_seconds: int | None = Field(
+        description="Working time (Monday to Friday, site time zone) from asking to the "
+        "first response, median over those opened and answered"
+    )
+    median_resolution_seconds: int | None = Field(
+        description="Working time from asking to resolution, median over those resolved"
+    )
+    mean_rating: float | None = Field(description="Mean satisfaction (1-5) of those resolved")
+    ratings: int
+
+
+class FiguresGroup(FiguresCell):
+    key: int | str | None = Field(
+        description="The community or platform id, or the oblast; null: no platform"
+    )
+    name: str
+
+
+class FiguresMonth(FiguresCell):
+    month: str = Field(description="YYYY-MM")
+    groups: list[FiguresGroup] = Field(description="Per group with anything to count")
+
+
+class FiguresOut(Output):
+    first: str
+    last: str
+    by: Breakdown
+    months: list[FiguresMonth]
+    groups: list[FiguresGroup] = Field(description="Per group, the whole period")
+    total: FiguresCell
+
+
+def _seconds(span) -> int | None:
+    return None if span is None else round(span.total_seconds())
+
+
+def _cell(cell, model=FiguresCell, **extra):
+    return model(
+        opened=cell.opened,
+        answered=cell.answered,
+        resolved=cell.resolved,
+        median_first_response_seconds=_seconds(cell.median_response),
+        median_resolution_seconds=_seconds(cell.median_resolution),
+        mean_rating=cell.mean_rating,
+        ratings=len(cell.ratings),
+        **extra,
+    )
+
+
+@endpoint(
+    bp,
+    "/consultations/figures",
+    summary="Monthly figures of the consultations the viewer may read (experts and staff "
+    "only): opened, resolved, median working times, mean satisfaction, by month and group",
+    query=FiguresQuery,
+    response=FiguresOut,
+)
+def consultation_figures(params: FiguresQuery):
+    if not policy.sees_figures(current_user):
+        raise Forbidden(_("The consultation figures are for experts and moderators."))
+    period = figures.read_period(params.first, params.last)
+    found = figures.compute_figures(current_user, period, params.by, current_locale())
+    return FiguresOut(
+        first=f"{period.first:%Y-%m}",
+        last=f"{period.last:%Y-%m}",
+        by=found.breakdown,
+        months=[
+            _cell(
+                found.by_month[month],
+                FiguresMonth,
+                month=f"{month:%Y-%m}",
+                groups=[
+                    _cell(cell, FiguresGroup, key=g.key, name=g.name)
+                    for g, cell in found.rows(month)
+                ],
+            )
+            for month in found.months
+        ],
+        groups=[
+            _cell(found.by_group[g.key], FiguresGroup, key=g.key, name=g.name) for g in found.groups
+        ],
+        total=_cell(found.total),
+    )

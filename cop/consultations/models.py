@@ -46,6 +46,10 @@ class Consultation(db.Model):
         ForeignKey("community.id", ondelete="CASCADE"), index=True
     )
     platform_id: Mapped[int | None] = mapped_column(ForeignKey("thematic_platform.id"))
+    # The course module asked about ("ask an expert about this module").
+    module_id: Mapped[int | None] = mapped_column(
+        ForeignKey("course_module.id", ondelete="SET NULL"), index=True
+    )
     status: Mapped[Status] = mapped_column(enum_column(Status), default=Status.NEW, index=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
     # The first public reply by an expert or trainee of the desk; kept when reopened.
@@ -69,6 +73,7 @@ class Consultation(db.Model):
     )
     community: Mapped[Community] = relationship(lazy="joined", innerjoin=True)
     platform: Mapped[ThematicPlatform | None] = relationship(lazy="joined")
+    module: Mapped["CourseModule | None"] = relationship()  # noqa: F821 (cop.courses.models)
     assignees: Mapped[list["ConsultationAssignee"]] = relationship(
         order_by="ConsultationAssignee.assigned_at",
         cascade="all, delete-orphan",

@@ -32,6 +32,7 @@ from cop.consultations.models import (
     EventKind,
     Status,
 )
+from cop.courses.models import CourseModule
 from cop.db import utcnow
 from cop.discussions import service as discussions
 from cop.discussions.models import Discussion, Post
@@ -113,7 +114,7 @@ def open_consultation(
     """A committee member (or staff, naming the community) asks the community's expert
     group: the question starts a discussion on the community's desk, created if there is
     none, and everyone following the desk (its experts and trainees by default) is
-    notified. Course modules do not exist yet, so any module_id is refused. A repeated
+    notified. A module_id must name a course module the author may read. A repeated
     idempotency key returns the first consultation. Commits."""
     earlier = discussions.replayed(actor, idempotency_key, "consultation", Consultation)
     if earlier is not None:
@@ -124,7 +125,9 @@ def open_consultation(
     title, body = discussions.check_title(title), check_body(body)
     platform = _platform(platform_id)
     if module_id is not None:
-        raise Invalid(fields={"module_id": _("There is no such course module.")})
+        module = db.session.get(CourseModule, module_id) if module_id <= ID_MAX else None
+        if module is None or not policy.can(actor, policy.VIEW, module):
+            raise Invalid(fields={"module_id": _("There is no such course module.")})
     uploads = attachments.stage_uploads(desk, files)
     try:
         db.session.add(desk)
@@ -133,6 +136,7 @@ def open_consultation(
             discussion=discussion,
             community_id=community.id,
             platform_id=platform.id if platform else None,
+            module_id=module_id,
             status=Status.NEW,
             created_at=discussion.created_at,
         )

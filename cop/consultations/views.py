@@ -1,20 +1,26 @@
-from flask import Blueprint, flash, redirect, render_template, request, url_for
-from flask_babel import format_timedelta
+from datetime import timedelta
+
+from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
+from flask_babel import format_decimal, format_timedelta
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from cop import policy
 from cop.attachments.service import FIELD
-from cop.consultations import lifecycle, publishing, queries, service
+from cop.consultations import figures, lifecycle, publishing, queries, service
+from cop.consultations.figures import Breakdown
+from cop.consultations.figures_chart import month_chart
+from cop.consultations.figures_csv import breakdown_label, figures_csv
 from cop.consultations.forms import ConsultationForm, NoteForm, ResolveForm
 from cop.consultations.models import Consent, Consultation, Status
 from cop.consultations.queries import Assignee, Filters, Order
+from cop.courses.views import asked_module
 from cop.db import utcnow
 from cop.discussions import queries as discussions
 from cop.discussions import service as discussion_service
 from cop.discussions.forms import ReplyForm
 from cop.discussions.views import discussion_url, offer_files, posted_files
-from cop.errors import AppError, Forbidden, NotFound
+from cop.errors import AppError, Forbidden, Invalid, NotFound
 from cop.forms import apply_errors, options
 from cop.i18n import current_locale
 from cop.labels import label
@@ -116,6 +122,7 @@ def new():
         [(None, "—")] + [(p.id, p.name(current_locale())) for p in list_platforms()]
     )
     offer_files(form, service.desk_of(communities[0].id) or Space(kind=SpaceKind.CONSULTATION_DESK))
+    module = asked_module(form)
     if form.validate_on_submit():
         try:
             consultation = service.open_consultation(
@@ -124,6 +131,7 @@ def new():
                 body=form.body.data,
                 community_id=form.community_id.data if len(communities) > 1 else None,
                 platform_id=form.platform_id.data,
+                module_id=module.id if module else None,
                 idempotency_key=form.idempotency_key.data,
                 files=posted_files(),
             )
@@ -132,7 +140,7 @@ def new():
         else:
             flash(_("Your question is on the experts' desk."), "success")
             return redirect(consultation_url(consultation.id))
-    return render_template("consultations/new.html", form=form)
+    return render_template("consultations/new.html", form=form, module=module)
 
 
 def _page(consultation: Consultation, note_form=None, resolve_form=None, status: int = 200):
@@ -315,3 +323,69 @@ def note(consultation_id: int):
         else:
             return redirect(consultation_url(consultation.id, post.id))
     return _page(consultation, note_form=form, status=422)
+
+
+# --- monthly figures (cop/consultations/figures.py) --------------------------------------
+
+
+@bp.app_template_filter("working_time")
+def working_time_filter(span) -> str:
+    """A span of working time for people: minutes under an hour, whole hours under a
+    working day, days with one decimal beyond; '—' for none."""
+    if span is None:
+        return "—"
+    hours = span / timedelta(hours=1)
+    if hours < 1:
+        return _("%(n)s min", n=round(hours * 60))
+    if hours < 24:
+        return _("%(n)s h", n=round(hours))
+    return _("%(n)s d", n=format_decimal(hours / 24, "0.0"))
+
+
+def _figures() -> figures.Figures:
+    if not policy.sees_figures(current_user):
+        raise Forbidden(_("The consultation figures are for experts and moderators."))
+    by = request.args.get("by") or Breakdown.NONE
+    if by not in set(Breakdown):
+        message = _("There is no such breakdown.")
+        raise Invalid(message, fields={"by": message})
+    period = figures.read_period(request.args.get("first"), request.args.get("last"))
+    return figures.compute_figures(current_user, period, Breakdown(by), current_locale())
+
+
+def _figure_args(found: figures.Figures) -> dict:
+    return {
+        "first": f"{found.period.first:%Y-%m}",
+        "last": f"{found.period.last:%Y-%m}",
+        "by": None if found.breakdown == Breakdown.NONE else found.breakdown.value,
+    }
+
+
+@bp.get("/consultations/figures")
+@login_required
+def figures_page():
+    """Experts and staff: opened and resolved per month, times and satisfaction."""
+    found = _figures()
+    return render_template(
+        "consultations/figures.html",
+        figures=found,
+        chart=month_chart(found),
+        breakdowns=[(b, breakdown_label(b)) for b in Breakdown],
+        breakdown_name=breakdown_label(found.breakdown),
+        presets=figures.presets(),
+        args=_figure_args(found),
+    )
+
+
+@bp.get("/consultations/figures.csv")
+@login_required
+def figures_download():
+    found = _figures()
+    name = f"consultations-{found.period.first:%Y-%m}-{found.period.last:%Y-%m}"
+    if found.breakdown != Breakdown.NONE:
+        name += f"-{found.breakdown.value}"
+    return Response(
+        figures_csv(found, current_locale()),
+        mimetype="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="{name}.csv"'},
+    )

@@ -19,7 +19,7 @@ def test_a_question_travels_from_the_committee_to_the_knowledge_base(
     member.fill("#title", "Як провести SWOT-аналіз у Громаді А?")
     member.fill("#body", "Громада А вперше готує стратегію. З чого почати **SWOT**?")
     member.get_by_role("button", name="Надіслати запитання").click()
-    expect(member.locator(".flash")).to_contain_text("Ваше запитання передано експертам.")
+    expect(member.locator(".flash-success")).to_contain_text("Ваше запитання передано експертам.")
     consultation_url = member.url
 
     expert = sign_in(browser, live_url, world.users["expert"])
@@ -39,13 +39,13 @@ def test_a_question_travels_from_the_committee_to_the_knowledge_base(
     expect(member.locator(".rating-given")).to_contain_text("5 з 5")
     member.get_by_label("Можна публікувати знеособлено").check()
     member.locator("section.knowledge-base").get_by_role("button", name="Зберегти").click()
-    expect(member.locator(".flash")).to_contain_text("Можна публікувати знеособлено")
+    expect(member.locator(".flash-success")).to_contain_text("Можна публікувати знеособлено")
 
     expert.goto(consultation_url)
     expect(expert.get_by_label(re.compile("Знеособити"))).to_be_checked()
     expert.screenshot(path=str(tmp_path / "expert-publishes.png"), full_page=True)
     expert.get_by_role("button", name="Опублікувати в базі знань").click()
-    expect(expert.locator(".flash")).to_contain_text("Опубліковано в базі знань.")
+    expect(expert.locator(".flash-success")).to_contain_text("Опубліковано в базі знань.")
     expect(expert.locator("h1")).to_contain_text("Як провести SWOT-аналіз у [громада]?")
     expect(expert.get_by_role("link", name="оригінал")).to_be_visible()
 

@@ -96,3 +96,8 @@ def test_questions_and_coalesced_votes_reach_clients_of_a_real_server(app, serve
     finally:
         for recorder in clients.values():
             recorder.client.disconnect()
+        # let the coalescing task finish before the app (and its database) goes away
+        pending = app.extensions.get("cop_live_pending")
+        deadline = time.monotonic() + 5
+        while pending is not None and pending.running and time.monotonic() < deadline:
+            time.sleep(0.05)
