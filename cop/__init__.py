@@ -17,7 +17,7 @@ def create_app(config: dict | None = None) -> Flask:
     settings["INSTANCE_PATH"].mkdir(parents=True, exist_ok=True)
 
     from cop import extensions as ext
-    from cop import guest_cache, headers, i18n, login, sqlite
+    from cop import guest_cache, headers, i18n, login, serving, sqlite
     from cop.live import sockets  # noqa: F401  (its handlers must exist before init_app)
 
     ext.db.init_app(app)
@@ -25,7 +25,7 @@ def create_app(config: dict | None = None) -> Flask:
     ext.csrf.init_app(app)
     ext.limiter.init_app(app)
     ext.babel.init_app(app, locale_selector=i18n.select_locale)
-    ext.socketio.init_app(app, message_queue=app.config["COP_MESSAGE_QUEUE"])
+    serving.init_socketio(app)
     guest_cache.init_app(app)
     login.init_app(app)
     headers.init_app(app)

@@ -2,7 +2,7 @@
 `db`)."""
 
 import os
-import threading
+import sys
 
 import click
 from flask import current_app
@@ -10,7 +10,7 @@ from flask.cli import FlaskGroup, with_appcontext
 from flask_migrate import upgrade
 
 from cop.accounts.models import Role
-from cop.notifications.delivery import deliver, run_forever
+from cop.notifications.delivery import deliver
 
 
 def _create_app(*_args, **_kwargs):
@@ -89,29 +89,16 @@ def demo_command() -> None:
 @click.command("run")
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True, type=int)
-@with_appcontext
 def run_command(host: str, port: int) -> None:
-    """Serve the app with its Socket.IO endpoint, and send due emails and index changes for
-    search in the background."""
-    from cop.extensions import socketio
-    from cop.search import indexer
+    """Serve the app with gunicorn (one gevent worker, websockets; docs/serving.md), which
+    also sends due emails and runs the other background workers (cop/background.py)."""
+    from cop.serving import server_command
 
-    # FlaskGroup marks the process as a CLI run, and Flask then refuses app.run(), which
-    # socketio.run() calls: this command *is* the server, so lift the mark.
-    os.environ.pop("FLASK_RUN_FROM_CLI", None)
-    app = current_app._get_current_object()
-    stop = threading.Event()
-    interval = app.config["COP_MAIL_INTERVAL_SECONDS"]
-    threading.Thread(target=run_forever, args=(app, interval, stop), daemon=True).start()
-    search_interval = app.config["COP_SEARCH_INTERVAL_MS"] / 1000
-    threading.Thread(
-        target=indexer.run_forever, args=(app, search_interval, stop), daemon=True
-    ).start()
-    click.echo(f"Serving on http://{host}:{port}")
-    try:
-        socketio.run(app, host=host, port=port, allow_unsafe_werkzeug=True)
-    finally:
-        stop.set()
+    command = server_command(host, port)
+    click.echo(f"Serving on http://{host}:{port}: {' '.join(command[1:])}")
+    sys.stdout.flush()
+    # This process becomes gunicorn: signals (Ctrl-C, a supervisor's TERM) reach it directly.
+    os.execv(command[0], command)
 
 
 @click.command("send-mail")

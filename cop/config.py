@@ -61,6 +61,13 @@ def load_config(overrides: dict | None = None) -> dict:
         "COP_MAIL_FROM": _env("MAIL_FROM", "cop@localhost"),
         "COP_BASE_URL": _env("BASE_URL", "http://127.0.0.1:5000"),
         "COP_MESSAGE_QUEUE": _env("MESSAGE_QUEUE"),
+        # Socket.IO's concurrency: "threading" wherever the app runs outside the server
+        # (tests, CLI commands, Flask-SocketIO's test client, a threaded live server);
+        # the server (`cop run`, cop/gunicorn_conf.py) sets "gevent". docs/serving.md.
+        "COP_ASYNC_MODE": _env("ASYNC_MODE", "threading"),
+        # Connections each process may hold to the Redis message queue (redis-py's own
+        # default, 100, drops deliveries in a burst).
+        "COP_MESSAGE_QUEUE_POOL": _env_int("MESSAGE_QUEUE_POOL", 10000),
         # Live Q&A: vote counts and presence go out at most once per window (seconds).
         "COP_LIVE_BROADCAST_WINDOW": float(_env("LIVE_BROADCAST_WINDOW", "0.25")),
         "COP_LIVE_ASK_LIMIT": _env("LIVE_ASK_LIMIT", "5 per minute"),

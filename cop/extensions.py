@@ -17,6 +17,6 @@ login = LoginManager()
 babel = Babel()
 csrf = CSRFProtect()
 limiter = Limiter(key_func=get_remote_address, default_limits=[])
-# The async mode is set explicitly: Flask-SocketIO would otherwise pick whichever
-# server library happens to be installed.
-socketio = SocketIO(async_mode="threading")
+# Its async mode and message queue are set in cop/serving.py from COP_ASYNC_MODE and
+# COP_MESSAGE_QUEUE, never guessed from whatever server library happens to be installed.
+socketio = SocketIO()

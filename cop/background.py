@@ -1,0 +1,41 @@
+"""Work a server process does beside answering requests, started once per server process
+(from gunicorn's worker, cop/gunicorn_conf.py) and stopped with it.
+
+Each worker is a function `(app, stop)` that loops until the `stop` event is set, in a
+thread of its own: under gevent threads are monkey-patched into greenlets, so a worker
+must only wait on sockets, `stop.wait` or the database. Several server processes may run
+the same workers (two mail senders never send one mail twice: cop/notifications/delivery.py).
+To add one, write its function and append it to WORKERS.
+"""
+
+import logging
+import threading
+
+from flask import Flask
+
+from cop.notifications.delivery import run_forever as send_mail_forever
+from cop.search import indexer
+
+log = logging.getLogger(__name__)
+
+
+def send_mail(app: Flask, stop: threading.Event) -> None:
+    send_mail_forever(app, app.config["COP_MAIL_INTERVAL_SECONDS"], stop)
+
+
+def index_search(app: Flask, stop: threading.Event) -> None:
+    indexer.run_forever(app, app.config["COP_SEARCH_INTERVAL_MS"] / 1000, stop)
+
+
+WORKERS = (send_mail, index_search)
+
+
+def start(app: Flask) -> threading.Event:
+    """Start every worker; set the returned event to stop them all."""
+    stop = threading.Event()
+    for worker in WORKERS:
+        threading.Thread(
+            target=worker, args=(app, stop), name=f"cop-{worker.__name__}", daemon=True
+        ).start()
+        log.info("background worker %s started", worker.__name__)
+    return stop

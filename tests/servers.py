@@ -1,0 +1,122 @@
+"""Real server processes for tests: `cop run` (gunicorn, gevent), Debian's redis-server, and
+python-socketio clients that keep what they receive."""
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+
+import socketio as sio
+
+COP = [sys.executable, "-c", "from cop.cli import main; main()"]
+NS = "/live"
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def _wait(check, process: subprocess.Popen, what: str, timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            if check():
+                return
+        except OSError:
+            pass
+        if process.poll() is not None:
+            raise AssertionError(f"{what} exited: {process.stdout.read().decode()}")
+        assert time.monotonic() < deadline, f"{what} did not answer within {timeout} s"
+        time.sleep(0.3)
+
+
+def _stop(process: subprocess.Popen) -> None:
+    process.terminate()
+    try:
+        process.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait(timeout=5)
+    process.stdout.close()
+
+
+class CopServer:
+    """`cop run` on a free port with the given environment (COP_* settings)."""
+
+    def __init__(self, env: dict[str, str]):
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.process = subprocess.Popen(
+            [*COP, "run", "--port", str(self.port)],
+            env={**os.environ, **env},
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+        )
+
+    def wait_ready(self, timeout: float = 60) -> None:
+        def answers() -> bool:
+            with urllib.request.urlopen(f"{self.url}/login", timeout=2) as response:
+                return response.status == 200
+
+        _wait(answers, self.process, "cop run", timeout)
+
+    def stop(self) -> None:
+        _stop(self.process)
+
+
+class RedisServer:
+    """Debian's redis-server on 127.0.0.1 and a free port, nothing kept on disk."""
+
+    def __init__(self):
+        binary = shutil.which("redis-server")
+        assert binary, "redis-server is missing: apt-get install redis-server (.ci/run does)"
+        self.port = free_port()
+        self.url = f"redis://127.0.0.1:{self.port}/0"
+        self.process = subprocess.Popen(
+            [binary, "--bind", "127.0.0.1", "--port", str(self.port), "--save", ""]
+            + ["--appendonly", "no", "--protected-mode", "yes"],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+        )
+
+        def pong() -> bool:
+            with socket.create_connection(("127.0.0.1", self.port), timeout=1) as conn:
+                conn.sendall(b"PING\r\n")
+                return conn.recv(16).startswith(b"+PONG")
+
+        _wait(pong, self.process, "redis-server", 15)
+
+    def stop(self) -> None:
+        _stop(self.process)
+
+
+class Recorder:
+    """A python-socketio client on `/live` that keeps every event it receives."""
+
+    def __init__(self, url: str, token: str, transports=("websocket",)):
+        self.client = sio.Client(reconnection=False)
+        self.events: list[tuple[str, object]] = []
+        self.client.on("*", lambda event, data: self.events.append((event, data)), namespace=NS)
+        self.client.connect(
+            url, namespaces=[NS], auth={"token": token}, transports=list(transports)
+        )
+
+    def named(self, event: str) -> list:
+        return [data for name, data in list(self.events) if name == event]
+
+    def call(self, event: str, data: dict) -> dict:
+        return self.client.call(event, data, namespace=NS, timeout=10)
+
+    def wait_for(self, predicate, timeout: float = 10.0) -> None:
+        deadline = time.monotonic() + timeout
+        while not predicate():
+            assert time.monotonic() < deadline, f"timed out; received {self.events[-20:]}"
+            time.sleep(0.02)
+
+    def close(self) -> None:
+        self.client.disconnect()

@@ -1,0 +1,143 @@
+"""The live namespace as production serves it: `cop run` (gunicorn, one gevent-websocket
+worker) and, with COP_MESSAGE_QUEUE, two such processes sharing events through Redis."""
+
+from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+
+from tests.conftest import bearer
+from tests.servers import CopServer, Recorder, RedisServer
+
+
+@pytest.fixture
+def served_env(app):
+    """`cop run`'s environment: this test's database and secret, generous rate limits."""
+    return {
+        "COP_DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"],
+        "COP_INSTANCE_PATH": app.instance_path,
+        "COP_SECRET_KEY": app.config["SECRET_KEY"],
+        "COP_LIVE_ASK_LIMIT": "1000 per minute",
+        "COP_LIVE_VOTE_LIMIT": "1000 per minute",
+        "COP_LIVE_BROADCAST_WINDOW": "0.1",
+    }
+
+
+def _token(app, user) -> str:
+    return bearer(app, user)["Authorization"].split()[1]
+
+
+def _question_ids(recorder: Recorder) -> Counter:
+    return Counter(q["id"] for q in recorder.named("question"))
+
+
+def _latest_votes(recorder: Recorder) -> dict[int, int]:
+    counts: dict[int, int] = {}
+    for event in recorder.named("votes"):
+        counts.update({int(qid): n for qid, n in event["votes"].items()})
+    return counts
+
+
+def test_cop_run_serves_live_over_websockets(app, world, live, served_env):
+    server = CopServer(served_env)
+    clients = []
+    try:
+        server.wait_ready()
+        member = Recorder(server.url, _token(app, world.users["member"]))
+        clients.append(member)
+        assert member.client.transport() == "websocket"
+        # A browser starts on long-polling; the server must let it upgrade (a mismatched
+        # gevent worker keeps it on polling for good).
+        expert = Recorder(
+            server.url, _token(app, world.users["expert"]), transports=("polling", "websocket")
+        )
+        clients.append(expert)
+        expert.wait_for(lambda: expert.client.transport() == "websocket")
+        for recorder in clients:
+            assert recorder.call("join", {"session_id": live})["ok"]
+        asked = member.call("ask", {"session_id": live, "text": "Коли бюджет?"})
+        expert.wait_for(lambda: asked["question_id"] in _question_ids(expert))
+        [question] = expert.named("question")
+        assert question["text"] == "Коли бюджет?"
+    finally:
+        for recorder in clients:
+            recorder.close()
+        server.stop()
+
+
+def test_two_processes_share_questions_and_votes_through_redis(app, world, live, served_env):
+    redis = RedisServer()
+    servers = [CopServer({**served_env, "COP_MESSAGE_QUEUE": redis.url}) for _ in range(2)]
+    clients: dict[str, Recorder] = {}
+    try:
+        for server in servers:
+            server.wait_ready(timeout=90)
+        first, second = servers
+        placement = {
+            "member": first,
+            "outsider": first,
+            "trainee": second,
+            "other_expert": second,
+            "expert": second,  # the host: sees everything, on the other process
+        }
+        for name, server in placement.items():
+            clients[name] = Recorder(server.url, _token(app, world.users[name]))
+            assert clients[name].call("join", {"session_id": live})["ok"]
+        everyone = list(clients.values())
+
+        # One question asked on the first process reaches every client of both.
+        asked = clients["member"].call("ask", {"session_id": live, "text": "Перше питання"})
+        for recorder in everyone:
+            recorder.wait_for(lambda r=recorder: asked["question_id"] in _question_ids(r))
+
+        # A burst from both processes at once: every question everywhere, exactly once.
+        askers = ["member", "outsider", "trainee", "other_expert"]
+
+        def burst(name: str) -> list[int]:
+            recorder = clients[name]
+            return [
+                recorder.call("ask", {"session_id": live, "text": f"{name}: питання {i}"})[
+                    "question_id"
+                ]
+                for i in range(10)
+            ]
+
+        with ThreadPoolExecutor(len(askers)) as pool:
+            burst_ids = [qid for ids in pool.map(burst, askers) for qid in ids]
+        expected = {asked["question_id"], *burst_ids}
+        assert len(expected) == 41
+        for recorder in everyone:
+            recorder.wait_for(lambda r=recorder: set(_question_ids(r)) >= expected)
+            assert set(_question_ids(recorder).values()) == {1}, "a question came twice"
+
+        # Votes cast on both processes at once (one of them twice) add up once each.
+        voted = burst_ids[:5]
+
+        def vote_all(name: str) -> None:
+            for qid in voted:
+                assert clients[name].call("vote", {"question_id": qid})["ok"]
+            clients[name].call("vote", {"question_id": voted[0]})
+
+        with ThreadPoolExecutor(len(askers)) as pool:
+            list(pool.map(vote_all, askers))
+        for recorder in everyone:
+            recorder.wait_for(lambda r=recorder: all(_latest_votes(r).get(q) == 4 for q in voted))
+        clients["trainee"].call("unvote", {"question_id": voted[0]})
+        for recorder in everyone:
+            recorder.wait_for(lambda r=recorder: _latest_votes(r).get(voted[0]) == 3)
+
+        # A client that joins afterwards, on either process, gets the same counts.
+        late = Recorder(first.url, _token(app, world.users["space_moderator"]))
+        clients["late"] = late
+        late.call("join", {"session_id": live})
+        late.wait_for(lambda: late.named("state"))
+        [state] = late.named("state")
+        counts = {q["id"]: q["votes"] for q in state["questions"]}
+        assert [counts[q] for q in voted] == [3, 4, 4, 4, 4]
+        assert set(counts) >= expected
+    finally:
+        for recorder in clients.values():
+            recorder.close()
+        for server in servers:
+            server.stop()
+        redis.stop()
