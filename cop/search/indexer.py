@@ -82,13 +82,21 @@ def drain_batch(wait: bool = True) -> int | None:
 
 
 def drain(wait: bool = True) -> int:
-    """Index everything waiting in the outbox; returns how many rows it took."""
+    """Index everything waiting in the outbox; returns how many rows it took. Without
+    `wait` (a search), an empty outbox is seen without taking the index's writer."""
+    if not wait and not _waiting():
+        return 0
     total = 0
     while True:
         taken = drain_batch(wait)
         if not taken:
             return total
         total += taken
+
+
+def _waiting() -> bool:
+    with Session(db.engine) as session:
+        return session.scalar(select(SearchOutbox.id).limit(1)) is not None
 
 
 def pending() -> int:
