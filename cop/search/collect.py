@@ -41,7 +41,7 @@ def _term_docs(searcher: Searcher, field: str, text: str) -> dict[int, float]:
             ids = matcher._ids
             if offset:
                 ids = [offset + i for i in ids]
-            found.update(zip(ids, matcher._weights))
+            found.update(zip(ids, matcher._weights, strict=True))
             matcher._next_block()
     return found
 
