@@ -13,9 +13,13 @@ back to Whoosh's `docs_for_query`, so the sets are always exact."""
 import bisect
 import heapq
 from collections import Counter
+from collections.abc import Callable, Iterator
+from itertools import accumulate
 
 from whoosh import query
+from whoosh.codec.whoosh3 import LENGTHS_COLUMN, _lenfield
 from whoosh.searching import Searcher
+from whoosh.util.numeric import byte_to_length
 
 from cop.search.index import state
 
@@ -26,23 +30,36 @@ def _leaves(searcher: Searcher):
     return searcher.reader().leaf_readers()
 
 
-def _term_docs(searcher: Searcher, field: str, text: str) -> dict[int, float]:
-    """Document number -> term frequency, read a block at a time. Deleted documents may
-    be in it: the permission set (live documents only) removes them."""
-    found: dict[int, float] = {}
+def _blocks(leaf, field: str, text: str) -> Iterator:
+    """The term's posting blocks in one segment, each as its matcher positioned on it
+    (ids, weights and values are read in bulk from `_data`, not one posting at a time).
+    Deleted documents are in them: the permission set (live documents only) drops them."""
+    if (field, text) not in leaf:
+        return
+    fmt = leaf.schema[field].format
+    matcher = leaf._terms.matcher(field, leaf._text_to_bytes(field, text), fmt)
+    while matcher.is_active():
+        if matcher._data is None:
+            matcher._read_data()
+        yield matcher
+        matcher._next_block()
+
+
+def _block_ids(block, offset: int):
+    ids = block._data[0]
+    if not block._byteids:
+        ids = accumulate(ids)
+    return [offset + i for i in ids] if offset else list(ids)
+
+
+def _postings(searcher: Searcher, field: str, text: str) -> list[tuple[list, object, list]]:
+    """The term's postings as (global document numbers, weights, encoded values) per block."""
+    found = []
     for leaf, offset in _leaves(searcher):
-        if (field, text) not in leaf:
-            continue
-        fmt = leaf.schema[field].format
-        matcher = leaf._terms.matcher(field, leaf._text_to_bytes(field, text), fmt)
-        while matcher.is_active():
-            matcher._read_ids()
-            matcher._read_weights()
-            ids = matcher._ids
-            if offset:
-                ids = [offset + i for i in ids]
-            found.update(zip(ids, matcher._weights, strict=True))
-            matcher._next_block()
+        for block in _blocks(leaf, field, text):
+            block._read_weights()
+            block._read_values()
+            found.append((_block_ids(block, offset), block._weights, block._values))
     return found
 
 
@@ -52,13 +69,34 @@ class Matches:
     def __init__(self, searcher: Searcher, allowed: set[int]) -> None:
         self.searcher = searcher
         self.allowed = allowed
+        self.postings: dict[tuple[str, str], list] = {}
         self.frequencies: dict[tuple[str, str], dict[int, float]] = {}
 
+    def _postings(self, field: str, text: str) -> list[tuple[list, object, list]]:
+        key = (field, text)
+        if key not in self.postings:
+            self.postings[key] = _postings(self.searcher, field, text)
+        return self.postings[key]
+
     def _term(self, field: str, text: str) -> dict[int, float]:
+        """Document number -> term frequency."""
         key = (field, text)
         if key not in self.frequencies:
-            self.frequencies[key] = _term_docs(self.searcher, field, text)
+            found: dict[int, float] = {}
+            for ids, weights, _values in self._postings(field, text):
+                found.update(zip(ids, weights, strict=True))
+            self.frequencies[key] = found
         return self.frequencies[key]
+
+    def _positions(self, field: str, text: str, docs: set[int]) -> dict[int, list[int]]:
+        """Document number -> positions of the term, for the given documents only."""
+        decode = self.searcher.schema[field].format.decode_positions
+        found = {}
+        for ids, _weights, values in self._postings(field, text):
+            for i, doc in enumerate(ids):
+                if doc in docs:
+                    found[doc] = decode(values[i])
+        return found
 
     def docs(self, q: query.Query) -> set[int]:
         """The allowed documents that match `q`."""
@@ -90,21 +128,16 @@ class Matches:
         candidates = self.docs(query.And(q.subqueries))
         if not candidates:
             return candidates
-        words = [_word_terms(s) for s in q.subqueries]
-        found = set()
-        for leaf, offset in _leaves(self.searcher):
-            end = offset + leaf.doc_count_all()
-            local = sorted(d - offset for d in candidates if offset <= d < end)
-            if not local:
-                continue
-            matchers = [
-                [leaf.postings(f, t) for f, t in terms if (f, t) in leaf] for terms in words
-            ]
-            for doc in local:
-                positions = [_positions(ms, doc) for ms in matchers]
-                if _in_sequence(positions, q.slop):
-                    found.add(doc + offset)
-        return found
+        words = []
+        for sub in q.subqueries:
+            positions: dict[int, set[int]] = {}
+            for field, text in _word_terms(sub):
+                for doc, found_at in self._positions(field, text, candidates).items():
+                    positions.setdefault(doc, set()).update(found_at)
+            words.append(positions)
+        return {
+            doc for doc in candidates if _in_sequence([w.get(doc, set()) for w in words], q.slop)
+        }
 
     def scores(self, docs: set[int], terms: list[tuple[str, str]]) -> dict[int, float]:
         """BM25F over the given documents for the query's positive terms."""
@@ -112,16 +145,14 @@ class Matches:
         scores = dict.fromkeys(docs, 0.0)
         if not terms or not docs:
             return scores
-        lengths: dict[int, int] = {}
         for field, text in terms:
+            length = lengths(searcher, field)
             idf = searcher.idf(field, text)
             avgfl = searcher.avg_field_length(field) or 1
             for doc, tf in self._term(field, text).items():
                 if doc not in scores:
                     continue
-                fl = lengths.get(doc)
-                if fl is None:
-                    fl = lengths[doc] = searcher.doc_field_length(doc, field, 1)
+                fl = length(doc) or 1
                 scores[doc] += idf * (tf * (K1 + 1)) / (tf + K1 * ((1 - B) + B * fl / avgfl))
         return scores
 
@@ -135,16 +166,6 @@ def _is_word(q: query.Query) -> bool:
 def _word_terms(q: query.Query) -> list[tuple[str, str]]:
     subs = [q] if isinstance(q, query.Term) else q.subqueries
     return [(s.fieldname, s.text) for s in subs]
-
-
-def _positions(matchers, doc: int) -> set[int]:
-    found = set()
-    for m in matchers:
-        if m.is_active() and m.id() < doc:
-            m.skip_to(doc)
-        if m.is_active() and m.id() == doc:
-            found.update(m.value_as("positions"))
-    return found
 
 
 def _in_sequence(positions: list[set[int]], slop: int) -> bool:
@@ -178,24 +199,23 @@ def newest(searcher: Searcher, docs: set[int], n: int) -> list[tuple[float, int]
     return [(0.0, doc) for doc in best]
 
 
-def column(searcher: Searcher, field: str):
-    """A function from document number to the field's column value, over lists cached
-    per segment (a segment's column values never change)."""
+def _cached(searcher: Searcher, name: str, load: Callable) -> Callable[[int], object]:
+    """A function from document number to a per-document value, over lists cached per
+    segment (a segment's column values and field lengths never change)."""
     st = state()
     values, starts = [], []
     for leaf, offset in _leaves(searcher):
         segment = leaf.segment()
-        key = (segment.segment_id(), field) if segment is not None else None
+        key = (segment.segment_id(), name) if segment is not None else None
         with st.lock:
             cached = st.columns.get(key) if key else None
         if cached is None:
-            cached = list(leaf.column_reader(field, translate=True))
+            cached = load(leaf)
             if key:
                 with st.lock:
                     st.columns[key] = cached
         values.append(cached)
         starts.append(offset)
-
     if len(values) == 1:
         return values[0].__getitem__
 
@@ -204,6 +224,22 @@ def column(searcher: Searcher, field: str):
         return values[i][doc - starts[i]]
 
     return lookup
+
+
+def column(searcher: Searcher, field: str) -> Callable[[int], object]:
+    return _cached(searcher, field, lambda leaf: list(leaf.column_reader(field, translate=True)))
+
+
+def lengths(searcher: Searcher, field: str) -> Callable[[int], int]:
+    """Document number -> the field's length in words (as Whoosh's scoring sees it)."""
+
+    def load(leaf) -> list[int]:
+        column = leaf._perdoc._cached_reader(_lenfield(field), LENGTHS_COLUMN)
+        if column is None:
+            return [0] * leaf.doc_count_all()
+        return [byte_to_length(b) if b else 0 for b in column]
+
+    return _cached(searcher, "#length " + field, load)
 
 
 def facet_counts(searcher: Searcher, docs: set[int], names) -> dict[str, dict[str, int]]:
