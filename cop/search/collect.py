@@ -24,6 +24,8 @@ from whoosh.util.numeric import byte_to_length
 from cop.search.index import state
 
 B, K1 = 0.75, 1.2  # Whoosh's BM25F defaults
+# Decoded postings kept per process (about 100 bytes each with their positions).
+CACHED_POSTINGS = 1_000_000
 
 
 def _leaves(searcher: Searcher):
@@ -32,8 +34,7 @@ def _leaves(searcher: Searcher):
 
 def _blocks(leaf, field: str, text: str) -> Iterator:
     """The term's posting blocks in one segment, each as its matcher positioned on it
-    (ids, weights and values are read in bulk from `_data`, not one posting at a time).
-    Deleted documents are in them: the permission set (live documents only) drops them."""
+    (ids, weights and values are read in bulk from `_data`, not one posting at a time)."""
     if (field, text) not in leaf:
         return
     fmt = leaf.schema[field].format
@@ -45,21 +46,49 @@ def _blocks(leaf, field: str, text: str) -> Iterator:
         matcher._next_block()
 
 
-def _block_ids(block, offset: int):
+def _block_ids(block):
     ids = block._data[0]
-    if not block._byteids:
-        ids = accumulate(ids)
-    return [offset + i for i in ids] if offset else list(ids)
+    return list(accumulate(ids) if not block._byteids else ids)
 
 
-def _postings(searcher: Searcher, field: str, text: str) -> list[tuple[list, object, list]]:
-    """The term's postings as (global document numbers, weights, encoded values) per block."""
+def _segment_postings(leaf, field: str, text: str) -> tuple[list, list, list]:
+    """The term's postings in one segment: (document numbers, weights, encoded values).
+    Cached per segment (a segment's postings never change; deleted documents stay in
+    them and the permission set, which holds live documents only, drops them)."""
+    st = state()
+    segment = leaf.segment()
+    key = (segment.segment_id(), field, text) if segment is not None else None
+    if key is not None:
+        with st.lock:
+            found = st.postings.get(key)
+            if found is not None:
+                st.postings.move_to_end(key)
+                return found
+    ids, weights, values = [], [], []
+    for block in _blocks(leaf, field, text):
+        block._read_weights()
+        block._read_values()
+        ids.extend(_block_ids(block))
+        weights.extend(block._weights)
+        values.extend(block._values)
+    found = (ids, weights, values)
+    if key is not None:
+        with st.lock:
+            st.postings[key] = found
+            st.postings_size += len(ids)
+            while st.postings_size > CACHED_POSTINGS and len(st.postings) > 1:
+                _key, (old, _w, _v) = st.postings.popitem(last=False)
+                st.postings_size -= len(old)
+    return found
+
+
+def _postings(searcher: Searcher, field: str, text: str) -> list[tuple[list, list, list]]:
+    """The term's postings per segment, with global document numbers."""
     found = []
     for leaf, offset in _leaves(searcher):
-        for block in _blocks(leaf, field, text):
-            block._read_weights()
-            block._read_values()
-            found.append((_block_ids(block, offset), block._weights, block._values))
+        ids, weights, values = _segment_postings(leaf, field, text)
+        if ids:
+            found.append(([offset + i for i in ids] if offset else ids, weights, values))
     return found
 
 

@@ -32,6 +32,8 @@ class IndexState:
         self.local = threading.local()
         self.docsets: OrderedDict = OrderedDict()
         self.columns: dict[tuple[str, str], list] = {}  # (segment id, field) -> values
+        self.postings: OrderedDict = OrderedDict()  # (segment id, field, term) -> postings
+        self.postings_size = 0
 
 
 def state() -> IndexState:
@@ -74,6 +76,8 @@ def reset_index() -> Index:
         st.local = threading.local()
         st.docsets.clear()
         st.columns.clear()
+        st.postings.clear()
+        st.postings_size = 0
         return st.ix
 
 
