@@ -18,6 +18,7 @@ def create_app(config: dict | None = None) -> Flask:
 
     from cop import extensions as ext
     from cop import guest_cache, headers, i18n, login, sqlite
+    from cop.live import sockets  # noqa: F401  (its handlers must exist before init_app)
 
     ext.db.init_app(app)
     ext.migrate.init_app(app, ext.db, directory=str(ROOT / "migrations"), render_as_batch=True)
@@ -41,8 +42,10 @@ def create_app(config: dict | None = None) -> Flask:
     from cop.api import bp as api_bp
     from cop.attachments import views as attachments_views
     from cop.consultations import views as consultations_views
+    from cop.courses import views as courses_views
     from cop.discussions import views as discussions_views
     from cop.errors import register_error_handlers
+    from cop.live import views as live_views
     from cop.moderation import views as moderation_views
     from cop.notifications import views as notifications_views
     from cop.search import views as search_views
@@ -58,6 +61,8 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(notifications_views.bp)
     app.register_blueprint(consultations_views.bp)
     app.register_blueprint(search_views.bp)
+    app.register_blueprint(live_views.bp)
+    app.register_blueprint(courses_views.bp)
     register_error_handlers(app)
 
     from cop import policy
@@ -71,6 +76,7 @@ def create_app(config: dict | None = None) -> Flask:
         label=label,
         unread_notifications=unread_count,
         url_pattern=url_pattern,
+        live_sessions_in=live_views.sessions_in,
     )
 
     from cop.cli import register_commands

@@ -3,8 +3,10 @@
 from cop.accounts.api import bp as accounts
 from cop.attachments.api import bp as attachments
 from cop.consultations.api import bp as consultations
+from cop.courses.api import bp as courses
 from cop.discussions.api import bp as discussions
 from cop.jsonapi import bp
+from cop.live.api import bp as live
 from cop.moderation.api import bp as moderation
 from cop.notifications.api import bp as notifications
 from cop.orgs.api import bp as orgs
@@ -21,5 +23,7 @@ for feature in (
     notifications,
     consultations,
     search,
+    live,
+    courses,
 ):
     bp.register_blueprint(feature)

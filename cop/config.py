@@ -61,6 +61,10 @@ def load_config(overrides: dict | None = None) -> dict:
         "COP_MAIL_FROM": _env("MAIL_FROM", "cop@localhost"),
         "COP_BASE_URL": _env("BASE_URL", "http://127.0.0.1:5000"),
         "COP_MESSAGE_QUEUE": _env("MESSAGE_QUEUE"),
+        # Live Q&A: vote counts and presence go out at most once per window (seconds).
+        "COP_LIVE_BROADCAST_WINDOW": float(_env("LIVE_BROADCAST_WINDOW", "0.25")),
+        "COP_LIVE_ASK_LIMIT": _env("LIVE_ASK_LIMIT", "5 per minute"),
+        "COP_LIVE_VOTE_LIMIT": _env("LIVE_VOTE_LIMIT", "60 per minute"),
         "COP_INVITE_HOURS": _env_int("INVITE_HOURS", 7 * 24),
         "COP_RESET_HOURS": _env_int("RESET_HOURS", 2),
         "COP_EDIT_WINDOW_MINUTES": _env_int("EDIT_WINDOW_MINUTES", 30),

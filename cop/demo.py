@@ -6,6 +6,8 @@ from sqlalchemy import select
 from werkzeug.security import generate_password_hash
 
 from cop.accounts.models import Role, User
+from cop.demo_courses import load_course_demo
+from cop.demo_live import load_live_demo
 from cop.extensions import db
 from cop.orgs.models import Association, CommitteeMembership, Community, CommunityKind, ExpertGroup
 from cop.spaces.models import Space, SpaceKind, SpaceMembership, SpaceRole, Visibility
@@ -159,4 +161,6 @@ def load_demo() -> bool:
         )
     )
     db.session.commit()
+    load_live_demo()
+    load_course_demo(course, users)
     return True

@@ -7,6 +7,8 @@ from flask_login import current_user
 
 
 def select_locale() -> str:
+    if not has_request_context():  # command-line work (`cop demo`) speaks the default
+        return current_app.config["BABEL_DEFAULT_LOCALE"]
     if current_user and current_user.is_authenticated:
         return current_user.locale
     chosen = session.get("locale")

@@ -7,8 +7,10 @@ from flask import g, has_request_context
 from flask_babel import lazy_gettext as _l
 
 from cop.accounts.models import EmailMode, Role
-from cop.consultations.models import Status
+from cop.consultations.models import Consent, Status
+from cop.courses.models import Completion, ModuleStatus
 from cop.discussions.models import ForumType, GroupMode, SubscriptionMode
+from cop.live.models import QuestionStatus, SessionStatus
 from cop.orgs.models import CommunityKind
 from cop.spaces.models import SpaceKind, SpaceRole, Visibility
 
@@ -70,6 +72,29 @@ LABELS = {
         Status.AWAITING_COMMITTEE: _l("Awaiting the committee"),
         Status.RESOLVED: _l("Resolved"),
         Status.CLOSED: _l("Closed"),
+    },
+    Consent: {
+        Consent.NONE: _l("Not to be published"),
+        Consent.ANONYMISED: _l("May be published anonymised"),
+        Consent.FULL: _l("May be published, also with our name"),
+    },
+    SessionStatus: {
+        SessionStatus.SCHEDULED: _l("Scheduled"),
+        SessionStatus.LIVE: _l("Live now"),
+        SessionStatus.ENDED: _l("Ended"),
+    },
+    QuestionStatus: {
+        QuestionStatus.PENDING: _l("Waiting for approval"),
+        QuestionStatus.VISIBLE: _l("Visible"),
+        QuestionStatus.HIDDEN: _l("Hidden"),
+    },
+    ModuleStatus: {
+        ModuleStatus.DRAFT: _l("Draft"),
+        ModuleStatus.PUBLISHED: _l("Published"),
+    },
+    Completion: {
+        Completion.MANUAL: _l("The learner marks it completed"),
+        Completion.VIEW: _l("Completed once opened"),
     },
 }
 

@@ -18,6 +18,7 @@ from sqlalchemy.orm import aliased
 from cop.accounts.models import Role, User
 from cop.attachments.models import Attachment
 from cop.consultations.models import Consultation
+from cop.courses.models import CourseModule, ModuleStatus
 from cop.db import utcnow
 from cop.discussions.models import (
     Discussion,
@@ -29,6 +30,7 @@ from cop.discussions.models import (
 )
 from cop.errors import Forbidden, NotFound
 from cop.extensions import db
+from cop.live.models import LiveQuestion, LiveSession, QuestionStatus, StaffRole
 from cop.notifications.models import Notification
 from cop.orgs.models import (
     Association,
@@ -154,9 +156,11 @@ def can(user, action: str, target) -> bool:
     if isinstance(target, Post):
         return _can_post_action(user, action, target)
     if isinstance(target, Consultation):
-        return _can_discussion(user, action, target.discussion)
+        return _can_consultation(user, action, target)
     if isinstance(target, Attachment):
         return _can_attachment(user, action, target)
+    if isinstance(target, CourseModule):
+        return _can_module(user, action, target)
     if isinstance(target, Notification):
         return _can_notification(user, action, target)
     if isinstance(target, Site):
@@ -165,6 +169,8 @@ def can(user, action: str, target) -> bool:
         return _can_user(user, action, target)
     if isinstance(target, Community | Association | ExpertGroup):
         return _can_org(user, action)
+    if isinstance(target, LiveSession):
+        return _can_live(user, action, target)
     raise TypeError(f"no policy for {type(target).__name__}")
 
 
@@ -180,6 +186,8 @@ def require(user, action: str, target) -> None:
 
 
 def _can_read_space(user, space: Space) -> bool:
+    if not _module_forum_allows(user, space):
+        return False
     role = _role(user)
     if role is None:
         return space.kind in OPEN_KINDS and space.visibility == Visibility.PUBLIC
@@ -213,6 +221,8 @@ def _is_space_expert(user, space: Space) -> bool:
 
 def _can_post(user, space: Space) -> bool:
     """Start something new: a discussion, a module, a consultation, a live question."""
+    if space.knowledge_base:  # its discussions are published consultations
+        return user.role == Role.MODERATOR
     if space.kind == SpaceKind.COURSE:
         return user.role in (Role.EXPERT, Role.TRAINEE, Role.MODERATOR)
     if space.kind == SpaceKind.CONSULTATION_DESK:
@@ -249,6 +259,10 @@ def _can_space(user, action: str, space: Space) -> bool:
 
 def readable_spaces(user) -> ColumnElement[bool]:
     """The read rule of `_can_read_space` as an SQL condition on Space, for lists and counts."""
+    return and_(_readable_spaces_by_kind(user), _readable_module_forums(user))
+
+
+def _readable_spaces_by_kind(user) -> ColumnElement[bool]:
     role = _role(user)
     open_kind = Space.kind.in_(OPEN_KINDS)
     if role is None:
@@ -397,6 +411,26 @@ def consults(user) -> bool:
     if role is None:
         return False
     return role in STAFF + EXPERTS or bool(facts(user).committee_community_ids)
+
+
+# --- the knowledge base -----------------------------------------------------------------
+
+# Consultation actions besides the discussion ones: consent (the committee agrees to
+# publishing), publish (an expert of the desk, or staff), see_origin (the link from the
+# published copy back to the consultation: for those who work it, never the public).
+
+
+def _can_consultation(user, action: str, consultation: Consultation) -> bool:
+    if action not in ("consent", "publish", "see_origin"):
+        return _can_discussion(user, action, consultation.discussion)
+    if not _can_discussion(user, VIEW, consultation.discussion):
+        return False
+    parties = desk_parties(user, consultation.discussion.space)
+    if action == "consent":
+        return Party.COMMITTEE in parties
+    if action == "publish":
+        return Party.STAFF in parties or (Party.TEAM in parties and user.role == Role.EXPERT)
+    return bool(parties & {Party.TEAM, Party.STAFF})
 
 
 # --- discussions and posts ------------------------------------------------------------
@@ -746,6 +780,8 @@ def _can_attachment(user, action: str, attachment: Attachment) -> bool:
     """A file goes with its post's text: seen by whoever may read it (never a hidden,
     private or Q&A-held post's, nor a deleted one's but by moderators), removed by
     whoever may edit the post."""
+    if attachment.module_id is not None:  # a course module's resource
+        return _can_module_resource(user, action, attachment)
     if action == VIEW:
         return _can_post_action(user, "view_attachments", attachment.post)
     if action == "delete":
@@ -847,3 +883,148 @@ def search_scope(user) -> SearchScope:
         qanda=qanda,
         unlocked=unlocked,
     )
+
+# --- consultation figures ---------------------------------------------------------------
+
+
+def sees_figures(user) -> bool:
+    """The monthly consultation figures (page, CSV, API) are for experts and staff, who
+    report to the associations; which consultations they count is the read rule
+    (`readable_discussions_anywhere`). Committees, trainees and guests are refused."""
+    return _role(user) in (*STAFF, Role.EXPERT)
+
+
+# --- live sessions ----------------------------------------------------------------------
+
+# Session actions: view, ask (and vote), moderate (approve and hide questions, see pending
+# and hidden ones and the authors of anonymous ones), host (answer, highlight, start, end).
+LIVE_KINDS = (SpaceKind.FORUM, SpaceKind.LIVE)
+
+
+def can_schedule_live(user, space: Space) -> bool:
+    """Experts and staff schedule live sessions in forums and live spaces they may post in."""
+    return (
+        _role(user) in (Role.EXPERT, Role.MODERATOR, Role.ADMIN)
+        and space.kind in LIVE_KINDS
+        and _can_space(user, POST, space)
+    )
+
+
+def may_host(person: User) -> bool:
+    """Who may be made a session's host: experts, and staff."""
+    return person.active and person.role in (Role.EXPERT, Role.MODERATOR, Role.ADMIN)
+
+
+def _live_staff_role(user, session: LiveSession) -> StaffRole | None:
+    for staff in session.staff:
+        if staff.user_id == user.id:
+            return staff.role
+    return None
+
+
+def _can_live(user, action: str, session: LiveSession) -> bool:
+    if not _can_space(user, VIEW, session.space):
+        return False
+    if action == VIEW:
+        return True
+    role = _role(user)
+    if role is None:
+        return False
+    if action == "ask":  # and vote
+        return _can_space(user, REPLY, session.space)
+    staff_role = _live_staff_role(user, session)
+    if action == "host":
+        return role in STAFF or staff_role == StaffRole.HOST
+    if action == MODERATE:
+        return staff_role is not None or _can_space(user, MODERATE, session.space)
+    return False
+
+
+def sees_question(user, question: LiveQuestion, moderates: bool) -> bool:
+    """Pending and hidden questions reach only the session's moderators and hosts
+    (`moderates`: `can(user, MODERATE, session)`) and their author."""
+    return (
+        question.status == QuestionStatus.VISIBLE
+        or moderates
+        or (_role(user) is not None and question.author_id == user.id)
+    )
+
+
+# --- courses ----------------------------------------------------------------------------
+
+# Module actions: view, edit, publish (also unpublish, reorder, delete), complete,
+# progress (see everyone's progress in the course).
+# A draft module is seen by its author and by whoever may publish it: the course's
+# moderators (experts, moderators, the course's own moderators) and admins. Learners see
+# published modules only; the module's forum follows the module.
+
+
+def _may_publish(user, course: Space) -> bool:
+    return _can_space(user, MODERATE, course)
+
+
+def _can_module(user, action: str, module: CourseModule) -> bool:
+    course = module.course
+    if action == VIEW:
+        return _can_space(user, VIEW, course) and (
+            module.status == ModuleStatus.PUBLISHED
+            or (_role(user) is not None and module.author_id == user.id)
+            or _may_publish(user, course)
+        )
+    if _role(user) is None or not _can_module(user, VIEW, module):
+        return False
+    if action == "edit":  # a published module changes only by those who publish
+        if module.status == ModuleStatus.PUBLISHED:
+            return _may_publish(user, course)
+        return module.author_id == user.id or _may_publish(user, course)
+    if action == "publish":
+        return _may_publish(user, course)
+    if action == "complete":
+        return module.status == ModuleStatus.PUBLISHED
+    if action == "progress":
+        return _may_publish(user, course)
+    return False
+
+
+def _can_module_resource(user, action: str, attachment: Attachment) -> bool:
+    module = db.session.get(CourseModule, attachment.module_id)
+    if action == VIEW:
+        return _can_module(user, VIEW, module)
+    if action == "delete":
+        return _can_module(user, "edit", module)
+    return False
+
+
+def _module_forum_allows(user, space: Space) -> bool:
+    """A module's forum is readable only with its module (the forum's own visibility
+    applies on top)."""
+    module = space.course_module if space.kind == SpaceKind.FORUM else None
+    return module is None or _can_module(user, VIEW, module)
+
+
+def readable_modules(user) -> ColumnElement[bool]:
+    """Module VIEW as an SQL condition on CourseModule: for lists, counts and search."""
+    courses = select(Space.id).where(_readable_spaces_by_kind(user)).correlate(None)
+    if _role(user) is None:
+        return and_(
+            CourseModule.status == ModuleStatus.PUBLISHED, CourseModule.course_id.in_(courses)
+        )
+    if _role(user) == Role.ADMIN:
+        return true()
+    publishing = select(Space.id).where(moderated_spaces(user)).correlate(None)
+    return and_(
+        CourseModule.course_id.in_(courses),
+        or_(
+            CourseModule.status == ModuleStatus.PUBLISHED,
+            CourseModule.author_id == user.id,
+            CourseModule.course_id.in_(publishing),
+        ),
+    )
+
+
+def _readable_module_forums(user) -> ColumnElement[bool]:
+    """`_module_forum_allows` as an SQL condition on Space."""
+    if _role(user) == Role.ADMIN:
+        return true()
+    hidden = select(CourseModule.forum_id).where(~readable_modules(user)).correlate(None)
+    return Space.id.not_in(hidden)

@@ -22,6 +22,7 @@ PASSWORD = "correct horse battery"
 # Hashing with the default scrypt cost in every fixture would dominate the suite's time.
 PASSWORD_HASH = generate_password_hash(PASSWORD, method="pbkdf2:sha256:1000")
 KEEP_TABLES = {"alembic_version", "thematic_platform", "page_generation"}
+pytest_plugins = ["tests.live_fixtures"]
 
 
 def _config(instance, uri, **extra) -> dict:
@@ -33,6 +34,7 @@ def _config(instance, uri, **extra) -> dict:
         "WTF_CSRF_ENABLED": False,
         "COP_BASE_URL": "http://cop.test",
         "COP_SMTP_URL": None,
+        "COP_LIVE_BROADCAST_WINDOW": 0,  # live vote counts go out at once, for tests to read
         **extra,
     }
 

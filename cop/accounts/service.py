@@ -8,10 +8,11 @@ from email_validator import EmailNotValidError, validate_email
 from flask import current_app, url_for
 from flask_babel import force_locale
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from cop import policy
+from cop import policy, realtime
 from cop.accounts.models import (
     EMAIL_MAX,
     NAME_MAX,
@@ -148,6 +149,7 @@ def update_user(actor, user: User, changes: dict) -> User:
         user.locale = _check_locale(changes["locale"])
     if "association_id" in changes:
         user.association_id = _check_association(changes["association_id"])
+    was = (user.role, user.active)
     if "role" in changes and changes["role"] != user.role:
         _check_role_grant(actor, Role(changes["role"]))
         if user.id == actor.id:
@@ -161,6 +163,8 @@ def update_user(actor, user: User, changes: dict) -> User:
             _sign_out_everywhere(user)
     db.session.commit()
     policy.forget()
+    if (user.role, user.active) != was:  # live sockets reconnect with what is now allowed
+        realtime.disconnect_user(user, "signed_out", _l("Your access has changed."))
     return user
 
 

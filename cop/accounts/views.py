@@ -11,8 +11,10 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required, login_user, logout_user
 
+from cop import realtime
 from cop.accounts import service
 from cop.accounts.forms import (
     LoginForm,
@@ -60,6 +62,8 @@ def login():
 
 @bp.post("/logout")
 def logout():
+    if current_user.is_authenticated:
+        realtime.disconnect_user(current_user, "signed_out", _l("You have signed out."))
     logout_user()
     flash(_("You have signed out."), "info")
     return redirect(url_for("accounts.login"))

@@ -163,6 +163,10 @@ def remove_attachment(actor, attachment: Attachment) -> None:
     refers to them. Audited when it is someone else's post. Commits."""
     from cop.moderation.service import record
 
+    if attachment.module_id is not None:  # a course module's resource
+        from cop.courses.service import remove_resource
+
+        return remove_resource(actor, attachment)
     post, sha256 = attachment.post, attachment.sha256
     policy.require(actor, "edit", post)
     if post.author_id != actor.id:
@@ -176,3 +180,18 @@ def hashes_of(post_ids: list[int]) -> set[str]:
     """The content hashes of these posts' files, to prune once the posts are gone."""
     query = select(Attachment.sha256).where(Attachment.post_id.in_(post_ids))
     return set(db.session.scalars(query))
+
+
+def copy_attachments(pairs: Iterable[tuple[Attachment, Post]]) -> None:
+    """Attach already stored files to other posts (a published copy shares the bytes with
+    its original); the caller commits."""
+    db.session.add_all(
+        Attachment(
+            post_id=post.id,
+            sha256=original.sha256,
+            filename=original.filename,
+            content_type=original.content_type,
+            size=original.size,
+        )
+        for original, post in pairs
+    )

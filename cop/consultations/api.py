@@ -1,17 +1,26 @@
 from datetime import datetime
 
 from flask import Blueprint, request
+from flask_babel import gettext as _
 from flask_login import current_user
-from pydantic import Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from cop import policy
-from cop.consultations import lifecycle, queries, service
-from cop.consultations.models import RATING_COMMENT_MAX, RATING_MAX, RATING_MIN, Status
+from cop.consultations import figures, lifecycle, publishing, queries, service
+from cop.consultations.figures import Breakdown
+from cop.consultations.models import (
+    RATING_COMMENT_MAX,
+    RATING_MAX,
+    RATING_MIN,
+    Consent,
+    Status,
+)
 from cop.consultations.queries import Assignee, Filters, Order
 from cop.discussions import queries as discussions
 from cop.discussions import service as discussion_service
 from cop.discussions.api import AuthorOut, PostList, PostOut, _post_out
 from cop.discussions.models import TITLE_MAX
+from cop.errors import Forbidden
 from cop.i18n import current_locale
 from cop.jsonapi import Input, Output, PageQuery, endpoint
 from cop.text import BODY_MAX
@@ -41,6 +50,7 @@ class ConsultationOut(Output):
     discussion_id: int = Field(description="The discussion holding the question and replies")
     community: CommunityRef
     platform: PlatformRef | None
+    module_id: int | None = Field(description="The course module asked about")
     title: str
     author: AuthorOut
     status: Status
@@ -57,16 +67,27 @@ class ConsultationOut(Output):
     reply_count: int = Field(description="Public replies")
     unread_count: int
     transitions: list[Status] = Field(description="The moves the viewer may ask for now")
+    publish_consent: Consent = Field(
+        description="What the committee agreed to: none, anonymised (only) or full publishing"
+    )
+    published_discussion_id: int | None = Field(
+        description="The copy in the knowledge base, a public discussion"
+    )
 
 
 class EventOut(Output):
     id: int
-    kind: str = Field(description="created, status, assigned, unassigned or platform")
+    kind: str = Field(
+        description="created, status, assigned, unassigned, platform, consent or published"
+    )
     actor: AuthorOut | None
     from_status: Status | None
     to_status: Status | None
     subject: AuthorOut | None = Field(description="Whom an assignment is about")
-    detail: dict = Field(description="The rating and comment of a resolution; platform ids")
+    detail: dict = Field(
+        description="The rating and comment of a resolution; platform ids; the consent; "
+        "the published discussion"
+    )
     created_at: datetime
 
 
@@ -105,8 +126,7 @@ class ConsultationIn(Input):
     platform_id: int | None = Field(None, description="The thematic platform")
     module_id: int | None = Field(
         None,
-        description="The course module asked about. Course modules do not exist yet: any "
-        "value is refused with 422 until they do.",
+        description="The course module asked about (422 unless the author may read it)",
     )
 
 
@@ -117,6 +137,20 @@ class ConsultationPatch(Input):
         None,
         description="The whole list of assignees: experts and trainees of the desk change "
         "only themselves, staff anyone",
+    )
+    publish_consent: Consent | None = Field(
+        None, description="The committee's agreement to publishing in the knowledge base"
+    )
+
+
+class PublishIn(Input):
+    anonymise: bool = Field(
+        False,
+        description="Replace the community's name, its people and contact details, and sign "
+        "the committee's posts by the committee (required if it agreed only to that)",
+    )
+    attachment_ids: list[int] = Field(
+        [], max_length=100, description="Files of the public replies to include; none by default"
     )
 
 
@@ -151,6 +185,7 @@ def _out(c, model=ConsultationOut, **extra):
         discussion_id=c.discussion_id,
         community=CommunityRef.model_validate(c.community),
         platform=_ref_platform(c.platform),
+        module_id=c.module_id,
         title=c.discussion.title,
         author=AuthorOut.model_validate(c.discussion.author),
         status=c.status,
@@ -168,6 +203,8 @@ def _out(c, model=ConsultationOut, **extra):
         reply_count=c.discussion.reply_count,
         unread_count=c.unread,
         transitions=lifecycle.requests(c.status, parties, bool(c.assignees)),
+        publish_consent=c.publish_consent,
+        published_discussion_id=c.published_discussion_id,
         **extra,
     )
 
@@ -296,6 +333,24 @@ def create_rating(consultation_id: int, data: RatingIn):
     return _detail(consultation)
 
 
+@endpoint(
+    bp,
+    "/consultations/<int:consultation_id>/publish",
+    "POST",
+    summary="Publish a resolved or closed consultation to the knowledge base, as its "
+    "committee agreed (409 otherwise); experts of the desk and staff",
+    body=PublishIn,
+    response=ConsultationDetail,
+    status=201,
+)
+def publish_consultation(consultation_id: int, data: PublishIn):
+    consultation = queries.get_consultation(current_user, consultation_id)
+    publishing.publish(
+        current_user, consultation, anonymise=data.anonymise, attachment_ids=data.attachment_ids
+    )
+    return _detail(consultation)
+
+
 def _posts(consultation_id: int, params: PageQuery, internal: bool) -> PostList:
     consultation = queries.get_consultation(current_user, consultation_id)
     discussion = consultation.discussion
@@ -371,3 +426,104 @@ def list_notes(consultation_id: int, params: PageQuery):
 )
 def create_note(consultation_id: int, data: ConsultationPostIn):
     return _write(consultation_id, data, internal=True)
+
+
+# --- monthly figures (cop/consultations/figures.py) --------------------------------------
+
+
+class FiguresQuery(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+    first: str | None = Field(None, description="First month, YYYY-MM (default: five months ago)")
+    last: str | None = Field(
+        None, description="Last month, YYYY-MM (default: the first, or this month)"
+    )
+    by: Breakdown = Field(Breakdown.NONE, description="none, community, oblast or platform")
+
+
+class FiguresCell(Output):
+    opened: int = Field(description="Asked in the month")
+    answered: int = Field(description="Of those opened, how many have had a first response")
+    resolved: int = Field(description="Resolved in the month (latest resolution)")
+    median_first_response_seconds: int | None = Field(
+        description="Working time (Monday to Friday, site time zone) from asking to the "
+        "first response, median over those opened and answered"
+    )
+    median_resolution_seconds: int | None = Field(
+        description="Working time from asking to resolution, median over those resolved"
+    )
+    mean_rating: float | None = Field(description="Mean satisfaction (1-5) of those resolved")
+    ratings: int
+
+
+class FiguresGroup(FiguresCell):
+    key: int | str | None = Field(
+        description="The community or platform id, or the oblast; null: no platform"
+    )
+    name: str
+
+
+class FiguresMonth(FiguresCell):
+    month: str = Field(description="YYYY-MM")
+    groups: list[FiguresGroup] = Field(description="Per group with anything to count")
+
+
+class FiguresOut(Output):
+    first: str
+    last: str
+    by: Breakdown
+    months: list[FiguresMonth]
+    groups: list[FiguresGroup] = Field(description="Per group, the whole period")
+    total: FiguresCell
+
+
+def _seconds(span) -> int | None:
+    return None if span is None else round(span.total_seconds())
+
+
+def _cell(cell, model=FiguresCell, **extra):
+    return model(
+        opened=cell.opened,
+        answered=cell.answered,
+        resolved=cell.resolved,
+        median_first_response_seconds=_seconds(cell.median_response),
+        median_resolution_seconds=_seconds(cell.median_resolution),
+        mean_rating=cell.mean_rating,
+        ratings=len(cell.ratings),
+        **extra,
+    )
+
+
+@endpoint(
+    bp,
+    "/consultations/figures",
+    summary="Monthly figures of the consultations the viewer may read (experts and staff "
+    "only): opened, resolved, median working times, mean satisfaction, by month and group",
+    query=FiguresQuery,
+    response=FiguresOut,
+)
+def consultation_figures(params: FiguresQuery):
+    if not policy.sees_figures(current_user):
+        raise Forbidden(_("The consultation figures are for experts and moderators."))
+    period = figures.read_period(params.first, params.last)
+    found = figures.compute_figures(current_user, period, params.by, current_locale())
+    return FiguresOut(
+        first=f"{period.first:%Y-%m}",
+        last=f"{period.last:%Y-%m}",
+        by=found.breakdown,
+        months=[
+            _cell(
+                found.by_month[month],
+                FiguresMonth,
+                month=f"{month:%Y-%m}",
+                groups=[
+                    _cell(cell, FiguresGroup, key=g.key, name=g.name)
+                    for g, cell in found.rows(month)
+                ],
+            )
+            for month in found.months
+        ],
+        groups=[
+            _cell(found.by_group[g.key], FiguresGroup, key=g.key, name=g.name) for g in found.groups
+        ],
+        total=_cell(found.total),
+    )

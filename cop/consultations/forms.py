@@ -1,7 +1,7 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import MultipleFileField
-from wtforms import RadioField, SelectField, StringField, TextAreaField
+from wtforms import HiddenField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Length
 
 from cop.consultations.models import RATING_COMMENT_MAX, RATING_MAX, RATING_MIN
@@ -19,6 +19,7 @@ class ConsultationForm(OnceForm):
     )
     platform_id = SelectField(_l("Thematic platform"), coerce=optional_int)
     file = MultipleFileField(_l("Attachments"))
+    module_id = HiddenField()  # "ask an expert about this module"
 
 
 class NoteForm(OnceForm):

@@ -29,6 +29,14 @@ class Status(StrEnum):
     CLOSED = "closed"
 
 
+class Consent(StrEnum):
+    """What the committee agreed to about publishing in the knowledge base."""
+
+    NONE = "none"
+    ANONYMISED = "anonymised"  # only with the community and its people replaced
+    FULL = "full"  # as it is, or anonymised if the experts prefer
+
+
 class Consultation(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     discussion_id: Mapped[int] = mapped_column(
@@ -38,6 +46,10 @@ class Consultation(db.Model):
         ForeignKey("community.id", ondelete="CASCADE"), index=True
     )
     platform_id: Mapped[int | None] = mapped_column(ForeignKey("thematic_platform.id"))
+    # The course module asked about ("ask an expert about this module").
+    module_id: Mapped[int | None] = mapped_column(
+        ForeignKey("course_module.id", ondelete="SET NULL"), index=True
+    )
     status: Mapped[Status] = mapped_column(enum_column(Status), default=Status.NEW, index=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
     # The first public reply by an expert or trainee of the desk; kept when reopened.
@@ -48,10 +60,20 @@ class Consultation(db.Model):
     # The committee's rating of the latest resolution (the timeline keeps earlier ones).
     rating: Mapped[int | None]
     rating_comment: Mapped[str | None] = mapped_column(Text)
+    publish_consent: Mapped[Consent] = mapped_column(
+        enum_column(Consent), default=Consent.NONE, server_default=Consent.NONE.value
+    )
+    # The copy in the knowledge base (cop/consultations/publishing.py); unset if deleted.
+    published_discussion_id: Mapped[int | None] = mapped_column(
+        ForeignKey("discussion.id", ondelete="SET NULL"), unique=True
+    )
 
-    discussion: Mapped[Discussion] = relationship(lazy="joined", innerjoin=True)
+    discussion: Mapped[Discussion] = relationship(
+        lazy="joined", innerjoin=True, foreign_keys=[discussion_id]
+    )
     community: Mapped[Community] = relationship(lazy="joined", innerjoin=True)
     platform: Mapped[ThematicPlatform | None] = relationship(lazy="joined")
+    module: Mapped["CourseModule | None"] = relationship()  # noqa: F821 (cop.courses.models)
     assignees: Mapped[list["ConsultationAssignee"]] = relationship(
         order_by="ConsultationAssignee.assigned_at",
         cascade="all, delete-orphan",
@@ -94,6 +116,8 @@ class EventKind(StrEnum):
     ASSIGNED = "assigned"  # subject: who was assigned
     UNASSIGNED = "unassigned"
     PLATFORM = "platform"  # detail: from, to (platform ids)
+    CONSENT = "consent"  # detail: consent (what the committee now agrees to)
+    PUBLISHED = "published"  # detail: discussion_id, anonymised, attachments (a count)
 
 
 class ConsultationEvent(db.Model):

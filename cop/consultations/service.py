@@ -25,12 +25,14 @@ from cop.consultations.models import (
     RATING_COMMENT_MAX,
     RATING_MAX,
     RATING_MIN,
+    Consent,
     Consultation,
     ConsultationAssignee,
     ConsultationEvent,
     EventKind,
     Status,
 )
+from cop.courses.models import CourseModule
 from cop.db import utcnow
 from cop.discussions import service as discussions
 from cop.discussions.models import Discussion, Post
@@ -92,7 +94,7 @@ def _platform(platform_id: int | None) -> ThematicPlatform | None:
     return platform
 
 
-def _record(consultation: Consultation, actor, kind: EventKind, **fields) -> None:
+def record_event(consultation: Consultation, actor, kind: EventKind, **fields) -> None:
     db.session.add(
         ConsultationEvent(consultation_id=consultation.id, actor_id=actor.id, kind=kind, **fields)
     )
@@ -112,7 +114,7 @@ def open_consultation(
     """A committee member (or staff, naming the community) asks the community's expert
     group: the question starts a discussion on the community's desk, created if there is
     none, and everyone following the desk (its experts and trainees by default) is
-    notified. Course modules do not exist yet, so any module_id is refused. A repeated
+    notified. A module_id must name a course module the author may read. A repeated
     idempotency key returns the first consultation. Commits."""
     earlier = discussions.replayed(actor, idempotency_key, "consultation", Consultation)
     if earlier is not None:
@@ -123,7 +125,9 @@ def open_consultation(
     title, body = discussions.check_title(title), check_body(body)
     platform = _platform(platform_id)
     if module_id is not None:
-        raise Invalid(fields={"module_id": _("There is no such course module.")})
+        module = db.session.get(CourseModule, module_id) if module_id <= ID_MAX else None
+        if module is None or not policy.can(actor, policy.VIEW, module):
+            raise Invalid(fields={"module_id": _("There is no such course module.")})
     uploads = attachments.stage_uploads(desk, files)
     try:
         db.session.add(desk)
@@ -132,12 +136,13 @@ def open_consultation(
             discussion=discussion,
             community_id=community.id,
             platform_id=platform.id if platform else None,
+            module_id=module_id,
             status=Status.NEW,
             created_at=discussion.created_at,
         )
         db.session.add(consultation)
         db.session.flush()
-        _record(consultation, actor, EventKind.CREATED, to_status=Status.NEW)
+        record_event(consultation, actor, EventKind.CREATED, to_status=Status.NEW)
         return discussions.commit_once(
             actor, idempotency_key, "consultation", Consultation, consultation
         )
@@ -181,7 +186,7 @@ def _move(actor, consultation: Consultation, to: Status, trigger: Trigger, **det
         raise Conflict(_("The consultation has just changed. Reload the page and try again."))
     for name, value in values.items():
         set_committed_value(consultation, name, value)
-    _record(
+    record_event(
         consultation,
         actor,
         EventKind.STATUS,
@@ -249,7 +254,7 @@ def _add_assignee(actor, consultation: Consultation, person: User) -> None:
     consultation.assignees.append(
         ConsultationAssignee(user_id=person.id, assigned_by_id=actor.id, assigned_at=utcnow())
     )
-    _record(consultation, actor, EventKind.ASSIGNED, subject_id=person.id)
+    record_event(consultation, actor, EventKind.ASSIGNED, subject_id=person.id)
 
 
 def _change_assignees(actor, consultation: Consultation, add: set[int], remove: set[int]) -> None:
@@ -271,7 +276,7 @@ def _change_assignees(actor, consultation: Consultation, add: set[int], remove: 
         _add_assignee(actor, consultation, people[user_id])
     for assignee in [a for a in consultation.assignees if a.user_id in remove]:
         consultation.assignees.remove(assignee)
-        _record(consultation, actor, EventKind.UNASSIGNED, subject_id=assignee.user_id)
+        record_event(consultation, actor, EventKind.UNASSIGNED, subject_id=assignee.user_id)
     db.session.flush()
     if consultation.status == Status.NEW and consultation.assignees:
         _move(actor, consultation, Status.ASSIGNED, Trigger.ASSIGNMENT)
@@ -291,12 +296,35 @@ def change_assignees(
     return consultation
 
 
+def _set_consent(actor, consultation: Consultation, consent) -> None:
+    """The committee agrees to publishing in the knowledge base (anonymised only, or in
+    full) or takes its agreement back; once published, a moderator takes the copy down
+    instead (cop/consultations/publishing.py)."""
+    if not policy.can(actor, "consent", consultation):
+        raise Forbidden(_("Only the community's committee decides about publishing."))
+    try:
+        consent = Consent(consent)
+    except ValueError:
+        values = ", ".join(c.value for c in Consent)
+        raise Invalid(
+            fields={"publish_consent": _("Must be one of: %(values)s.", values=values)}
+        ) from None
+    if consent == consultation.publish_consent:
+        return
+    if consultation.published_discussion_id is not None:
+        raise Conflict(_("It is already published: ask a moderator to take the copy down first."))
+    consultation.publish_consent = consent
+    record_event(consultation, actor, EventKind.CONSENT, detail={"consent": consent.value})
+
+
 def update_consultation(actor, consultation: Consultation, **changes) -> Consultation:
     """Change any of: `title` (whoever may edit the question, as for any discussion),
     `platform_id` (the committee, the experts and staff; None clears it), `assignee_ids`
-    (the whole list; see `change_assignees`). Everything is checked before anything is
-    kept. Commits."""
+    (the whole list; see `change_assignees`), `publish_consent` (the committee).
+    Everything is checked before anything is kept. Commits."""
     policy.require(actor, policy.VIEW, consultation)
+    if "publish_consent" in changes:
+        _set_consent(actor, consultation, changes["publish_consent"])
     if "title" in changes:
         policy.require(actor, "edit", discussions.first_post(consultation.discussion))
         consultation.discussion.title = discussions.check_title(changes["title"])
@@ -306,7 +334,7 @@ def update_consultation(actor, consultation: Consultation, **changes) -> Consult
         platform = _platform(changes["platform_id"])
         new_id = platform.id if platform else None
         if new_id != consultation.platform_id:
-            _record(
+            record_event(
                 consultation,
                 actor,
                 EventKind.PLATFORM,

@@ -1,24 +1,30 @@
-from flask import Blueprint, flash, redirect, render_template, request, url_for
-from flask_babel import format_timedelta
+from datetime import timedelta
+
+from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
+from flask_babel import format_decimal, format_timedelta
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from cop import policy
 from cop.attachments.service import FIELD
-from cop.consultations import lifecycle, queries, service
+from cop.consultations import figures, lifecycle, publishing, queries, service
+from cop.consultations.figures import Breakdown
+from cop.consultations.figures_chart import month_chart
+from cop.consultations.figures_csv import breakdown_label, figures_csv
 from cop.consultations.forms import ConsultationForm, NoteForm, ResolveForm
-from cop.consultations.models import Consultation, Status
+from cop.consultations.models import Consent, Consultation, Status
 from cop.consultations.queries import Assignee, Filters, Order
+from cop.courses.views import asked_module
 from cop.db import utcnow
 from cop.discussions import queries as discussions
 from cop.discussions import service as discussion_service
 from cop.discussions.forms import ReplyForm
-from cop.discussions.views import offer_files, posted_files
-from cop.errors import AppError, Forbidden, NotFound
+from cop.discussions.views import discussion_url, offer_files, posted_files
+from cop.errors import AppError, Forbidden, Invalid, NotFound
 from cop.forms import apply_errors, options
 from cop.i18n import current_locale
 from cop.labels import label
-from cop.notifications.service import discussion_subscription
+from cop.notifications.service import discussion_subscription, forum_subscription
 from cop.orgs.queries import list_platforms
 from cop.paging import Pager
 from cop.spaces.models import Space, SpaceKind
@@ -59,6 +65,20 @@ def _filters() -> Filters:
     )
 
 
+def _desk_shown(filters: Filters, communities) -> Space | None:
+    """The one community's desk the page is about (filtered to it, or the only one), for
+    following its new consultations."""
+    ids = [c.id for c in communities]
+    if filters.community_id in ids:
+        community_id = filters.community_id
+    elif len(ids) == 1:
+        community_id = ids[0]
+    else:
+        return None
+    desk_space = service.desk_of(community_id)
+    return desk_space if desk_space and policy.can(current_user, policy.VIEW, desk_space) else None
+
+
 @bp.get("/consultations")
 @login_required
 def desk():
@@ -67,12 +87,16 @@ def desk():
     page = max(request.args.get("page", 1, type=int), 1)
     found = queries.list_consultations(current_user, filters, (page - 1) * PER_PAGE, PER_PAGE)
     args = {k: v for k, v in request.args.items() if k != "page"}
+    communities = queries.communities_on_desks(current_user)
+    desk_space = _desk_shown(filters, communities)
     return render_template(
         "consultations/desk.html",
+        desk_space=desk_space,
+        desk_follow=forum_subscription(current_user, desk_space) if desk_space else None,
         found=found,
         filters=filters,
         statuses=list(Status),
-        communities=queries.communities_on_desks(current_user),
+        communities=communities,
         platforms=list_platforms(),
         works=policy.works_desks(current_user),
         can_open=bool(queries.my_committees(current_user)),
@@ -98,6 +122,7 @@ def new():
         [(None, "—")] + [(p.id, p.name(current_locale())) for p in list_platforms()]
     )
     offer_files(form, service.desk_of(communities[0].id) or Space(kind=SpaceKind.CONSULTATION_DESK))
+    module = asked_module(form)
     if form.validate_on_submit():
         try:
             consultation = service.open_consultation(
@@ -106,6 +131,7 @@ def new():
                 body=form.body.data,
                 community_id=form.community_id.data if len(communities) > 1 else None,
                 platform_id=form.platform_id.data,
+                module_id=module.id if module else None,
                 idempotency_key=form.idempotency_key.data,
                 files=posted_files(),
             )
@@ -114,7 +140,7 @@ def new():
         else:
             flash(_("Your question is on the experts' desk."), "success")
             return redirect(consultation_url(consultation.id))
-    return render_template("consultations/new.html", form=form)
+    return render_template("consultations/new.html", form=form, module=module)
 
 
 def _page(consultation: Consultation, note_form=None, resolve_form=None, status: int = 200):
@@ -173,6 +199,15 @@ def _page(consultation: Consultation, note_form=None, resolve_form=None, status:
         can_change_platform=bool(parties),
         timeline=queries.timeline(consultation),
         follow=discussion_subscription(current_user, discussion),
+        consents=list(Consent),
+        can_consent=policy.can(current_user, "consent", consultation),
+        can_publish=policy.can(current_user, "publish", consultation)
+        and consultation.published_discussion_id is None,
+        publishable=consultation.status in publishing.PUBLISHABLE,
+        files=publishing.publishable_files(consultation)
+        if policy.can(current_user, "publish", consultation)
+        and consultation.status in publishing.PUBLISHABLE
+        else [],
     )
     discussion_service.mark_read(current_user, discussion)  # after rendering, as discussions
     return page, status
@@ -229,6 +264,43 @@ def platform(consultation_id: int):
     return redirect(consultation_url(consultation.id))
 
 
+def _error_text(error: AppError) -> str:
+    return " ".join(error.fields.values()) or str(error)
+
+
+@bp.post("/consultations/<int:consultation_id>/consent")
+@login_required
+def consent(consultation_id: int):
+    consultation = queries.get_consultation(current_user, consultation_id)
+    try:
+        service.update_consultation(
+            current_user, consultation, publish_consent=request.form.get("publish_consent", "")
+        )
+    except AppError as error:
+        flash(_error_text(error), "error")
+        return redirect(consultation_url(consultation.id))
+    flash(_("Saved: %(consent)s.", consent=label(consultation.publish_consent)), "success")
+    return redirect(consultation_url(consultation.id))
+
+
+@bp.post("/consultations/<int:consultation_id>/publish")
+@login_required
+def publish(consultation_id: int):
+    consultation = queries.get_consultation(current_user, consultation_id)
+    try:
+        discussion = publishing.publish(
+            current_user,
+            consultation,
+            anonymise=request.form.get("anonymise") == "1",
+            attachment_ids=request.form.getlist("attachment_ids", type=int),
+        )
+    except AppError as error:
+        flash(_error_text(error), "error")
+        return redirect(consultation_url(consultation.id))
+    flash(_("Published in the knowledge base."), "success")
+    return redirect(discussion_url(discussion.id))
+
+
 @bp.post("/consultations/<int:consultation_id>/notes")
 @login_required
 def note(consultation_id: int):
@@ -251,3 +323,69 @@ def note(consultation_id: int):
         else:
             return redirect(consultation_url(consultation.id, post.id))
     return _page(consultation, note_form=form, status=422)
+
+
+# --- monthly figures (cop/consultations/figures.py) --------------------------------------
+
+
+@bp.app_template_filter("working_time")
+def working_time_filter(span) -> str:
+    """A span of working time for people: minutes under an hour, whole hours under a
+    working day, days with one decimal beyond; '—' for none."""
+    if span is None:
+        return "—"
+    hours = span / timedelta(hours=1)
+    if hours < 1:
+        return _("%(n)s min", n=round(hours * 60))
+    if hours < 24:
+        return _("%(n)s h", n=round(hours))
+    return _("%(n)s d", n=format_decimal(hours / 24, "0.0"))
+
+
+def _figures() -> figures.Figures:
+    if not policy.sees_figures(current_user):
+        raise Forbidden(_("The consultation figures are for experts and moderators."))
+    by = request.args.get("by") or Breakdown.NONE
+    if by not in set(Breakdown):
+        message = _("There is no such breakdown.")
+        raise Invalid(message, fields={"by": message})
+    period = figures.read_period(request.args.get("first"), request.args.get("last"))
+    return figures.compute_figures(current_user, period, Breakdown(by), current_locale())
+
+
+def _figure_args(found: figures.Figures) -> dict:
+    return {
+        "first": f"{found.period.first:%Y-%m}",
+        "last": f"{found.period.last:%Y-%m}",
+        "by": None if found.breakdown == Breakdown.NONE else found.breakdown.value,
+    }
+
+
+@bp.get("/consultations/figures")
+@login_required
+def figures_page():
+    """Experts and staff: opened and resolved per month, times and satisfaction."""
+    found = _figures()
+    return render_template(
+        "consultations/figures.html",
+        figures=found,
+        chart=month_chart(found),
+        breakdowns=[(b, breakdown_label(b)) for b in Breakdown],
+        breakdown_name=breakdown_label(found.breakdown),
+        presets=figures.presets(),
+        args=_figure_args(found),
+    )
+
+
+@bp.get("/consultations/figures.csv")
+@login_required
+def figures_download():
+    found = _figures()
+    name = f"consultations-{found.period.first:%Y-%m}-{found.period.last:%Y-%m}"
+    if found.breakdown != Breakdown.NONE:
+        name += f"-{found.breakdown.value}"
+    return Response(
+        figures_csv(found, current_locale()),
+        mimetype="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="{name}.csv"'},
+    )

@@ -218,6 +218,12 @@ def write_discussion(actor, space, title, body, community_id, uploads=()) -> Dis
     return discussion
 
 
+def write_reply(actor, discussion: Discussion, body: str) -> Post:
+    """A plain reply to the first post, for a caller that has checked everything (a live
+    session being archived) and commits."""
+    return _add_reply(actor, discussion, first_post(discussion), body, False, False, ())
+
+
 def first_post(discussion: Discussion) -> Post:
     return db.session.scalar(
         select(Post).where(Post.discussion_id == discussion.id, Post.parent_id.is_(None))
@@ -268,9 +274,14 @@ def reply(
             from cop.consultations.service import replied
 
             replied(actor, consultation, post)
-        return commit_once(actor, idempotency_key, "post", Post, post)
+        stored = commit_once(actor, idempotency_key, "post", Post, post)
     finally:
         attachments.discard(uploads)
+    if stored is post:  # not a replay
+        from cop.live.replies import reply_posted
+
+        reply_posted(post)
+    return stored
 
 
 def _check_note(actor, discussion, parent: Post, private: bool, internal: bool) -> None:

@@ -101,6 +101,13 @@ def new_discussion(space_id: int):
     return render_template("discussions/new.html", space=space, form=form)
 
 
+def _origin(discussion):
+    """The consultation a knowledge-base discussion was published from, for its staff."""
+    from cop.consultations.publishing import origin
+
+    return origin(current_user, discussion)
+
+
 @bp.get("/discussions/<int:discussion_id>")
 @guest_cached
 def discussion(discussion_id: int):
@@ -142,6 +149,7 @@ def discussion(discussion_id: int):
         follow=discussion_subscription(current_user, discussion)
         if current_user.is_authenticated
         else None,
+        origin=_origin(discussion),
     )
     until = _read_until(discussion, thread, new_here, unread_elsewhere)
     if until is not None:  # after rendering, so the markers show what was new

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from cop.accounts.models import enum_column
 from cop.db import utcnow
 from cop.extensions import db
+from cop.spaces.models import SpaceKind
 
 
 class ForumSubscription(db.Model):
@@ -73,8 +74,17 @@ class Notification(db.Model):
     def headline(self) -> str:
         """One line saying what happened, in the current locale."""
         names = {"name": self.actor.display_name, "title": self.discussion.title}
+        space = self.discussion.space
         if self.kind == NotificationKind.MENTION:
             return _("%(name)s mentioned you in “%(title)s”", **names)
+        if space.kind == SpaceKind.CONSULTATION_DESK:
+            if self.kind == NotificationKind.DISCUSSION:
+                return _("%(name)s asked the experts: “%(title)s”", **names)
+            if self.post.internal:
+                return _("%(name)s wrote an internal note on “%(title)s”", **names)
+            return _("%(name)s replied to the consultation “%(title)s”", **names)
         if self.kind == NotificationKind.DISCUSSION:
+            if space.knowledge_base:
+                return _("%(name)s published “%(title)s” in the knowledge base", **names)
             return _("%(name)s started “%(title)s”", **names)
         return _("%(name)s replied in “%(title)s”", **names)

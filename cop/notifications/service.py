@@ -154,7 +154,9 @@ def _mentioned(source: str) -> list[User]:
     )
 
 
-def _notify(post: Post, users, kind: NotificationKind, already: set[int]) -> None:
+def _notify(
+    post: Post, users, kind: NotificationKind, already: set[int], actor_id: int | None = None
+) -> None:
     for user in policy.readers(post, [u for u in users if u.id not in already]):
         db.session.add(
             Notification(
@@ -162,7 +164,7 @@ def _notify(post: Post, users, kind: NotificationKind, already: set[int]) -> Non
                 kind=kind,
                 post_id=post.id,
                 discussion_id=post.discussion_id,
-                actor_id=post.author_id,
+                actor_id=actor_id or post.author_id,
                 created_at=post.created_at,
             )
         )
@@ -180,6 +182,13 @@ def post_created(post: Post) -> None:
     choosing = _mode(discussion.space) not in (SubscriptionMode.DISABLED, SubscriptionMode.FORCED)
     if choosing and db.session.get(DiscussionSubscription, (post.author_id, discussion.id)) is None:
         _choose(post.author_id, discussion.id, True)
+
+
+def announce(post: Post, actor) -> None:
+    """Tell those following a forum about a discussion someone else put there for its
+    author (a consultation published to the knowledge base): nobody is mentioned again
+    and nobody starts following it. Does not commit."""
+    _notify(post, _subscribers(post.discussion), NotificationKind.DISCUSSION, {actor.id}, actor.id)
 
 
 def post_edited(post: Post, previous_body: str) -> None:

@@ -9,6 +9,7 @@ from cop.errors import NotFound
 from cop.extensions import db
 from cop.notifications import queries, service
 from cop.notifications.models import Notification
+from cop.spaces.models import SpaceKind
 from cop.spaces.queries import get_space
 
 bp = Blueprint("notifications", __name__)
@@ -58,6 +59,15 @@ def _wanted() -> bool:
 def forum_subscription(space_id: int):
     space = get_space(current_user, space_id)
     state = service.subscribe_forum(current_user, space, _wanted())
+    if space.kind == SpaceKind.CONSULTATION_DESK:  # followed from the consultations desk
+        name = space.community.name
+        flash(
+            _("You will hear of new consultations of %(community)s.", community=name)
+            if state.subscribed
+            else _("No more news of consultations of %(community)s.", community=name),
+            "success",
+        )
+        return redirect(url_for("consultations.desk", community_id=space.community_id))
     flash(
         _("You follow this forum.") if state.subscribed else _("You no longer follow this forum."),
         "success",

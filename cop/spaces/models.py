@@ -1,7 +1,7 @@
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import ForeignKey, String, Text
+from sqlalchemy import ForeignKey, String, Text, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from cop.accounts.models import User, enum_column
@@ -49,6 +49,8 @@ class Space(db.Model):
         ForeignKey("community.id", ondelete="CASCADE"), index=True
     )
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # A public forum where experts publish resolved consultations (the oldest one is used).
+    knowledge_base: Mapped[bool] = mapped_column(default=False, server_default=false())
 
     platform: Mapped[ThematicPlatform | None] = relationship(lazy="joined")
     expert_group: Mapped[ExpertGroup | None] = relationship(lazy="joined")

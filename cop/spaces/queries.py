@@ -15,8 +15,9 @@ def get_space(user, space_id: int) -> Space:
 
 
 def list_spaces(user, kind: SpaceKind | None = None, offset: int = 0, limit: int | None = None):
-    """Spaces the user may view, and how many there are in all."""
-    where = [policy.readable_spaces(user)]
+    """Spaces the user may view, and how many there are in all (a course module's forum
+    is listed with its module, not here)."""
+    where = [policy.readable_spaces(user), ~Space.course_module.has()]
     if kind is not None:
         where.append(Space.kind == kind)
     total = db.session.scalar(select(func.count()).select_from(Space).where(*where))
@@ -31,7 +32,7 @@ def list_my_spaces(user) -> list[Space]:
         return []
     joined = list(policy.facts(user).space_roles)
     mine = or_(Space.kind.in_(policy.CLOSED_KINDS), Space.id.in_(joined))
-    query = select(Space).where(policy.readable_spaces(user), mine)
+    query = select(Space).where(policy.readable_spaces(user), mine, ~Space.course_module.has())
     return list(db.session.scalars(query.order_by(Space.kind, Space.title, Space.id)))
 
 

@@ -1,8 +1,9 @@
 """Spaces and their memberships: created and changed by staff only."""
 
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
-from cop import policy
+from cop import policy, realtime
 from cop.accounts.models import User
 from cop.errors import Forbidden, Invalid, NotFound
 from cop.extensions import db
@@ -136,6 +137,8 @@ def remove_membership(actor, space: Space, user_id: int) -> None:
     membership = db.session.get(SpaceMembership, (space.id, user_id))
     if membership is None:
         raise NotFound()
+    person = membership.user
     db.session.delete(membership)
     db.session.commit()
     policy.forget()
+    realtime.disconnect_user(person, "signed_out", _l("Your access has changed."))

@@ -327,3 +327,46 @@ def test_only_committees_and_staff_ask(people):
 def test_a_desk_space_leads_to_its_consultations(people, world):
     page = text(people["member"], f"/spaces/{world.spaces['desk']}")
     assert re.search(r'href="/consultations\?community_id=\d+"', page)
+
+
+def test_the_committee_agrees_and_an_expert_publishes_from_the_page(people):
+    member, expert, outsider = people["member"], people["expert"], people["outsider"]
+    url = ask(member, title="Як написати бачення Громади А?", body="Громада А хоче бачення.")
+    page = text(member, url)
+    assert "База знань" in page and "Рішення комітету: <strong>Не публікувати</strong>" in page
+    assert 'name="publish_consent"' in page and "Опублікувати в базі знань" not in page
+    reply(expert, url, "Почніть з мрії мешканців.")
+    assert "Її можна буде опублікувати після розв’язання" in text(expert, url)
+    assert move(member, url, "resolved", rating="5").status_code == 302
+    assert "Комітет не дав згоди на публікацію" in text(expert, url)
+    assert member.post(f"{url}/consent", data={"publish_consent": "anonymised"}).status_code == 302
+    assert "Збережено: Можна публікувати знеособлено." in text(member, url)
+    page = text(expert, url)
+    assert 'name="anonymise"' in page and "Комітет погодився лише на знеособлену" in page
+    refused = expert.post(f"{url}/publish", data={})  # unticked: not what was agreed
+    assert refused.status_code == 302
+    assert "Комітет погодився лише на знеособлену публікацію." in text(expert, url)
+    done = expert.post(f"{url}/publish", data={"anonymise": "1"})
+    assert done.status_code == 302 and "/discussions/" in done.headers["Location"]
+    copy = text(outsider, done.headers["Location"])
+    assert "Як написати бачення [громада]?" in copy and "Почніть з мрії мешканців." in copy
+    assert "Громада А" not in copy and "Комітет громади" in copy
+    assert "Опубліковано з консультації" not in copy
+    assert "Опубліковано з консультації громади Громада А" in text(expert, done.headers["Location"])
+    page = text(member, url)
+    assert "читати опубліковану копію" in page and "знеособлено" in page
+
+
+def test_the_desk_can_be_unfollowed_from_the_consultations_page(people, world):
+    member, expert = people["member"], people["expert"]
+    ask(member, title="Перше")
+    desk = text(expert, "/consultations")  # one community's desk: its follow button is here
+    assert "Нові консультації громади Громада А:" in desk and 'aria-pressed="true"' in desk
+    left = expert.post(f"/spaces/{world.spaces['desk']}/subscription", data={"subscribed": "0"})
+    assert left.status_code == 302 and "/consultations" in left.headers["Location"]
+    desk = text(expert, left.headers["Location"])
+    assert "Ви більше не отримуватимете новин про консультації громади Громада А." in desk
+    assert 'aria-pressed="false"' in desk
+    ask(member, title="Друге")
+    bell = expert.get("/api/v1/notifications").get_json()["items"]
+    assert [n["text"] for n in bell] == ["member питає експертів: «Перше»"]

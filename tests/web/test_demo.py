@@ -9,6 +9,7 @@ EVERYONE = {
     "Обмін досвідом громад",
     "Стратегічне планування розвитку громади",
     "Запитання та відповіді наживо",
+    "База знань: консультації",
 }
 ROOMS = {
     "Експертна кімната: Великі Гаї",
@@ -58,7 +59,7 @@ def test_each_demo_account_sees_only_its_spaces(demo, email):
 
 def test_guest_sees_the_open_forum_only(demo):
     items = demo.test_client().get("/api/v1/spaces").get_json()["items"]
-    assert {s["title"] for s in items} == {"Обмін досвідом громад"}
+    assert {s["title"] for s in items} == {"Обмін досвідом громад", "База знань: консультації"}
 
 
 def test_init_is_repeatable(app):
@@ -111,3 +112,25 @@ def test_demo_posts_carry_a_chart_and_a_table(demo):
         assert response.status_code == 200 and response.headers["Content-Type"].startswith(
             item["content_type"]
         )
+
+
+def test_demo_consultations_in_every_state_each_community_its_own(demo):
+    states = {"new", "assigned", "answered", "awaiting_committee", "resolved", "closed"}
+    moderator = demo.test_client()
+    login(moderator, "moderator@example.org", "demo")
+    everything = moderator.get("/api/v1/consultations?per_page=100").get_json()["items"]
+    by_community: dict[str, set] = {}
+    for c in everything:
+        by_community.setdefault(c["community"]["name"], set()).add(c["status"])
+    assert set(by_community) == {d.removeprefix("Консультації: ") for d in DESKS}
+    assert all(found == states for found in by_community.values()), by_community
+    member2 = demo.test_client()
+    login(member2, "member2@example.org", "demo")
+    own = member2.get("/api/v1/consultations?per_page=100").get_json()["items"]
+    assert {c["community"]["name"] for c in own} == {"Новоборівська селищна громада"}
+    published = next(c for c in everything if c["published_discussion_id"])
+    assert published["community"]["name"] == "Великогаївська сільська громада"
+    assert member2.get(f"/api/v1/consultations/{published['id']}").status_code == 404
+    copy = member2.get(f"/discussions/{published['published_discussion_id']}")
+    assert copy.status_code == 200
+    assert "Як узгодити стратегічний план громади з бюджетом?" in copy.get_data(as_text=True)

@@ -1,0 +1,186 @@
+"""What a live session's sockets receive, and in which rooms.
+
+Rooms per session: `public` (participants), `staff` (moderators and hosts: they see
+pending and hidden questions and who asked anonymous ones) and one per person (their own
+pending, hidden and anonymous questions in full). Vote counts and presence are coalesced:
+changes are collected and sent at most once per `COP_LIVE_BROADCAST_WINDOW` seconds per
+session, as one `votes` event with the current counts from the database (0: at once).
+"""
+
+import logging
+import threading
+from dataclasses import dataclass, field
+
+from flask import Flask, current_app
+from sqlalchemy import select
+
+from cop.extensions import db, socketio
+from cop.live.models import LiveQuestion, LiveSession, QuestionStatus
+from cop.realtime import local_sids, publish
+
+log = logging.getLogger(__name__)
+
+
+def public_room(session_id: int) -> str:
+    return f"live:{session_id}:public"
+
+
+def staff_room(session_id: int) -> str:
+    return f"live:{session_id}:staff"
+
+
+def person_room(session_id: int, user_id: int) -> str:
+    return f"live:{session_id}:user:{user_id}"
+
+
+def discussion_room(discussion_id: int) -> str:
+    """Open pages of one discussion (cop/live/replies.py)."""
+    return f"discussion:{discussion_id}"
+
+
+def _iso(moment) -> str | None:
+    return moment.isoformat() if moment is not None else None
+
+
+def question_out(question: LiveQuestion, full: bool) -> dict:
+    """`full`: for staff and the author; otherwise an anonymous question has no author."""
+    shown = full or not question.anonymous
+    return {
+        "id": question.id,
+        "session_id": question.session_id,
+        "text": question.text,
+        "status": question.status.value,
+        "anonymous": question.anonymous,
+        "author": (
+            {"id": question.author_id, "name": question.author.display_name} if shown else None
+        ),
+        "votes": question.vote_count,
+        "answer": question.answer,
+        "answered_at": _iso(question.answered_at),
+        "created_at": _iso(question.created_at),
+    }
+
+
+def session_out(session: LiveSession) -> dict:
+    return {
+        "id": session.id,
+        "space_id": session.space_id,
+        "title": session.title,
+        "status": session.status.value,
+        "scheduled_at": _iso(session.scheduled_at),
+        "started_at": _iso(session.started_at),
+        "ended_at": _iso(session.ended_at),
+        "moderated": session.moderated,
+        "anonymous_allowed": session.anonymous_allowed,
+        "max_question_length": session.max_question_length,
+        "highlighted_id": session.highlighted_id,
+        "archive_id": session.archive_id,
+    }
+
+
+def question_changed(question: LiveQuestion, was_visible: bool) -> None:
+    """Send a new or changed question to whoever may see it. Participants who saw it
+    before it was hidden get only its id and status, so their lists drop it."""
+    session_id = question.session_id
+    full = question_out(question, full=True)
+    if question.status == QuestionStatus.VISIBLE:
+        publish("question", question_out(question, full=False), public_room(session_id))
+    elif was_visible:
+        stub = {"id": question.id, "session_id": session_id, "status": question.status.value}
+        publish("question", stub, public_room(session_id))
+    publish("question", full, staff_room(session_id))
+    if question.status != QuestionStatus.VISIBLE or question.anonymous:
+        publish("question", full, person_room(session_id, question.author_id))
+
+
+def session_changed(session: LiveSession) -> None:
+    publish("session", session_out(session), [public_room(session.id), staff_room(session.id)])
+
+
+def presence_count(session_id: int) -> int:
+    """The sockets in the session on this process."""
+    return len(local_sids(public_room(session_id))) + len(local_sids(staff_room(session_id)))
+
+
+@dataclass
+class _Pending:
+    votes: dict[int, set[int]] = field(default_factory=dict)  # session id -> question ids
+    presence: set[int] = field(default_factory=set)
+    running: bool = False
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+
+def _pending(app: Flask) -> _Pending:
+    return app.extensions.setdefault("cop_live_pending", _Pending())
+
+
+def votes_changed(session_id: int, question_id: int) -> None:
+    pending = _pending(current_app)
+    with pending.lock:
+        pending.votes.setdefault(session_id, set()).add(question_id)
+    _schedule()
+
+
+def presence_changed(session_id: int) -> None:
+    pending = _pending(current_app)
+    with pending.lock:
+        pending.presence.add(session_id)
+    _schedule()
+
+
+def _schedule() -> None:
+    app = current_app._get_current_object()
+    window = app.config["COP_LIVE_BROADCAST_WINDOW"]
+    if window <= 0:
+        _flush(app)
+        return
+    pending = _pending(app)
+    with pending.lock:
+        if pending.running:
+            return
+        pending.running = True
+    socketio.start_background_task(_run, app, window)
+
+
+def _run(app: Flask, window: float) -> None:
+    """Flush every window while there is something to send, then stop."""
+    pending = _pending(app)
+    while True:
+        socketio.sleep(window)
+        with pending.lock:
+            if not pending.votes and not pending.presence:
+                pending.running = False
+                return
+        try:
+            with app.app_context():
+                _flush(app)
+        except Exception:
+            log.exception("live flush failed")
+
+
+def _flush(app: Flask) -> None:
+    pending = _pending(app)
+    with pending.lock:
+        votes, pending.votes = pending.votes, {}
+        presence, pending.presence = pending.presence, set()
+    if votes:
+        ids = set().union(*votes.values())
+        rows = db.session.execute(
+            select(
+                LiveQuestion.id,
+                LiveQuestion.session_id,
+                LiveQuestion.vote_count,
+                LiveQuestion.status,
+            ).where(LiveQuestion.id.in_(ids))
+        ).all()
+        for session_id in votes:
+            mine = [r for r in rows if r.session_id == session_id]
+            shown = {r.id: r.vote_count for r in mine if r.status == QuestionStatus.VISIBLE}
+            if shown:
+                body = {"session_id": session_id, "votes": shown}
+                publish("votes", body, public_room(session_id))
+            every = {r.id: r.vote_count for r in mine}
+            publish("votes", {"session_id": session_id, "votes": every}, staff_room(session_id))
+    for session_id in presence:
+        body = {"session_id": session_id, "count": presence_count(session_id)}
+        publish("presence", body, [public_room(session_id), staff_room(session_id)])

@@ -1,0 +1,70 @@
+"""Reading live sessions: everything here is already filtered by the policy."""
+
+from sqlalchemy import or_, select
+
+from cop import policy
+from cop.errors import NotFound
+from cop.extensions import db
+from cop.live.models import LiveQuestion, LiveSession, LiveVote, QuestionStatus, SessionStatus
+from cop.live.service import ORDER
+from cop.spaces.models import Space
+
+
+def get_session(user, session_id: int) -> LiveSession:
+    session = db.session.get(LiveSession, session_id)
+    if session is None or not policy.can(user, policy.VIEW, session):
+        raise NotFound()
+    return session
+
+
+def get_question(user, question_id: int) -> LiveQuestion:
+    """A question the user may see, in a session they may view."""
+    question = db.session.get(LiveQuestion, question_id)
+    if question is None:
+        raise NotFound()
+    session = get_session(user, question.session_id)
+    if not policy.sees_question(user, question, policy.can(user, policy.MODERATE, session)):
+        raise NotFound()
+    return question
+
+
+def list_sessions(user, space: Space | None = None, offset: int = 0, limit: int = 50):
+    """Sessions in spaces the user may read: live first, then scheduled, then ended."""
+    query = select(LiveSession).join(Space).where(policy.readable_spaces(user))
+    if space is not None:
+        query = query.where(LiveSession.space_id == space.id)
+    total = db.session.scalar(query.with_only_columns(db.func.count()).order_by(None))
+    rank = db.case(
+        (LiveSession.status == SessionStatus.LIVE, 0),
+        (LiveSession.status == SessionStatus.SCHEDULED, 1),
+        else_=2,
+    )
+    items = db.session.scalars(
+        query.order_by(rank, LiveSession.scheduled_at.desc(), LiveSession.id.desc())
+        .offset(offset)
+        .limit(limit)
+    ).all()
+    return list(items), total
+
+
+def list_questions(user, session: LiveSession, moderates: bool) -> list[LiveQuestion]:
+    """The questions the user may see, by votes then time."""
+    query = select(LiveQuestion).where(LiveQuestion.session_id == session.id)
+    if not moderates:
+        visible = LiveQuestion.status == QuestionStatus.VISIBLE
+        if getattr(user, "is_authenticated", False):
+            visible = or_(visible, LiveQuestion.author_id == user.id)
+        query = query.where(visible)
+    return list(db.session.scalars(query.order_by(*ORDER)))
+
+
+def my_votes(user, session: LiveSession) -> list[int]:
+    if not getattr(user, "is_authenticated", False):
+        return []
+    return list(
+        db.session.scalars(
+            select(LiveVote.question_id)
+            .join(LiveQuestion)
+            .where(LiveQuestion.session_id == session.id, LiveVote.user_id == user.id)
+        )
+    )

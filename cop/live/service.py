@@ -1,0 +1,309 @@
+"""Live sessions, questions and votes: the only code that writes them. Each function asks
+the policy, validates, writes, commits once and then publishes to the session's sockets
+(cop/live/broadcast.py)."""
+
+from datetime import datetime
+
+from flask import current_app
+from flask_babel import force_locale, format_datetime
+from flask_babel import gettext as _
+from limits import parse
+from sqlalchemy import delete, exists, select, update
+from sqlalchemy.exc import IntegrityError
+
+from cop import policy
+from cop.accounts.models import User
+from cop.db import utcnow
+from cop.discussions import service as discussions
+from cop.errors import AppError, Conflict, Invalid
+from cop.extensions import db, limiter
+from cop.live import broadcast
+from cop.live.models import (
+    ANSWER_MAX,
+    QUESTION_MAX,
+    TITLE_MAX,
+    LiveQuestion,
+    LiveSession,
+    LiveStaff,
+    LiveVote,
+    QuestionStatus,
+    SessionStatus,
+    StaffRole,
+)
+from cop.spaces.models import Space
+
+DESCRIPTION_MAX = 4000
+MODERATION = {"approve": QuestionStatus.VISIBLE, "hide": QuestionStatus.HIDDEN}
+
+
+class RateLimited(AppError):
+    status = 429
+
+
+def _text(value, field: str, limit: int) -> str:
+    value = (value or "").strip() if isinstance(value, str) else ""
+    if not value:
+        raise Invalid(fields={field: _("This field is required.")})
+    if len(value) > limit:
+        raise Invalid(fields={field: _("At most %(n)s characters.", n=limit)})
+    return value
+
+
+def _people(ids, field: str) -> list[User]:
+    ids = sorted(set(ids))
+    people = list(db.session.scalars(select(User).where(User.id.in_(ids)))) if ids else []
+    if len(people) != len(ids):
+        raise Invalid(fields={field: _("There is no such person.")})
+    return people
+
+
+def schedule_session(
+    actor,
+    space: Space,
+    *,
+    title: str,
+    scheduled_at: datetime,
+    description: str = "",
+    moderated: bool = False,
+    anonymous_allowed: bool = True,
+    max_question_length: int = 300,
+    host_ids: list[int] = (),
+    moderator_ids: list[int] = (),
+) -> LiveSession:
+    """Experts and staff schedule a session in a forum or live space they may post in.
+    Hosts must be experts or staff; without any, the actor hosts. Commits."""
+    policy.require(actor, policy.VIEW, space)
+    if not policy.can_schedule_live(actor, space):
+        raise Conflict(_("Live sessions cannot be scheduled here."))
+    title = _text(title, "title", TITLE_MAX)
+    description = (description or "").strip()
+    if len(description) > DESCRIPTION_MAX:
+        raise Invalid(fields={"description": _("At most %(n)s characters.", n=DESCRIPTION_MAX)})
+    if scheduled_at.tzinfo is None:
+        raise Invalid(fields={"scheduled_at": _("Give the time with its time zone.")})
+    if not 10 <= max_question_length <= QUESTION_MAX:
+        raise Invalid(
+            fields={
+                "max_question_length": _(
+                    "Between %(low)s and %(high)s characters.", low=10, high=QUESTION_MAX
+                )
+            }
+        )
+    hosts = _people(host_ids or [actor.id], "host_ids")
+    if not all(policy.may_host(h) for h in hosts):
+        raise Invalid(fields={"host_ids": _("Hosts are experts or moderators.")})
+    moderators = [m for m in _people(moderator_ids, "moderator_ids") if m not in hosts]
+    if not all(m.active for m in moderators):
+        raise Invalid(fields={"moderator_ids": _("There is no such person.")})
+    session = LiveSession(
+        space_id=space.id,
+        title=title,
+        description=description,
+        scheduled_at=scheduled_at,
+        moderated=moderated,
+        anonymous_allowed=anonymous_allowed,
+        max_question_length=max_question_length,
+        created_by_id=actor.id,
+        staff=[LiveStaff(user_id=h.id, role=StaffRole.HOST) for h in hosts]
+        + [LiveStaff(user_id=m.id, role=StaffRole.MODERATOR) for m in moderators],
+    )
+    db.session.add(session)
+    db.session.commit()
+    return session
+
+
+def _host(actor, session: LiveSession) -> None:
+    policy.require(actor, "host", session)
+
+
+def start_session(actor, session: LiveSession) -> LiveSession:
+    """Hosts open a scheduled session. Commits, publishes `session`."""
+    _host(actor, session)
+    if session.status != SessionStatus.SCHEDULED:
+        raise Conflict(_("Only a scheduled session can start."))
+    session.status = SessionStatus.LIVE
+    session.started_at = utcnow()
+    db.session.commit()
+    broadcast.session_changed(session)
+    return session
+
+
+def end_session(actor, session: LiveSession) -> LiveSession:
+    """Hosts end a session; its visible questions and answers become a discussion in its
+    space (the archive). Commits, publishes `session`."""
+    _host(actor, session)
+    if session.status == SessionStatus.ENDED:
+        raise Conflict(_("This session has ended."))
+    session.status = SessionStatus.ENDED
+    session.ended_at = utcnow()
+    session.highlighted_id = None
+    # The archive is shared writing: in the site's language, not the host's.
+    with force_locale(current_app.config["BABEL_DEFAULT_LOCALE"]):
+        session.archive_id = _archive(actor, session).id
+    db.session.commit()
+    broadcast.session_changed(session)
+    return session
+
+
+def _archive(actor, session: LiveSession):
+    questions = list(
+        db.session.scalars(
+            select(LiveQuestion)
+            .where(
+                LiveQuestion.session_id == session.id,
+                LiveQuestion.status == QuestionStatus.VISIBLE,
+            )
+            .order_by(*ORDER)
+        )
+    )
+    hosts = ", ".join(s.user.display_name for s in session.staff if s.role == StaffRole.HOST)
+    intro = _(
+        "Questions and answers of the live session “%(title)s” (%(when)s). Hosts: %(hosts)s. "
+        "Questions: %(n)s.",
+        title=session.title,
+        when=format_datetime(session.started_at or session.scheduled_at, "short"),
+        hosts=hosts,
+        n=len(questions),
+    )
+    if session.description:
+        intro += "\n\n" + session.description
+    title = _("Live Q&A: %(title)s", title=session.title)[:TITLE_MAX]
+    discussion = discussions.write_discussion(actor, session.space, title, intro, None)
+    for question in questions:
+        discussions.write_reply(actor, discussion, _archived_question(question))
+    return discussion
+
+
+def _archived_question(question: LiveQuestion) -> str:
+    who = _("anonymous") if question.anonymous else question.author.display_name
+    quoted = "\n".join("> " + line for line in question.text.splitlines())
+    body = _("**Question** from %(who)s (votes: %(n)s):", who=who, n=question.vote_count)
+    body += "\n\n" + quoted
+    if question.answer:
+        body += "\n\n" + _("**Answer:** %(answer)s", answer=question.answer)
+    return body
+
+
+ORDER = (LiveQuestion.vote_count.desc(), LiveQuestion.created_at, LiveQuestion.id)
+
+
+def _rate(limit_key: str, scope: str, actor) -> None:
+    item = parse(current_app.config[limit_key])
+    if not limiter.limiter.hit(item, "live", scope, str(actor.id)):
+        raise RateLimited(_("Too many at once: wait a little and try again."))
+
+
+def _open(session: LiveSession) -> None:
+    if session.status == SessionStatus.ENDED:
+        raise Conflict(_("This session has ended."))
+
+
+def ask(actor, session: LiveSession, text: str, anonymous: bool = False) -> LiveQuestion:
+    """Whoever may take part asks, within the session's length limit and the per-person
+    rate; anonymous only where the session allows it. In a moderated session the question
+    waits for approval (hosts' and moderators' own go straight up). Commits, publishes."""
+    policy.require(actor, "ask", session)
+    _open(session)
+    text = _text(text, "text", session.max_question_length)
+    if anonymous and not session.anonymous_allowed:
+        raise Invalid(fields={"anonymous": _("This session does not take anonymous questions.")})
+    _rate("COP_LIVE_ASK_LIMIT", "ask", actor)
+    staff = policy.can(actor, policy.MODERATE, session)
+    status = QuestionStatus.PENDING if session.moderated and not staff else QuestionStatus.VISIBLE
+    question = LiveQuestion(
+        session_id=session.id, author_id=actor.id, text=text, anonymous=anonymous, status=status
+    )
+    db.session.add(question)
+    db.session.commit()
+    broadcast.question_changed(question, was_visible=False)
+    return question
+
+
+def _question_for(actor, question: LiveQuestion, action: str) -> LiveSession:
+    session = db.session.get(LiveSession, question.session_id)
+    policy.require(actor, action, session)
+    return session
+
+
+def vote(actor, question: LiveQuestion, up: bool = True) -> bool:
+    """One upvote per person per visible question of an open session; voting twice, or
+    taking back a vote never given, changes nothing. Returns whether anything changed.
+    Commits; the new count goes out with the next coalesced `votes` event."""
+    session = _question_for(actor, question, "ask")
+    _open(session)
+    if question.status != QuestionStatus.VISIBLE:
+        raise Conflict(_("This question is not open for votes."))
+    _rate("COP_LIVE_VOTE_LIMIT", "vote", actor)
+    given = exists().where(LiveVote.question_id == question.id, LiveVote.user_id == actor.id)
+    try:
+        if up:
+            if db.session.scalar(select(given)):
+                return False
+            db.session.add(LiveVote(question_id=question.id, user_id=actor.id))
+            db.session.flush()
+            step = 1
+        else:
+            removed = db.session.execute(
+                delete(LiveVote).where(
+                    LiveVote.question_id == question.id, LiveVote.user_id == actor.id
+                )
+            )
+            if not removed.rowcount:
+                return False
+            step = -1
+        db.session.execute(
+            update(LiveQuestion)
+            .where(LiveQuestion.id == question.id)
+            .values(vote_count=LiveQuestion.vote_count + step)
+        )
+        db.session.commit()
+    except IntegrityError:  # the same vote, a moment earlier, from another socket
+        db.session.rollback()
+        return False
+    broadcast.votes_changed(question.session_id, question.id)
+    return True
+
+
+def moderate(actor, question: LiveQuestion, action: str) -> LiveQuestion:
+    """Moderators and hosts approve (show) or hide a question. Commits, publishes."""
+    session = _question_for(actor, question, policy.MODERATE)
+    if action not in MODERATION:
+        raise Invalid(fields={"action": _("Choose approve or hide.")})
+    was_visible = question.status == QuestionStatus.VISIBLE
+    question.status = MODERATION[action]
+    unhighlight = (
+        question.status != QuestionStatus.VISIBLE and session.highlighted_id == question.id
+    )
+    if unhighlight:
+        session.highlighted_id = None
+    db.session.commit()
+    broadcast.question_changed(question, was_visible)
+    if unhighlight:
+        broadcast.session_changed(session)
+    return question
+
+
+def answer(actor, question: LiveQuestion, text: str) -> LiveQuestion:
+    """Hosts mark a question answered with a short written answer. Commits, publishes."""
+    _question_for(actor, question, "host")
+    question.answer = _text(text, "text", ANSWER_MAX)
+    question.answered_at = utcnow()
+    question.answered_by_id = actor.id
+    db.session.commit()
+    broadcast.question_changed(question, question.status == QuestionStatus.VISIBLE)
+    return question
+
+
+def highlight(actor, session: LiveSession, question: LiveQuestion | None) -> LiveSession:
+    """Hosts highlight the visible question being discussed now (None: none). Commits,
+    publishes `session`."""
+    _host(actor, session)
+    _open(session)
+    if question is not None and (
+        question.session_id != session.id or question.status != QuestionStatus.VISIBLE
+    ):
+        raise Invalid(fields={"question_id": _("Only a visible question can be highlighted.")})
+    session.highlighted_id = question.id if question is not None else None
+    db.session.commit()
+    broadcast.session_changed(session)
+    return session

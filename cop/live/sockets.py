@@ -1,0 +1,237 @@
+"""The `/live` Socket.IO namespace (protocol: docs/live-protocol.md).
+
+A connection is authenticated once, at connect, by the Flask-Login session cookie or an
+API token (`auth: {token}` or an `Authorization: Bearer` header), and the person is cached
+for the connection; every event then asks the policy afresh about the session or
+discussion it touches. Handlers parse and call the service, which validates, commits and
+publishes; refusals come back as an `error {code, message}` event to the sender only.
+"""
+
+from collections.abc import Callable
+from functools import wraps
+
+from flask import g, request
+from flask_babel import gettext as _
+from flask_login import current_user
+from flask_socketio import ConnectionRefusedError, emit, join_room, leave_room
+
+from cop import policy
+from cop.accounts.models import User
+from cop.accounts.service import user_for_token
+from cop.discussions import queries as discussions
+from cop.errors import AppError, Invalid
+from cop.extensions import db, socketio
+from cop.live import broadcast, queries, service
+from cop.realtime import NAMESPACE, user_room
+
+ERROR_CODES = {
+    401: "unauthenticated",
+    403: "forbidden",
+    404: "not_found",
+    409: "conflict",
+    422: "invalid",
+    429: "rate_limited",
+}
+
+# Per process: the person behind each socket, and the sessions each socket joined.
+_people: dict[str, User] = {}
+_joined: dict[str, set[int]] = {}
+
+
+def person_of(sid: str) -> User | None:
+    return _people.get(sid)
+
+
+def _authenticate(auth) -> User | None:
+    token = auth.get("token") if isinstance(auth, dict) else None
+    if isinstance(token, str) and token:
+        return user_for_token(token)
+    if current_user.is_authenticated:
+        return current_user._get_current_object()
+    return None
+
+
+@socketio.on("connect", namespace=NAMESPACE)
+def connect(auth=None):
+    user = _authenticate(auth)
+    if user is None:
+        # socket.io clients: `connect_error` with err.message and err.data = {code, message}
+        message = _("Sign in first.")
+        raise ConnectionRefusedError(message, {"code": "unauthenticated", "message": message})
+    db.session.refresh(user)  # loaded in full before it leaves the session, to be cached
+    db.session.expunge(user)
+    _people[request.sid] = user
+    _joined[request.sid] = set()
+    join_room(user_room(user.id))
+
+
+@socketio.on("disconnect", namespace=NAMESPACE)
+def disconnect(*_reason):
+    _people.pop(request.sid, None)
+    for session_id in _joined.pop(request.sid, set()):
+        leave_room(broadcast.public_room(session_id))
+        leave_room(broadcast.staff_room(session_id))
+        broadcast.presence_changed(session_id)
+
+
+def _error(code: str, message: str) -> None:
+    emit("error", {"code": code, "message": message})
+
+
+def _event(name: str) -> Callable:
+    """Register a handler taking (person, data); it answers the sender's acknowledgement
+    with what it returns, and turns refusals into an `error` event."""
+
+    def decorator(fn: Callable) -> Callable:
+        @wraps(fn)
+        def handler(data=None):
+            cached = _people.get(request.sid)
+            if cached is None:
+                _error("unauthenticated", _("Sign in first."))
+                return {"ok": False}
+            user = db.session.merge(cached, load=False)
+            g._login_user = user  # Flask-Login (and the locale) use it without a query
+            try:
+                if not isinstance(data, dict):
+                    raise Invalid(_("Send an object."))
+                return {"ok": True, **(fn(user, data) or {})}
+            except AppError as error:
+                db.session.rollback()
+                message = str(error)
+                if error.fields:
+                    message = " ".join(str(m) for m in error.fields.values())
+                _error(ERROR_CODES.get(error.status, "invalid"), message)
+                return {"ok": False}
+
+        socketio.on_event(name, handler, namespace=NAMESPACE)
+        return fn
+
+    return decorator
+
+
+def _id(data: dict, key: str, optional: bool = False) -> int | None:
+    value = data.get(key)
+    if value is None and optional:
+        return None
+    if not isinstance(value, int) or isinstance(value, bool):
+        raise Invalid(fields={key: _("A number is required.")})
+    return value
+
+
+def _str(data: dict, key: str) -> str:
+    value = data.get(key, "")
+    if not isinstance(value, str):
+        raise Invalid(fields={key: _("Text is required.")})
+    return value
+
+
+def state(user, session) -> dict:
+    """The snapshot a client gets on join (and on every rejoin after a reconnect)."""
+    moderates = policy.can(user, policy.MODERATE, session)
+    questions = queries.list_questions(user, session, moderates)
+    return {
+        "session": broadcast.session_out(session),
+        "questions": [
+            broadcast.question_out(q, full=moderates or q.author_id == user.id) for q in questions
+        ],
+        "my_votes": queries.my_votes(user, session),
+        "presence": broadcast.presence_count(session.id),
+        "me": {
+            "id": user.id,
+            "name": user.display_name,
+            "moderates": moderates,
+            "hosts": policy.can(user, "host", session),
+            "may_ask": policy.can(user, "ask", session),
+        },
+    }
+
+
+@_event("join")
+def join(user, data):
+    session = queries.get_session(user, _id(data, "session_id"))
+    moderates = policy.can(user, policy.MODERATE, session)
+    join_room(broadcast.staff_room(session.id) if moderates else broadcast.public_room(session.id))
+    join_room(broadcast.person_room(session.id, user.id))
+    _joined.setdefault(request.sid, set()).add(session.id)
+    emit("state", state(user, session))
+    broadcast.presence_changed(session.id)
+
+
+@_event("leave")
+def leave(user, data):
+    session_id = _id(data, "session_id")
+    if session_id in _joined.get(request.sid, set()):
+        _joined[request.sid].discard(session_id)
+        leave_room(broadcast.public_room(session_id))
+        leave_room(broadcast.staff_room(session_id))
+        leave_room(broadcast.person_room(session_id, user.id))
+        broadcast.presence_changed(session_id)
+
+
+@_event("ask")
+def ask(user, data):
+    session = queries.get_session(user, _id(data, "session_id"))
+    anonymous = data.get("anonymous", False)
+    if not isinstance(anonymous, bool):
+        raise Invalid(fields={"anonymous": _("Yes or no.")})
+    question = service.ask(user, session, _str(data, "text"), anonymous)
+    return {"question_id": question.id}
+
+
+def _vote(user, data, up: bool) -> dict:
+    question = queries.get_question(user, _id(data, "question_id"))
+    changed = service.vote(user, question, up)
+    body = {"question_id": question.id, "voted": up}
+    emit("voted", body, to=broadcast.person_room(question.session_id, user.id))
+    return {**body, "changed": changed}
+
+
+@_event("vote")
+def vote(user, data):
+    return _vote(user, data, True)
+
+
+@_event("unvote")
+def unvote(user, data):
+    return _vote(user, data, False)
+
+
+@_event("moderate")
+def moderate(user, data):
+    question = queries.get_question(user, _id(data, "question_id"))
+    service.moderate(user, question, _str(data, "action"))
+
+
+@_event("answer")
+def answer(user, data):
+    question = queries.get_question(user, _id(data, "question_id"))
+    service.answer(user, question, _str(data, "text"))
+
+
+@_event("highlight")
+def highlight(user, data):
+    question_id = _id(data, "question_id", optional=True)
+    if question_id is None:  # take the highlight off
+        session = queries.get_session(user, _id(data, "session_id"))
+        service.highlight(user, session, None)
+        return
+    question = queries.get_question(user, question_id)
+    service.highlight(user, queries.get_session(user, question.session_id), question)
+
+
+@_event("start")
+def start(user, data):
+    service.start_session(user, queries.get_session(user, _id(data, "session_id")))
+
+
+@_event("end")
+def end(user, data):
+    session = service.end_session(user, queries.get_session(user, _id(data, "session_id")))
+    return {"archive_id": session.archive_id}
+
+
+@_event("watch")
+def watch(user, data):
+    """Open discussion pages hear about new replies (cop/live/replies.py)."""
+    discussion = discussions.get_discussion(user, _id(data, "discussion_id"))
+    join_room(broadcast.discussion_room(discussion.id))

@@ -1,0 +1,342 @@
+// The live session page and its presenter view: a small client of the /live Socket.IO
+// namespace (docs/live-protocol.md). The server is the truth: the list is rebuilt from
+// `state` on every (re)join and kept up to date by `question`, `votes` and `session`.
+(function () {
+  "use strict";
+
+  var root = document.getElementById("live");
+  if (!root || typeof window.io !== "function") {
+    return;
+  }
+  var t = root.dataset;
+  var sessionId = Number(t.sessionId);
+  var presenter = t.mode === "present";
+  var list = document.getElementById("live-questions");
+  var empty = document.getElementById("live-empty");
+  var connection = document.getElementById("live-connection");
+  var errorBox = document.getElementById("live-error");
+  var presence = document.getElementById("live-presence");
+  var highlight = document.getElementById("live-highlight");
+  var highlightText = document.getElementById("live-highlight-text");
+  var highlightMeta = document.getElementById("live-highlight-meta");
+  var askForm = document.getElementById("live-ask");
+  var startButton = document.getElementById("live-start");
+  var endButton = document.getElementById("live-end");
+  var stateTag = document.getElementById("live-state");
+  var archive = document.getElementById("live-archive");
+
+  var questions = new Map(); // id -> question
+  var myVotes = new Set();
+  var me = { id: null, moderates: false, hosts: false };
+  var session = { status: "scheduled", highlighted_id: null };
+
+  var socket = window.io("/live", { transports: ["polling", "websocket"] });
+
+  function say(text) {
+    connection.textContent = text;
+  }
+
+  function showError(message) {
+    errorBox.textContent = message;
+    errorBox.hidden = false;
+    window.clearTimeout(showError.timer);
+    showError.timer = window.setTimeout(function () {
+      errorBox.hidden = true;
+    }, 6000);
+  }
+
+  function order(a, b) {
+    return b.votes - a.votes || (a.created_at < b.created_at ? -1 : a.created_at > b.created_at ? 1 : 0) || a.id - b.id;
+  }
+
+  function element(tag, className, text) {
+    var node = document.createElement(tag);
+    if (className) {
+      node.className = className;
+    }
+    if (text !== undefined) {
+      node.textContent = text;
+    }
+    return node;
+  }
+
+  function button(text, onClick, className) {
+    var node = element("button", className || "secondary", text);
+    node.type = "button";
+    node.addEventListener("click", onClick);
+    return node;
+  }
+
+  function send(event, data, done) {
+    socket.emit(event, data, function (ack) {
+      if (ack && ack.ok && done) {
+        done(ack);
+      }
+    });
+  }
+
+  function voteControl(q) {
+    var voted = myVotes.has(q.id);
+    var node = element("button", "live-vote" + (voted ? " live-voted" : ""));
+    node.type = "button";
+    node.setAttribute("aria-pressed", voted ? "true" : "false");
+    node.title = voted ? t.tUnvote : t.tVote;
+    node.appendChild(element("span", "live-arrow", "▲"));
+    node.appendChild(element("span", "live-count", String(q.votes)));
+    node.setAttribute("aria-label", (voted ? t.tUnvote : t.tVote) + " (" + t.tVotes + ": " + q.votes + ")");
+    node.disabled = q.status !== "visible" || session.status === "ended" || !me.id;
+    node.addEventListener("click", function () {
+      send(myVotes.has(q.id) ? "unvote" : "vote", { question_id: q.id }, function (ack) {
+        if (ack.voted) {
+          myVotes.add(q.id);
+        } else {
+          myVotes.delete(q.id);
+        }
+        render();
+      });
+    });
+    return node;
+  }
+
+  function staffControls(q) {
+    var box = element("div", "live-staff");
+    if (me.moderates && q.status !== "visible") {
+      box.appendChild(button(t.tApprove, function () {
+        send("moderate", { question_id: q.id, action: "approve" });
+      }));
+    }
+    if (me.moderates && q.status !== "hidden") {
+      box.appendChild(button(t.tHide, function () {
+        send("moderate", { question_id: q.id, action: "hide" });
+      }));
+    }
+    if (me.hosts && q.status === "visible" && session.status !== "ended") {
+      var on = session.highlighted_id === q.id;
+      box.appendChild(button(on ? t.tUnhighlight : t.tHighlight, function () {
+        send("highlight", on ? { session_id: sessionId, question_id: null } : { question_id: q.id });
+      }));
+    }
+    if (me.hosts) {
+      var form = element("form", "live-answer-form");
+      var id = "live-answer-" + q.id;
+      var label = element("label", "", t.tAnswerLabel);
+      label.htmlFor = id;
+      var input = element("input");
+      input.type = "text";
+      input.id = id;
+      input.maxLength = 2000;
+      input.value = q.answer || "";
+      form.appendChild(label);
+      form.appendChild(input);
+      form.appendChild(element("button", "secondary", t.tAnswer));
+      form.addEventListener("submit", function (event) {
+        event.preventDefault();
+        send("answer", { question_id: q.id, text: input.value });
+      });
+      box.appendChild(form);
+    }
+    return box;
+  }
+
+  function item(q) {
+    var li = element("li", "live-q");
+    li.dataset.id = q.id;
+    if (q.status !== "visible") {
+      li.classList.add("live-q-" + q.status);
+    }
+    if (session.highlighted_id === q.id) {
+      li.classList.add("live-q-highlighted");
+    }
+    if (presenter) {
+      li.appendChild(element("span", "live-count", String(q.votes)));
+    } else {
+      li.appendChild(voteControl(q));
+    }
+    var body = element("div", "live-body");
+    body.appendChild(element("p", "live-text", q.text));
+    var meta = element("p", "live-meta muted");
+    meta.appendChild(element("span", "live-author", q.author ? q.author.name : t.tAnonymous));
+    if (q.anonymous && q.author) {
+      meta.appendChild(document.createTextNode(" (" + t.tAnonymous + ")"));
+    }
+    if (q.status === "pending") {
+      meta.appendChild(element("span", "tag", t.tPending));
+    } else if (q.status === "hidden") {
+      meta.appendChild(element("span", "tag", t.tHidden));
+    }
+    if (session.highlighted_id === q.id) {
+      meta.appendChild(element("span", "tag live-tag-now", t.tHighlighted));
+    }
+    body.appendChild(meta);
+    if (q.answer) {
+      var answer = element("p", "live-answer");
+      answer.appendChild(element("strong", "", t.tAnswerPrefix + " "));
+      answer.appendChild(document.createTextNode(q.answer));
+      body.appendChild(answer);
+    }
+    if (!presenter && (me.moderates || me.hosts)) {
+      body.appendChild(staffControls(q));
+    }
+    li.appendChild(body);
+    return li;
+  }
+
+  function render() {
+    var shown = Array.from(questions.values()).sort(order);
+    if (presenter) {
+      shown = shown.filter(function (q) { return q.status === "visible"; }).slice(0, 5);
+    }
+    // Keep the element that has focus (an answer being typed) instead of rebuilding it.
+    var focused = document.activeElement && list.contains(document.activeElement) ? document.activeElement.closest("li") : null;
+    var keep = focused ? Number(focused.dataset.id) : null;
+    var nodes = shown.map(function (q) {
+      if (q.id === keep) {
+        return focused;
+      }
+      return item(q);
+    });
+    list.replaceChildren.apply(list, nodes);
+    empty.hidden = shown.length > 0;
+    renderHighlight();
+  }
+
+  function renderHighlight() {
+    var q = session.highlighted_id ? questions.get(session.highlighted_id) : null;
+    if (presenter) {
+      highlightText.textContent = q ? q.text : t.tNoneHighlighted;
+      highlightMeta.textContent = q ? (q.author ? q.author.name : t.tAnonymous) + " · " + t.tVotes + ": " + q.votes : "";
+      return;
+    }
+    highlight.hidden = !q;
+    highlightText.textContent = q ? q.text : "";
+  }
+
+  function renderSession() {
+    var labels = { scheduled: t.tScheduled, live: t.tLive, ended: t.tStatusEnded };
+    if (stateTag) {
+      stateTag.replaceChildren(element("span", "tag live-state live-state-" + session.status, labels[session.status]));
+    }
+    if (startButton) {
+      startButton.hidden = session.status !== "scheduled";
+    }
+    if (endButton) {
+      endButton.hidden = session.status === "ended";
+    }
+    if (askForm) {
+      askForm.hidden = session.status === "ended";
+    }
+    if (archive && session.archive_id) {
+      archive.querySelector("a").href = t.archiveUrl.replace("%d", session.archive_id);
+      archive.hidden = false;
+    }
+  }
+
+  socket.on("connect", function () {
+    say(t.tConnecting);
+    socket.emit("join", { session_id: sessionId });
+  });
+
+  socket.on("state", function (state) {
+    me = state.me;
+    session = state.session;
+    questions = new Map(state.questions.map(function (q) { return [q.id, q]; }));
+    myVotes = new Set(state.my_votes);
+    presence.textContent = String(state.presence);
+    say(t.tConnected);
+    renderSession();
+    render();
+  });
+
+  socket.on("question", function (q) {
+    if (q.session_id !== sessionId) {
+      return;
+    }
+    var known = questions.get(q.id);
+    if (q.text === undefined) { // hidden from participants: only its id and status
+      questions.delete(q.id);
+    } else if (!known || q.author || !known.author) {
+      questions.set(q.id, q);
+    } else { // a participant's copy of an anonymous question must not hide what we know
+      questions.set(q.id, Object.assign({}, q, { author: known.author }));
+    }
+    render();
+  });
+
+  socket.on("votes", function (data) {
+    if (data.session_id !== sessionId) {
+      return;
+    }
+    Object.keys(data.votes).forEach(function (id) {
+      var q = questions.get(Number(id));
+      if (q) {
+        q.votes = data.votes[id];
+      }
+    });
+    render();
+  });
+
+  socket.on("voted", function (data) {
+    if (data.voted) {
+      myVotes.add(data.question_id);
+    } else {
+      myVotes.delete(data.question_id);
+    }
+    render();
+  });
+
+  socket.on("session", function (data) {
+    if (data.id !== sessionId) {
+      return;
+    }
+    session = data;
+    renderSession();
+    render();
+  });
+
+  socket.on("presence", function (data) {
+    if (data.session_id === sessionId) {
+      presence.textContent = String(data.count);
+    }
+  });
+
+  socket.on("error", function (data) {
+    showError(data.message);
+    if (data.code === "signed_out") {
+      socket.disconnect();
+    }
+  });
+
+  socket.on("connect_error", function (error) {
+    say(error && error.data && error.data.message ? error.data.message : t.tOffline);
+  });
+
+  socket.on("disconnect", function () {
+    say(t.tOffline);
+  });
+
+  if (askForm) {
+    askForm.addEventListener("submit", function (event) {
+      event.preventDefault();
+      var text = askForm.elements.text;
+      var anonymous = askForm.elements.anonymous;
+      send("ask", {
+        session_id: sessionId,
+        text: text.value,
+        anonymous: anonymous ? anonymous.checked : false
+      }, function () {
+        text.value = "";
+        say(session.moderated && !me.moderates ? t.tAskedPending : t.tAsked);
+      });
+    });
+  }
+  if (startButton) {
+    startButton.addEventListener("click", function () {
+      send("start", { session_id: sessionId });
+    });
+  }
+  if (endButton) {
+    endButton.addEventListener("click", function () {
+      send("end", { session_id: sessionId });
+    });
+  }
+})();

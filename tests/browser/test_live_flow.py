@@ -1,0 +1,50 @@
+"""Two people on a live session page: one asks, the other sees the question appear and
+upvotes it, and the first sees the count change; an open discussion page hears about a
+new reply."""
+
+from playwright.sync_api import expect
+
+from tests.browser.test_forum_flow import sign_in
+
+
+def test_a_question_and_its_vote_reach_the_other_page(browser, live_url, world, live):
+    asker = sign_in(browser, live_url, world.users["member"])
+    voter = sign_in(browser, live_url, world.users["outsider"])
+    for page in (asker, voter):
+        page.goto(f"/live/{live}")
+        expect(page.locator("#live-connection")).to_have_text("З’єднано: зміни з’являються одразу.")
+    expect(asker.locator("#live-presence")).to_have_text("2")
+
+    asker.fill("#live-ask-text", "Як провести громадські слухання онлайн?")
+    asker.get_by_role("button", name="Запитати", exact=True).click()
+    question = voter.locator(".live-q", has_text="Як провести громадські слухання онлайн?")
+    expect(question).to_be_visible()
+    expect(question.locator(".live-author")).to_have_text("member")
+
+    question.locator(".live-vote").click()
+    expect(question.locator(".live-vote")).to_have_attribute("aria-pressed", "true")
+    mine = asker.locator(".live-q", has_text="Як провести громадські слухання онлайн?")
+    expect(mine.locator(".live-count")).to_have_text("1")
+
+
+def test_an_open_discussion_page_hears_about_new_replies(browser, live_url, world, h, client):
+    forum = world.spaces["forum_signed"]
+    started = client.post(
+        f"/api/v1/spaces/{forum}/discussions",
+        headers=h["member"],
+        json={"title": "Молодіжна рада", "body": "Як її зібрати?"},
+    ).get_json()
+    reader = sign_in(browser, live_url, world.users["member"])
+    reader.goto(f"/discussions/{started['id']}")
+    expect(reader.locator("#new-replies")).to_have_attribute("data-watching", "yes")
+    reply = client.post(
+        f"/api/v1/discussions/{started['id']}/posts",
+        headers=h["expert"],
+        json={"body": "Через школи та ЦНАП."},
+    )
+    assert reply.status_code == 201
+    banner = reader.locator("#new-replies")
+    expect(banner).to_be_visible()
+    expect(banner).to_contain_text("Нові відповіді: 1")
+    banner.locator("a").click()
+    expect(reader.locator("article.post")).to_have_count(2)
