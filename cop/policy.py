@@ -884,6 +884,7 @@ def search_scope(user) -> SearchScope:
         unlocked=unlocked,
     )
 
+
 # --- consultation figures ---------------------------------------------------------------
 
 

@@ -17,6 +17,7 @@ from cop.search.analysis import fold, lemmas
 from cop.search.parse import Parsed, filter_query, parse
 from cop.search.permissions import allowed_docs
 from cop.search.schema import FACETS
+from cop.search.sources import modules
 
 MAX_PAGE = 100
 SNIPPET_CHARS = 240
@@ -27,9 +28,10 @@ SORTS = ("relevance", "newest")
 @dataclass
 class Hit:
     kind: str
-    post_id: int
-    discussion_id: int
+    post_id: int | None
+    discussion_id: int | None
     consultation_id: int | None
+    module_id: int | None
     title: str
     snippet: Markup
     created: datetime
@@ -105,9 +107,10 @@ def search(
         found.hits.append(
             Hit(
                 kind=hit["kind"],
-                post_id=int(hit["post"]),
-                discussion_id=int(hit["discussion"]),
+                post_id=int(hit["post"]) if hit.get("post") else None,
+                discussion_id=int(hit["discussion"]) if hit.get("discussion") else None,
                 consultation_id=int(hit["consultation"]) if hit.get("consultation") else None,
+                module_id=modules.module_id(hit["id"]),
                 title=hit["heading"],
                 snippet=_snippet(hit),
                 created=hit["created"].replace(tzinfo=UTC),
