@@ -169,20 +169,19 @@ class Matches:
         }
 
     def scores(self, docs: set[int], terms: list[tuple[str, str]]) -> dict[int, float]:
-        """BM25F over the given documents for the query's positive terms."""
+        """BM25F over the given documents for the query's positive terms, in document
+        order (so that equal scores rank the older document first, as Whoosh does)."""
         searcher = self.searcher
-        scores = dict.fromkeys(docs, 0.0)
-        if not terms or not docs:
-            return scores
+        scores = dict.fromkeys(sorted(docs), 0.0)
         for field, text in terms:
             length = lengths(searcher, field)
+            freqs = self._term(field, text)
             idf = searcher.idf(field, text)
             avgfl = searcher.avg_field_length(field) or 1
-            for doc, tf in self._term(field, text).items():
-                if doc not in scores:
-                    continue
-                fl = length(doc) or 1
-                scores[doc] += idf * (tf * (K1 + 1)) / (tf + K1 * ((1 - B) + B * fl / avgfl))
+            factor, base, slope = idf * (K1 + 1), K1 * (1 - B), K1 * B / avgfl
+            for doc in docs.intersection(freqs):
+                tf = freqs[doc]
+                scores[doc] += factor * tf / (tf + base + slope * (length(doc) or 1))
         return scores
 
 
@@ -217,9 +216,8 @@ def scoring_terms(queries: list[query.Query]) -> list[tuple[str, str]]:
 
 
 def top(scores: dict[int, float], n: int) -> list[tuple[float, int]]:
-    """The n best (score, document) pairs, ties by document number, as Whoosh orders."""
-    best = heapq.nsmallest(n, scores.items(), key=lambda item: (-item[1], item[0]))
-    return [(score, doc) for doc, score in best]
+    """The n best (score, document) pairs; `scores` in document order breaks ties."""
+    return [(scores[doc], doc) for doc in heapq.nlargest(n, scores, key=scores.__getitem__)]
 
 
 def newest(searcher: Searcher, docs: set[int], n: int) -> list[tuple[float, int]]:
