@@ -11,7 +11,9 @@ the 20 forums are made members-only and the bench member belongs to 2 of them: t
 filter allows 12 of 20 spaces. Each query runs once to warm up, then ROUNDS times, each
 time as a whole `cop.search.querying.search` call (outbox check, the user's scope from
 the database, filter, top 10, snippets), once without facets and once with them (as the
-page and API serve it). Writes bench/search/results/results.json and prints a table.
+page and API serve it), and once more without facets with the process's decoded-postings
+cache emptied before every call (cold: every term read and decoded from the index).
+Writes bench/search/results/results.json and prints a table.
 """
 
 import argparse
@@ -52,10 +54,19 @@ def main() -> None:
     from cop.accounts.models import Role, User
     from cop.extensions import db
     from cop.search import indexer
+    from cop.search.index import state
     from cop.search.querying import search
     from cop.spaces.models import Space, SpaceMembership, Visibility
 
     app = create_app()
+
+    def forget_postings() -> None:
+        """Cold: no term's decoded postings kept from earlier searches."""
+        st = state()
+        with st.lock:
+            st.postings.clear()
+            st.postings_size = 0
+
     out = {"posts": None}
     with app.app_context():
         spaces = list(db.session.scalars(select(Space.id).order_by(Space.id)))
@@ -83,18 +94,20 @@ def main() -> None:
     results = {}
     with app.test_request_context():
         member = db.session.get(User, member_id)
-        for facets in (False, True):
+        for mode in ("", " + facets", " (cold postings)"):
             for kind, queries in QUERIES.items():
                 times, totals = [], []
                 for q in queries:
-                    found = search(member, q, facets=facets)  # warm-up
+                    found = search(member, q, facets=mode == " + facets")  # warm-up
                     totals.append(found.total)
                     assert len(found.hits) == min(found.total, 10)
                     for _ in range(ROUNDS):
+                        if mode == " (cold postings)":
+                            forget_postings()
                         started = time.perf_counter()
-                        search(member, q, facets=facets)
+                        search(member, q, facets=mode == " + facets")
                         times.append((time.perf_counter() - started) * 1000)
-                results[f"{kind}{' + facets' if facets else ''}"] = {
+                results[f"{kind}{mode}"] = {
                     "p50_ms": round(statistics.median(times), 2),
                     "p95_ms": round(percentile(times, 95), 2),
                     "max_ms": round(max(times), 2),

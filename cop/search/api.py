@@ -30,9 +30,10 @@ class SearchQuery(BaseModel):
 
 class SearchHitOut(Output):
     kind: str
-    id: int = Field(description="The post's id")
-    discussion_id: int
+    id: int = Field(description="The post's id, or the course module's")
+    discussion_id: int | None
     consultation_id: int | None
+    module_id: int | None
     title: str
     snippet: str = Field(description="HTML: escaped text with <mark> around matches")
     url: str
@@ -82,9 +83,10 @@ def search_api(params: SearchQuery):
         "items": [
             {
                 "kind": hit.kind,
-                "id": hit.post_id,
+                "id": hit.post_id if hit.module_id is None else hit.module_id,
                 "discussion_id": hit.discussion_id,
                 "consultation_id": hit.consultation_id,
+                "module_id": hit.module_id,
                 "title": hit.title,
                 "snippet": str(hit.snippet),
                 "url": hit_url(hit),

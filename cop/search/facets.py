@@ -14,6 +14,7 @@ KIND_LABELS = {
     "discussion": _l("Discussions"),
     "consultation": _l("Consultations"),
     "live": _l("Live Q&A"),
+    "module": _l("Course modules"),
 }
 FACET_LABELS = {
     "kind": _l("Kind"),
@@ -24,6 +25,8 @@ FACET_LABELS = {
 
 
 def hit_url(hit: Hit) -> str:
+    if hit.module_id is not None:
+        return url_for("courses.module", module_id=hit.module_id)
     if hit.consultation_id is not None:
         return url_for(
             "consultations.consultation",

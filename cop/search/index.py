@@ -31,6 +31,9 @@ class IndexState:
         self.ix: Index | None = None
         self.local = threading.local()
         self.docsets: OrderedDict = OrderedDict()
+        self.columns: dict[tuple[str, str], list] = {}  # (segment id, field) -> values
+        self.postings: OrderedDict = OrderedDict()  # (segment id, field, term) -> postings
+        self.postings_size = 0
 
 
 def state() -> IndexState:
@@ -72,6 +75,9 @@ def reset_index() -> Index:
         st.ix = index.create_in(str(st.path), make_schema())
         st.local = threading.local()
         st.docsets.clear()
+        st.columns.clear()
+        st.postings.clear()
+        st.postings_size = 0
         return st.ix
 
 
@@ -116,6 +122,10 @@ def searcher() -> Searcher:
             if attempt == OPEN_ATTEMPTS - 1:
                 raise
             time.sleep(0.01 * (attempt + 1))
+    live = {leaf.segment().segment_id() for leaf, _ in reader.leaf_readers() if leaf.segment()}
+    with st.lock:
+        for key in [k for k in st.columns if k[0] not in live]:
+            del st.columns[key]
     st.local.searcher = Searcher(reader, fromindex=ix)
     st.local.generation = reader.generation()
     return st.local.searcher

@@ -82,13 +82,23 @@ def drain_batch(wait: bool = True) -> int | None:
 
 
 def drain(wait: bool = True) -> int:
-    """Index everything waiting in the outbox; returns how many rows it took."""
+    """Index everything waiting in the outbox; returns how many rows it took. An empty
+    outbox is seen without taking the index's writer (a writer that is cancelled leaves
+    its empty segment's files behind until the next commit, and every search and the
+    background indexer's every pass would add some)."""
+    if not _waiting():
+        return 0
     total = 0
     while True:
         taken = drain_batch(wait)
         if not taken:
             return total
         total += taken
+
+
+def _waiting() -> bool:
+    with Session(db.engine) as session:
+        return session.scalar(select(SearchOutbox.id).limit(1)) is not None
 
 
 def pending() -> int:

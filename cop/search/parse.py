@@ -20,7 +20,7 @@ from cop.orgs.models import Community, ThematicPlatform
 from cop.search.analysis import WORD_RE, fold, lemmas, normalize, query_words
 from cop.spaces.models import Space
 
-KINDS = ("discussion", "consultation", "live")
+KINDS = ("discussion", "consultation", "live", "module")
 MAX_QUERY_CHARS = 500
 MAX_CLAUSES = 20
 MAX_WORD_CHARS = 50

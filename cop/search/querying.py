@@ -7,15 +7,17 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from markupsafe import Markup, escape
-from whoosh import highlight, query, sorting
+from whoosh import highlight, query
+from whoosh import searching as whoosh_results
 
 from cop import policy
 from cop.errors import Invalid
-from cop.search import index, indexer
+from cop.search import collect, index, indexer
 from cop.search.analysis import fold, lemmas
 from cop.search.parse import Parsed, filter_query, parse
 from cop.search.permissions import allowed_docs
 from cop.search.schema import FACETS
+from cop.search.sources import modules
 
 MAX_PAGE = 100
 SNIPPET_CHARS = 240
@@ -26,9 +28,10 @@ SORTS = ("relevance", "newest")
 @dataclass
 class Hit:
     kind: str
-    post_id: int
-    discussion_id: int
+    post_id: int | None
+    discussion_id: int | None
     consultation_id: int | None
+    module_id: int | None
     title: str
     snippet: Markup
     created: datetime
@@ -61,14 +64,6 @@ def _snippet(hit) -> Markup:
     return escape(text[:SNIPPET_CHARS] + ("…" if len(text) > SNIPPET_CHARS else ""))
 
 
-def _facet_counts(results) -> dict[str, dict[str, int]]:
-    facets = {}
-    for name in FACETS:
-        counts = results.groups(name)
-        facets[name] = {str(k): v for k, v in counts.items() if k not in (None, "")}
-    return facets
-
-
 def search(
     user,
     text: str,
@@ -97,26 +92,25 @@ def search(
     allowed = allowed_docs(searcher, scope)
     if not allowed:  # Whoosh takes an empty filter for no filter at all
         return Results(total=0, page=page, per_page=per_page)
-    options = {}
+    matches = collect.Matches(searcher, allowed)
+    docs = matches.docs(parsed.query())
     if sort == "newest":
-        options["sortedby"] = sorting.FieldFacet("created", reverse=True)
-    if facets:
-        options["groupedby"] = {
-            name: sorting.FieldFacet(name, maptype=sorting.Count) for name in FACETS
-        }
-    results = searcher.search(
-        parsed.query(), limit=page * per_page, filter=allowed, terms=False, **options
-    )
+        ranked = collect.newest(searcher, docs, page * per_page)
+    else:
+        terms = collect.scoring_terms(parsed.positive)
+        ranked = collect.top(matches.scores(docs, terms), page * per_page)
+    results = whoosh_results.Results(searcher, parsed.query(), ranked, docset=docs)
     results.fragmenter = highlight.ContextFragmenter(maxchars=SNIPPET_CHARS, surround=60)
     results.formatter = _formatter()
-    found = Results(total=len(results), page=page, per_page=per_page)
+    found = Results(total=len(docs), page=page, per_page=per_page)
     for hit in results[(page - 1) * per_page : page * per_page]:
         found.hits.append(
             Hit(
                 kind=hit["kind"],
-                post_id=int(hit["post"]),
-                discussion_id=int(hit["discussion"]),
+                post_id=int(hit["post"]) if hit.get("post") else None,
+                discussion_id=int(hit["discussion"]) if hit.get("discussion") else None,
                 consultation_id=int(hit["consultation"]) if hit.get("consultation") else None,
+                module_id=modules.module_id(hit["id"]),
                 title=hit["heading"],
                 snippet=_snippet(hit),
                 created=hit["created"].replace(tzinfo=UTC),
@@ -124,7 +118,7 @@ def search(
             )
         )
     if facets:
-        found.facets = _facet_counts(results)
+        found.facets = collect.facet_counts(searcher, docs, FACETS)
     if found.total == 0:
         found.suggestion = _suggestion(searcher, text, parsed, allowed)
     return found

@@ -11,10 +11,10 @@ A source module has:
 - `all_documents(session)`: every document, for `cop search rebuild` and `check`;
   `count(session)`: how many, for the progress bar.
 
-Adding a kind (course modules, say) is one module here, listed in SOURCES, plus any field
+Adding a kind is one module here, listed in SOURCES, plus any field
 it needs in cop/search/schema.py.
 """
 
-from cop.search.sources import posts
+from cop.search.sources import modules, posts
 
-SOURCES = [posts]
+SOURCES = [posts, modules]
