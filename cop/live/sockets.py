@@ -146,12 +146,22 @@ def state(user, session) -> dict:
     }
 
 
+def _enter(room: str) -> bool:
+    """Join a room; False if the client left while its event was being handled."""
+    try:
+        join_room(room)
+    except ValueError:  # "sid is not connected to requested namespace"
+        return False
+    return True
+
+
 @_event("join")
 def join(user, data):
     session = queries.get_session(user, _id(data, "session_id"))
     moderates = policy.can(user, policy.MODERATE, session)
-    join_room(broadcast.staff_room(session.id) if moderates else broadcast.public_room(session.id))
-    join_room(broadcast.person_room(session.id, user.id))
+    room = broadcast.staff_room(session.id) if moderates else broadcast.public_room(session.id)
+    if not (_enter(room) and _enter(broadcast.person_room(session.id, user.id))):
+        return {"ok": False}
     _joined.setdefault(request.sid, set()).add(session.id)
     emit("state", state(user, session))
     broadcast.presence_changed(session.id)
@@ -234,4 +244,5 @@ def end(user, data):
 def watch(user, data):
     """Open discussion pages hear about new replies (cop/live/replies.py)."""
     discussion = discussions.get_discussion(user, _id(data, "discussion_id"))
-    join_room(broadcast.discussion_room(discussion.id))
+    if not _enter(broadcast.discussion_room(discussion.id)):
+        return {"ok": False}
