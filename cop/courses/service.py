@@ -28,6 +28,7 @@ from cop.courses.models import (
     ModuleStatus,
 )
 from cop.db import utcnow
+from cop.discussions import service as discussions
 from cop.discussions.models import ForumSettings, ForumType
 from cop.errors import Conflict, Forbidden, Invalid
 from cop.extensions import db
@@ -40,12 +41,7 @@ UNSET = object()
 
 
 def _check_title(title: str | None) -> str:
-    title = (title or "").strip()
-    if not title:
-        raise Invalid(fields={"title": _("This field is required.")})
-    if len(title) > TITLE_MAX:
-        raise Invalid(fields={"title": _("At most %(n)s characters.", n=TITLE_MAX)})
-    return title
+    return discussions.check_title(title, TITLE_MAX)
 
 
 def _check_minutes(minutes: int | None) -> int | None:

@@ -45,12 +45,12 @@ IDEMPOTENCY_KEY_MAX = 100
 ATTACHMENT_BYTES_MIN = 10 * 1024
 
 
-def check_title(title: str | None) -> str:
+def check_title(title: str | None, limit: int = TITLE_MAX) -> str:
     title = (title or "").strip()
     if not title:
         raise Invalid(fields={"title": _("This field is required.")})
-    if len(title) > TITLE_MAX:
-        raise Invalid(fields={"title": _("At most %(n)s characters.", n=TITLE_MAX)})
+    if len(title) > limit:
+        raise Invalid(fields={"title": _("At most %(n)s characters.", n=limit)})
     return title
 
 
