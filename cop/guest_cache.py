@@ -36,7 +36,8 @@ from cop.extensions import db
 ENVIRON_KEY = "cop.guest_cache"
 # Tables whose changes never show on a guest's page: one person's read marks (written on
 # every signed-in page view), notifications and subscriptions, API token bookkeeping,
-# idempotency keys, and the counter itself.
+# idempotency keys, the counter itself, and live questions and votes (the live page is
+# never cached and reads them over its socket; a session's archive is a discussion).
 PRIVATE_TABLES = frozenset(
     {
         "discussion_read",
@@ -47,6 +48,8 @@ PRIVATE_TABLES = frozenset(
         "forum_subscription",
         "discussion_subscription",
         "idempotency_key",
+        "live_question",
+        "live_vote",
     }
 )
 # Session keys a guest's page does not depend on.

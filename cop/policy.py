@@ -12,7 +12,20 @@ from datetime import timedelta
 from enum import StrEnum
 
 from flask import current_app, g, has_app_context
-from sqlalchemy import ColumnElement, and_, exists, false, or_, select, true
+from sqlalchemy import (
+    ColumnElement,
+    String,
+    and_,
+    bindparam,
+    exists,
+    false,
+    literal,
+    null,
+    or_,
+    select,
+    true,
+    union_all,
+)
 from sqlalchemy.orm import aliased
 
 from cop.accounts.models import Role, User
@@ -77,44 +90,58 @@ class Facts:
     space_roles: Mapping[int, SpaceRole]
 
 
+def _facts_query():
+    """Every fact of the users in `:user_ids`, one UNION ALL, built once."""
+    ids = bindparam("user_ids", expanding=True)
+    none = null().cast(String)
+    return union_all(
+        select(
+            literal("committee"),
+            CommitteeMembership.user_id,
+            CommitteeMembership.community_id,
+            none,
+        ).where(CommitteeMembership.user_id.in_(ids)),
+        select(
+            literal("group"), expert_group_member.c.user_id, expert_group_member.c.group_id, none
+        ).where(expert_group_member.c.user_id.in_(ids)),
+        select(
+            literal("coached"),
+            expert_group_member.c.user_id,
+            expert_group_community.c.community_id,
+            none,
+        )
+        .join(
+            expert_group_community,
+            expert_group_community.c.group_id == expert_group_member.c.group_id,
+        )
+        .where(expert_group_member.c.user_id.in_(ids)),
+        select(
+            literal("space"),
+            SpaceMembership.user_id,
+            SpaceMembership.space_id,
+            SpaceMembership.role.cast(String),
+        ).where(SpaceMembership.user_id.in_(ids)),
+    )
+
+
+_FACTS_QUERY = _facts_query()
+
+
 def _load_facts(user_ids: list[int]) -> dict[int, Facts]:
-    """The facts of several users in four queries."""
-    committees, groups, group_communities = ({u: set() for u in user_ids} for _ in range(3))
-    for user_id, community_id in db.session.execute(
-        select(CommitteeMembership.user_id, CommitteeMembership.community_id).where(
-            CommitteeMembership.user_id.in_(user_ids)
-        )
-    ):
-        committees[user_id].add(community_id)
-    for user_id, group_id in db.session.execute(
-        select(expert_group_member.c.user_id, expert_group_member.c.group_id).where(
-            expert_group_member.c.user_id.in_(user_ids)
-        )
-    ):
-        groups[user_id].add(group_id)
-    all_groups = set().union(*groups.values())
-    coached = {}
-    for group_id, community_id in db.session.execute(
-        select(expert_group_community.c.group_id, expert_group_community.c.community_id).where(
-            expert_group_community.c.group_id.in_(all_groups)
-        )
-    ):
-        coached.setdefault(group_id, set()).add(community_id)
-    for user_id in user_ids:
-        for group_id in groups[user_id]:
-            group_communities[user_id] |= coached.get(group_id, set())
+    """The facts of several users in one query."""
+    rows = db.session.execute(_FACTS_QUERY, {"user_ids": user_ids})
+    found = {u: {"committee": set(), "group": set(), "coached": set()} for u in user_ids}
     roles = {u: {} for u in user_ids}
-    for user_id, space_id, role in db.session.execute(
-        select(SpaceMembership.user_id, SpaceMembership.space_id, SpaceMembership.role).where(
-            SpaceMembership.user_id.in_(user_ids)
-        )
-    ):
-        roles[user_id][space_id] = role
+    for kind, user_id, key, role in rows:
+        if kind == "space":
+            roles[user_id][key] = SpaceRole(role)
+        else:
+            found[user_id][kind].add(key)
     return {
         u: Facts(
-            frozenset(committees[u]),
-            frozenset(groups[u]),
-            frozenset(group_communities[u]),
+            frozenset(found[u]["committee"]),
+            frozenset(found[u]["group"]),
+            frozenset(found[u]["coached"]),
             roles[u],
         )
         for u in user_ids
@@ -881,14 +908,15 @@ def _can_live(user, action: str, session: LiveSession) -> bool:
     return False
 
 
-def sees_question(user, question: LiveQuestion, moderates: bool) -> bool:
+def sees_question(user, question: LiveQuestion, moderates: bool | None = None) -> bool:
     """Pending and hidden questions reach only the session's moderators and hosts
-    (`moderates`: `can(user, MODERATE, session)`) and their author."""
-    return (
-        question.status == QuestionStatus.VISIBLE
-        or moderates
-        or (_role(user) is not None and question.author_id == user.id)
-    )
+    (`moderates`: `can(user, MODERATE, session)`, asked here when not given) and their
+    author."""
+    if question.status == QuestionStatus.VISIBLE:
+        return True
+    if _role(user) is not None and question.author_id == user.id:
+        return True
+    return can(user, MODERATE, question.session) if moderates is None else moderates
 
 
 # --- courses ----------------------------------------------------------------------------

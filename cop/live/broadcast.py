@@ -16,7 +16,7 @@ from sqlalchemy import select
 
 from cop.extensions import db, socketio
 from cop.live.models import LiveQuestion, LiveSession, QuestionStatus
-from cop.realtime import local_sids, publish
+from cop.realtime import local_sids, publish, publish_after_commit
 
 log = logging.getLogger(__name__)
 
@@ -79,22 +79,26 @@ def session_out(session: LiveSession) -> dict:
 
 
 def question_changed(question: LiveQuestion, was_visible: bool) -> None:
-    """Send a new or changed question to whoever may see it. Participants who saw it
-    before it was hidden get only its id and status, so their lists drop it."""
+    """Send a new or changed question to whoever may see it, once the transaction commits
+    (call it before the commit, after a flush). Participants who saw it before it was
+    hidden get only its id and status, so their lists drop it."""
     session_id = question.session_id
     full = question_out(question, full=True)
     if question.status == QuestionStatus.VISIBLE:
-        publish("question", question_out(question, full=False), public_room(session_id))
+        public = question_out(question, full=False)
+        publish_after_commit("question", public, public_room(session_id))
     elif was_visible:
         stub = {"id": question.id, "session_id": session_id, "status": question.status.value}
-        publish("question", stub, public_room(session_id))
-    publish("question", full, staff_room(session_id))
+        publish_after_commit("question", stub, public_room(session_id))
+    publish_after_commit("question", full, staff_room(session_id))
     if question.status != QuestionStatus.VISIBLE or question.anonymous:
-        publish("question", full, person_room(session_id, question.author_id))
+        publish_after_commit("question", full, person_room(session_id, question.author_id))
 
 
 def session_changed(session: LiveSession) -> None:
-    publish("session", session_out(session), [public_room(session.id), staff_room(session.id)])
+    """Send the session's new state once the transaction commits (call it before)."""
+    rooms = [public_room(session.id), staff_room(session.id)]
+    publish_after_commit("session", session_out(session), rooms)
 
 
 def presence_count(session_id: int) -> int:

@@ -57,8 +57,9 @@ class LiveSession(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     space: Mapped[Space] = relationship(lazy="joined")
+    # Loaded when asked for: events of participants never need it.
     staff: Mapped[list["LiveStaff"]] = relationship(
-        cascade="all, delete-orphan", lazy="selectin", back_populates="session"
+        cascade="all, delete-orphan", back_populates="session"
     )
 
 
@@ -93,6 +94,7 @@ class LiveQuestion(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     author: Mapped[User] = relationship(foreign_keys=[author_id], lazy="joined")
+    session: Mapped[LiveSession] = relationship()
 
     __table_args__ = (Index("ix_live_question_session_status", "session_id", "status"),)
 

@@ -1,17 +1,30 @@
 """Reading live sessions: everything here is already filtered by the policy."""
 
 from sqlalchemy import or_, select
+from sqlalchemy.orm import joinedload, lazyload, selectinload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from cop import policy
+from cop.courses.models import CourseModule
 from cop.errors import NotFound
 from cop.extensions import db
 from cop.live.models import LiveQuestion, LiveSession, LiveVote, QuestionStatus, SessionStatus
 from cop.live.service import ORDER
 from cop.spaces.models import Space
 
+# What the policy reads about a session's space, and no more: events load it every time.
+_SPACE_FOR_POLICY = (
+    joinedload(LiveSession.space).options(
+        lazyload(Space.platform),
+        lazyload(Space.expert_group),
+        lazyload(Space.community),
+        joinedload(Space.course_module).lazyload(CourseModule.author),
+    ),
+)
+
 
 def get_session(user, session_id: int) -> LiveSession:
-    session = db.session.get(LiveSession, session_id)
+    session = db.session.get(LiveSession, session_id, options=_SPACE_FOR_POLICY)
     if session is None or not policy.can(user, policy.VIEW, session):
         raise NotFound()
     return session
@@ -19,18 +32,24 @@ def get_session(user, session_id: int) -> LiveSession:
 
 def get_question(user, question_id: int) -> LiveQuestion:
     """A question the user may see, in a session they may view."""
-    question = db.session.get(LiveQuestion, question_id)
+    question = db.session.get(LiveQuestion, question_id, options=[lazyload(LiveQuestion.author)])
     if question is None:
         raise NotFound()
-    session = get_session(user, question.session_id)
-    if not policy.sees_question(user, question, policy.can(user, policy.MODERATE, session)):
+    # The session as get_session loads it, kept on the question for what follows.
+    set_committed_value(question, "session", get_session(user, question.session_id))
+    if not policy.sees_question(user, question):
         raise NotFound()
     return question
 
 
 def list_sessions(user, space: Space | None = None, offset: int = 0, limit: int = 50):
     """Sessions in spaces the user may read: live first, then scheduled, then ended."""
-    query = select(LiveSession).join(Space).where(policy.readable_spaces(user))
+    query = (
+        select(LiveSession)
+        .join(Space)
+        .where(policy.readable_spaces(user))
+        .options(selectinload(LiveSession.staff))
+    )
     if space is not None:
         query = query.where(LiveSession.space_id == space.id)
     total = db.session.scalar(query.with_only_columns(db.func.count()).order_by(None))

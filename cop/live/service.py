@@ -1,6 +1,6 @@
 """Live sessions, questions and votes: the only code that writes them. Each function asks
-the policy, validates, writes, commits once and then publishes to the session's sockets
-(cop/live/broadcast.py)."""
+the policy, validates, writes and commits once; what it publishes to the session's sockets
+(cop/live/broadcast.py) is queued before the commit and sent only once it stands."""
 
 from datetime import datetime
 
@@ -8,7 +8,7 @@ from flask import current_app
 from flask_babel import force_locale, format_datetime
 from flask_babel import gettext as _
 from limits import parse
-from sqlalchemy import delete, exists, select, update
+from sqlalchemy import delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from cop import policy
@@ -123,8 +123,8 @@ def start_session(actor, session: LiveSession) -> LiveSession:
         raise Conflict(_("Only a scheduled session can start."))
     session.status = SessionStatus.LIVE
     session.started_at = utcnow()
-    db.session.commit()
     broadcast.session_changed(session)
+    db.session.commit()
     return session
 
 
@@ -140,8 +140,8 @@ def end_session(actor, session: LiveSession) -> LiveSession:
     # The archive is shared writing: in the site's language, not the host's.
     with force_locale(current_app.config["BABEL_DEFAULT_LOCALE"]):
         session.archive_id = _archive(actor, session).id
-    db.session.commit()
     broadcast.session_changed(session)
+    db.session.commit()
     return session
 
 
@@ -208,21 +208,24 @@ def ask(actor, session: LiveSession, text: str, anonymous: bool = False) -> Live
     if anonymous and not session.anonymous_allowed:
         raise Invalid(fields={"anonymous": _("This session does not take anonymous questions.")})
     _rate("COP_LIVE_ASK_LIMIT", "ask", actor)
-    staff = policy.can(actor, policy.MODERATE, session)
-    status = QuestionStatus.PENDING if session.moderated and not staff else QuestionStatus.VISIBLE
+    waits = session.moderated and not policy.can(actor, policy.MODERATE, session)
     question = LiveQuestion(
-        session_id=session.id, author_id=actor.id, text=text, anonymous=anonymous, status=status
+        session_id=session.id,
+        author=actor,
+        text=text,
+        anonymous=anonymous,
+        status=QuestionStatus.PENDING if waits else QuestionStatus.VISIBLE,
     )
     db.session.add(question)
-    db.session.commit()
+    db.session.flush()
     broadcast.question_changed(question, was_visible=False)
+    db.session.commit()
     return question
 
 
 def _question_for(actor, question: LiveQuestion, action: str) -> LiveSession:
-    session = db.session.get(LiveSession, question.session_id)
-    policy.require(actor, action, session)
-    return session
+    policy.require(actor, action, question.session)
+    return question.session
 
 
 def vote(actor, question: LiveQuestion, up: bool = True) -> bool:
@@ -234,33 +237,34 @@ def vote(actor, question: LiveQuestion, up: bool = True) -> bool:
     if question.status != QuestionStatus.VISIBLE:
         raise Conflict(_("This question is not open for votes."))
     _rate("COP_LIVE_VOTE_LIMIT", "vote", actor)
-    given = exists().where(LiveVote.question_id == question.id, LiveVote.user_id == actor.id)
+    session_id, question_id = question.session_id, question.id
     try:
-        if up:
-            if db.session.scalar(select(given)):
-                return False
-            db.session.add(LiveVote(question_id=question.id, user_id=actor.id))
-            db.session.flush()
-            step = 1
+        if up:  # a second vote breaks the primary key: nothing to look up first
+            db.session.execute(
+                insert(LiveVote).values(
+                    question_id=question_id, user_id=actor.id, created_at=utcnow()
+                )
+            )
         else:
             removed = db.session.execute(
                 delete(LiveVote).where(
-                    LiveVote.question_id == question.id, LiveVote.user_id == actor.id
+                    LiveVote.question_id == question_id, LiveVote.user_id == actor.id
                 )
             )
             if not removed.rowcount:
+                db.session.rollback()
                 return False
-            step = -1
         db.session.execute(
             update(LiveQuestion)
-            .where(LiveQuestion.id == question.id)
-            .values(vote_count=LiveQuestion.vote_count + step)
+            .where(LiveQuestion.id == question_id)
+            .values(vote_count=LiveQuestion.vote_count + (1 if up else -1))
+            .execution_options(synchronize_session=False)
         )
         db.session.commit()
-    except IntegrityError:  # the same vote, a moment earlier, from another socket
+    except IntegrityError:  # voted already (maybe a moment earlier, from another socket)
         db.session.rollback()
         return False
-    broadcast.votes_changed(question.session_id, question.id)
+    broadcast.votes_changed(session_id, question_id)
     return True
 
 
@@ -276,10 +280,9 @@ def moderate(actor, question: LiveQuestion, action: str) -> LiveQuestion:
     )
     if unhighlight:
         session.highlighted_id = None
-    db.session.commit()
-    broadcast.question_changed(question, was_visible)
-    if unhighlight:
         broadcast.session_changed(session)
+    broadcast.question_changed(question, was_visible)
+    db.session.commit()
     return question
 
 
@@ -289,8 +292,8 @@ def answer(actor, question: LiveQuestion, text: str) -> LiveQuestion:
     question.answer = _text(text, "text", ANSWER_MAX)
     question.answered_at = utcnow()
     question.answered_by_id = actor.id
-    db.session.commit()
     broadcast.question_changed(question, question.status == QuestionStatus.VISIBLE)
+    db.session.commit()
     return question
 
 
@@ -304,6 +307,6 @@ def highlight(actor, session: LiveSession, question: LiveQuestion | None) -> Liv
     ):
         raise Invalid(fields={"question_id": _("Only a visible question can be highlighted.")})
     session.highlighted_id = question.id if question is not None else None
-    db.session.commit()
     broadcast.session_changed(session)
+    db.session.commit()
     return session

@@ -89,6 +89,9 @@ def _event(name: str) -> Callable:
             if cached is None:
                 _error("unauthenticated", _("Sign in first."))
                 return {"ok": False}
+            # An event is one unit of work: what it wrote stays as written after its
+            # commit instead of being read back (the session ends with the event).
+            db.session().expire_on_commit = False
             user = db.session.merge(cached, load=False)
             g._login_user = user  # Flask-Login (and the locale) use it without a query
             try:

@@ -1,4 +1,5 @@
-from cop.extensions import socketio
+from cop.extensions import db, socketio
+from tests.conftest import QueryCounter
 from tests.sockets.conftest import NS, join
 
 WHEN = "2026-12-01T10:00:00+02:00"
@@ -22,6 +23,26 @@ def test_experts_schedule_and_everyone_who_reads_the_space_sees(client, world, h
     assert [s["id"] for s in listed["items"]] == [created["id"]] and listed["total"] == 1
     one = client.get(f"/api/v1/live-sessions/{created['id']}", headers=h["outsider"])
     assert one.status_code == 200 and one.get_json()["questions"] == []
+
+
+def test_the_list_costs_the_same_for_one_session_or_many(app, client, world, h):
+    last = []
+
+    def count() -> int:
+        with app.app_context():
+            engine = db.engine
+        with QueryCounter(engine) as counter:
+            listed = client.get("/api/v1/live-sessions", headers=h["member"]).get_json()
+        assert all(s["hosts"] for s in listed["items"])
+        last[:] = counter.statements
+        return len(counter)
+
+    schedule(client, h["expert"], world.spaces["forum_signed"])
+    count()  # the token's first use is noted once
+    one = count()
+    for _ in range(4):
+        schedule(client, h["expert"], world.spaces["forum_signed"])
+    assert count() == one, "\n".join(last)
 
 
 def test_members_cannot_schedule_and_closed_spaces_stay_hidden(client, world, h):
