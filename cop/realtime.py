@@ -7,7 +7,10 @@ logged, never raised: it must not undo what was saved.
 """
 
 import logging
+import threading
 
+import redis
+from flask import Flask, current_app
 from flask_babel import force_locale
 from sqlalchemy import event
 
@@ -73,15 +76,77 @@ def local_sids(room: str) -> list[str]:
 
 
 def disconnect_user(user, code: str, message) -> None:
-    """Close a person's sockets (on logout, deactivation, removal from a space). They are
-    told why first (`message`: a lazy string, said in their language); a reconnect is
-    authenticated and checked afresh. Sockets of other processes get the event through
-    the queue, which tells the client to close them."""
+    """Close a person's sockets (on logout, deactivation, removal from a space), in every
+    server process. They are told why first (`message`: a lazy string, said in their
+    language); a reconnect is authenticated and checked afresh."""
     with force_locale(user.locale):
         text = str(message)
     publish("error", {"code": code, "message": text}, user_room(user.id))
-    for sid in local_sids(user_room(user.id)):
+    close_local_sockets(user.id)
+    control = current_app.extensions.get(CONTROL)
+    if control is not None:
+        control.close_everywhere(user.id)
+
+
+def close_local_sockets(user_id: int) -> None:
+    for sid in local_sids(user_room(user_id)):
         try:
             socketio.server.disconnect(sid, namespace=NAMESPACE)
         except Exception:
             log.exception("could not disconnect %s", sid)
+
+
+CONTROL = "cop_realtime_control"
+
+
+class Control:
+    """With several server processes (`COP_MESSAGE_QUEUE=redis://...`): one process tells
+    the others to close a person's sockets, on a Redis channel of its own. Socket.IO's
+    queue carries events to clients, and a client could ignore the `error` event that
+    asks it to leave; this closes the socket on the server's side."""
+
+    CHANNEL = "cop-realtime-control"
+
+    def __init__(self, app: Flask, url: str):
+        self.app, self.redis = app, redis.Redis.from_url(url)
+        self.listening = False
+        self.lock = threading.Lock()
+
+    def close_everywhere(self, user_id: int) -> None:
+        try:
+            self.redis.publish(self.CHANNEL, str(user_id))
+        except redis.RedisError:
+            log.exception("could not ask the other processes to close %s's sockets", user_id)
+
+    def listen(self) -> None:
+        """Start listening in the background, once per process (called at each connect:
+        a process without sockets has nothing to close)."""
+        with self.lock:
+            if self.listening:
+                return
+            self.listening = True
+        socketio.start_background_task(self._listen)
+
+    def _listen(self) -> None:
+        while True:
+            try:
+                pubsub = self.redis.pubsub(ignore_subscribe_messages=True)
+                pubsub.subscribe(self.CHANNEL)
+                for message in pubsub.listen():
+                    with self.app.app_context():
+                        close_local_sockets(int(message["data"]))
+            except Exception:
+                log.exception("the control channel failed; listening again in a second")
+                socketio.sleep(1)
+
+
+def init_control(app: Flask) -> None:
+    url = app.config["COP_MESSAGE_QUEUE"]
+    if url and url.startswith(("redis://", "rediss://")):
+        app.extensions[CONTROL] = Control(app, url)
+
+
+def listen_for_control() -> None:
+    control = current_app.extensions.get(CONTROL)
+    if control is not None:
+        control.listen()

@@ -10,6 +10,7 @@ import sys
 import socketio as python_socketio
 from flask import Flask
 
+from cop import realtime
 from cop.extensions import socketio
 
 ASYNC_MODES = ("threading", "gevent")
@@ -50,6 +51,7 @@ def client_manager(app: Flask):
 def init_socketio(app: Flask) -> None:
     mode = app.config["COP_ASYNC_MODE"]
     check_async_mode(mode)
+    realtime.init_control(app)
     manager = client_manager(app)
     if manager is not None:
         socketio.init_app(app, async_mode=mode, client_manager=manager)

@@ -22,7 +22,7 @@ from cop.discussions import queries as discussions
 from cop.errors import AppError, Invalid
 from cop.extensions import db, socketio
 from cop.live import broadcast, queries, service
-from cop.realtime import NAMESPACE, user_room
+from cop.realtime import NAMESPACE, listen_for_control, user_room
 
 ERROR_CODES = {
     401: "unauthenticated",
@@ -63,6 +63,7 @@ def connect(auth=None):
     _people[request.sid] = user
     _joined[request.sid] = set()
     join_room(user_room(user.id))
+    listen_for_control()
 
 
 @socketio.on("disconnect", namespace=NAMESPACE)
@@ -153,7 +154,7 @@ def _enter(room: str) -> bool:
     """Join a room; False if the client left while its event was being handled."""
     try:
         join_room(room)
-    except ValueError:  # "sid is not connected to requested namespace"
+    except (ValueError, KeyError):  # "sid is not connected", or its rooms are gone
         return False
     return True
 

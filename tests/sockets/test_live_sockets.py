@@ -311,3 +311,32 @@ def test_watching_a_discussion_one_may_not_read_is_refused(app, world, connect, 
     outsider = connect("outsider")
     outsider.emit("watch", {"discussion_id": discussion["id"]}, namespace=NS)
     assert [e["code"] for e in events(outsider, "error")] == ["not_found"]
+
+
+def test_a_join_handled_after_its_client_left_is_dropped_quietly(
+    app, world, connect, live, monkeypatch
+):
+    """A browser may close the page while its join is being handled: the late join must
+    neither raise in the server nor leave the departed socket counted in the room."""
+    from flask import request
+
+    from cop.extensions import socketio
+    from cop.live import queries, sockets
+
+    present = connect("member")
+    join(present, live)
+    present.get_received(NS)
+    leaving = connect("outsider")
+    get_session = queries.get_session
+
+    def leave_meanwhile(user, session_id):
+        socketio.server.disconnect(request.sid, namespace=NS)
+        return get_session(user, session_id)
+
+    monkeypatch.setattr(queries, "get_session", leave_meanwhile)
+    ack = leaving.emit("join", {"session_id": live}, namespace=NS, callback=True)
+    assert ack in (None, {"ok": False})
+    monkeypatch.setattr(queries, "get_session", get_session)
+    assert not any(sid not in sockets._people for sid in sockets._joined)
+    third = connect("trainee")
+    assert join(third, live)["presence"] == 2  # the member and the trainee, not the leaver

@@ -1,13 +1,15 @@
 """The live namespace as production serves it: `cop run` (gunicorn, one gevent-websocket
 worker) and, with COP_MESSAGE_QUEUE, two such processes sharing events through Redis."""
 
+import json
+import urllib.request
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
 from tests.conftest import bearer
-from tests.servers import CopServer, Recorder, RedisServer
+from tests.servers import NS, CopServer, Recorder, RedisServer
 
 
 @pytest.fixture
@@ -25,6 +27,16 @@ def served_env(app):
 
 def _token(app, user) -> str:
     return bearer(app, user)["Authorization"].split()[1]
+
+
+def _patch(url: str, path: str, body: dict, headers: dict) -> None:
+    """A PATCH through the API of one served process."""
+    headers = {**headers, "Content-Type": "application/json"}
+    request = urllib.request.Request(
+        url + path, data=json.dumps(body).encode(), headers=headers, method="PATCH"
+    )
+    with urllib.request.urlopen(request, timeout=10) as response:
+        assert response.status == 200
 
 
 def _question_ids(recorder: Recorder) -> Counter:
@@ -135,6 +147,17 @@ def test_two_processes_share_questions_and_votes_through_redis(app, world, live,
         counts = {q["id"]: q["votes"] for q in state["questions"]}
         assert [counts[q] for q in voted] == [3, 4, 4, 4, 4]
         assert set(counts) >= expected
+
+        # Deactivated through the first process, the trainee's socket on the second one is
+        # closed by the server, not left to the client's goodwill.
+        trainee = clients["trainee"]
+        admin = bearer(app, world.users["admin"])
+        _patch(first.url, f"/api/v1/users/{world.users['trainee'].id}", {"active": False}, admin)
+        trainee.wait_for(lambda: NS not in trainee.client.namespaces)
+        assert [e["code"] for e in trainee.named("error")] == ["signed_out"]
+        asked = clients["member"].call("ask", {"session_id": live, "text": "Після"})
+        clients["expert"].wait_for(lambda: asked["question_id"] in _question_ids(clients["expert"]))
+        assert asked["question_id"] not in _question_ids(trainee)
     finally:
         for recorder in clients.values():
             recorder.close()
