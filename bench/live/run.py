@@ -1,5 +1,7 @@
-"""Run the live benchmark: the real app under `cop run` and, in the same run, Node socket.io
-with the shared harness (../shared/bench/realtime: node/sio_server.js and loadclient.py).
+"""Run the live benchmark: the real app under `cop run` and, in the same run, two anchors
+from the shared harness (../shared/bench/realtime), each with that harness's own load
+client: Node socket.io (node/sio_server.js) and bare Flask-SocketIO (app.py, which only
+relays) under the same gunicorn gevent-websocket worker as the app.
 
     ulimit -n 20000
     python bench/live/run.py --ns 100,500,1000,2000 --out bench/live/results
@@ -107,55 +109,86 @@ def run_app(args, n: int, session: int, sustain: bool, port: int) -> dict:
         stop(server)
 
 
-def run_node(args, n: int, port: int) -> dict:
-    node_modules = HERE / "node" / "node_modules"
+def run_anchor(args, name: str, n: int, port: int, sustain: bool) -> dict:
+    """One of the shared harness's servers, measured with its own load client: Node
+    socket.io (`node`) or bare Flask-SocketIO under the same gunicorn gevent-websocket
+    worker as the app (`fsio`, the harness's app.py: no database, no permissions)."""
+    harness = Path(args.harness)
+    if name == "node":
+        command = ["node", str(harness / "node" / "sio_server.js")]
+        env = {**os.environ, "PORT": str(port), "NODE_PATH": str(HERE / "node" / "node_modules")}
+    else:
+        command = [PYTHON, "-m", "gunicorn", "-w", "1", "-k"]
+        command += ["geventwebsocket.gunicorn.workers.GeventWebSocketWorker"]
+        command += ["--worker-connections", "5000", "-b", f"127.0.0.1:{port}", "app:app"]
+        env = {**os.environ, "ASYNC_MODE": "gevent"}
     server = subprocess.Popen(
-        ["node", str(Path(args.harness) / "node" / "sio_server.js")],
-        env={**os.environ, "PORT": str(port), "NODE_PATH": str(node_modules)},
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.STDOUT,
+        command, cwd=harness, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT
     )
     try:
-        wait_http(f"http://127.0.0.1:{port}/", server)
-        out = Path(args.out) / f"node_n{n}.json"
-        subprocess.run(
-            [
-                PYTHON,
-                str(Path(args.harness) / "loadclient.py"),
-                "--urls",
-                f"http://127.0.0.1:{port}",
-            ]
-            + ["--n", str(n), "--lat-msgs", str(args.lat_msgs), "--lat-rate", str(args.lat_rate)]
-            + ["--burst-deliveries", "0", "--burst-min", "0", "--out", str(out)],
-            check=True,
-            capture_output=True,
-            timeout=600,
-        )
-        return json.loads(out.read_text())
+        wait_http(f"http://127.0.0.1:{port}/socket.io/?EIO=4&transport=polling", server)
+        out = Path(args.out) / f"{name}_n{n}.json"
+        command = [PYTHON, str(harness / "loadclient.py"), "--urls", f"http://127.0.0.1:{port}"]
+        command += ["--n", str(n), "--lat-msgs", str(args.lat_msgs)]
+        command += ["--lat-rate", str(args.lat_rate)]
+        command += ["--burst-deliveries", "0", "--burst-min", "0", "--out", str(out)]
+        if sustain:
+            command += ["--sustain-rates", str(args.sustain_rate), "--sustain-secs", "10"]
+            command += ["--drain-timeout", "30"]
+        cpu_before = cpu_seconds(server.pid)
+        subprocess.run(command, check=True, capture_output=True, timeout=600)
+        result = json.loads(out.read_text())
+        result["server_cpu_s"] = round(cpu_seconds(server.pid) - cpu_before, 2)
+        out.write_text(json.dumps(result, indent=1))
+        return result
     finally:
         stop(server)
 
 
-def table(rows: list[tuple[int, dict, dict | None]]) -> str:
+def _cell(stats: dict) -> str:
+    return f"{stats.get('p50')} / {stats.get('p99')}" if stats.get("p50") is not None else "-"
+
+
+def table(rows: list[dict]) -> str:
+    """Fan-out to the last client, p50 / p99 ms, at 5 questions a second."""
     lines = [
-        "| N | app connect all (s) | app connect p50/p99 (ms) | app fan-out to last client "
-        "p50/p99/max (ms) | app server CPU (s) | Node fan-out to last client p50/p99/max (ms)"
-        " | app/Node p99 |",
-        "|---:|---:|---|---|---:|---|---:|",
+        "| N | app connect all (s) | app fan-out | bare Flask-SocketIO fan-out | Node fan-out"
+        " | app / bare p99 | app / Node p99 | app server CPU (s) |",
+        "|---:|---:|---|---|---|---:|---:|---:|",
     ]
-    for n, app, node in rows:
-        c, f = app["connect"], app["fan_out"]["time_to_all_ms"]
-        if node:
-            nf = node["latency"]["time_to_all_ms"]
-            node_cell = f"{nf['p50']} / {nf['p99']} / {nf['max']}"
-            ratio = f"{f['p99'] / nf['p99']:.1f}x" if nf.get("p99") else ""
-        else:
-            node_cell, ratio = "", ""
+    for row in rows:
+        app = row["app"]
+        mine = app["fan_out"]["time_to_all_ms"]
+        anchors = {k: row[k]["latency"]["time_to_all_ms"] for k in ("fsio", "node") if row.get(k)}
+        ratios = [
+            f"{mine['p99'] / anchors[k]['p99']:.1f}x" if k in anchors else "-"
+            for k in ("fsio", "node")
+        ]
         lines.append(
-            f"| {n} | {c['all_s']} ({c['connected']}/{n}) | {c['per_client_ms']['p50']} / "
-            f"{c['per_client_ms']['p99']} | {f.get('p50')} / {f.get('p99')} / {f.get('max')} | "
-            f"{app['server_cpu_s']} | {node_cell} | {ratio} |"
+            f"| {row['n']} | {app['connect']['all_s']} ({app['connect']['connected']}) | "
+            f"{_cell(mine)} | {_cell(anchors.get('fsio', {}))} | {_cell(anchors.get('node', {}))}"
+            f" | {ratios[0]} | {ratios[1]} | {app['server_cpu_s']} |"
         )
+    return "\n".join(lines)
+
+
+def sustained_table(row: dict, rate: float) -> str:
+    """Time to the last client, p50 / p99 ms, at `rate` events a second for 10 s."""
+    app = row["app"]["sustain"]
+    lines = [
+        "| server | events/s | what | time to all p50 / p99 (ms) | server CPU (s) |",
+        "|---|---:|---|---|---:|",
+        f"| app | {rate:g} | questions (half the events) | {_cell(app['time_to_all_ms'])} | "
+        f"{row['app']['server_cpu_s']} |",
+        f"| app | {rate:g} | votes (half, coalesced) | {_cell(app['vote_time_to_all_ms'])} | |",
+    ]
+    for key, name in (("fsio", "bare Flask-SocketIO"), ("node", "Node socket.io")):
+        if row.get(key) and row[key].get("sustain"):
+            report = row[key]["sustain"][0]
+            lines.append(
+                f"| {name} | {rate:g} | every event broadcast | "
+                f"{_cell(report['time_to_all_ms'])} | {row[key]['server_cpu_s']} |"
+            )
     return "\n".join(lines)
 
 
@@ -168,11 +201,11 @@ def main() -> None:
     parser.add_argument("--lat-rate", type=float, default=5)
     parser.add_argument("--sustain-at", type=int, default=1000, help="N for the sustained run")
     parser.add_argument("--sustain-rate", type=float, default=50)
-    parser.add_argument("--no-node", action="store_true")
+    parser.add_argument("--no-anchors", action="store_true", help="the app alone")
     parser.add_argument(
         "--harness",
         default=str(ROOT.parent / "shared" / "bench" / "realtime"),
-        help="the shared realtime harness (Node server and its load client)",
+        help="the shared realtime harness (Node and bare servers, their load client)",
     )
     parser.add_argument("--port", type=int, default=5300)
     parser.add_argument("--out", default=str(HERE / "results"))
@@ -187,17 +220,20 @@ def main() -> None:
             check=True,
         )
     rows = []
-    ns = [int(n) for n in args.ns.split(",")]
-    for session, n in enumerate(ns):
-        app = run_app(args, n, session, sustain=(n == args.sustain_at), port=args.port)
-        (Path(args.out) / f"app_n{n}.json").write_text(json.dumps(app, indent=1))
-        node = None if args.no_node else run_node(args, n, args.port + 1)
-        rows.append((n, app, node))
+    anchors = [] if args.no_anchors else ["fsio", "node"]
+    for session, n in enumerate(int(n) for n in args.ns.split(",")):
+        sustain = n == args.sustain_at
+        row = {"n": n, "app": run_app(args, n, session, sustain=sustain, port=args.port)}
+        (Path(args.out) / f"app_n{n}.json").write_text(json.dumps(row["app"], indent=1))
+        for offset, name in enumerate(anchors, start=1):
+            row[name] = run_anchor(args, name, n, args.port + offset, sustain)
+        rows.append(row)
         print(table(rows[-1:]).splitlines()[-1], flush=True)
     print(table(rows))
-    sustained = [app["sustain"] for _n, app, _node in rows if "sustain" in app]
-    for report in sustained:
-        print(json.dumps(report))
+    for row in rows:
+        if "sustain" in row["app"]:
+            print(f"\nSustained at N = {row['n']}:\n")
+            print(sustained_table(row, args.sustain_rate))
 
 
 if __name__ == "__main__":
