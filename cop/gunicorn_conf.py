@@ -9,6 +9,7 @@ what `cop run` starts). Reasons and measurements: docs/serving.md.
   each websocket is one, so the default here is 10,000 (COP_WORKER_CONNECTIONS).
 """
 
+import gc
 import os
 import resource
 
@@ -24,6 +25,9 @@ worker_connections = int(os.environ.get("COP_WORKER_CONNECTIONS", "10000"))
 graceful_timeout = 5
 # gunicorn's control socket has one path per user: two servers on a machine would clash.
 control_socket_disable = True
+# Python's defaults (700, 10, 10) made a full collection of a process holding 1,000
+# websockets every few seconds, each stopping every socket for up to 230 ms (docs/serving.md).
+GC_THRESHOLDS = (50_000, 20, 100)
 errorlog = "-"
 loglevel = "info"
 
@@ -39,10 +43,13 @@ def on_starting(_server) -> None:
 
 
 def post_worker_init(worker) -> None:
-    """The mail sender and the other background workers, once per server process."""
+    """The mail sender and the other background workers, once per server process; then
+    the garbage collector is told to leave the loaded app alone and to run less often."""
     from cop import background
 
     worker.cop_stop = background.start(worker.wsgi)
+    gc.freeze()
+    gc.set_threshold(*GC_THRESHOLDS)
 
 
 def worker_exit(_server, worker) -> None:
