@@ -222,3 +222,10 @@ def test_draft_module_forums_stay_hidden_on_pages(client, people, world, h, app)
     assert "Чернетка модуля" not in page(member, "/")
     with app.app_context():
         assert db.session.get(CourseModule, draft["id"]).forum.title == "Чернетка модуля"
+
+
+def test_a_module_forum_leads_back_to_its_module_and_course(client, people, world, h):
+    module = published_module(client, h, world.spaces["course"], title="Аналіз громади")
+    forum = page(people["member"], f"/spaces/{module['forum_id']}")
+    assert f'href="/modules/{module["id"]}">Аналіз громади</a>' in forum
+    assert f'href="/spaces/{world.spaces["course"]}"' in forum
