@@ -243,7 +243,8 @@ def _is_space_expert(user, space: Space) -> bool:
         return space.expert_group_id in f.group_ids
     if space.kind == SpaceKind.CONSULTATION_DESK:
         return space.community_id in f.group_community_ids
-    return space.kind == SpaceKind.COURSE
+    # A course, and the forum of each of its modules.
+    return space.kind == SpaceKind.COURSE or space.course_module is not None
 
 
 def _can_post(user, space: Space) -> bool:
@@ -338,6 +339,7 @@ def moderated_spaces(user) -> ColumnElement[bool]:
                 Space.community_id.in_(f.group_community_ids),
             ),
             Space.kind == SpaceKind.COURSE,
+            Space.id.in_(select(CourseModule.forum_id).correlate(None)),
         ]
     return or_(false(), *clauses)
 

@@ -319,6 +319,24 @@ def test_module_forum_follows_the_module(client, world, h):
     assert forum not in [s["id"] for s in spaces["items"]]
 
 
+def test_experts_moderate_module_forums_as_they_do_the_course(client, world, h):
+    module = publish(
+        client, h["expert"], add_module(client, h["expert"], world.spaces["course"])["id"]
+    )
+    start = client.post(
+        f"/api/v1/spaces/{module['forum_id']}/discussions",
+        headers=h["member"],
+        json={"title": "Реклама", "body": "Купуйте!"},
+    ).get_json()
+    posts = client.get(f"/api/v1/discussions/{start['id']}/posts", headers=h["member"])
+    post = posts.get_json()["items"][0]["id"]
+    client.post(f"/api/v1/posts/{post}/reports", headers=h["outsider"], json={"reason": "spam"})
+    queue = client.get("/api/v1/moderation/reports", headers=h["other_expert"]).get_json()
+    assert [r["post_id"] for r in queue["items"]] == [post]
+    assert client.put(f"/api/v1/posts/{post}/hidden", headers=h["trainee"]).status_code == 403
+    assert client.put(f"/api/v1/posts/{post}/hidden", headers=h["other_expert"]).status_code == 200
+
+
 def test_openapi_lists_the_course_endpoints(client):
     paths = client.get("/api/v1/openapi.json").get_json()["paths"]
     for path in (
