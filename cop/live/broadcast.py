@@ -55,6 +55,7 @@ def question_out(question: LiveQuestion, full: bool) -> dict:
             {"id": question.author_id, "name": question.author.display_name} if shown else None
         ),
         "votes": question.vote_count,
+        "votes_seq": question.vote_seq,
         "answer": question.answer,
         "answered_at": _iso(question.answered_at),
         "created_at": _iso(question.created_at),
@@ -162,6 +163,14 @@ def _run(app: Flask, window: float) -> None:
             log.exception("live flush failed")
 
 
+def _votes(session_id: int, rows) -> dict:
+    return {
+        "session_id": session_id,
+        "votes": {r.id: r.vote_count for r in rows},
+        "votes_seq": {r.id: r.vote_seq for r in rows},
+    }
+
+
 def _flush(app: Flask) -> None:
     pending = _pending(app)
     with pending.lock:
@@ -174,17 +183,16 @@ def _flush(app: Flask) -> None:
                 LiveQuestion.id,
                 LiveQuestion.session_id,
                 LiveQuestion.vote_count,
+                LiveQuestion.vote_seq,
                 LiveQuestion.status,
             ).where(LiveQuestion.id.in_(ids))
         ).all()
         for session_id in votes:
             mine = [r for r in rows if r.session_id == session_id]
-            shown = {r.id: r.vote_count for r in mine if r.status == QuestionStatus.VISIBLE}
+            shown = [r for r in mine if r.status == QuestionStatus.VISIBLE]
             if shown:
-                body = {"session_id": session_id, "votes": shown}
-                publish("votes", body, public_room(session_id))
-            every = {r.id: r.vote_count for r in mine}
-            publish("votes", {"session_id": session_id, "votes": every}, staff_room(session_id))
+                publish("votes", _votes(session_id, shown), public_room(session_id))
+            publish("votes", _votes(session_id, mine), staff_room(session_id))
     for session_id in presence:
         body = {"session_id": session_id, "count": presence_count(session_id)}
         publish("presence", body, [public_room(session_id), staff_room(session_id)])

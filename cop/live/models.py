@@ -88,6 +88,9 @@ class LiveQuestion(db.Model):
     status: Mapped[QuestionStatus] = mapped_column(enum_column(QuestionStatus))
     # Kept by the service with every vote, so the list sorts without counting.
     vote_count: Mapped[int] = mapped_column(default=0)
+    # One more with every change of vote_count. Counts read by different server processes
+    # may reach a client out of order: it keeps the one with the highest sequence.
+    vote_seq: Mapped[int] = mapped_column(default=0, server_default="0")
     answer: Mapped[str | None] = mapped_column(Text)
     answered_at: Mapped[datetime | None]
     answered_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))

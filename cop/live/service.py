@@ -257,7 +257,10 @@ def vote(actor, question: LiveQuestion, up: bool = True) -> bool:
         db.session.execute(
             update(LiveQuestion)
             .where(LiveQuestion.id == question_id)
-            .values(vote_count=LiveQuestion.vote_count + (1 if up else -1))
+            .values(
+                vote_count=LiveQuestion.vote_count + (1 if up else -1),
+                vote_seq=LiveQuestion.vote_seq + 1,
+            )
             .execution_options(synchronize_session=False)
         )
         db.session.commit()

@@ -254,10 +254,14 @@
     var known = questions.get(q.id);
     if (q.text === undefined) { // hidden from participants: only its id and status
       questions.delete(q.id);
-    } else if (!known || q.author || !known.author) {
+    } else {
+      if (known && known.votes_seq > q.votes_seq) { // a newer count came meanwhile
+        q = Object.assign({}, q, { votes: known.votes, votes_seq: known.votes_seq });
+      }
+      if (known && known.author && !q.author) { // a participant's copy of an anonymous question
+        q = Object.assign({}, q, { author: known.author });
+      }
       questions.set(q.id, q);
-    } else { // a participant's copy of an anonymous question must not hide what we know
-      questions.set(q.id, Object.assign({}, q, { author: known.author }));
     }
     render();
   });
@@ -268,8 +272,10 @@
     }
     Object.keys(data.votes).forEach(function (id) {
       var q = questions.get(Number(id));
-      if (q) {
+      var seq = data.votes_seq[id];
+      if (q && seq > q.votes_seq) { // counts from several server processes may cross
         q.votes = data.votes[id];
+        q.votes_seq = seq;
       }
     });
     render();

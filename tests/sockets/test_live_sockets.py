@@ -86,6 +86,25 @@ def test_votes_are_idempotent_and_counted_once(app, world, connect, live):
     assert join(voter, live)["my_votes"] == []
 
 
+def test_every_count_carries_a_sequence_that_orders_it(app, world, connect, live):
+    """Counts read by different server processes may cross on their way: each carries
+    the number of vote changes behind it, so a client keeps the newest."""
+    asker, voter = connect("member"), connect("outsider")
+    join(asker, live)
+    join(voter, live)
+    asker.emit("ask", {"session_id": live, "text": "Черговість?"}, namespace=NS)
+    [question] = events(voter, "question")
+    assert (question["votes"], question["votes_seq"]) == (0, 0)
+    key = str(question["id"])
+    seen = []
+    for event in ("vote", "unvote", "vote", "vote"):  # the last one changes nothing
+        voter.emit(event, {"question_id": question["id"]}, namespace=NS)
+        seen += [(e["votes"][key], e["votes_seq"][key]) for e in events(asker, "votes")]
+    assert seen == [(1, 1), (0, 2), (1, 3)]
+    [again] = [q for q in join(asker, live)["questions"] if q["id"] == question["id"]]
+    assert (again["votes"], again["votes_seq"]) == (1, 3)
+
+
 def test_moderated_questions_reach_only_staff_and_author_until_approved(
     app, world, connect, session_factory
 ):

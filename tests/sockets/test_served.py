@@ -44,10 +44,15 @@ def _question_ids(recorder: Recorder) -> Counter:
 
 
 def _latest_votes(recorder: Recorder) -> dict[int, int]:
-    counts: dict[int, int] = {}
+    """The counts a client shows: for each question, the one with the highest sequence
+    number (counts read by two processes may arrive in either order)."""
+    latest: dict[int, tuple[int, int]] = {}
     for event in recorder.named("votes"):
-        counts.update({int(qid): n for qid, n in event["votes"].items()})
-    return counts
+        for qid, count in event["votes"].items():
+            seq = event["votes_seq"][qid]
+            if seq > latest.get(int(qid), (-1, 0))[0]:
+                latest[int(qid)] = (seq, count)
+    return {qid: count for qid, (_seq, count) in latest.items()}
 
 
 def test_cop_run_serves_live_over_websockets(app, world, live, served_env):
