@@ -10,13 +10,13 @@ from markupsafe import Markup, escape
 from whoosh import highlight, query
 from whoosh import searching as whoosh_results
 
-from cop import policy
 from cop.errors import Invalid
 from cop.search import collect, index, indexer
 from cop.search.analysis import fold, lemmas
 from cop.search.parse import Parsed, filter_query, parse
 from cop.search.permissions import allowed_docs
 from cop.search.schema import FACETS
+from cop.search.scope import search_scope
 from cop.search.sources import modules
 
 MAX_PAGE = 100
@@ -88,7 +88,7 @@ def search(
         parsed.filters.append(query.Term("space", str(space_id)))
     if parsed.empty:
         return Results(total=0, page=page, per_page=per_page)
-    scope = policy.search_scope(user)
+    scope = search_scope(user)
     allowed = allowed_docs(searcher, scope)
     if not allowed:  # Whoosh takes an empty filter for no filter at all
         return Results(total=0, page=page, per_page=per_page)
