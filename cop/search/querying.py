@@ -6,12 +6,11 @@ import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from markupsafe import Markup, escape
-from whoosh import highlight, query
-from whoosh import searching as whoosh_results
+from markupsafe import Markup
+from whoosh import query
 
 from cop.errors import Invalid
-from cop.search import collect, index, indexer
+from cop.search import collect, index, indexer, snippets
 from cop.search.analysis import fold, lemmas
 from cop.search.parse import Parsed, filter_query, parse
 from cop.search.permissions import allowed_docs
@@ -20,7 +19,6 @@ from cop.search.scope import search_scope
 from cop.search.sources import modules
 
 MAX_PAGE = 100
-SNIPPET_CHARS = 240
 SUGGESTION_CANDIDATES = 5
 SORTS = ("relevance", "newest")
 
@@ -52,16 +50,16 @@ class Results:
         return min(max(1, -(-self.total // self.per_page)), MAX_PAGE)
 
 
-def _formatter() -> highlight.HtmlFormatter:
-    return highlight.HtmlFormatter(tagname="mark", between=" … ")
-
-
-def _snippet(hit) -> Markup:
-    snippet = hit.highlights("text", top=2)
-    if snippet:
-        return Markup(snippet)
+def _snippet(hit: dict, terms: frozenset[str]) -> Markup:
+    """The hit's text around its matches. An opening post's (or module's) text starts with
+    the title, which the hit shows as its heading: the snippet is taken from the body."""
     text = hit["text"]
-    return escape(text[:SNIPPET_CHARS] + ("…" if len(text) > SNIPPET_CHARS else ""))
+    title = f"{hit['heading']}\n\n"
+    if text.startswith(title):
+        text = text[len(title) :]
+    elif text == hit["heading"]:
+        text = ""
+    return snippets.snippet(text, terms) or snippets.opening(text)
 
 
 def search(
@@ -94,16 +92,15 @@ def search(
         return Results(total=0, page=page, per_page=per_page)
     matches = collect.Matches(searcher, allowed)
     docs = matches.docs(parsed.query())
+    terms = collect.scoring_terms(parsed.positive)
     if sort == "newest":
         ranked = collect.newest(searcher, docs, page * per_page)
     else:
-        terms = collect.scoring_terms(parsed.positive)
         ranked = collect.top(matches.scores(docs, terms), page * per_page)
-    results = whoosh_results.Results(searcher, parsed.query(), ranked, docset=docs)
-    results.fragmenter = highlight.ContextFragmenter(maxchars=SNIPPET_CHARS, surround=60)
-    results.formatter = _formatter()
+    marked = frozenset(text for _field, text in terms)
     found = Results(total=len(docs), page=page, per_page=per_page)
-    for hit in results[(page - 1) * per_page : page * per_page]:
+    for _score, doc in ranked[(page - 1) * per_page : page * per_page]:
+        hit = searcher.stored_fields(doc)
         found.hits.append(
             Hit(
                 kind=hit["kind"],
@@ -112,7 +109,7 @@ def search(
                 consultation_id=int(hit["consultation"]) if hit.get("consultation") else None,
                 module_id=modules.module_id(hit["id"]),
                 title=hit["heading"],
-                snippet=_snippet(hit),
+                snippet=_snippet(hit, marked),
                 created=hit["created"].replace(tzinfo=UTC),
                 space_id=int(hit["space"]),
             )
