@@ -21,6 +21,7 @@ from cop.search.sources import modules
 MAX_PAGE = 100
 SUGGESTION_CANDIDATES = 5
 SORTS = ("relevance", "newest")
+YEARS = (1900, 9999)  # the year filter's bounds
 
 
 @dataclass
@@ -68,6 +69,8 @@ def search(
     *,
     kind: str | None = None,
     space_id: int | None = None,
+    platform_id: int | None = None,
+    year: int | None = None,
     sort: str = "relevance",
     page: int = 1,
     per_page: int = 10,
@@ -84,6 +87,10 @@ def search(
         parsed.filters.append(filter_query("kind", kind))
     if space_id is not None:
         parsed.filters.append(query.Term("space", str(space_id)))
+    if platform_id is not None:
+        parsed.filters.append(query.Term("platform", str(platform_id)))
+    if year is not None:
+        parsed.filters.append(query.Term("year", str(year)))
     if parsed.empty:
         return Results(total=0, page=page, per_page=per_page)
     scope = search_scope(user)
