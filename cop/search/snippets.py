@@ -6,7 +6,9 @@ of a common-word search's time. Here the words are found with the analyzer's own
 and matched by their lemmas from `analysis.lemmas`' cache (the same terms the index
 holds), so a word is highlighted exactly when the index matched it. Each fragment is
 SNIPPET_CHARS at most, with some context around its matches; the two with the most
-distinct matched words are shown in text order, joined by " … "."""
+distinct matched words are shown in text order, joined by " … ", on one line."""
+
+import re
 
 from markupsafe import Markup, escape
 
@@ -16,6 +18,12 @@ SNIPPET_CHARS = 240
 CONTEXT_CHARS = 60
 FRAGMENTS = 2
 BETWEEN = " … "
+_SPACES = re.compile(r"\s+")
+
+
+def _flat(text: str) -> str:
+    """Line breaks and runs of spaces as one space: a snippet is one line of text."""
+    return _SPACES.sub(" ", text)
 
 
 def _matches(text: str, terms: frozenset[str]) -> list[tuple[int, int, str]]:
@@ -76,10 +84,10 @@ def _word_end(text: str, i: int) -> int:
 def _marked(text: str, start: int, end: int, group: list) -> str:
     out, at = [], start
     for m_start, m_end, _word in group:
-        out.append(escape(text[at:m_start]))
+        out.append(escape(_flat(text[at:m_start])))
         out.append(Markup("<mark>%s</mark>") % text[m_start:m_end])
         at = m_end
-    out.append(escape(text[at:end]))
+    out.append(escape(_flat(text[at:end])))
     return "".join(out).strip()
 
 
@@ -97,5 +105,5 @@ def snippet(text: str, terms: frozenset[str]) -> Markup | None:
 
 def opening(text: str) -> Markup:
     """The start of `text`, for a hit whose matches are elsewhere (its title)."""
-    cut = text[:SNIPPET_CHARS]
+    cut = _flat(text[:SNIPPET_CHARS]).strip()
     return escape(cut + ("…" if len(text) > SNIPPET_CHARS else ""))

@@ -31,6 +31,13 @@ def test_a_long_text_gives_its_best_fragments_with_every_form_marked():
     assert len(found.striptags()) <= 2 * SNIPPET_CHARS + len(" … ")
 
 
+def test_a_snippet_is_one_line():
+    text = "Перший рядок про\nгромаду,\n\n  другий   рядок."
+    assert snippet(text, frozenset({"громада"})) == (
+        "Перший рядок про <mark>громаду</mark>, другий рядок."
+    )
+
+
 def test_nothing_matched_gives_no_snippet_and_html_is_escaped():
     assert snippet("Зовсім інше", frozenset({"громада"})) is None
     assert (
