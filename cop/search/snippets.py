@@ -9,6 +9,7 @@ SNIPPET_CHARS at most, with some context around its matches; the two with the mo
 distinct matched words are shown in text order, joined by " … ", on one line."""
 
 import re
+from functools import lru_cache
 
 from markupsafe import Markup, escape
 
@@ -26,23 +27,22 @@ def _flat(text: str) -> str:
     return _SPACES.sub(" ", text)
 
 
+@lru_cache(maxsize=200_000)
+def _word_terms(raw: str) -> frozenset[str]:
+    """The index terms of a word as written (none for a stop word)."""
+    word = normalize(raw)
+    if word in UK_STOP or word in EN_STOP:
+        return frozenset()
+    return frozenset(lemmas(word))
+
+
 def _matches(text: str, terms: frozenset[str]) -> list[tuple[int, int, str]]:
-    """(start, end, normalized word) of every word whose lemmas are among `terms`."""
-    found = []
-    seen: dict[str, bool] = {}
-    for m in WORD_RE.finditer(text):
-        raw = m.group()
-        hit = seen.get(raw)
-        if hit is None:
-            word = normalize(raw)
-            hit = seen[raw] = (
-                word not in UK_STOP
-                and word not in EN_STOP
-                and any(lemma in terms for lemma in lemmas(word))
-            )
-        if hit:
-            found.append((m.start(), m.end(), raw.lower()))
-    return found
+    """(start, end, lowercased word) of every word whose lemmas are among `terms`."""
+    return [
+        (m.start(), m.end(), m.group().lower())
+        for m in WORD_RE.finditer(text)
+        if not terms.isdisjoint(_word_terms(m.group()))
+    ]
 
 
 def _fragments(text: str, matches: list[tuple[int, int, str]]) -> list[tuple[int, int, list]]:
