@@ -7,7 +7,7 @@ target, so a private space is never confirmed to exist.
 """
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import timedelta
 from enum import StrEnum
 
@@ -1031,7 +1031,17 @@ class SearchScope:
 
 
 def search_scope(user) -> SearchScope:
-    """The SearchScope of a user, in five queries."""
+    """The SearchScope of a user: `memberships_scope` and `unlocked_discussions`."""
+    scope = memberships_scope(user)
+    return replace(scope, unlocked=unlocked_discussions(user, scope.qanda))
+
+
+def memberships_scope(user) -> SearchScope:
+    """The SearchScope of a user without its `unlocked` discussions, in four queries. It
+    depends only on the user, their memberships (spaces, committees, expert groups), the
+    spaces themselves (kind, visibility, community, expert group, forum settings) and
+    course modules, never on posts, discussions or the time: cop/search/scope.py caches
+    it until one of those tables is written."""
 
     def ids(query) -> frozenset[int]:
         return frozenset(db.session.scalars(query))
@@ -1042,13 +1052,6 @@ def search_scope(user) -> SearchScope:
     settings = select(ForumSettings.space_id).where(ForumSettings.space_id.in_(spaces))
     grouped = ids(settings.where(ForumSettings.group_mode == GroupMode.SEPARATE)) - moderated
     qanda = ids(settings.where(ForumSettings.forum_type == ForumType.QANDA)) - moderated
-    unlocked = frozenset()
-    if qanda:
-        unlocked = ids(
-            select(Discussion.id)
-            .join(Space, Discussion.space_id == Space.id)
-            .where(Discussion.space_id.in_(qanda), qanda_unlocked_anywhere(user))
-        )
     return SearchScope(
         user_id=user.id if _role(user) is not None else None,
         spaces=spaces,
@@ -1057,5 +1060,19 @@ def search_scope(user) -> SearchScope:
         groups=_my_communities(user),
         internal=ids(select(Space.id).where(readable, internal_readable_spaces(user))),
         qanda=qanda,
-        unlocked=unlocked,
+        unlocked=frozenset(),
+    )
+
+
+def unlocked_discussions(user, qanda: frozenset[int]) -> frozenset[int]:
+    """The discussions of the Q&A spaces `qanda` whose replies the user may read
+    (`qanda_unlocked_anywhere`: it changes with the user's own posts and with time)."""
+    if not qanda:
+        return frozenset()
+    return frozenset(
+        db.session.scalars(
+            select(Discussion.id)
+            .join(Space, Discussion.space_id == Space.id)
+            .where(Discussion.space_id.in_(qanda), qanda_unlocked_anywhere(user))
+        )
     )

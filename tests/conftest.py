@@ -21,7 +21,12 @@ SEARCH_CHECK = bool(os.environ.get("COP_TEST_SEARCH_CHECK"))
 PASSWORD = "correct horse battery"
 # Hashing with the default scrypt cost in every fixture would dominate the suite's time.
 PASSWORD_HASH = generate_password_hash(PASSWORD, method="pbkdf2:sha256:1000")
-KEEP_TABLES = {"alembic_version", "thematic_platform", "page_generation"}
+KEEP_TABLES = {
+    "alembic_version",
+    "thematic_platform",
+    "page_generation",
+    "search_scope_generation",
+}
 pytest_plugins = ["tests.live_fixtures"]
 
 

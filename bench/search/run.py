@@ -9,10 +9,11 @@ discussions, 100,000 posts, 20 forums, Ukrainian with English; "квазарни
 posts), so the common-word query "python" is the one FlaskBB took ~11 s for. Here 10 of
 the 20 forums are made members-only and the bench member belongs to 2 of them: the
 filter allows 12 of 20 spaces. Each query runs once to warm up, then ROUNDS times, each
-time as a whole `cop.search.querying.search` call (outbox check, the user's scope from
-the database, filter, top 10, snippets), once without facets and once with them (as the
-page and API serve it), and once more without facets with the process's decoded-postings
-cache emptied before every call (cold: every term read and decoded from the index).
+time as a whole `cop.search.querying.search` call (outbox check, the user's scope: its
+counter read, the Q&A part queried, filter, top 10, snippets), once without facets and
+once with them (as the page and API serve it), and once more without facets with the
+process's decoded-postings cache emptied before every call (cold: every term read and
+decoded from the index).
 Writes bench/search/results/results.json and prints a table.
 """
 

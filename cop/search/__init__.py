@@ -2,6 +2,7 @@
 
 
 def init_app(app) -> None:
-    from cop.search import outbox
+    from cop.search import outbox, scope
 
     outbox.install()
+    scope.install()

@@ -8,7 +8,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from cop.jsonapi import Output, endpoint
 from cop.search.facets import hit_url, labelled
 from cop.search.parse import KINDS
-from cop.search.querying import MAX_PAGE, search
+from cop.search.querying import MAX_PAGE, YEARS, search
 
 bp = Blueprint("search", __name__)
 
@@ -23,6 +23,8 @@ class SearchQuery(BaseModel):
     )
     kind: Literal[KINDS] | None = None  # type: ignore[valid-type]
     space_id: int | None = Field(None, ge=1)
+    platform_id: int | None = Field(None, ge=1, description="A thematic platform's id")
+    year: int | None = Field(None, ge=YEARS[0], le=YEARS[1])
     sort: Literal["relevance", "newest"] = "relevance"
     page: int = Field(1, ge=1, le=MAX_PAGE)
     per_page: int = Field(10, ge=1, le=50)
@@ -72,6 +74,8 @@ def search_api(params: SearchQuery):
         params.q,
         kind=params.kind,
         space_id=params.space_id,
+        platform_id=params.platform_id,
+        year=params.year,
         sort=params.sort,
         page=params.page,
         per_page=params.per_page,

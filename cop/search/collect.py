@@ -117,14 +117,23 @@ class Matches:
             self.frequencies[key] = found
         return self.frequencies[key]
 
-    def _positions(self, field: str, text: str, docs: set[int]) -> dict[int, list[int]]:
-        """Document number -> positions of the term, for the given documents only."""
+    def _positions(self, field: str, text: str, docs: set[int]) -> dict[int, tuple[int, ...]]:
+        """Document number -> positions of the term, for the given documents only. The
+        decoded positions replace the encoded ones in the process's postings cache, so a
+        phrase asked again decodes nothing."""
         decode = self.searcher.schema[field].format.decode_positions
         found = {}
         for ids, _weights, values in self._postings(field, text):
-            for i, doc in enumerate(ids):
-                if doc in docs:
-                    found[doc] = decode(values[i])
+            if len(docs) * 8 < len(ids):  # a few documents: look each one up
+                at = (bisect.bisect_left(ids, doc) for doc in docs)
+                indexes = [i for i in at if i < len(ids) and ids[i] in docs]
+            else:
+                indexes = [i for i, doc in enumerate(ids) if doc in docs]
+            for i in indexes:
+                value = values[i]
+                if type(value) is bytes:
+                    value = values[i] = tuple(decode(value))
+                found[ids[i]] = value
         return found
 
     def docs(self, q: query.Query) -> set[int]:
@@ -154,19 +163,29 @@ class Matches:
         return self.allowed.intersection(self.searcher.docs_for_query(q))
 
     def _phrase(self, q: query.Sequence) -> set[int]:
-        candidates = self.docs(query.And(q.subqueries))
-        if not candidates:
-            return candidates
-        words = []
-        for sub in q.subqueries:
+        """Documents with the words in sequence, checked word by word: a word's positions
+        are read only for the documents where the words before it are in sequence."""
+        alive = self.docs(query.And(q.subqueries))
+        ends: dict[int, set[int]] = {}  # document -> positions where the sequence so far ends
+        for n, sub in enumerate(q.subqueries):
+            if not alive:
+                break
             positions: dict[int, set[int]] = {}
             for field, text in _word_terms(sub):
-                for doc, found_at in self._positions(field, text, candidates).items():
+                for doc, found_at in self._positions(field, text, alive).items():
                     positions.setdefault(doc, set()).update(found_at)
-            words.append(positions)
-        return {
-            doc for doc in candidates if _in_sequence([w.get(doc, set()) for w in words], q.slop)
-        }
+            if n == 0:
+                ends = positions
+            else:
+                steps = range(1, q.slop + 1)
+                ends = {
+                    doc: {p for p in found_at if any(p - step in ends[doc] for step in steps)}
+                    for doc, found_at in positions.items()
+                    if doc in ends
+                }
+            ends = {doc: found_at for doc, found_at in ends.items() if found_at}
+            alive = set(ends)
+        return alive
 
     def scores(self, docs: set[int], terms: list[tuple[str, str]]) -> dict[int, float]:
         """BM25F over the given documents for the query's positive terms, in document
@@ -194,16 +213,6 @@ def _is_word(q: query.Query) -> bool:
 def _word_terms(q: query.Query) -> list[tuple[str, str]]:
     subs = [q] if isinstance(q, query.Term) else q.subqueries
     return [(s.fieldname, s.text) for s in subs]
-
-
-def _in_sequence(positions: list[set[int]], slop: int) -> bool:
-    """Whether some position of each word follows the previous word's within `slop`."""
-    current = positions[0]
-    for following in positions[1:]:
-        current = {p for p in following if any(p - s in range(1, slop + 1) for s in current)}
-        if not current:
-            return False
-    return bool(current)
 
 
 def scoring_terms(queries: list[query.Query]) -> list[tuple[str, str]]:

@@ -4,6 +4,7 @@ The index lives in COP_SEARCH_DIR (default: the instance folder's `search`). Ope
 fail for a moment while another process commits (its new table of contents is being
 written), so opening retries."""
 
+import os
 import threading
 import time
 from collections import OrderedDict
@@ -11,7 +12,7 @@ from pathlib import Path
 
 from flask import current_app
 from whoosh import index
-from whoosh.index import EmptyIndexError, Index, LockError
+from whoosh.index import TOC, EmptyIndexError, Index, LockError
 from whoosh.reading import EmptyReader, IndexReader, MultiReader, SegmentReader
 from whoosh.searching import Searcher
 from whoosh.writing import SegmentWriter
@@ -81,10 +82,11 @@ def reset_index() -> Index:
         return st.ix
 
 
-def _reader(ix: Index, old: IndexReader | None) -> IndexReader:
-    """A reader of the newest commit that reuses the old reader's segment readers where
-    the segment and its deletions are unchanged. (Whoosh's own `Searcher.refresh` reuses
-    them by segment id alone, so it keeps deleted documents and merged-away segments.)"""
+def _reader(ix: Index, old: IndexReader | None) -> tuple[IndexReader, int]:
+    """A reader of the newest commit, and its generation. It reuses the old reader's
+    segment readers where the segment and its deletions are unchanged. (Whoosh's own
+    `Searcher.refresh` reuses them by segment id alone, so it keeps deleted documents and
+    merged-away segments.)"""
     toc = ix._read_toc()
     reusable = {}
     if old is not None:
@@ -101,8 +103,8 @@ def _reader(ix: Index, old: IndexReader | None) -> IndexReader:
     for leaf in reusable.values():
         leaf.close()
     if not readers:
-        return EmptyReader(toc.schema)
-    return MultiReader(readers, generation=toc.generation)
+        return EmptyReader(toc.schema), toc.generation
+    return MultiReader(readers, generation=toc.generation), toc.generation
 
 
 def searcher() -> Searcher:
@@ -111,12 +113,11 @@ def searcher() -> Searcher:
     st = state()
     ix = get_index()
     current = getattr(st.local, "searcher", None)
-    generation = ix.latest_generation()
-    if current is not None and getattr(st.local, "generation", None) == generation:
+    if current is not None and _unchanged(ix, st.local.generation, st.local.toc):
         return current
     for attempt in range(OPEN_ATTEMPTS):
         try:
-            reader = _reader(ix, current.reader() if current is not None else None)
+            reader, generation = _reader(ix, current.reader() if current is not None else None)
             break
         except (EmptyIndexError, FileNotFoundError, OSError):
             if attempt == OPEN_ATTEMPTS - 1:
@@ -127,8 +128,29 @@ def searcher() -> Searcher:
         for key in [k for k in st.columns if k[0] not in live]:
             del st.columns[key]
     st.local.searcher = Searcher(reader, fromindex=ix)
-    st.local.generation = reader.generation()
+    st.local.generation = generation
+    st.local.toc = _toc_identity(ix, generation)
     return st.local.searcher
+
+
+def _toc_identity(ix: Index, generation: int) -> tuple | None:
+    try:
+        found = os.stat(os.path.join(ix.storage.folder, TOC._filename(ix.indexname, generation)))
+    except OSError:
+        return None
+    return (found.st_ino, found.st_mtime_ns, found.st_size)
+
+
+def _unchanged(ix: Index, generation: int, identity: tuple | None) -> bool:
+    """Whether `generation` is still the newest commit, from two `stat` calls instead of
+    listing the index folder (Whoosh's `latest_generation`). A commit always writes the
+    next generation's table of contents and then deletes the older ones, and a rebuild
+    deletes them all before starting anew: so while this generation's file is the same
+    file and the next one does not exist, nothing was committed since."""
+    if identity is None or _toc_identity(ix, generation) != identity:
+        return False
+    following = TOC._filename(ix.indexname, generation + 1)
+    return not os.path.exists(os.path.join(ix.storage.folder, following))
 
 
 def writer(timeout: float) -> SegmentWriter | None:

@@ -1,6 +1,6 @@
 from datetime import datetime
 
-from sqlalchemy import String
+from sqlalchemy import BigInteger, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from cop.db import utcnow
@@ -18,3 +18,13 @@ class SearchOutbox(db.Model):
     field: Mapped[str] = mapped_column(String(20))
     value: Mapped[str] = mapped_column(String(40))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class ScopeGeneration(db.Model):
+    """One row; its value grows with every committed write to a table that may change
+    what someone may read (see cop/search/scope.py)."""
+
+    __tablename__ = "search_scope_generation"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    value: Mapped[int] = mapped_column(BigInteger)

@@ -6,23 +6,22 @@ import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from markupsafe import Markup, escape
-from whoosh import highlight, query
-from whoosh import searching as whoosh_results
+from markupsafe import Markup
+from whoosh import query
 
-from cop import policy
 from cop.errors import Invalid
-from cop.search import collect, index, indexer
+from cop.search import collect, index, indexer, snippets
 from cop.search.analysis import fold, lemmas
 from cop.search.parse import Parsed, filter_query, parse
 from cop.search.permissions import allowed_docs
 from cop.search.schema import FACETS
+from cop.search.scope import search_scope
 from cop.search.sources import modules
 
 MAX_PAGE = 100
-SNIPPET_CHARS = 240
 SUGGESTION_CANDIDATES = 5
 SORTS = ("relevance", "newest")
+YEARS = (1900, 9999)  # the year filter's bounds
 
 
 @dataclass
@@ -52,16 +51,16 @@ class Results:
         return min(max(1, -(-self.total // self.per_page)), MAX_PAGE)
 
 
-def _formatter() -> highlight.HtmlFormatter:
-    return highlight.HtmlFormatter(tagname="mark", between=" … ")
-
-
-def _snippet(hit) -> Markup:
-    snippet = hit.highlights("text", top=2)
-    if snippet:
-        return Markup(snippet)
+def _snippet(hit: dict, terms: frozenset[str]) -> Markup:
+    """The hit's text around its matches. An opening post's (or module's) text starts with
+    the title, which the hit shows as its heading: the snippet is taken from the body."""
     text = hit["text"]
-    return escape(text[:SNIPPET_CHARS] + ("…" if len(text) > SNIPPET_CHARS else ""))
+    title = f"{hit['heading']}\n\n"
+    if text.startswith(title):
+        text = text[len(title) :]
+    elif text == hit["heading"]:
+        text = ""
+    return snippets.snippet(text, terms) or snippets.opening(text)
 
 
 def search(
@@ -70,6 +69,8 @@ def search(
     *,
     kind: str | None = None,
     space_id: int | None = None,
+    platform_id: int | None = None,
+    year: int | None = None,
     sort: str = "relevance",
     page: int = 1,
     per_page: int = 10,
@@ -86,24 +87,27 @@ def search(
         parsed.filters.append(filter_query("kind", kind))
     if space_id is not None:
         parsed.filters.append(query.Term("space", str(space_id)))
+    if platform_id is not None:
+        parsed.filters.append(query.Term("platform", str(platform_id)))
+    if year is not None:
+        parsed.filters.append(query.Term("year", str(year)))
     if parsed.empty:
         return Results(total=0, page=page, per_page=per_page)
-    scope = policy.search_scope(user)
+    scope = search_scope(user)
     allowed = allowed_docs(searcher, scope)
     if not allowed:  # Whoosh takes an empty filter for no filter at all
         return Results(total=0, page=page, per_page=per_page)
     matches = collect.Matches(searcher, allowed)
     docs = matches.docs(parsed.query())
+    terms = collect.scoring_terms(parsed.positive)
     if sort == "newest":
         ranked = collect.newest(searcher, docs, page * per_page)
     else:
-        terms = collect.scoring_terms(parsed.positive)
         ranked = collect.top(matches.scores(docs, terms), page * per_page)
-    results = whoosh_results.Results(searcher, parsed.query(), ranked, docset=docs)
-    results.fragmenter = highlight.ContextFragmenter(maxchars=SNIPPET_CHARS, surround=60)
-    results.formatter = _formatter()
+    marked = frozenset(text for _field, text in terms)
     found = Results(total=len(docs), page=page, per_page=per_page)
-    for hit in results[(page - 1) * per_page : page * per_page]:
+    for _score, doc in ranked[(page - 1) * per_page : page * per_page]:
+        hit = searcher.stored_fields(doc)
         found.hits.append(
             Hit(
                 kind=hit["kind"],
@@ -112,7 +116,7 @@ def search(
                 consultation_id=int(hit["consultation"]) if hit.get("consultation") else None,
                 module_id=modules.module_id(hit["id"]),
                 title=hit["heading"],
-                snippet=_snippet(hit),
+                snippet=_snippet(hit, marked),
                 created=hit["created"].replace(tzinfo=UTC),
                 space_id=int(hit["space"]),
             )

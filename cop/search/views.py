@@ -5,7 +5,7 @@ from cop.errors import Invalid
 from cop.paging import Pager
 from cop.search.facets import FACET_LABELS, KIND_LABELS, hit_url, labelled
 from cop.search.parse import KINDS
-from cop.search.querying import SORTS, Results, search
+from cop.search.querying import SORTS, YEARS, Results, search
 
 bp = Blueprint("search", __name__)
 
@@ -13,11 +13,15 @@ bp = Blueprint("search", __name__)
 def _params() -> dict:
     kind = request.args.get("kind")
     space_id = request.args.get("space_id", type=int)
+    platform_id = request.args.get("platform_id", type=int)
+    year = request.args.get("year", type=int)
     sort = request.args.get("sort")
     return {
         "q": request.args.get("q", "")[:1000],
         "kind": kind if kind in KINDS else None,
         "space_id": space_id if space_id and space_id > 0 else None,
+        "platform_id": platform_id if platform_id and platform_id > 0 else None,
+        "year": year if year and YEARS[0] <= year <= YEARS[1] else None,
         "sort": sort if sort in SORTS else "relevance",
     }
 
@@ -33,6 +37,8 @@ def search_page():
             params["q"],
             kind=params["kind"],
             space_id=params["space_id"],
+            platform_id=params["platform_id"],
+            year=params["year"],
             sort=params["sort"],
             page=page,
         )

@@ -1,6 +1,8 @@
 """The query language, facets, pages, sorting, suggestions and bounded input, through the
 API and the page."""
 
+import re
+
 import pytest
 
 from cop.consultations import service as consultations
@@ -148,3 +150,42 @@ def test_the_search_page(client, corpus, login_as, world):
     assert "перед *" in empty.get_data(as_text=True)
     english = signed_in.get("/search?q=budget", headers={"Accept-Language": "en"})
     assert english.status_code == 200
+
+
+def test_platform_and_year_facets_are_filters_on_the_page_and_the_api(app, client, world, h):
+    from datetime import UTC, datetime
+
+    from sqlalchemy import select
+
+    from cop.discussions.models import Post
+    from cop.extensions import db
+    from cop.spaces.models import Space
+
+    with app.app_context():
+        forum = space(world, "forum_public")
+        older = service.start_discussion(
+            person(world, "member"), forum, title="Старе", body="Кленовий сироп торік"
+        )
+        service.start_discussion(
+            person(world, "member"), forum, title="Нове", body="Кленовий сироп цьогоріч"
+        )
+        opening = db.session.scalar(select(Post).where(Post.discussion_id == older.id))
+        opening.created_at = datetime(2024, 5, 1, tzinfo=UTC)
+        db.session.get(Space, forum.id).platform_id = 3
+        db.session.commit()
+    found = search(client, "кленовий", h["member"])
+    years = {row["value"]: row["count"] for row in found["facets"]["year"]}
+    assert years["2024"] == 1 and sum(years.values()) == 2
+    assert [row["value"] for row in found["facets"]["platform"]] == ["3"]
+    assert titles(search(client, "кленовий", h["member"], year=2024)) == ["Старе"]
+    assert search(client, "кленовий", h["member"], platform_id=3)["total"] == 2
+    assert search(client, "кленовий", h["member"], platform_id=4)["total"] == 0
+    page = client.get("/search?q=кленовий").get_data(as_text=True)
+    links = re.findall(r'<a href="(/search\?[^"]*)"', page)
+    assert any("year=2024" in link for link in links)
+    assert any("platform_id=3" in link for link in links)
+    year_link = next(link for link in links if "year=2024" in link).replace("&amp;", "&")
+    narrowed = client.get(year_link).get_data(as_text=True)
+    assert "Старе" in narrowed and "Нове" not in narrowed and "Знайдено: 1" in narrowed
+    both = client.get(year_link + "&platform_id=3").get_data(as_text=True)
+    assert "Знайдено: 1" in both and 'name="platform_id" value="3"' in both

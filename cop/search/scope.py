@@ -1,0 +1,141 @@
+"""The user's SearchScope, its memberships part cached per process until a write that may
+change it commits anywhere.
+
+`policy.memberships_scope` takes four queries; every search needs it. It depends only on
+memberships, roles, spaces, forum settings and course modules, never on what people write.
+So every transaction that writes to a table outside SCOPE_NEUTRAL_TABLES also adds one to
+`search_scope_generation.value`, in the same transaction (a table nobody listed counts,
+so a new table can only cost a cache miss, never a stale scope). A search reads the value
+first (one primary-key read), then uses the cached part computed under that value or
+computes it; stored under the value read *before* computing it, an entry is never newer
+than its key says. Posts, replies, reactions and live questions, the writes that happen
+all the time, leave the cache alone. The `unlocked` Q&A discussions change with the user's
+own posts and with time, so they are read on every search (one query, and only for users
+who may read a Q&A forum)."""
+
+import threading
+from collections import OrderedDict
+from dataclasses import replace
+
+from flask import current_app
+from sqlalchemy import event, select, update
+from sqlalchemy.orm import Session
+
+from cop import policy
+from cop.extensions import db
+from cop.guest_cache import PRIVATE_TABLES, WRITE_VERBS
+from cop.search.models import ScopeGeneration
+
+CACHED_USERS = 1024
+# What people write: none of it changes which spaces, groups or notes someone may read.
+SCOPE_NEUTRAL_TABLES = PRIVATE_TABLES | {
+    "post",
+    "post_revision",
+    "discussion",
+    "reaction",
+    "attachment",
+    "report",
+    "audit_entry",
+    "consultation",
+    "consultation_assignee",
+    "consultation_event",
+    "live_question",
+    "live_vote",
+    "module_revision",
+    "module_link",
+    "module_completion",
+    "search_outbox",
+    "search_scope_generation",
+}
+_WROTE = "cop_search_scope_wrote"
+
+
+def _counts(table) -> bool:
+    return table.name not in SCOPE_NEUTRAL_TABLES
+
+
+def _note_flushed_rows(session: Session, _context) -> None:
+    for obj in (*session.new, *session.deleted, *session.dirty):
+        changed = obj not in session.dirty or session.is_modified(obj)
+        if changed and _counts(obj.__table__):
+            session.info[_WROTE] = True
+            return
+
+
+def _note_statements(state) -> None:
+    """Bulk and textual statements (as cop/guest_cache.py counts them)."""
+    if state.is_select:
+        return
+    table = getattr(state.statement, "table", None)
+    sql = getattr(state.statement, "text", None)
+    if table is not None:
+        wrote = _counts(table)
+    elif sql is not None:
+        wrote = sql.lstrip()[:8].upper().startswith(WRITE_VERBS)
+    else:
+        wrote = True
+    if wrote:
+        state.session.info[_WROTE] = True
+
+
+def _count_the_write(session: Session) -> None:
+    if session.new or session.deleted or session.dirty:
+        session.flush()
+    if session.info.pop(_WROTE, False):
+        session.execute(update(ScopeGeneration).values(value=ScopeGeneration.value + 1))
+
+
+def _forget_the_write(session: Session, transaction) -> None:
+    if transaction.parent is None:
+        session.info.pop(_WROTE, None)
+
+
+_installed = False
+
+
+def install() -> None:
+    global _installed
+    if not _installed:
+        event.listen(Session, "after_flush", _note_flushed_rows)
+        event.listen(Session, "do_orm_execute", _note_statements)
+        event.listen(Session, "before_commit", _count_the_write)
+        event.listen(Session, "after_transaction_end", _forget_the_write)
+        _installed = True
+
+
+class _Cache:
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.scopes: OrderedDict = OrderedDict()
+
+
+def _cache() -> _Cache:
+    app = current_app._get_current_object()
+    return app.extensions.setdefault("cop_search_scopes", _Cache())
+
+
+def generation() -> int | None:
+    return db.session.scalar(select(ScopeGeneration.value).where(ScopeGeneration.id == 1))
+
+
+def search_scope(user) -> policy.SearchScope:
+    """`policy.search_scope(user)`, its memberships part from the cache when still valid."""
+    current = generation()
+    key = (user.id, user.role) if getattr(user, "is_authenticated", False) else None
+    cache = _cache()
+    scope = None
+    if current is not None:
+        with cache.lock:
+            found = cache.scopes.get(key)
+            if found is not None and found[0] == current:
+                cache.scopes.move_to_end(key)
+                scope = found[1]
+    if scope is None:
+        scope = policy.memberships_scope(user)
+        if current is not None:
+            with cache.lock:
+                cache.scopes[key] = (current, scope)
+                cache.scopes.move_to_end(key)
+                while len(cache.scopes) > CACHED_USERS:
+                    cache.scopes.popitem(last=False)
+    return replace(scope, unlocked=policy.unlocked_discussions(user, scope.qanda))
