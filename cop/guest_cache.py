@@ -27,11 +27,12 @@ from functools import wraps
 
 from flask import Flask, request
 from flask_login import current_user
-from sqlalchemy import BigInteger, event, update
+from sqlalchemy import BigInteger, event
 from sqlalchemy.orm import Mapped, mapped_column
 from werkzeug.http import parse_cookie
 
 from cop.extensions import db
+from cop.write_counter import WriteCounter
 
 ENVIRON_KEY = "cop.guest_cache"
 # Tables whose changes never show on a guest's page: one person's read marks (written on
@@ -54,9 +55,7 @@ PRIVATE_TABLES = frozenset(
 )
 # Session keys a guest's page does not depend on.
 GUEST_SESSION_KEYS = frozenset({"locale", "csrf_token", "_fresh"})
-_WROTE = "cop_guest_cache_wrote"
 GENERATION_SQL = "SELECT value FROM page_generation WHERE id = 1"
-WRITE_VERBS = ("INSERT", "UPDATE", "DELETE", "MERGE", "REPLACE", "TRUNCATE")
 
 
 class PageGeneration(db.Model):
@@ -68,51 +67,7 @@ class PageGeneration(db.Model):
 
 # --- the counter ---------------------------------------------------------------------
 
-
-def _touches_pages(table) -> bool:
-    return table.name not in PRIVATE_TABLES
-
-
-def _writes_rows(statement) -> bool:
-    """Whether a statement run through the session may change rows guests see: any
-    insert, update or delete but those on PRIVATE_TABLES, and textual SQL that starts
-    like one (schema statements do not count: the schema changes with a restart)."""
-    table = getattr(statement, "table", None)
-    if table is not None:
-        return _touches_pages(table)
-    sql = getattr(statement, "text", None)
-    if sql is not None:
-        return sql.lstrip()[:8].upper().startswith(WRITE_VERBS)
-    return True
-
-
-@event.listens_for(db.session, "after_flush")
-def _note_flushed_rows(session, _context):
-    for obj in (*session.new, *session.deleted, *session.dirty):
-        changed = obj not in session.dirty or session.is_modified(obj)
-        if changed and _touches_pages(obj.__table__):
-            session.info[_WROTE] = True
-            return
-
-
-@event.listens_for(db.session, "do_orm_execute")
-def _note_statements(state):
-    if not state.is_select and _writes_rows(state.statement):
-        state.session.info[_WROTE] = True
-
-
-@event.listens_for(db.session, "before_commit")
-def _count_the_write(session):
-    if session.new or session.deleted or session.dirty:
-        session.flush()  # the commit would flush them after this hook; do it now
-    if session.info.pop(_WROTE, False):
-        session.execute(update(PageGeneration).values(value=PageGeneration.value + 1))
-
-
-@event.listens_for(db.session, "after_transaction_end")
-def _forget_the_write(session, transaction):
-    if transaction.parent is None:  # committed (and counted), rolled back or closed
-        session.info.pop(_WROTE, None)
+WriteCounter(PageGeneration, PRIVATE_TABLES).listen(db.session)
 
 
 # --- the cache -------------------------------------------------------------------------

@@ -18,13 +18,14 @@ from collections import OrderedDict
 from dataclasses import replace
 
 from flask import current_app
-from sqlalchemy import event, select, update
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from cop import policy
 from cop.extensions import db
-from cop.guest_cache import PRIVATE_TABLES, WRITE_VERBS
+from cop.guest_cache import PRIVATE_TABLES
 from cop.search.models import ScopeGeneration
+from cop.write_counter import WriteCounter
 
 CACHED_USERS = 1024
 # What people write: none of it changes which spaces, groups or notes someone may read.
@@ -45,61 +46,15 @@ SCOPE_NEUTRAL_TABLES = PRIVATE_TABLES | {
     "module_link",
     "module_completion",
     "search_outbox",
-    "search_scope_generation",
 }
-_WROTE = "cop_search_scope_wrote"
-
-
-def _counts(table) -> bool:
-    return table.name not in SCOPE_NEUTRAL_TABLES
-
-
-def _note_flushed_rows(session: Session, _context) -> None:
-    for obj in (*session.new, *session.deleted, *session.dirty):
-        changed = obj not in session.dirty or session.is_modified(obj)
-        if changed and _counts(obj.__table__):
-            session.info[_WROTE] = True
-            return
-
-
-def _note_statements(state) -> None:
-    """Bulk and textual statements (as cop/guest_cache.py counts them)."""
-    if state.is_select:
-        return
-    table = getattr(state.statement, "table", None)
-    sql = getattr(state.statement, "text", None)
-    if table is not None:
-        wrote = _counts(table)
-    elif sql is not None:
-        wrote = sql.lstrip()[:8].upper().startswith(WRITE_VERBS)
-    else:
-        wrote = True
-    if wrote:
-        state.session.info[_WROTE] = True
-
-
-def _count_the_write(session: Session) -> None:
-    if session.new or session.deleted or session.dirty:
-        session.flush()
-    if session.info.pop(_WROTE, False):
-        session.execute(update(ScopeGeneration).values(value=ScopeGeneration.value + 1))
-
-
-def _forget_the_write(session: Session, transaction) -> None:
-    if transaction.parent is None:
-        session.info.pop(_WROTE, None)
-
-
+_COUNTER = WriteCounter(ScopeGeneration, SCOPE_NEUTRAL_TABLES)
 _installed = False
 
 
 def install() -> None:
     global _installed
     if not _installed:
-        event.listen(Session, "after_flush", _note_flushed_rows)
-        event.listen(Session, "do_orm_execute", _note_statements)
-        event.listen(Session, "before_commit", _count_the_write)
-        event.listen(Session, "after_transaction_end", _forget_the_write)
+        _COUNTER.listen(Session)
         _installed = True
 
 

@@ -1,0 +1,64 @@
+"""Counters of committed writes, for caches that must notice a change made by any process.
+
+A `WriteCounter` adds one to the single row of its table in every transaction that writes
+to a table it is not told to ignore, in that same transaction: a cache entry stored under
+the value read before it was computed is then never newer than the data it came from, and
+a write in any process or server empties the cache at its commit. The guest page cache
+(cop/guest_cache.py) and the search permission scope (cop/search/scope.py) use one each.
+
+What counts as a write: rows a flush inserts, deletes or really changes, bulk and textual
+INSERT/UPDATE/DELETE statements run through the session (a table nobody listed counts, so
+a new table can only cost a cache miss, never a stale entry). Schema statements do not:
+the schema changes with a restart.
+"""
+
+from sqlalchemy import event, update
+
+WRITE_VERBS = ("INSERT", "UPDATE", "DELETE", "MERGE", "REPLACE", "TRUNCATE")
+
+
+class WriteCounter:
+    def __init__(self, model, ignored: frozenset[str]) -> None:
+        self.model = model  # one row, id 1, with an integer `value`
+        self.ignored = ignored | {model.__table__.name}
+        self.key = f"cop_wrote_{model.__table__.name}"
+
+    def listen(self, target) -> None:
+        """Count the writes of `target`'s sessions (a session class or a scoped_session)."""
+        event.listen(target, "after_flush", self._note_flushed_rows)
+        event.listen(target, "do_orm_execute", self._note_statements)
+        event.listen(target, "before_commit", self._count)
+        event.listen(target, "after_transaction_end", self._forget)
+
+    def counts(self, table) -> bool:
+        return table.name not in self.ignored
+
+    def writes(self, statement) -> bool:
+        table = getattr(statement, "table", None)
+        if table is not None:
+            return self.counts(table)
+        sql = getattr(statement, "text", None)
+        if sql is not None:
+            return sql.lstrip()[:8].upper().startswith(WRITE_VERBS)
+        return True
+
+    def _note_flushed_rows(self, session, _context) -> None:
+        for obj in (*session.new, *session.deleted, *session.dirty):
+            changed = obj not in session.dirty or session.is_modified(obj)
+            if changed and self.counts(obj.__table__):
+                session.info[self.key] = True
+                return
+
+    def _note_statements(self, state) -> None:
+        if not state.is_select and self.writes(state.statement):
+            state.session.info[self.key] = True
+
+    def _count(self, session) -> None:
+        if session.new or session.deleted or session.dirty:
+            session.flush()  # the commit would flush them after this hook; do it now
+        if session.info.pop(self.key, False):
+            session.execute(update(self.model).values(value=self.model.value + 1))
+
+    def _forget(self, session, transaction) -> None:
+        if transaction.parent is None:  # committed (and counted), rolled back or closed
+            session.info.pop(self.key, None)
