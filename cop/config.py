@@ -38,6 +38,15 @@ def _secret_key(instance_path: Path) -> str:
     return key
 
 
+def engine_options(url: str) -> dict:
+    """A server's connections can drop (checked before use); a SQLite file's cannot. With
+    SQLite, connections are kept rather than opened per use past the pool's default five:
+    under gevent many events hold one at a time, and opening one costs its pragmas."""
+    if url.startswith("sqlite"):
+        return {"pool_size": 20, "max_overflow": 20}
+    return {"pool_pre_ping": True}
+
+
 def load_config(overrides: dict | None = None) -> dict:
     overrides = dict(overrides or {})
     instance_path = Path(
@@ -99,9 +108,11 @@ def load_config(overrides: dict | None = None) -> dict:
         "PREFERRED_URL_SCHEME": "https" if https else "http",
         "WTF_CSRF_ENABLED": True,
         "WTF_CSRF_TIME_LIMIT": None,
-        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
     }
     config.update(overrides)
+    config.setdefault(
+        "SQLALCHEMY_ENGINE_OPTIONS", engine_options(config["SQLALCHEMY_DATABASE_URI"])
+    )
     if not config["SECRET_KEY"]:
         config["SECRET_KEY"] = _secret_key(instance_path)
     return config
