@@ -65,7 +65,7 @@ def create_user_command(email: str, display_name: str, role: str, password: str)
             invite=False,
         )
     except AppError as error:
-        raise click.ClickException(" ".join(error.fields.values()) or str(error)) from None
+        raise click.ClickException(error.summary()) from None
     click.echo(f"Created {user.email} ({user.role}).")
 
 

@@ -20,6 +20,11 @@ class AppError(Exception):
     def __str__(self) -> str:
         return str(self.message or self.default_message)
 
+    def summary(self) -> str:
+        """One line for a flash message, a socket error or the command line: what each
+        field needs, or else the message."""
+        return " ".join(str(m) for m in self.fields.values()) or str(self)
+
 
 class Unauthorized(AppError):
     status = 401

@@ -16,7 +16,8 @@ from cop.db import Base
 
 class _Utf8Json:
     """Socket.IO packets in UTF-8 JSON: a Ukrainian letter takes 2 bytes instead of the 6
-    of a \\uXXXX escape, and each packet is written once to every client in a room."""
+    of an ASCII escape (backslash, u, four hex digits), and each packet is written once to
+    every client in a room."""
 
     @staticmethod
     def dumps(obj, **options) -> str:

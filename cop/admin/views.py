@@ -333,7 +333,7 @@ def add_member(space_id: int):
             space_service.set_membership(current_user, space, form.user_id.data, form.role.data)
             flash(_("Saved."), "success")
         except AppError as error:
-            flash(" ".join(error.fields.values()) or str(error), "error")
+            flash(error.summary(), "error")
     return redirect(url_for("admin.edit_space", space_id=space.id))
 
 

@@ -264,10 +264,6 @@ def platform(consultation_id: int):
     return redirect(consultation_url(consultation.id))
 
 
-def _error_text(error: AppError) -> str:
-    return " ".join(error.fields.values()) or str(error)
-
-
 @bp.post("/consultations/<int:consultation_id>/consent")
 @login_required
 def consent(consultation_id: int):
@@ -277,7 +273,7 @@ def consent(consultation_id: int):
             current_user, consultation, publish_consent=request.form.get("publish_consent", "")
         )
     except AppError as error:
-        flash(_error_text(error), "error")
+        flash(error.summary(), "error")
         return redirect(consultation_url(consultation.id))
     flash(_("Saved: %(consent)s.", consent=label(consultation.publish_consent)), "success")
     return redirect(consultation_url(consultation.id))
@@ -295,7 +291,7 @@ def publish(consultation_id: int):
             attachment_ids=request.form.getlist("attachment_ids", type=int),
         )
     except AppError as error:
-        flash(_error_text(error), "error")
+        flash(error.summary(), "error")
         return redirect(consultation_url(consultation.id))
     flash(_("Published in the knowledge base."), "success")
     return redirect(discussion_url(discussion.id))

@@ -188,7 +188,7 @@ def add_link(module_id: int):
     try:
         service.add_link(current_user, module, title=form.link_title.data, url=form.url.data)
     except AppError as error:
-        flash(" ".join(error.fields.values()) or str(error), "error")
+        flash(error.summary(), "error")
     else:
         flash(_("The link is added."), "success")
     return redirect(url_for("courses.edit_module", module_id=module.id))
@@ -210,7 +210,7 @@ def add_resources(module_id: int):
     try:
         service.add_resources(current_user, module, request.files.getlist("file"))
     except AppError as error:
-        flash(" ".join(error.fields.values()) or str(error), "error")
+        flash(error.summary(), "error")
     else:
         flash(_("The files are added."), "success")
     return redirect(url_for("courses.edit_module", module_id=module.id))

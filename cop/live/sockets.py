@@ -101,10 +101,7 @@ def _event(name: str) -> Callable:
                 return {"ok": True, **(fn(user, data) or {})}
             except AppError as error:
                 db.session.rollback()
-                message = str(error)
-                if error.fields:
-                    message = " ".join(str(m) for m in error.fields.values())
-                _error(ERROR_CODES.get(error.status, "invalid"), message)
+                _error(ERROR_CODES.get(error.status, "invalid"), error.summary())
                 return {"ok": False}
 
         socketio.on_event(name, handler, namespace=NAMESPACE)

@@ -25,7 +25,7 @@ def report(post_id: int):
         try:
             service.report_post(current_user, post, request.form.get("reason", ""))
         except AppError as exc:
-            error = " ".join(exc.fields.values()) or str(exc)
+            error = exc.summary()
         else:
             flash(_("Thank you. The moderators will look at it."), "success")
             return redirect(_back(post))
