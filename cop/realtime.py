@@ -8,7 +8,9 @@ logged, never raised: it must not undo what was saved.
 
 import logging
 import threading
+from collections.abc import Callable
 
+import gevent
 import redis
 from flask import Flask, current_app
 from flask_babel import force_locale
@@ -33,20 +35,34 @@ def publish(event: str, data: dict, to: str | list[str]) -> None:
         log.exception("could not publish %s", event)
 
 
+def wait_until_idle(limit: float) -> None:
+    """Wait until this process has nothing else to do, at most `limit` seconds: under
+    gevent, until every greenlet that was ready has run (the sockets' writers have written
+    what was queued for them); otherwise (threads) for `limit`."""
+    if socketio.server.eio.async_mode == "gevent":
+        with gevent.Timeout(limit, False):
+            gevent.idle()
+    else:
+        socketio.sleep(limit)
+
+
 # Messages of the open transaction, and those whose transaction has committed.
 _PENDING = "cop_realtime_pending"
 _COMMITTED = "cop_realtime_committed"
 
 
-def publish_after_commit(event_name: str, data: dict, to: str | list[str]) -> None:
-    """Publish when the session's transaction commits, never if it rolls back. The payload
-    is built now, from the objects in hand, so nothing is re-loaded after the commit; it
-    goes out once the session has given its database connection back (sending may wait on
-    the network, and a connection held meanwhile is one the next event cannot have)."""
+def publish_after_commit(
+    event_name: str, data: dict, to: str | list[str], via: Callable | None = None
+) -> None:
+    """Publish (with `via`, by default `publish`) when the session's transaction commits, never if it rolls
+    back. The payload is built now, from the objects in hand, so nothing is re-loaded
+    after the commit; it goes out once the session has given its database connection back
+    (sending may wait on the network, and a connection held meanwhile is one the next
+    event cannot have)."""
     session = db.session()
     if not session.in_transaction():
         session.begin()  # the message belongs to this transaction, as a write would
-    session.info.setdefault(_PENDING, []).append((event_name, data, to))
+    session.info.setdefault(_PENDING, []).append((via, event_name, data, to))
 
 
 @event.listens_for(db.session, "after_commit")
@@ -63,8 +79,8 @@ def _send_committed(session, transaction) -> None:
     if transaction.parent is not None:
         return
     session.info.pop(_PENDING, None)  # rolled back or closed without a commit
-    for message in session.info.pop(_COMMITTED, ()):
-        publish(*message)
+    for via, *message in session.info.pop(_COMMITTED, ()):
+        (via or publish)(*message)
 
 
 def local_sids(room: str) -> list[str]:

@@ -96,15 +96,24 @@ class RedisServer:
 
 
 class Recorder:
-    """A python-socketio client on `/live` that keeps every event it receives."""
+    """A python-socketio client on `/live` that keeps every event it receives; the items
+    of a `batch` event are kept as the events they are (`batches` counts the batches)."""
 
     def __init__(self, url: str, token: str, transports=("websocket",)):
         self.client = sio.Client(reconnection=False)
         self.events: list[tuple[str, object]] = []
-        self.client.on("*", lambda event, data: self.events.append((event, data)), namespace=NS)
+        self.batches = 0
+        self.client.on("*", self._record, namespace=NS)
         self.client.connect(
             url, namespaces=[NS], auth={"token": token}, transports=list(transports)
         )
+
+    def _record(self, event: str, data) -> None:
+        if event == "batch":
+            self.batches += 1
+            self.events.extend((name, item) for name, item in data)
+        else:
+            self.events.append((event, data))
 
     def named(self, event: str) -> list:
         return [data for name, data in list(self.events) if name == event]

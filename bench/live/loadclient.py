@@ -1,7 +1,10 @@
 """N Socket.IO clients of the real `/live` namespace in one asyncio process.
 
 Each client opens a websocket (Engine.IO v4, Socket.IO v5), connects to `/live` with an
-API token, joins the session and waits for the join's acknowledgement. Then:
+API token, joins the session and waits for the join's acknowledgement. It joins with
+`batch: true`, as the browser client does (changes come in `batch` events; `--no-batch`:
+one event per change). `--port` may name several server processes (client i connects to
+the i-th, modulo). Then:
 
 - fan-out: client 0 asks `--lat-msgs` questions at `--lat-rate` per second; for each, the
   time from sending `ask` to the last client's receipt of its `question` event;
@@ -126,7 +129,8 @@ class Client:
         )
         await self.socket.upgraded
         await self.connected
-        reply = await self.call("join", {"session_id": session_id})
+        join = {"session_id": session_id, "batch": self.bench.args.batch}
+        reply = await self.call("join", join)
         if not reply.get("ok"):
             raise RuntimeError(f"join refused: {reply}")
 
@@ -156,15 +160,23 @@ class Client:
             future = self.acks.pop(int(body[:bracket]), None)
             if future is not None and not future.done():
                 future.set_result(json.loads(body[bracket:])[0])
-        elif text.startswith(f'42{NS},["question"'):
+        elif text.startswith((f'42{NS},["batch"', f'42{NS},["question"', f'42{NS},["votes"')):
+            # Questions are found by their bench text, without parsing the whole message.
             marker = text.find('"text":"q')
-            if marker >= 0:
+            while marker >= 0:
                 digits = text[marker + 9 : text.index(" ", marker)]
                 self.bench.question_received(int(digits), t)
-        elif text.startswith(f'42{NS},["votes"'):
-            counts = json.loads(text[len(NS) + 3 :])[1]["votes"]
-            for qid, count in counts.items():
-                self.bench.votes_received(self, int(qid), count, t)
+                marker = text.find('"text":"q', marker + 9)
+            if '"votes",{' in text or text.startswith(f'42{NS},["votes"'):
+                self.counts_seen(json.loads(text[len(NS) + 3 :]), t)
+
+    def counts_seen(self, message: list, t: float) -> None:
+        """A `votes` event, or a batch with some."""
+        events = message[1] if message[0] == "batch" else [message]
+        for event, data in events:
+            if event == "votes":
+                for qid, count in data["votes"].items():
+                    self.bench.votes_received(self, int(qid), count, t)
 
 
 class Bench:
@@ -195,7 +207,7 @@ class Bench:
         client.votes_seen[qid] = max(seen, count)
 
     async def connect(self) -> dict:
-        host, port = self.args.host, self.args.port
+        host, ports = self.args.host, [int(p) for p in str(self.args.port).split(",")]
         gate = asyncio.Semaphore(self.args.concurrency)
         loop = asyncio.get_running_loop()
         times, errors = [], []
@@ -205,7 +217,9 @@ class Bench:
             async with gate:
                 start = clock()
                 try:
-                    await asyncio.wait_for(client.open(host, port, self.session_id), 60)
+                    await asyncio.wait_for(
+                        client.open(host, ports[index % len(ports)], self.session_id), 60
+                    )
                 except Exception as error:  # counted and reported
                     errors.append(repr(error)[:160])
                     return None
@@ -339,7 +353,15 @@ class Bench:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--host", default="127.0.0.1")
-    parser.add_argument("--port", type=int, required=True)
+    parser.add_argument(
+        "--port", required=True, help="a port, or several (client i connects to the i-th modulo)"
+    )
+    parser.add_argument(
+        "--no-batch",
+        dest="batch",
+        action="store_false",
+        help="join without `batch: true` (one event per change, as before batches)",
+    )
     parser.add_argument("--world", required=True, help="world.json from bench/live/world.py")
     parser.add_argument("--session", type=int, default=0, help="index into the world's sessions")
     parser.add_argument("--n", type=int, required=True)

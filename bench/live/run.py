@@ -7,7 +7,9 @@ relays) under the same gunicorn gevent-websocket worker as the app.
     python bench/live/run.py --ns 100,500,1000,2000 --out bench/live/results
 
 Each N gets a fresh server process and its own live session (so no run starts with an
-earlier run's questions); the world (participants and tokens) is built once. Servers and
+earlier run's questions); the world (participants and tokens) is built once. The app's
+clients join with `batch: true`, as the browser's do; at the sustained N the app is also
+measured with one event per change (`app_single_n*.json`). Servers and
 clients are started and stopped by PID here, on 127.0.0.1 only. Prints a markdown table.
 """
 
@@ -64,7 +66,9 @@ def cpu_seconds(pid: int) -> float:
     return total
 
 
-def run_app(args, n: int, session: int, sustain: bool, port: int) -> dict:
+def run_app(args, n: int, session: int, sustain: bool, port: int, batch: bool = True) -> dict:
+    """The app under `cop run`; its clients join with `batch: true` as the browser's do,
+    or (batch=False) take one event per change."""
     env = {
         **os.environ,
         "COP_INSTANCE_PATH": args.instance,
@@ -72,7 +76,7 @@ def run_app(args, n: int, session: int, sustain: bool, port: int) -> dict:
         "COP_LIVE_ASK_LIMIT": "100000 per minute",
         "COP_LIVE_VOTE_LIMIT": "100000 per minute",
     }
-    with open(Path(args.out) / f"app_n{n}.log", "w") as log:
+    with open(Path(args.out) / f"app{'' if batch else '_single'}_n{n}.log", "w") as log:
         server = subprocess.Popen(
             [COP, "run", "--port", str(port)], env=env, stdout=log, stderr=subprocess.STDOUT
         )
@@ -97,6 +101,8 @@ def run_app(args, n: int, session: int, sustain: bool, port: int) -> dict:
         ]
         if sustain:
             command += ["--sustain-rate", str(args.sustain_rate), "--sustain-secs", "10"]
+        if not batch:
+            command.append("--no-batch")
         started = time.monotonic()
         result = json.loads(
             subprocess.run(command, check=True, capture_output=True, text=True, timeout=600).stdout
@@ -182,6 +188,14 @@ def sustained_table(row: dict, rate: float) -> str:
         f"{row['app']['server_cpu_s']} |",
         f"| app | {rate:g} | votes (half, coalesced) | {_cell(app['vote_time_to_all_ms'])} | |",
     ]
+    if row.get("app_single"):
+        single = row["app_single"]["sustain"]
+        lines += [
+            f"| app, one event per change | {rate:g} | questions | "
+            f"{_cell(single['time_to_all_ms'])} | {row['app_single']['server_cpu_s']} |",
+            f"| app, one event per change | {rate:g} | votes | "
+            f"{_cell(single['vote_time_to_all_ms'])} | |",
+        ]
     for key, name in (("fsio", "bare Flask-SocketIO"), ("node", "Node socket.io")):
         if row.get(key) and row[key].get("sustain"):
             report = row[key]["sustain"][0]
@@ -221,10 +235,15 @@ def main() -> None:
         )
     rows = []
     anchors = [] if args.no_anchors else ["fsio", "node"]
-    for session, n in enumerate(int(n) for n in args.ns.split(",")):
+    ns = [int(n) for n in args.ns.split(",")]
+    for session, n in enumerate(ns):
         sustain = n == args.sustain_at
         row = {"n": n, "app": run_app(args, n, session, sustain=sustain, port=args.port)}
         (Path(args.out) / f"app_n{n}.json").write_text(json.dumps(row["app"], indent=1))
+        if sustain:  # the same with one event per change, in a session of its own
+            single = run_app(args, n, len(ns) + session, sustain, args.port, batch=False)
+            (Path(args.out) / f"app_single_n{n}.json").write_text(json.dumps(single, indent=1))
+            row["app_single"] = single
         for offset, name in enumerate(anchors, start=1):
             row[name] = run_anchor(args, name, n, args.port + offset, sustain)
         rows.append(row)

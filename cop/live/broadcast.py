@@ -5,10 +5,18 @@ pending and hidden questions and who asked anonymous ones) and one per person (t
 pending, hidden and anonymous questions in full). Vote counts and presence are coalesced:
 changes are collected and sent at most once per `COP_LIVE_BROADCAST_WINDOW` seconds per
 session, as one `votes` event with the current counts from the database (0: at once).
+
+A socket that joined with `batch: true` sits in each room's batch twin (`<room>:batch`)
+instead and gets `batch` events, each a list of `[event, data]`: the first change after a
+quiet moment goes out at once, and the changes that come while the process is still
+writing it to every socket go out together as the next one. Under load a client then gets
+one message where it would get several, and the process writes one frame per socket
+instead of several (docs/live-protocol.md, docs/benchmarks.md).
 """
 
 import logging
 import threading
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from flask import Flask, current_app
@@ -16,7 +24,7 @@ from sqlalchemy import select
 
 from cop.extensions import db, socketio
 from cop.live.models import LiveQuestion, LiveSession, QuestionStatus
-from cop.realtime import local_sids, publish, publish_after_commit
+from cop.realtime import local_sids, publish, publish_after_commit, wait_until_idle
 
 log = logging.getLogger(__name__)
 
@@ -31,6 +39,14 @@ def staff_room(session_id: int) -> str:
 
 def person_room(session_id: int, user_id: int) -> str:
     return f"live:{session_id}:user:{user_id}"
+
+
+BATCH = ":batch"
+
+
+def batch_twin(room: str) -> str:
+    """The room of the sockets that take this room's events in batches."""
+    return room + BATCH
 
 
 def discussion_room(discussion_id: int) -> str:
@@ -87,24 +103,76 @@ def question_changed(question: LiveQuestion, was_visible: bool) -> None:
     full = question_out(question, full=True)
     if question.status == QuestionStatus.VISIBLE:
         public = question_out(question, full=False)
-        publish_after_commit("question", public, public_room(session_id))
+        publish_after_commit("question", public, public_room(session_id), via=send)
     elif was_visible:
         stub = {"id": question.id, "session_id": session_id, "status": question.status.value}
-        publish_after_commit("question", stub, public_room(session_id))
-    publish_after_commit("question", full, staff_room(session_id))
+        publish_after_commit("question", stub, public_room(session_id), via=send)
+    publish_after_commit("question", full, staff_room(session_id), via=send)
     if question.status != QuestionStatus.VISIBLE or question.anonymous:
-        publish_after_commit("question", full, person_room(session_id, question.author_id))
+        room = person_room(session_id, question.author_id)
+        publish_after_commit("question", full, room, via=send)
 
 
 def session_changed(session: LiveSession) -> None:
     """Send the session's new state once the transaction commits (call it before)."""
     rooms = [public_room(session.id), staff_room(session.id)]
-    publish_after_commit("session", session_out(session), rooms)
+    publish_after_commit("session", session_out(session), rooms, via=send)
 
 
 def presence_count(session_id: int) -> int:
     """The sockets in the session on this process."""
-    return len(local_sids(public_room(session_id))) + len(local_sids(staff_room(session_id)))
+    rooms = (public_room(session_id), staff_room(session_id))
+    return sum(len(local_sids(r)) + len(local_sids(batch_twin(r))) for r in rooms)
+
+
+def send(event: str, data: dict, to: str | Iterable[str]) -> None:
+    """Send a session's event to its rooms: at once to the sockets that take events one
+    by one, and into the next batch for the batch twins."""
+    rooms = [to] if isinstance(to, str) else list(to)
+    publish(event, data, rooms)
+    app = current_app._get_current_object()
+    batches = _batches(app)
+    with batches.lock:
+        for room in rooms:
+            batches.rooms.setdefault(batch_twin(room), []).append([event, data])
+        if batches.running:
+            return
+        batches.running = True
+    if app.config["COP_LIVE_BROADCAST_WINDOW"] <= 0:
+        _send_batches(app, wait=False)
+    else:
+        socketio.start_background_task(_send_batches, app)
+
+
+@dataclass
+class _Batches:
+    rooms: dict[str, list[list]] = field(default_factory=dict)  # batch twin -> events
+    running: bool = False
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+
+def _batches(app: Flask) -> _Batches:
+    return app.extensions.setdefault("cop_live_batches", _Batches())
+
+
+# The longest a batch waits for the one before it to be written to every socket.
+BATCH_WAIT = 0.1
+
+
+def _send_batches(app: Flask, wait: bool = True) -> None:
+    """Send what has gathered, wait until the process has written it out (or BATCH_WAIT
+    has passed), and again, until nothing more came meanwhile."""
+    batches = _batches(app)
+    while True:
+        with batches.lock:
+            rooms, batches.rooms = batches.rooms, {}
+            if not rooms:
+                batches.running = False
+                return
+        for room, events in rooms.items():
+            publish("batch", events, room)
+        if wait:
+            wait_until_idle(BATCH_WAIT)
 
 
 @dataclass
@@ -191,8 +259,8 @@ def _flush(app: Flask) -> None:
             mine = [r for r in rows if r.session_id == session_id]
             shown = [r for r in mine if r.status == QuestionStatus.VISIBLE]
             if shown:
-                publish("votes", _votes(session_id, shown), public_room(session_id))
-            publish("votes", _votes(session_id, mine), staff_room(session_id))
+                send("votes", _votes(session_id, shown), public_room(session_id))
+            send("votes", _votes(session_id, mine), staff_room(session_id))
     for session_id in presence:
         body = {"session_id": session_id, "count": presence_count(session_id)}
-        publish("presence", body, [public_room(session_id), staff_room(session_id)])
+        send("presence", body, [public_room(session_id), staff_room(session_id)])

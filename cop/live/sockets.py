@@ -70,9 +70,19 @@ def connect(auth=None):
 def disconnect(*_reason):
     _people.pop(request.sid, None)
     for session_id in _joined.pop(request.sid, set()):
-        leave_room(broadcast.public_room(session_id))
-        leave_room(broadcast.staff_room(session_id))
+        # Socket.IO empties the socket's rooms only after this handler: presence counts them.
+        _leave_rooms(session_id)
         broadcast.presence_changed(session_id)
+
+
+def _leave_rooms(session_id: int, user_id: int | None = None) -> None:
+    """Leave a session's rooms, and their batch twins."""
+    rooms = [broadcast.public_room(session_id), broadcast.staff_room(session_id)]
+    if user_id is not None:
+        rooms.append(broadcast.person_room(session_id, user_id))
+    for room in rooms:
+        leave_room(room)
+        leave_room(broadcast.batch_twin(room))
 
 
 def _error(code: str, message: str) -> None:
@@ -159,9 +169,17 @@ def _enter(room: str) -> bool:
 @_event("join")
 def join(user, data):
     session = queries.get_session(user, _id(data, "session_id"))
+    batched = data.get("batch", False)
+    if not isinstance(batched, bool):
+        raise Invalid(fields={"batch": _("Yes or no.")})
     moderates = policy.can(user, policy.MODERATE, session)
     room = broadcast.staff_room(session.id) if moderates else broadcast.public_room(session.id)
-    if not (_enter(room) and _enter(broadcast.person_room(session.id, user.id))):
+    rooms = [room, broadcast.person_room(session.id, user.id)]
+    if batched:
+        rooms = [broadcast.batch_twin(r) for r in rooms]
+    if session.id in _joined.get(request.sid, ()):  # joined again: maybe the other way
+        _leave_rooms(session.id, user.id)
+    if not all(_enter(r) for r in rooms):
         return {"ok": False}
     _joined.setdefault(request.sid, set()).add(session.id)
     emit("state", state(user, session))
@@ -173,9 +191,7 @@ def leave(user, data):
     session_id = _id(data, "session_id")
     if session_id in _joined.get(request.sid, set()):
         _joined[request.sid].discard(session_id)
-        leave_room(broadcast.public_room(session_id))
-        leave_room(broadcast.staff_room(session_id))
-        leave_room(broadcast.person_room(session_id, user.id))
+        _leave_rooms(session_id, user.id)
         broadcast.presence_changed(session_id)
 
 
@@ -193,7 +209,7 @@ def _vote(user, data, up: bool) -> dict:
     question = queries.get_question(user, _id(data, "question_id"))
     changed = service.vote(user, question, up)
     body = {"question_id": question.id, "voted": up}
-    emit("voted", body, to=broadcast.person_room(question.session_id, user.id))
+    broadcast.send("voted", body, broadcast.person_room(question.session_id, user.id))
     return {**body, "changed": changed}
 
 

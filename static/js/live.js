@@ -1,6 +1,7 @@
 // The live session page and its presenter view: a small client of the /live Socket.IO
 // namespace (docs/live-protocol.md). The server is the truth: the list is rebuilt from
-// `state` on every (re)join and kept up to date by `question`, `votes` and `session`.
+// `state` on every (re)join and kept up to date by `batch` events (joined with
+// `batch: true`), each carrying `question`, `votes`, `voted`, `session` and `presence` changes.
 (function () {
   "use strict";
 
@@ -233,7 +234,8 @@
 
   socket.on("connect", function () {
     say(t.tConnecting);
-    socket.emit("join", { session_id: sessionId });
+    // batch: changes come as `batch` events, several at once when many arrive together
+    socket.emit("join", { session_id: sessionId, batch: true });
   });
 
   socket.on("state", function (state) {
@@ -247,14 +249,17 @@
     render();
   });
 
-  socket.on("question", function (q) {
-    if (q.session_id !== sessionId) {
-      return;
-    }
-    var known = questions.get(q.id);
-    if (q.text === undefined) { // hidden from participants: only its id and status
-      questions.delete(q.id);
-    } else {
+  // What each change does to the page's state; `batch` applies several, then renders once.
+  var apply = {
+    question: function (q) {
+      if (q.session_id !== sessionId) {
+        return;
+      }
+      var known = questions.get(q.id);
+      if (q.text === undefined) { // hidden from participants: only its id and status
+        questions.delete(q.id);
+        return;
+      }
       if (known && known.votes_seq > q.votes_seq) { // a newer count came meanwhile
         q = Object.assign({}, q, { votes: known.votes, votes_seq: known.votes_seq });
       }
@@ -262,47 +267,47 @@
         q = Object.assign({}, q, { author: known.author });
       }
       questions.set(q.id, q);
+    },
+    votes: function (data) {
+      if (data.session_id !== sessionId) {
+        return;
+      }
+      Object.keys(data.votes).forEach(function (id) {
+        var q = questions.get(Number(id));
+        var seq = data.votes_seq[id];
+        if (q && seq > q.votes_seq) { // counts from several server processes may cross
+          q.votes = data.votes[id];
+          q.votes_seq = seq;
+        }
+      });
+    },
+    voted: function (data) {
+      if (data.voted) {
+        myVotes.add(data.question_id);
+      } else {
+        myVotes.delete(data.question_id);
+      }
+    },
+    session: function (data) {
+      if (data.id === sessionId) {
+        session = data;
+      }
+    },
+    presence: function (data) {
+      if (data.session_id === sessionId) {
+        presence.textContent = String(data.count);
+      }
     }
-    render();
-  });
+  };
 
-  socket.on("votes", function (data) {
-    if (data.session_id !== sessionId) {
-      return;
-    }
-    Object.keys(data.votes).forEach(function (id) {
-      var q = questions.get(Number(id));
-      var seq = data.votes_seq[id];
-      if (q && seq > q.votes_seq) { // counts from several server processes may cross
-        q.votes = data.votes[id];
-        q.votes_seq = seq;
+  socket.on("batch", function (events) {
+    events.forEach(function (item) {
+      if (apply[item[0]]) {
+        apply[item[0]](item[1]);
       }
     });
-    render();
-  });
-
-  socket.on("voted", function (data) {
-    if (data.voted) {
-      myVotes.add(data.question_id);
-    } else {
-      myVotes.delete(data.question_id);
-    }
-    render();
-  });
-
-  socket.on("session", function (data) {
-    if (data.id !== sessionId) {
-      return;
-    }
-    session = data;
     renderSession();
     render();
-  });
-
-  socket.on("presence", function (data) {
-    if (data.session_id === sessionId) {
-      presence.textContent = String(data.count);
-    }
   });
 
   socket.on("error", function (data) {

@@ -97,9 +97,11 @@ def test_two_processes_share_questions_and_votes_through_redis(app, world, live,
             "other_expert": second,
             "expert": second,  # the host: sees everything, on the other process
         }
+        batched = {"outsider", "other_expert", "expert"}  # the others take events one by one
         for name, server in placement.items():
             clients[name] = Recorder(server.url, _token(app, world.users[name]))
-            assert clients[name].call("join", {"session_id": live})["ok"]
+            join = {"session_id": live, "batch": name in batched}
+            assert clients[name].call("join", join)["ok"]
         everyone = list(clients.values())
 
         # One question asked on the first process reaches every client of both.
@@ -126,6 +128,7 @@ def test_two_processes_share_questions_and_votes_through_redis(app, world, live,
         for recorder in everyone:
             recorder.wait_for(lambda r=recorder: set(_question_ids(r)) >= expected)
             assert set(_question_ids(recorder).values()) == {1}, "a question came twice"
+        assert {name for name, r in clients.items() if r.batches} == batched
 
         # Votes cast on both processes at once (one of them twice) add up once each.
         voted = burst_ids[:5]
