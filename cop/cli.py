@@ -5,11 +5,14 @@ import os
 import sys
 
 import click
+from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from flask import current_app
 from flask.cli import FlaskGroup, with_appcontext
 from flask_migrate import upgrade
 
 from cop.accounts.models import Role
+from cop.extensions import db
 from cop.notifications.delivery import deliver
 
 
@@ -28,6 +31,16 @@ def main() -> None:
 
 def init_database() -> None:
     upgrade(directory=current_app.extensions["migrate"].directory)
+
+
+def schema_lag() -> tuple[set[str], set[str]] | None:
+    """(the database's revisions, the code's) when they differ, else None."""
+    migrate = current_app.extensions["migrate"]
+    script = ScriptDirectory.from_config(migrate.migrate.get_config(migrate.directory))
+    with db.engine.connect() as connection:
+        current = set(MigrationContext.configure(connection).get_current_heads())
+    heads = set(script.get_heads())
+    return None if current == heads else (current, heads)
 
 
 @click.command("init")
@@ -89,10 +102,20 @@ def demo_command() -> None:
 @click.command("run")
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True, type=int)
+@with_appcontext
 def run_command(host: str, port: int) -> None:
     """Serve the app with gunicorn (one gevent worker, websockets; docs/serving.md), which
-    also sends due emails and runs the other background workers (cop/background.py)."""
+    also sends due emails and runs the other background workers (cop/background.py).
+    Refuses a database whose schema is not the code's: every page would fail."""
     from cop.serving import server_command
+
+    lag = schema_lag()
+    if lag is not None:
+        found, wanted = (", ".join(sorted(r)) or "empty" for r in lag)
+        raise click.ClickException(
+            f"The database's schema is at {found}, this version of cop needs {wanted}: "
+            "run `cop init` to upgrade it (back up the database first)."
+        )
 
     command = server_command(host, port)
     click.echo(f"Serving on http://{host}:{port}: {' '.join(command[1:])}")

@@ -54,11 +54,11 @@ _COMMITTED = "cop_realtime_committed"
 def publish_after_commit(
     event_name: str, data: dict, to: str | list[str], via: Callable | None = None
 ) -> None:
-    """Publish (with `via`, by default `publish`) when the session's transaction commits, never if it rolls
-    back. The payload is built now, from the objects in hand, so nothing is re-loaded
-    after the commit; it goes out once the session has given its database connection back
-    (sending may wait on the network, and a connection held meanwhile is one the next
-    event cannot have)."""
+    """Publish (with `via`, by default `publish`) when the session's transaction commits,
+    never if it rolls back. The payload is built now, from the objects in hand, so nothing
+    is re-loaded after the commit; it goes out once the session has given its database
+    connection back (sending may wait on the network, and a connection held meanwhile is
+    one the next event cannot have)."""
     session = db.session()
     if not session.in_transaction():
         session.begin()  # the message belongs to this transaction, as a write would

@@ -2,6 +2,7 @@
 
 import os
 import socket
+import sqlite3
 import subprocess
 import sys
 import time
@@ -43,3 +44,20 @@ def test_cop_run_serves_the_sign_in_page(tmp_path):
         server.terminate()
         server.wait(timeout=10)
         server.stdout.close()
+
+
+def test_cop_run_refuses_a_database_behind_the_code(tmp_path):
+    """Every page would fail on a schema the code does not know: say what to do instead."""
+    env = {**os.environ, "COP_INSTANCE_PATH": str(tmp_path)}
+    env.pop("COP_DATABASE_URL", None)
+    run = [*COP, "run", "--port", str(_free_port())]
+    never_set_up = subprocess.run(run, env=env, capture_output=True, text=True, timeout=60)
+    assert never_set_up.returncode == 1
+    assert "schema is at empty" in never_set_up.stderr and "cop init" in never_set_up.stderr
+
+    subprocess.run([*COP, "init"], env=env, check=True, capture_output=True, timeout=120)
+    with sqlite3.connect(tmp_path / "cop.sqlite") as database:  # as if the code was upgraded
+        database.execute("UPDATE alembic_version SET version_num = '0014'")
+    behind = subprocess.run(run, env=env, capture_output=True, text=True, timeout=60)
+    assert behind.returncode == 1
+    assert "schema is at 0014" in behind.stderr and "cop init" in behind.stderr
