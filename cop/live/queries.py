@@ -5,6 +5,7 @@ from sqlalchemy.orm import joinedload, lazyload, selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 
 from cop import policy
+from cop.accounts.models import User
 from cop.courses.models import CourseModule
 from cop.errors import NotFound
 from cop.extensions import db
@@ -67,8 +68,14 @@ def list_sessions(user, space: Space | None = None, offset: int = 0, limit: int 
 
 
 def list_questions(user, session: LiveSession, moderates: bool) -> list[LiveQuestion]:
-    """The questions the user may see, by votes then time."""
-    query = select(LiveQuestion).where(LiveQuestion.session_id == session.id)
+    """The questions the user may see, by votes then time, with their authors' names (all a
+    question shows of its author: a join loads hundreds of them)."""
+    author = joinedload(LiveQuestion.author)
+    query = (
+        select(LiveQuestion)
+        .where(LiveQuestion.session_id == session.id)
+        .options(author.load_only(User.id, User.display_name), author.lazyload(User.association))
+    )
     if not moderates:
         visible = LiveQuestion.status == QuestionStatus.VISIBLE
         if getattr(user, "is_authenticated", False):
