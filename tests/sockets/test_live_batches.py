@@ -93,3 +93,28 @@ def test_changes_that_come_together_go_out_together(app, world, connect, live):
         time.sleep(0.02)
     assert seen == texts
     assert 1 <= batches < len(texts)
+
+
+def test_batches_carry_pending_questions_only_to_staff_and_their_author(
+    app, world, connect, session_factory
+):
+    from cop.extensions import db
+    from cop.live.models import LiveSession
+
+    session_id = session_factory(moderated=True, moderators=["space_moderator"])
+    with app.app_context():
+        db.session.get(LiveSession, session_id).status = "live"
+        db.session.commit()
+    author, other, moderator = connect("member"), connect("outsider"), connect("space_moderator")
+    for client in (author, other, moderator):
+        join(client, session_id)
+    for client in (author, other, moderator):
+        client.get_received(NS)
+    author.emit("ask", {"session_id": session_id, "text": "Чекає схвалення?"}, namespace=NS)
+    assert batched(other) == []
+    assert [q["status"] for e, q in batched(moderator) if e == "question"] == ["pending"]
+    [(_, pending)] = [item for item in batched(author) if item[0] == "question"]
+    assert pending["status"] == "pending"
+
+    moderator.emit("moderate", {"question_id": pending["id"], "action": "approve"}, namespace=NS)
+    assert [(e, q["status"]) for e, q in batched(other)] == [("question", "visible")]
