@@ -87,13 +87,9 @@ def create_user_command(email: str, display_name: str, role: str, password: str)
 def demo_command() -> None:
     """Load the demo communities, people and spaces (all passwords: demo)."""
     from cop.demo import load_demo
-    from cop.demo_consultations import load_consultation_demo
-    from cop.demo_forum import load_forum_demo
 
     init_database()
     if load_demo():
-        load_forum_demo()
-        load_consultation_demo()
         click.echo("Demo data loaded. Sign in as admin@example.org with the password demo.")
     else:
         click.echo("Demo data is already there.")
