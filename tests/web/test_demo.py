@@ -134,3 +134,32 @@ def test_demo_consultations_in_every_state_each_community_its_own(demo):
     copy = member2.get(f"/discussions/{published['published_discussion_id']}")
     assert copy.status_code == 200
     assert "Як узгодити стратегічний план громади з бюджетом?" in copy.get_data(as_text=True)
+
+
+def test_demo_live_session_is_under_way_and_the_past_one_archived(demo):
+    member, moderator = demo.test_client(), demo.test_client()
+    login(member, "member@example.org", "demo")
+    login(moderator, "moderator@example.org", "demo")
+    sessions = member.get("/api/v1/live-sessions").get_json()["items"]
+    assert [s["status"] for s in sessions] == ["live", "ended"]
+    live, ended = sessions
+    assert (
+        ended["archive_id"] and member.get(f"/discussions/{ended['archive_id']}").status_code == 200
+    )
+    shown = member.get(f"/api/v1/live-sessions/{live['id']}").get_json()["questions"]
+    assert [q["votes"] for q in shown] == [5, 3, 2, 1, 0]
+    assert live["highlighted_id"] == shown[0]["id"]
+    assert [q["answer"] is not None for q in shown] == [False, True, False, False, False]
+    assert shown[2]["anonymous"] and shown[2]["author"] is None
+    staff = moderator.get(f"/api/v1/live-sessions/{live['id']}").get_json()["questions"]
+    assert len(staff) == len(shown) + 1
+
+
+def test_demo_course_shows_each_committee_member_their_progress(demo):
+    done = {}
+    for email in ("member@example.org", "member2@example.org"):
+        client = demo.test_client()
+        login(client, email, "demo")
+        (course,) = client.get("/api/v1/courses").get_json()["items"]
+        done[email] = (course["modules_completed"], course["modules_published"])
+    assert done == {"member@example.org": (3, 6), "member2@example.org": (1, 6)}
