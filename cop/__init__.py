@@ -27,6 +27,7 @@ def create_app(config: dict | None = None) -> Flask:
     ext.babel.init_app(app, locale_selector=i18n.select_locale)
     serving.init_socketio(app)
     guest_cache.init_app(app)
+    serving.init_request_log(app)  # outermost: cached pages are requests too
     login.init_app(app)
     headers.init_app(app)
     i18n.init_app(app)

@@ -84,6 +84,8 @@ def load_config(overrides: dict | None = None) -> dict:
         # (tests, CLI commands, Flask-SocketIO's test client, a threaded live server);
         # the server (`cop run`, cop/gunicorn_conf.py) sets "gevent". docs/serving.md.
         "COP_ASYNC_MODE": _env("ASYNC_MODE", "threading"),
+        # A line per request on standard output (`cop run` turns it on in a terminal).
+        "COP_LOG_REQUESTS": _env_bool("LOG_REQUESTS"),
         # Connections each process may hold to the Redis message queue (redis-py's own
         # default, 100, drops deliveries in a burst).
         "COP_MESSAGE_QUEUE_POOL": _env_int("MESSAGE_QUEUE_POOL", 10000),

@@ -1,6 +1,6 @@
 """cop as `pip install` gives it: the sdist and the wheel built from it carry the templates,
 static files, migrations and catalogs, and the wheel, installed (not editable) into a fresh
-virtual environment, sets up, loads the demo and serves from an empty folder."""
+virtual environment, loads the demo, sets up and serves from an empty folder."""
 
 import os
 import site
@@ -27,8 +27,11 @@ IN_THE_SDIST = {
 
 
 def _run(command: list, **kwargs) -> str:
-    done = subprocess.run(command, capture_output=True, text=True, timeout=600, **kwargs)
-    assert done.returncode == 0, f"{command}:\n{done.stdout}\n{done.stderr}"
+    """All the command wrote (standard output and error); it must succeed."""
+    done = subprocess.run(
+        command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, timeout=600, **kwargs
+    )
+    assert done.returncode == 0, f"{command}:\n{done.stdout}"
     return done.stdout
 
 
@@ -61,9 +64,9 @@ def _wait_for(url: str, server: subprocess.Popen) -> tuple[int, str]:
 
 def test_the_wheel_installed_in_a_fresh_venv_serves_the_demo(tmp_path):
     dist = tmp_path / "dist"
-    _run([sys.executable, "-m", "build", "--outdir", dist, ROOT])
+    _run([sys.executable, "-m", "build", "--outdir", dist, ROOT])  # sdist, then wheel from it
     (sdist,) = dist.glob("cop-*.tar.gz")
-    (wheel,) = dist.glob("cop-*.whl")  # `build` makes it from the sdist
+    (wheel,) = dist.glob("cop-*.whl")
     with tarfile.open(sdist) as archive:
         names = {name.split("/", 1)[1] for name in archive.getnames() if "/" in name}
     assert names >= IN_THE_SDIST
@@ -78,9 +81,13 @@ def test_the_wheel_installed_in_a_fresh_venv_serves_the_demo(tmp_path):
     empty.mkdir()
     cop = str(tmp_path / "venv" / "bin" / "cop")
     env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH" and not k.startswith("COP_")}
-    _run([cop, "init"], cwd=empty, env=env)
-    assert "Demo data loaded" in _run([cop, "demo"], cwd=empty, env=env)
+    # The README's order: `cop demo` creates the database (one line of progress, one of the
+    # result, without Alembic's line per migration); `cop init` then finds it up to date.
+    loading, loaded = _run([cop, "demo"], cwd=empty, env=env).splitlines()
+    assert loading.startswith("Loading the demo data") and loaded.startswith("Demo data loaded")
     assert (empty / "instance" / "cop.sqlite").is_file()
+    (ready,) = _run([cop, "init"], cwd=empty, env=env).splitlines()
+    assert ready.startswith("Database ready: sqlite:///")
 
     port = free_port()
     server = subprocess.Popen(
