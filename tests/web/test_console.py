@@ -151,3 +151,16 @@ def test_cop_run_on_a_taken_port_says_so_in_one_sentence(env):
     assert run.returncode == 1 and run.stdout == ""
     (sentence,) = run.stderr.splitlines()
     assert f"Port {port} is already in use" in sentence and f"--port {port + 1}" in sentence
+
+
+def test_cop_run_on_an_address_not_of_this_machine_says_so_in_one_sentence(env):
+    run = subprocess.run(
+        [*COP, "run", "--host", "192.0.2.1", "--port", str(free_port())],  # TEST-NET-1
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert run.returncode == 1 and run.stdout == ""
+    (sentence,) = run.stderr.splitlines()
+    assert "cannot listen on 192.0.2.1" in sentence and "--host" in sentence
