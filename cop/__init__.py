@@ -2,7 +2,7 @@
 
 from flask import Flask
 
-from cop.config import ROOT, load_config
+from cop.config import load_config, shipped
 
 
 def create_app(config: dict | None = None) -> Flask:
@@ -10,8 +10,8 @@ def create_app(config: dict | None = None) -> Flask:
     app = Flask(
         __name__,
         instance_path=str(settings["INSTANCE_PATH"]),
-        template_folder=str(ROOT / "templates"),
-        static_folder=str(ROOT / "static"),
+        template_folder=str(shipped("templates")),
+        static_folder=str(shipped("static")),
     )
     app.config.update(settings)
     settings["INSTANCE_PATH"].mkdir(parents=True, exist_ok=True)
@@ -21,12 +21,13 @@ def create_app(config: dict | None = None) -> Flask:
     from cop.live import sockets  # noqa: F401  (its handlers must exist before init_app)
 
     ext.db.init_app(app)
-    ext.migrate.init_app(app, ext.db, directory=str(ROOT / "migrations"), render_as_batch=True)
+    ext.migrate.init_app(app, ext.db, directory=str(shipped("migrations")), render_as_batch=True)
     ext.csrf.init_app(app)
     ext.limiter.init_app(app)
     ext.babel.init_app(app, locale_selector=i18n.select_locale)
     serving.init_socketio(app)
     guest_cache.init_app(app)
+    serving.init_request_log(app)  # outermost: cached pages are requests too
     login.init_app(app)
     headers.init_app(app)
     i18n.init_app(app)

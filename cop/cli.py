@@ -1,6 +1,8 @@
 """The `cop` command: init, create-user, demo, run, send-mail, search (and Flask-Migrate's
 `db`)."""
 
+import errno
+import logging
 import os
 import sys
 
@@ -30,7 +32,13 @@ def main() -> None:
 
 
 def init_database() -> None:
-    upgrade(directory=current_app.extensions["migrate"].directory)
+    """Upgrade the database to the newest schema without Alembic's line per migration
+    (`cop db upgrade` shows them)."""
+    logging.disable(logging.INFO)
+    try:
+        upgrade(directory=current_app.extensions["migrate"].directory)
+    finally:
+        logging.disable(logging.NOTSET)
 
 
 def schema_lag() -> tuple[set[str], set[str]] | None:
@@ -48,7 +56,7 @@ def schema_lag() -> tuple[set[str], set[str]] | None:
 def init_command() -> None:
     """Create the database, or upgrade it to the newest schema."""
     init_database()
-    click.echo(f"Database ready: {current_app.config['SQLALCHEMY_DATABASE_URI']}")
+    click.echo(f"Database ready: {db.engine.url.render_as_string(hide_password=True)}")
 
 
 @click.command("create-user")
@@ -88,6 +96,7 @@ def demo_command() -> None:
     """Load the demo communities, people and spaces (all passwords: demo)."""
     from cop.demo import load_demo
 
+    click.echo("Loading the demo data (this may take a minute)…")
     init_database()
     if load_demo():
         click.echo("Demo data loaded. Sign in as admin@example.org with the password demo.")
@@ -102,8 +111,9 @@ def demo_command() -> None:
 def run_command(host: str, port: int) -> None:
     """Serve the app with gunicorn (one gevent worker, websockets; docs/serving.md), which
     also sends due emails and runs the other background workers (cop/background.py).
-    Refuses a database whose schema is not the code's: every page would fail."""
-    from cop.serving import server_command
+    Refuses a database whose schema is not the code's: every page would fail. Writes a
+    line per request when its output is a terminal (COP_LOG_REQUESTS decides otherwise)."""
+    from cop.serving import bind_error, server_command
 
     lag = schema_lag()
     if lag is not None:
@@ -113,8 +123,20 @@ def run_command(host: str, port: int) -> None:
             "run `cop init` to upgrade it (back up the database first)."
         )
 
+    error = bind_error(host, port)
+    if error is not None and error.errno == errno.EADDRINUSE:
+        raise click.ClickException(
+            f"Port {port} is already in use (is cop running already?): stop that server "
+            f"or choose another port, e.g. --port {port + 1}."
+        )
+    if error is not None:
+        raise click.ClickException(
+            f"cop cannot listen on {host}:{port} ({error.strerror}): "
+            "choose another --host or --port."
+        )
+
+    os.environ.setdefault("COP_LOG_REQUESTS", "1" if sys.stdout.isatty() else "0")
     command = server_command(host, port)
-    click.echo(f"Serving on http://{host}:{port}: {' '.join(command[1:])}")
     sys.stdout.flush()
     # This process becomes gunicorn: signals (Ctrl-C, a supervisor's TERM) reach it directly.
     os.execv(command[0], command)

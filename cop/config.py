@@ -4,7 +4,16 @@ import os
 import secrets
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+PACKAGE = Path(__file__).resolve().parent
+# The repository, in a checkout or an editable install.
+ROOT = PACKAGE.parent
+
+
+def shipped(folder: str) -> Path:
+    """templates, static or migrations: inside the package when it was installed from a
+    wheel (setup.py puts them there), at the top of the repository otherwise."""
+    inside = PACKAGE / folder
+    return inside if inside.is_dir() else ROOT / folder
 
 
 def _env(name: str, default: str | None = None) -> str | None:
@@ -50,7 +59,8 @@ def engine_options(url: str) -> dict:
 def load_config(overrides: dict | None = None) -> dict:
     overrides = dict(overrides or {})
     instance_path = Path(
-        overrides.pop("INSTANCE_PATH", None) or _env("INSTANCE_PATH") or ROOT / "instance"
+        # by default in the folder cop is started from, wherever cop is installed
+        overrides.pop("INSTANCE_PATH", None) or _env("INSTANCE_PATH") or "instance"
     ).resolve()
     https = _env_bool("HTTPS")
     config = {
@@ -74,6 +84,8 @@ def load_config(overrides: dict | None = None) -> dict:
         # (tests, CLI commands, Flask-SocketIO's test client, a threaded live server);
         # the server (`cop run`, cop/gunicorn_conf.py) sets "gevent". docs/serving.md.
         "COP_ASYNC_MODE": _env("ASYNC_MODE", "threading"),
+        # A line per request on standard output (`cop run` turns it on in a terminal).
+        "COP_LOG_REQUESTS": _env_bool("LOG_REQUESTS"),
         # Connections each process may hold to the Redis message queue (redis-py's own
         # default, 100, drops deliveries in a burst).
         "COP_MESSAGE_QUEUE_POOL": _env_int("MESSAGE_QUEUE_POOL", 10000),

@@ -1,5 +1,5 @@
-"""gunicorn settings for cop (`gunicorn -c python:cop.gunicorn_conf cop.wsgi:app`, which is
-what `cop run` starts). Reasons and measurements: docs/serving.md.
+"""gunicorn settings for cop (`gunicorn -c python:cop.gunicorn_conf cop.wsgi:app`; `cop run`
+starts them with cop/run_conf.py's console). Reasons and measurements: docs/serving.md.
 
 - One worker per process: Socket.IO keeps a client's session in the process that
   accepted it. More processes share live events through COP_MESSAGE_QUEUE (Redis).

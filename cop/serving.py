@@ -1,11 +1,13 @@
 """How the app is served: Socket.IO's async mode and message queue, and the server command.
 
 Production runs one gunicorn worker of gevent-websocket's class per process (settings in
-cop/gunicorn_conf.py; `cop run` starts exactly that). Why, with the numbers:
-docs/serving.md.
+cop/gunicorn_conf.py; `cop run` starts that, with cop/run_conf.py's console). Why, with
+the numbers: docs/serving.md.
 """
 
+import socket
 import sys
+import time
 
 import socketio as python_socketio
 from flask import Flask
@@ -59,14 +61,61 @@ def init_socketio(app: Flask) -> None:
         socketio.init_app(app, async_mode=mode, message_queue=app.config["COP_MESSAGE_QUEUE"])
 
 
+class RequestLog:
+    """A line per request on standard output, `14:05:09 GET /login 200 12 ms` (gevent-websocket's
+    worker writes no access log of its own). Socket.IO's requests are left out: a browser tab
+    long-polls every 25 seconds, and a websocket's request lasts as long as the socket."""
+
+    def __init__(self, wsgi_app):
+        self.wsgi_app = wsgi_app
+
+    def __call__(self, environ, start_response):
+        path = environ.get("PATH_INFO", "")
+        if path.startswith("/socket.io/"):
+            return self.wsgi_app(environ, start_response)
+        started = time.perf_counter()
+        status = "500"  # unless the app answers: gunicorn's, when the app raises
+
+        def recording(line, headers, exc_info=None):
+            nonlocal status
+            status = line.split(" ", 1)[0]
+            return start_response(line, headers, exc_info)
+
+        try:
+            return self.wsgi_app(environ, recording)
+        finally:
+            took = round((time.perf_counter() - started) * 1000)
+            method = environ.get("REQUEST_METHOD", "")
+            print(f"{time.strftime('%H:%M:%S')} {method} {path} {status} {took} ms", flush=True)
+
+
+def init_request_log(app: Flask) -> None:
+    if app.config["COP_LOG_REQUESTS"]:
+        app.wsgi_app = RequestLog(app.wsgi_app)
+
+
+def bind_error(host: str, port: int) -> OSError | None:
+    """Why gunicorn could not listen on host:port, found before it tries: it would retry
+    for five seconds and give up in six lines of its log."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as gunicorn binds
+        try:
+            probe.bind((host, port))
+        except OSError as error:
+            return error
+    return None
+
+
 def server_command(host: str, port: int) -> list[str]:
-    """The production server, as `cop run` starts it."""
+    """The production server, as `cop run` starts it: gunicorn_conf's settings, run_conf's
+    console."""
     return [
         sys.executable,
         "-m",
         "gunicorn",
         "--config",
-        "python:cop.gunicorn_conf",
+        "python:cop.run_conf",
         "--bind",
         f"{host}:{port}",
         "cop.wsgi:app",
