@@ -110,5 +110,21 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(Exception)
     def handle_unexpected(error: Exception):
+        from cop import faults
+
+        rollback_session()
+        if faults.kind_of(error) is not None:
+            return faults.unavailable(error)
         app.logger.exception("unhandled error")
         return error_response(500, str(HTTP_MESSAGES[500]))
+
+
+def rollback_session() -> None:
+    """Before anything else: a failed statement leaves the session unusable until rolled
+    back, and a connection that broke may fail the rollback too (then it is discarded)."""
+    from cop.extensions import db
+
+    try:
+        db.session.rollback()
+    except Exception:  # noqa: BLE001 - the session goes whatever happened to it
+        db.session.remove()

@@ -1,0 +1,38 @@
+"""PostgreSQL stopped under a running `cop run` and started again: 503s while it is down,
+service again within a second of it answering, and no restart of cop."""
+
+import time
+
+from tests.faults.conftest import assert_unavailable, call, prepare
+from tests.servers import CopServer
+
+
+def test_a_stopped_database_gets_503_and_service_resumes_within_a_second(postgres, tmp_path):
+    site = prepare(tmp_path, postgres.url)
+    server = CopServer(site.served_env())
+    try:
+        server.wait_ready()
+        discussions = f"{server.url}/api/v1/spaces/{site.forum}/discussions"
+        assert call(discussions, token=site.token).status == 200
+
+        postgres.stop()
+        assert_unavailable(call(discussions, token=site.token))
+        new = {"title": "Бюджет участі", "body": "Що з ним?"}
+        assert_unavailable(call(discussions, "POST", site.token, new))
+        page = call(f"{server.url}/spaces/{site.forum}")
+        assert page.status == 503
+        assert page.headers["Content-Type"].startswith("text/html")
+        assert "Спробуйте" in page.body.decode()
+
+        postgres.start()
+        back = time.monotonic()
+        while (answer := call(discussions, token=site.token)).status != 200:
+            assert_unavailable(answer)
+            assert time.monotonic() - back < 1, "still 503 a second after PostgreSQL came back"
+        assert call(discussions, "POST", site.token, new).status == 201
+    finally:
+        server.process.terminate()
+        log = server.process.communicate(timeout=20)[0].decode()
+    # The operator's view: one line for the cause, not a traceback per request or pass.
+    assert "503 down, GET /api/v1/spaces" in log
+    assert "Traceback" not in log
