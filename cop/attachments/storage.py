@@ -1,7 +1,8 @@
 """Attachment bytes on disk: one file per content hash under <instance>/attachments, outside
 static/, at a path made only from the hash (never from anything a request says). Files are
 staged to a temporary file first and moved into place atomically, so a reader never sees
-half a file and a refused upload leaves nothing behind."""
+half a file and a refused upload leaves nothing behind. A file moved into place by a
+transaction that then fails (the database down or its disk full) is removed again."""
 
 import hashlib
 import os
@@ -13,7 +14,8 @@ from pathlib import Path
 from typing import BinaryIO
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import event, select
+from sqlalchemy.orm import Session, SessionTransaction
 
 from cop.extensions import db
 
@@ -78,6 +80,24 @@ def keep(staged: Staged) -> None:
         return
     target.parent.mkdir(parents=True, exist_ok=True)
     os.replace(staged.temp, target)
+    db.session.info.setdefault(_PLACED, []).append(target)
+
+
+_PLACED = "cop_placed_files"  # Session.info: files this transaction put in place
+
+
+@event.listens_for(Session, "after_commit")
+def _placed_files_stand(session: Session) -> None:
+    session.info.pop(_PLACED, None)
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _remove_placed_files(session: Session, transaction: SessionTransaction) -> None:
+    """The transaction ended without its commit: nothing refers to the files it placed
+    (they did not exist before it)."""
+    if transaction.parent is None:
+        for path in session.info.pop(_PLACED, ()):
+            path.unlink(missing_ok=True)
 
 
 def discard(staged: Iterable[Staged]) -> None:
