@@ -79,15 +79,17 @@ def _own_kind(error: BaseException) -> Fault | None:
         return Fault.BUSY
     if not isinstance(error, exc.DBAPIError):
         return None
-    if error.connection_invalidated or isinstance(error, exc.InterfaceError):
-        return Fault.DOWN
     code = getattr(error.orig, "sqlite_errorcode", None)
-    if code is not None:
-        return _SQLITE.get(code & 0xFF)
     state = getattr(error.orig, "sqlstate", None)
-    if state is None:  # psycopg's errors before a server answered: refused, reset
-        return Fault.DOWN if isinstance(error, exc.OperationalError) else None
-    return _POSTGRES.get(state) or _POSTGRES.get(state[:2])
+    if code is not None:
+        kind = _SQLITE.get(code & 0xFF)
+    elif state is not None:
+        kind = _POSTGRES.get(state) or _POSTGRES.get(state[:2])
+    else:  # psycopg's errors before a server answered: refused, reset
+        kind = Fault.DOWN if isinstance(error, exc.OperationalError) else None
+    if kind is None and (error.connection_invalidated or isinstance(error, exc.InterfaceError)):
+        return Fault.DOWN
+    return kind
 
 
 def unavailable(error: BaseException):

@@ -54,7 +54,7 @@ def prepare(instance: Path, uri: str, migrate: bool = True) -> Site:
             password_hash=PASSWORD_HASH,
         )
         forum = Space(
-            kind=SpaceKind.FORUM, visibility=Visibility.SIGNED_IN, title="Форум", description=""
+            kind=SpaceKind.FORUM, visibility=Visibility.PUBLIC, title="Форум", description=""
         )
         db.session.add_all([admin, forum])
         db.session.commit()
