@@ -15,6 +15,7 @@ from typing import BinaryIO
 
 from flask import current_app
 from sqlalchemy import event, select
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, SessionTransaction
 
 from cop.extensions import db
@@ -93,11 +94,23 @@ def _placed_files_stand(session: Session) -> None:
 
 @event.listens_for(Session, "after_transaction_end")
 def _remove_placed_files(session: Session, transaction: SessionTransaction) -> None:
-    """The transaction ended without its commit: nothing refers to the files it placed
-    (they did not exist before it)."""
-    if transaction.parent is None:
-        for path in session.info.pop(_PLACED, ()):
-            path.unlink(missing_ok=True)
+    """The transaction ended without its commit: the files it placed did not exist before
+    it, so nothing refers to them, unless another upload of the same bytes committed
+    meanwhile. Asked on a connection of its own; if the database cannot answer, the
+    files stay (unreferenced bytes waste space, a removed file would lose a post's)."""
+    if transaction.parent is not None or _PLACED not in session.info:
+        return
+    from cop.attachments.models import Attachment
+
+    placed = {path.name: path for path in session.info.pop(_PLACED)}
+    query = select(Attachment.sha256).where(Attachment.sha256.in_(placed))
+    try:
+        with session.get_bind().connect() as connection:
+            used = set(connection.scalars(query))
+    except SQLAlchemyError:
+        return
+    for sha256 in placed.keys() - used:
+        placed[sha256].unlink(missing_ok=True)
 
 
 def discard(staged: Iterable[Staged]) -> None:
