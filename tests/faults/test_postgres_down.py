@@ -4,18 +4,23 @@ service again within a second of it answering, and no restart of cop."""
 import time
 
 from tests.faults.conftest import assert_unavailable, call, prepare
-from tests.servers import CopServer
+from tests.servers import CopServer, Recorder
 
 
 def test_a_stopped_database_gets_503_and_service_resumes_within_a_second(postgres, tmp_path):
     site = prepare(tmp_path, postgres.url)
     server = CopServer(site.served_env())
+    socket = None
     try:
         server.wait_ready()
         discussions = f"{server.url}/api/v1/spaces/{site.forum}/discussions"
         assert call(discussions, token=site.token).status == 200
+        socket = Recorder(server.url, site.token)
 
         postgres.stop()
+        # A socket event gets the documented error, and the connection stays.
+        assert socket.call("join", {"session_id": 1}) == {"ok": False}
+        assert socket.named("error")[-1]["code"] == "unavailable"
         assert_unavailable(call(discussions, token=site.token))
         new = {"title": "Бюджет участі", "body": "Що з ним?"}
         assert_unavailable(call(discussions, "POST", site.token, new))
@@ -30,9 +35,13 @@ def test_a_stopped_database_gets_503_and_service_resumes_within_a_second(postgre
             assert_unavailable(answer)
             assert time.monotonic() - back < 1, "still 503 a second after PostgreSQL came back"
         assert call(discussions, "POST", site.token, new).status == 201
+        assert socket.call("join", {"session_id": 1}) == {"ok": False}
+        assert socket.named("error")[-1]["code"] == "not_found"
     finally:
+        if socket is not None:
+            socket.close()
         server.process.terminate()
         log = server.process.communicate(timeout=20)[0].decode()
     # The operator's view: one line for the cause, not a traceback per request or pass.
-    assert "503 down, GET /api/v1/spaces" in log
+    assert "WARNING in faults: 503 down, socket join: OperationalError" in log
     assert "Traceback" not in log
