@@ -55,24 +55,32 @@ def _authenticate(auth) -> User | None:
 def connect(auth=None):
     try:
         user = _authenticate(auth)
+        if user is not None:
+            db.session.refresh(user)  # loaded in full before it leaves the session, to be cached
+            db.session.expunge(user)
     except Exception as error:
-        kind = faults.kind_of(error)
-        if kind is None:
-            raise
-        rollback_session()
-        faults.log(kind, error, "socket connect")
-        message = faults.message(kind)
-        raise ConnectionRefusedError(message, {"code": "unavailable", "message": message}) from None
+        _refuse_on_fault(error)
+        raise
     if user is None:
         # socket.io clients: `connect_error` with err.message and err.data = {code, message}
         message = _("Sign in first.")
         raise ConnectionRefusedError(message, {"code": "unauthenticated", "message": message})
-    db.session.refresh(user)  # loaded in full before it leaves the session, to be cached
-    db.session.expunge(user)
     _people[request.sid] = user
     _joined[request.sid] = set()
     join_room(user_room(user.id))
     listen_for_control()
+
+
+def _refuse_on_fault(error: Exception) -> None:
+    """A fault of the database (cop/faults.py) refuses the connection as `unavailable`;
+    anything else is left to raise."""
+    kind = faults.kind_of(error)
+    if kind is None:
+        return
+    rollback_session()
+    faults.log(kind, error, "socket connect")
+    message = faults.message(kind)
+    raise ConnectionRefusedError(message, {"code": "unavailable", "message": message}) from None
 
 
 @socketio.on("disconnect", namespace=NAMESPACE)
