@@ -10,7 +10,7 @@ import errno
 import time
 from enum import StrEnum
 
-from flask import current_app, render_template, request, session
+from flask import current_app, request, session
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import event, exc
@@ -102,7 +102,10 @@ def unavailable(error: BaseException):
         text = str(MESSAGES[kind])
         if wants_json():
             return error_response(503, text, headers=headers)
-        return render_template("unavailable.html", message=text), 503, headers
+        # Not render_template: its context processors (Flask-Login's current_user) would
+        # read the person from the database.
+        page = current_app.jinja_env.get_template("unavailable.html")
+        return page.render(message=text, request=request), 503, headers
 
 
 def message(kind: Fault) -> str:
@@ -132,6 +135,8 @@ def log(kind: Fault, error: BaseException, where: str) -> None:
     met it meanwhile: an outage does not bury the log under identical tracebacks."""
     cause = _cause(error)
     now = time.monotonic()
+    if len(_logged) > 1000:  # causes that quote values could otherwise pile up
+        _logged.clear()
     last, met = _logged.get(cause, (0.0, 0))
     if now - last < LOG_EVERY:
         _logged[cause] = (last, met + 1)

@@ -37,6 +37,10 @@ def test_a_stopped_database_gets_503_and_service_resumes_within_a_second(postgre
         assert page.status == 503
         assert page.headers["Content-Type"].startswith("text/html")
         assert "Спробуйте" in page.body.decode()
+        # A page that does not exist: a guest's error page needs no database; a signed-in
+        # person's menu would, so they get the 503 rather than a failing error page.
+        assert call(f"{server.url}/no-such-page").status == 404
+        assert call(f"{server.url}/no-such-page", token=site.token).status == 503
 
         postgres.start()
         back = time.monotonic()
