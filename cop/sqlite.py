@@ -64,6 +64,8 @@ def patiently(call: Callable, wait: float):
         except sqlite3.OperationalError as error:
             if error.sqlite_errorcode & 0xFF != sqlite3.SQLITE_BUSY:
                 raise
+            if error.sqlite_errorcode == sqlite3.SQLITE_BUSY_SNAPSHOT:
+                raise  # the transaction read an older snapshot: waiting cannot help
             if time.monotonic() + pause > deadline:
                 raise
         time.sleep(pause)
