@@ -17,7 +17,7 @@ def create_app(config: dict | None = None) -> Flask:
     settings["INSTANCE_PATH"].mkdir(parents=True, exist_ok=True)
 
     from cop import extensions as ext
-    from cop import guest_cache, headers, i18n, login, serving, sqlite
+    from cop import faults, guest_cache, headers, i18n, login, serving, sqlite
     from cop.live import sockets  # noqa: F401  (its handlers must exist before init_app)
 
     ext.db.init_app(app)
@@ -32,7 +32,8 @@ def create_app(config: dict | None = None) -> Flask:
     headers.init_app(app)
     i18n.init_app(app)
     with app.app_context():
-        sqlite.configure(ext.db.engine)
+        sqlite.configure(ext.db.engine, app.config["COP_SQLITE_LOCK_WAIT_MS"] / 1000)
+        faults.configure(ext.db.engine)
 
     from cop import search
 

@@ -102,6 +102,9 @@ def load_config(overrides: dict | None = None) -> dict:
         # often `cop run`'s indexer looks for changes to index.
         "COP_SEARCH_DIR": _env("SEARCH_DIR"),
         "COP_SEARCH_INTERVAL_MS": _env_int("SEARCH_INTERVAL_MS", 200),
+        # How long a statement waits for a SQLite write lock held elsewhere before the
+        # request gets a 503 (cop/sqlite.py, docs/faults.md).
+        "COP_SQLITE_LOCK_WAIT_MS": _env_int("SQLITE_LOCK_WAIT_MS", 2000),
         "COP_READ_HORIZON_DAYS": _env_int("READ_HORIZON_DAYS", 14),
         # Rendered public pages kept for guests, per worker process (0: off).
         "COP_GUEST_CACHE_MB": _env_int("GUEST_CACHE_MB", 32),

@@ -1,5 +1,7 @@
 """Domain errors and the one handler that turns any error into JSON (API) or a page."""
 
+from functools import wraps
+
 from flask import Flask, current_app, jsonify, render_template, request
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -82,6 +84,7 @@ def error_response(status: int, message: str, fields: dict | None = None, header
 
 def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(AppError)
+    @_unless_faulty
     def handle_app_error(error: AppError):
         from cop.extensions import db
 
@@ -89,14 +92,17 @@ def register_error_handlers(app: Flask) -> None:
         return error_response(error.status, str(error), error.fields)
 
     @app.errorhandler(CSRFError)
+    @_unless_faulty
     def handle_csrf(error: CSRFError):
         return error_response(400, _("The form has expired. Reload the page and try again."))
 
     @app.errorhandler(RateLimitExceeded)
+    @_unless_faulty
     def handle_rate_limit(error: RateLimitExceeded):
         return error_response(429, str(HTTP_MESSAGES[429]), headers=error.get_headers())
 
     @app.errorhandler(HTTPException)
+    @_unless_faulty
     def handle_http(error: HTTPException):
         status = error.code or 500
         message = HTTP_MESSAGES.get(status, error.description)
@@ -110,5 +116,40 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(Exception)
     def handle_unexpected(error: Exception):
+        from cop import faults
+
+        rollback_session()
+        if faults.kind_of(error) is not None:
+            return faults.unavailable(error)
         app.logger.exception("unhandled error")
         return error_response(500, str(HTTP_MESSAGES[500]))
+
+
+def _unless_faulty(handler):
+    """An error's answer needs the person's language and the page's menu, both read from
+    the database: if that meets a fault (cop/faults.py), the answer is the fault's 503."""
+
+    @wraps(handler)
+    def answer(error):
+        from cop import faults
+
+        try:
+            return handler(error)
+        except Exception as failure:
+            if faults.kind_of(failure) is None:
+                raise
+            rollback_session()
+            return faults.unavailable(failure)
+
+    return answer
+
+
+def rollback_session() -> None:
+    """Before anything else: a failed statement leaves the session unusable until rolled
+    back, and a connection that broke may fail the rollback too (then it is discarded)."""
+    from cop.extensions import db
+
+    try:
+        db.session.rollback()
+    except Exception:  # noqa: BLE001 - the session goes whatever happened to it
+        db.session.remove()

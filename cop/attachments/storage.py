@@ -1,7 +1,8 @@
 """Attachment bytes on disk: one file per content hash under <instance>/attachments, outside
 static/, at a path made only from the hash (never from anything a request says). Files are
 staged to a temporary file first and moved into place atomically, so a reader never sees
-half a file and a refused upload leaves nothing behind."""
+half a file and a refused upload leaves nothing behind. A file moved into place by a
+transaction that then fails (the database down or its disk full) is removed again."""
 
 import hashlib
 import os
@@ -13,7 +14,9 @@ from pathlib import Path
 from typing import BinaryIO
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import event, select
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session, SessionTransaction
 
 from cop.extensions import db
 
@@ -78,6 +81,36 @@ def keep(staged: Staged) -> None:
         return
     target.parent.mkdir(parents=True, exist_ok=True)
     os.replace(staged.temp, target)
+    db.session.info.setdefault(_PLACED, []).append(target)
+
+
+_PLACED = "cop_placed_files"  # Session.info: files this transaction put in place
+
+
+@event.listens_for(Session, "after_commit")
+def _placed_files_stand(session: Session) -> None:
+    session.info.pop(_PLACED, None)
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _remove_placed_files(session: Session, transaction: SessionTransaction) -> None:
+    """The transaction ended without its commit: the files it placed did not exist before
+    it, so nothing refers to them, unless another upload of the same bytes committed
+    meanwhile. Asked on a connection of its own; if the database cannot answer, the
+    files stay (unreferenced bytes waste space, a removed file would lose a post's)."""
+    if transaction.parent is not None or _PLACED not in session.info:
+        return
+    from cop.attachments.models import Attachment
+
+    placed = {path.name: path for path in session.info.pop(_PLACED)}
+    query = select(Attachment.sha256).where(Attachment.sha256.in_(placed))
+    try:
+        with session.get_bind().connect() as connection:
+            used = set(connection.scalars(query))
+    except SQLAlchemyError:
+        return
+    for sha256 in placed.keys() - used:
+        placed[sha256].unlink(missing_ok=True)
 
 
 def discard(staged: Iterable[Staged]) -> None:

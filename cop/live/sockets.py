@@ -15,11 +15,11 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from flask_socketio import ConnectionRefusedError, emit, join_room, leave_room
 
-from cop import policy
+from cop import faults, policy
 from cop.accounts.models import User
 from cop.accounts.service import user_for_token
 from cop.discussions import queries as discussions
-from cop.errors import AppError, Invalid
+from cop.errors import AppError, Invalid, rollback_session
 from cop.extensions import db, socketio
 from cop.live import broadcast, queries, service
 from cop.realtime import NAMESPACE, listen_for_control, user_room
@@ -53,17 +53,34 @@ def _authenticate(auth) -> User | None:
 
 @socketio.on("connect", namespace=NAMESPACE)
 def connect(auth=None):
-    user = _authenticate(auth)
+    try:
+        user = _authenticate(auth)
+        if user is not None:
+            db.session.refresh(user)  # loaded in full before it leaves the session, to be cached
+            db.session.expunge(user)
+    except Exception as error:
+        _refuse_on_fault(error)
+        raise
     if user is None:
         # socket.io clients: `connect_error` with err.message and err.data = {code, message}
         message = _("Sign in first.")
         raise ConnectionRefusedError(message, {"code": "unauthenticated", "message": message})
-    db.session.refresh(user)  # loaded in full before it leaves the session, to be cached
-    db.session.expunge(user)
     _people[request.sid] = user
     _joined[request.sid] = set()
     join_room(user_room(user.id))
     listen_for_control()
+
+
+def _refuse_on_fault(error: Exception) -> None:
+    """A fault of the database (cop/faults.py) refuses the connection as `unavailable`;
+    anything else is left to raise."""
+    kind = faults.kind_of(error)
+    if kind is None:
+        return
+    rollback_session()
+    faults.log(kind, error, "socket connect")
+    message = faults.message(kind)
+    raise ConnectionRefusedError(message, {"code": "unavailable", "message": message}) from None
 
 
 @socketio.on("disconnect", namespace=NAMESPACE)
@@ -91,7 +108,8 @@ def _error(code: str, message: str) -> None:
 
 def _event(name: str) -> Callable:
     """Register a handler taking (person, data); it answers the sender's acknowledgement
-    with what it returns, and turns refusals into an `error` event."""
+    with what it returns, and turns refusals and faults (cop/faults.py) into an `error`
+    event."""
 
     def decorator(fn: Callable) -> Callable:
         @wraps(fn)
@@ -112,6 +130,14 @@ def _event(name: str) -> Callable:
             except AppError as error:
                 db.session.rollback()
                 _error(ERROR_CODES.get(error.status, "invalid"), error.summary())
+                return {"ok": False}
+            except Exception as error:
+                kind = faults.kind_of(error)
+                if kind is None:
+                    raise
+                rollback_session()
+                faults.log(kind, error, f"socket {name}")
+                _error("unavailable", faults.message(kind))
                 return {"ok": False}
 
         socketio.on_event(name, handler, namespace=NAMESPACE)
