@@ -1,5 +1,5 @@
-"""The `cop` command: init, create-user, demo, run, send-mail, search (and Flask-Migrate's
-`db`)."""
+"""The `cop` command: init, create-user, demo, run, send-mail, search, and db (Flask-Migrate's
+migrations and the stored counters' check)."""
 
 import errno
 import logging
@@ -12,6 +12,7 @@ from alembic.script import ScriptDirectory
 from flask import current_app
 from flask.cli import FlaskGroup, with_appcontext
 from flask_migrate import upgrade
+from flask_migrate.cli import db as migrate_cli
 
 from cop.accounts.models import Role
 from cop.extensions import db
@@ -150,6 +151,38 @@ def send_mail_command() -> None:
     click.echo(f"Sent {deliver()} emails.")
 
 
+@click.command("check")
+@click.option("--repair", is_flag=True, help="Set every drifted value to what its rows say.")
+@with_appcontext
+def db_check_command(repair: bool) -> None:
+    """Compare the stored counts and pointers (reply counts, last posts, useful and vote
+    counts) with the rows they summarise; exits with 1 on drift, unless repaired."""
+    from cop import counters
+
+    drift = counters.repair() if repair else counters.check()
+    for d in drift:
+        click.echo(f"{d.name} of {d.row_id}: stored {d.stored}, actual {d.actual}")
+    if drift and not repair:
+        click.echo("Stored counters have drifted: run `cop db check --repair`.")
+        sys.exit(1)
+    click.echo(f"Repaired {len(drift)} values." if drift else "Every stored counter is right.")
+
+
+# Flask-Migrate's `db` group with our check; Alembic's own `check` (are the models and
+# the migrations in step?) stays as `check-migrations`.
+db_cli = click.Group(
+    "db",
+    params=migrate_cli.params,
+    callback=migrate_cli.callback,
+    commands={
+        **migrate_cli.commands,
+        "check": db_check_command,
+        "check-migrations": migrate_cli.commands["check"],
+    },
+    help="The database: migrations (Flask-Migrate), and `check` of the stored counters.",
+)
+
+
 def register_commands(app) -> None:
     for command in (
         init_command,
@@ -157,6 +190,7 @@ def register_commands(app) -> None:
         demo_command,
         run_command,
         send_mail_command,
+        db_cli,
     ):
         app.cli.add_command(command)
     from cop.search.cli import search_cli

@@ -183,7 +183,6 @@ def publish(
         title=rewrite(consultation.title)[:TITLE_MAX],
         author_id=author_of(posts[0]),
         created_at=now,
-        last_post_at=now,
         reply_count=len(posts) - 1,
     )
     db.session.add(discussion)
@@ -204,6 +203,7 @@ def publish(
         db.session.add(copies[post.id])
         db.session.flush()  # its id, for its replies
     discussion.last_post_id = copies[posts[-1].id].id
+    discussion.last_post_at = posts[-1].created_at
     attachments.copy_attachments((a, copies[a.post_id]) for a in files)
     consultation.published_discussion_id = discussion.id
     record_event(

@@ -5,7 +5,7 @@ from collections.abc import Iterable
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 from werkzeug.datastructures import FileStorage
 
@@ -15,6 +15,7 @@ from cop.attachments import service as attachments
 from cop.attachments.models import Attachment
 from cop.attachments.storage import prune
 from cop.db import utcnow
+from cop.discussions import counters
 from cop.discussions.models import (
     ATTACHMENT_BYTES_DEFAULT,
     ATTACHMENTS_DEFAULT,
@@ -322,12 +323,10 @@ def _add_reply(actor, discussion, parent, body, private, internal, uploads) -> P
     db.session.add(post)
     db.session.flush()
     attachments.attach(post, uploads)
-    if not private and not internal:  # lists and counts show what everyone may see
-        discussion.reply_count += 1
-        discussion.last_post_at = now
-        discussion.last_post_id = post.id
     _read_up_to(actor, discussion, now)
     notifications.post_created(post)
+    if not private and not internal:  # lists and counts show what everyone may see
+        counters.reply_added(discussion, post)  # last: it locks the discussion's row
     return post
 
 
@@ -407,6 +406,7 @@ def delete_post(actor, post: Post) -> Discussion | None:
         )
     )
     post.body, post.body_html, post.deleted_at = "", "", utcnow()
+    counters.recount(discussion)
     db.session.commit()
     return discussion
 
@@ -433,19 +433,19 @@ def set_useful(actor, post: Post, useful: bool) -> Post:
     """Mark a post useful, once per person, or take it back; idempotent. Commits."""
     policy.require(actor, "react", post)
     existing = db.session.get(Reaction, (post.id, actor.id))
-    if useful and existing is None:
-        db.session.add(Reaction(post_id=post.id, user_id=actor.id))
-        delta = 1
-    elif not useful and existing is not None:
-        db.session.delete(existing)
-        delta = -1
-    else:
+    if useful == (existing is not None):
         return post
-    db.session.execute(  # counted in SQL, so concurrent clicks add up; refreshed below
-        update(Post).where(Post.id == post.id).values(useful_count=Post.useful_count + delta),
-        execution_options={"synchronize_session": False},
-    )
     try:
+        if useful:
+            db.session.add(Reaction(post_id=post.id, user_id=actor.id))
+            db.session.flush()  # a concurrent twin breaks the primary key here
+            delta = 1
+        else:  # a concurrent take-back removes it only once
+            removed = db.session.execute(
+                delete(Reaction).where(Reaction.post_id == post.id, Reaction.user_id == actor.id)
+            )
+            delta = -removed.rowcount
+        counters.useful_changed(post, delta)  # counted in SQL: concurrent clicks add up
         db.session.commit()
     except IntegrityError:  # the same person's concurrent click won
         db.session.rollback()

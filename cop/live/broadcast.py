@@ -20,7 +20,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from flask import Flask, current_app
-from sqlalchemy import select
+from sqlalchemy import select, update
+from sqlalchemy.orm.attributes import set_committed_value
 
 from cop.extensions import db, socketio
 from cop.live.models import LiveQuestion, LiveSession, QuestionStatus
@@ -72,6 +73,7 @@ def question_out(question: LiveQuestion, full: bool) -> dict:
         ),
         "votes": question.vote_count,
         "votes_seq": question.vote_seq,
+        "seq": question.seq,
         "answer": question.answer,
         "answered_at": _iso(question.answered_at),
         "created_at": _iso(question.created_at),
@@ -92,7 +94,20 @@ def session_out(session: LiveSession) -> dict:
         "max_question_length": session.max_question_length,
         "highlighted_id": session.highlighted_id,
         "archive_id": session.archive_id,
+        "seq": session.seq,
     }
+
+
+def _next_seq(session_id: int) -> int:
+    """The session's next change number. Its row stays locked until the commit, so the
+    numbers are in commit order: a snapshot read at number n holds every change up to n."""
+    return db.session.execute(
+        update(LiveSession)
+        .where(LiveSession.id == session_id)
+        .values(seq=LiveSession.seq + 1)
+        .returning(LiveSession.seq)
+        .execution_options(synchronize_session=False)
+    ).scalar_one()
 
 
 def question_changed(question: LiveQuestion, was_visible: bool) -> None:
@@ -100,12 +115,18 @@ def question_changed(question: LiveQuestion, was_visible: bool) -> None:
     (call it before the commit, after a flush). Participants who saw it before it was
     hidden get only its id and status, so their lists drop it."""
     session_id = question.session_id
+    question.seq = _next_seq(session_id)
     full = question_out(question, full=True)
     if question.status == QuestionStatus.VISIBLE:
         public = question_out(question, full=False)
         publish_after_commit("question", public, public_room(session_id), via=send)
     elif was_visible:
-        stub = {"id": question.id, "session_id": session_id, "status": question.status.value}
+        stub = {
+            "id": question.id,
+            "session_id": session_id,
+            "status": question.status.value,
+            "seq": question.seq,
+        }
         publish_after_commit("question", stub, public_room(session_id), via=send)
     publish_after_commit("question", full, staff_room(session_id), via=send)
     if question.status != QuestionStatus.VISIBLE or question.anonymous:
@@ -115,6 +136,7 @@ def question_changed(question: LiveQuestion, was_visible: bool) -> None:
 
 def session_changed(session: LiveSession) -> None:
     """Send the session's new state once the transaction commits (call it before)."""
+    set_committed_value(session, "seq", _next_seq(session.id))
     rooms = [public_room(session.id), staff_room(session.id)]
     publish_after_commit("session", session_out(session), rooms, via=send)
 

@@ -55,6 +55,10 @@ class LiveSession(db.Model):
     archive_id: Mapped[int | None] = mapped_column(ForeignKey("discussion.id", ondelete="SET NULL"))
     created_by_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # One more with every change of the session or of one of its questions (votes aside:
+    # they have vote_seq), taken under the row's lock, so in commit order. The `state`
+    # snapshot carries it: a joining client keeps the changes newer than its snapshot.
+    seq: Mapped[int] = mapped_column(default=0, server_default="0")
 
     space: Mapped[Space] = relationship(lazy="joined")
     # Loaded when asked for: events of participants never need it.
@@ -91,6 +95,8 @@ class LiveQuestion(db.Model):
     # One more with every change of vote_count. Counts read by different server processes
     # may reach a client out of order: it keeps the one with the highest sequence.
     vote_seq: Mapped[int] = mapped_column(default=0, server_default="0")
+    # The session's `seq` at this question's latest change.
+    seq: Mapped[int] = mapped_column(default=0, server_default="0")
     answer: Mapped[str | None] = mapped_column(Text)
     answered_at: Mapped[datetime | None]
     answered_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))

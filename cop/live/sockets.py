@@ -14,6 +14,7 @@ from flask import g, request
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_socketio import ConnectionRefusedError, emit, join_room, leave_room
+from sqlalchemy import select
 
 from cop import faults, policy
 from cop.accounts.models import User
@@ -22,6 +23,7 @@ from cop.discussions import queries as discussions
 from cop.errors import AppError, Invalid, rollback_session
 from cop.extensions import db, socketio
 from cop.live import broadcast, queries, service
+from cop.live.models import LiveSession
 from cop.realtime import NAMESPACE, listen_for_control, user_room
 
 ERROR_CODES = {
@@ -163,10 +165,14 @@ def _str(data: dict, key: str) -> str:
 
 
 def state(user, session) -> dict:
-    """The snapshot a client gets on join (and on every rejoin after a reconnect)."""
+    """The snapshot a client gets on join (and on every rejoin after a reconnect), with
+    the change number it was read at: read first, so the questions read after it hold
+    every change up to it (the client keeps the changes it receives with a higher one)."""
+    seq = db.session.scalar(select(LiveSession.seq).where(LiveSession.id == session.id))
     moderates = policy.can(user, policy.MODERATE, session)
     questions = queries.list_questions(user, session, moderates)
     return {
+        "seq": seq,
         "session": broadcast.session_out(session),
         "questions": [
             broadcast.question_out(q, full=moderates or q.author_id == user.id) for q in questions

@@ -6,6 +6,7 @@ from sqlalchemy import select, update
 
 from cop import policy
 from cop.db import utcnow
+from cop.discussions import counters
 from cop.discussions.models import Discussion, Post
 from cop.errors import Conflict, Invalid
 from cop.extensions import db
@@ -61,6 +62,7 @@ def hide_post(actor, post: Post) -> Post:
     if post.hidden_at is None:
         post.hidden_at = utcnow()
         record(actor, "post.hidden", post, post.discussion.space_id)
+        counters.recount(post.discussion)
     _resolve_reports(actor, post, ReportOutcome.HIDDEN)
     db.session.commit()
     return post
@@ -72,6 +74,7 @@ def restore_post(actor, post: Post) -> Post:
     if post.hidden_at is not None:
         post.hidden_at = None
         record(actor, "post.restored", post, post.discussion.space_id)
+        counters.recount(post.discussion)
         db.session.commit()
     return post
 

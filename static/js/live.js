@@ -1,6 +1,7 @@
 // The live session page and its presenter view: a small client of the /live Socket.IO
 // namespace (docs/live-protocol.md). The server is the truth: the list is rebuilt from
-// `state` on every (re)join and kept up to date by `batch` events (joined with
+// `state` on every (re)join, with the changes received meanwhile that are newer than the
+// snapshot applied again, and kept up to date by `batch` events (joined with
 // `batch: true`), each carrying `question`, `votes`, `voted`, `session` and `presence` changes.
 (function () {
   "use strict";
@@ -27,6 +28,11 @@
   var archive = document.getElementById("live-archive");
 
   var questions = new Map(); // id -> question
+  // Changes received while joining: the `state` snapshot may have been read before some of
+  // them committed, so those newer than it (by `seq`) are applied again on top of it.
+  var joining = null;
+  var snapshotSeq = 0;
+  var gone = new Map(); // id -> seq of the change that took a question off the list
   var myVotes = new Set();
   var me = { id: null, moderates: false, hosts: false };
   var session = { status: "scheduled", highlighted_id: null };
@@ -235,15 +241,22 @@
   socket.on("connect", function () {
     say(t.tConnecting);
     // batch: changes come as `batch` events, several at once when many arrive together
+    joining = [];
     socket.emit("join", { session_id: sessionId, batch: true });
   });
 
   socket.on("state", function (state) {
     me = state.me;
     session = state.session;
+    snapshotSeq = state.seq;
+    gone = new Map();
     questions = new Map(state.questions.map(function (q) { return [q.id, q]; }));
     myVotes = new Set(state.my_votes);
     presence.textContent = String(state.presence);
+    (joining || []).forEach(function (item) {
+      apply[item[0]](item[1]);
+    });
+    joining = null;
     say(t.tConnected);
     renderSession();
     render();
@@ -256,8 +269,13 @@
         return;
       }
       var known = questions.get(q.id);
+      var held = known ? known.seq : Math.max(snapshotSeq, gone.get(q.id) || 0);
+      if (q.seq <= held) { // no newer than what we hold (changes may cross on the way)
+        return;
+      }
       if (q.text === undefined) { // hidden from participants: only its id and status
         questions.delete(q.id);
+        gone.set(q.id, q.seq);
         return;
       }
       if (known && known.votes_seq > q.votes_seq) { // a newer count came meanwhile
@@ -289,7 +307,7 @@
       }
     },
     session: function (data) {
-      if (data.id === sessionId) {
+      if (data.id === sessionId && data.seq > session.seq) {
         session = data;
       }
     },
@@ -304,6 +322,9 @@
     events.forEach(function (item) {
       if (apply[item[0]]) {
         apply[item[0]](item[1]);
+        if (joining && (item[0] === "question" || item[0] === "session")) {
+          joining.push(item);
+        }
       }
     });
     renderSession();

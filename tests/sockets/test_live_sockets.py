@@ -143,7 +143,12 @@ def test_moderated_questions_reach_only_staff_and_author_until_approved(
 
     moderator.emit("moderate", {"question_id": pending["id"], "action": "hide"}, namespace=NS)
     [stub] = events(other, "question")
-    assert stub == {"id": pending["id"], "session_id": session_id, "status": "hidden"}
+    assert stub == {
+        "id": pending["id"],
+        "session_id": session_id,
+        "status": "hidden",
+        "seq": shown["seq"] + 1,  # the change after the approval: newer than any copy
+    }
     assert join(other, session_id)["questions"] == []
     assert [q["status"] for q in join(author, session_id)["questions"]] == ["hidden"]
 
