@@ -118,4 +118,4 @@ def _date(consultation: Consultation, moment: datetime, seen: set, read_until) -
                 read.read_until = moment
         if isinstance(row, ConsultationEvent) and row.kind == EventKind.PUBLISHED:
             copy = db.session.get(Discussion, row.detail["discussion_id"])
-            copy.created_at = copy.last_post_at = moment
+            copy.created_at = moment
