@@ -5,7 +5,8 @@ from collections.abc import Iterable
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import delete, select
+from sqlalchemy import case, delete, select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from werkzeug.datastructures import FileStorage
 
@@ -89,13 +90,25 @@ def commit_once(actor, key: str | None, kind: str, model, result):
 
 
 def _read_up_to(actor, discussion: Discussion, moment) -> None:
-    read = db.session.get(DiscussionRead, (actor.id, discussion.id))
-    if read is None:
-        db.session.add(
-            DiscussionRead(user_id=actor.id, discussion_id=discussion.id, read_until=moment)
+    """One upsert, so two requests of the same person (two tabs replying at once) cannot
+    both insert the row."""
+    table = DiscussionRead.__table__
+    dialect = postgresql if db.session.get_bind().dialect.name == "postgresql" else sqlite
+    insert = dialect.insert(table).values(
+        user_id=actor.id, discussion_id=discussion.id, read_until=moment
+    )
+    stored, later = table.c.read_until, insert.excluded.read_until
+    db.session.execute(
+        insert.on_conflict_do_update(
+            index_elements=[table.c.user_id, table.c.discussion_id],
+            set_={"read_until": case((stored < later, later), else_=stored)},
         )
-    elif read.read_until < moment:
-        read.read_until = moment
+    )
+    loaded = db.session.identity_map.get(
+        db.session.identity_key(DiscussionRead, (actor.id, discussion.id))
+    )
+    if loaded is not None:
+        db.session.expire(loaded)
 
 
 def _forum_type_refusal(actor, space: Space) -> str | None:

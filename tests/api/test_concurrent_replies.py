@@ -58,9 +58,11 @@ def _post(url: str, discussion_id: int, headers: dict, body: str) -> int | None:
 
 
 def _race(app, make_user, discussion_id: int, urls: list[str], clients: int) -> dict[str, int]:
-    """`clients` people posting for POSTING_SECONDS, spread over the servers: the bodies
+    """`clients` tabs posting for POSTING_SECONDS, spread over the servers, two tabs per
+    person (their first replies race to record what they have read): the bodies
     acknowledged, with their post ids."""
-    tokens = [bearer(app, make_user()) for _ in range(clients)]
+    people = [make_user() for _ in range(clients // 2)]
+    tokens = [bearer(app, people[client % len(people)]) for client in range(clients)]
     deadline = time.monotonic() + POSTING_SECONDS
 
     def post_until_deadline(client: int) -> dict[str, int]:
