@@ -51,9 +51,8 @@ def replayed(actor, key: str | None, operation: str, request: str, model):
         db.session.flush()
         return None
     if record.kind != operation or record.fingerprint != request:
-        raise Invalid(
-            fields={"idempotency_key": _("This key was already used for a different request.")}
-        )
+        # A message, not a field: the key is a header, or a form's hidden field.
+        raise Invalid(_("This key was already used for a different request."))
     result = db.session.get(model, record.result_id)
     if (
         result is None

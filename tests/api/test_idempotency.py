@@ -34,7 +34,7 @@ def _total(client, headers, space_id) -> int:
 
 def _refused_key(response) -> str:
     assert response.status_code == 422, response.get_json()
-    return response.get_json()["error"]["fields"]["idempotency_key"]
+    return response.get_json()["error"]["message"]
 
 
 def test_a_replay_gets_the_first_answer_as_it_was_sent(client, world, h):
@@ -103,3 +103,12 @@ def test_keys_expire_after_a_day(app, client, world, h):
     assert later.status_code == 201 and later.get_json()["id"] != first
     assert _start(client, h["member"], forum, "k").get_json()["id"] == later.get_json()["id"]
     assert _total(client, h["member"], forum) == 2
+
+
+def test_a_form_sent_again_with_other_text_says_why_it_is_refused(app, world, login_as):
+    member = login_as(world.users["member"])
+    forum = world.spaces["forum_signed"]
+    form = {"title": "Бюджет", "body": "Перший текст", "idempotency_key": "форма"}
+    assert member.post(f"/spaces/{forum}/discussions/new", data=form).status_code == 302
+    again = member.post(f"/spaces/{forum}/discussions/new", data={**form, "body": "Змінений текст"})
+    assert "Цей ключ уже використано для іншого запиту." in again.get_data(as_text=True)
