@@ -3,6 +3,7 @@
 from flask import Flask
 
 from cop.config import load_config, shipped
+from cop.limits import BoundedRequest
 
 
 def create_app(config: dict | None = None) -> Flask:
@@ -14,6 +15,7 @@ def create_app(config: dict | None = None) -> Flask:
         static_folder=str(shipped("static")),
     )
     app.config.update(settings)
+    app.request_class = BoundedRequest
     settings["INSTANCE_PATH"].mkdir(parents=True, exist_ok=True)
 
     from cop import extensions as ext

@@ -70,6 +70,8 @@ def load_config(overrides: dict | None = None) -> dict:
         "SECRET_KEY": None,
         # A whole request (all of a post's files together); larger ones get a 413 unread.
         "MAX_CONTENT_LENGTH": _env_int("MAX_UPLOAD_MB", 50) * 1024 * 1024,
+        # Any other request (forms, JSON): a longest post is at most 240 KB however encoded.
+        "COP_BODY_MAX_BYTES": _env_int("BODY_MAX_KB", 512) * 1024,
         # Site-wide ceilings for what a forum's settings may allow per file and per post.
         "COP_ATTACHMENT_MAX_BYTES": _env_int("ATTACHMENT_MAX_BYTES", 20 * 1024 * 1024),
         "COP_ATTACHMENT_MAX_FILES": _env_int("ATTACHMENT_MAX_FILES", 10),

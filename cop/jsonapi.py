@@ -173,6 +173,7 @@ def endpoint(
         view.openapi = Operation(
             method, summary, body, query, response, status, auth, blueprint.name, upload
         )
+        view.accepts_uploads = upload is not None
         csrf.exempt(view)  # cookie sessions are checked in check_api_auth instead
         blueprint.add_url_rule(rule, fn.__name__, view, methods=[method])
         return view

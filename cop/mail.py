@@ -1,20 +1,33 @@
-"""Outgoing mail: to the SMTP server in COP_SMTP_URL, or else to instance/outbox as .eml."""
+"""Outgoing mail: to the SMTP server in COP_SMTP_URL, or else to instance/outbox as .eml.
+Header values (subject, display names) are made one line here, whatever people typed."""
 
 import smtplib
 import ssl
+import unicodedata
+from email.headerregistry import Address
 from email.message import EmailMessage
-from email.utils import make_msgid
+from email.utils import make_msgid, parseaddr
 from pathlib import Path
 from urllib.parse import unquote, urlparse
 
 from flask import current_app
 
 
-def send_mail(to: str, subject: str, body: str) -> None:
+def one_line(value: str) -> str:
+    """The text with line breaks and other control characters as single spaces."""
+    spaced = "".join(" " if unicodedata.category(ch)[0] == "C" else ch for ch in value)
+    return " ".join(spaced.split())
+
+
+def _address(name: str, address: str) -> Address:
+    return Address(display_name=one_line(name), addr_spec=one_line(address))
+
+
+def send_mail(to: str, subject: str, body: str, to_name: str = "") -> None:
     message = EmailMessage()
-    message["From"] = current_app.config["COP_MAIL_FROM"]
-    message["To"] = to
-    message["Subject"] = subject
+    message["From"] = _address(*parseaddr(current_app.config["COP_MAIL_FROM"]))
+    message["To"] = _address(to_name, to)
+    message["Subject"] = one_line(subject)
     message["Message-ID"] = make_msgid(domain="cop")
     message.set_content(body)
     url = current_app.config.get("COP_SMTP_URL")

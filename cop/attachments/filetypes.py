@@ -19,6 +19,7 @@ Sniffer = Callable[[bytes, Path], bool]
 class FileType:
     content_type: str
     matches: Sniffer  # (the first bytes, the whole file) -> whether the content is this type
+    archive: bool = False  # a zip, whose unpacked size is checked too
 
     @property
     def inline(self) -> bool:
@@ -95,16 +96,16 @@ TYPES: dict[str, FileType] = {
     "gif": FileType("image/gif", _starts(b"GIF87a", b"GIF89a")),
     "webp": FileType("image/webp", _webp),
     "pdf": FileType("application/pdf", _starts(b"%PDF-")),
-    "docx": FileType(_OOXML + "wordprocessingml.document", _ooxml("word")),
-    "xlsx": FileType(_OOXML + "spreadsheetml.sheet", _ooxml("xl")),
-    "pptx": FileType(_OOXML + "presentationml.presentation", _ooxml("ppt")),
-    "odt": FileType(_ODF + "text", _odf(_ODF + "text")),
-    "ods": FileType(_ODF + "spreadsheet", _odf(_ODF + "spreadsheet")),
-    "odp": FileType(_ODF + "presentation", _odf(_ODF + "presentation")),
+    "docx": FileType(_OOXML + "wordprocessingml.document", _ooxml("word"), archive=True),
+    "xlsx": FileType(_OOXML + "spreadsheetml.sheet", _ooxml("xl"), archive=True),
+    "pptx": FileType(_OOXML + "presentationml.presentation", _ooxml("ppt"), archive=True),
+    "odt": FileType(_ODF + "text", _odf(_ODF + "text"), archive=True),
+    "ods": FileType(_ODF + "spreadsheet", _odf(_ODF + "spreadsheet"), archive=True),
+    "odp": FileType(_ODF + "presentation", _odf(_ODF + "presentation"), archive=True),
     "txt": FileType("text/plain", _text),
     "csv": FileType("text/csv", _text),
     "md": FileType("text/markdown", _text),
-    "zip": FileType("application/zip", _zip_file),
+    "zip": FileType("application/zip", _zip_file, archive=True),
 }
 EXTENSIONS = ", ".join(TYPES)
 ACCEPT = ",".join(f".{ext}" for ext in TYPES)  # the file input's hint to the browser

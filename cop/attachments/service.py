@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from werkzeug.datastructures import FileStorage
 
 from cop import policy
-from cop.attachments import filetypes, storage
+from cop.attachments import bounds, filetypes, storage
 from cop.attachments.models import Attachment
 from cop.discussions.models import Post, settings_of
 from cop.errors import Invalid
@@ -103,7 +103,7 @@ def _stage(upload: FileStorage, limits: Limits, uploads: list[Upload]) -> str | 
             name=name,
             ext=filetypes.extension(name),
         )
-    return None
+    return bounds.refusal(name, file_type, stored.head, stored.temp)
 
 
 def discard(uploads: Iterable[Upload]) -> None:

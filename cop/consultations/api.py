@@ -5,7 +5,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from pydantic import BaseModel, ConfigDict, Field
 
-from cop import policy
+from cop import idempotency, policy
 from cop.consultations import figures, lifecycle, publishing, queries, service
 from cop.consultations.figures import Breakdown
 from cop.consultations.models import (
@@ -275,7 +275,9 @@ def create_consultation(data: ConsultationIn):
     consultation = service.open_consultation(
         current_user, **data.model_dump(), idempotency_key=_key()
     )
-    return _detail(consultation)
+    return idempotency.first_response(
+        current_user, _key(), _detail(consultation).model_dump(mode="json")
+    )
 
 
 @endpoint(
@@ -377,7 +379,7 @@ def _write(consultation_id: int, data: ConsultationPostIn, internal: bool) -> Po
         internal=internal,
         idempotency_key=_key(),
     )
-    return _post_out(post)
+    return idempotency.first_response(current_user, _key(), _post_out(post).model_dump(mode="json"))
 
 
 @endpoint(

@@ -15,7 +15,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm.attributes import set_committed_value
 from werkzeug.datastructures import FileStorage
 
-from cop import policy
+from cop import idempotency, policy
 from cop.accounts.models import User
 from cop.attachments import service as attachments
 from cop.attachments.queries import ID_MAX
@@ -116,7 +116,15 @@ def open_consultation(
     none, and everyone following the desk (its experts and trainees by default) is
     notified. A module_id must name a course module the author may read. A repeated
     idempotency key returns the first consultation. Commits."""
-    earlier = discussions.replayed(actor, idempotency_key, "consultation", Consultation)
+    request = idempotency.fingerprint(
+        "consultation",
+        community_id or 0,
+        title=title,
+        body=body,
+        platform_id=platform_id,
+        module_id=module_id,
+    )
+    earlier = idempotency.replayed(actor, idempotency_key, "consultation", request, Consultation)
     if earlier is not None:
         return earlier
     community = _community_for(actor, community_id)
@@ -143,8 +151,8 @@ def open_consultation(
         db.session.add(consultation)
         db.session.flush()
         record_event(consultation, actor, EventKind.CREATED, to_status=Status.NEW)
-        return discussions.commit_once(
-            actor, idempotency_key, "consultation", Consultation, consultation
+        return idempotency.commit_once(
+            actor, idempotency_key, "consultation", request, Consultation, consultation
         )
     finally:
         attachments.discard(uploads)

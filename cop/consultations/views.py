@@ -24,6 +24,7 @@ from cop.errors import AppError, Forbidden, Invalid, NotFound
 from cop.forms import apply_errors, options
 from cop.i18n import current_locale
 from cop.labels import label
+from cop.limits import accepts_uploads
 from cop.notifications.service import discussion_subscription, forum_subscription
 from cop.orgs.queries import list_platforms
 from cop.paging import Pager
@@ -108,6 +109,7 @@ def desk():
 
 
 @bp.route("/consultations/new", methods=["GET", "POST"])
+@accepts_uploads
 @login_required
 def new():
     communities = queries.my_committees(current_user)
@@ -298,6 +300,7 @@ def publish(consultation_id: int):
 
 
 @bp.post("/consultations/<int:consultation_id>/notes")
+@accepts_uploads
 @login_required
 def note(consultation_id: int):
     consultation = queries.get_consultation(current_user, consultation_id)

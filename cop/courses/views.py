@@ -13,6 +13,7 @@ from cop.discussions.models import ForumType, settings_of
 from cop.errors import AppError
 from cop.forms import apply_errors
 from cop.labels import choices
+from cop.limits import accepts_uploads
 
 bp = Blueprint("courses", __name__)
 
@@ -204,6 +205,7 @@ def remove_link(module_id: int, link_id: int):
 
 
 @bp.post("/modules/<int:module_id>/resources")
+@accepts_uploads
 @login_required
 def add_resources(module_id: int):
     module = queries.get_module(current_user, module_id)

@@ -4,7 +4,7 @@ from flask import Blueprint, request
 from flask_login import current_user
 from pydantic import Field
 
-from cop import policy
+from cop import idempotency, policy
 from cop.attachments.api import AttachmentOut, attachment_out
 from cop.attachments.queries import by_post
 from cop.discussions import queries, reads, service
@@ -201,7 +201,9 @@ def create_discussion(space_id: int, data: DiscussionIn):
         community_id=data.community_id,
         idempotency_key=_key(),
     )
-    return _discussion_out(discussion)
+    return idempotency.first_response(
+        current_user, _key(), _discussion_out(discussion).model_dump(mode="json")
+    )
 
 
 @endpoint(
@@ -289,7 +291,7 @@ def create_post(discussion_id: int, data: ReplyIn):
         private=data.private,
         idempotency_key=_key(),
     )
-    return _post_out(post)
+    return idempotency.first_response(current_user, _key(), _post_out(post).model_dump(mode="json"))
 
 
 @endpoint(bp, "/posts/<int:post_id>", summary="One post", response=PostOut, auth=False)

@@ -198,13 +198,15 @@ class ForumRead(db.Model):
 
 
 class IdempotencyKey(db.Model):
-    """A create submitted twice with the same key returns the first result."""
+    """A create submitted twice with the same key returns the first result (cop/idempotency.py)."""
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"))
     key: Mapped[str] = mapped_column(String(100))
-    kind: Mapped[str] = mapped_column(String(30))
+    kind: Mapped[str] = mapped_column(String(30))  # the operation
+    fingerprint: Mapped[str] = mapped_column(String(64), server_default="")  # of the request
     result_id: Mapped[int]
+    response: Mapped[str | None] = mapped_column(Text)  # the API's first answer, as JSON
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     __table_args__ = (UniqueConstraint("user_id", "key", name="uq_idempotency_key_user_key"),)

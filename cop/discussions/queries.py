@@ -70,6 +70,21 @@ def list_discussions(user, space: Space, offset: int = 0, limit: int = 50):
 POSTS_PER_PAGE = 20
 BRANCHES_PER_PAGE = 10
 FLAT_MODES = ("oldest", "newest")
+# Replies nest this many levels under the first post; deeper ones are shown flat, in
+# time order, under their deepest shown ancestor (as Moodle and Discourse do), so a
+# long chain of replies costs the page nothing more than as many siblings.
+NESTING_MAX = 6
+
+
+@dataclass
+class Row:
+    """One post of a tree in reading order. After it, a page opens a list for its
+    replies (opens) or closes its item and then `closes` enclosing levels."""
+
+    post: Post
+    depth: int
+    opens: bool = False
+    closes: int = 0
 
 
 @dataclass
@@ -91,6 +106,38 @@ class Thread:
     @property
     def first(self) -> Post:
         return self.children[None][0]
+
+    def tree(self, root_id: int | None = None) -> list[Row]:
+        """The posts below root_id (all of them from None) depth first, without
+        recursion, nesting at most NESTING_MAX levels below the first post."""
+        rows: list[Row] = []
+        stack = [
+            (post, 0 if root_id is None else 1) for post in reversed(self.children.get(root_id, []))
+        ]
+        while stack:
+            post, depth = stack.pop()
+            rows.append(Row(post, depth))
+            if depth + 1 < NESTING_MAX:
+                below = self.children.get(post.id, [])
+            elif depth + 1 == NESTING_MAX:
+                below = self._below(post)
+            else:
+                below = []
+            stack.extend((child, depth + 1) for child in reversed(below))
+        for row, after in zip(rows, rows[1:] + [None], strict=True):
+            next_depth = after.depth if after else rows[0].depth
+            row.opens = next_depth > row.depth
+            row.closes = max(row.depth - next_depth, 0)
+        return rows
+
+    def _below(self, post: Post) -> list[Post]:
+        """Every post of the page below this one, oldest first."""
+        found, todo = [], [post.id]
+        while todo:
+            replies = self.children.get(todo.pop(), [])
+            found.extend(replies)
+            todo.extend(reply.id for reply in replies)
+        return sorted(found, key=lambda p: (p.created_at, p.id))
 
 
 def _first_post_id(discussion: Discussion) -> int | None:

@@ -10,7 +10,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from werkzeug.datastructures import FileStorage
 
-from cop import policy
+from cop import idempotency, policy
 from cop.accounts.models import User
 from cop.attachments import service as attachments
 from cop.attachments.models import Attachment
@@ -27,7 +27,6 @@ from cop.discussions.models import (
     ForumSettings,
     ForumType,
     GroupMode,
-    IdempotencyKey,
     Post,
     PostRevision,
     Reaction,
@@ -43,7 +42,6 @@ from cop.text import check_body, render_markdown
 
 # Spaces whose page is a list of discussions.
 DISCUSSION_KINDS = (SpaceKind.FORUM, SpaceKind.EXPERT_ROOM)
-IDEMPOTENCY_KEY_MAX = 100
 ATTACHMENT_BYTES_MIN = 10 * 1024
 
 
@@ -54,39 +52,6 @@ def check_title(title: str | None, limit: int = TITLE_MAX) -> str:
     if len(title) > limit:
         raise Invalid(fields={"title": _("At most %(n)s characters.", n=limit)})
     return title
-
-
-def replayed(actor, key: str | None, kind: str, model):
-    """The object an earlier request with this key created, if any."""
-    if not key:
-        return None
-    if len(key) > IDEMPOTENCY_KEY_MAX:
-        raise Invalid(
-            fields={"idempotency_key": _("At most %(n)s characters.", n=IDEMPOTENCY_KEY_MAX)}
-        )
-    result_id = db.session.scalar(
-        select(IdempotencyKey.result_id).where(
-            IdempotencyKey.user_id == actor.id,
-            IdempotencyKey.key == key,
-            IdempotencyKey.kind == kind,
-        )
-    )
-    return db.session.get(model, result_id) if result_id is not None else None
-
-
-def commit_once(actor, key: str | None, kind: str, model, result):
-    """Commit, recording the key; a concurrent twin that won the race wins for both."""
-    if key:
-        db.session.add(IdempotencyKey(user_id=actor.id, key=key, kind=kind, result_id=result.id))
-    try:
-        db.session.commit()
-    except IntegrityError:
-        db.session.rollback()
-        twin = replayed(actor, key, kind, model)
-        if twin is None:
-            raise
-        return twin
-    return result
 
 
 def _read_up_to(actor, discussion: Discussion, moment) -> None:
@@ -179,8 +144,11 @@ def start_discussion(
     """Whoever may post in a forum or expert room starts a discussion with its first post,
     as the forum's type allows; in group mode it belongs to a community. Files are
     attached within the forum's limits; one refused file refuses the whole post. A
-    repeated idempotency key returns the first discussion. Commits."""
-    earlier = replayed(actor, idempotency_key, "discussion", Discussion)
+    repeated idempotency key returns the first discussion (cop/idempotency.py). Commits."""
+    request = idempotency.fingerprint(
+        "discussion", space.id, title=title, body=body, community_id=community_id
+    )
+    earlier = idempotency.replayed(actor, idempotency_key, "discussion", request, Discussion)
     if earlier is not None:
         return earlier
     policy.require(actor, policy.POST, space)
@@ -193,14 +161,12 @@ def start_discussion(
     community_id = _group_of(actor, space, community_id)
     uploads = attachments.stage_uploads(space, files)
     try:
-        return _create(actor, space, title, body, community_id, idempotency_key, uploads)
+        discussion = write_discussion(actor, space, title, body, community_id, uploads)
+        return idempotency.commit_once(
+            actor, idempotency_key, "discussion", request, Discussion, discussion
+        )
     finally:
         attachments.discard(uploads)
-
-
-def _create(actor, space, title, body, community_id, idempotency_key, uploads=()) -> Discussion:
-    discussion = write_discussion(actor, space, title, body, community_id, uploads)
-    return commit_once(actor, idempotency_key, "discussion", Discussion, discussion)
 
 
 def write_discussion(actor, space, title, body, community_id, uploads=()) -> Discussion:
@@ -260,8 +226,12 @@ def reply(
     and the space's moderators; experts and moderators may write one. An internal note
     (consultations only) is seen by the desk's experts and trainees and staff; a reply
     to a note is a note. On a consultation desk the reply moves the consultation along
-    its life cycle (cop.consultations.service.replied). Commits."""
-    earlier = replayed(actor, idempotency_key, "post", Post)
+    its life cycle (cop.consultations.service.replied). A repeated idempotency key
+    returns the first reply (cop/idempotency.py). Commits."""
+    request = idempotency.fingerprint(
+        "post", discussion.id, body=body, parent_id=parent_id, private=private, internal=internal
+    )
+    earlier = idempotency.replayed(actor, idempotency_key, "post", request, Post)
     if earlier is not None:
         return earlier
     policy.require(actor, policy.REPLY, discussion)
@@ -288,7 +258,7 @@ def reply(
             from cop.consultations.service import replied
 
             replied(actor, consultation, post)
-        stored = commit_once(actor, idempotency_key, "post", Post, post)
+        stored = idempotency.commit_once(actor, idempotency_key, "post", request, Post, post)
     finally:
         attachments.discard(uploads)
     if stored is post:  # not a replay
@@ -561,9 +531,8 @@ def configure_forum(
         select(Discussion.id).where(Discussion.space_id == space.id).limit(1)
     )
     if settings.forum_type == ForumType.SINGLE and has_any is None:
-        _create(actor, space, space.title, space.description or space.title, None, None)
-    else:
-        db.session.commit()
+        write_discussion(actor, space, space.title, space.description or space.title, None)
+    db.session.commit()
     return settings
 
 

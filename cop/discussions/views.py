@@ -17,6 +17,7 @@ from cop.forms import apply_errors, options
 from cop.guest_cache import guest_cached
 from cop.i18n import format_size
 from cop.labels import choices
+from cop.limits import accepts_uploads
 from cop.notifications.service import discussion_subscription
 from cop.paging import Pager
 from cop.spaces.models import SpaceKind
@@ -72,6 +73,7 @@ def _mode() -> str:
 
 
 @bp.route("/spaces/<int:space_id>/discussions/new", methods=["GET", "POST"])
+@accepts_uploads
 @login_required
 def new_discussion(space_id: int):
     space = get_space(current_user, space_id)
@@ -236,6 +238,7 @@ def mark_all_read():
 
 
 @bp.route("/posts/<int:post_id>/reply", methods=["GET", "POST"])
+@accepts_uploads
 @login_required
 def reply(post_id: int):
     parent = queries.get_post(current_user, post_id)
@@ -272,6 +275,7 @@ def reply(post_id: int):
 
 
 @bp.route("/posts/<int:post_id>/edit", methods=["GET", "POST"])
+@accepts_uploads
 @login_required
 def edit(post_id: int):
     post = queries.get_post(current_user, post_id)

@@ -4,11 +4,12 @@ every minute) and `cop run` runs it in the background every COP_MAIL_INTERVAL_SE
 
 A notification already read in the app is not emailed. Each is claimed (emailed_at set
 and committed) before its mail goes out, so two runners never send it twice; when the
-SMTP server refuses, the claim is released and the next pass tries again. Whether the
-person may still read the post is asked again when the mail is written."""
+SMTP server refuses or is away, the claim is released until a later pass (RETRY_AFTER,
+doubling each time), and after MAIL_TRIES failures the mail is given up with a log line.
+Whether the person may still read the post is asked again when the mail is written."""
 
 import logging
-from datetime import datetime, time
+from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from flask import current_app, url_for
@@ -24,6 +25,8 @@ from cop.mail import send_mail
 from cop.notifications.models import Notification
 
 log = logging.getLogger(__name__)
+MAIL_TRIES = 6
+RETRY_AFTER = timedelta(minutes=5)  # then 10, 20, 40 and 80: given up after about 2.5 h
 
 
 def _digest_moment(now: datetime) -> datetime:
@@ -51,6 +54,7 @@ def _pending(now: datetime):
             Notification.emailed_at.is_(None),
             Notification.read_at.is_(None),
             Notification.created_at <= now,
+            (Notification.mail_retry_at.is_(None)) | (Notification.mail_retry_at <= now),
         )
         .order_by(User.id, Notification.created_at, Notification.id)
     ).all()
@@ -75,13 +79,25 @@ def _claim(notifications: list[Notification], now: datetime) -> bool:
     return True
 
 
-def _release(notifications: list[Notification]) -> None:
-    db.session.execute(
-        update(Notification)
-        .where(Notification.id.in_([n.id for n in notifications]))
-        .values(emailed_at=None),
-        execution_options={"synchronize_session": False},
-    )
+def _failed(notifications: list[Notification], now: datetime) -> None:
+    """Releases the claims for a later try, or gives them up after MAIL_TRIES."""
+    for notification in notifications:
+        tries = notification.mail_tries + 1
+        given_up = tries >= MAIL_TRIES
+        retry_at = None if given_up else now + RETRY_AFTER * 2 ** (tries - 1)
+        db.session.execute(
+            update(Notification)
+            .where(Notification.id == notification.id)
+            .values(mail_tries=tries, mail_retry_at=retry_at, emailed_at=now if given_up else None),
+            execution_options={"synchronize_session": False},
+        )
+        if given_up:
+            log.error(
+                "gave up mailing notification %s to user %s after %s tries",
+                notification.id,
+                notification.user_id,
+                tries,
+            )
     db.session.commit()
 
 
@@ -132,10 +148,10 @@ def _deliver(now: datetime) -> int:
             with force_locale(user.locale):
                 subject, body = _compose(user, batch)
             try:
-                send_mail(user.email, subject, body)
-            except Exception:  # the server said no or is away: try again next pass
+                send_mail(user.email, subject, body, to_name=user.display_name)
+            except Exception:  # the server said no or is away: try again later
                 log.exception("mail to user %s failed", user.id)
-                _release(batch)
+                _failed(batch, now)
                 continue
             sent += 1
         if user.email_mode == EmailMode.DIGEST:

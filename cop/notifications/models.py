@@ -65,6 +65,8 @@ class Notification(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     read_at: Mapped[datetime | None]
     emailed_at: Mapped[datetime | None]  # sent, or settled without sending
+    mail_tries: Mapped[int] = mapped_column(default=0, server_default="0")  # that failed
+    mail_retry_at: Mapped[datetime | None]  # after a failed try, not before this
 
     user = relationship("User", foreign_keys=[user_id])
     actor = relationship("User", foreign_keys=[actor_id], lazy="joined")

@@ -390,3 +390,24 @@ def test_openapi_describes_the_upload(client):
         "content_type",
         "url",
     }
+
+
+def test_pixel_bombs_and_zip_bombs_are_refused_before_anything_unpacks(app, client, world, h):
+    _d, post_id = start(client, h["member"], world.spaces["forum_signed"])
+    cases = [
+        (files.png_claiming(20_000, 20_000), "огляд.png", "“огляд.png” is 20000 × 20000 pixels"),
+        (files.jpeg(12_000, 9_000), "фото.jpg", "“фото.jpg” is 12000 × 9000 pixels"),
+        (files.zip_bomb(), "архів.zip", "“архів.zip” unpacks to too much"),
+        (files.docx_bomb(), "звіт.docx", "“звіт.docx” unpacks to too much"),
+    ]
+    for data, name, message in cases:
+        assert message in field_error(attach(client, h["member"], post_id, (data, name))), name
+    assert stored_files(app) == []
+    accepted = attached(
+        client,
+        h["member"],
+        post_id,
+        (files.png_claiming(8000, 6000), "план.png"),
+        (files.jpeg(4000, 3000), "фото.jpg"),
+    )
+    assert [a["filename"] for a in accepted] == ["план.png", "фото.jpg"]

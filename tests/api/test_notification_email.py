@@ -8,10 +8,13 @@ from email import policy as email_policy
 
 import pytest
 from aiosmtpd.controller import Controller
+from sqlalchemy import update
 
 from cop.accounts.models import EmailMode, User
+from cop.db import utcnow
+from cop.discussions.models import Discussion
 from cop.extensions import db
-from cop.notifications.delivery import deliver
+from cop.notifications.delivery import MAIL_TRIES, RETRY_AFTER, deliver
 from cop.notifications.models import Notification
 
 
@@ -68,7 +71,8 @@ def test_each_notification_is_emailed_once_in_the_readers_language(app, client, 
     assert run(app) == 1
     assert run(app) == 0  # never twice
     [mail] = smtp.messages
-    assert mail["To"] == world.users["member"].email
+    [to] = mail["To"].addresses
+    assert (to.display_name, to.addr_spec) == ("member", world.users["member"].email)
     assert mail["Subject"] == "expert started “Стратегія 2030”"
     text = mail.get_content()
     assert "Чи є шаблон **SWOT**?" in text
@@ -114,14 +118,72 @@ def test_the_daily_digest_comes_once_a_day_at_the_digest_hour(app, client, world
     assert "Третя" in smtp.messages[1].get_content()
 
 
-def test_when_the_smtp_server_is_away_the_mail_waits_for_the_next_pass(app, client, world, h, smtp):
+def test_when_the_smtp_server_is_away_the_mail_waits_a_while(app, client, world, h, smtp):
     forum = setup(app, client, world, h)
     post_discussion(client, h, forum)
     working = app.config["COP_SMTP_URL"]
     app.config["COP_SMTP_URL"] = "smtp://127.0.0.1:1"  # nothing listens there
-    assert run(app) == 0
+    now = utcnow()
+    assert run(app, now) == 0
     app.config["COP_SMTP_URL"] = working
-    assert run(app) == 1 and len(smtp.messages) == 1
+    assert run(app, now + RETRY_AFTER / 2) == 0  # not yet
+    assert run(app, now + RETRY_AFTER) == 1 and len(smtp.messages) == 1
+
+
+class Refusing:
+    """An SMTP server that takes the envelope and then refuses every message."""
+
+    def __init__(self):
+        self.refused = 0
+
+    async def handle_DATA(self, _server, _session, _envelope):
+        self.refused += 1
+        return "554 Transaction failed"
+
+
+def test_a_refused_mail_is_tried_a_few_times_then_given_up(app, client, world, h, caplog):
+    forum = setup(app, client, world, h)
+    post_discussion(client, h, forum)
+    server = Refusing()
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    controller = Controller(server, hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        app.config["COP_SMTP_URL"] = f"smtp://127.0.0.1:{port}"
+        now, wait = utcnow(), RETRY_AFTER
+        for _ in range(MAIL_TRIES):
+            assert run(app, now) == 0
+            now += wait
+            wait *= 2
+        for days in (1, 30):
+            assert run(app, now + timedelta(days=days)) == 0
+    finally:
+        controller.stop()
+    assert server.refused == MAIL_TRIES
+    assert "gave up mailing notification" in caplog.text
+    assert f"after {MAIL_TRIES} tries" in caplog.text
+
+
+def test_line_breaks_in_titles_and_names_stay_out_of_the_headers(app, client, world, h, smtp):
+    forum = setup(app, client, world, h, locale="en")
+    discussion = post_discussion(client, h, forum)
+    with app.app_context():
+        db.session.execute(
+            update(Discussion)
+            .where(Discussion.id == discussion["id"])
+            .values(title="Стратегія\r\nBcc: victim@example.com")
+        )
+        for name, display_name in (("expert", "Ольга\nКовальчук"), ("member", "Іван\r\nПетренко")):
+            db.session.get(User, world.users[name].id).display_name = display_name
+        db.session.commit()
+    assert run(app) == 1
+    [mail] = smtp.messages
+    assert mail["Subject"] == "Ольга Ковальчук started “Стратегія Bcc: victim@example.com”"
+    assert mail["Bcc"] is None
+    assert mail["To"].addresses[0].display_name == "Іван Петренко"
+    assert run(app) == 0
 
 
 def test_send_mail_command_delivers(app, client, world, h, smtp):

@@ -303,7 +303,7 @@ def test_pages_cost_the_same_however_much_they_hold(app, people, world):
     expert.post(f"{url}/assignees", data={"add": world.users["expert"].id})
     for i in range(6):
         other = ask(member, title=f"Питання {i}", platform_id=str(i + 1))
-        reply(trainee, other, "Так")
+        reply(trainee, other, "Так", key=f"так-{i}")
     assert cost(expert, url) == page_few
     assert cost(member, url) == member_few
     assert cost(expert, "/consultations") == desk_few

@@ -13,7 +13,7 @@ from tests.conftest import QueryCounter
 def start(client, space_id, title="Як рахувати бюджет участі?", body="Підкажіть, будь ласка."):
     response = client.post(
         f"/spaces/{space_id}/discussions/new",
-        data={"title": title, "body": body, "idempotency_key": title},
+        data={"title": title, "body": body, "idempotency_key": f"{space_id}-{title}"},
     )
     assert response.status_code == 302
     return int(response.headers["Location"].rsplit("/", 1)[1])
