@@ -12,12 +12,17 @@ from flask.cli import FlaskGroup, with_appcontext
 from flask_migrate import upgrade
 
 from cop.accounts.models import Role
+from cop.accounts.service import create_user
+from cop.errors import AppError
 from cop.extensions import db
 from cop.notifications.delivery import deliver
+from cop.search.cli import search_cli
+from cop.serving import server_command
+from cop.system import SYSTEM
 
 
 def _create_app(*_args, **_kwargs):
-    from cop import create_app
+    from cop import create_app  # here: create_app imports this module
 
     return create_app()
 
@@ -64,10 +69,6 @@ def init_command() -> None:
 @with_appcontext
 def create_user_command(email: str, display_name: str, role: str, password: str) -> None:
     """Create an account with a password (the first admin, typically)."""
-    from cop.accounts.service import create_user
-    from cop.errors import AppError
-    from cop.system import SYSTEM
-
     try:
         user = create_user(
             SYSTEM,
@@ -86,6 +87,7 @@ def create_user_command(email: str, display_name: str, role: str, password: str)
 @with_appcontext
 def demo_command() -> None:
     """Load the demo communities, people and spaces (all passwords: demo)."""
+    # The demo data loads only for this command.
     from cop.demo import load_demo
     from cop.demo_consultations import load_consultation_demo
     from cop.demo_forum import load_forum_demo
@@ -107,8 +109,6 @@ def run_command(host: str, port: int) -> None:
     """Serve the app with gunicorn (one gevent worker, websockets; docs/serving.md), which
     also sends due emails and runs the other background workers (cop/background.py).
     Refuses a database whose schema is not the code's: every page would fail."""
-    from cop.serving import server_command
-
     lag = schema_lag()
     if lag is not None:
         found, wanted = (", ".join(sorted(r)) or "empty" for r in lag)
@@ -141,6 +141,4 @@ def register_commands(app) -> None:
         send_mail_command,
     ):
         app.cli.add_command(command)
-    from cop.search.cli import search_cli
-
     app.cli.add_command(search_cli)

@@ -7,6 +7,9 @@ from flask_limiter.errors import RateLimitExceeded
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
+from cop.extensions import db
+from cop.i18n import format_size
+
 
 class AppError(Exception):
     status = 400
@@ -83,8 +86,6 @@ def error_response(status: int, message: str, fields: dict | None = None, header
 def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(AppError)
     def handle_app_error(error: AppError):
-        from cop.extensions import db
-
         db.session.rollback()
         return error_response(error.status, str(error), error.fields)
 
@@ -102,8 +103,6 @@ def register_error_handlers(app: Flask) -> None:
         message = HTTP_MESSAGES.get(status, error.description)
         limit = current_app.config.get("MAX_CONTENT_LENGTH")
         if status == 413 and limit:
-            from cop.i18n import format_size
-
             size = format_size(limit)
             message = _("The upload is too large: at most %(size)s at once.", size=size)
         return error_response(status, str(message), headers=error.get_headers())

@@ -15,6 +15,7 @@ from typing import BinaryIO
 from flask import current_app
 from sqlalchemy import select
 
+from cop.attachments.models import Attachment
 from cop.extensions import db
 
 CHUNK = 64 * 1024
@@ -88,8 +89,6 @@ def discard(staged: Iterable[Staged]) -> None:
 
 def prune(hashes: Iterable[str]) -> None:
     """After a commit that removed attachments: deletes the files nothing refers to now."""
-    from cop.attachments.models import Attachment
-
     hashes = set(hashes)
     if not hashes:
         return
