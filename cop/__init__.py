@@ -18,8 +18,9 @@ def create_app(config: dict | None = None) -> Flask:
     app.request_class = BoundedRequest
     settings["INSTANCE_PATH"].mkdir(parents=True, exist_ok=True)
 
+    # Here, not at the top: `import cop` (gunicorn, the CLI) stays light until an app is built.
+    from cop import events, faults, guest_cache, headers, i18n, login, serving, sqlite
     from cop import extensions as ext
-    from cop import faults, guest_cache, headers, i18n, login, serving, sqlite
     from cop.live import sockets  # noqa: F401  (its handlers must exist before init_app)
 
     ext.db.init_app(app)
@@ -33,6 +34,7 @@ def create_app(config: dict | None = None) -> Flask:
     login.init_app(app)
     headers.init_app(app)
     i18n.init_app(app)
+    events.init_app(app)
     with app.app_context():
         sqlite.configure(ext.db.engine, app.config["COP_SQLITE_LOCK_WAIT_MS"] / 1000)
         faults.configure(ext.db.engine)
@@ -40,6 +42,22 @@ def create_app(config: dict | None = None) -> Flask:
     from cop import search
 
     search.init_app(app)
+
+    from cop.consultations import listeners as consultations_listeners
+    from cop.discussions import listeners as discussions_listeners
+    from cop.live import listeners as live_listeners
+    from cop.moderation import listeners as moderation_listeners
+    from cop.notifications import listeners as notifications_listeners
+
+    # In this order in the transaction: notifications, then a consultation's life cycle.
+    for listeners in (
+        discussions_listeners,
+        notifications_listeners,
+        consultations_listeners,
+        moderation_listeners,
+        live_listeners,
+    ):
+        listeners.register(app)
 
     from cop.accounts import views as accounts_views
     from cop.admin import views as admin_views
@@ -67,7 +85,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(live_views.bp)
     app.register_blueprint(courses_views.bp)
     app.register_blueprint(search_views.bp)
-    register_error_handlers(app)
+    register_error_handlers(app, faults.answer)
 
     from cop import policy
     from cop.labels import label

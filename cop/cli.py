@@ -14,13 +14,19 @@ from flask.cli import FlaskGroup, with_appcontext
 from flask_migrate import upgrade
 from flask_migrate.cli import db as migrate_cli
 
+from cop import counters
 from cop.accounts.models import Role
+from cop.accounts.service import create_user
+from cop.errors import AppError
 from cop.extensions import db
 from cop.notifications.delivery import deliver
+from cop.search.cli import search_cli
+from cop.serving import bind_error, server_command
+from cop.system import SYSTEM
 
 
 def _create_app(*_args, **_kwargs):
-    from cop import create_app
+    from cop import create_app  # here: create_app imports this module
 
     return create_app()
 
@@ -73,10 +79,6 @@ def init_command() -> None:
 @with_appcontext
 def create_user_command(email: str, display_name: str, role: str, password: str) -> None:
     """Create an account with a password (the first admin, typically)."""
-    from cop.accounts.service import create_user
-    from cop.errors import AppError
-    from cop.system import SYSTEM
-
     try:
         user = create_user(
             SYSTEM,
@@ -95,6 +97,7 @@ def create_user_command(email: str, display_name: str, role: str, password: str)
 @with_appcontext
 def demo_command() -> None:
     """Load the demo communities, people and spaces (all passwords: demo)."""
+    # The demo data loads only for this command.
     from cop.demo import load_demo
 
     click.echo("Loading the demo data (this may take a minute)…")
@@ -114,8 +117,6 @@ def run_command(host: str, port: int) -> None:
     also sends due emails and runs the other background workers (cop/background.py).
     Refuses a database whose schema is not the code's: every page would fail. Writes a
     line per request when its output is a terminal (COP_LOG_REQUESTS decides otherwise)."""
-    from cop.serving import bind_error, server_command
-
     lag = schema_lag()
     if lag is not None:
         found, wanted = (", ".join(sorted(r)) or "empty" for r in lag)
@@ -157,8 +158,6 @@ def send_mail_command() -> None:
 def db_check_command(repair: bool) -> None:
     """Compare the stored counts and pointers (reply counts, last posts, useful and vote
     counts) with the rows they summarise; exits with 1 on drift, unless repaired."""
-    from cop import counters
-
     drift = counters.repair() if repair else counters.check()
     for d in drift:
         click.echo(f"{d.name} of {d.row_id}: stored {d.stored}, actual {d.actual}")
@@ -193,6 +192,4 @@ def register_commands(app) -> None:
         db_cli,
     ):
         app.cli.add_command(command)
-    from cop.search.cli import search_cli
-
     app.cli.add_command(search_cli)

@@ -1,11 +1,13 @@
 """Stored counts and pointers (a discussion's reply count and last post, a post's 'useful'
 count, a live question's votes): kept by the services in SQL, in the transaction that
 changes the rows they summarise, and checked here against those rows by `cop db check`,
-which `--repair` sets right. Each feature declares its own in a `counters` module."""
+which `--repair` sets right. Each feature lists its own in a `counters` module and
+declares them at app start (its `listeners.register`)."""
 
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from flask import Flask, current_app
 from sqlalchemy import ColumnElement, select, update
 from sqlalchemy.orm import InstrumentedAttribute
 
@@ -34,11 +36,12 @@ class Drift:
     actual: object
 
 
-def stored_counters() -> tuple[Stored, ...]:
-    from cop.discussions.counters import STORED as discussions
-    from cop.live.counters import STORED as live
+def declare(app: Flask, counters: tuple[Stored, ...]) -> None:
+    app.extensions.setdefault("cop.counters", []).extend(counters)
 
-    return (*discussions, *live)
+
+def stored_counters() -> list[Stored]:
+    return current_app.extensions.get("cop.counters", [])
 
 
 def _drifted(counter: Stored):

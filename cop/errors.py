@@ -1,5 +1,6 @@
 """Domain errors and the one handler that turns any error into JSON (API) or a page."""
 
+from collections.abc import Callable
 from functools import wraps
 
 from flask import Flask, jsonify, render_template, request
@@ -8,6 +9,9 @@ from flask_babel import lazy_gettext as _l
 from flask_limiter.errors import RateLimitExceeded
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
+
+from cop.extensions import db
+from cop.i18n import format_size
 
 
 class AppError(Exception):
@@ -82,12 +86,30 @@ def error_response(status: int, message: str, fields: dict | None = None, header
     return response, status, headers
 
 
-def register_error_handlers(app: Flask) -> None:
+def register_error_handlers(app: Flask, fault_answer: Callable) -> None:
+    """`fault_answer(error)`: the 503 for an error that is an infrastructure fault, else
+    None (cop.faults.answer; given here so the core does not import the layer above)."""
+
+    def _unless_faulty(handler):
+        """An error's answer needs the person's language and the page's menu, both read
+        from the database: if that meets a fault, the answer is the fault's 503."""
+
+        @wraps(handler)
+        def answer(error):
+            try:
+                return handler(error)
+            except Exception as failure:
+                rollback_session()
+                unavailable = fault_answer(failure)
+                if unavailable is None:
+                    raise
+                return unavailable
+
+        return answer
+
     @app.errorhandler(AppError)
     @_unless_faulty
     def handle_app_error(error: AppError):
-        from cop.extensions import db
-
         db.session.rollback()
         return error_response(error.status, str(error), error.fields)
 
@@ -108,47 +130,23 @@ def register_error_handlers(app: Flask) -> None:
         message = HTTP_MESSAGES.get(status, error.description)
         limit = request.max_content_length
         if status == 413 and limit:
-            from cop.i18n import format_size
-
             size = format_size(limit)
             message = _("The upload is too large: at most %(size)s at once.", size=size)
         return error_response(status, str(message), headers=error.get_headers())
 
     @app.errorhandler(Exception)
     def handle_unexpected(error: Exception):
-        from cop import faults
-
         rollback_session()
-        if faults.kind_of(error) is not None:
-            return faults.unavailable(error)
+        unavailable = fault_answer(error)
+        if unavailable is not None:
+            return unavailable
         app.logger.exception("unhandled error")
         return error_response(500, str(HTTP_MESSAGES[500]))
-
-
-def _unless_faulty(handler):
-    """An error's answer needs the person's language and the page's menu, both read from
-    the database: if that meets a fault (cop/faults.py), the answer is the fault's 503."""
-
-    @wraps(handler)
-    def answer(error):
-        from cop import faults
-
-        try:
-            return handler(error)
-        except Exception as failure:
-            if faults.kind_of(failure) is None:
-                raise
-            rollback_session()
-            return faults.unavailable(failure)
-
-    return answer
 
 
 def rollback_session() -> None:
     """Before anything else: a failed statement leaves the session unusable until rolled
     back, and a connection that broke may fail the rollback too (then it is discarded)."""
-    from cop.extensions import db
-
     try:
         db.session.rollback()
     except Exception:  # noqa: BLE001 - the session goes whatever happened to it

@@ -92,6 +92,11 @@ def _own_kind(error: BaseException) -> Fault | None:
     return kind
 
 
+def answer(error: BaseException):
+    """The 503 when `error` is a fault, else None (cop.errors' handlers ask this)."""
+    return unavailable(error) if kind_of(error) is not None else None
+
+
 def unavailable(error: BaseException):
     """The 503 for a request that met a fault (the caller rolled the session back): the
     JSON error on the API, else a page that needs no database; logged."""

@@ -45,7 +45,7 @@ def on_starting(_server) -> None:
 def post_worker_init(worker) -> None:
     """The mail sender and the other background workers, once per server process; then
     the garbage collector is told to leave the loaded app alone and to run less often."""
-    from cop import background
+    from cop import background  # in the worker, after the fork: the app is loaded there
 
     worker.cop_stop = background.start(worker.wsgi)
     gc.freeze()

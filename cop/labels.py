@@ -10,6 +10,7 @@ from cop.accounts.models import EmailMode, Role
 from cop.consultations.models import Consent, Status
 from cop.courses.models import Completion, ModuleStatus
 from cop.discussions.models import ForumType, GroupMode, SubscriptionMode
+from cop.forms import options
 from cop.live.models import QuestionStatus, SessionStatus
 from cop.orgs.models import CommunityKind
 from cop.spaces.models import SpaceKind, SpaceRole, Visibility
@@ -111,6 +112,4 @@ def label(value) -> str:
 
 
 def choices(enum, order=None) -> list:
-    from cop.forms import options
-
     return options((m.value, label(m)) for m in (order or enum))

@@ -4,6 +4,7 @@ from flask import Flask, request
 from flask_babel import lazy_gettext as _l
 
 from cop.accounts.models import User
+from cop.accounts.service import user_for_token
 from cop.extensions import db, login
 
 
@@ -31,6 +32,4 @@ def load_user_from_token(req) -> User | None:
     auth = request.authorization
     if auth is None or auth.type != "bearer" or not auth.token:
         return None
-    from cop.accounts.service import user_for_token
-
     return user_for_token(auth.token)

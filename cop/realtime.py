@@ -2,8 +2,8 @@
 
 Everything goes through Flask-SocketIO's `emit`, so with `COP_MESSAGE_QUEUE` set every
 server process delivers to its own clients. What a write causes is published with
-`publish_after_commit`, so it goes out only once the write stands; a failure here is
-logged, never raised: it must not undo what was saved.
+`publish_after_commit` (cop.events' after-commit moment), so it goes out only once the
+write stands; a failure here is logged, never raised: it must not undo what was saved.
 """
 
 import logging
@@ -14,9 +14,9 @@ import gevent
 import redis
 from flask import Flask, current_app
 from flask_babel import force_locale
-from sqlalchemy import event
 
-from cop.extensions import db, socketio
+from cop import events
+from cop.extensions import socketio
 
 log = logging.getLogger(__name__)
 
@@ -46,41 +46,14 @@ def wait_until_idle(limit: float) -> None:
         socketio.sleep(limit)
 
 
-# Messages of the open transaction, and those whose transaction has committed.
-_PENDING = "cop_realtime_pending"
-_COMMITTED = "cop_realtime_committed"
-
-
 def publish_after_commit(
     event_name: str, data: dict, to: str | list[str], via: Callable | None = None
 ) -> None:
     """Publish (with `via`, by default `publish`) when the session's transaction commits,
-    never if it rolls back. The payload is built now, from the objects in hand, so nothing
-    is re-loaded after the commit; it goes out once the session has given its database
-    connection back (sending may wait on the network, and a connection held meanwhile is
-    one the next event cannot have)."""
-    session = db.session()
-    if not session.in_transaction():
-        session.begin()  # the message belongs to this transaction, as a write would
-    session.info.setdefault(_PENDING, []).append((via, event_name, data, to))
-
-
-@event.listens_for(db.session, "after_commit")
-def _committed(session) -> None:
-    if session.in_nested_transaction():  # a savepoint: the outer transaction decides
-        return
-    pending = session.info.pop(_PENDING, None)
-    if pending:
-        session.info.setdefault(_COMMITTED, []).extend(pending)
-
-
-@event.listens_for(db.session, "after_transaction_end")
-def _send_committed(session, transaction) -> None:
-    if transaction.parent is not None:
-        return
-    session.info.pop(_PENDING, None)  # rolled back or closed without a commit
-    for via, *message in session.info.pop(_COMMITTED, ()):
-        (via or publish)(*message)
+    never if it rolls back: the after-commit moment of the domain events (cop.events).
+    The payload is built now, from the objects in hand, so nothing is re-loaded after the
+    commit."""
+    events.after_commit(via or publish, event_name, data, to)
 
 
 def local_sids(room: str) -> list[str]:

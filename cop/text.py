@@ -34,10 +34,12 @@ from bleach.html5lib_shim import Filter
 from flask_babel import gettext as _
 from markdown_it import MarkdownIt
 
-from cop.accounts.models import USERNAME_PATTERN
 from cop.errors import Invalid
 
 BODY_MAX = 20_000
+# What @mentions match (usernames, cop.accounts.models.USERNAME_MAX long at most): Latin
+# letters, digits, dot, dash and underscore, as in Discourse.
+USERNAME_PATTERN = r"[a-z0-9](?:[a-z0-9_.-]{0,28}[a-z0-9_])"
 
 ALLOWED_TAGS = frozenset(
     {

@@ -15,8 +15,6 @@ NAME_MAX = 120
 PASSWORD_MIN = 8
 PASSWORD_MAX = 200
 USERNAME_MAX = 30
-# What @mentions match: Latin letters, digits, dot, dash and underscore, as in Discourse.
-USERNAME_PATTERN = r"[a-z0-9](?:[a-z0-9_.-]{0,28}[a-z0-9_])"
 
 
 class Role(StrEnum):

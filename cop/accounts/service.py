@@ -30,6 +30,7 @@ from cop.db import utcnow
 from cop.errors import Conflict, Forbidden, Invalid, NotFound
 from cop.extensions import db
 from cop.mail import send_mail
+from cop.orgs.models import Association
 
 # Checked when the email is unknown, so both wrong answers cost the same time.
 _DUMMY_HASH = generate_password_hash("not a real password")
@@ -131,8 +132,6 @@ def create_user(
 
 
 def _check_association(association_id: int | None) -> int | None:
-    from cop.orgs.models import Association
-
     if association_id is not None and db.session.get(Association, association_id) is None:
         raise Invalid(fields={"association_id": _("There is no such association.")})
     return association_id

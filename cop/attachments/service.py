@@ -11,8 +11,9 @@ from flask_babel import gettext as _
 from sqlalchemy import func, select
 from werkzeug.datastructures import FileStorage
 
-from cop import policy
+from cop import events, policy
 from cop.attachments import bounds, filetypes, storage
+from cop.attachments.events import AttachmentAdded, AttachmentRemoved
 from cop.attachments.models import Attachment
 from cop.discussions.models import Post, settings_of
 from cop.errors import Invalid
@@ -138,9 +139,7 @@ def count_of(post: Post) -> int:
 def add_attachments(actor, post: Post, files: Iterable[FileStorage]) -> list[Attachment]:
     """Whoever may edit a post (its author within the edit window, moderators always)
     attaches files to it, within the forum's limits. Moderators' changes to others'
-    posts are audited. Commits."""
-    from cop.moderation.service import record
-
+    posts are audited (`attachment.added`). Commits."""
     policy.require(actor, "edit", post)
     files = [f for f in files if f]
     if not files:
@@ -149,9 +148,8 @@ def add_attachments(actor, post: Post, files: Iterable[FileStorage]) -> list[Att
     try:
         attachments = attach(post, uploads)
         db.session.flush()
-        if post.author_id != actor.id:
-            for attachment in attachments:
-                record(actor, "attachment.added", attachment, post.discussion.space_id)
+        for attachment in attachments:
+            events.publish(AttachmentAdded(actor, attachment))
         db.session.commit()
     finally:
         discard(uploads)
@@ -160,17 +158,23 @@ def add_attachments(actor, post: Post, files: Iterable[FileStorage]) -> list[Att
 
 def remove_attachment(actor, attachment: Attachment) -> None:
     """Whoever may edit the post removes one of its files; the bytes go too once nothing
-    refers to them. Audited when it is someone else's post. Commits."""
-    from cop.moderation.service import record
-
+    refers to them. Audited when it is someone else's post (`attachment.removed`).
+    Commits."""
     if attachment.module_id is not None:  # a course module's resource
-        from cop.courses.service import remove_resource
-
         return remove_resource(actor, attachment)
     post, sha256 = attachment.post, attachment.sha256
     policy.require(actor, "edit", post)
-    if post.author_id != actor.id:
-        record(actor, "attachment.removed", attachment, post.discussion.space_id)
+    events.publish(AttachmentRemoved(actor, attachment))
+    db.session.delete(attachment)
+    db.session.commit()
+    storage.prune([sha256])
+
+
+def remove_resource(actor, attachment: Attachment) -> None:
+    """Whoever may edit the module removes one of its files; the bytes go too once
+    nothing refers to them. Commits."""
+    policy.require(actor, "delete", attachment)
+    sha256 = attachment.sha256
     db.session.delete(attachment)
     db.session.commit()
     storage.prune([sha256])

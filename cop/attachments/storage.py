@@ -18,6 +18,7 @@ from sqlalchemy import event, select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, SessionTransaction
 
+from cop.attachments.models import Attachment
 from cop.extensions import db
 
 CHUNK = 64 * 1024
@@ -100,8 +101,6 @@ def _remove_placed_files(session: Session, transaction: SessionTransaction) -> N
     files stay (unreferenced bytes waste space, a removed file would lose a post's)."""
     if transaction.parent is not None or _PLACED not in session.info:
         return
-    from cop.attachments.models import Attachment
-
     placed = {path.name: path for path in session.info.pop(_PLACED)}
     query = select(Attachment.sha256).where(Attachment.sha256.in_(placed))
     try:
@@ -121,8 +120,6 @@ def discard(staged: Iterable[Staged]) -> None:
 
 def prune(hashes: Iterable[str]) -> None:
     """After a commit that removed attachments: deletes the files nothing refers to now."""
-    from cop.attachments.models import Attachment
-
     hashes = set(hashes)
     if not hashes:
         return

@@ -5,7 +5,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from pydantic import BaseModel, ConfigDict, Field
 
-from cop import idempotency, policy
+from cop import policy
 from cop.consultations import figures, lifecycle, publishing, queries, service
 from cop.consultations.figures import Breakdown
 from cop.consultations.models import (
@@ -16,6 +16,7 @@ from cop.consultations.models import (
     Status,
 )
 from cop.consultations.queries import Assignee, Filters, Order
+from cop.discussions import idempotency
 from cop.discussions import queries as discussions
 from cop.discussions import service as discussion_service
 from cop.discussions.api import AuthorOut, PostList, PostOut, _post_out

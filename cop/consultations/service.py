@@ -15,7 +15,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm.attributes import set_committed_value
 from werkzeug.datastructures import FileStorage
 
-from cop import idempotency, policy
+from cop import policy
 from cop.accounts.models import User
 from cop.attachments import service as attachments
 from cop.attachments.queries import ID_MAX
@@ -34,6 +34,7 @@ from cop.consultations.models import (
 )
 from cop.courses.models import CourseModule
 from cop.db import utcnow
+from cop.discussions import idempotency
 from cop.discussions import service as discussions
 from cop.discussions.models import Discussion, Post
 from cop.errors import Conflict, Forbidden, Invalid

@@ -315,13 +315,3 @@ def add_resources(actor, module: CourseModule, files: Iterable[FileStorage]) -> 
     finally:
         attachments.discard(uploads)
     return added
-
-
-def remove_resource(actor, attachment: Attachment) -> None:
-    """Whoever may edit the module removes one of its files; the bytes go too once
-    nothing refers to them. Commits."""
-    policy.require(actor, "delete", attachment)
-    sha256 = attachment.sha256
-    db.session.delete(attachment)
-    db.session.commit()
-    storage.prune([sha256])

@@ -6,6 +6,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from cop import policy
+from cop.attachments import service as attachments
 from cop.courses import progress, queries, service
 from cop.courses.forms import LinkForm, ModuleForm, ResourceForm
 from cop.courses.models import Completion, CourseModule
@@ -222,7 +223,9 @@ def add_resources(module_id: int):
 @login_required
 def remove_resource(module_id: int, attachment_id: int):
     module = queries.get_module(current_user, module_id)
-    service.remove_resource(current_user, queries.get_resource(current_user, module, attachment_id))
+    attachments.remove_resource(
+        current_user, queries.get_resource(current_user, module, attachment_id)
+    )
     flash(_("The file is removed."), "success")
     return redirect(url_for("courses.edit_module", module_id=module.id))
 

@@ -4,10 +4,10 @@ from flask import Blueprint, request
 from flask_login import current_user
 from pydantic import Field
 
-from cop import idempotency, policy
+from cop import policy
 from cop.attachments.api import AttachmentOut, attachment_out
 from cop.attachments.queries import by_post
-from cop.discussions import queries, reads, service
+from cop.discussions import idempotency, queries, reads, service
 from cop.discussions.models import (
     TITLE_MAX,
     ForumType,

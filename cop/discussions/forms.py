@@ -14,9 +14,8 @@ from wtforms import (
 )
 from wtforms.validators import InputRequired, Length, NumberRange
 
-from cop.admin.forms import optional_int
 from cop.discussions.models import TITLE_MAX
-from cop.forms import CheckboxListField, required
+from cop.forms import CheckboxListField, optional_int, required
 from cop.text import BODY_MAX
 
 

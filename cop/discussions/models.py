@@ -198,7 +198,8 @@ class ForumRead(db.Model):
 
 
 class IdempotencyKey(db.Model):
-    """A create submitted twice with the same key returns the first result (cop/idempotency.py)."""
+    """A create submitted twice with the same key returns the first result
+    (cop/discussions/idempotency.py)."""
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"))

@@ -10,13 +10,23 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from werkzeug.datastructures import FileStorage
 
-from cop import idempotency, policy
+from cop import events, policy
 from cop.accounts.models import User
 from cop.attachments import service as attachments
 from cop.attachments.models import Attachment
 from cop.attachments.storage import prune
 from cop.db import utcnow
-from cop.discussions import counters
+from cop.discussions import counters, idempotency
+from cop.discussions.events import (
+    MAY_REPLY,
+    DiscussionFlagged,
+    DiscussionSeen,
+    ForumConfigured,
+    PostCreated,
+    PostDeleted,
+    PostEdited,
+    Replied,
+)
 from cop.discussions.models import (
     ATTACHMENT_BYTES_DEFAULT,
     ATTACHMENTS_DEFAULT,
@@ -36,7 +46,7 @@ from cop.discussions.models import (
 from cop.errors import Conflict, Forbidden, Invalid
 from cop.extensions import db
 from cop.i18n import format_size
-from cop.notifications import service as notifications
+from cop.orgs.models import Community
 from cop.spaces.models import Space, SpaceKind
 from cop.text import check_body, render_markdown
 
@@ -101,8 +111,6 @@ def may_start(actor, space: Space) -> bool:
 def community_choices(actor, space: Space) -> list[tuple[int | None, str]] | None:
     """In group mode, the communities the actor may start a discussion for (the space's
     moderators also 'all participants'); None when the forum has no groups."""
-    from cop.orgs.models import Community
-
     if settings_of(space).group_mode == GroupMode.NONE:
         return None
     moderator = policy.can(actor, policy.MODERATE, space)
@@ -144,7 +152,8 @@ def start_discussion(
     """Whoever may post in a forum or expert room starts a discussion with its first post,
     as the forum's type allows; in group mode it belongs to a community. Files are
     attached within the forum's limits; one refused file refuses the whole post. A
-    repeated idempotency key returns the first discussion (cop/idempotency.py). Commits."""
+    repeated idempotency key returns the first discussion (cop/discussions/idempotency.py).
+    Commits."""
     request = idempotency.fingerprint(
         "discussion", space.id, title=title, body=body, community_id=community_id
     )
@@ -194,7 +203,7 @@ def write_discussion(actor, space, title, body, community_id, uploads=()) -> Dis
     attachments.attach(post, uploads)
     discussion.last_post_id = post.id
     _read_up_to(actor, discussion, now)
-    notifications.post_created(post)
+    events.publish(PostCreated(actor, post))
     return discussion
 
 
@@ -225,9 +234,10 @@ def reply(
     files within the forum's limits. A private reply is seen only by the parent's author
     and the space's moderators; experts and moderators may write one. An internal note
     (consultations only) is seen by the desk's experts and trainees and staff; a reply
-    to a note is a note. On a consultation desk the reply moves the consultation along
-    its life cycle (cop.consultations.service.replied). A repeated idempotency key
-    returns the first reply (cop/idempotency.py). Commits."""
+    to a note is a note. Features may refuse it first (the MAY_REPLY hook: a closed
+    consultation); listeners of `reply.posted` write with it (a consultation moves along
+    its life cycle) and, after the commit, push it to open pages. A repeated idempotency
+    key returns the first reply (cop/discussions/idempotency.py). Commits."""
     request = idempotency.fingerprint(
         "post", discussion.id, body=body, parent_id=parent_id, private=private, internal=internal
     )
@@ -249,23 +259,15 @@ def reply(
     if private and not policy.can(actor, "reply_privately", discussion):
         raise Invalid(fields={"private": _("Only experts and moderators reply privately.")})
     _check_note(actor, discussion, parent, private, internal)
-    consultation = _consultation_replied_to(actor, discussion, internal)
+    events.ask(MAY_REPLY, actor, discussion, internal)
     body = check_body(body)
     uploads = attachments.stage_uploads(discussion.space, files)
     try:
         post = _add_reply(actor, discussion, parent, body, private, internal, uploads)
-        if consultation is not None:
-            from cop.consultations.service import replied
-
-            replied(actor, consultation, post)
-        stored = idempotency.commit_once(actor, idempotency_key, "post", request, Post, post)
+        events.publish(Replied(actor, post))
+        return idempotency.commit_once(actor, idempotency_key, "post", request, Post, post)
     finally:
         attachments.discard(uploads)
-    if stored is post:  # not a replay
-        from cop.live.replies import reply_posted
-
-        reply_posted(post)
-    return stored
 
 
 def _check_note(actor, discussion, parent: Post, private: bool, internal: bool) -> None:
@@ -279,16 +281,6 @@ def _check_note(actor, discussion, parent: Post, private: bool, internal: bool) 
         raise Forbidden(_("Internal notes are for the experts, trainees and moderators."))
     if private:
         raise Invalid(fields={"private": _("An internal note cannot be a private reply.")})
-
-
-def _consultation_replied_to(actor, discussion: Discussion, internal: bool):
-    """A consultation desk's discussions are consultations: which may refuse the reply
-    (a closed one) and move along with it."""
-    if discussion.space.kind != SpaceKind.CONSULTATION_DESK:
-        return None
-    from cop.consultations.service import check_reply
-
-    return check_reply(actor, discussion, internal)
 
 
 def _add_reply(actor, discussion, parent, body, private, internal, uploads) -> Post:
@@ -307,7 +299,7 @@ def _add_reply(actor, discussion, parent, body, private, internal, uploads) -> P
     db.session.flush()
     attachments.attach(post, uploads)
     _read_up_to(actor, discussion, now)
-    notifications.post_created(post)
+    events.publish(PostCreated(actor, post))
     if not private and not internal:  # lists and counts show what everyone may see
         counters.reply_added(discussion, post)  # last: it locks the discussion's row
     return post
@@ -325,9 +317,7 @@ def edit_post(
     """Authors edit within the edit window, moderators always; the previous text is kept
     as a revision. The first post's edit may change the discussion's title. Files may be
     added (within the forum's limits) and removed; a moderator's change to someone
-    else's post is audited. Commits."""
-    from cop.moderation.service import record
-
+    else's post is audited (`post.edited`). Commits."""
     policy.require(actor, "edit", post)
     body = check_body(body)
     if title is not None and post.parent_id is None:
@@ -340,7 +330,7 @@ def edit_post(
         post.discussion.space, add_files, existing=len(current) - len(removed)
     )
     try:
-        changed = bool(removed or uploads)
+        changed, previous = bool(removed or uploads), None
         for attachment in removed:
             db.session.delete(attachment)
         attachments.attach(post, uploads)
@@ -354,9 +344,8 @@ def edit_post(
             previous = post.body
             post.body, post.body_html = body, render_markdown(body)
             post.edited_at = utcnow()
-            notifications.post_edited(post, previous)
-        if changed and post.author_id != actor.id:
-            record(actor, "post.edited", post, post.discussion.space_id)
+        if changed:
+            events.publish(PostEdited(actor, post, previous))
         db.session.commit()
     finally:
         attachments.discard(uploads)
@@ -367,13 +356,10 @@ def edit_post(
 def delete_post(actor, post: Post) -> Discussion | None:
     """Authors delete while nobody has replied, moderators always. A post with replies
     leaves a placeholder so the thread stays whole; a first post without replies takes
-    its discussion with it (returns None then). Commits."""
-    from cop.moderation.service import record
-
+    its discussion with it (returns None then); `post.deleted` is published. Commits."""
     policy.require(actor, "delete", post)
     discussion = post.discussion
-    if post.author_id != actor.id:
-        record(actor, "post.deleted", post, discussion.space_id)
+    events.publish(PostDeleted(actor, post))
     has_replies = db.session.scalar(
         select(Post.id).where(Post.discussion_id == discussion.id, Post.id != post.id).limit(1)
     )
@@ -397,17 +383,13 @@ def delete_post(actor, post: Post) -> Discussion | None:
 def set_flags(
     actor, discussion: Discussion, *, pinned: bool | None = None, locked: bool | None = None
 ) -> Discussion:
-    """Moderators pin and lock discussions; each change is audited. Commits."""
-    from cop.moderation.service import record
-
+    """Moderators pin and lock discussions; each change is audited
+    (`discussion.flagged`). Commits."""
     policy.require(actor, policy.MODERATE, discussion)
-    for name, value, on, off in (
-        ("pinned", pinned, "pinned", "unpinned"),
-        ("locked", locked, "locked", "unlocked"),
-    ):
+    for name, value in (("pinned", pinned), ("locked", locked)):
         if value is not None and getattr(discussion, name) != value:
             setattr(discussion, name, value)
-            record(actor, f"discussion.{on if value else off}", discussion, discussion.space_id)
+            events.publish(DiscussionFlagged(actor, discussion, name, value))
     db.session.commit()
     return discussion
 
@@ -441,7 +423,7 @@ def mark_read(actor, discussion: Discussion, until=None) -> None:
     Commits."""
     policy.require(actor, policy.VIEW, discussion)
     _read_up_to(actor, discussion, until or max(discussion.last_post_at, utcnow()))
-    notifications.discussion_seen(actor, discussion.id)
+    events.publish(DiscussionSeen(actor, discussion))
     db.session.commit()
 
 
@@ -487,7 +469,7 @@ def configure_forum(
     """Those who manage a forum set its type, subscription mode, group mode and
     attachment limits (within the site's ceilings). Turning a forum without discussions
     into a single-discussion forum starts that discussion from the forum's title and
-    description. Commits."""
+    description. The change is audited (`forum.configured`). Commits."""
     policy.require(actor, policy.MANAGE, space)
     if space.kind not in DISCUSSION_KINDS:
         raise Conflict(_("Discussions cannot be started in this space."))
@@ -514,19 +496,7 @@ def configure_forum(
                 ) from None
     _set_attachment_limits(settings, max_attachments, max_attachment_bytes)
     db.session.add(settings)
-    from cop.moderation.service import record
-
-    record(
-        actor,
-        "forum.configured",
-        space,
-        space.id,
-        forum_type=settings.forum_type.value,
-        subscription_mode=settings.subscription_mode.value,
-        group_mode=settings.group_mode.value,
-        max_attachments=settings.max_attachments,
-        max_attachment_bytes=settings.max_attachment_bytes,
-    )
+    events.publish(ForumConfigured(actor, space, settings))
     has_any = db.session.scalar(
         select(Discussion.id).where(Discussion.space_id == space.id).limit(1)
     )

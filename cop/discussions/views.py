@@ -4,12 +4,13 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from cop import policy
+from cop import events, policy
 from cop.attachments import filetypes
 from cop.attachments import queries as attachment_queries
 from cop.attachments.service import FIELD, limits_of
 from cop.db import utcnow
 from cop.discussions import queries, service
+from cop.discussions.events import PAGE_CONTEXT, PAGE_ELSEWHERE
 from cop.discussions.forms import DiscussionForm, EditForm, ForumSettingsForm, ReplyForm
 from cop.discussions.models import ForumType, GroupMode, SubscriptionMode, settings_of
 from cop.errors import AppError, NotFound
@@ -18,10 +19,8 @@ from cop.guest_cache import guest_cached
 from cop.i18n import format_size
 from cop.labels import choices
 from cop.limits import accepts_uploads
-from cop.notifications.service import discussion_subscription
 from cop.paging import Pager
-from cop.spaces.models import SpaceKind
-from cop.spaces.queries import get_space
+from cop.spaces.queries import get_space, list_spaces
 
 bp = Blueprint("discussions", __name__)
 
@@ -103,22 +102,13 @@ def new_discussion(space_id: int):
     return render_template("discussions/new.html", space=space, form=form)
 
 
-def _origin(discussion):
-    """The consultation a knowledge-base discussion was published from, for its staff."""
-    from cop.consultations.publishing import origin
-
-    return origin(current_user, discussion)
-
-
 @bp.get("/discussions/<int:discussion_id>")
 @guest_cached
 def discussion(discussion_id: int):
     discussion = queries.get_discussion(current_user, discussion_id)
-    if discussion.space.kind == SpaceKind.CONSULTATION_DESK:  # a consultation has its page
-        from cop.consultations.queries import id_for_discussion
-
-        consultation_id = id_for_discussion(discussion.id)
-        return redirect(url_for("consultations.consultation", consultation_id=consultation_id))
+    for elsewhere in events.ask(PAGE_ELSEWHERE, discussion):  # a consultation has its page
+        if elsewhere:
+            return redirect(elsewhere)
     mode = _mode()
     page = request.args.get("page", 1, type=int)
     if page < 1:
@@ -148,15 +138,21 @@ def discussion(discussion_id: int):
         can_reply_privately=policy.can(current_user, "reply_privately", discussion),
         can_moderate=policy.can(current_user, policy.MODERATE, discussion),
         move_targets=_move_targets(discussion),
-        follow=discussion_subscription(current_user, discussion)
-        if current_user.is_authenticated
-        else None,
-        origin=_origin(discussion),
+        **_page_context(discussion),
     )
     until = _read_until(discussion, thread, new_here, unread_elsewhere)
     if until is not None:  # after rendering, so the markers show what was new
         service.mark_read(current_user, discussion, until=until)
     return html
+
+
+def _page_context(discussion) -> dict:
+    """What other features show on the page (whether one follows it, where it was
+    published from), asked with the PAGE_CONTEXT hook."""
+    context = {}
+    for more in events.ask(PAGE_CONTEXT, current_user, discussion):
+        context.update(more)
+    return context
 
 
 def _new_posts(thread) -> list:
@@ -206,8 +202,6 @@ def first_unread(discussion_id: int):
 
 def _move_targets(discussion) -> list:
     """Other forums and rooms the user moderates too (one space query; staff mostly)."""
-    from cop.spaces.queries import list_spaces
-
     if not policy.can(current_user, policy.MODERATE, discussion):
         return []
     spaces, _total = list_spaces(current_user)

@@ -8,6 +8,7 @@ from cop import policy
 from cop.db import utcnow
 from cop.discussions import counters
 from cop.discussions.models import Discussion, Post
+from cop.discussions.service import DISCUSSION_KINDS
 from cop.errors import Conflict, Invalid
 from cop.extensions import db
 from cop.moderation.models import REASON_MAX, AuditEntry, Report, ReportOutcome
@@ -90,8 +91,6 @@ def dismiss_reports(actor, post: Post) -> None:
 def move_discussion(actor, discussion: Discussion, target: Space) -> Discussion:
     """Moderators of both forums move a discussion between forums or expert rooms (a
     consultation never leaves its desk). Commits."""
-    from cop.discussions.service import DISCUSSION_KINDS
-
     policy.require(actor, policy.MODERATE, discussion)
     policy.require(actor, policy.MODERATE, target)
     if discussion.space.kind not in DISCUSSION_KINDS:  # a consultation stays on its desk

@@ -1,8 +1,8 @@
 """Full-text search: the only code that talks to Whoosh (see docs/search.md)."""
 
+from cop.search import outbox, scope
+
 
 def init_app(app) -> None:
-    from cop.search import outbox, scope
-
     outbox.install()
     scope.install()

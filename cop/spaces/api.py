@@ -5,7 +5,6 @@ from flask_login import current_user
 from pydantic import Field
 
 from cop import policy
-from cop.discussions import reads
 from cop.jsonapi import Input, Output, PageQuery, endpoint
 from cop.spaces import queries, service
 from cop.spaces.models import (
@@ -81,7 +80,7 @@ class MembershipIn(Input):
 
 def _spaces_out(spaces) -> list[SpaceOut]:
     """With the viewer's unread counts, in one query for the lot."""
-    unread = reads.forum_unread_counts(current_user, [s.id for s in spaces])
+    unread = queries.unread_counts(current_user, [s.id for s in spaces])
     signed_in = current_user.is_authenticated
     return [
         SpaceOut.model_validate(s).model_copy(

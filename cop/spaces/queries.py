@@ -1,8 +1,9 @@
 from sqlalchemy import func, or_, select
 
-from cop import policy
+from cop import events, policy
 from cop.errors import NotFound
 from cop.extensions import db
+from cop.spaces.events import UNREAD_COUNTS
 from cop.spaces.models import Space, SpaceKind, SpaceMembership
 
 
@@ -44,3 +45,11 @@ def list_members(space: Space) -> list[SpaceMembership]:
             .order_by(SpaceMembership.created_at)
         )
     )
+
+
+def unread_counts(user, space_ids: list[int]) -> dict[int, int]:
+    """Unread posts per space, from the features that count them (UNREAD_COUNTS)."""
+    counts = {}
+    for answer in events.ask(UNREAD_COUNTS, user, space_ids):
+        counts.update(answer)
+    return counts

@@ -2,15 +2,12 @@ from flask import Blueprint, render_template, request
 from flask_login import current_user
 from sqlalchemy import select
 
-from cop import policy
-from cop.discussions import queries as discussions
-from cop.discussions import reads
-from cop.discussions.service import DISCUSSION_KINDS, may_start
+from cop import events, policy
 from cop.extensions import db
 from cop.guest_cache import guest_cached
-from cop.notifications.service import forum_subscription
 from cop.orgs.models import CommitteeMembership, Community
 from cop.spaces import queries
+from cop.spaces.events import PAGE_CONTEXT
 from cop.spaces.models import SpaceKind
 
 bp = Blueprint("spaces", __name__)
@@ -40,7 +37,7 @@ def dashboard():
         my_spaces=mine,
         communities=communities,
         spaces=others,
-        unread=reads.forum_unread_counts(current_user, [s.id for s in mine + others]),
+        unread=queries.unread_counts(current_user, [s.id for s in mine + others]),
     )
 
 
@@ -54,7 +51,7 @@ def space_list():
     return render_template(
         "spaces/list.html",
         spaces=spaces,
-        unread=reads.forum_unread_counts(current_user, [s.id for s in spaces]),
+        unread=queries.unread_counts(current_user, [s.id for s in spaces]),
         total=total,
         kind=kind,
         page=page,
@@ -70,22 +67,8 @@ def space(space_id: int):
     members = []
     if policy.can(current_user, policy.MANAGE, space):
         members = queries.list_members(space)
-    forum = None
-    if space.kind in DISCUSSION_KINDS:
-        page = max(request.args.get("page", 1, type=int), 1)
-        items, total, unread, last_authors = discussions.list_discussions(
-            current_user, space, (page - 1) * PER_PAGE, PER_PAGE
-        )
-        forum = {
-            "items": items,
-            "total": total,
-            "unread": unread,
-            "last_authors": last_authors,
-            "can_start": current_user.is_authenticated and may_start(current_user, space),
-            "follow": forum_subscription(current_user, space)
-            if current_user.is_authenticated
-            else None,
-            "page": page,
-            "pages": max((total + PER_PAGE - 1) // PER_PAGE, 1),
-        }
-    return render_template("spaces/space.html", space=space, members=members, forum=forum)
+    page = max(request.args.get("page", 1, type=int), 1)
+    context = {"forum": None, "follow": None}  # what the features living here add
+    for answer in events.ask(PAGE_CONTEXT, current_user, space, page, PER_PAGE):
+        context.update(answer)
+    return render_template("spaces/space.html", space=space, members=members, **context)

@@ -1,0 +1,34 @@
+"""What discussions show on the space pages (cop.spaces.events): the forum's discussions
+and the unread counts."""
+
+from flask import Flask
+
+from cop import counters, events
+from cop.discussions import queries, reads
+from cop.discussions.counters import STORED
+from cop.discussions.service import DISCUSSION_KINDS, may_start
+from cop.spaces.events import PAGE_CONTEXT, UNREAD_COUNTS
+
+
+def _forum(user, space, page: int, per_page: int) -> dict:
+    if space.kind not in DISCUSSION_KINDS:
+        return {}
+    items, total, unread, last_authors = queries.list_discussions(
+        user, space, (page - 1) * per_page, per_page
+    )
+    forum = {
+        "items": items,
+        "total": total,
+        "unread": unread,
+        "last_authors": last_authors,
+        "can_start": user.is_authenticated and may_start(user, space),
+        "page": page,
+        "pages": max((total + per_page - 1) // per_page, 1),
+    }
+    return {"forum": forum}
+
+
+def register(app: Flask) -> None:
+    counters.declare(app, STORED)
+    events.register_hook(app, UNREAD_COUNTS, reads.forum_unread_counts)
+    events.register_hook(app, PAGE_CONTEXT, _forum)

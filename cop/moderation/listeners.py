@@ -1,0 +1,57 @@
+"""The audit log's entries for what moderators and managers do through other features,
+written in the same transaction as the action (cop.events)."""
+
+from flask import Flask
+
+from cop import events
+from cop.attachments.events import AttachmentAdded, AttachmentRemoved
+from cop.discussions.events import DiscussionFlagged, ForumConfigured, PostDeleted, PostEdited
+from cop.moderation.service import record
+
+
+def _on_someone_elses_post(action: str):
+    def audit(event) -> None:
+        if event.post.author_id != event.actor.id:
+            record(event.actor, action, event.post, event.post.discussion.space_id)
+
+    return audit
+
+
+def _flagged(event: DiscussionFlagged) -> None:
+    on, off = {"pinned": ("pinned", "unpinned"), "locked": ("locked", "unlocked")}[event.flag]
+    discussion = event.discussion
+    action = f"discussion.{on if event.value else off}"
+    record(event.actor, action, discussion, discussion.space_id)
+
+
+def _forum_configured(event: ForumConfigured) -> None:
+    settings = event.settings
+    record(
+        event.actor,
+        "forum.configured",
+        event.space,
+        event.space.id,
+        forum_type=settings.forum_type.value,
+        subscription_mode=settings.subscription_mode.value,
+        group_mode=settings.group_mode.value,
+        max_attachments=settings.max_attachments,
+        max_attachment_bytes=settings.max_attachment_bytes,
+    )
+
+
+def _attachment(action: str):
+    def audit(event) -> None:
+        post = event.attachment.post
+        if post.author_id != event.actor.id:
+            record(event.actor, action, event.attachment, post.discussion.space_id)
+
+    return audit
+
+
+def register(app: Flask) -> None:
+    events.subscribe(app, PostEdited, _on_someone_elses_post("post.edited"))
+    events.subscribe(app, PostDeleted, _on_someone_elses_post("post.deleted"))
+    events.subscribe(app, DiscussionFlagged, _flagged)
+    events.subscribe(app, ForumConfigured, _forum_configured)
+    events.subscribe(app, AttachmentAdded, _attachment("attachment.added"))
+    events.subscribe(app, AttachmentRemoved, _attachment("attachment.removed"))

@@ -1,0 +1,44 @@
+"""Notifications follow what happens in discussions, in the same transaction
+(cop.events); and the forum and discussion pages show whether one follows them."""
+
+from flask import Flask
+
+from cop import events
+from cop.discussions import events as discussion_events
+from cop.discussions.events import DiscussionSeen, PostCreated, PostEdited
+from cop.discussions.service import DISCUSSION_KINDS
+from cop.notifications import service
+from cop.spaces import events as space_events
+
+
+def _post_created(event: PostCreated) -> None:
+    service.post_created(event.post)
+
+
+def _post_edited(event: PostEdited) -> None:
+    if event.previous is not None:
+        service.post_edited(event.post, event.previous)
+
+
+def _discussion_seen(event: DiscussionSeen) -> None:
+    service.discussion_seen(event.actor, event.discussion.id)
+
+
+def _page_context(user, discussion) -> dict:
+    if not user.is_authenticated:
+        return {"follow": None}
+    return {"follow": service.discussion_subscription(user, discussion)}
+
+
+def _space_page_context(user, space, _page: int, _per_page: int) -> dict:
+    if space.kind not in DISCUSSION_KINDS or not user.is_authenticated:
+        return {}
+    return {"follow": service.forum_subscription(user, space)}
+
+
+def register(app: Flask) -> None:
+    events.subscribe(app, PostCreated, _post_created)
+    events.subscribe(app, PostEdited, _post_edited)
+    events.subscribe(app, DiscussionSeen, _discussion_seen)
+    events.register_hook(app, discussion_events.PAGE_CONTEXT, _page_context)
+    events.register_hook(app, space_events.PAGE_CONTEXT, _space_page_context)
