@@ -73,11 +73,15 @@ def resume(login_id: str) -> User | None:
     head, _sep, secret = (login_id or "").partition(".")
     if not head.isdigit() or not secret:
         return None
-    login = db.session.get(LoginSession, int(head))
-    if login is None or not hmac.compare_digest(login.secret_hash, _hash(secret)):
+    row = db.session.execute(
+        select(LoginSession, User)
+        .join(User, User.id == LoginSession.user_id)
+        .where(LoginSession.id == int(head))
+    ).first()
+    if row is None or not hmac.compare_digest(row[0].secret_hash, _hash(secret)):
         return None
-    user = db.session.get(User, login.user_id)
-    if user is None or not user.active:
+    login, user = row
+    if not user.active:
         return None
     now = utcnow()
     idle, longest = limits(user)
