@@ -78,6 +78,14 @@ class User(UserMixin, db.Model):
     def get_id(self) -> str | None:
         return self.login_id
 
+    def __eq__(self, other) -> bool:
+        # UserMixin compares get_id(), which names a sign-in here: compare the person.
+        if not isinstance(other, User):
+            return NotImplemented
+        return self is other or (self.id is not None and self.id == other.id)
+
+    __hash__ = None  # as UserMixin's: a person is mutable
+
     @property
     def is_staff(self) -> bool:
         return self.role in (Role.ADMIN, Role.MODERATOR)

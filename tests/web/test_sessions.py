@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select, update
 
-from cop.accounts.models import LoginSession, Role
+from cop.accounts.models import LoginSession, Role, User
 from cop.db import utcnow
 from cop.extensions import db
 from tests.conftest import PASSWORD, login
@@ -211,3 +211,10 @@ def test_a_password_change_ends_every_other_session_and_remember_me_cookie(app, 
     assert session_elsewhere.get("/profile").status_code == 302
     assert remembered_elsewhere.get("/profile").status_code == 302
     assert len(_logins(app, user)) == 1
+
+
+def test_people_are_told_apart_by_who_they_are_not_by_their_sign_in(app, make_user):
+    a, b = make_user(), make_user()
+    with app.app_context():
+        loaded_a = db.session.get(User, a.id)
+        assert loaded_a == a and loaded_a != b and b not in [loaded_a]
