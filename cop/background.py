@@ -13,6 +13,7 @@ import threading
 
 from flask import Flask
 
+from cop.accounts import service as accounts
 from cop.notifications.delivery import run_forever as send_mail_forever
 from cop.search import indexer
 
@@ -23,11 +24,21 @@ def send_mail(app: Flask, stop: threading.Event) -> None:
     send_mail_forever(app, app.config["COP_MAIL_INTERVAL_SECONDS"], stop)
 
 
+def send_password_resets(app: Flask, stop: threading.Event) -> None:
+    """Reset links, seconds after they are asked for (the request only queues them)."""
+    while not stop.wait(app.config["COP_RESET_MAIL_INTERVAL_SECONDS"]):
+        with app.app_context():
+            try:
+                accounts.send_password_resets()
+            except Exception:
+                log.exception("password reset pass failed")
+
+
 def index_search(app: Flask, stop: threading.Event) -> None:
     indexer.run_forever(app, app.config["COP_SEARCH_INTERVAL_MS"] / 1000, stop)
 
 
-WORKERS = (send_mail, index_search)
+WORKERS = (send_mail, send_password_resets, index_search)
 
 
 def start(app: Flask) -> threading.Event:

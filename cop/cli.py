@@ -147,9 +147,11 @@ def run_command(host: str, port: int) -> None:
 @click.command("send-mail")
 @with_appcontext
 def send_mail_command() -> None:
-    """Email the notifications that are due (run it every minute from cron when the app
-    is served by something other than `cop run`)."""
-    click.echo(f"Sent {deliver()} emails.")
+    """Email the notifications that are due and the password reset links asked for (run it
+    every minute from cron when the app is served by something other than `cop run`)."""
+    from cop.accounts.service import send_password_resets
+
+    click.echo(f"Sent {deliver() + send_password_resets()} emails.")
 
 
 @click.command("check")

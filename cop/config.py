@@ -97,6 +97,14 @@ def load_config(overrides: dict | None = None) -> dict:
         "COP_LIVE_VOTE_LIMIT": _env("LIVE_VOTE_LIMIT", "60 per minute"),
         "COP_INVITE_HOURS": _env_int("INVITE_HOURS", 7 * 24),
         "COP_RESET_HOURS": _env_int("RESET_HOURS", 2),
+        # How often `cop run` mails the reset links asked for (the request only queues them).
+        "COP_RESET_MAIL_INTERVAL_SECONDS": _env_int("RESET_MAIL_INTERVAL_SECONDS", 2),
+        # A sign-in ends when unused for IDLE_HOURS or older than MAX_DAYS; moderators'
+        # and administrators' sooner (docs/security.md).
+        "COP_SESSION_IDLE_HOURS": _env_int("SESSION_IDLE_HOURS", 14 * 24),
+        "COP_SESSION_MAX_DAYS": _env_int("SESSION_MAX_DAYS", 90),
+        "COP_STAFF_SESSION_IDLE_HOURS": _env_int("STAFF_SESSION_IDLE_HOURS", 12),
+        "COP_STAFF_SESSION_MAX_DAYS": _env_int("STAFF_SESSION_MAX_DAYS", 7),
         "COP_EDIT_WINDOW_MINUTES": _env_int("EDIT_WINDOW_MINUTES", 30),
         "COP_DIGEST_HOUR": _env_int("DIGEST_HOUR", 7),
         "COP_MAIL_INTERVAL_SECONDS": _env_int("MAIL_INTERVAL_SECONDS", 60),

@@ -1,11 +1,14 @@
-"""Flask-Login wiring: sessions carry `id.nonce`; API requests may carry a bearer token."""
+"""Flask-Login wiring: a session or remember-me cookie carries one sign-in
+(cop/accounts/sessions.py); API requests may carry a bearer token instead."""
 
 from flask import Flask, request
 from flask_babel import lazy_gettext as _l
+from flask_login import current_user
 
+from cop.accounts import sessions
 from cop.accounts.models import User
 from cop.accounts.service import user_for_token
-from cop.extensions import db, login
+from cop.extensions import login
 
 
 def init_app(app: Flask) -> None:
@@ -15,16 +18,16 @@ def init_app(app: Flask) -> None:
     login.login_message_category = "info"
     login.session_protection = "basic"
 
+    @app.before_request
+    def resume_before_the_view():
+        # Resuming may record the sign-in's use (a commit): before the view writes anything.
+        if request.endpoint != "static":
+            current_user._get_current_object()
+
 
 @login.user_loader
-def load_user(session_id: str) -> User | None:
-    user_id, _sep, nonce = session_id.partition(".")
-    if not user_id.isdigit():
-        return None
-    user = db.session.get(User, int(user_id))
-    if user is None or not user.active or user.session_nonce != nonce:
-        return None
-    return user
+def load_user(login_id: str) -> User | None:
+    return sessions.resume(login_id)
 
 
 @login.request_loader

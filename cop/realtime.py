@@ -65,20 +65,26 @@ def local_sids(room: str) -> list[str]:
 
 
 def disconnect_user(user, code: str, message) -> None:
-    """Close a person's sockets (on logout, deactivation, removal from a space), in every
-    server process. They are told why first (`message`: a lazy string, said in their
+    """Close a person's sockets (on deactivation, removal from a space, a role change), in
+    every server process. They are told why first (`message`: a lazy string, said in their
     language); a reconnect is authenticated and checked afresh."""
+    disconnect_room(user, user_room(user.id), code, message)
+
+
+def disconnect_room(user, room: str, code: str, message) -> None:
+    """Close the sockets of one of a person's rooms (those of one sign-in, say) in every
+    server process, as `disconnect_user` does."""
     with force_locale(user.locale):
         text = str(message)
-    publish("error", {"code": code, "message": text}, user_room(user.id))
-    close_local_sockets(user.id)
+    publish("error", {"code": code, "message": text}, room)
+    close_local_sockets(room)
     control = current_app.extensions.get(CONTROL)
     if control is not None:
-        control.close_everywhere(user.id)
+        control.close_everywhere(room)
 
 
-def close_local_sockets(user_id: int) -> None:
-    for sid in local_sids(user_room(user_id)):
+def close_local_sockets(room: str) -> None:
+    for sid in local_sids(room):
         try:
             socketio.server.disconnect(sid, namespace=NAMESPACE)
         except Exception:
@@ -90,7 +96,7 @@ CONTROL = "cop_realtime_control"
 
 class Control:
     """With several server processes (`COP_MESSAGE_QUEUE=redis://...`): one process tells
-    the others to close a person's sockets, on a Redis channel of its own. Socket.IO's
+    the others to close the sockets in a room, on a Redis channel of its own. Socket.IO's
     queue carries events to clients, and a client could ignore the `error` event that
     asks it to leave; this closes the socket on the server's side."""
 
@@ -101,11 +107,11 @@ class Control:
         self.listening = False
         self.lock = threading.Lock()
 
-    def close_everywhere(self, user_id: int) -> None:
+    def close_everywhere(self, room: str) -> None:
         try:
-            self.redis.publish(self.CHANNEL, str(user_id))
+            self.redis.publish(self.CHANNEL, room)
         except redis.RedisError:
-            log.exception("could not ask the other processes to close %s's sockets", user_id)
+            log.exception("could not ask the other processes to close the sockets in %s", room)
 
     def listen(self) -> None:
         """Start listening in the background, once per process (called at each connect:
@@ -123,7 +129,7 @@ class Control:
                 pubsub.subscribe(self.CHANNEL)
                 for message in pubsub.listen():
                     with self.app.app_context():
-                        close_local_sockets(int(message["data"]))
+                        close_local_sockets(message["data"].decode())
             except Exception:
                 log.exception("the control channel failed; listening again in a second")
                 socketio.sleep(1)

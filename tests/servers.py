@@ -97,15 +97,20 @@ class RedisServer:
 
 class Recorder:
     """A python-socketio client on `/live` that keeps every event it receives; the items
-    of a `batch` event are kept as the events they are (`batches` counts the batches)."""
+    of a `batch` event are kept as the events they are (`batches` counts the batches).
+    It signs in with an API token, or else with the cookies given (a browser's sign-in)."""
 
-    def __init__(self, url: str, token: str, transports=("websocket",)):
+    def __init__(self, url: str, token: str | None, transports=("websocket",), cookies: str = ""):
         self.client = sio.Client(reconnection=False)
         self.events: list[tuple[str, object]] = []
         self.batches = 0
         self.client.on("*", self._record, namespace=NS)
         self.client.connect(
-            url, namespaces=[NS], auth={"token": token}, transports=list(transports)
+            url,
+            namespaces=[NS],
+            auth={"token": token} if token else None,
+            headers={"Cookie": cookies} if cookies else {},
+            transports=list(transports),
         )
 
     def _record(self, event: str, data) -> None:

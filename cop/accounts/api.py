@@ -7,7 +7,7 @@ from pydantic import Field
 from sqlalchemy import func, select
 
 from cop import policy
-from cop.accounts import service
+from cop.accounts import service, sessions
 from cop.accounts.models import (
     EMAIL_MAX,
     NAME_MAX,
@@ -44,6 +44,19 @@ class NewToken(TokenOut):
 
 class TokenList(Output):
     items: list[TokenOut]
+
+
+class DeviceOut(Output):
+    id: int
+    device: str = Field(description="Browser and system, from the user agent it signed in with")
+    remember: bool = Field(description="Signed in with 'remember me'")
+    created_at: datetime
+    last_used_at: datetime
+    current: bool = Field(description="The sign-in this request's cookie carries")
+
+
+class DeviceList(Output):
+    items: list[DeviceOut]
 
 
 class UserOut(Output):
@@ -131,6 +144,29 @@ def list_tokens():
 @endpoint(bp, "/auth/tokens/<int:token_id>", "DELETE", summary="Revoke a token", status=204)
 def revoke_token(token_id: int):
     service.revoke_token(current_user, token_id)
+
+
+@endpoint(bp, "/me/devices", summary="Where I am signed in", response=DeviceList)
+def list_devices():
+    current = sessions.row_id(current_user)
+    return {
+        "items": [
+            {
+                "id": row.id,
+                "device": row.device,
+                "remember": row.remember,
+                "created_at": row.created_at,
+                "last_used_at": row.last_used_at,
+                "current": row.id == current,
+            }
+            for row in sessions.list_sessions(current_user)
+        ]
+    }
+
+
+@endpoint(bp, "/me/devices/<int:login_id>", "DELETE", summary="Sign a device out", status=204)
+def end_device(login_id: int):
+    sessions.end_session(current_user, login_id)
 
 
 @endpoint(bp, "/me", summary="The signed-in user", response=MeOut)

@@ -1,5 +1,4 @@
 import re
-import secrets
 from datetime import datetime
 from enum import StrEnum
 
@@ -15,6 +14,7 @@ NAME_MAX = 120
 PASSWORD_MIN = 8
 PASSWORD_MAX = 200
 USERNAME_MAX = 30
+USER_AGENT_MAX = 200
 
 
 class Role(StrEnum):
@@ -44,10 +44,6 @@ class EmailMode(StrEnum):
     OFF = "off"
 
 
-def new_session_nonce() -> str:
-    return secrets.token_hex(8)
-
-
 class User(UserMixin, db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     email: Mapped[str] = mapped_column(String(EMAIL_MAX), unique=True)
@@ -59,9 +55,6 @@ class User(UserMixin, db.Model):
     locale: Mapped[str] = mapped_column(String(2), default="uk")
     active: Mapped[bool] = mapped_column(default=True)
     association_id: Mapped[int | None] = mapped_column(ForeignKey("association.id"), index=True)
-    # Part of the session id: changing it (password change, deactivation) signs out
-    # every other session of this user.
-    session_nonce: Mapped[str] = mapped_column(String(16), default=new_session_nonce)
     email_mode: Mapped[EmailMode] = mapped_column(
         enum_column(EmailMode), default=EmailMode.IMMEDIATE
     )
@@ -71,13 +64,25 @@ class User(UserMixin, db.Model):
     all_read_until: Mapped[datetime | None]
 
     association = relationship("Association", lazy="joined")
+    # The sign-in this request came with, `LoginSession.id.secret` (set by
+    # cop/accounts/sessions.py), not a column: Flask-Login keeps it in the session and the
+    # remember-me cookie, and the socket of that sign-in joins its room.
+    login_id = None
 
     @property
     def is_active(self) -> bool:
         return self.active
 
-    def get_id(self) -> str:
-        return f"{self.id}.{self.session_nonce}"
+    def get_id(self) -> str | None:
+        return self.login_id
+
+    def __eq__(self, other) -> bool:
+        # UserMixin compares get_id(), which names a sign-in here: compare the person.
+        if not isinstance(other, User):
+            return NotImplemented
+        return self is other or (self.id is not None and self.id == other.id)
+
+    __hash__ = None  # as UserMixin's: a person is mutable
 
     @property
     def is_staff(self) -> bool:
@@ -149,3 +154,58 @@ class AccountLink(db.Model):
     used_at: Mapped[datetime | None]
 
     user: Mapped[User] = relationship(lazy="joined")
+
+
+# Looked for in a user agent in this order (Edge and Opera also say Chrome, Chrome also
+# says Safari, Android also says Linux).
+BROWSERS = (
+    ("Edg/", "Edge"),
+    ("OPR/", "Opera"),
+    ("Firefox/", "Firefox"),
+    ("Chrome/", "Chrome"),
+    ("Safari/", "Safari"),
+)
+SYSTEMS = (
+    ("Android", "Android"),
+    ("iPhone", "iOS"),
+    ("iPad", "iPadOS"),
+    ("Windows", "Windows"),
+    ("Mac OS X", "macOS"),
+    ("CrOS", "ChromeOS"),
+    ("Linux", "Linux"),
+)
+
+
+class LoginSession(db.Model):
+    """One sign-in of one person on one device: what the session and the remember-me
+    cookie carry is `id.secret`, and only the secret's SHA-256 is stored. Deleting
+    the row signs that device out (cop/accounts/sessions.py)."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), index=True)
+    secret_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    user_agent: Mapped[str] = mapped_column(String(USER_AGENT_MAX))
+    remember: Mapped[bool]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_used_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    @property
+    def device(self) -> str:
+        """What a person recognises their device by: browser and system, from the
+        user agent it signed in with ("Firefox, Windows"), or the user agent itself."""
+        found = [
+            next((name for key, name in table if key in self.user_agent), None)
+            for table in (BROWSERS, SYSTEMS)
+        ]
+        known = [name for name in found if name]
+        return ", ".join(known) if known else self.user_agent[:60]
+
+
+class ResetRequest(db.Model):
+    """A password reset asked for and not yet handled: the request only stores the address,
+    whatever it is; the mail worker looks it up and sends the link (so the answer takes
+    the same time for every address)."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(EMAIL_MAX))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

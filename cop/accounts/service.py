@@ -1,6 +1,7 @@
 """Accounts: the only code that creates or changes users, their passwords and tokens."""
 
 import hashlib
+import logging
 import secrets
 from datetime import timedelta
 
@@ -9,10 +10,11 @@ from flask import current_app, url_for
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from cop import policy, realtime
+from cop.accounts import sessions
 from cop.accounts.models import (
     EMAIL_MAX,
     NAME_MAX,
@@ -22,9 +24,9 @@ from cop.accounts.models import (
     AccountLink,
     EmailMode,
     LinkPurpose,
+    ResetRequest,
     Role,
     User,
-    new_session_nonce,
 )
 from cop.db import utcnow
 from cop.errors import Conflict, Forbidden, Invalid, NotFound
@@ -32,6 +34,7 @@ from cop.extensions import db
 from cop.mail import send_mail
 from cop.orgs.models import Association
 
+log = logging.getLogger(__name__)
 # Checked when the email is unknown, so both wrong answers cost the same time.
 _DUMMY_HASH = generate_password_hash("not a real password")
 TOKEN_PREFIX = "cop_"
@@ -159,7 +162,8 @@ def update_user(actor, user: User, changes: dict) -> User:
             raise Conflict(fields={"active": _("You cannot deactivate yourself.")})
         user.active = bool(changes["active"])
         if not user.active:
-            _sign_out_everywhere(user)
+            sessions.end_sessions(user)
+            _revoke_tokens(user)
     db.session.commit()
     policy.forget()
     if (user.role, user.active) != was:  # live sockets reconnect with what is now allowed
@@ -167,8 +171,7 @@ def update_user(actor, user: User, changes: dict) -> User:
     return user
 
 
-def _sign_out_everywhere(user: User) -> None:
-    user.session_nonce = new_session_nonce()
+def _revoke_tokens(user: User) -> None:
     db.session.execute(
         update(AccessToken)
         .where(AccessToken.user_id == user.id, AccessToken.revoked_at.is_(None))
@@ -177,10 +180,12 @@ def _sign_out_everywhere(user: User) -> None:
 
 
 def sign_out(user: User) -> None:
-    """Signing out ends the browser sessions of the account, so a copy of the cookie (or a
-    socket reconnecting with it) no longer signs in; API tokens stay valid. Commits."""
-    user.session_nonce = new_session_nonce()
-    db.session.commit()
+    """Signing out ends this sign-in, so a copy of its cookie (or a socket reconnecting
+    with it) no longer signs in, and closes its sockets; the person's other devices and
+    API tokens stay. Commits."""
+    login_id = sessions.row_id(user)
+    if login_id is not None:
+        sessions.end_session(user, login_id, _l("You have signed out."))
 
 
 def update_profile(
@@ -209,12 +214,15 @@ def update_profile(
 
 
 def change_password(user: User, current: str, new: str) -> None:
-    """Needs the current password; signs out the user's other sessions. Commits."""
+    """Needs the current password; ends every other sign-in of the person (their
+    remember-me cookies too) and closes those sign-ins' sockets; this one and API tokens
+    stay. Commits."""
     if not user.password_hash or not check_password_hash(user.password_hash, current or ""):
         raise Invalid(fields={"current_password": _("The current password is wrong.")})
     set_password(user, _check_password(new, "new_password"))
-    user.session_nonce = new_session_nonce()
+    ended = sessions.end_sessions(user, keep=sessions.row_id(user))
     db.session.commit()
+    sessions.close_sockets(user, ended, _l("Your password was changed."))
 
 
 # --- emailed links ------------------------------------------------------------------------
@@ -270,13 +278,42 @@ def resend_invite(actor, user: User) -> None:
 
 
 def request_password_reset(email: str) -> None:
-    """Mails a reset link if an active account has this email; says nothing either way."""
-    user = db.session.scalar(select(User).where(User.email == (email or "").strip().lower()))
-    if user is None or not user.active:
-        return
+    """Anyone may ask; the same work for every address (it is only queued, unlooked-up), so
+    neither the answer nor its time tells whether an account exists. The background mail
+    worker sends the link (`send_password_resets`). Commits."""
+    db.session.add(ResetRequest(email=(email or "").strip().lower()[:EMAIL_MAX]))
+    db.session.commit()
+
+
+def send_password_resets() -> int:
+    """Handle the queued reset requests (`cop run`'s background worker, `cop send-mail`):
+    mail a link to each address that has an active account. Each request is claimed
+    (deleted and committed) before its mail goes out, so two workers never send it twice;
+    a mail that fails is logged and the person can ask again. Returns how many went out."""
+    with current_app.test_request_context(base_url=current_app.config["COP_BASE_URL"]):
+        return sum(_send_password_reset(*row) for row in _queued_resets())
+
+
+def _queued_resets() -> list:
+    return db.session.execute(
+        select(ResetRequest.id, ResetRequest.email).order_by(ResetRequest.id)
+    ).all()
+
+
+def _send_password_reset(request_id: int, email: str) -> bool:
+    claimed = db.session.execute(delete(ResetRequest).where(ResetRequest.id == request_id))
+    user = db.session.scalar(select(User).where(User.email == email))
+    if not claimed.rowcount or user is None or not user.active:
+        db.session.commit()
+        return False
     raw = _new_link(user, LinkPurpose.RESET)
     db.session.commit()
-    _mail_link(user, LinkPurpose.RESET, raw)
+    try:
+        _mail_link(user, LinkPurpose.RESET, raw)
+    except Exception:  # the mail server said no or is away
+        log.exception("the reset link for user %s could not be mailed", user.id)
+        return False
+    return True
 
 
 def find_link(raw: str, purpose: LinkPurpose) -> AccountLink:
@@ -293,12 +330,14 @@ def find_link(raw: str, purpose: LinkPurpose) -> AccountLink:
 
 
 def redeem_link(raw: str, purpose: LinkPurpose, password: str) -> User:
-    """Sets the password through an invitation or reset link, once. Commits."""
+    """Sets the password through an invitation or reset link, once; ends every sign-in of
+    the person and closes their sockets. Commits."""
     link = find_link(raw, purpose)
     set_password(link.user, _check_password(password))
-    link.user.session_nonce = new_session_nonce()
+    ended = sessions.end_sessions(link.user)
     link.used_at = utcnow()
     db.session.commit()
+    sessions.close_sockets(link.user, ended, _l("Your password was changed."))
     return link.user
 
 

@@ -11,11 +11,9 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
-from flask_login import current_user, login_required, login_user, logout_user
+from flask_login import current_user, login_required, logout_user
 
-from cop import realtime
-from cop.accounts import service
+from cop.accounts import service, sessions
 from cop.accounts.forms import (
     LoginForm,
     PasswordChangeForm,
@@ -54,7 +52,7 @@ def login():
     if form.validate_on_submit():
         user = service.authenticate(form.email.data, form.password.data)
         if user is not None:
-            login_user(user, remember=form.remember.data)
+            sessions.sign_in(user, remember=form.remember.data)
             return redirect(_safe_next(request.args.get("next")))
         form.password.errors.append(_("Wrong email or password."))
     return render_template("accounts/login.html", form=form)
@@ -63,7 +61,6 @@ def login():
 @bp.post("/logout")
 def logout():
     if current_user.is_authenticated:
-        realtime.disconnect_user(current_user, "signed_out", _l("You have signed out."))
         service.sign_out(current_user)
     logout_user()
     flash(_("You have signed out."), "info")
@@ -93,7 +90,7 @@ def _set_password_page(token: str, purpose: LinkPurpose, template: str):
         except AppError as error:
             apply_errors(form, error)
         else:
-            login_user(user)
+            sessions.sign_in(user)
             flash(_("Your password is set. Welcome!"), "success")
             return redirect(url_for("spaces.dashboard"))
     return render_template(template, form=form, user=link.user)
@@ -147,9 +144,20 @@ def profile():
         except AppError as error:
             apply_errors(password_form, error)
         else:
-            login_user(current_user._get_current_object())  # the session id changed
             flash(_("Password changed. Your other sessions were signed out."), "success")
             return redirect(url_for("accounts.profile"))
     return render_template(
-        "accounts/profile.html", profile_form=profile_form, password_form=password_form
+        "accounts/profile.html",
+        profile_form=profile_form,
+        password_form=password_form,
+        devices=sessions.list_sessions(current_user),
+        this_device=sessions.row_id(current_user),
     )
+
+
+@bp.post("/profile/devices/<int:login_id>/sign-out")
+@login_required
+def end_device(login_id: int):
+    sessions.end_session(current_user, login_id)
+    flash(_("The device was signed out."), "info")
+    return redirect(url_for("accounts.profile"))

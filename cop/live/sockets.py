@@ -17,6 +17,7 @@ from flask_socketio import ConnectionRefusedError, emit, join_room, leave_room
 from sqlalchemy import select
 
 from cop import faults, policy
+from cop.accounts import sessions
 from cop.accounts.models import User
 from cop.accounts.service import user_for_token
 from cop.discussions import queries as discussions
@@ -70,6 +71,9 @@ def connect(auth=None):
     _people[request.sid] = user
     _joined[request.sid] = set()
     join_room(user_room(user.id))
+    login_id = sessions.row_id(user)
+    if login_id is not None:  # opened with a sign-in's cookie, closed when it ends
+        join_room(sessions.login_room(login_id))
     listen_for_control()
 
 

@@ -6,23 +6,8 @@ import urllib.request
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 
-import pytest
-
 from tests.conftest import bearer
 from tests.servers import NS, CopServer, Recorder, RedisServer
-
-
-@pytest.fixture
-def served_env(app):
-    """`cop run`'s environment: this test's database and secret, generous rate limits."""
-    return {
-        "COP_DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"],
-        "COP_INSTANCE_PATH": app.instance_path,
-        "COP_SECRET_KEY": app.config["SECRET_KEY"],
-        "COP_LIVE_ASK_LIMIT": "1000 per minute",
-        "COP_LIVE_VOTE_LIMIT": "1000 per minute",
-        "COP_LIVE_BROADCAST_WINDOW": "0.1",
-    }
 
 
 def _token(app, user) -> str:

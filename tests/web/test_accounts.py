@@ -6,11 +6,15 @@ from pathlib import Path
 import pytest
 
 from cop.accounts.models import Role, User
+from cop.accounts.service import send_password_resets
 from cop.extensions import db
 from tests.conftest import PASSWORD, bearer, login, without_csrf
 
 
 def _outbox(app) -> list:
+    """The mail sent, once the background worker has mailed the reset links asked for."""
+    with app.app_context():
+        send_password_resets()
     folder = Path(app.config["INSTANCE_PATH"]) / "outbox"
     return [message_from_bytes(p.read_bytes()) for p in sorted(folder.glob("*.eml"))]
 
@@ -292,6 +296,9 @@ def test_mail_goes_to_a_real_smtp_server(app, client, make_user, smtp_server):
     app.config["COP_SMTP_URL"] = f"smtp://127.0.0.1:{controller.port}"
     user = make_user()
     client.post("/reset", data={"email": user.email})
+    assert inbox.messages == []  # the request only queues it
+    with app.app_context():
+        assert send_password_resets() == 1
     [message] = inbox.messages
     assert message["To"] == user.email
     assert "http://cop.test/reset/" in message.get_payload(decode=True).decode()

@@ -47,7 +47,7 @@ def test_bearer_tokens_need_no_csrf_token(app, client, make_user):
 def test_security_headers(client):
     response = client.get("/login")
     csp = response.headers["Content-Security-Policy"]
-    assert "script-src 'self'" in csp and "unsafe-inline" not in csp
+    assert "script-src 'none'" in csp and "unsafe-inline" not in csp  # tests/web/test_headers.py
     assert "frame-ancestors 'none'" in csp and "object-src 'none'" in csp
     assert response.headers["X-Content-Type-Options"] == "nosniff"
     assert response.headers["Referrer-Policy"] == "same-origin"
