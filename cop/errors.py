@@ -20,6 +20,9 @@ class AppError(Exception):
     def __str__(self) -> str:
         return str(self.message or self.default_message)
 
+    def headers(self) -> list[tuple[str, str]]:
+        return []
+
     def summary(self) -> str:
         """One line for a flash message, a socket error or the command line: what each
         field needs, or else the message."""
@@ -86,7 +89,7 @@ def register_error_handlers(app: Flask) -> None:
         from cop.extensions import db
 
         db.session.rollback()
-        return error_response(error.status, str(error), error.fields)
+        return error_response(error.status, str(error), error.fields, error.headers())
 
     @app.errorhandler(CSRFError)
     def handle_csrf(error: CSRFError):
