@@ -235,7 +235,7 @@
   socket.on("connect", function () {
     say(t.tConnecting);
     // batch: changes come as `batch` events, several at once when many arrive together
-    socket.emit("join", { session_id: sessionId, batch: true });
+    socket.emit("join", { session_id: sessionId, batch: true, view: presenter ? "present" : "full" });
   });
 
   socket.on("state", function (state) {
