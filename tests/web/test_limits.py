@@ -120,3 +120,12 @@ def test_a_too_broad_search_asks_to_narrow_it_down(app, world, login_as):
     assert "Пошук надто широкий" in broad.get_data(as_text=True)
     narrow = client.get("/search?q=школи")
     assert narrow.status_code == 200 and "Бюджет школи" in narrow.get_data(as_text=True)
+
+
+def test_the_per_address_sign_in_limit_says_when_to_come_back(app, make_user):
+    app.config["COP_LOGIN_ACCOUNT_LIMIT"] = "100 per 15 minutes"
+    client = _from(app, "10.0.4.1")
+    statuses = [login(client, f"person{n}@example.org", "x").status_code for n in range(11)]
+    assert statuses[-1] == 429
+    refused = login(client, make_user())
+    assert refused.status_code == 429 and int(refused.headers["Retry-After"]) > 0
