@@ -20,10 +20,13 @@ def thread(client, world, h):
 
 
 def test_quoting_a_hidden_post_prefills_nothing_it_hides(client, world, h, login_as, thread):
-    _d, rude = thread
+    d, rude = thread
     assert client.put(f"/api/v1/posts/{rude['id']}/hidden", headers=h["moderator"]).status_code
-    page = login_as(world.users["member"]).get(f"/posts/{rude['id']}/reply?quote=1")
+    member = login_as(world.users["member"])
+    page = member.get(f"/posts/{rude['id']}/reply?quote=1")
     assert page.status_code == 200 and "Омега" not in page.get_data(as_text=True)
+    outline = member.get(f"/discussions/{d['id']}?mode=threaded").get_data(as_text=True)
+    assert "Омега" not in outline and "Цей допис приховав модератор" in outline
     moderator = login_as(world.users["moderator"]).get(f"/posts/{rude['id']}/reply?quote=1")
     assert "&gt; Грубість Омега" in moderator.get_data(as_text=True)
 
