@@ -121,6 +121,14 @@ def load_config(overrides: dict | None = None) -> dict:
         # Consultations unanswered after this many working days (Mon-Fri) are overdue.
         "COP_RESPONSE_TARGET_WORKING_DAYS": _env_int("RESPONSE_TARGET_WORKING_DAYS", 2),
         "COP_LOGIN_LIMIT": _env("LOGIN_LIMIT", "10 per minute"),
+        # Limits per person (guests: per address); docs/limits.md.
+        "COP_LOGIN_ACCOUNT_LIMIT": _env("LOGIN_ACCOUNT_LIMIT", "10 per 15 minutes"),
+        "COP_SEARCH_LIMIT": _env("SEARCH_LIMIT", "30 per 10 seconds"),
+        "COP_POST_LIMIT": _env("POST_LIMIT", "60 per minute"),
+        "COP_SOCKETS_PER_USER": _env_int("SOCKETS_PER_USER", 20),
+        # Search work per query: postings (term-document pairs) its terms may read; about
+        # 160 ms at bench/search's warm 1.6 µs a posting (docs/limits.md).
+        "COP_SEARCH_MAX_POSTINGS": _env_int("SEARCH_MAX_POSTINGS", 100_000),
         "COP_OPEN_REGISTRATION": False,
         "RATELIMIT_STORAGE_URI": _env("RATELIMIT_STORAGE_URI", "memory://"),
         "RATELIMIT_HEADERS_ENABLED": True,

@@ -26,6 +26,9 @@ class AppError(Exception):
     def __str__(self) -> str:
         return str(self.message or self.default_message)
 
+    def headers(self) -> list[tuple[str, str]]:
+        return []
+
     def summary(self) -> str:
         """One line for a flash message, a socket error or the command line: what each
         field needs, or else the message."""
@@ -111,7 +114,7 @@ def register_error_handlers(app: Flask, fault_answer: Callable) -> None:
     @_unless_faulty
     def handle_app_error(error: AppError):
         db.session.rollback()
-        return error_response(error.status, str(error), error.fields)
+        return error_response(error.status, str(error), error.fields, error.headers())
 
     @app.errorhandler(CSRFError)
     @_unless_faulty

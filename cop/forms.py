@@ -24,6 +24,14 @@ def apply_errors(form: FlaskForm, error: AppError) -> None:
         flash(" ".join(unplaced) or str(error), "error")
 
 
+def refusal_status(error: AppError | None) -> tuple[int, list[tuple[str, str]]]:
+    """A form shown again after a refusal answers 200 with its errors, except past a rate
+    limit: 429 and Retry-After, for clients and proxies to know when to come back."""
+    if error is not None and error.status == 429:
+        return 429, error.headers()
+    return 200, []
+
+
 def options(pairs) -> list[SelectChoice]:
     """(value, label) pairs as WTForms choices; None becomes the empty choice."""
     return [SelectChoice("" if value is None else str(value), str(text)) for value, text in pairs]

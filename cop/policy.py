@@ -466,7 +466,8 @@ def _can_consultation(user, action: str, consultation: Consultation) -> bool:
 
 # Discussion actions: view, reply, moderate (pin, lock, move), reply_privately, notes
 # (see and write a consultation's internal notes).
-# Post actions: view, view_body, view_attachments, history, edit, delete, react, report.
+# Post actions: view, view_body, view_author, view_attachments, history, edit, delete, react,
+# report.
 
 
 def _my_communities(user) -> frozenset[int]:
@@ -729,6 +730,8 @@ def _post_allows(ctx: _PostContext, action: str, post: Post) -> bool:
         return _post_allows(ctx, VIEW, post) and (
             post.hidden_at is None or ctx.moderator or is_author
         )
+    if action == "view_author":  # a deleted post's placeholder names nobody but to moderators
+        return _post_allows(ctx, VIEW, post) and (post.deleted_at is None or ctx.moderator)
     if action == "view_attachments":  # a deleted post's files: moderators only
         return _post_allows(ctx, "view_body", post) and (post.deleted_at is None or ctx.moderator)
     if post.deleted_at is not None or ctx.user_id is None:
@@ -750,6 +753,7 @@ def _can_post_action(user, action: str, post: Post) -> bool:
 
 POST_PAGE_ACTIONS = (
     "view_body",
+    "view_author",
     "view_attachments",
     "history",
     "edit",

@@ -13,7 +13,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, select, update
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from cop import policy, realtime
+from cop import policy, rate_limits, realtime
 from cop.accounts import sessions
 from cop.accounts.models import (
     EMAIL_MAX,
@@ -83,14 +83,40 @@ def set_password(user: User, password: str) -> None:
 
 
 def authenticate(email: str, password: str) -> User | None:
-    """The active user with this email and password, or None; the same for every wrong answer."""
-    user = db.session.scalar(select(User).where(User.email == (email or "").strip().lower()))
+    """The active user with this email and password, or None; the same for every wrong answer.
+    Failures count per email from any address (COP_LOGIN_ACCOUNT_LIMIT): past the limit
+    every attempt, even with the right password, is RateLimited until the window moves on,
+    and the account's owner gets one letter as the lock starts."""
+    address = (email or "").strip().lower()
+    rate_limits.check("COP_LOGIN_ACCOUNT_LIMIT", "login-account", address, _LOCKED)
+    user = db.session.scalar(select(User).where(User.email == address))
     if user is None or user.password_hash is None:
         check_password_hash(_DUMMY_HASH, password or "")
+        _failed(address, None)
         return None
     if not check_password_hash(user.password_hash, password or ""):
+        _failed(address, user)
         return None
     return user if user.active else None
+
+
+_LOCKED = _l("Too many wrong passwords for this account. Wait a little and try again.")
+
+
+def _failed(address: str, user: User | None) -> None:
+    if rate_limits.count("COP_LOGIN_ACCOUNT_LIMIT", "login-account", address) or user is None:
+        return
+    with force_locale(user.locale):
+        subject = _("Sign-in to your account paused")
+        body = _(
+            "Hello, %(name)s!\n\nSomeone entered a wrong password for your account "
+            "several times, so signing in is paused for a while. If it was not you, "
+            "nothing is needed: your password stays secret. If you forgot it, you can set "
+            "a new one here:\n\n%(link)s\n",
+            name=user.display_name,
+            link=current_app.config["COP_BASE_URL"].rstrip("/") + url_for("accounts.reset_request"),
+        )
+    send_mail(user.email, subject, body)
 
 
 def _check_role_grant(actor, role: Role) -> None:

@@ -26,6 +26,7 @@ from cop.errors import AppError
 from cop.extensions import csrf, limiter
 from cop.forms import apply_errors
 from cop.labels import choices
+from cop.rate_limits import RateLimited
 
 bp = Blueprint("accounts", __name__)
 
@@ -50,7 +51,11 @@ def login():
         return redirect(url_for("spaces.dashboard"))
     form = LoginForm()
     if form.validate_on_submit():
-        user = service.authenticate(form.email.data, form.password.data)
+        try:
+            user = service.authenticate(form.email.data, form.password.data)
+        except RateLimited as error:
+            form.password.errors.append(str(error))
+            return render_template("accounts/login.html", form=form), 429, error.headers()
         if user is not None:
             sessions.sign_in(user, remember=form.remember.data)
             return redirect(_safe_next(request.args.get("next")))

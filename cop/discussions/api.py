@@ -4,7 +4,7 @@ from flask import Blueprint, request
 from flask_login import current_user
 from pydantic import Field
 
-from cop import policy
+from cop import policy, rate_limits
 from cop.attachments.api import AttachmentOut, attachment_out
 from cop.attachments.queries import by_post
 from cop.discussions import idempotency, queries, reads, service
@@ -31,7 +31,7 @@ class PostOut(Output):
     id: int
     discussion_id: int
     parent_id: int | None
-    author: AuthorOut
+    author: AuthorOut | None = Field(description="None on a deleted post, except to moderators")
     body: str = Field(description="The Markdown source; empty once deleted")
     body_html: str = Field(description="The sanitized HTML")
     private: bool
@@ -120,14 +120,16 @@ def _post_out(post, thread: queries.Thread | None = None) -> PostOut:
     """`thread`: the loaded page the post is on, which knows its permissions and files."""
     if thread is None:
         readable = policy.can(current_user, "view_body", post)
+        named = policy.can(current_user, "view_author", post)
         files = by_post([post.id] if policy.can(current_user, "view_attachments", post) else [])
     else:
         readable, files = post.id in thread.allowed["view_body"], thread.attachments
+        named = post.id in thread.allowed["view_author"]
     return PostOut(
         id=post.id,
         discussion_id=post.discussion_id,
         parent_id=post.parent_id,
-        author=AuthorOut.model_validate(post.author),
+        author=AuthorOut.model_validate(post.author) if named else None,
         body=post.body if readable else "",
         body_html=post.body_html if readable else "",
         private=post.private_to_id is not None,
@@ -193,6 +195,7 @@ def list_discussions(space_id: int, params: PageQuery):
 )
 def create_discussion(space_id: int, data: DiscussionIn):
     space = get_space(current_user, space_id)
+    rate_limits.posting(current_user)
     discussion = service.start_discussion(
         current_user,
         space,
@@ -283,6 +286,7 @@ def list_posts(discussion_id: int, params: PageQuery):
 )
 def create_post(discussion_id: int, data: ReplyIn):
     discussion = queries.get_discussion(current_user, discussion_id)
+    rate_limits.posting(current_user)
     post = service.reply(
         current_user,
         discussion,

@@ -4,7 +4,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from cop import events, policy
+from cop import events, policy, rate_limits
 from cop.attachments import filetypes
 from cop.attachments import queries as attachment_queries
 from cop.attachments.service import FIELD, limits_of
@@ -13,8 +13,8 @@ from cop.discussions import queries, service
 from cop.discussions.events import PAGE_CONTEXT, PAGE_ELSEWHERE
 from cop.discussions.forms import DiscussionForm, EditForm, ForumSettingsForm, ReplyForm
 from cop.discussions.models import ForumType, GroupMode, SubscriptionMode, settings_of
-from cop.errors import AppError, NotFound
-from cop.forms import apply_errors, options
+from cop.errors import AppError, Conflict, NotFound
+from cop.forms import apply_errors, options, refusal_status
 from cop.guest_cache import guest_cached
 from cop.i18n import format_size
 from cop.labels import choices
@@ -84,8 +84,10 @@ def new_discussion(space_id: int):
     else:
         form.community_id.choices = options(groups)
     offer_files(form, space)
+    refusal = None
     if form.validate_on_submit():
         try:
+            rate_limits.posting(current_user)
             discussion = service.start_discussion(
                 current_user,
                 space,
@@ -97,9 +99,11 @@ def new_discussion(space_id: int):
             )
         except AppError as error:
             apply_errors(form, error)
+            refusal = error
         else:
             return redirect(discussion_url(discussion.id))
-    return render_template("discussions/new.html", space=space, form=form)
+    page = render_template("discussions/new.html", space=space, form=form)
+    return page, *refusal_status(refusal)
 
 
 @bp.get("/discussions/<int:discussion_id>")
@@ -236,12 +240,16 @@ def mark_all_read():
 @login_required
 def reply(post_id: int):
     parent = queries.get_post(current_user, post_id)
+    if parent.deleted_at is not None:  # nothing to answer, and its author stays unnamed
+        raise Conflict(_("This post was deleted."))
     discussion = parent.discussion
     policy.require(current_user, policy.REPLY, discussion)
     form = ReplyForm()
     offer_files(form, discussion.space)
+    refusal = None
     if form.validate_on_submit():
         try:
+            rate_limits.posting(current_user)
             post = service.reply(
                 current_user,
                 discussion,
@@ -254,18 +262,22 @@ def reply(post_id: int):
             )
         except AppError as error:
             apply_errors(form, error)
+            refusal = error
         else:
             return redirect(discussion_url(discussion.id, post.id))
-    if request.method == "GET" and request.args.get("quote"):
+    readable = policy.can(current_user, "view_body", parent)
+    if request.method == "GET" and request.args.get("quote") and readable:
         quoted = "\n".join(f"> {line}" for line in parent.body.splitlines())
         form.body.data = f"{parent.author.display_name}:\n{quoted}\n\n"
-    return render_template(
+    page = render_template(
         "discussions/reply.html",
         parent=parent,
         discussion=discussion,
         form=form,
+        readable=readable,
         can_reply_privately=policy.can(current_user, "reply_privately", discussion),
     )
+    return page, *refusal_status(refusal)
 
 
 @bp.route("/posts/<int:post_id>/edit", methods=["GET", "POST"])

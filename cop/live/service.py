@@ -7,16 +7,15 @@ from datetime import datetime
 from flask import current_app
 from flask_babel import force_locale, format_datetime
 from flask_babel import gettext as _
-from limits import parse
 from sqlalchemy import delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
-from cop import policy
+from cop import policy, rate_limits
 from cop.accounts.models import User
 from cop.db import utcnow
 from cop.discussions import service as discussions
-from cop.errors import AppError, Conflict, Invalid
-from cop.extensions import db, limiter
+from cop.errors import Conflict, Invalid
+from cop.extensions import db
 from cop.live import broadcast
 from cop.live.models import (
     ANSWER_MAX,
@@ -34,10 +33,6 @@ from cop.spaces.models import Space
 
 DESCRIPTION_MAX = 4000
 MODERATION = {"approve": QuestionStatus.VISIBLE, "hide": QuestionStatus.HIDDEN}
-
-
-class RateLimited(AppError):
-    status = 429
 
 
 def _text(value, field: str, limit: int) -> str:
@@ -188,9 +183,7 @@ ORDER = (LiveQuestion.vote_count.desc(), LiveQuestion.created_at, LiveQuestion.i
 
 
 def _rate(limit_key: str, scope: str, actor) -> None:
-    item = parse(current_app.config[limit_key])
-    if not limiter.limiter.hit(item, "live", scope, str(actor.id)):
-        raise RateLimited(_("Too many at once: wait a little and try again."))
+    rate_limits.hit(limit_key, f"live-{scope}", rate_limits.requester(actor))
 
 
 def _open(session: LiveSession) -> None:

@@ -16,7 +16,7 @@ from flask_login import current_user
 from flask_socketio import ConnectionRefusedError, emit, join_room, leave_room
 from sqlalchemy import select
 
-from cop import faults, policy
+from cop import faults, policy, rate_limits
 from cop.accounts import sessions
 from cop.accounts.models import User
 from cop.accounts.service import user_for_token
@@ -68,6 +68,9 @@ def connect(auth=None):
         # socket.io clients: `connect_error` with err.message and err.data = {code, message}
         message = _("Sign in first.")
         raise ConnectionRefusedError(message, {"code": "unauthenticated", "message": message})
+    if not rate_limits.open_socket(user.id):
+        message = _("Too many open connections: close another tab or window and try again.")
+        raise ConnectionRefusedError(message, {"code": "rate_limited", "message": message})
     _people[request.sid] = user
     _joined[request.sid] = set()
     join_room(user_room(user.id))
@@ -91,7 +94,9 @@ def _refuse_on_fault(error: Exception) -> None:
 
 @socketio.on("disconnect", namespace=NAMESPACE)
 def disconnect(*_reason):
-    _people.pop(request.sid, None)
+    person = _people.pop(request.sid, None)
+    if person is not None:
+        rate_limits.close_socket(person.id)
     for session_id in _joined.pop(request.sid, set()):
         # Socket.IO empties the socket's rooms only after this handler: presence counts them.
         _leave_rooms(session_id)
@@ -168,18 +173,20 @@ def _str(data: dict, key: str) -> str:
     return value
 
 
-def state(user, session) -> dict:
+def state(user, session, present: bool = False) -> dict:
     """The snapshot a client gets on join (and on every rejoin after a reconnect), with
     the change number it was read at: read first, so the questions read after it hold
-    every change up to it (the client keeps the changes it receives with a higher one)."""
+    every change up to it (the client keeps the changes it receives with a higher one).
+    `present`: for the projected view, as the room sees it (no anonymous asker named)."""
     seq = db.session.scalar(select(LiveSession.seq).where(LiveSession.id == session.id))
-    moderates = policy.can(user, policy.MODERATE, session)
+    moderates = policy.can(user, policy.MODERATE, session) and not present
     questions = queries.list_questions(user, session, moderates)
     return {
         "seq": seq,
         "session": broadcast.session_out(session),
         "questions": [
-            broadcast.question_out(q, full=moderates or q.author_id == user.id) for q in questions
+            broadcast.question_out(q, full=not present and (moderates or q.author_id == user.id))
+            for q in questions
         ],
         "my_votes": queries.my_votes(user, session),
         "presence": broadcast.presence_count(session.id),
@@ -208,9 +215,15 @@ def join(user, data):
     batched = data.get("batch", False)
     if not isinstance(batched, bool):
         raise Invalid(fields={"batch": _("Yes or no.")})
-    moderates = policy.can(user, policy.MODERATE, session)
+    view = data.get("view", "full")
+    if view not in ("full", "present"):
+        raise Invalid(fields={"view": _("Either full or present.")})
+    # The presenter view is projected to the room: it gets what participants get, even on
+    # a host's screen, and not the person's own copies of their anonymous questions.
+    present = view == "present"
+    moderates = policy.can(user, policy.MODERATE, session) and not present
     room = broadcast.staff_room(session.id) if moderates else broadcast.public_room(session.id)
-    rooms = [room, broadcast.person_room(session.id, user.id)]
+    rooms = [room] if present else [room, broadcast.person_room(session.id, user.id)]
     if batched:
         rooms = [broadcast.batch_twin(r) for r in rooms]
     if session.id in _joined.get(request.sid, ()):  # joined again: maybe the other way
@@ -218,7 +231,7 @@ def join(user, data):
     if not all(_enter(r) for r in rooms):
         return {"ok": False}
     _joined.setdefault(request.sid, set()).add(session.id)
-    emit("state", state(user, session))
+    emit("state", state(user, session, present))
     broadcast.presence_changed(session.id)
 
 

@@ -5,6 +5,7 @@ from flask import Blueprint
 from flask_login import current_user
 from pydantic import BaseModel, ConfigDict, Field
 
+from cop import rate_limits
 from cop.jsonapi import Output, endpoint
 from cop.search.facets import hit_url, labelled
 from cop.search.parse import KINDS
@@ -69,6 +70,8 @@ class SearchOut(Output):
     auth=False,
 )
 def search_api(params: SearchQuery):
+    if params.q.strip():
+        rate_limits.hit("COP_SEARCH_LIMIT", "search", rate_limits.requester(current_user))
     results = search(
         current_user,
         params.q,

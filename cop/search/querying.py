@@ -6,6 +6,8 @@ import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
+from flask import current_app
+from flask_babel import gettext as _
 from markupsafe import Markup
 from whoosh import query
 
@@ -93,6 +95,7 @@ def search(
         parsed.filters.append(query.Term("year", str(year)))
     if parsed.empty:
         return Results(total=0, page=page, per_page=per_page)
+    _check_cost(searcher.reader(), parsed.query())
     scope = search_scope(user)
     allowed = allowed_docs(searcher, scope)
     if not allowed:  # Whoosh takes an empty filter for no filter at all
@@ -126,6 +129,18 @@ def search(
     if found.total == 0:
         found.suggestion = _suggestion(searcher, text, parsed, allowed)
     return found
+
+
+def _check_cost(reader, parsed: query.Query) -> None:
+    """A query's work grows with the postings its terms read: past COP_SEARCH_MAX_POSTINGS
+    (a prefix of common words, many ORed common words) it is refused before any is read."""
+    budget = current_app.config["COP_SEARCH_MAX_POSTINGS"]
+    cost = 0
+    for field_name, text in set(parsed.iter_all_terms()):
+        cost += reader.doc_frequency(field_name, text)
+        if cost > budget:
+            message = _("This search is too broad: add a word or a filter to narrow it down.")
+            raise Invalid(message, fields={"q": message})
 
 
 def _suggestion(searcher, text: str, parsed: Parsed, allowed: set[int]) -> str | None:

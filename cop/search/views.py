@@ -1,6 +1,7 @@
 from flask import Blueprint, render_template, request, url_for
 from flask_login import current_user
 
+from cop import rate_limits
 from cop.errors import Invalid
 from cop.paging import Pager
 from cop.search.facets import FACET_LABELS, KIND_LABELS, hit_url, labelled
@@ -31,6 +32,8 @@ def search_page():
     params = _params()
     page = max(request.args.get("page", 1, type=int), 1)
     error = None
+    if params["q"].strip():
+        rate_limits.hit("COP_SEARCH_LIMIT", "search", rate_limits.requester(current_user))
     try:
         results = search(
             current_user,

@@ -242,7 +242,7 @@
     say(t.tConnecting);
     // batch: changes come as `batch` events, several at once when many arrive together
     joining = [];
-    socket.emit("join", { session_id: sessionId, batch: true });
+    socket.emit("join", { session_id: sessionId, batch: true, view: presenter ? "present" : "full" });
   });
 
   socket.on("state", function (state) {

@@ -48,3 +48,30 @@ def test_an_open_discussion_page_hears_about_new_replies(browser, live_url, worl
     expect(banner).to_contain_text("Нові відповіді: 1")
     banner.locator("a").click()
     expect(reader.locator("article.post")).to_have_count(2)
+
+
+def test_the_presenter_view_shows_anonymous_questions_as_anonymous_even_to_hosts(
+    app, browser, live_url, world, live
+):
+    from cop.accounts.models import User
+    from cop.extensions import db
+    from cop.live import service
+    from cop.live.models import LiveSession
+
+    def ask(text: str) -> None:
+        with app.app_context():
+            member = db.session.get(User, world.users["member"].id)
+            service.ask(member, db.session.get(LiveSession, live), text, anonymous=True)
+
+    ask("Хто відповідає за бюджет участі?")
+    host = sign_in(browser, live_url, world.users["expert"])
+    host.goto(f"/live/{live}")
+    first = host.locator(".live-q", has_text="Хто відповідає за бюджет участі?")
+    expect(first.locator(".live-author")).to_have_text("member")  # hosts may know
+    host.goto(f"/live/{live}/present")
+    projected = host.locator(".live-q", has_text="Хто відповідає за бюджет участі?")
+    expect(projected.locator(".live-author")).to_have_text("анонімно")
+    ask("Коли звіт?")
+    later = host.locator(".live-q", has_text="Коли звіт?")
+    expect(later.locator(".live-author")).to_have_text("анонімно")
+    expect(host.locator("#live")).not_to_contain_text("member")
