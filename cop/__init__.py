@@ -14,6 +14,9 @@ def create_app(config: dict | None = None) -> Flask:
         static_folder=str(ROOT / "static"),
     )
     app.config.update(settings)
+    from cop.inputs import IdConverter
+
+    app.url_map.converters["int"] = IdConverter  # every route's ids, before any is added
     settings["INSTANCE_PATH"].mkdir(parents=True, exist_ok=True)
 
     from cop import extensions as ext

@@ -17,6 +17,7 @@ from pydantic.json_schema import models_json_schema
 
 from cop.errors import AppError, Invalid, Unauthorized
 from cop.extensions import csrf
+from cop.inputs import Page
 
 PREFIX = "/api/v1"
 PER_PAGE_MAX = 100
@@ -36,7 +37,7 @@ class Output(BaseModel):
 
 class PageQuery(BaseModel):
     model_config = ConfigDict(extra="ignore")
-    page: int = Field(1, ge=1, le=100_000)
+    page: Page = 1
     per_page: int = Field(50, ge=1, le=PER_PAGE_MAX)
 
 
@@ -70,6 +71,8 @@ _TYPE_MESSAGES = {
     "list": _l("Expected a list."),
     "dict": _l("Expected an object."),
     "model": _l("Expected an object."),
+    "date": _l("Expected a date, YYYY-MM-DD."),
+    "datetime": _l("Expected a date and time in ISO 8601 with a time zone."),
 }
 
 
@@ -80,6 +83,14 @@ def _field_message(error: dict) -> str:
         return _("This field is required.")
     if kind == "extra_forbidden":
         return _("Unknown field.")
+    if error.get("input", "") is None:
+        return _("This field cannot be null.")
+    if kind == "value_error":
+        return str(ctx["error"])
+    if kind == "timezone_aware":
+        return _("Give the time with its time zone.")
+    if kind == "too_long":
+        return _("At most %(n)s items.", n=ctx.get("max_length"))
     if kind == "string_too_long":
         return _("At most %(n)s characters.", n=ctx.get("max_length"))
     if kind == "string_too_short":

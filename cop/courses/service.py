@@ -9,7 +9,7 @@ from flask_babel import gettext as _
 from sqlalchemy import delete, func, select
 from werkzeug.datastructures import FileStorage
 
-from cop import policy
+from cop import inputs, policy
 from cop.attachments import service as attachments
 from cop.attachments import storage
 from cop.attachments.models import Attachment
@@ -268,11 +268,7 @@ def _check_url(url: str | None) -> str:
 def add_link(actor, module: CourseModule, *, title: str, url: str) -> ModuleLink:
     """Whoever may edit the module adds an external resource. Commits."""
     policy.require(actor, "edit", module)
-    title = (title or "").strip()
-    if not title:
-        raise Invalid(fields={"title": _("This field is required.")})
-    if len(title) > LINK_TITLE_MAX:
-        raise Invalid(fields={"title": _("At most %(n)s characters.", n=LINK_TITLE_MAX)})
+    title = inputs.check_line(title, "title", LINK_TITLE_MAX)
     link = ModuleLink(module_id=module.id, title=title, url=_check_url(url))
     db.session.add(link)
     db.session.commit()

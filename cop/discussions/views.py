@@ -4,7 +4,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from cop import policy
+from cop import inputs, policy
 from cop.attachments import filetypes
 from cop.attachments import queries as attachment_queries
 from cop.attachments.service import FIELD, limits_of
@@ -118,9 +118,7 @@ def discussion(discussion_id: int):
         consultation_id = id_for_discussion(discussion.id)
         return redirect(url_for("consultations.consultation", consultation_id=consultation_id))
     mode = _mode()
-    page = request.args.get("page", 1, type=int)
-    if page < 1:
-        raise NotFound()
+    page = inputs.page_arg()
     thread = queries.load_thread(current_user, discussion, mode, page)
     if page > thread.pages:
         raise NotFound()

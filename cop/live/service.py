@@ -11,7 +11,7 @@ from limits import parse
 from sqlalchemy import delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
-from cop import policy
+from cop import inputs, policy
 from cop.accounts.models import User
 from cop.db import utcnow
 from cop.discussions import service as discussions
@@ -41,12 +41,7 @@ class RateLimited(AppError):
 
 
 def _text(value, field: str, limit: int) -> str:
-    value = (value or "").strip() if isinstance(value, str) else ""
-    if not value:
-        raise Invalid(fields={field: _("This field is required.")})
-    if len(value) > limit:
-        raise Invalid(fields={field: _("At most %(n)s characters.", n=limit)})
-    return value
+    return inputs.check_line(value, field, limit)
 
 
 def _people(ids, field: str) -> list[User]:
@@ -76,11 +71,10 @@ def schedule_session(
     if not policy.can_schedule_live(actor, space):
         raise Conflict(_("Live sessions cannot be scheduled here."))
     title = _text(title, "title", TITLE_MAX)
-    description = (description or "").strip()
-    if len(description) > DESCRIPTION_MAX:
-        raise Invalid(fields={"description": _("At most %(n)s characters.", n=DESCRIPTION_MAX)})
+    description = inputs.check_note(description, "description", DESCRIPTION_MAX)
     if scheduled_at.tzinfo is None:
         raise Invalid(fields={"scheduled_at": _("Give the time with its time zone.")})
+    inputs.check_date(scheduled_at, "scheduled_at")
     if not 10 <= max_question_length <= QUESTION_MAX:
         raise Invalid(
             fields={

@@ -16,6 +16,7 @@ from cop.accounts.models import User
 from cop.consultations.models import Status
 from cop.errors import Invalid
 from cop.extensions import db
+from cop.inputs import YEAR_MAX, YEAR_MIN, parse_id
 from cop.orgs.models import Community, ThematicPlatform
 from cop.search.analysis import WORD_RE, fold, lemmas, normalize, query_words
 from cop.spaces.models import Space
@@ -114,6 +115,10 @@ def _date(value: str, end: bool) -> datetime:
             start = datetime.strptime(value, fmt)
         except ValueError:
             continue
+        if not YEAR_MIN <= start.year <= YEAR_MAX:
+            raise _invalid(
+                _("Give a year between %(low)s and %(high)s.", low=YEAR_MIN, high=YEAR_MAX)
+            )
         if not end:
             return start
         if step == "day":
@@ -147,7 +152,8 @@ def filter_query(name: str, value: str) -> query.Query:
     if name == "community":
         return _ids("community", _named(Community.name, value))
     if name == "in":
-        extra = [Space.id == int(value)] if value.isdigit() else []
+        space_id = parse_id(value)
+        extra = [Space.id == space_id] if space_id is not None else []
         return _ids("space", _named(Space.title, value, *extra))
     if name == "author":
         return _ids("author", _named(User.display_name, value))

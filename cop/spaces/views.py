@@ -2,7 +2,7 @@ from flask import Blueprint, render_template, request
 from flask_login import current_user
 from sqlalchemy import select
 
-from cop import policy
+from cop import inputs, policy
 from cop.discussions import queries as discussions
 from cop.discussions import reads
 from cop.discussions.service import DISCUSSION_KINDS, may_start
@@ -49,7 +49,7 @@ def dashboard():
 def space_list():
     kind = request.args.get("kind")
     kind = SpaceKind(kind) if kind in set(SpaceKind) else None
-    page = max(request.args.get("page", 1, type=int), 1)
+    page = inputs.page_arg()
     spaces, total = queries.list_spaces(current_user, kind, (page - 1) * PER_PAGE, PER_PAGE)
     return render_template(
         "spaces/list.html",
@@ -72,7 +72,7 @@ def space(space_id: int):
         members = queries.list_members(space)
     forum = None
     if space.kind in DISCUSSION_KINDS:
-        page = max(request.args.get("page", 1, type=int), 1)
+        page = inputs.page_arg()
         items, total, unread, last_authors = discussions.list_discussions(
             current_user, space, (page - 1) * PER_PAGE, PER_PAGE
         )
