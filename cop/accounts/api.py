@@ -109,6 +109,7 @@ def _login_limit() -> str:
     response=NewToken,
     status=201,
     auth=False,
+    errors=(429,),
 )
 @limiter.limit(_login_limit, methods=["POST"])
 def create_token(data: TokenRequest):
