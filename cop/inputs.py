@@ -167,9 +167,18 @@ def id_args(name: str, values: MultiDict) -> list[int]:
 
 Id = Annotated[int, Field(ge=1, le=ID_MAX)]
 Ids = Annotated[list[Id], Field(max_length=IDS_MAX, description=f"At most {IDS_MAX} ids")]
-Line = Annotated[str, AfterValidator(clean_line)]
-Body = Annotated[str, AfterValidator(clean_body)]
-Note = Annotated[str, AfterValidator(clean_note)]
+# What the JSON Schema can say of the text rules (the functions above have the last word).
+_LINE_SCHEMA = {
+    "minLength": 1,
+    "pattern": r"^[^\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]*$",
+}
+_TEXT_SCHEMA = {"pattern": r"^[^\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f]*$"}
+
+Line = Annotated[str, AfterValidator(clean_line), Field(json_schema_extra=_LINE_SCHEMA)]
+Body = Annotated[
+    str, AfterValidator(clean_body), Field(json_schema_extra={**_TEXT_SCHEMA, "minLength": 1})
+]
+Note = Annotated[str, AfterValidator(clean_note), Field(json_schema_extra=_TEXT_SCHEMA)]
 Moment = Annotated[AwareDatetime, AfterValidator(clean_date)]
 Day = Annotated[date, AfterValidator(clean_date)]
 Page = Annotated[int, Field(ge=1, le=PAGE_MAX)]
