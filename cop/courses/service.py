@@ -96,7 +96,7 @@ def create_module(
         status=ModuleStatus.DRAFT,
         completion=completion,
         minutes=_check_minutes(minutes),
-        due_on=due_on,
+        due_on=due_on and inputs.check_date(due_on, "due_on"),
         author_id=actor.id,
     )
     db.session.add(module)
@@ -138,7 +138,7 @@ def edit_module(
     if minutes is not UNSET:
         module.minutes = _check_minutes(minutes)
     if due_on is not UNSET:
-        module.due_on = due_on
+        module.due_on = due_on and inputs.check_date(due_on, "due_on")
     module.updated_at = utcnow()
     db.session.commit()
     return module
@@ -256,12 +256,10 @@ def record_view(actor, module: CourseModule) -> bool:
 
 
 def _check_url(url: str | None) -> str:
-    url = (url or "").strip()
+    url = inputs.check_line(url, "url", URL_MAX)
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.netloc:
         raise Invalid(fields={"url": _("Give a full web address starting with https://.")})
-    if len(url) > URL_MAX:
-        raise Invalid(fields={"url": _("At most %(n)s characters.", n=URL_MAX)})
     return url
 
 

@@ -53,10 +53,7 @@ def replayed(actor, key: str | None, kind: str, model):
     """The object an earlier request with this key created, if any."""
     if not key:
         return None
-    if len(key) > IDEMPOTENCY_KEY_MAX:
-        raise Invalid(
-            fields={"idempotency_key": _("At most %(n)s characters.", n=IDEMPOTENCY_KEY_MAX)}
-        )
+    key = inputs.check_line(key, "idempotency_key", IDEMPOTENCY_KEY_MAX)
     result_id = db.session.scalar(
         select(IdempotencyKey.result_id).where(
             IdempotencyKey.user_id == actor.id,

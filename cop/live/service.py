@@ -40,10 +40,6 @@ class RateLimited(AppError):
     status = 429
 
 
-def _text(value, field: str, limit: int) -> str:
-    return inputs.check_line(value, field, limit)
-
-
 def _people(ids, field: str) -> list[User]:
     ids = sorted(set(ids))
     people = list(db.session.scalars(select(User).where(User.id.in_(ids)))) if ids else []
@@ -70,7 +66,7 @@ def schedule_session(
     policy.require(actor, policy.VIEW, space)
     if not policy.can_schedule_live(actor, space):
         raise Conflict(_("Live sessions cannot be scheduled here."))
-    title = _text(title, "title", TITLE_MAX)
+    title = inputs.check_line(title, "title", TITLE_MAX)
     description = inputs.check_note(description, "description", DESCRIPTION_MAX)
     if scheduled_at.tzinfo is None:
         raise Invalid(fields={"scheduled_at": _("Give the time with its time zone.")})
@@ -198,7 +194,7 @@ def ask(actor, session: LiveSession, text: str, anonymous: bool = False) -> Live
     waits for approval (hosts' and moderators' own go straight up). Commits, publishes."""
     policy.require(actor, "ask", session)
     _open(session)
-    text = _text(text, "text", session.max_question_length)
+    text = inputs.check_body(text, "text", session.max_question_length)
     if anonymous and not session.anonymous_allowed:
         raise Invalid(fields={"anonymous": _("This session does not take anonymous questions.")})
     _rate("COP_LIVE_ASK_LIMIT", "ask", actor)
@@ -286,7 +282,7 @@ def moderate(actor, question: LiveQuestion, action: str) -> LiveQuestion:
 def answer(actor, question: LiveQuestion, text: str) -> LiveQuestion:
     """Hosts mark a question answered with a short written answer. Commits, publishes."""
     _question_for(actor, question, "host")
-    question.answer = _text(text, "text", ANSWER_MAX)
+    question.answer = inputs.check_body(text, "text", ANSWER_MAX)
     question.answered_at = utcnow()
     question.answered_by_id = actor.id
     broadcast.question_changed(question, question.status == QuestionStatus.VISIBLE)
