@@ -247,6 +247,17 @@ def _error_statuses(op: Operation, has_parameters: bool) -> list[int]:
     return sorted(codes)
 
 
+def _without_null_defaults(schemas: dict) -> dict:
+    """A field that may be left out but not sent as null (`x: int = None`) has no default
+    a client could send: drop the null default pydantic writes for it."""
+    for schema in schemas.values():
+        for prop in schema.get("properties", {}).values():
+            nullable = {"type": "null"} in prop.get("anyOf", ())
+            if "default" in prop and prop["default"] is None and not nullable:
+                del prop["default"]
+    return schemas
+
+
 def openapi_document(app: Flask) -> dict:
     operations = []
     for rule in app.url_map.iter_rules():
@@ -331,7 +342,7 @@ def openapi_document(app: Flask) -> dict:
         "servers": [{"url": "/"}],
         "paths": paths,
         "components": {
-            "schemas": defs.get("$defs", {}),
+            "schemas": _without_null_defaults(defs.get("$defs", {})),
             "securitySchemes": {
                 "bearer": {"type": "http", "scheme": "bearer"},
                 "session": {"type": "apiKey", "in": "cookie", "name": "session"},

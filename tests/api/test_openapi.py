@@ -81,3 +81,9 @@ def test_responses_say_which_errors_can_come(client):
         for op in ops.values():
             error = op["responses"]["default"]["content"]["application/json"]["schema"]
             assert error == {"$ref": "#/components/schemas/Error"}
+
+
+def test_null_is_documented_only_where_it_is_accepted(client):
+    patch = client.get("/api/v1/openapi.json").get_json()["components"]["schemas"]["UserPatch"]
+    assert patch["properties"]["role"] == {"$ref": "#/components/schemas/Role"}
+    assert {"type": "null"} in patch["properties"]["association_id"]["anyOf"]
