@@ -3,6 +3,7 @@
 from flask import Flask
 
 from cop.config import load_config, shipped
+from cop.inputs import IdConverter
 from cop.limits import BoundedRequest
 
 
@@ -16,6 +17,7 @@ def create_app(config: dict | None = None) -> Flask:
     )
     app.config.update(settings)
     app.request_class = BoundedRequest
+    app.url_map.converters["int"] = IdConverter  # every route's ids, before any is added
     settings["INSTANCE_PATH"].mkdir(parents=True, exist_ok=True)
 
     # Here, not at the top: `import cop` (gunicorn, the CLI) stays light until an app is built.

@@ -17,6 +17,7 @@ from pydantic.json_schema import models_json_schema
 
 from cop.errors import AppError, Invalid, Unauthorized
 from cop.extensions import csrf
+from cop.inputs import ID_MAX, Page
 
 PREFIX = "/api/v1"
 PER_PAGE_MAX = 100
@@ -36,7 +37,7 @@ class Output(BaseModel):
 
 class PageQuery(BaseModel):
     model_config = ConfigDict(extra="ignore")
-    page: int = Field(1, ge=1, le=100_000)
+    page: Page = 1
     per_page: int = Field(50, ge=1, le=PER_PAGE_MAX)
 
 
@@ -61,6 +62,7 @@ class Operation:
     auth: bool
     tag: str
     upload: str | None = None  # a multipart request's file field
+    errors: tuple[int, ...] = ()  # statuses beyond those the declaration implies
 
 
 _TYPE_MESSAGES = {
@@ -70,6 +72,8 @@ _TYPE_MESSAGES = {
     "list": _l("Expected a list."),
     "dict": _l("Expected an object."),
     "model": _l("Expected an object."),
+    "date": _l("Expected a date, YYYY-MM-DD."),
+    "datetime": _l("Expected a date and time in ISO 8601 with a time zone."),
 }
 
 
@@ -80,6 +84,14 @@ def _field_message(error: dict) -> str:
         return _("This field is required.")
     if kind == "extra_forbidden":
         return _("Unknown field.")
+    if error.get("input", "") is None:
+        return _("This field cannot be null.")
+    if kind == "value_error":
+        return str(ctx["error"])
+    if kind == "timezone_aware":
+        return _("Give the time with its time zone.")
+    if kind == "too_long":
+        return _("At most %(n)s items.", n=ctx.get("max_length"))
     if kind == "string_too_long":
         return _("At most %(n)s characters.", n=ctx.get("max_length"))
     if kind == "string_too_short":
@@ -148,11 +160,13 @@ def endpoint(
     status: int = 200,
     auth: bool = True,
     upload: str | None = None,
+    errors: tuple[int, ...] = (),
 ) -> Callable:
     """Declare an API endpoint. The view gets path arguments, plus `data` (the validated
     body), `params` (the validated query) and `files` (the parts of the multipart field
     named by `upload`) when declared, and returns an object that `response` validates,
-    or None for 204."""
+    or None for 204. `errors` documents statuses the declaration does not imply (429 of
+    a rate limit)."""
 
     def decorator(fn: Callable) -> Callable:
         @wraps(fn)
@@ -171,7 +185,7 @@ def endpoint(
             return jsonify(dump(response, result)), status
 
         view.openapi = Operation(
-            method, summary, body, query, response, status, auth, blueprint.name, upload
+            method, summary, body, query, response, status, auth, blueprint.name, upload, errors
         )
         view.accepts_uploads = upload is not None
         csrf.exempt(view)  # cookie sessions are checked in check_api_auth instead
@@ -196,12 +210,53 @@ def check_api_auth():
 
 # --- OpenAPI ------------------------------------------------------------------------------
 
-ERROR_STATUSES = (400, 401, 403, 404, 409, 413, 422, 429)
+ERROR_DESCRIPTIONS = {
+    400: "Malformed: not JSON, not an object, or an expired CSRF token",
+    401: "Not signed in, or the token is invalid, expired or revoked",
+    403: "Not allowed",
+    404: "Not found, or not visible to you (also an id out of range)",
+    409: "Conflicts with the current state",
+    413: "The upload is too large",
+    422: "Some fields need attention: `fields` says which and why",
+    429: "Too many requests: wait and try again",
+}
 _PATH_ARG = re.compile(r"<(?:(\w+):)?(\w+)>")
 
 
+REF_TEMPLATE = "#/components/schemas/{model}"
+_ID_SCHEMA = {"type": "integer", "minimum": 1, "maximum": ID_MAX}
+
+
 def _ref(name: str) -> dict:
-    return {"$ref": f"#/components/schemas/{name}"}
+    return {"$ref": REF_TEMPLATE.format(model=name)}
+
+
+def _error_statuses(op: Operation, has_parameters: bool) -> list[int]:
+    """The errors an operation can answer with, from what it declares."""
+    writes = op.method != "GET"
+    codes = {401, *op.errors}  # a bearer token that does not resolve: any operation
+    if op.auth:
+        codes.add(403)
+    if has_parameters or op.body is not None:
+        codes.update((404, 422))  # an id that is missing or hidden, or a bad value
+    if op.body is not None or op.upload is not None:
+        codes.add(400)
+    if writes:
+        codes.update((400, 403, 404, 409))  # CSRF; policy; a referenced row; state
+    if op.upload is not None:
+        codes.add(413)
+    return sorted(codes)
+
+
+def _without_null_defaults(schemas: dict) -> dict:
+    """A field that may be left out but not sent as null (`x: int = None`) has no default
+    a client could send: drop the null default pydantic writes for it."""
+    for schema in schemas.values():
+        for prop in schema.get("properties", {}).values():
+            nullable = {"type": "null"} in prop.get("anyOf", ())
+            if "default" in prop and prop["default"] is None and not nullable:
+                del prop["default"]
+    return schemas
 
 
 def openapi_document(app: Flask) -> dict:
@@ -217,7 +272,7 @@ def openapi_document(app: Flask) -> dict:
         models.update(m for m in (op.body, op.query, op.response) if m is not None)
     ordered = sorted(models, key=lambda m: m.__name__)
     _keys, defs = models_json_schema(
-        [(m, "validation") for m in ordered], ref_template="#/components/schemas/{model}"
+        [(m, "validation") for m in ordered], ref_template=REF_TEMPLATE
     )
     paths: dict[str, dict] = {}
     for rule, op in sorted(operations, key=lambda item: item[0].rule):
@@ -227,13 +282,13 @@ def openapi_document(app: Flask) -> dict:
                 "name": name,
                 "in": "path",
                 "required": True,
-                "schema": {"type": "integer" if conv == "int" else "string"},
+                "schema": _ID_SCHEMA if conv == "int" else {"type": "string"},
             }
             for conv, name in _PATH_ARG.findall(rule.rule)
         ]
         if op.query is not None:
             for name, field in op.query.model_fields.items():
-                schema = op.query.model_json_schema()["properties"][name]
+                schema = op.query.model_json_schema(ref_template=REF_TEMPLATE)["properties"][name]
                 parameters.append(
                     {"name": name, "in": "query", "required": field.is_required(), "schema": schema}
                 )
@@ -245,11 +300,15 @@ def openapi_document(app: Flask) -> dict:
                 {"application/json": {"schema": _ref(op.response.__name__)}} if op.response else {}
             )
             responses[str(op.status)] = {"description": "Success", "content": content}
-        for status in ERROR_STATUSES:
-            responses[str(status)] = {
-                "description": "Error",
+        for code in _error_statuses(op, bool(parameters)):
+            responses[str(code)] = {
+                "description": ERROR_DESCRIPTIONS[code],
                 "content": {"application/json": {"schema": _ref("Error")}},
             }
+        responses["default"] = {
+            "description": "Any other error, in the same shape",
+            "content": {"application/json": {"schema": _ref("Error")}},
+        }
         operation: dict[str, Any] = {
             "operationId": rule.endpoint.replace(".", "_"),
             "summary": op.summary,
@@ -284,7 +343,7 @@ def openapi_document(app: Flask) -> dict:
         "servers": [{"url": "/"}],
         "paths": paths,
         "components": {
-            "schemas": defs.get("$defs", {}),
+            "schemas": _without_null_defaults(defs.get("$defs", {})),
             "securitySchemes": {
                 "bearer": {"type": "http", "scheme": "bearer"},
                 "session": {"type": "apiKey", "in": "cookie", "name": "session"},

@@ -31,10 +31,9 @@ from urllib.parse import unquote
 
 import bleach
 from bleach.html5lib_shim import Filter
-from flask_babel import gettext as _
 from markdown_it import MarkdownIt
 
-from cop.errors import Invalid
+from cop import inputs
 
 BODY_MAX = 20_000
 # What @mentions match (usernames, cop.accounts.models.USERNAME_MAX long at most): Latin
@@ -113,13 +112,9 @@ def _cleaner() -> bleach.Cleaner:
 
 
 def check_body(source: str, field: str = "body") -> str:
-    """The stripped Markdown source, or Invalid when it is empty or longer than BODY_MAX."""
-    source = (source or "").strip()
-    if not source:
-        raise Invalid(fields={field: _("This field is required.")})
-    if len(source) > BODY_MAX:
-        raise Invalid(fields={field: _("At most %(n)s characters.", n=BODY_MAX)})
-    return source
+    """The clean Markdown source (see cop.inputs.clean_body), or Invalid when it has no
+    visible character, a control character or more than BODY_MAX characters."""
+    return inputs.check_body(source, field, BODY_MAX)
 
 
 def render_markdown(source: str) -> str:

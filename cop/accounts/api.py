@@ -19,15 +19,16 @@ from cop.accounts.models import (
 )
 from cop.errors import Forbidden, NotFound, Unauthorized
 from cop.extensions import db, limiter
+from cop.inputs import Id, Line
 from cop.jsonapi import Input, Output, PageQuery, endpoint
 
 bp = Blueprint("accounts", __name__)
 
 
 class TokenRequest(Input):
-    email: str = Field(max_length=EMAIL_MAX)
+    email: Line = Field(max_length=EMAIL_MAX)
     password: str = Field(max_length=PASSWORD_MAX)
-    name: str = Field("API", max_length=NAME_MAX)
+    name: Line = Field("API", max_length=NAME_MAX)
 
 
 class TokenOut(Output):
@@ -83,29 +84,29 @@ class UserList(Output):
 
 
 class ProfilePatch(Input):
-    display_name: str | None = Field(None, min_length=1, max_length=NAME_MAX)
-    locale: str | None = Field(None, pattern="^(uk|en)$")
-    email_mode: EmailMode | None = Field(
+    display_name: Line = Field(None, max_length=NAME_MAX)
+    locale: str = Field(None, pattern="^(uk|en)$")
+    email_mode: EmailMode = Field(
         None, description="Notifications by email: each as it comes, a daily digest, or none"
     )
 
 
 class UserCreate(Input):
-    email: str = Field(max_length=EMAIL_MAX)
-    display_name: str = Field(min_length=1, max_length=NAME_MAX)
+    email: Line = Field(max_length=EMAIL_MAX)
+    display_name: Line = Field(max_length=NAME_MAX)
     role: Role = Role.MEMBER
     locale: str = Field("uk", pattern="^(uk|en)$")
-    association_id: int | None = None
+    association_id: Id | None = None
     password: str | None = Field(None, max_length=PASSWORD_MAX)
     invite: bool = True
 
 
 class UserPatch(Input):
-    display_name: str | None = Field(None, min_length=1, max_length=NAME_MAX)
-    role: Role | None = None
-    locale: str | None = Field(None, pattern="^(uk|en)$")
-    association_id: int | None = None
-    active: bool | None = None
+    display_name: Line = Field(None, max_length=NAME_MAX)
+    role: Role = None
+    locale: str = Field(None, pattern="^(uk|en)$")
+    association_id: Id | None = Field(None, description="null: no association")
+    active: bool = None
 
 
 def _login_limit() -> str:
@@ -121,6 +122,7 @@ def _login_limit() -> str:
     response=NewToken,
     status=201,
     auth=False,
+    errors=(429,),
 )
 @limiter.limit(_login_limit, methods=["POST"])
 def create_token(data: TokenRequest):

@@ -13,7 +13,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, select, update
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from cop import policy, rate_limits, realtime
+from cop import inputs, policy, rate_limits, realtime
 from cop.accounts import sessions
 from cop.accounts.models import (
     EMAIL_MAX,
@@ -56,12 +56,7 @@ def normalize_email(value: str) -> str:
 
 
 def _check_display_name(value: str) -> str:
-    value = (value or "").strip()
-    if not value:
-        raise Invalid(fields={"display_name": _("This field is required.")})
-    if len(value) > NAME_MAX:
-        raise Invalid(fields={"display_name": _("At most %(n)s characters.", n=NAME_MAX)})
-    return value
+    return inputs.check_line(value, "display_name", NAME_MAX)
 
 
 def _check_password(value: str, field: str = "password") -> str:

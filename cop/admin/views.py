@@ -9,7 +9,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import func, select
 
-from cop import policy
+from cop import inputs, policy
 from cop.accounts import service as accounts
 from cop.accounts.models import Role, User
 from cop.admin.forms import (
@@ -107,7 +107,7 @@ def _role_choices() -> list:
 
 @bp.get("/users")
 def users():
-    page = max(request.args.get("page", 1, type=int), 1)
+    page = inputs.page_arg()
     total = _count(User)
     rows = db.session.scalars(
         select(User)

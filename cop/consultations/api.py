@@ -23,6 +23,7 @@ from cop.discussions.api import AuthorOut, PostList, PostOut, _post_out
 from cop.discussions.models import TITLE_MAX
 from cop.errors import Forbidden
 from cop.i18n import current_locale
+from cop.inputs import Body, Id, Ids, Line, Note
 from cop.jsonapi import Input, Output, PageQuery, endpoint
 from cop.text import BODY_MAX
 
@@ -109,8 +110,8 @@ class ConsultationList(Output):
 class ConsultationQuery(PageQuery):
     status: Status | None = None
     assignee: Assignee = Field(Assignee.ANY, description="mine, unassigned or any")
-    community_id: int | None = None
-    platform_id: int | None = None
+    community_id: Id | None = None
+    platform_id: Id | None = None
     older_than_days: int | None = Field(
         None, ge=0, le=36500, description="Asked at least so long ago"
     )
@@ -119,27 +120,29 @@ class ConsultationQuery(PageQuery):
 
 
 class ConsultationIn(Input):
-    community_id: int | None = Field(
+    community_id: Id | None = Field(
         None, description="Needed when the author is on several committees, and for staff"
     )
-    title: str = Field(min_length=1, max_length=TITLE_MAX)
-    body: str = Field(description=f"The question, Markdown, at most {BODY_MAX} characters")
-    platform_id: int | None = Field(None, description="The thematic platform")
-    module_id: int | None = Field(
+    title: Line = Field(max_length=TITLE_MAX)
+    body: Body = Field(
+        max_length=BODY_MAX, description=f"The question, Markdown, at most {BODY_MAX} characters"
+    )
+    platform_id: Id | None = Field(None, description="The thematic platform")
+    module_id: Id | None = Field(
         None,
         description="The course module asked about (422 unless the author may read it)",
     )
 
 
 class ConsultationPatch(Input):
-    title: str | None = Field(None, min_length=1, max_length=TITLE_MAX)
-    platform_id: int | None = None
-    assignee_ids: list[int] | None = Field(
+    title: Line = Field(None, max_length=TITLE_MAX)
+    platform_id: Id | None = Field(None, description="null: no thematic platform")
+    assignee_ids: Ids = Field(
         None,
         description="The whole list of assignees: experts and trainees of the desk change "
         "only themselves, staff anyone",
     )
-    publish_consent: Consent | None = Field(
+    publish_consent: Consent = Field(
         None, description="The committee's agreement to publishing in the knowledge base"
     )
 
@@ -150,8 +153,8 @@ class PublishIn(Input):
         description="Replace the community's name, its people and contact details, and sign "
         "the committee's posts by the committee (required if it agreed only to that)",
     )
-    attachment_ids: list[int] = Field(
-        [], max_length=100, description="Files of the public replies to include; none by default"
+    attachment_ids: Ids = Field(
+        [], description="Files of the public replies to include; none by default"
     )
 
 
@@ -160,17 +163,17 @@ class TransitionIn(Input):
     rating: int | None = Field(
         None, ge=RATING_MIN, le=RATING_MAX, description="Required to resolve (the committee)"
     )
-    comment: str | None = Field(None, max_length=RATING_COMMENT_MAX)
+    comment: Note | None = Field(None, max_length=RATING_COMMENT_MAX)
 
 
 class RatingIn(Input):
     rating: int = Field(ge=RATING_MIN, le=RATING_MAX)
-    comment: str | None = Field(None, max_length=RATING_COMMENT_MAX)
+    comment: Note | None = Field(None, max_length=RATING_COMMENT_MAX)
 
 
 class ConsultationPostIn(Input):
-    body: str = Field(description=f"Markdown, at most {BODY_MAX} characters")
-    parent_id: int | None = Field(None, description="The post answered; the question by default")
+    body: Body = Field(max_length=BODY_MAX, description=f"Markdown, at most {BODY_MAX} characters")
+    parent_id: Id | None = Field(None, description="The post answered; the question by default")
 
 
 def _ref_platform(platform) -> PlatformRef | None:

@@ -15,7 +15,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm.attributes import set_committed_value
 from werkzeug.datastructures import FileStorage
 
-from cop import policy
+from cop import inputs, policy
 from cop.accounts.models import User
 from cop.attachments import service as attachments
 from cop.attachments.queries import ID_MAX
@@ -212,9 +212,7 @@ def _check_rating(rating, comment: str | None) -> tuple[int, str | None]:
         raise Invalid(fields={"rating": _("Expected a whole number.")})
     if not RATING_MIN <= rating <= RATING_MAX:
         raise Invalid(fields={"rating": _("From 1 to 5.")})
-    comment = (comment or "").strip() or None
-    if comment is not None and len(comment) > RATING_COMMENT_MAX:
-        raise Invalid(fields={"comment": _("At most %(n)s characters.", n=RATING_COMMENT_MAX)})
+    comment = inputs.check_note(comment, "comment", RATING_COMMENT_MAX) or None
     return rating, comment
 
 

@@ -5,7 +5,7 @@ from flask_babel import format_decimal, format_timedelta
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from cop import policy
+from cop import inputs, policy
 from cop.attachments.service import FIELD
 from cop.consultations import figures, lifecycle, publishing, queries, service
 from cop.consultations.figures import Breakdown
@@ -58,8 +58,8 @@ def _filters() -> Filters:
     return Filters(
         status=Status(status) if status in set(Status) else None,
         assignee=Assignee(assignee) if assignee in set(Assignee) else Assignee.ANY,
-        community_id=args.get("community_id", type=int),
-        platform_id=args.get("platform_id", type=int),
+        community_id=inputs.id_arg("community_id"),
+        platform_id=inputs.id_arg("platform_id"),
         older_than_days=older if older is not None and 0 <= older <= OLDER_THAN_MAX else None,
         overdue=args.get("overdue") == "1",
         order=Order(order) if order in set(Order) else Order.NEWEST,
@@ -85,7 +85,7 @@ def _desk_shown(filters: Filters, communities) -> Space | None:
 def desk():
     """Experts and staff: the queue of their desks; a committee: its consultations."""
     filters = _filters()
-    page = max(request.args.get("page", 1, type=int), 1)
+    page = inputs.page_arg()
     found = queries.list_consultations(current_user, filters, (page - 1) * PER_PAGE, PER_PAGE)
     args = {k: v for k, v in request.args.items() if k != "page"}
     communities = queries.communities_on_desks(current_user)
@@ -150,9 +150,9 @@ def _page(consultation: Consultation, note_form=None, resolve_form=None, status:
     space = discussion.space
     parties = policy.desk_parties(current_user, space)
     queries.annotate(current_user, [consultation])
-    number = request.args.get("page", 1, type=int)
-    thread = discussions.load_thread(current_user, discussion, "nested", max(number, 1))
-    if not 1 <= number <= thread.pages:
+    number = inputs.page_arg()
+    thread = discussions.load_thread(current_user, discussion, "nested", number)
+    if number > thread.pages:
         raise NotFound()
     reply_form = ReplyForm()
     offer_files(reply_form, space)
@@ -250,8 +250,8 @@ def transition(consultation_id: int):
 @login_required
 def assignees(consultation_id: int):
     consultation = queries.get_consultation(current_user, consultation_id)
-    add = request.form.getlist("add", type=int)
-    remove = request.form.getlist("remove", type=int)
+    add = inputs.id_args("add", request.form)
+    remove = inputs.id_args("remove", request.form)
     service.change_assignees(current_user, consultation, add=add, remove=remove)
     return redirect(consultation_url(consultation.id))
 
@@ -260,7 +260,7 @@ def assignees(consultation_id: int):
 @login_required
 def platform(consultation_id: int):
     consultation = queries.get_consultation(current_user, consultation_id)
-    platform_id = request.form.get("platform_id", type=int)
+    platform_id = inputs.id_arg("platform_id", request.form)
     service.update_consultation(current_user, consultation, platform_id=platform_id)
     flash(_("Saved."), "success")
     return redirect(consultation_url(consultation.id))
@@ -290,7 +290,7 @@ def publish(consultation_id: int):
             current_user,
             consultation,
             anonymise=request.form.get("anonymise") == "1",
-            attachment_ids=request.form.getlist("attachment_ids", type=int),
+            attachment_ids=inputs.id_args("attachment_ids", request.form),
         )
     except AppError as error:
         flash(error.summary(), "error")

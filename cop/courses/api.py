@@ -20,6 +20,7 @@ from cop.courses.models import (
 )
 from cop.discussions.api import AuthorOut
 from cop.discussions.models import ForumType
+from cop.inputs import Body, Day, Id, Line
 from cop.jsonapi import Input, Output, endpoint
 from cop.text import BODY_MAX
 
@@ -81,31 +82,33 @@ class CourseIn(Input):
 
 
 class ModuleIn(Input):
-    title: str = Field(min_length=1, max_length=TITLE_MAX)
-    body: str = Field(description=f"Markdown, at most {BODY_MAX} characters")
+    title: Line = Field(max_length=TITLE_MAX)
+    body: Body = Field(max_length=BODY_MAX, description=f"Markdown, at most {BODY_MAX} characters")
     completion: Completion = Completion.MANUAL
     minutes: int | None = Field(None, ge=1, le=MINUTES_MAX, description="Estimated time")
-    due_on: date | None = Field(None, description="ISO date, YYYY-MM-DD")
+    due_on: Day | None = Field(None, description="ISO date, YYYY-MM-DD")
     forum_type: ForumType = Field(
         ForumType.STANDARD, description="standard, qanda or each_one (not single)"
     )
 
 
 class ModulePatch(Input):
-    title: str | None = Field(None, min_length=1, max_length=TITLE_MAX)
-    body: str | None = Field(None, description=f"Markdown, at most {BODY_MAX} characters")
-    completion: Completion | None = None
+    title: Line = Field(None, max_length=TITLE_MAX)
+    body: Body = Field(
+        None, max_length=BODY_MAX, description=f"Markdown, at most {BODY_MAX} characters"
+    )
+    completion: Completion = None
     minutes: int | None = Field(None, ge=1, le=MINUTES_MAX, description="null: not given")
-    due_on: date | None = Field(None, description="null: no due date")
-    status: ModuleStatus | None = Field(
+    due_on: Day | None = Field(None, description="null: no due date")
+    status: ModuleStatus = Field(
         None, description="published or draft (unpublish): those who publish"
     )
-    move: int | None = Field(None, ge=-1, le=1, description="-1: one place up, 1: down")
+    move: int = Field(None, ge=-1, le=1, description="-1: one place up, 1: down")
 
 
 class LinkIn(Input):
-    title: str = Field(min_length=1, max_length=LINK_TITLE_MAX)
-    url: str = Field(min_length=1, max_length=URL_MAX, description="http or https")
+    title: Line = Field(max_length=LINK_TITLE_MAX)
+    url: Line = Field(max_length=URL_MAX, description="http or https")
 
 
 class RevisionOut(Output):
@@ -155,7 +158,7 @@ class ProgressOut(Output):
 
 class ProgressQuery(BaseModel):
     model_config = ConfigDict(extra="ignore")
-    community_id: int | None = Field(None, description="Only this community's members")
+    community_id: Id | None = Field(None, description="Only this community's members")
 
 
 def _course_out(course) -> CourseOut:

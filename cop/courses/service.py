@@ -9,7 +9,7 @@ from flask_babel import gettext as _
 from sqlalchemy import delete, func, select
 from werkzeug.datastructures import FileStorage
 
-from cop import policy
+from cop import inputs, policy
 from cop.attachments import service as attachments
 from cop.attachments import storage
 from cop.attachments.models import Attachment
@@ -96,7 +96,7 @@ def create_module(
         status=ModuleStatus.DRAFT,
         completion=completion,
         minutes=_check_minutes(minutes),
-        due_on=due_on,
+        due_on=due_on and inputs.check_date(due_on, "due_on"),
         author_id=actor.id,
     )
     db.session.add(module)
@@ -138,7 +138,7 @@ def edit_module(
     if minutes is not UNSET:
         module.minutes = _check_minutes(minutes)
     if due_on is not UNSET:
-        module.due_on = due_on
+        module.due_on = due_on and inputs.check_date(due_on, "due_on")
     module.updated_at = utcnow()
     db.session.commit()
     return module
@@ -256,23 +256,17 @@ def record_view(actor, module: CourseModule) -> bool:
 
 
 def _check_url(url: str | None) -> str:
-    url = (url or "").strip()
+    url = inputs.check_line(url, "url", URL_MAX)
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.netloc:
         raise Invalid(fields={"url": _("Give a full web address starting with https://.")})
-    if len(url) > URL_MAX:
-        raise Invalid(fields={"url": _("At most %(n)s characters.", n=URL_MAX)})
     return url
 
 
 def add_link(actor, module: CourseModule, *, title: str, url: str) -> ModuleLink:
     """Whoever may edit the module adds an external resource. Commits."""
     policy.require(actor, "edit", module)
-    title = (title or "").strip()
-    if not title:
-        raise Invalid(fields={"title": _("This field is required.")})
-    if len(title) > LINK_TITLE_MAX:
-        raise Invalid(fields={"title": _("At most %(n)s characters.", n=LINK_TITLE_MAX)})
+    title = inputs.check_line(title, "title", LINK_TITLE_MAX)
     link = ModuleLink(module_id=module.id, title=title, url=_check_url(url))
     db.session.add(link)
     db.session.commit()

@@ -5,7 +5,7 @@ from flask import Blueprint, Response, flash, redirect, render_template, request
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from cop import policy
+from cop import inputs, policy
 from cop.attachments import service as attachments
 from cop.courses import progress, queries, service
 from cop.courses.forms import LinkForm, ModuleForm, ResourceForm
@@ -243,7 +243,7 @@ def revisions(module_id: int):
 def _table(course_id: int):
     course = queries.get_course(current_user, course_id)
     policy.require(current_user, policy.MODERATE, course)
-    community_id = request.args.get("community", type=int)
+    community_id = inputs.id_arg("community")
     return course, community_id, progress.progress_table(course, community_id)
 
 
@@ -279,11 +279,11 @@ def asked_module(form) -> CourseModule | None:
     """For "ask an expert about this module": the module a consultation form names (in
     the address at first, then in a hidden field), if the user may read it; the subject
     starts with its title."""
-    raw = form.module_id.data or request.args.get("module_id", "")
-    if not str(raw).isdigit():
+    module_id = inputs.parse_id(form.module_id.data or request.args.get("module_id"))
+    if module_id is None:
         return None
     try:
-        module = queries.get_module(current_user, int(raw))
+        module = queries.get_module(current_user, module_id)
     except AppError:
         return None
     form.module_id.data = str(module.id)

@@ -15,6 +15,7 @@ from cop.discussions.models import (
     SubscriptionMode,
     settings_of,
 )
+from cop.inputs import ID_MAX, Body, Id, Line
 from cop.jsonapi import Input, Output, PageQuery, endpoint
 from cop.spaces.queries import get_space
 from cop.text import BODY_MAX
@@ -81,39 +82,42 @@ class ForumSettingsOut(Output):
 
 
 class ForumSettingsIn(Input):
-    forum_type: ForumType | None = None
-    subscription_mode: SubscriptionMode | None = None
-    group_mode: GroupMode | None = None
-    max_attachments: int | None = Field(
-        None, ge=0, description="Files per post; 0: no attachments (the site sets a ceiling)"
+    forum_type: ForumType = None
+    subscription_mode: SubscriptionMode = None
+    group_mode: GroupMode = None
+    max_attachments: int = Field(
+        None,
+        ge=0,
+        le=ID_MAX,
+        description="Files per post; 0: no attachments (the site sets a ceiling)",
     )
-    max_attachment_bytes: int | None = Field(
-        None, ge=1, description="Largest file, in bytes (the site sets a ceiling)"
+    max_attachment_bytes: int = Field(
+        None, ge=1, le=ID_MAX, description="Largest file, in bytes (the site sets a ceiling)"
     )
 
 
 class DiscussionIn(Input):
-    community_id: int | None = Field(
+    community_id: Id | None = Field(
         None, description="In group mode: the community the discussion is for"
     )
-    title: str = Field(min_length=1, max_length=TITLE_MAX)
-    body: str = Field(description=f"Markdown, at most {BODY_MAX} characters")
+    title: Line = Field(max_length=TITLE_MAX)
+    body: Body = Field(max_length=BODY_MAX, description=f"Markdown, at most {BODY_MAX} characters")
 
 
 class DiscussionPatch(Input):
-    title: str | None = Field(None, min_length=1, max_length=TITLE_MAX)
-    pinned: bool | None = None
-    locked: bool | None = None
+    title: Line = Field(None, max_length=TITLE_MAX)
+    pinned: bool = None
+    locked: bool = None
 
 
 class ReplyIn(Input):
-    body: str = Field(description=f"Markdown, at most {BODY_MAX} characters")
-    parent_id: int | None = None
+    body: Body = Field(max_length=BODY_MAX, description=f"Markdown, at most {BODY_MAX} characters")
+    parent_id: Id | None = None
     private: bool = False
 
 
 class PostPatch(Input):
-    body: str = Field(description=f"Markdown, at most {BODY_MAX} characters")
+    body: Body = Field(max_length=BODY_MAX, description=f"Markdown, at most {BODY_MAX} characters")
 
 
 def _post_out(post, thread: queries.Thread | None = None) -> PostOut:

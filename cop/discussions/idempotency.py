@@ -12,7 +12,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from cop import policy
+from cop import inputs, policy
 from cop.db import utcnow
 from cop.discussions.models import IdempotencyKey
 from cop.errors import Invalid, NotFound
@@ -41,8 +41,7 @@ def replayed(actor, key: str | None, operation: str, request: str, model):
     forgotten here, in the caller's transaction."""
     if not key:
         return None
-    if len(key) > KEY_MAX:
-        raise Invalid(fields={"idempotency_key": _("At most %(n)s characters.", n=KEY_MAX)})
+    inputs.check_line(key, "idempotency_key", KEY_MAX)  # one line of text, not too long
     record = _record(actor, key)
     if record is None:
         return None

@@ -10,7 +10,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from werkzeug.datastructures import FileStorage
 
-from cop import events, policy
+from cop import events, inputs, policy
 from cop.accounts.models import User
 from cop.attachments import service as attachments
 from cop.attachments.models import Attachment
@@ -56,12 +56,7 @@ ATTACHMENT_BYTES_MIN = 10 * 1024
 
 
 def check_title(title: str | None, limit: int = TITLE_MAX) -> str:
-    title = (title or "").strip()
-    if not title:
-        raise Invalid(fields={"title": _("This field is required.")})
-    if len(title) > limit:
-        raise Invalid(fields={"title": _("At most %(n)s characters.", n=limit)})
-    return title
+    return inputs.check_line(title, "title", limit)
 
 
 def _read_up_to(actor, discussion: Discussion, moment) -> None:

@@ -4,7 +4,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from cop import events, policy, rate_limits
+from cop import events, inputs, policy, rate_limits
 from cop.attachments import filetypes
 from cop.attachments import queries as attachment_queries
 from cop.attachments.service import FIELD, limits_of
@@ -114,9 +114,7 @@ def discussion(discussion_id: int):
         if elsewhere:
             return redirect(elsewhere)
     mode = _mode()
-    page = request.args.get("page", 1, type=int)
-    if page < 1:
-        raise NotFound()
+    page = inputs.page_arg()
     thread = queries.load_thread(current_user, discussion, mode, page)
     if page > thread.pages:
         raise NotFound()

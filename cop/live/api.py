@@ -5,6 +5,7 @@ from flask_login import current_user
 from pydantic import BaseModel, ConfigDict, Field
 
 from cop import policy
+from cop.inputs import Id, Ids, Line, Moment, Note
 from cop.jsonapi import Input, Output, PageQuery, endpoint
 from cop.live import queries, service
 from cop.live.models import (
@@ -16,6 +17,7 @@ from cop.live.models import (
     SessionStatus,
     StaffRole,
 )
+from cop.live.service import DESCRIPTION_MAX
 from cop.spaces.queries import get_space
 
 bp = Blueprint("live", __name__)
@@ -70,19 +72,19 @@ class LiveSessionDetail(LiveSessionOut):
 
 class SessionQuery(PageQuery):
     model_config = ConfigDict(extra="ignore")
-    space_id: int | None = None
+    space_id: Id | None = None
 
 
 class LiveSessionIn(Input):
-    space_id: int
-    title: str = Field(min_length=1, max_length=TITLE_MAX)
-    description: str = ""
-    scheduled_at: datetime = Field(description="ISO 8601 with a time zone")
+    space_id: Id
+    title: Line = Field(max_length=TITLE_MAX)
+    description: Note = Field("", max_length=DESCRIPTION_MAX)
+    scheduled_at: Moment = Field(description="ISO 8601 with a time zone")
     moderated: bool = False
     anonymous_allowed: bool = True
     max_question_length: int = Field(QUESTION_DEFAULT, ge=10, le=QUESTION_MAX)
-    host_ids: list[int] = Field(default_factory=list, description="Default: you")
-    moderator_ids: list[int] = Field(default_factory=list)
+    host_ids: Ids = Field(default_factory=list, description="Default: you")
+    moderator_ids: Ids = Field(default_factory=list)
 
 
 def _people(session: LiveSession, role: StaffRole) -> list[PersonOut]:

@@ -10,7 +10,7 @@ from flask_babel import gettext as _
 from sqlalchemy import delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
-from cop import policy, rate_limits
+from cop import inputs, policy, rate_limits
 from cop.accounts.models import User
 from cop.db import utcnow
 from cop.discussions import service as discussions
@@ -33,15 +33,6 @@ from cop.spaces.models import Space
 
 DESCRIPTION_MAX = 4000
 MODERATION = {"approve": QuestionStatus.VISIBLE, "hide": QuestionStatus.HIDDEN}
-
-
-def _text(value, field: str, limit: int) -> str:
-    value = (value or "").strip() if isinstance(value, str) else ""
-    if not value:
-        raise Invalid(fields={field: _("This field is required.")})
-    if len(value) > limit:
-        raise Invalid(fields={field: _("At most %(n)s characters.", n=limit)})
-    return value
 
 
 def _people(ids, field: str) -> list[User]:
@@ -70,12 +61,11 @@ def schedule_session(
     policy.require(actor, policy.VIEW, space)
     if not policy.can_schedule_live(actor, space):
         raise Conflict(_("Live sessions cannot be scheduled here."))
-    title = _text(title, "title", TITLE_MAX)
-    description = (description or "").strip()
-    if len(description) > DESCRIPTION_MAX:
-        raise Invalid(fields={"description": _("At most %(n)s characters.", n=DESCRIPTION_MAX)})
+    title = inputs.check_line(title, "title", TITLE_MAX)
+    description = inputs.check_note(description, "description", DESCRIPTION_MAX)
     if scheduled_at.tzinfo is None:
         raise Invalid(fields={"scheduled_at": _("Give the time with its time zone.")})
+    inputs.check_date(scheduled_at, "scheduled_at")
     if not 10 <= max_question_length <= QUESTION_MAX:
         raise Invalid(
             fields={
@@ -197,7 +187,7 @@ def ask(actor, session: LiveSession, text: str, anonymous: bool = False) -> Live
     waits for approval (hosts' and moderators' own go straight up). Commits, publishes."""
     policy.require(actor, "ask", session)
     _open(session)
-    text = _text(text, "text", session.max_question_length)
+    text = inputs.check_body(text, "text", session.max_question_length)
     if anonymous and not session.anonymous_allowed:
         raise Invalid(fields={"anonymous": _("This session does not take anonymous questions.")})
     _rate("COP_LIVE_ASK_LIMIT", "ask", actor)
@@ -285,7 +275,7 @@ def moderate(actor, question: LiveQuestion, action: str) -> LiveQuestion:
 def answer(actor, question: LiveQuestion, text: str) -> LiveQuestion:
     """Hosts mark a question answered with a short written answer. Commits, publishes."""
     _question_for(actor, question, "host")
-    question.answer = _text(text, "text", ANSWER_MAX)
+    question.answer = inputs.check_body(text, "text", ANSWER_MAX)
     question.answered_at = utcnow()
     question.answered_by_id = actor.id
     broadcast.question_changed(question, question.status == QuestionStatus.VISIBLE)

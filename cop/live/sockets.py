@@ -21,8 +21,9 @@ from cop.accounts import sessions
 from cop.accounts.models import User
 from cop.accounts.service import user_for_token
 from cop.discussions import queries as discussions
-from cop.errors import AppError, Invalid, rollback_session
+from cop.errors import AppError, Invalid, NotFound, rollback_session
 from cop.extensions import db, socketio
+from cop.inputs import ID_MAX
 from cop.live import broadcast, queries, service
 from cop.live.models import LiveSession
 from cop.realtime import NAMESPACE, listen_for_control, user_room
@@ -163,6 +164,8 @@ def _id(data: dict, key: str, optional: bool = False) -> int | None:
         return None
     if not isinstance(value, int) or isinstance(value, bool):
         raise Invalid(fields={key: _("A number is required.")})
+    if not 1 <= value <= ID_MAX:
+        raise NotFound()  # as for any id that matches nothing
     return value
 
 

@@ -1,10 +1,10 @@
 from zoneinfo import ZoneInfo
 
-from flask import Blueprint, redirect, render_template, request, url_for
+from flask import Blueprint, redirect, render_template, url_for
 from flask_babel import get_timezone
 from flask_login import current_user, login_required
 
-from cop import policy
+from cop import inputs, policy
 from cop.errors import AppError
 from cop.forms import apply_errors
 from cop.live import queries, service
@@ -27,7 +27,7 @@ def sessions_in(space) -> dict:
 
 @bp.get("/live")
 def sessions():
-    page = max(request.args.get("page", 1, type=int), 1)
+    page = inputs.page_arg()
     items, total = queries.list_sessions(current_user, None, (page - 1) * PER_PAGE, PER_PAGE)
     return render_template(
         "live/list.html",

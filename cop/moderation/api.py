@@ -8,6 +8,7 @@ from cop import policy
 from cop.discussions.api import DiscussionOut, PostOut, _discussion_out, _post_out
 from cop.discussions.queries import get_discussion, get_post
 from cop.errors import Forbidden
+from cop.inputs import Body, Id
 from cop.jsonapi import Input, Output, endpoint
 from cop.moderation import queries, service
 from cop.moderation.models import REASON_MAX
@@ -17,7 +18,7 @@ bp = Blueprint("moderation", __name__)
 
 
 class ReportIn(Input):
-    reason: str = Field(min_length=1, max_length=REASON_MAX)
+    reason: Body = Field(max_length=REASON_MAX)
 
 
 class ReportOut(Output):
@@ -33,7 +34,7 @@ class ReportList(Output):
 
 
 class MoveIn(Input):
-    space_id: int
+    space_id: Id
 
 
 class AuditOut(Output):

@@ -4,7 +4,7 @@ moderator action writes to (in the same commit as the action)."""
 from flask_babel import gettext as _
 from sqlalchemy import select, update
 
-from cop import policy
+from cop import inputs, policy
 from cop.db import utcnow
 from cop.discussions import counters
 from cop.discussions.models import Discussion, Post
@@ -33,11 +33,7 @@ def report_post(actor, post: Post, reason: str) -> Report:
     """Anyone signed in who can see a post reports it once; reporting again returns the
     same report. Commits."""
     policy.require(actor, "report", post)
-    reason = (reason or "").strip()
-    if not reason:
-        raise Invalid(fields={"reason": _("This field is required.")})
-    if len(reason) > REASON_MAX:
-        raise Invalid(fields={"reason": _("At most %(n)s characters.", n=REASON_MAX)})
+    reason = inputs.check_body(reason, "reason", REASON_MAX)
     existing = db.session.scalar(
         select(Report).where(Report.post_id == post.id, Report.reporter_id == actor.id)
     )

@@ -2,7 +2,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from cop import policy
+from cop import inputs, policy
 from cop.discussions.queries import get_discussion, get_post
 from cop.errors import AppError, Forbidden
 from cop.moderation import queries, service
@@ -56,7 +56,7 @@ def dismiss(post_id: int):
 @login_required
 def move(discussion_id: int):
     discussion = get_discussion(current_user, discussion_id)
-    target = get_space(current_user, request.form.get("space_id", 0, type=int))
+    target = get_space(current_user, inputs.id_arg("space_id", request.form) or 0)
     service.move_discussion(current_user, discussion, target)
     flash(_("The discussion was moved."), "success")
     return redirect(url_for("discussions.discussion", discussion_id=discussion.id))

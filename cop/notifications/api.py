@@ -6,6 +6,7 @@ from pydantic import Field
 
 from cop.discussions import queries as discussions
 from cop.discussions.models import SubscriptionMode
+from cop.inputs import Ids
 from cop.jsonapi import Input, Output, PageQuery, endpoint
 from cop.notifications import queries, service
 from cop.notifications.models import NotificationKind
@@ -35,7 +36,7 @@ class NotificationList(Output):
 
 
 class ReadIn(Input):
-    ids: list[int] | None = Field(None, description="These notifications; all when left out")
+    ids: Ids = Field(None, description="These notifications; all when left out")
 
 
 class Unread(Output):

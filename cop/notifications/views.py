@@ -2,7 +2,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from cop import policy
+from cop import inputs, policy
 from cop.discussions import queries as discussions
 from cop.discussions.views import discussion_url
 from cop.errors import NotFound
@@ -20,7 +20,7 @@ PER_PAGE = 30
 @bp.get("/notifications")
 @login_required
 def index():
-    page = max(request.args.get("page", 1, type=int), 1)
+    page = inputs.page_arg()
     items, total = queries.list_notifications(current_user, (page - 1) * PER_PAGE, PER_PAGE)
     return render_template(
         "notifications/index.html",

@@ -6,6 +6,7 @@ from pydantic import Field
 
 from cop import policy
 from cop.errors import NotFound
+from cop.inputs import Ids, Line
 from cop.jsonapi import Input, Output, endpoint
 from cop.orgs import queries, service
 from cop.orgs.models import TITLE_MAX, Association, Community, CommunityKind, ExpertGroup
@@ -38,17 +39,17 @@ class CommunityList(Output):
 
 
 class CommunityIn(Input):
-    name: str = Field(min_length=1, max_length=TITLE_MAX)
+    name: Line = Field(max_length=TITLE_MAX)
     kind: CommunityKind
-    oblast: str = Field(min_length=1, max_length=80)
-    committee_user_ids: list[int] | None = None
+    oblast: Line = Field(max_length=80)
+    committee_user_ids: Ids = None
 
 
 class CommunityPatch(Input):
-    name: str | None = Field(None, min_length=1, max_length=TITLE_MAX)
-    kind: CommunityKind | None = None
-    oblast: str | None = Field(None, min_length=1, max_length=80)
-    committee_user_ids: list[int] | None = None
+    name: Line = Field(None, max_length=TITLE_MAX)
+    kind: CommunityKind = None
+    oblast: Line = Field(None, max_length=80)
+    committee_user_ids: Ids = None
 
 
 class AssociationOut(Output):
@@ -62,13 +63,13 @@ class AssociationList(Output):
 
 
 class AssociationIn(Input):
-    name: str = Field(min_length=1, max_length=TITLE_MAX)
-    short_name: str = Field(min_length=1, max_length=40)
+    name: Line = Field(max_length=TITLE_MAX)
+    short_name: Line = Field(max_length=40)
 
 
 class AssociationPatch(Input):
-    name: str | None = Field(None, min_length=1, max_length=TITLE_MAX)
-    short_name: str | None = Field(None, min_length=1, max_length=40)
+    name: Line = Field(None, max_length=TITLE_MAX)
+    short_name: Line = Field(None, max_length=40)
 
 
 class ExpertGroupOut(Output):
@@ -83,15 +84,15 @@ class ExpertGroupList(Output):
 
 
 class ExpertGroupIn(Input):
-    name: str = Field(min_length=1, max_length=TITLE_MAX)
-    member_ids: list[int] = []
-    community_ids: list[int] = []
+    name: Line = Field(max_length=TITLE_MAX)
+    member_ids: Ids = []
+    community_ids: Ids = []
 
 
 class ExpertGroupPatch(Input):
-    name: str | None = Field(None, min_length=1, max_length=TITLE_MAX)
-    member_ids: list[int] | None = None
-    community_ids: list[int] | None = None
+    name: Line = Field(None, max_length=TITLE_MAX)
+    member_ids: Ids = None
+    community_ids: Ids = None
 
 
 def _community_out(c: Community) -> CommunityOut:

@@ -3,7 +3,7 @@
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from cop import policy
+from cop import inputs, policy
 from cop.accounts.models import User
 from cop.errors import Conflict, Forbidden, Invalid
 from cop.extensions import db
@@ -23,12 +23,7 @@ def _require_staff(actor) -> None:
 
 
 def _text(value: str | None, field: str, limit: int = TITLE_MAX) -> str:
-    value = (value or "").strip()
-    if not value:
-        raise Invalid(fields={field: _("This field is required.")})
-    if len(value) > limit:
-        raise Invalid(fields={field: _("At most %(n)s characters.", n=limit)})
-    return value
+    return inputs.check_line(value, field, limit)
 
 
 def _set_name(obj, data: dict) -> None:

@@ -6,6 +6,7 @@ from flask_login import current_user
 from pydantic import BaseModel, ConfigDict, Field
 
 from cop import rate_limits
+from cop.inputs import Id
 from cop.jsonapi import Output, endpoint
 from cop.search.facets import hit_url, labelled
 from cop.search.parse import KINDS
@@ -23,8 +24,8 @@ class SearchQuery(BaseModel):
         "kind:, status:, platform:, community:, before:, after: (YYYY-MM-DD)",
     )
     kind: Literal[KINDS] | None = None  # type: ignore[valid-type]
-    space_id: int | None = Field(None, ge=1)
-    platform_id: int | None = Field(None, ge=1, description="A thematic platform's id")
+    space_id: Id | None = None
+    platform_id: Id | None = Field(None, description="A thematic platform's id")
     year: int | None = Field(None, ge=YEARS[0], le=YEARS[1])
     sort: Literal["relevance", "newest"] = "relevance"
     page: int = Field(1, ge=1, le=MAX_PAGE)

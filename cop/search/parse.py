@@ -1,7 +1,8 @@
 """The query language: words, "phrases", OR, -exclusion, word* prefixes and field filters
 (author:, in:, kind:, status:, platform:, community:, before:, after:). Input is bounded:
-too long a query, too many words, too long a word or a prefix too short to be useful is
-an Invalid (400) with a message; an unclosed quote just closes at the end."""
+too long a query, too many words, too long a word, a prefix too short to be useful, a
+control character, a date outside the years cop.inputs allows or an unknown kind: or
+status: is an Invalid (422) with a message; an unclosed quote just closes at the end."""
 
 import re
 from dataclasses import dataclass, field
@@ -16,6 +17,7 @@ from cop.accounts.models import User
 from cop.consultations.models import Status
 from cop.errors import Invalid
 from cop.extensions import db
+from cop.inputs import YEAR_MAX, YEAR_MIN, clean_note, parse_id
 from cop.orgs.models import Community, ThematicPlatform
 from cop.search.analysis import WORD_RE, fold, lemmas, normalize, query_words
 from cop.spaces.models import Space
@@ -114,6 +116,10 @@ def _date(value: str, end: bool) -> datetime:
             start = datetime.strptime(value, fmt)
         except ValueError:
             continue
+        if not YEAR_MIN <= start.year <= YEAR_MAX:
+            raise _invalid(
+                _("Give a year between %(low)s and %(high)s.", low=YEAR_MIN, high=YEAR_MAX)
+            )
         if not end:
             return start
         if step == "day":
@@ -147,7 +153,8 @@ def filter_query(name: str, value: str) -> query.Query:
     if name == "community":
         return _ids("community", _named(Community.name, value))
     if name == "in":
-        extra = [Space.id == int(value)] if value.isdigit() else []
+        space_id = parse_id(value)
+        extra = [Space.id == space_id] if space_id is not None else []
         return _ids("space", _named(Space.title, value, *extra))
     if name == "author":
         return _ids("author", _named(User.display_name, value))
@@ -160,7 +167,10 @@ FILTERS = ("author", "in", "kind", "status", "platform", "community", "before", 
 
 
 def parse(text: str, reader: IndexReader) -> Parsed:
-    text = text.strip()
+    try:
+        text = clean_note(text)
+    except ValueError as error:
+        raise _invalid(str(error)) from None
     if len(text) > MAX_QUERY_CHARS:
         raise _invalid(_("The query is too long (at most %(n)d characters).", n=MAX_QUERY_CHARS))
     parsed = Parsed()

@@ -1,7 +1,7 @@
 from flask import Blueprint, render_template, request, url_for
 from flask_login import current_user
 
-from cop import rate_limits
+from cop import inputs, rate_limits
 from cop.errors import Invalid
 from cop.paging import Pager
 from cop.search.facets import FACET_LABELS, KIND_LABELS, hit_url, labelled
@@ -13,15 +13,13 @@ bp = Blueprint("search", __name__)
 
 def _params() -> dict:
     kind = request.args.get("kind")
-    space_id = request.args.get("space_id", type=int)
-    platform_id = request.args.get("platform_id", type=int)
     year = request.args.get("year", type=int)
     sort = request.args.get("sort")
     return {
         "q": request.args.get("q", "")[:1000],
         "kind": kind if kind in KINDS else None,
-        "space_id": space_id if space_id and space_id > 0 else None,
-        "platform_id": platform_id if platform_id and platform_id > 0 else None,
+        "space_id": inputs.id_arg("space_id"),
+        "platform_id": inputs.id_arg("platform_id"),
         "year": year if year and YEARS[0] <= year <= YEARS[1] else None,
         "sort": sort if sort in SORTS else "relevance",
     }
@@ -30,7 +28,7 @@ def _params() -> dict:
 @bp.get("/search")
 def search_page():
     params = _params()
-    page = max(request.args.get("page", 1, type=int), 1)
+    page = inputs.page_arg()
     error = None
     if params["q"].strip():
         rate_limits.hit("COP_SEARCH_LIMIT", "search", rate_limits.requester(current_user))

@@ -5,6 +5,7 @@ from flask_login import current_user
 from pydantic import Field
 
 from cop import policy
+from cop.inputs import Id, Line, Note
 from cop.jsonapi import Input, Output, PageQuery, endpoint
 from cop.spaces import queries, service
 from cop.spaces.models import (
@@ -46,21 +47,21 @@ class SpaceQuery(PageQuery):
 
 class SpaceIn(Input):
     kind: SpaceKind
-    title: str = Field(min_length=1, max_length=TITLE_MAX)
-    description: str = Field("", max_length=DESCRIPTION_MAX)
+    title: Line = Field(max_length=TITLE_MAX)
+    description: Note = Field("", max_length=DESCRIPTION_MAX)
     visibility: Visibility = Visibility.SIGNED_IN
-    platform_id: int | None = None
-    expert_group_id: int | None = None
-    community_id: int | None = None
+    platform_id: Id | None = None
+    expert_group_id: Id | None = None
+    community_id: Id | None = None
 
 
 class SpacePatch(Input):
-    title: str | None = Field(None, min_length=1, max_length=TITLE_MAX)
-    description: str | None = Field(None, max_length=DESCRIPTION_MAX)
-    visibility: Visibility | None = None
-    platform_id: int | None = None
-    expert_group_id: int | None = None
-    community_id: int | None = None
+    title: Line = Field(None, max_length=TITLE_MAX)
+    description: Note = Field(None, max_length=DESCRIPTION_MAX)
+    visibility: Visibility = None
+    platform_id: Id | None = Field(None, description="null: none")
+    expert_group_id: Id | None = Field(None, description="null: none")
+    community_id: Id | None = Field(None, description="null: none")
 
 
 class MembershipOut(Output):

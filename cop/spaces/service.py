@@ -3,7 +3,7 @@
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from cop import policy, realtime
+from cop import inputs, policy, realtime
 from cop.accounts.models import User
 from cop.errors import Forbidden, Invalid, NotFound
 from cop.extensions import db
@@ -38,17 +38,11 @@ def _ref(model, id_: int | None, field: str, message: str):
 
 def _apply(space: Space, data: dict) -> None:
     if "title" in data or space.id is None:
-        title = (data.get("title") or "").strip()
-        if not title:
-            raise Invalid(fields={"title": _("This field is required.")})
-        if len(title) > TITLE_MAX:
-            raise Invalid(fields={"title": _("At most %(n)s characters.", n=TITLE_MAX)})
-        space.title = title
+        space.title = inputs.check_line(data.get("title"), "title", TITLE_MAX)
     if "description" in data:
-        description = (data.get("description") or "").strip()
-        if len(description) > DESCRIPTION_MAX:
-            raise Invalid(fields={"description": _("At most %(n)s characters.", n=DESCRIPTION_MAX)})
-        space.description = description
+        space.description = inputs.check_note(
+            data.get("description"), "description", DESCRIPTION_MAX
+        )
     if "visibility" in data:
         space.visibility = _enum(Visibility, data["visibility"], "visibility")
     if "platform_id" in data:

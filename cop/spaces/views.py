@@ -2,7 +2,7 @@ from flask import Blueprint, render_template, request
 from flask_login import current_user
 from sqlalchemy import select
 
-from cop import events, policy
+from cop import events, inputs, policy
 from cop.extensions import db
 from cop.guest_cache import guest_cached
 from cop.orgs.models import CommitteeMembership, Community
@@ -46,7 +46,7 @@ def dashboard():
 def space_list():
     kind = request.args.get("kind")
     kind = SpaceKind(kind) if kind in set(SpaceKind) else None
-    page = max(request.args.get("page", 1, type=int), 1)
+    page = inputs.page_arg()
     spaces, total = queries.list_spaces(current_user, kind, (page - 1) * PER_PAGE, PER_PAGE)
     return render_template(
         "spaces/list.html",
@@ -67,7 +67,7 @@ def space(space_id: int):
     members = []
     if policy.can(current_user, policy.MANAGE, space):
         members = queries.list_members(space)
-    page = max(request.args.get("page", 1, type=int), 1)
+    page = inputs.page_arg()
     context = {"forum": None, "follow": None}  # what the features living here add
     for answer in events.ask(PAGE_CONTEXT, current_user, space, page, PER_PAGE):
         context.update(answer)

@@ -47,3 +47,43 @@ def test_openapi_schemas_resolve_and_carry_limits(client):
     assert "kind" in schemas["SpaceIn"]["required"]
     create = doc["paths"]["/api/v1/spaces"]["post"]
     assert {"201", "401", "403", "422"} <= set(create["responses"])
+
+
+def _refs(node):
+    if isinstance(node, dict):
+        if "$ref" in node:
+            yield node["$ref"]
+        for value in node.values():
+            yield from _refs(value)
+    elif isinstance(node, list):
+        for value in node:
+            yield from _refs(value)
+
+
+def test_every_reference_resolves(client):
+    doc = client.get("/api/v1/openapi.json").get_json()
+    for ref in set(_refs(doc)):
+        assert ref.startswith("#/components/schemas/"), ref
+        assert ref.rsplit("/", 1)[1] in doc["components"]["schemas"], ref
+
+
+def test_responses_say_which_errors_can_come(client):
+    doc = client.get("/api/v1/openapi.json").get_json()
+    token = doc["paths"]["/api/v1/auth/token"]["post"]["responses"]
+    assert {"201", "400", "401", "422", "429"} <= set(token)
+    me = doc["paths"]["/api/v1/me"]["get"]["responses"]
+    assert "200" in me and "401" in me and "409" not in me and "422" not in me
+    space = doc["paths"]["/api/v1/spaces/{space_id}"]["get"]
+    assert "404" in space["responses"]
+    [param] = space["parameters"]
+    assert param["schema"] == {"type": "integer", "minimum": 1, "maximum": 2**31 - 1}
+    for ops in doc["paths"].values():
+        for op in ops.values():
+            error = op["responses"]["default"]["content"]["application/json"]["schema"]
+            assert error == {"$ref": "#/components/schemas/Error"}
+
+
+def test_null_is_documented_only_where_it_is_accepted(client):
+    patch = client.get("/api/v1/openapi.json").get_json()["components"]["schemas"]["UserPatch"]
+    assert patch["properties"]["role"] == {"$ref": "#/components/schemas/Role"}
+    assert {"type": "null"} in patch["properties"]["association_id"]["anyOf"]

@@ -7,6 +7,8 @@ from urllib.parse import unquote
 import pytest
 from flask import has_app_context
 from flask_babel import force_locale
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from cop.errors import Invalid
 from cop.text import BODY_MAX, check_body, render_markdown
@@ -313,3 +315,25 @@ def test_a_table_of_body_max_characters_renders(ctx):
     assert html.count("<tr>") == rows + 1
     assert html.count("<td>Київ</td>") == rows
     assert problems(html) == []
+
+
+MARKDOWNISH = st.lists(
+    st.sampled_from(
+        ["[", "](", ")", "<", ">", "`", "```", "*", "_", "|", "---", "\n", "#", "&#", ";"]
+        + ["javascript:", "java\tscript:", "%6a", "data:", "http://x", "<script>", "!["]
+    )
+    | st.text(max_size=10),
+    max_size=40,
+).map("".join)
+
+
+@settings(max_examples=300, deadline=None)
+@given(MARKDOWNISH | st.text())
+def test_any_source_renders_safe_html_or_is_refused_with_a_message(source):
+    assert problems(render_markdown(source)) == []
+    try:
+        clean = check_body(source)
+    except Invalid as invalid:
+        assert invalid.fields["body"]
+    else:
+        assert clean and problems(render_markdown(clean)) == []
