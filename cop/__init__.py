@@ -3,7 +3,6 @@
 from flask import Flask
 
 from cop.config import load_config, shipped
-from cop.inputs import IdConverter
 from cop.limits import BoundedRequest
 
 
@@ -17,6 +16,11 @@ def create_app(config: dict | None = None) -> Flask:
     )
     app.config.update(settings)
     app.request_class = BoundedRequest
+    # Here, not at the top: cop.inputs brings the error handling and flask-limiter (with
+    # redis and urllib3), which gunicorn's gevent worker must not find imported before it
+    # patches.
+    from cop.inputs import IdConverter
+
     app.url_map.converters["int"] = IdConverter  # every route's ids, before any is added
     settings["INSTANCE_PATH"].mkdir(parents=True, exist_ok=True)
 
