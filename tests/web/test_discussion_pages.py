@@ -25,6 +25,9 @@ def test_start_reply_and_see_it_in_every_display_mode(world, login_as):
         page = member.get(f"{discussion_url}?mode={mode}").get_data(as_text=True)
         assert "Молодь у комітеті" in page
         assert ("<em>шкільне</em>" in page) or (mode == "threaded" and "шкільне" in page)
+        if mode == "threaded":  # the outline reads as text, without Markdown's asterisks
+            assert "Через шкільне самоврядування." in page
+            assert "*шкільне*" not in page
     listing = member.get(f"/spaces/{forum}").get_data(as_text=True)
     assert "Молодь у комітеті" in listing
 
