@@ -31,6 +31,7 @@ def _served_env(app) -> dict[str, str]:
         "COP_DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"],
         "COP_INSTANCE_PATH": app.instance_path,
         "COP_SECRET_KEY": app.config["SECRET_KEY"],
+        "COP_POST_LIMIT": "100000 per minute",  # the race, not the per-person limit
     }
 
 

@@ -98,13 +98,13 @@ def test_null_where_a_value_is_needed_is_422(client, world, h):
 
 def test_id_lists_are_capped(client, h):
     groups = client.get("/api/v1/expert-groups", headers=h["admin"]).get_json()["items"]
-    response = client.patch(
-        f"/api/v1/expert-groups/{groups[0]['id']}",
-        headers=h["admin"],
-        json={"member_ids": list(range(1, 100_001))},
-    )
-    assert "member_ids" in error_of(response, 422)["fields"]
-    assert IDS_MAX < 100_000
+    url = f"/api/v1/expert-groups/{groups[0]['id']}"
+    over_the_cap = client.patch(url, headers=h["admin"], json={"member_ids": [1] * (IDS_MAX + 1)})
+    assert "member_ids" in error_of(over_the_cap, 422)["fields"]
+    # As the attack was measured (100,000 ids, past PostgreSQL's 65,535 bind parameters):
+    # the body limit refuses it before anything is parsed.
+    huge = client.patch(url, headers=h["admin"], json={"member_ids": list(range(1, 100_001))})
+    assert error_of(huge, 413)["message"]
 
 
 @pytest.mark.parametrize("when", ["0001-01-01T00:00:00+05:00", "9999-12-31T23:00:00-05:00"])
