@@ -16,7 +16,7 @@ from flask_migrate.cli import db as migrate_cli
 
 from cop import counters
 from cop.accounts.models import Role
-from cop.accounts.service import create_user
+from cop.accounts.service import create_user, send_password_resets
 from cop.errors import AppError
 from cop.extensions import db
 from cop.notifications.delivery import deliver
@@ -149,7 +149,6 @@ def run_command(host: str, port: int) -> None:
 def send_mail_command() -> None:
     """Email the notifications that are due and the password reset links asked for (run it
     every minute from cron when the app is served by something other than `cop run`)."""
-    from cop.accounts.service import send_password_resets
 
     click.echo(f"Sent {deliver() + send_password_resets()} emails.")
 

@@ -100,7 +100,8 @@ def main():
     from werkzeug.security import generate_password_hash
 
     from cop import create_app
-    from cop.accounts.models import Role, User, new_session_nonce
+    from cop.accounts import models as accounts
+    from cop.accounts.models import Role, User
     from cop.discussions.models import Discussion, Post
     from cop.extensions import db
     from cop.spaces.models import Space, SpaceKind, Visibility
@@ -123,7 +124,10 @@ def main():
                 id=uid, email=f"user{uid:04d}@example.org", display_name=f"user{uid:04d}",
                 username=f"user{uid:04d}",
                 password_hash=pw, role=Role.MEMBER, locale="uk", active=True,
-                session_nonce=new_session_nonce(),
+                # Before sign-ins became devices (migration 0019) a user row carried a
+                # session nonce; kept so that a before/after run can populate both.
+                **({"session_nonce": accounts.new_session_nonce()}
+                   if hasattr(accounts, "new_session_nonce") else {}),
                 # joined before anything they could have written (posts span 365 days)
                 created_at=now - timedelta(days=365 + days),
             ))
