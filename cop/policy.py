@@ -157,7 +157,7 @@ def facts(user: User) -> Facts:
     return cache[user.id]
 
 
-def _preload_facts(users) -> None:
+def preload_facts(users) -> None:
     """Load the facts of many users at once before asking about each of them."""
     cache = g.setdefault("_policy_facts", {})
     missing = [u.id for u in users if u.id not in cache]
@@ -790,7 +790,7 @@ def readers(post: Post, users) -> list:
     users = [u for u in users if u.active]
     if not users:
         return []
-    _preload_facts(users)
+    preload_facts(users)
     discussion = post.discussion
     if settings_of(discussion.space).forum_type == ForumType.QANDA:
         answered = set(

@@ -1,4 +1,7 @@
-"""The bell: a person's notifications, newest first, only about posts they may still read."""
+"""The bell: a person's notifications, newest first, only about posts they may still read.
+Counts and totals ask the policy's read rules in SQL, in the same query: whoever has lost
+a discussion (left a group, the discussion moved, its space closed) stops counting its
+notifications at once."""
 
 from flask import g
 from sqlalchemy import func, select
@@ -8,13 +11,23 @@ from cop import policy
 from cop.discussions.models import Discussion, Post
 from cop.extensions import db
 from cop.notifications.models import Notification
+from cop.spaces.models import Space
 
 
-def _still_there():
-    """Posts deleted or hidden since the notification was made don't count."""
+def _readable(user):
+    """The notification's post is still there (not deleted or hidden since) and the user
+    may read it now (`policy.can(user, VIEW, notification)` as SQL)."""
     return (
         select(Post.id)
-        .where(Post.id == Notification.post_id, Post.deleted_at.is_(None), Post.hidden_at.is_(None))
+        .join(Discussion, Discussion.id == Post.discussion_id)
+        .join(Space, Space.id == Discussion.space_id)
+        .where(
+            Post.id == Notification.post_id,
+            Post.deleted_at.is_(None),
+            Post.hidden_at.is_(None),
+            policy.readable_discussions_anywhere(user),
+            policy.readable_posts_anywhere(user),
+        )
         .exists()
     )
 
@@ -27,7 +40,11 @@ def unread_count(user, fresh: bool = False) -> int:
         g._unread_notifications = db.session.scalar(
             select(func.count())
             .select_from(Notification)
-            .where(Notification.user_id == user.id, Notification.read_at.is_(None), _still_there())
+            .where(
+                Notification.user_id == user.id,
+                Notification.read_at.is_(None),
+                _readable(user),
+            )
         )
     return g._unread_notifications
 
@@ -35,7 +52,7 @@ def unread_count(user, fresh: bool = False) -> int:
 def list_notifications(user, offset: int = 0, limit: int = 30) -> tuple[list[Notification], int]:
     """A page of notifications and the total; those whose post the user may no longer
     read (moved to a closed forum, say) are left out."""
-    where = (Notification.user_id == user.id, _still_there())
+    where = (Notification.user_id == user.id, _readable(user))
     total = db.session.scalar(select(func.count()).select_from(Notification).where(*where))
     items = list(
         db.session.scalars(
