@@ -118,7 +118,8 @@ def update_space(actor, space: Space, data: dict) -> Space:
 
 def set_membership(actor, space: Space, user_id: int, role: str = SpaceRole.MEMBER):
     """Add someone to a space or change their role in it. Expert rooms take experts and
-    trainees only. Commits."""
+    trainees only. Commits; publishes `membership.removed` when a moderator of the space
+    becomes a plain member."""
     policy.require(actor, policy.MANAGE, space)
     user = db.session.get(User, user_id)
     if user is None:
@@ -130,6 +131,8 @@ def set_membership(actor, space: Space, user_id: int, role: str = SpaceRole.MEMB
     if membership is None:
         membership = SpaceMembership(space_id=space.id, user_id=user.id)
         db.session.add(membership)
+    elif membership.role == SpaceRole.MODERATOR and role != SpaceRole.MODERATOR:
+        events.publish(MembershipRemoved(actor, space, frozenset({user.id})))
     membership.role = role
     db.session.commit()
     policy.forget()
