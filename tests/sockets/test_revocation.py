@@ -262,3 +262,21 @@ def test_a_role_taken_away_stops_counting(app, world, h):
     r = http.patch(f"{API}/users/{expert}", headers=h["admin"], json={"role": "member"})
     assert r.status_code == 200, r.get_json()
     assert bell(http, h["expert"]) == (0, 0)
+
+
+def test_each_reply_is_checked_for_its_reader_when_it_is_sent(app, world, connect, h):
+    """A change no event announces (made in the database by hand, say) leaves the socket
+    in the room, yet the next reply is not sent to someone who may no longer read it."""
+    from cop.spaces.models import SpaceMembership
+
+    space = world.spaces["forum_members"]
+    discussion = start(app.test_client(), h["member"], space)
+    member, keeper = connect("member"), connect("space_moderator")
+    for client in (member, keeper):
+        watch(client, discussion["id"])
+    with app.app_context():
+        db.session.delete(db.session.get(SpaceMembership, (space, world.users["member"].id)))
+        db.session.commit()
+    sent = forum_reply(app.test_client(), h["moderator"], discussion["id"])
+    assert "reply" not in heard(member)
+    assert [e["post_id"] for e in heard(keeper)["reply"]] == [sent]
