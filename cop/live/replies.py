@@ -8,13 +8,23 @@ even if their socket is still in the room.
 """
 
 from cop import policy
-from cop.discussions.models import Post
+from cop.discussions.models import ForumType, Post, settings_of
 from cop.extensions import db, socketio
 from cop.live.broadcast import discussion_room
 from cop.live.sockets import local_people
 from cop.realtime import NAMESPACE, everywhere, local_sids
 
 DELIVER = "reply"
+
+
+def _for_everyone(post: Post) -> bool:
+    """Whoever may view the discussion may read this reply (the cheaper check)."""
+    return (
+        post.private_to_id is None
+        and not post.internal
+        and post.hidden_at is None
+        and settings_of(post.discussion.space).forum_type != ForumType.QANDA
+    )
 
 
 def reply_posted(post: Post) -> None:
@@ -30,12 +40,17 @@ def deliver(post_id: str) -> None:
     if post is None:
         return
     room = discussion_room(post.discussion_id)
-    people = local_people()
-    sockets = {sid: people.get(sid) for sid in local_sids(room)}
+    everyone = local_people()
+    sockets = {sid: everyone.get(sid) for sid in local_sids(room)}
     if not sockets:
         return
-    users = {p.id: db.session.merge(p, load=False) for p in sockets.values() if p is not None}
-    allowed = {u.id for u in policy.readers(post, list(users.values()))}
+    # The people as cached at connect (detached: the rules read their id, role and active
+    # flag, and their facts, loaded here for all of them in one query).
+    people = list({p.id: p for p in sockets.values() if p is not None}.values())
+    if _for_everyone(post):
+        allowed = {u.id for u in policy.viewers(post.discussion, people)}
+    else:
+        allowed = {u.id for u in policy.readers(post, people)}
     skip = [sid for sid, person in sockets.items() if person is None or person.id not in allowed]
     if len(skip) == len(sockets):
         return
