@@ -104,7 +104,7 @@ def main():
         socketio.server.emit("reply", body, to=room, namespace=NAMESPACE, ignore_queue=True)
 
     def checked_send():
-        deliver(str(post_id))
+        deliver(f"{discussion_id}:{post_id}")
 
     def timed(fn) -> float:
         with app.app_context():

@@ -30,19 +30,21 @@ def _for_everyone(post: Post) -> bool:
 def reply_posted(post: Post) -> None:
     """Send `reply {discussion_id, post_id, author_id}` to the discussion's open pages, in
     every process; called after the commit."""
-    everywhere(DELIVER, str(post.id))
+    everywhere(DELIVER, f"{post.discussion_id}:{post.id}")
 
 
-def deliver(post_id: str) -> None:
-    """Send a reply to this process's sockets whose person may read it (the `reply`
-    control message)."""
-    post = db.session.get(Post, int(post_id))
-    if post is None:
-        return
-    room = discussion_room(post.discussion_id)
+def deliver(arg: str) -> None:
+    """Send a reply ("discussion id:post id") to this process's sockets whose person may
+    read it (the `reply` control message). A process with no open page of the discussion
+    does nothing, not even a query."""
+    discussion_id, post_id = (int(n) for n in arg.split(":"))
+    room = discussion_room(discussion_id)
     everyone = local_people()
     sockets = {sid: everyone.get(sid) for sid in local_sids(room)}
     if not sockets:
+        return
+    post = db.session.get(Post, post_id)
+    if post is None:
         return
     # The people as cached at connect (detached: the rules read their id, role and active
     # flag, and their facts, loaded here for all of them in one query).
