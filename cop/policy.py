@@ -157,7 +157,7 @@ def facts(user: User) -> Facts:
     return cache[user.id]
 
 
-def _preload_facts(users) -> None:
+def preload_facts(users) -> None:
     """Load the facts of many users at once before asking about each of them."""
     cache = g.setdefault("_policy_facts", {})
     missing = [u.id for u in users if u.id not in cache]
@@ -594,6 +594,11 @@ def qanda_unlocked_among(user, discussions: list[Discussion]) -> set[int]:
     return unlocked | {d for d in pending if cache[(user.id, d)]}
 
 
+# The user's own posts beside the posts of a query; made once (an alias adapts its columns
+# the first time each is used, a cost paid on every call if made per call).
+_OWN_POST = aliased(Post)
+
+
 def qanda_unlocked_anywhere(user) -> ColumnElement[bool]:
     """`qanda_unlocked` as an SQL condition on Discussion joined with its Space, for the
     discussions of many spaces at once."""
@@ -605,7 +610,7 @@ def qanda_unlocked_anywhere(user) -> ColumnElement[bool]:
         return not_qanda
     if role == Role.EXPERT:
         return true()
-    own = aliased(Post)
+    own = _OWN_POST
     answered = exists().where(
         own.discussion_id == Discussion.id,
         own.author_id == user.id,
@@ -790,7 +795,7 @@ def readers(post: Post, users) -> list:
     users = [u for u in users if u.active]
     if not users:
         return []
-    _preload_facts(users)
+    preload_facts(users)
     discussion = post.discussion
     if settings_of(discussion.space).forum_type == ForumType.QANDA:
         answered = set(
@@ -807,6 +812,14 @@ def readers(post: Post, users) -> list:
         cache = g.setdefault("_policy_qanda", {})
         cache.update({(u.id, discussion.id): u.id in answered for u in users})
     return [u for u in users if _can_post_action(u, "view_body", post)]
+
+
+def viewers(discussion: Discussion, users) -> list:
+    """Those of these people who may view the discussion (and so read a post in it that is
+    for everyone), with everyone's facts loaded at once."""
+    users = [u for u in users if u.active]
+    preload_facts(users)
+    return [u for u in users if _can_discussion(u, VIEW, discussion)]
 
 
 def _can_attachment(user, action: str, attachment: Attachment) -> bool:

@@ -6,8 +6,10 @@ server process delivers to its own clients. What a write causes is published wit
 write stands; a failure here is logged, never raised: it must not undo what was saved.
 """
 
+import json
 import logging
 import threading
+import uuid
 from collections.abc import Callable
 
 import gevent
@@ -77,10 +79,7 @@ def disconnect_room(user, room: str, code: str, message) -> None:
     with force_locale(user.locale):
         text = str(message)
     publish("error", {"code": code, "message": text}, room)
-    close_local_sockets(room)
-    control = current_app.extensions.get(CONTROL)
-    if control is not None:
-        control.close_everywhere(room)
+    everywhere(CLOSE, room)
 
 
 def close_local_sockets(room: str) -> None:
@@ -92,30 +91,63 @@ def close_local_sockets(room: str) -> None:
 
 
 CONTROL = "cop_realtime_control"
+_VERBS = "cop_realtime_verbs"
+CLOSE = "close"  # close the sockets in a room
+
+
+def on_control(app: Flask, verb: str, handler: Callable[[str], None]) -> None:
+    """Let `everywhere(verb, arg)` call `handler(arg)` in every server process, on that
+    process's own sockets (a feature's listeners register theirs)."""
+    app.extensions.setdefault(_VERBS, {})[verb] = handler
+
+
+def _run(app: Flask, verb: str, arg: str) -> None:
+    handler = {CLOSE: close_local_sockets, **app.extensions.get(_VERBS, {})}.get(verb)
+    if handler is None:
+        log.error("no handler for the control message %r", verb)
+        return
+    try:
+        handler(arg)
+    except Exception:
+        log.exception("the control message %s %s failed", verb, arg)
+
+
+def everywhere(verb: str, arg: str) -> None:
+    """Act on the sockets of every server process: this one's at once, the others' through
+    the control channel (with `COP_MESSAGE_QUEUE=redis://...`). What a socket belongs to
+    and who is behind it is known only to the process holding it, so each process decides
+    for its own (Socket.IO's queue carries events to rooms, not decisions)."""
+    _run(current_app._get_current_object(), verb, arg)
+    control = current_app.extensions.get(CONTROL)
+    if control is not None:
+        control.tell_others(verb, arg)
 
 
 class Control:
     """With several server processes (`COP_MESSAGE_QUEUE=redis://...`): one process tells
-    the others to close the sockets in a room, on a Redis channel of its own. Socket.IO's
-    queue carries events to clients, and a client could ignore the `error` event that
-    asks it to leave; this closes the socket on the server's side."""
+    the others to act on their sockets (close those in a room, check again what their
+    people may read, deliver an event each socket's person may read), on a Redis channel
+    of its own. Socket.IO's queue carries events to clients, and a client could ignore the
+    `error` event that asks it to leave; this acts on the server's side."""
 
     CHANNEL = "cop-realtime-control"
 
     def __init__(self, app: Flask, url: str):
         self.app, self.redis = app, redis.Redis.from_url(url)
+        self.host = uuid.uuid4().hex
         self.listening = False
         self.lock = threading.Lock()
 
-    def close_everywhere(self, room: str) -> None:
+    def tell_others(self, verb: str, arg: str) -> None:
+        message = json.dumps({"host": self.host, "verb": verb, "arg": arg})
         try:
-            self.redis.publish(self.CHANNEL, room)
+            self.redis.publish(self.CHANNEL, message)
         except redis.RedisError:
-            log.exception("could not ask the other processes to close the sockets in %s", room)
+            log.exception("could not tell the other processes: %s %s", verb, arg)
 
     def listen(self) -> None:
         """Start listening in the background, once per process (called at each connect:
-        a process without sockets has nothing to close)."""
+        a process without sockets has nothing to act on)."""
         with self.lock:
             if self.listening:
                 return
@@ -128,11 +160,16 @@ class Control:
                 pubsub = self.redis.pubsub(ignore_subscribe_messages=True)
                 pubsub.subscribe(self.CHANNEL)
                 for message in pubsub.listen():
-                    with self.app.app_context():
-                        close_local_sockets(message["data"].decode())
+                    self._handle(json.loads(message["data"]))
             except Exception:
                 log.exception("the control channel failed; listening again in a second")
                 socketio.sleep(1)
+
+    def _handle(self, message: dict) -> None:
+        if message["host"] == self.host:  # done at once where it was asked
+            return
+        with self.app.app_context():
+            _run(self.app, message["verb"], message["arg"])
 
 
 def init_control(app: Flask) -> None:

@@ -15,10 +15,26 @@ COP = [sys.executable, "-c", "from cop.cli import main; main()"]
 NS = "/live"
 
 
+_given: set[int] = set()
+
+
 def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
+    """A free port on loopback: any, or one of `COP_TEST_PORTS` ("2100-2199") on a machine
+    shared with other test runs."""
+    first, _, last = os.environ.get("COP_TEST_PORTS", "0-0").partition("-")
+    for port in range(int(first), int(last) + 1):
+        if port in _given:  # handed out, maybe not bound yet
+            continue
+        with socket.socket() as probe:
+            try:
+                probe.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            port = probe.getsockname()[1]
+        if port:
+            _given.add(port)
+        return port
+    raise AssertionError(f"no free port in COP_TEST_PORTS={os.environ['COP_TEST_PORTS']}")
 
 
 def _wait(check, process: subprocess.Popen, what: str, timeout: float) -> None:

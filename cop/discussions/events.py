@@ -58,6 +58,17 @@ class DiscussionFlagged(Event):
 
 
 @dataclass(frozen=True)
+class DiscussionMoved(Event):
+    """A discussion was moved to another space (by moderation, in the transaction of the
+    move): those who read it there may not be those who read it before."""
+
+    name = "discussion.moved"
+    actor: User
+    discussion: Discussion
+    from_space_id: int
+
+
+@dataclass(frozen=True)
 class DiscussionSeen(Event):
     """Someone read a discussion up to its end or to a moment."""
 

@@ -50,9 +50,17 @@ def batch_twin(room: str) -> str:
     return room + BATCH
 
 
+_DISCUSSION = "discussion:"
+
+
 def discussion_room(discussion_id: int) -> str:
     """Open pages of one discussion (cop/live/replies.py)."""
-    return f"discussion:{discussion_id}"
+    return f"{_DISCUSSION}{discussion_id}"
+
+
+def discussion_of(room: str) -> int | None:
+    """The discussion whose open pages `room` holds, if it is such a room."""
+    return int(room.removeprefix(_DISCUSSION)) if room.startswith(_DISCUSSION) else None
 
 
 def _iso(moment) -> str | None:

@@ -1,18 +1,44 @@
-"""Replies pushed to open discussion pages once they are committed (cop.events); the
-live questions' stored vote counts, for `cop db check`."""
+"""Replies pushed to open discussion pages once they are committed, and open pages and
+live sessions closed to those who lose them (cop.events); the live questions' stored vote
+counts, for `cop db check`."""
 
 from flask import Flask
 
-from cop import counters, events
-from cop.discussions.events import Replied
+from cop import counters, events, realtime
+from cop.discussions.events import DiscussionMoved, ForumConfigured, Replied
+from cop.live import revocation
+from cop.live.broadcast import discussion_room
 from cop.live.counters import STORED
-from cop.live.replies import reply_posted
+from cop.live.replies import DELIVER, deliver, reply_posted
+from cop.orgs.events import MembershipRemoved
+from cop.realtime import user_room
+from cop.spaces.events import SpaceAccessChanged
 
 
 def _replied(event: Replied) -> None:
     reply_posted(event.post)
 
 
+def _membership_removed(event: MembershipRemoved) -> None:
+    for user_id in sorted(event.user_ids):
+        revocation.recheck_everywhere(user_room(user_id))
+
+
+def _moved(event: DiscussionMoved) -> None:
+    revocation.recheck_everywhere(discussion_room(event.discussion.id))
+
+
+def _space_changed(_event: SpaceAccessChanged | ForumConfigured) -> None:
+    # Which sockets watch the space's discussions and sessions only each process knows.
+    revocation.recheck_everywhere(revocation.EVERYONE)
+
+
 def register(app: Flask) -> None:
     counters.declare(app, STORED)
+    realtime.on_control(app, DELIVER, deliver)
+    realtime.on_control(app, revocation.RECHECK, revocation.recheck)
     events.subscribe(app, Replied, _replied, events.AFTER_COMMIT)
+    events.subscribe(app, MembershipRemoved, _membership_removed, events.AFTER_COMMIT)
+    events.subscribe(app, DiscussionMoved, _moved, events.AFTER_COMMIT)
+    events.subscribe(app, SpaceAccessChanged, _space_changed, events.AFTER_COMMIT)
+    events.subscribe(app, ForumConfigured, _space_changed, events.AFTER_COMMIT)

@@ -104,14 +104,34 @@ def disconnect(*_reason):
         broadcast.presence_changed(session_id)
 
 
-def _leave_rooms(session_id: int, user_id: int | None = None) -> None:
-    """Leave a session's rooms, and their batch twins."""
+def _leave_rooms(session_id: int, user_id: int | None = None, sid: str | None = None) -> None:
+    """Leave a session's rooms, and their batch twins (`sid`: by default the socket of the
+    event being handled)."""
     rooms = [broadcast.public_room(session_id), broadcast.staff_room(session_id)]
     if user_id is not None:
         rooms.append(broadcast.person_room(session_id, user_id))
     for room in rooms:
-        leave_room(room)
-        leave_room(broadcast.batch_twin(room))
+        leave_room(room, sid=sid, namespace=NAMESPACE)
+        leave_room(broadcast.batch_twin(room), sid=sid, namespace=NAMESPACE)
+
+
+def joined(sid: str) -> frozenset[int]:
+    """The live sessions a socket of this process has joined."""
+    return frozenset(_joined.get(sid, ()))
+
+
+def leave_session(sid: str, session_id: int, user_id: int) -> None:
+    """Take a socket of this process out of a session it joined (its person may no longer
+    read it: cop/live/revocation.py)."""
+    if session_id in _joined.get(sid, set()):
+        _joined[sid].discard(session_id)
+        _leave_rooms(session_id, user_id, sid)
+        broadcast.presence_changed(session_id)
+
+
+def local_people() -> dict[str, User]:
+    """The person behind each socket of this process."""
+    return dict(_people)
 
 
 def _error(code: str, message: str) -> None:

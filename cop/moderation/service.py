@@ -4,9 +4,10 @@ moderator action writes to (in the same commit as the action)."""
 from flask_babel import gettext as _
 from sqlalchemy import select, update
 
-from cop import inputs, policy
+from cop import events, inputs, policy
 from cop.db import utcnow
 from cop.discussions import counters
+from cop.discussions.events import DiscussionMoved
 from cop.discussions.models import Discussion, Post
 from cop.discussions.service import DISCUSSION_KINDS
 from cop.errors import Conflict, Invalid
@@ -86,7 +87,7 @@ def dismiss_reports(actor, post: Post) -> None:
 
 def move_discussion(actor, discussion: Discussion, target: Space) -> Discussion:
     """Moderators of both forums move a discussion between forums or expert rooms (a
-    consultation never leaves its desk). Commits."""
+    consultation never leaves its desk). Commits; publishes `discussion.moved`."""
     policy.require(actor, policy.MODERATE, discussion)
     policy.require(actor, policy.MODERATE, target)
     if discussion.space.kind not in DISCUSSION_KINDS:  # a consultation stays on its desk
@@ -95,7 +96,9 @@ def move_discussion(actor, discussion: Discussion, target: Space) -> Discussion:
         raise Invalid(fields={"space_id": _("Discussions cannot be started in this space.")})
     if target.id == discussion.space_id:
         raise Conflict(fields={"space_id": _("The discussion is already there.")})
-    record(actor, "discussion.moved", discussion, target.id, from_space=discussion.space_id)
+    from_space_id = discussion.space_id
+    record(actor, "discussion.moved", discussion, target.id, from_space=from_space_id)
     discussion.space = target
+    events.publish(DiscussionMoved(actor, discussion, from_space_id))
     db.session.commit()
     return discussion

@@ -3,10 +3,11 @@
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from cop import inputs, policy
+from cop import events, inputs, policy
 from cop.accounts.models import User
 from cop.errors import Conflict, Forbidden, Invalid
 from cop.extensions import db
+from cop.orgs.events import MembershipRemoved
 from cop.orgs.models import (
     TITLE_MAX,
     Association,
@@ -48,9 +49,15 @@ def _users(ids: list[int], field: str, roles=None) -> list[User]:
     return users
 
 
+def _removed(actor, scope, user_ids: set[int]) -> None:
+    if user_ids:
+        events.publish(MembershipRemoved(actor, scope, frozenset(user_ids)))
+
+
 def save_community(actor, community: Community | None, data: dict) -> Community:
     """Create (community=None) or update a community and, with `committee_user_ids`,
-    replace its committee. Commits once."""
+    replace its committee. Commits once; publishes `membership.removed` for those who
+    leave the committee."""
     _require_staff(actor)
     community = community or Community()
     _set_name(community, data)
@@ -65,7 +72,9 @@ def save_community(actor, community: Community | None, data: dict) -> Community:
     if "oblast" in data or community.id is None:
         community.oblast = _text(data.get("oblast"), "oblast", 80)
     if data.get("committee_user_ids") is not None:
+        before = {m.user_id for m in community.committee}
         _replace_committee(community, _users(data["committee_user_ids"], "committee_user_ids"))
+        _removed(actor, community, before - {m.user_id for m in community.committee})
     db.session.add(community)
     db.session.commit()
     policy.forget()
@@ -97,18 +106,25 @@ def save_association(actor, association: Association | None, data: dict) -> Asso
 
 def save_expert_group(actor, group: ExpertGroup | None, data: dict) -> ExpertGroup:
     """Create (group=None) or update an expert group: its name, its experts and trainees,
-    the communities it coaches. Commits."""
+    the communities it coaches. Commits; publishes `membership.removed` for the members
+    taken out, and for every member when it stops coaching a community."""
     _require_staff(actor)
     group = group or ExpertGroup()
     _set_name(group, data)
+    members = {u.id for u in group.members}
+    losing = set()
     if "member_ids" in data:
         group.members = _users(data["member_ids"], "member_ids", policy.EXPERTS)
+        losing = members - {u.id for u in group.members}
     if "community_ids" in data:
         ids = list(dict.fromkeys(data["community_ids"]))
         communities = list(db.session.scalars(select(Community).where(Community.id.in_(ids))))
         if len(communities) != len(ids):
             raise Invalid(fields={"community_ids": _("Some of these communities do not exist.")})
+        if {c.id for c in group.communities} - set(ids):
+            losing = members
         group.communities = communities
+    _removed(actor, group, losing)
     db.session.add(group)
     db.session.commit()
     policy.forget()

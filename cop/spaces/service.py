@@ -1,13 +1,14 @@
 """Spaces and their memberships: created and changed by staff only."""
 
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 
-from cop import inputs, policy, realtime
+from cop import events, inputs, policy
 from cop.accounts.models import User
 from cop.errors import Forbidden, Invalid, NotFound
 from cop.extensions import db
+from cop.orgs.events import MembershipRemoved
 from cop.orgs.models import Community, ExpertGroup, ThematicPlatform
+from cop.spaces.events import SpaceAccessChanged
 from cop.spaces.models import (
     DESCRIPTION_MAX,
     TITLE_MAX,
@@ -96,19 +97,29 @@ def create_space(actor, data: dict) -> Space:
     return space
 
 
+def _access(space: Space) -> tuple:
+    """What the read rule looks at in a space (cop.policy), besides memberships."""
+    return (space.visibility, space.expert_group_id, space.community_id)
+
+
 def update_space(actor, space: Space, data: dict) -> Space:
     """Those who may manage the space change its title, description, visibility and links;
-    its kind is fixed. Commits."""
+    its kind is fixed. Commits; publishes `space.access_changed` when who may read it can
+    have changed."""
     policy.require(actor, policy.MANAGE, space)
+    before = _access(space)
     _apply(space, data)
     _check_kind_rules(space)
+    if _access(space) != before:
+        events.publish(SpaceAccessChanged(actor, space))
     db.session.commit()
     return space
 
 
 def set_membership(actor, space: Space, user_id: int, role: str = SpaceRole.MEMBER):
     """Add someone to a space or change their role in it. Expert rooms take experts and
-    trainees only. Commits."""
+    trainees only. Commits; publishes `membership.removed` when a moderator of the space
+    becomes a plain member."""
     policy.require(actor, policy.MANAGE, space)
     user = db.session.get(User, user_id)
     if user is None:
@@ -120,6 +131,8 @@ def set_membership(actor, space: Space, user_id: int, role: str = SpaceRole.MEMB
     if membership is None:
         membership = SpaceMembership(space_id=space.id, user_id=user.id)
         db.session.add(membership)
+    elif membership.role == SpaceRole.MODERATOR and role != SpaceRole.MODERATOR:
+        events.publish(MembershipRemoved(actor, space, frozenset({user.id})))
     membership.role = role
     db.session.commit()
     policy.forget()
@@ -127,12 +140,13 @@ def set_membership(actor, space: Space, user_id: int, role: str = SpaceRole.MEMB
 
 
 def remove_membership(actor, space: Space, user_id: int) -> None:
+    """Those who may manage the space take someone out of it. Commits; publishes
+    `membership.removed` (their open pages stop hearing from what they no longer read)."""
     policy.require(actor, policy.MANAGE, space)
     membership = db.session.get(SpaceMembership, (space.id, user_id))
     if membership is None:
         raise NotFound()
-    person = membership.user
     db.session.delete(membership)
+    events.publish(MembershipRemoved(actor, space, frozenset({user_id})))
     db.session.commit()
     policy.forget()
-    realtime.disconnect_user(person, "signed_out", _l("Your access has changed."))

@@ -35,6 +35,8 @@
   socket.on("error", function (error) {
     if (error.code === "signed_out") {
       socket.disconnect();
+    } else if (error.code === "revoked" && error.discussion_id === discussionId) {
+      banner.dataset.watching = "no"; // no longer readable: the server sends nothing more
     }
   });
 })();

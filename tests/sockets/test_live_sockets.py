@@ -271,11 +271,7 @@ def test_presence_counts_the_connected_participants(app, world, connect, live):
     assert events(third, "question") == []  # it left the room
 
 
-def test_logout_and_removal_disconnect_the_sockets(app, world, connect, login_as, live):
-    from cop.extensions import db
-    from cop.spaces import service as spaces
-    from cop.spaces.models import Space
-
+def test_logout_disconnects_the_sockets(app, world, login_as, live):
     http = login_as(world.users["member"])
     client = socketio.test_client(app, namespace=NS, flask_test_client=http)
     join(client, live)
@@ -284,15 +280,6 @@ def test_logout_and_removal_disconnect_the_sockets(app, world, connect, login_as
     # the signed-out cookie does not connect again
     again = socketio.test_client(app, namespace=NS, flask_test_client=http)
     assert not again.is_connected(NS)
-
-    member = connect("member")
-    with app.app_context():
-        from cop.accounts.models import User
-
-        admin = db.session.get(User, world.users["admin"].id)
-        space = db.session.get(Space, world.spaces["forum_members"])
-        spaces.remove_membership(admin, space, world.users["member"].id)
-    assert not member.is_connected(NS)
 
 
 def test_deactivation_disconnects_the_sockets(app, world, connect, live):
