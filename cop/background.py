@@ -1,14 +1,17 @@
-"""Work a server process does beside answering requests, started once per server process
-(from gunicorn's worker, cop/gunicorn_conf.py) and stopped with it.
+"""Work beside answering requests, in a process of its own: `cop worker`, which `cop run`
+(cop/gunicorn_conf.py, cop/processes.py) starts and restarts beside its serving workers,
+so a long job (a whole space to index again) never holds a serving worker's event loop.
 
 Each worker is a function `(app, stop)` that loops until the `stop` event is set, in a
-thread of its own: under gevent threads are monkey-patched into greenlets, so a worker
-must only wait on sockets, `stop.wait` or the database. Several server processes may run
-the same workers (two mail senders never send one mail twice: cop/notifications/delivery.py).
-To add one, write its function and append it to WORKERS.
+thread of its own, doing its work in bounded batches that commit as they go. Several
+processes may run the same workers (two mail senders never send one mail twice:
+cop/notifications/delivery.py; two indexers take turns at the index's lock). To add one,
+write its function and append it to WORKERS.
 """
 
 import logging
+import os
+import signal
 import threading
 
 from flask import Flask
@@ -50,3 +53,16 @@ def start(app: Flask) -> threading.Event:
         ).start()
         log.info("background worker %s started", worker.__name__)
     return stop
+
+
+def run(app: Flask) -> None:
+    """`cop worker`: every worker until TERM or Ctrl+C, or until the process that started
+    it (COP_PARENT_PID, set by cop/processes.py) is gone."""
+    stop = start(app)
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_: stop.set())
+    parent = int(os.environ.get("COP_PARENT_PID") or 0)
+    while not stop.wait(1):
+        if parent and os.getppid() != parent:
+            log.warning("the server that started this worker is gone: stopping")
+            stop.set()

@@ -137,9 +137,7 @@ def drain_batch(
             for fields in wanted.values():
                 writer.update_document(**fields, stamp=stamp(fields))
             writer.commit()
-            session.execute(
-                delete(SearchOutbox).where(SearchOutbox.id.in_([r.id for r in taken]))
-            )
+            session.execute(delete(SearchOutbox).where(SearchOutbox.id.in_([r.id for r in taken])))
             session.commit()
             return len(taken)
     except BaseException:
