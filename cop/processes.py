@@ -124,7 +124,8 @@ class EmbeddedRedis:
                     if conn.recv(16).startswith(b"+PONG"):
                         return True
             except OSError:
-                time.sleep(0.05)
+                pass
+            time.sleep(0.05)
         return False
 
     def stop(self) -> None:
