@@ -13,32 +13,46 @@ import logging
 import os
 import signal
 import threading
+from collections.abc import Callable
 
 from flask import Flask
 
+from cop import faults
 from cop.accounts import service as accounts
-from cop.notifications.delivery import run_forever as send_mail_forever
+from cop.notifications.delivery import deliver
 from cop.search import indexer
 
 log = logging.getLogger(__name__)
 
 
+def every(app: Flask, stop: threading.Event, seconds: float, work: Callable, what: str) -> None:
+    """`work()` every `seconds` until `stop` is set. A failed pass is logged and the next
+    one tries again; a fault of the database or the disk is one line per cause
+    (cop/faults.py), not a traceback every pass."""
+    while not stop.wait(seconds):
+        with app.app_context():
+            try:
+                work()
+            except Exception as error:
+                kind = faults.kind_of(error)
+                if kind is None:
+                    log.exception("%s pass failed", what)
+                else:
+                    faults.log(kind, error, what)
+
+
 def send_mail(app: Flask, stop: threading.Event) -> None:
-    send_mail_forever(app, app.config["COP_MAIL_INTERVAL_SECONDS"], stop)
+    every(app, stop, app.config["COP_MAIL_INTERVAL_SECONDS"], deliver, "mail delivery")
 
 
 def send_password_resets(app: Flask, stop: threading.Event) -> None:
     """Reset links, seconds after they are asked for (the request only queues them)."""
-    while not stop.wait(app.config["COP_RESET_MAIL_INTERVAL_SECONDS"]):
-        with app.app_context():
-            try:
-                accounts.send_password_resets()
-            except Exception:
-                log.exception("password reset pass failed")
+    seconds = app.config["COP_RESET_MAIL_INTERVAL_SECONDS"]
+    every(app, stop, seconds, accounts.send_password_resets, "password reset mail")
 
 
 def index_search(app: Flask, stop: threading.Event) -> None:
-    indexer.run_forever(app, app.config["COP_SEARCH_INTERVAL_MS"] / 1000, stop)
+    every(app, stop, app.config["COP_SEARCH_INTERVAL_MS"] / 1000, indexer.drain, "search indexing")
 
 
 WORKERS = (send_mail, send_password_resets, index_search)

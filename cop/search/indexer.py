@@ -21,7 +21,6 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 from whoosh.writing import CLEAR
 
-from cop import faults
 from cop.extensions import db
 from cop.search import index
 from cop.search.models import SearchOutbox
@@ -242,20 +241,3 @@ def check() -> Drift:
         stale=sorted(d for d in expected.keys() & actual.keys() if expected[d] != actual[d]),
         extra=sorted(actual.keys() - expected.keys()),
     )
-
-
-def run_forever(app, interval: float, stop) -> None:
-    """`cop run`'s background indexer: drains the outbox every `interval` seconds until
-    `stop` is set. A failed pass is logged and retried on the next one; nothing is lost,
-    the rows wait in the outbox. A fault of the database or the disk is logged as one line
-    per cause (cop/faults.py), not as a traceback every pass."""
-    while not stop.wait(interval):
-        with app.app_context():
-            try:
-                drain()
-            except Exception as error:
-                kind = faults.kind_of(error)
-                if kind is None:
-                    log.exception("search indexing pass failed")
-                else:
-                    faults.log(kind, error, "search indexing")
