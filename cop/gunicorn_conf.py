@@ -53,6 +53,8 @@ def on_starting(server) -> None:
     if os.environ.get("COP_BACKGROUND", "1") != "0":
         CHILDREN.append(processes.background_worker())
     lift_file_limit()
+    # `cop run` says it in its start-up line instead (cop/run_conf.py logs warnings only).
+    server.log.info("cop serves with %s worker(s): %s", PLAN.workers, PLAN.reason)
 
 
 def start_embedded_queue(server) -> None:
