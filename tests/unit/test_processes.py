@@ -1,5 +1,6 @@
 """How many serving workers `cop run` starts, and why (cop/processes.py)."""
 
+from cop.config import shared_storage
 from cop.processes import Plan, plan
 
 
@@ -25,3 +26,13 @@ def test_without_any_queue_one_worker_says_why():
     one = plan(None, None, None, 4)
     assert one.workers == 1 and not one.embedded_queue
     assert "COP_MESSAGE_QUEUE" in one.reason and "redis-server" in one.reason
+
+
+def test_rate_limits_are_counted_in_the_queues_redis():
+    """Memory storage is per process: with a queue, every worker counts in its Redis."""
+    assert shared_storage(None) == "memory://"
+    assert shared_storage("redis://q:6379/0") == "redis://q:6379/0"
+    assert shared_storage("unix:///srv/cop/instance/redis-7.sock") == (
+        "redis+unix:///srv/cop/instance/redis-7.sock"
+    )
+    assert shared_storage("amqp://rabbit") == "memory://"
