@@ -1,41 +1,58 @@
-"""Work a server process does beside answering requests, started once per server process
-(from gunicorn's worker, cop/gunicorn_conf.py) and stopped with it.
+"""Work beside answering requests, in a process of its own: `cop worker`, which `cop run`
+(cop/gunicorn_conf.py, cop/processes.py) starts and restarts beside its serving workers,
+so a long job (a whole space to index again) never holds a serving worker's event loop.
 
 Each worker is a function `(app, stop)` that loops until the `stop` event is set, in a
-thread of its own: under gevent threads are monkey-patched into greenlets, so a worker
-must only wait on sockets, `stop.wait` or the database. Several server processes may run
-the same workers (two mail senders never send one mail twice: cop/notifications/delivery.py).
-To add one, write its function and append it to WORKERS.
+thread of its own, doing its work in bounded batches that commit as they go. Several
+processes may run the same workers (two mail senders never send one mail twice:
+cop/notifications/delivery.py; two indexers take turns at the index's lock). To add one,
+write its function and append it to WORKERS.
 """
 
 import logging
+import os
+import signal
 import threading
+from collections.abc import Callable
 
 from flask import Flask
 
+from cop import faults
 from cop.accounts import service as accounts
-from cop.notifications.delivery import run_forever as send_mail_forever
+from cop.notifications.delivery import deliver
 from cop.search import indexer
 
 log = logging.getLogger(__name__)
 
 
+def every(app: Flask, stop: threading.Event, seconds: float, work: Callable, what: str) -> None:
+    """`work()` every `seconds` until `stop` is set. A failed pass is logged and the next
+    one tries again; a fault of the database or the disk is one line per cause
+    (cop/faults.py), not a traceback every pass."""
+    while not stop.wait(seconds):
+        with app.app_context():
+            try:
+                work()
+            except Exception as error:
+                kind = faults.kind_of(error)
+                if kind is None:
+                    log.exception("%s pass failed", what)
+                else:
+                    faults.log(kind, error, what)
+
+
 def send_mail(app: Flask, stop: threading.Event) -> None:
-    send_mail_forever(app, app.config["COP_MAIL_INTERVAL_SECONDS"], stop)
+    every(app, stop, app.config["COP_MAIL_INTERVAL_SECONDS"], deliver, "mail delivery")
 
 
 def send_password_resets(app: Flask, stop: threading.Event) -> None:
     """Reset links, seconds after they are asked for (the request only queues them)."""
-    while not stop.wait(app.config["COP_RESET_MAIL_INTERVAL_SECONDS"]):
-        with app.app_context():
-            try:
-                accounts.send_password_resets()
-            except Exception:
-                log.exception("password reset pass failed")
+    seconds = app.config["COP_RESET_MAIL_INTERVAL_SECONDS"]
+    every(app, stop, seconds, accounts.send_password_resets, "password reset mail")
 
 
 def index_search(app: Flask, stop: threading.Event) -> None:
-    indexer.run_forever(app, app.config["COP_SEARCH_INTERVAL_MS"] / 1000, stop)
+    every(app, stop, app.config["COP_SEARCH_INTERVAL_MS"] / 1000, indexer.drain, "search indexing")
 
 
 WORKERS = (send_mail, send_password_resets, index_search)
@@ -50,3 +67,16 @@ def start(app: Flask) -> threading.Event:
         ).start()
         log.info("background worker %s started", worker.__name__)
     return stop
+
+
+def run(app: Flask) -> None:
+    """`cop worker`: every worker until TERM or Ctrl+C, or until the process that started
+    it (COP_PARENT_PID, set by cop/processes.py) is gone."""
+    stop = start(app)
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_: stop.set())
+    parent = int(os.environ.get("COP_PARENT_PID") or 0)
+    while not stop.wait(1):
+        if parent and os.getppid() != parent:
+            log.warning("the server that started this worker is gone: stopping")
+            stop.set()

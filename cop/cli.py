@@ -14,7 +14,7 @@ from flask.cli import FlaskGroup, with_appcontext
 from flask_migrate import upgrade
 from flask_migrate.cli import db as migrate_cli
 
-from cop import counters
+from cop import background, counters
 from cop.accounts.models import Role
 from cop.accounts.service import create_user, send_password_resets
 from cop.errors import AppError
@@ -111,10 +111,16 @@ def demo_command() -> None:
 @click.command("run")
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True, type=int)
+@click.option(
+    "--workers",
+    type=click.IntRange(1, 256),
+    help="Serving processes [default: one per core when a message queue can be had].",
+)
 @with_appcontext
-def run_command(host: str, port: int) -> None:
-    """Serve the app with gunicorn (one gevent worker, websockets; docs/serving.md), which
-    also sends due emails and runs the other background workers (cop/background.py).
+def run_command(host: str, port: int, workers: int | None) -> None:
+    """Serve the app with gunicorn: gevent workers with websockets, one per core, sharing
+    live events through COP_MESSAGE_QUEUE or a redis-server started for them, and one
+    `cop worker` process that indexes and sends mail (docs/serving.md, cop/processes.py).
     Refuses a database whose schema is not the code's: every page would fail. Writes a
     line per request when its output is a terminal (COP_LOG_REQUESTS decides otherwise)."""
     lag = schema_lag()
@@ -138,10 +144,20 @@ def run_command(host: str, port: int) -> None:
         )
 
     os.environ.setdefault("COP_LOG_REQUESTS", "1" if sys.stdout.isatty() else "0")
+    if workers is not None:
+        os.environ["COP_WORKERS"] = str(workers)
     command = server_command(host, port)
     sys.stdout.flush()
     # This process becomes gunicorn: signals (Ctrl-C, a supervisor's TERM) reach it directly.
     os.execv(command[0], command)
+
+
+@click.command("worker")
+@with_appcontext
+def worker_command() -> None:
+    """Run the background work (search indexer, mail sender, reset links) until stopped.
+    `cop run` starts one itself; under gunicorn with COP_BACKGROUND=0, run it beside."""
+    background.run(current_app._get_current_object())
 
 
 @click.command("send-mail")
@@ -190,6 +206,7 @@ def register_commands(app) -> None:
         demo_command,
         run_command,
         send_mail_command,
+        worker_command,
         db_cli,
     ):
         app.cli.add_command(command)

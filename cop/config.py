@@ -56,6 +56,17 @@ def engine_options(url: str) -> dict:
     return {"pool_pre_ping": True}
 
 
+REDIS_SCHEMES = ("redis://", "rediss://", "unix://")
+
+
+def shared_storage(queue: str | None) -> str:
+    """flask-limiter's storage: the Redis of the message queue when there is one, so that
+    every process counts a person's limits together; else this process's memory."""
+    if not queue or not queue.startswith(REDIS_SCHEMES):
+        return "memory://"
+    return f"redis+{queue}" if queue.startswith("unix://") else queue
+
+
 def load_config(overrides: dict | None = None) -> dict:
     overrides = dict(overrides or {})
     instance_path = Path(
@@ -130,7 +141,8 @@ def load_config(overrides: dict | None = None) -> dict:
         # 160 ms at bench/search's warm 1.6 µs a posting (docs/limits.md).
         "COP_SEARCH_MAX_POSTINGS": _env_int("SEARCH_MAX_POSTINGS", 100_000),
         "COP_OPEN_REGISTRATION": False,
-        "RATELIMIT_STORAGE_URI": _env("RATELIMIT_STORAGE_URI", "memory://"),
+        "RATELIMIT_STORAGE_URI": _env("RATELIMIT_STORAGE_URI")
+        or shared_storage(_env("MESSAGE_QUEUE")),
         "RATELIMIT_HEADERS_ENABLED": True,
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",

@@ -1,8 +1,12 @@
 """gunicorn settings for cop (`gunicorn -c python:cop.gunicorn_conf cop.wsgi:app`; `cop run`
 starts them with cop/run_conf.py's console). Reasons and measurements: docs/serving.md.
 
-- One worker per process: Socket.IO keeps a client's session in the process that
-  accepted it. More processes share live events through COP_MESSAGE_QUEUE (Redis).
+- Workers: one per core when they can share live events (COP_MESSAGE_QUEUE, or the
+  embedded redis-server this master starts), else one; COP_WORKERS says otherwise
+  (cop/processes.py). Browsers use websockets first, so no sticky sessions are needed.
+- Background work (indexing, mail) runs in one `cop worker` process that this master
+  starts and restarts (COP_BACKGROUND=0: run `cop worker` yourself), never in a serving
+  worker.
 - gevent-websocket's worker: gunicorn's plain gevent worker, with gevent-websocket
   installed, leaves browsers on long-polling; this class upgrades them to websockets.
 - Connections: gunicorn turns away clients past `worker_connections` (its default 1,000);
@@ -12,12 +16,16 @@ starts them with cop/run_conf.py's console). Reasons and measurements: docs/serv
 import gc
 import os
 import resource
+import shutil
+
+from cop import processes
 
 # Every process that gunicorn starts from here serves with gevent (cop/serving.py).
 os.environ["COP_ASYNC_MODE"] = "gevent"
 
 bind = os.environ.get("COP_BIND", "127.0.0.1:5000")
-workers = 1
+PLAN = processes.plan_from_environment()
+workers = PLAN.workers
 worker_class = "geventwebsocket.gunicorn.workers.GeventWebSocketWorker"
 worker_connections = int(os.environ.get("COP_WORKER_CONNECTIONS", "10000"))
 # Open websockets would hold a stop for gunicorn's default 30 s; clients reconnect and
@@ -32,8 +40,47 @@ errorlog = "-"
 loglevel = "info"
 
 
-def on_starting(_server) -> None:
-    """Each connection is a file descriptor: lift the soft limit as far as allowed."""
+# What this master started beside its workers, stopped in on_exit.
+CHILDREN: list = []
+
+
+def on_starting(server) -> None:
+    """The embedded queue and the background worker, before any serving worker starts
+    (they inherit the queue's address). Then, as each connection is a file descriptor,
+    the soft limit on them is lifted as far as allowed."""
+    if PLAN.embedded_queue:
+        start_embedded_queue(server)
+    if os.environ.get("COP_BACKGROUND", "1") != "0":
+        CHILDREN.append(processes.background_worker())
+    lift_file_limit()
+    # `cop run` says it in its start-up line instead (cop/run_conf.py logs warnings only).
+    server.log.info("cop serves with %s worker(s): %s", PLAN.workers, PLAN.reason)
+
+
+def start_embedded_queue(server) -> None:
+    global PLAN
+    queue = processes.EmbeddedRedis(shutil.which("redis-server"), processes.instance_path())
+    if not queue.ready():
+        queue.stop()
+        PLAN = processes.Plan(
+            1,
+            "one only: redis-server, started to share live events "
+            f"between several, did not answer (see {queue.folder}/redis.log)",
+        )
+        server.num_workers = 1
+        server.log.warning("cop serves with %s", PLAN.reason)
+        return
+    CHILDREN.append(queue)
+    os.environ["COP_MESSAGE_QUEUE"] = queue.url
+
+
+def on_exit(_server) -> None:
+    """After the serving workers stopped: the background worker, then the queue."""
+    for child in reversed(CHILDREN):
+        child.stop()
+
+
+def lift_file_limit() -> None:
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     wanted = worker_connections + 1000
     if hard != resource.RLIM_INFINITY:
@@ -42,17 +89,7 @@ def on_starting(_server) -> None:
         resource.setrlimit(resource.RLIMIT_NOFILE, (wanted, hard))
 
 
-def post_worker_init(worker) -> None:
-    """The mail sender and the other background workers, once per server process; then
-    the garbage collector is told to leave the loaded app alone and to run less often."""
-    from cop import background  # in the worker, after the fork: the app is loaded there
-
-    worker.cop_stop = background.start(worker.wsgi)
+def post_worker_init(_worker) -> None:
+    """The garbage collector is told to leave the loaded app alone and to run less often."""
     gc.freeze()
     gc.set_threshold(*GC_THRESHOLDS)
-
-
-def worker_exit(_server, worker) -> None:
-    stop = getattr(worker, "cop_stop", None)
-    if stop is not None:
-        stop.set()

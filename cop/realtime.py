@@ -18,6 +18,7 @@ from flask import Flask, current_app
 from flask_babel import force_locale
 
 from cop import events
+from cop.config import REDIS_SCHEMES
 from cop.extensions import socketio
 
 log = logging.getLogger(__name__)
@@ -174,7 +175,7 @@ class Control:
 
 def init_control(app: Flask) -> None:
     url = app.config["COP_MESSAGE_QUEUE"]
-    if url and url.startswith(("redis://", "rediss://")):
+    if url and url.startswith(REDIS_SCHEMES):
         app.extensions[CONTROL] = Control(app, url)
 
 

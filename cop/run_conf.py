@@ -15,4 +15,10 @@ def post_worker_init(worker) -> None:
     # Ctrl+C reaches every process of the terminal: gunicorn's master stops the worker,
     # which quitting on its own as well printed a traceback of the second quit.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    print(f"cop is running at http://{worker.cfg.bind[0]} — Ctrl+C to stop", flush=True)
+    if worker.age == 1:  # the first worker started, once
+        print(startup_line(worker.cfg.bind[0], gunicorn_conf.PLAN), flush=True)
+
+
+def startup_line(bind: str, plan) -> str:
+    count = f"{plan.workers} worker" + ("s" if plan.workers > 1 else "")
+    return f"cop is running at http://{bind} with {count} ({plan.reason}) — Ctrl+C to stop"

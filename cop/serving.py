@@ -13,6 +13,7 @@ import socketio as python_socketio
 from flask import Flask
 
 from cop import realtime
+from cop.config import REDIS_SCHEMES
 from cop.extensions import socketio
 
 ASYNC_MODES = ("threading", "gevent")
@@ -41,7 +42,7 @@ def client_manager(app: Flask):
     """A Redis manager with a pool large enough for a burst of concurrent emits, or None
     (no queue: one process). Other queue URLs go to Flask-SocketIO as they are."""
     url = app.config["COP_MESSAGE_QUEUE"]
-    if not url or not url.startswith(("redis://", "rediss://")):
+    if not url or not url.startswith(REDIS_SCHEMES):
         return None
     return python_socketio.RedisManager(
         url,

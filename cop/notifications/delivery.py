@@ -158,13 +158,3 @@ def _deliver(now: datetime) -> int:
             user.digest_sent_at = now
             db.session.commit()
     return sent
-
-
-def run_forever(app, interval: int, stop) -> None:
-    """`cop run`'s background sender: a pass every `interval` seconds until `stop` is set."""
-    while not stop.wait(interval):
-        with app.app_context():
-            try:
-                deliver()
-            except Exception:
-                log.exception("mail delivery pass failed")

@@ -1,6 +1,12 @@
 """The one way documents get into the index: drain the outbox in batches, rebuild from
 the database, or check the index against it.
 
+A batch holds at most DOCUMENTS documents, whatever its rows ask for: a row whose key
+covers more (a space or a community: every post in it, after a move or a platform change)
+is split instead, into one row per document it covers in the database or in the index,
+committed, and those rows are drained in the following batches. So no batch takes longer
+than about one of DOCUMENTS documents, and a crash loses at most one batch's work.
+
 Draining takes the index's writer first and only then reads the outbox and the database,
 so two processes draining at once cannot write an older state over a newer one. An outbox
 row is deleted only after the index commit that covers it, so a crash at any point leaves
@@ -15,7 +21,6 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 from whoosh.writing import CLEAR
 
-from cop import faults
 from cop.extensions import db
 from cop.search import index
 from cop.search.models import SearchOutbox
@@ -24,6 +29,11 @@ from cop.search.sources import SOURCES
 log = logging.getLogger(__name__)
 
 BATCH = 500
+DOCUMENTS = 500
+# What a search request indexes itself before searching, at most (see catch_up).
+REQUEST_DOCUMENTS = 100
+# Keys that name one document; any other key may cover many and is counted first.
+SINGLE = frozenset({"post", "id"})
 # How long a writer that must succeed (the background indexer, rebuild) waits for another.
 WRITER_TIMEOUT = 30.0
 
@@ -41,9 +51,58 @@ def _documents(session: Session, keys: set[tuple[str, str]]) -> dict[str, dict]:
     return found
 
 
-def drain_batch(wait: bool = True) -> int | None:
-    """Index one batch from the outbox. Returns how many rows it took, or None when
-    another process holds the writer and `wait` is False (that one is draining)."""
+def _covered(session: Session, searcher, field_name: str, value: str, limit: int) -> set[str]:
+    """The ids of the documents a key covers: those the database has for it now and those
+    the index still holds under it (to be deleted or moved); past `limit`, only more than
+    `limit` of them."""
+    ids = set()
+    for source in SOURCES:
+        ids |= source.document_ids(session, field_name, value, limit + 1)
+    if field_name in searcher.schema:
+        for number in searcher.document_numbers(**{field_name: value}):
+            ids.add(searcher.stored_fields(number)["id"])
+            if len(ids) > limit:
+                break
+    return ids
+
+
+def _split(session: Session, row, ids: set[str]) -> None:
+    """Replace a row that covers many documents by one row per document, in one commit."""
+    if ids:
+        session.execute(
+            SearchOutbox.__table__.insert(), [{"field": "id", "value": i} for i in sorted(ids)]
+        )
+    session.execute(delete(SearchOutbox).where(SearchOutbox.id == row.id))
+    session.commit()
+    log.info("search: split %s %s into %d documents", row.field, row.value, len(ids))
+
+
+def _take(session: Session, searcher, rows, documents: int, split: bool) -> list:
+    """The first rows that together cover at most `documents` documents. A first row that
+    alone covers more is split when `split` (and none is taken)."""
+    taken, size = [], 0
+    for row in rows:
+        if row.field in SINGLE:
+            more = 1
+        else:
+            more = len(_covered(session, searcher, row.field, row.value, documents))
+        if more > documents and not taken and split:
+            _split(session, row, _covered(session, searcher, row.field, row.value, 10**9))
+            return []
+        if size + more > documents:
+            break
+        taken.append(row)
+        size += more
+    return taken
+
+
+def drain_batch(
+    wait: bool = True, rows_limit: int = BATCH, documents: int = DOCUMENTS, split: bool = True
+) -> int | None:
+    """Index one batch from the outbox: at most `rows_limit` rows covering at most
+    `documents` documents (a first row covering more is split into one row per document,
+    or else left for a drain that may split). Returns how many rows it took or split, or
+    None when another process holds the writer and `wait` is False (that one is at it)."""
     writer = index.writer(WRITER_TIMEOUT if wait else 0)
     if writer is None:
         if wait:
@@ -54,28 +113,32 @@ def drain_batch(wait: bool = True) -> int | None:
             rows = session.execute(
                 select(SearchOutbox.id, SearchOutbox.field, SearchOutbox.value)
                 .order_by(SearchOutbox.id)
-                .limit(BATCH)
+                .limit(rows_limit)
             ).all()
             if not rows:
                 writer.cancel()
                 return 0
-            keys = {(row.field, row.value) for row in rows}
-            wanted = _documents(session, keys)
             with writer.searcher() as searcher:
+                taken = _take(session, searcher, rows, documents, split)
+                keys = {(row.field, row.value) for row in taken}
                 indexed = {
                     searcher.stored_fields(number)["id"]
                     for field_name, value in keys
                     if field_name in searcher.schema
                     for number in searcher.document_numbers(**{field_name: value})
                 }
+            if not taken:
+                writer.cancel()
+                return 1 if split else 0
+            wanted = _documents(session, keys)
             for doc_id in indexed - wanted.keys():
                 writer.delete_by_term("id", doc_id)
             for fields in wanted.values():
                 writer.update_document(**fields, stamp=stamp(fields))
             writer.commit()
-            session.execute(delete(SearchOutbox).where(SearchOutbox.id.in_([r.id for r in rows])))
+            session.execute(delete(SearchOutbox).where(SearchOutbox.id.in_([r.id for r in taken])))
             session.commit()
-            return len(rows)
+            return len(taken)
     except BaseException:
         if not writer.is_closed:
             writer.cancel()
@@ -95,6 +158,17 @@ def drain(wait: bool = True) -> int:
         if not taken:
             return total
         total += taken
+
+
+def catch_up() -> None:
+    """What a request does before it searches, so that the person's own writes are found
+    at once: index what waits in the outbox while it is little, REQUEST_DOCUMENTS documents
+    at most and without waiting for the index's writer. More (a change to a whole space)
+    is left to the background indexer, in its own process (`cop worker`)."""
+    if _waiting():
+        drain_batch(
+            wait=False, rows_limit=REQUEST_DOCUMENTS, documents=REQUEST_DOCUMENTS, split=False
+        )
 
 
 def _waiting() -> bool:
@@ -167,20 +241,3 @@ def check() -> Drift:
         stale=sorted(d for d in expected.keys() & actual.keys() if expected[d] != actual[d]),
         extra=sorted(actual.keys() - expected.keys()),
     )
-
-
-def run_forever(app, interval: float, stop) -> None:
-    """`cop run`'s background indexer: drains the outbox every `interval` seconds until
-    `stop` is set. A failed pass is logged and retried on the next one; nothing is lost,
-    the rows wait in the outbox. A fault of the database or the disk is logged as one line
-    per cause (cop/faults.py), not as a traceback every pass."""
-    while not stop.wait(interval):
-        with app.app_context():
-            try:
-                drain()
-            except Exception as error:
-                kind = faults.kind_of(error)
-                if kind is None:
-                    log.exception("search indexing pass failed")
-                else:
-                    faults.log(kind, error, "search indexing")

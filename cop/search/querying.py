@@ -78,11 +78,11 @@ def search(
     per_page: int = 10,
     facets: bool = True,
 ) -> Results:
-    """One page of what the user may read that matches the query. Drains the outbox first
-    (unless another process is at it), so the user's own writes are found at once.
+    """One page of what the user may read that matches the query. Catches up with a few
+    waiting changes first (indexer.catch_up), so the user's own writes are found at once.
     Raises Invalid for a query outside the language's bounds."""
     page = min(max(page, 1), MAX_PAGE)
-    indexer.drain(wait=False)
+    indexer.catch_up()
     searcher = index.searcher()
     parsed = parse(text, searcher.reader())
     if kind:

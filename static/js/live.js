@@ -37,7 +37,7 @@
   var me = { id: null, moderates: false, hosts: false };
   var session = { status: "scheduled", highlighted_id: null };
 
-  var socket = window.io("/live", { transports: ["polling", "websocket"] });
+  var socket = window.io("/live", { transports: ["websocket", "polling"], tryAllTransports: true });
 
   function say(text) {
     connection.textContent = text;

@@ -14,7 +14,7 @@
   var link = banner.querySelector("a");
   var arrived = [];
 
-  var socket = window.io("/live", { transports: ["polling", "websocket"] });
+  var socket = window.io("/live", { transports: ["websocket", "polling"], tryAllTransports: true });
   socket.on("connect", function () {
     socket.emit("watch", { discussion_id: discussionId }, function (ack) {
       banner.dataset.watching = ack && ack.ok ? "yes" : "no";

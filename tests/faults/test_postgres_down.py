@@ -28,7 +28,9 @@ def test_a_stopped_database_gets_503_and_service_resumes_within_a_second(postgre
         newcomer = socketio.Client(reconnection=False)
         newcomer.on("connect_error", refusals.append, namespace=NS)
         with pytest.raises(socketio.exceptions.ConnectionError):
-            newcomer.connect(server.url, namespaces=[NS], auth={"token": site.token})
+            newcomer.connect(  # as browsers do: several workers serve no polling session
+                server.url, namespaces=[NS], auth={"token": site.token}, transports=["websocket"]
+            )
         assert refusals[0]["data"]["code"] == "unavailable"
         assert_unavailable(call(discussions, token=site.token))
         new = {"title": "Бюджет участі", "body": "Що з ним?"}

@@ -34,6 +34,7 @@ def environment(app) -> dict:
         "COP_DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"],
         "COP_SECRET_KEY": "test-secret",
         "COP_SEARCH_INTERVAL_MS": "50",
+        "COP_WORKERS": "1",  # two servers of one worker each: what matters is their indexers
         "COP_SEARCH_LIMIT": "1000 per 10 seconds",  # the tests poll the search every 50 ms
     }
 

@@ -41,15 +41,17 @@ def _latest_votes(recorder: Recorder) -> dict[int, int]:
 
 
 def test_cop_run_serves_live_over_websockets(app, world, live, served_env):
-    server = CopServer(served_env)
+    # One worker: a client on long-polling needs all its requests in one process
+    # (docs/serving.md, "The balancer").
+    server = CopServer(served_env | {"COP_WORKERS": "1"})
     clients = []
     try:
         server.wait_ready()
         member = Recorder(server.url, _token(app, world.users["member"]))
         clients.append(member)
         assert member.client.transport() == "websocket"
-        # A browser starts on long-polling; the server must let it upgrade (a mismatched
-        # gevent worker keeps it on polling for good).
+        # A browser whose websocket failed falls back to long-polling; the server must let
+        # it upgrade later (a mismatched gevent worker keeps it on polling for good).
         expert = Recorder(
             server.url, _token(app, world.users["expert"]), transports=("polling", "websocket")
         )

@@ -1,5 +1,6 @@
-"""What `cop run` says on the console: one line once it answers, one line per request when
-a person watches (a terminal), one sentence when the port is taken, nothing on Ctrl+C."""
+"""What `cop run` says on the console: one line once it answers (with how many workers and
+why), one line per request when a person watches (a terminal), one sentence when the port
+is taken, nothing on Ctrl+C."""
 
 import os
 import pty
@@ -14,6 +15,7 @@ import urllib.request
 
 import pytest
 
+from cop.processes import cores
 from tests.servers import COP, free_port
 
 REQUEST_LINE = re.compile(r"\d\d:\d\d:\d\d (GET|POST) (\S+) (\d{3}) \d+ ms")
@@ -81,11 +83,20 @@ def _get(url: str) -> int:
         return error.code
 
 
+def started_line(port: int, workers: str = "") -> str:
+    """This machine has redis-server (.ci/run installs it): one worker per core, sharing
+    live events through it (a machine of one core needs no queue)."""
+    n = cores()
+    why = "live events shared through redis-server" if n > 1 else "no message queue needed"
+    workers = workers or f"{n} worker{'s' if n > 1 else ''} (one per core; {why})"
+    return f"cop is running at http://127.0.0.1:{port} with {workers} — Ctrl+C to stop"
+
+
 def test_cop_run_in_a_terminal_says_where_it_answers_and_logs_each_request(env):
     port = free_port()
     terminal = Terminal(["--port", str(port)], env)
     try:
-        started = f"cop is running at http://127.0.0.1:{port} — Ctrl+C to stop"
+        started = started_line(port)
         deadline = time.monotonic() + 60
         while started not in terminal.output:
             assert terminal.process.poll() is None, terminal.output
@@ -133,7 +144,7 @@ def test_cop_run_without_a_terminal_logs_no_requests(env):
     finally:
         server.send_signal(signal.SIGINT)
         output = server.communicate(timeout=15)[0]
-    assert output.splitlines() == [f"cop is running at http://127.0.0.1:{port} — Ctrl+C to stop"]
+    assert output.splitlines() == [started_line(port)]
 
 
 def test_cop_run_on_a_taken_port_says_so_in_one_sentence(env):
@@ -164,3 +175,34 @@ def test_cop_run_on_an_address_not_of_this_machine_says_so_in_one_sentence(env):
     assert run.returncode == 1 and run.stdout == ""
     (sentence,) = run.stderr.splitlines()
     assert "cannot listen on 192.0.2.1" in sentence and "--host" in sentence
+
+
+def test_cop_run_without_a_message_queue_serves_with_one_worker_and_says_why(env):
+    """Two asked for, but no COP_MESSAGE_QUEUE and no redis-server on the PATH: several
+    workers could not share live events."""
+    port = free_port()
+    server = subprocess.Popen(
+        [*COP, "run", "--port", str(port), "--workers", "2"],
+        env={**env, "PATH": "/nonexistent"},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                assert _get(f"http://127.0.0.1:{port}/login") == 200
+                break
+            except OSError:
+                assert server.poll() is None, server.communicate()[0]
+                assert time.monotonic() < deadline, "cop run did not answer within 60 s"
+                time.sleep(0.3)
+    finally:
+        server.send_signal(signal.SIGINT)
+        output = server.communicate(timeout=15)[0]
+    one = (
+        "1 worker (one only: several would need a message queue to share live events and "
+        "there is none; set COP_MESSAGE_QUEUE or install redis-server, docs/serving.md)"
+    )
+    assert output.splitlines() == [started_line(port, one)]

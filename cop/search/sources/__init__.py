@@ -8,6 +8,9 @@ A source module has:
   that matches one of them, as it should be in the index now, {doc id: fields}. A source
   answers every key field its documents carry (the indexer deletes indexed documents
   matching a key that no source returns any more).
+- `document_ids(session, field, value, limit)`: the ids of at most `limit` of this
+  source's documents one key covers, whatever their state (the indexer counts and splits
+  keys by them); for an ("id", doc id) key of its own, that id.
 - `all_documents(session)`: every document, for `cop search rebuild` and `check`;
   `count(session)`: how many, for the progress bar.
 

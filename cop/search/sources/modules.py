@@ -111,6 +111,24 @@ def documents(session: Session, keys: set[tuple[str, str]]) -> dict[str, dict]:
     return dict(_document(row) for row in session.execute(_select(or_(*clauses))))
 
 
+def document_ids(session: Session, field: str, value: str, limit: int) -> set[str]:
+    """The ids of at most `limit` documents one key covers (drafts too: a few too many)."""
+    columns = {"space": Space.id, "community": Space.community_id}
+    if field == "id" and module_id(value) is not None:
+        where = CourseModule.id == module_id(value)
+    elif field in columns and value.isdigit():
+        where = columns[field] == int(value)
+    else:
+        return set()
+    ids = session.scalars(
+        select(CourseModule.id)
+        .join(Space, CourseModule.course_id == Space.id)
+        .where(where)
+        .limit(limit)
+    )
+    return {f"{PREFIX}{i}" for i in ids}
+
+
 def all_documents(session: Session) -> Iterator[tuple[str, dict]]:
     for row in session.execute(_select(CourseModule.id > 0)):
         yield _document(row)

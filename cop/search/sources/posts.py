@@ -108,7 +108,7 @@ def _document(row) -> tuple[str, dict]:
     first = parent_id is None
     platform_id = platform_id or space_platform_id
     created = created_at.astimezone(UTC).replace(tzinfo=None)
-    doc_id = f"post:{post_id}"
+    doc_id = f"{PREFIX}{post_id}"
     return doc_id, {
         "id": doc_id,
         "kind": KINDS.get(space_kind, "discussion"),
@@ -135,11 +135,41 @@ def _document(row) -> tuple[str, dict]:
     }
 
 
+PREFIX = "post:"
+
+
+def _key(field: str, value: str) -> tuple[str, int] | None:
+    """A key as (field of _KEY_COLUMNS, number); an ("id", "post:N") key is a post's."""
+    if field == "id" and value.startswith(PREFIX):
+        field, value = "post", value.removeprefix(PREFIX)
+    if field in _KEY_COLUMNS and value.isdigit():
+        return field, int(value)
+    return None
+
+
+def document_ids(session: Session, field: str, value: str, limit: int) -> set[str]:
+    """The ids of at most `limit` documents one key covers."""
+    key = _key(field, value)
+    if key is None:
+        return set()
+    column = _KEY_COLUMNS[key[0]]
+    ids = session.scalars(
+        select(Post.id)
+        .join(Discussion, Post.discussion_id == Discussion.id)
+        .join(Space, Discussion.space_id == Space.id)
+        .outerjoin(Consultation, Consultation.discussion_id == Discussion.id)
+        .where(Post.deleted_at.is_(None), column == key[1])
+        .limit(limit)
+    )
+    return {f"{PREFIX}{post_id}" for post_id in ids}
+
+
 def documents(session: Session, keys: set[tuple[str, str]]) -> dict[str, dict]:
     by_field: dict[str, list[int]] = {}
     for field, value in keys:
-        if field in _KEY_COLUMNS and value.isdigit():
-            by_field.setdefault(field, []).append(int(value))
+        key = _key(field, value)
+        if key is not None:
+            by_field.setdefault(key[0], []).append(key[1])
     if not by_field:
         return {}
     where = or_(*(_KEY_COLUMNS[field].in_(values) for field, values in by_field.items()))
