@@ -205,6 +205,7 @@ def list_discussions(space_id: int, params: PageQuery):
     body=DiscussionIn,
     response=DiscussionOut,
     status=201,
+    errors=(429,),
 )
 def create_discussion(space_id: int, data: DiscussionIn):
     space = get_space(current_user, space_id)
@@ -296,6 +297,7 @@ def list_posts(discussion_id: int, params: PageQuery):
     body=ReplyIn,
     response=PostOut,
     status=201,
+    errors=(429,),
 )
 def create_post(discussion_id: int, data: ReplyIn):
     discussion = queries.get_discussion(current_user, discussion_id)
