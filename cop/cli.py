@@ -5,6 +5,7 @@ import errno
 import logging
 import os
 import sys
+from pathlib import Path
 
 import click
 from alembic.migration import MigrationContext
@@ -14,7 +15,7 @@ from flask.cli import FlaskGroup, with_appcontext
 from flask_migrate import upgrade
 from flask_migrate.cli import db as migrate_cli
 
-from cop import background, counters
+from cop import background, backup, counters
 from cop.accounts.models import Role
 from cop.accounts.service import create_user, send_password_resets
 from cop.errors import AppError
@@ -160,6 +161,34 @@ def worker_command() -> None:
     background.run(current_app._get_current_object())
 
 
+@click.command("backup")
+@click.argument("archive", type=click.Path(dir_okay=False, path_type=Path))
+@with_appcontext
+def backup_command(archive: Path) -> None:
+    """Write ARCHIVE (.tar.gz): the database (a consistent copy, taken while the site
+    runs) and the attachments. The search index is rebuilt on restore."""
+    try:
+        done = backup.backup(archive)
+    except backup.BackupError as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(f"Backed up the {done.dialect} database and {done.files} attachments to {archive}.")
+
+
+@click.command("restore")
+@click.argument("archive", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--force", is_flag=True, help="Replace an instance that is not empty.")
+@with_appcontext
+def restore_command(archive: Path, force: bool) -> None:
+    """Replace this instance's database and attachments with ARCHIVE's (made by `cop
+    backup`), bring the schema up to this version and rebuild the search index. Stop the
+    site first."""
+    try:
+        done = backup.restore(archive, force=force)
+    except backup.BackupError as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(f"Restored the database and {done.files} attachments; search index rebuilt.")
+
+
 @click.command("send-mail")
 @with_appcontext
 def send_mail_command() -> None:
@@ -207,6 +236,8 @@ def register_commands(app) -> None:
         run_command,
         send_mail_command,
         worker_command,
+        backup_command,
+        restore_command,
         db_cli,
     ):
         app.cli.add_command(command)

@@ -144,6 +144,11 @@ def load_config(overrides: dict | None = None) -> dict:
         "RATELIMIT_STORAGE_URI": _env("RATELIMIT_STORAGE_URI")
         or shared_storage(_env("MESSAGE_QUEUE")),
         "RATELIMIT_HEADERS_ENABLED": True,
+        # Redis not answering: flask-limiter's limits count in memory meanwhile (as
+        # cop/rate_limits.py does), and a dead host costs a second, not a hung request.
+        "RATELIMIT_SWALLOW_ERRORS": True,
+        "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
+        "RATELIMIT_STORAGE_OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": https,

@@ -29,6 +29,10 @@ class AppError(Exception):
     def headers(self) -> list[tuple[str, str]]:
         return []
 
+    def details(self) -> dict:
+        """More keys for the API's error object."""
+        return {}
+
     def summary(self) -> str:
         """One line for a flash message, a socket error or the command line: what each
         field needs, or else the message."""
@@ -55,6 +59,24 @@ class Conflict(AppError):
     default_message = _l("That conflicts with the current state.")
 
 
+class StaleEdit(Conflict):
+    """An edit made on an older version than the stored one. `target` is the object as
+    it is now; the API sets `current` (its own view of it), sent beside the message."""
+
+    default_message = _l(
+        "Someone else changed this while you were editing. Your text is kept: compare it "
+        "with the current one and save again."
+    )
+
+    def __init__(self, target, message: str | None = None):
+        super().__init__(message)
+        self.target = target
+        self.current: dict | None = None
+
+    def details(self) -> dict:
+        return {} if self.current is None else {"current": self.current}
+
+
 class Invalid(AppError):
     status = 422
     default_message = _l("Some fields need attention.")
@@ -79,10 +101,13 @@ def wants_json() -> bool:
     return request.path.startswith("/api/")
 
 
-def error_response(status: int, message: str, fields: dict | None = None, headers=None):
+def error_response(
+    status: int, message: str, fields: dict | None = None, headers=None, details=None
+):
     headers = [(k, v) for k, v in headers or () if k.lower() != "content-type"]
     if wants_json():
-        body = {"error": {"status": status, "message": message, "fields": fields or {}}}
+        error = {"status": status, "message": message, "fields": fields or {}}
+        body = {"error": {**error, **(details or {})}}
         response = jsonify(body)
     else:
         response = render_template("error.html", status=status, message=message)
@@ -114,7 +139,9 @@ def register_error_handlers(app: Flask, fault_answer: Callable) -> None:
     @_unless_faulty
     def handle_app_error(error: AppError):
         db.session.rollback()
-        return error_response(error.status, str(error), error.fields, error.headers())
+        return error_response(
+            error.status, str(error), error.fields, error.headers(), error.details()
+        )
 
     @app.errorhandler(CSRFError)
     @_unless_faulty

@@ -45,6 +45,11 @@ class ErrorBody(BaseModel):
     status: int
     message: str
     fields: dict[str, str] = Field(description="Per-field messages, keyed by field path")
+    current: dict[str, Any] | None = Field(
+        None,
+        description="On a stale edit (409): the object as it is now, with its `version`; "
+        "show it beside the text that was not saved",
+    )
 
 
 class Error(BaseModel):
@@ -195,6 +200,32 @@ def endpoint(
     return decorator
 
 
+_ETAG = re.compile(r'(?:W/)?"v([1-9][0-9]{0,9})"')
+
+
+def with_etag(version: int) -> Callable:
+    """For `after_this_request`: an object's version as the response's ETag, which a
+    client sends back in If-Match to edit it."""
+
+    def tag(response):
+        response.headers["ETag"] = f'"v{version}"'
+        return response
+
+    return tag
+
+
+def if_match() -> int | None:
+    """The version named by the request's If-Match header (None without one); an
+    If-Match that is not one of our ETags is a 400."""
+    header = request.headers.get("If-Match")
+    if header is None:
+        return None
+    match = _ETAG.fullmatch(header.strip())
+    if match is None or int(match.group(1)) > ID_MAX:
+        raise AppError(_('If-Match takes the ETag the object was read with, like "v3".'))
+    return int(match.group(1))
+
+
 @bp.before_request
 def check_api_auth():
     """A bearer token that does not resolve is an error, not a guest; a browser session
@@ -215,7 +246,8 @@ ERROR_DESCRIPTIONS = {
     401: "Not signed in, or the token is invalid, expired or revoked",
     403: "Not allowed",
     404: "Not found, or not visible to you (also an id out of range)",
-    409: "Conflicts with the current state",
+    409: "Conflicts with the current state; on an edit sent with an old version (If-Match "
+    "or `version`), `current` holds the object as it is now",
     413: "The upload is too large",
     422: "Some fields need attention: `fields` says which and why",
     429: "Too many requests: wait and try again",

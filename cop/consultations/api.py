@@ -5,7 +5,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from pydantic import BaseModel, ConfigDict, Field
 
-from cop import policy
+from cop import policy, rate_limits
 from cop.consultations import figures, lifecycle, publishing, queries, service
 from cop.consultations.figures import Breakdown
 from cop.consultations.models import (
@@ -274,8 +274,10 @@ def list_consultations(params: ConsultationQuery):
     body=ConsultationIn,
     response=ConsultationDetail,
     status=201,
+    errors=(429,),
 )
 def create_consultation(data: ConsultationIn):
+    rate_limits.posting(current_user)
     consultation = service.open_consultation(
         current_user, **data.model_dump(), idempotency_key=_key()
     )
@@ -375,6 +377,7 @@ def _posts(consultation_id: int, params: PageQuery, internal: bool) -> PostList:
 
 def _write(consultation_id: int, data: ConsultationPostIn, internal: bool) -> PostOut:
     consultation = queries.get_consultation(current_user, consultation_id)
+    rate_limits.posting(current_user)
     post = discussion_service.reply(
         current_user,
         consultation.discussion,
@@ -405,6 +408,7 @@ def list_posts(consultation_id: int, params: PageQuery):
     body=ConsultationPostIn,
     response=PostOut,
     status=201,
+    errors=(429,),
 )
 def create_post(consultation_id: int, data: ConsultationPostIn):
     return _write(consultation_id, data, internal=False)
@@ -429,6 +433,7 @@ def list_notes(consultation_id: int, params: PageQuery):
     body=ConsultationPostIn,
     response=PostOut,
     status=201,
+    errors=(429,),
 )
 def create_note(consultation_id: int, data: ConsultationPostIn):
     return _write(consultation_id, data, internal=True)

@@ -61,8 +61,17 @@ class Desk:
 
 
 def get_consultation(user, consultation_id: int) -> Consultation:
+    """The consultation if the user may view it: one query with its discussion's read
+    rule, so one that exists but is not theirs costs what a missing id costs."""
     consultation = (
-        db.session.get(Consultation, consultation_id) if consultation_id <= ID_MAX else None
+        db.session.scalar(
+            select(Consultation)
+            .join(Discussion, Discussion.id == Consultation.discussion_id)
+            .join(Space, Space.id == Discussion.space_id)
+            .where(Consultation.id == consultation_id, policy.readable_discussions_anywhere(user))
+        )
+        if consultation_id <= ID_MAX
+        else None
     )
     if consultation is None or not policy.can(user, policy.VIEW, consultation):
         raise NotFound()

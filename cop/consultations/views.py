@@ -5,7 +5,7 @@ from flask_babel import format_decimal, format_timedelta
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from cop import inputs, policy
+from cop import inputs, policy, rate_limits
 from cop.attachments.service import FIELD
 from cop.consultations import figures, lifecycle, publishing, queries, service
 from cop.consultations.figures import Breakdown
@@ -21,7 +21,7 @@ from cop.discussions import service as discussion_service
 from cop.discussions.forms import ReplyForm
 from cop.discussions.views import discussion_url, offer_files, posted_files
 from cop.errors import AppError, Forbidden, Invalid, NotFound
-from cop.forms import apply_errors, options
+from cop.forms import apply_errors, options, refusal_status
 from cop.i18n import current_locale
 from cop.labels import label
 from cop.limits import accepts_uploads
@@ -125,8 +125,10 @@ def new():
     )
     offer_files(form, service.desk_of(communities[0].id) or Space(kind=SpaceKind.CONSULTATION_DESK))
     module = asked_module(form)
+    refusal = None
     if form.validate_on_submit():
         try:
+            rate_limits.posting(current_user)
             consultation = service.open_consultation(
                 current_user,
                 title=form.title.data,
@@ -139,10 +141,12 @@ def new():
             )
         except AppError as error:
             apply_errors(form, error)
+            refusal = error
         else:
             flash(_("Your question is on the experts' desk."), "success")
             return redirect(consultation_url(consultation.id))
-    return render_template("consultations/new.html", form=form, module=module)
+    page = render_template("consultations/new.html", form=form, module=module)
+    return page, *refusal_status(refusal)
 
 
 def _page(consultation: Consultation, note_form=None, resolve_form=None, status: int = 200):
@@ -309,6 +313,7 @@ def note(consultation_id: int):
     offer_files(form, consultation.discussion.space)
     if form.validate_on_submit():
         try:
+            rate_limits.posting(current_user)
             post = discussion_service.reply(
                 current_user,
                 consultation.discussion,
@@ -319,6 +324,8 @@ def note(consultation_id: int):
             )
         except AppError as error:
             apply_errors(form, error)
+            if error.status == 429:
+                return *_page(consultation, note_form=form, status=429), error.headers()
         else:
             return redirect(consultation_url(consultation.id, post.id))
     return _page(consultation, note_form=form, status=422)

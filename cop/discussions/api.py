@@ -1,6 +1,6 @@
 from datetime import datetime
 
-from flask import Blueprint, request
+from flask import Blueprint, after_this_request, request
 from flask_login import current_user
 from pydantic import Field
 
@@ -15,8 +15,9 @@ from cop.discussions.models import (
     SubscriptionMode,
     settings_of,
 )
+from cop.errors import StaleEdit
 from cop.inputs import ID_MAX, Body, Id, Line
-from cop.jsonapi import Input, Output, PageQuery, endpoint
+from cop.jsonapi import Input, Output, PageQuery, endpoint, if_match, with_etag
 from cop.spaces.queries import get_space
 from cop.text import BODY_MAX
 
@@ -42,6 +43,7 @@ class PostOut(Output):
     edited_at: datetime | None
     deleted: bool
     useful_count: int
+    version: int = Field(description="Bumped by every edit; send it back to edit (If-Match)")
     attachments: list[AttachmentOut] = Field(description="Empty when the viewer may not see them")
 
 
@@ -118,6 +120,12 @@ class ReplyIn(Input):
 
 class PostPatch(Input):
     body: Body = Field(max_length=BODY_MAX, description=f"Markdown, at most {BODY_MAX} characters")
+    version: Id = Field(
+        None,
+        description="The version the edit was made on (or an If-Match header with the "
+        "post's ETag); if the post has changed since, 409 with the current post. "
+        "Without either, the edit applies to whatever is stored",
+    )
 
 
 def _post_out(post, thread: queries.Thread | None = None) -> PostOut:
@@ -143,6 +151,7 @@ def _post_out(post, thread: queries.Thread | None = None) -> PostOut:
         edited_at=post.edited_at,
         deleted=post.deleted_at is not None,
         useful_count=post.useful_count,
+        version=post.version,
         attachments=[attachment_out(a) for a in files.get(post.id, [])],
     )
 
@@ -196,6 +205,7 @@ def list_discussions(space_id: int, params: PageQuery):
     body=DiscussionIn,
     response=DiscussionOut,
     status=201,
+    errors=(429,),
 )
 def create_discussion(space_id: int, data: DiscussionIn):
     space = get_space(current_user, space_id)
@@ -287,6 +297,7 @@ def list_posts(discussion_id: int, params: PageQuery):
     body=ReplyIn,
     response=PostOut,
     status=201,
+    errors=(429,),
 )
 def create_post(discussion_id: int, data: ReplyIn):
     discussion = queries.get_discussion(current_user, discussion_id)
@@ -302,23 +313,36 @@ def create_post(discussion_id: int, data: ReplyIn):
     return idempotency.first_response(current_user, _key(), _post_out(post).model_dump(mode="json"))
 
 
-@endpoint(bp, "/posts/<int:post_id>", summary="One post", response=PostOut, auth=False)
+def _tagged(post) -> PostOut:
+    """The post, with its version as the response's ETag."""
+    out = _post_out(post)
+    after_this_request(with_etag(out.version))
+    return out
+
+
+@endpoint(
+    bp, "/posts/<int:post_id>", summary="One post (ETag: its version)", response=PostOut, auth=False
+)
 def get_post(post_id: int):
-    return _post_out(queries.get_post(current_user, post_id))
+    return _tagged(queries.get_post(current_user, post_id))
 
 
 @endpoint(
     bp,
     "/posts/<int:post_id>",
     "PATCH",
-    summary="Edit a post (keeps a revision)",
+    summary="Edit a post (keeps a revision); If-Match or `version` refuses a stale edit (409)",
     body=PostPatch,
     response=PostOut,
 )
 def patch_post(post_id: int, data: PostPatch):
-    return _post_out(
-        service.edit_post(current_user, queries.get_post(current_user, post_id), body=data.body)
-    )
+    post = queries.get_post(current_user, post_id)
+    version = if_match() or data.version
+    try:
+        return _tagged(service.edit_post(current_user, post, body=data.body, version=version))
+    except StaleEdit as stale:
+        stale.current = _post_out(stale.target).model_dump(mode="json")
+        raise
 
 
 @endpoint(bp, "/posts/<int:post_id>", "DELETE", summary="Delete a post", status=204)

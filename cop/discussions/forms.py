@@ -39,6 +39,8 @@ class ReplyForm(OnceForm):
 
 
 class EditForm(FlaskForm):
+    # The post's version the person began from: a save on an older one is refused.
+    version = HiddenField()
     title = StringField(_l("Subject"), validators=[Length(max=TITLE_MAX)])
     body = TextAreaField(_l("Message (Markdown)"), validators=[required(), Length(max=BODY_MAX)])
     remove = CheckboxListField(_l("Remove attachments"), coerce=int)

@@ -5,7 +5,7 @@ from collections.abc import Iterable
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import case, delete, select
+from sqlalchemy import case, delete, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from werkzeug.datastructures import FileStorage
@@ -43,7 +43,7 @@ from cop.discussions.models import (
     SubscriptionMode,
     settings_of,
 )
-from cop.errors import Conflict, Forbidden, Invalid
+from cop.errors import Conflict, Forbidden, Invalid, StaleEdit
 from cop.extensions import db
 from cop.i18n import format_size
 from cop.orgs.models import Community
@@ -308,13 +308,17 @@ def edit_post(
     title: str | None = None,
     add_files: Iterable[FileStorage] = (),
     remove_ids: Iterable[int] = (),
+    version: int | None = None,
 ) -> Post:
     """Authors edit within the edit window, moderators always; the previous text is kept
     as a revision. The first post's edit may change the discussion's title. Files may be
     added (within the forum's limits) and removed; a moderator's change to someone
-    else's post is audited (`post.edited`). Commits."""
+    else's post is audited (`post.edited`). `version`: the one the edit was made on (by
+    default the one loaded); if the stored post has moved on, StaleEdit with the post as
+    it is now, and nothing is written. Commits."""
     policy.require(actor, "edit", post)
     body = check_body(body)
+    _claim_version(post, post.version if version is None else version)
     if title is not None and post.parent_id is None:
         post.discussion.title = check_title(title)
     remove_ids = set(remove_ids)
@@ -346,6 +350,21 @@ def edit_post(
         attachments.discard(uploads)
     prune(removed_hashes)
     return post
+
+
+def _claim_version(post: Post, version: int) -> None:
+    """Bump the version in one statement that only matches the version the edit began
+    from: of two concurrent edits, the second matches no row (PostgreSQL re-checks the
+    condition once the first commits; SQLite lets one writer in at a time)."""
+    claimed = db.session.execute(
+        update(Post)
+        .where(Post.id == post.id, Post.version == version)
+        .values(version=Post.version + 1)
+        .execution_options(synchronize_session="fetch")
+    )
+    if claimed.rowcount != 1:
+        db.session.rollback()
+        raise StaleEdit(post)
 
 
 def delete_post(actor, post: Post) -> Discussion | None:

@@ -13,7 +13,7 @@ from cop.discussions import queries, service
 from cop.discussions.events import PAGE_CONTEXT, PAGE_ELSEWHERE
 from cop.discussions.forms import DiscussionForm, EditForm, ForumSettingsForm, ReplyForm
 from cop.discussions.models import ForumType, GroupMode, SubscriptionMode, settings_of
-from cop.errors import AppError, Conflict, NotFound
+from cop.errors import AppError, Conflict, NotFound, StaleEdit
 from cop.forms import apply_errors, options, refusal_status
 from cop.guest_cache import guest_cached
 from cop.i18n import format_size
@@ -288,6 +288,7 @@ def edit(post_id: int):
     form = EditForm(obj=post)
     if request.method == "GET" and is_first:
         form.title.data = post.discussion.title
+    stale = None
     current = attachment_queries.by_post([post.id]).get(post.id, [])
     form.remove.choices = options((a.id, a.filename) for a in current)
     if not current:
@@ -302,7 +303,12 @@ def edit(post_id: int):
                 title=form.title.data if is_first else None,
                 add_files=posted_files(),
                 remove_ids=form.remove.data if current else (),
+                version=inputs.parse_id(str(form.version.data)),
             )
+        except StaleEdit as error:
+            apply_errors(form, error)
+            stale = error.target
+            form.version.data = stale.version  # saving again replaces what is shown beside
         except AppError as error:
             apply_errors(form, error)
         else:
@@ -310,7 +316,7 @@ def edit(post_id: int):
             return redirect(discussion_url(post.discussion_id, post.id))
     if not is_first:
         del form.title
-    return render_template("discussions/edit.html", post=post, form=form)
+    return render_template("discussions/edit.html", post=post, form=form, stale=stale)
 
 
 @bp.get("/posts/<int:post_id>/history")

@@ -83,3 +83,17 @@ def test_a_too_broad_search_is_a_422(app, client, world, h):
     assert "Пошук надто широкий" in broad.get_json()["error"]["fields"]["q"]
     narrow = client.get("/api/v1/search?q=школи", headers=h["member"]).get_json()
     assert [hit["title"] for hit in narrow["items"]] == ["Бюджет школи"]
+
+
+def test_consultation_questions_and_replies_count_against_posting(app, client, world, h):
+    api = "/api/v1/consultations"
+    opened = client.post(api, headers=h["member"], json={"title": "Питання", "body": "Як?"})
+    assert opened.status_code == 201
+    posts = f"{api}/{opened.get_json()['id']}/posts"
+    assert client.post(posts, headers=h["member"], json={"body": "Уточнення"}).status_code == 201
+    _refused(client.post(posts, headers=h["member"], json={"body": "Ще"}))
+    _refused(client.post(api, headers=h["member"], json={"title": "Друге", "body": "Ще?"}))
+    notes = f"{api}/{opened.get_json()['id']}/notes"
+    assert client.post(notes, headers=h["expert"], json={"body": "Нотатка"}).status_code == 201
+    assert client.post(notes, headers=h["expert"], json={"body": "Друга"}).status_code == 201
+    _refused(client.post(notes, headers=h["expert"], json={"body": "Третя"}))

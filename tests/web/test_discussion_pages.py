@@ -100,3 +100,26 @@ def test_hostile_markdown_is_inert_on_the_page(world, login_as):
     assert "<script>alert(1)" not in page
     assert not re.search(r"<[^>]*\bonerror=", page)  # escaped text is fine, a tag is not
     assert 'href="javascript:' not in page
+
+
+def test_a_stale_edit_form_keeps_the_text_and_shows_the_current_one(world, login_as):
+    member, moderator = login_as(world.users["member"]), login_as(world.users["moderator"])
+    url = _start(member, world.spaces["forum_signed"]).headers["Location"]
+    post_id = re.search(r'id="post-(\d+)"', member.get(url).get_data(as_text=True)).group(1)
+    form = member.get(f"/posts/{post_id}/edit").get_data(as_text=True)
+    version = re.search(r'name="version" type="hidden" value="(\d+)"', form).group(1)
+    fields = {"title": "Молодь у комітеті", "version": version}
+    saved = moderator.post(f"/posts/{post_id}/edit", data={**fields, "body": "Текст модератора"})
+    assert saved.status_code == 302
+    stale = member.post(f"/posts/{post_id}/edit", data={**fields, "body": "Мій довгий текст"})
+    page = stale.get_data(as_text=True)
+    assert stale.status_code == 200
+    assert "Мій довгий текст</textarea>" in page and "Текст модератора</pre>" in page
+    assert "Хтось інший змінив" in page
+    newer = re.search(r'name="version" type="hidden" value="(\d+)"', page).group(1)
+    assert int(newer) == int(version) + 1
+    again = member.post(
+        f"/posts/{post_id}/edit", data={**fields, "version": newer, "body": "Мій довгий текст"}
+    )
+    assert again.status_code == 302
+    assert "Мій довгий текст" in member.get(url).get_data(as_text=True)
