@@ -5,6 +5,8 @@ starts them with cop/run_conf.py's console). Reasons and measurements: docs/serv
   accepted it. More processes share live events through COP_MESSAGE_QUEUE (Redis).
 - gevent-websocket's worker: gunicorn's plain gevent worker, with gevent-websocket
   installed, leaves browsers on long-polling; this class upgrades them to websockets.
+- CPU workers: each server process renders posts in COP_CPU_WORKERS (default 2) processes
+  of its own (cop/cpu.py), so a long render never holds its event loop.
 - Connections: gunicorn turns away clients past `worker_connections` (its default 1,000);
   each websocket is one, so the default here is 10,000 (COP_WORKER_CONNECTIONS).
 """
@@ -20,6 +22,7 @@ bind = os.environ.get("COP_BIND", "127.0.0.1:5000")
 workers = 1
 worker_class = "geventwebsocket.gunicorn.workers.GeventWebSocketWorker"
 worker_connections = int(os.environ.get("COP_WORKER_CONNECTIONS", "10000"))
+cpu_workers = int(os.environ.get("COP_CPU_WORKERS", "2"))
 # Open websockets would hold a stop for gunicorn's default 30 s; clients reconnect and
 # get the current state, so a short wait is enough.
 graceful_timeout = 5
@@ -43,16 +46,21 @@ def on_starting(_server) -> None:
 
 
 def post_worker_init(worker) -> None:
-    """The mail sender and the other background workers, once per server process; then
-    the garbage collector is told to leave the loaded app alone and to run less often."""
-    from cop import background  # in the worker, after the fork: the app is loaded there
+    """The mail sender and the other background workers, and the CPU workers, once per
+    server process; then the garbage collector is told to leave the loaded app alone and
+    to run less often."""
+    from cop import background, cpu  # in the worker, after the fork: the app is loaded there
 
     worker.cop_stop = background.start(worker.wsgi)
+    cpu.start(cpu_workers)
     gc.freeze()
     gc.set_threshold(*GC_THRESHOLDS)
 
 
 def worker_exit(_server, worker) -> None:
+    from cop import cpu  # loaded by post_worker_init already
+
     stop = getattr(worker, "cop_stop", None)
     if stop is not None:
         stop.set()
+    cpu.stop()

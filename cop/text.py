@@ -35,7 +35,7 @@ from markdown_it.common.utils import escapeHtml
 from markdown_it.renderer import RendererHTML
 from markdown_it.rules_core import StateCore
 
-from cop import inputs
+from cop import cpu, inputs
 
 BODY_MAX = 20_000
 # What @mentions match (usernames, cop.accounts.models.USERNAME_MAX long at most): Latin
@@ -109,7 +109,12 @@ def check_body(source: str, field: str = "body") -> str:
 
 
 def render_markdown(source: str) -> str:
-    """Sanitized HTML for Markdown source (pass it through check_body first)."""
+    """Sanitized HTML for Markdown source (pass it through check_body first); in a server,
+    rendered in a cop.cpu worker process, off the event loop."""
+    return cpu.run(_render, source)
+
+
+def _render(source: str) -> str:
     return _markdown.render(source)
 
 
