@@ -6,7 +6,8 @@ starts them with cop/run_conf.py's console). Reasons and measurements: docs/serv
 - gevent-websocket's worker: gunicorn's plain gevent worker, with gevent-websocket
   installed, leaves browsers on long-polling; this class upgrades them to websockets.
 - CPU workers: each server process renders posts in COP_CPU_WORKERS (default 2) processes
-  of its own (cop/cpu.py), so a long render never holds its event loop.
+  of its own (cop/cpu.py), so a long render never holds its event loop; 0 renders in the
+  server process itself.
 - Connections: gunicorn turns away clients past `worker_connections` (its default 1,000);
   each websocket is one, so the default here is 10,000 (COP_WORKER_CONNECTIONS).
 """
@@ -52,7 +53,8 @@ def post_worker_init(worker) -> None:
     from cop import background, cpu  # in the worker, after the fork: the app is loaded there
 
     worker.cop_stop = background.start(worker.wsgi)
-    cpu.start(cpu_workers)
+    if cpu_workers:
+        cpu.start(cpu_workers)
     gc.freeze()
     gc.set_threshold(*GC_THRESHOLDS)
 

@@ -123,7 +123,11 @@ _MENTION = re.compile(rf"(?<![\w@.+-])@({USERNAME_PATTERN})(?![\w-])", re.IGNORE
 
 def find_mentions(source: str) -> set[str]:
     """The usernames @mentioned in Markdown source, lower-cased; mentions inside code or
-    quotes (someone else's words) don't count."""
+    quotes (someone else's words) don't count. In a server, parsed in a cop.cpu worker."""
+    return cpu.run(_find_mentions, source)
+
+
+def _find_mentions(source: str) -> set[str]:
     names, quoted = set(), 0
     for token in _markdown.parse(source):
         if token.type == "blockquote_open":

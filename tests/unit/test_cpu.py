@@ -90,3 +90,9 @@ def test_in_a_server_the_event_loop_runs_while_a_post_renders():
     # In the process itself the render holds the loop: no tick at all until it is done.
     assert ticks_during_render("inline") == 0
     assert ticks_during_render("pool") >= 10
+
+
+def test_a_worker_finds_the_mentions_the_process_finds(pool):
+    source = "@olena і @Petro.Ivanenko\n\n> @quoted\n\n`@code` @olena"
+    assert pool.run(text._find_mentions, source) == text._find_mentions(source)
+    assert pool.run(text._find_mentions, source) == {"olena", "petro.ivanenko"}
