@@ -9,7 +9,8 @@ subprocess and queue, so the waiting request yields to the others. Outside a ser
 (tests, the CLI, threading mode) nothing is started and `run` calls the function itself.
 
 What may be sent: a module-level function of a `cop` module with picklable arguments and
-result, that needs no app context (cop.text.render_markdown). A worker that dies is
+result (cop.text's rendering; with an app module, cop.search's querying, which runs in
+the worker's own app context). A worker that dies is
 replaced and the call is tried once more on the new one.
 """
 
@@ -50,9 +51,14 @@ def _receive(stream) -> object:
 
 
 class _Worker:
-    def __init__(self) -> None:
+    def __init__(self, app_module: str | None) -> None:
+        # The worker is no gevent server: it builds its app (if any) in threading mode.
+        env = {**os.environ, "COP_ASYNC_MODE": "threading"}
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "cop.cpu"], stdin=subprocess.PIPE, stdout=subprocess.PIPE
+            [sys.executable, "-m", "cop.cpu", *([app_module] if app_module else [])],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            env=env,
         )
 
     def call(self, func: Callable, args: tuple) -> object:
@@ -74,13 +80,15 @@ class _Worker:
 
 
 class Pool:
-    """`size` worker processes, each doing one call at a time; callers beyond that wait."""
+    """`size` worker processes, each doing one call at a time; callers beyond that wait.
+    With `app_module` (a module with an `app`, like cop.wsgi) each worker loads that app
+    and runs every call inside its app context."""
 
-    def __init__(self, size: int) -> None:
-        self.size = size
+    def __init__(self, size: int, app_module: str | None = None) -> None:
+        self.size, self.app_module = size, app_module
         self._idle: queue.LifoQueue[_Worker] = queue.LifoQueue()
         for _ in range(size):
-            self._idle.put(_Worker())
+            self._idle.put(_Worker(app_module))
 
     def run(self, func: Callable, *args):
         worker = self._idle.get()
@@ -90,7 +98,7 @@ class Pool:
             except WorkerDied:
                 log.warning("cpu worker %s died; starting another", worker.process.pid)
                 worker.close()
-                worker = _Worker()
+                worker = _Worker(self.app_module)
                 return worker.call(func, args)
         finally:
             self._idle.put(worker)
@@ -103,11 +111,15 @@ class Pool:
 _pool: Pool | None = None
 
 
-def start(size: int) -> None:
+def start(size: int, app_module: str | None = None) -> None:
     """Send `run`'s calls in this process to `size` new worker processes from now on."""
     global _pool
     stop()
-    _pool = Pool(size)
+    _pool = Pool(size, app_module)
+
+
+def started() -> bool:
+    return _pool is not None
 
 
 def stop() -> None:
@@ -124,12 +136,13 @@ def run(func: Callable, *args):
     return _pool.run(func, *args)
 
 
-def _serve() -> None:
+def _serve(app_module: str | None) -> None:
     """A worker's loop: calls in on stdin, (ok, result or exception) out on what was
     stdout; anything the called code prints goes to stderr instead of into the replies."""
     stdin = sys.stdin.buffer
     replies = os.fdopen(os.dup(sys.stdout.fileno()), "wb")
     os.dup2(sys.stderr.fileno(), sys.stdout.fileno())
+    app = importlib.import_module(app_module).app if app_module else None
     while True:
         try:
             module, name, args = _receive(stdin)
@@ -138,11 +151,16 @@ def _serve() -> None:
         try:
             if module.partition(".")[0] != "cop":
                 raise ValueError(f"not a cop function: {module}.{name}")
-            reply = (True, getattr(importlib.import_module(module), name)(*args))
+            func = getattr(importlib.import_module(module), name)
+            if app is None:
+                reply = (True, func(*args))
+            else:
+                with app.app_context():
+                    reply = (True, func(*args))
         except Exception as error:
             reply = (False, error)
         _send(replies, reply)
 
 
 if __name__ == "__main__":
-    _serve()
+    _serve(sys.argv[1] if len(sys.argv) > 1 else None)

@@ -5,9 +5,9 @@ starts them with cop/run_conf.py's console). Reasons and measurements: docs/serv
   accepted it. More processes share live events through COP_MESSAGE_QUEUE (Redis).
 - gevent-websocket's worker: gunicorn's plain gevent worker, with gevent-websocket
   installed, leaves browsers on long-polling; this class upgrades them to websockets.
-- CPU workers: each server process renders posts in COP_CPU_WORKERS (default 2) processes
-  of its own (cop/cpu.py), so a long render never holds its event loop; 0 renders in the
-  server process itself.
+- CPU workers: each server process renders posts and runs searches in COP_CPU_WORKERS
+  (default 2) processes of its own (cop/cpu.py), so they never hold its event loop; 0 does
+  that work in the server process itself.
 - Connections: gunicorn turns away clients past `worker_connections` (its default 1,000);
   each websocket is one, so the default here is 10,000 (COP_WORKER_CONNECTIONS).
 """
@@ -54,7 +54,7 @@ def post_worker_init(worker) -> None:
 
     worker.cop_stop = background.start(worker.wsgi)
     if cpu_workers:
-        cpu.start(cpu_workers)
+        cpu.start(cpu_workers, app_module="cop.wsgi")
     gc.freeze()
     gc.set_threshold(*GC_THRESHOLDS)
 

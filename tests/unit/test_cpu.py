@@ -1,5 +1,6 @@
-"""cop.cpu: CPU-heavy calls in worker processes give the same results, survive a killed
-worker, and leave a gevent process's event loop free while they run."""
+"""cop.cpu: CPU-heavy calls in worker processes give the same results (renders, mentions,
+searches in the worker's own app), survive a killed worker, and leave a gevent process's
+event loop free while they run."""
 
 import os
 import signal
@@ -9,6 +10,7 @@ import sys
 import pytest
 
 from cop import cpu, text
+from cop.search import querying
 
 POST = "*a **b** _c_* [l](/x) " * 900  # 19,800 characters of dense markup
 
@@ -55,6 +57,7 @@ DURING_RENDER = """
 from gevent import monkey; monkey.patch_all()
 import sys, gevent
 from cop import cpu, text
+from cop.search import querying
 if sys.argv[1] == "pool":
     cpu.start(1)
     text.render_markdown("warm-up")
@@ -96,3 +99,18 @@ def test_a_worker_finds_the_mentions_the_process_finds(pool):
     source = "@olena і @Petro.Ivanenko\n\n> @quoted\n\n`@code` @olena"
     assert pool.run(text._find_mentions, source) == text._find_mentions(source)
     assert pool.run(text._find_mentions, source) == {"olena", "petro.ivanenko"}
+
+
+def test_a_worker_with_the_app_searches_and_refuses_in_the_callers_language(app, monkeypatch):
+    monkeypatch.setenv("COP_INSTANCE_PATH", app.instance_path)
+    monkeypatch.setenv("COP_DATABASE_URL", app.config["SQLALCHEMY_DATABASE_URI"])
+    pool = cpu.Pool(1, "cop.wsgi")
+    try:
+        outcome, results = pool.run(querying._search_as, None, "en", "громада", {})
+        assert (outcome, results.total, results.hits) == ("ok", 0, [])
+        words = " ".join(f"w{i}" for i in range(querying.MAX_PAGE))
+        outcome, (message, fields) = pool.run(querying._search_as, None, "en", words, {})
+        assert outcome == "invalid"
+        assert "Too many words" in fields["q"]
+    finally:
+        pool.close()
