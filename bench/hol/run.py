@@ -40,7 +40,7 @@ from render import CASES  # noqa: E402  (bench/text: the costliest post to rende
 from run import COP, PYTHON, stop, wait_http  # noqa: E402  (bench/live: server helpers)
 
 QUERY = "python сервер помилка форум запит"
-WARM_SECS = 3
+WARM_SECS = 10
 
 
 def percentiles(values: list[float]) -> dict:
@@ -56,7 +56,7 @@ def percentiles(values: list[float]) -> dict:
 
 class Clients:
     """Threads that each repeat one request until `until`, timing each answer that was
-    asked for after `warm` (the first seconds fill the server's caches)."""
+    asked for after `warm` (the first seconds fill the caches and start the cpu workers)."""
 
     def __init__(self, port: int, warm: float, until: float) -> None:
         self.port, self.warm, self.until = port, warm, until
