@@ -59,6 +59,9 @@ class _Worker:
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             env=env,
+            # Out of the terminal's process group: Ctrl+C stops the server, which stops its
+            # workers (or they read the end of their stdin), without a traceback from each.
+            start_new_session=True,
         )
 
     def call(self, func: Callable, args: tuple) -> object:
