@@ -9,6 +9,9 @@ starts them with cop/run_conf.py's console). Reasons and measurements: docs/serv
   worker.
 - gevent-websocket's worker: gunicorn's plain gevent worker, with gevent-websocket
   installed, leaves browsers on long-polling; this class upgrades them to websockets.
+- CPU workers: each server process renders posts and runs searches in COP_CPU_WORKERS
+  (default 1) processes of its own (cop/cpu.py), so they never hold its event loop; 0 does
+  that work in the server process itself.
 - Connections: gunicorn turns away clients past `worker_connections` (its default 1,000);
   each websocket is one, so the default here is 10,000 (COP_WORKER_CONNECTIONS).
 """
@@ -28,6 +31,7 @@ PLAN = processes.plan_from_environment()
 workers = PLAN.workers
 worker_class = "geventwebsocket.gunicorn.workers.GeventWebSocketWorker"
 worker_connections = int(os.environ.get("COP_WORKER_CONNECTIONS", "10000"))
+cpu_workers = int(os.environ.get("COP_CPU_WORKERS", "1"))
 # Open websockets would hold a stop for gunicorn's default 30 s; clients reconnect and
 # get the current state, so a short wait is enough.
 graceful_timeout = 5
@@ -90,6 +94,17 @@ def lift_file_limit() -> None:
 
 
 def post_worker_init(_worker) -> None:
-    """The garbage collector is told to leave the loaded app alone and to run less often."""
+    """The CPU workers, once per server process; then the garbage collector is told to
+    leave the loaded app alone and to run less often."""
+    from cop import cpu  # in the worker, after the fork: the app is loaded there
+
+    if cpu_workers:
+        cpu.start(cpu_workers, app_module="cop.wsgi")
     gc.freeze()
     gc.set_threshold(*GC_THRESHOLDS)
+
+
+def worker_exit(_server, _worker) -> None:
+    from cop import cpu  # loaded by post_worker_init already
+
+    cpu.stop()

@@ -7,11 +7,15 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from flask import current_app
+from flask_babel import force_locale, get_locale
 from flask_babel import gettext as _
 from markupsafe import Markup
 from whoosh import query
 
+from cop import cpu
+from cop.accounts.models import User
 from cop.errors import Invalid
+from cop.extensions import db
 from cop.search import collect, index, indexer, snippets
 from cop.search.analysis import fold, lemmas
 from cop.search.parse import Parsed, filter_query, parse
@@ -65,7 +69,35 @@ def _snippet(hit: dict, terms: frozenset[str]) -> Markup:
     return snippets.snippet(text, terms) or snippets.opening(text)
 
 
-def search(
+def search(user, text: str, **options) -> Results:
+    """One page of what the user may read that matches the query (see _search; the
+    options are its keywords). In a server, searched in a cop.cpu worker process, so
+    that a broad query does not hold the event loop. Raises Invalid for a query outside
+    the language's bounds."""
+    if not cpu.started():
+        return _search(user, text, **options)
+    user_id = user.id if getattr(user, "is_authenticated", False) else None
+    outcome, value = cpu.run(_search_as, user_id, str(get_locale()), text, options)
+    if outcome == "invalid":
+        raise Invalid(value[0], fields=value[1])
+    return value
+
+
+def _search_as(user_id: int | None, locale: str, text: str, options: dict) -> tuple:
+    """_search in a cop.cpu worker: ("ok", results) or ("invalid", (message, fields))
+    (an exception's own arguments would not carry its fields across)."""
+    if user_id is None:
+        user = current_app.login_manager.anonymous_user()
+    else:
+        user = db.session.get(User, user_id)
+    with force_locale(locale):
+        try:
+            return "ok", _search(user, text, **options)
+        except Invalid as invalid:
+            return "invalid", (invalid.message and str(invalid.message), invalid.fields)
+
+
+def _search(
     user,
     text: str,
     *,

@@ -1,0 +1,202 @@
+"""Head-of-line blocking under `cop run`: page latency and webinar fan-out, with and
+without clients doing the costliest legal work beside them.
+
+    # once (~5 min under load): a forum corpus, webinar participants, the search index
+    export COP_INSTANCE_PATH=/tmp/cop-hol
+    python bench/forum/populate.py $COP_INSTANCE_PATH --topics 400 --posts 20000 --force
+    python bench/live/world.py --n 130 --sessions 4 --out $COP_INSTANCE_PATH/world.json
+    cop search rebuild
+    # then
+    python bench/hol/run.py $COP_INSTANCE_PATH [--secs 20] [--port 1150] [--out FILE]
+
+With --cpu-workers 0 posts render in the server process itself, as before cop/cpu.py.
+Two phases, each on a fresh `cop run` (port 1150) with its own live session:
+- quiet: 20 page clients (guests, each GETs the hot discussion and its forum in turn, one
+  request at a time) and a 100-client webinar (bench/live/loadclient.py: 5 questions a
+  second, fan-out = ask to the last client's receipt);
+- heavy: the same, plus 8 clients posting replies of 20,000 characters of the densest
+  markup (bench/text's "nested emphasis", which costs the most to render) back to back,
+  and 5 clients searching back to back for five common words with facets (the costliest
+  query the parser and COP_SEARCH_MAX_POSTINGS let through at this corpus).
+The posting and search limits are lifted (COP_POST_LIMIT, COP_SEARCH_LIMIT): the heavy
+clients go as fast as the server answers. Prints one JSON object: per phase, page latency
+p50/p99/max, webinar fan-out p50/p99, the heavy clients' counts and latencies.
+"""
+
+import argparse
+import http.client
+import json
+import os
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+from urllib.parse import quote
+
+HERE = Path(__file__).resolve().parent
+sys.path[:0] = [str(HERE.parent / "live"), str(HERE.parent / "text")]
+from render import CASES  # noqa: E402  (bench/text: the costliest post to render)
+from run import COP, PYTHON, stop, wait_http  # noqa: E402  (bench/live: server helpers)
+
+QUERY = "python сервер помилка форум запит"
+WARM_SECS = 10
+
+
+def percentiles(values: list[float]) -> dict:
+    if not values:
+        return {"count": 0}
+    ordered = sorted(values)
+
+    def at(p: float) -> float:
+        return round(1000 * ordered[min(len(ordered) - 1, int(p * len(ordered)))], 1)
+
+    return {"count": len(ordered), "p50": at(0.5), "p99": at(0.99), "max": at(1.0)}
+
+
+class Clients:
+    """Threads that each repeat one request until `until`, timing each answer that was
+    asked for after `warm` (the first seconds fill the caches and start the cpu workers)."""
+
+    def __init__(self, port: int, warm: float, until: float) -> None:
+        self.port, self.warm, self.until = port, warm, until
+        self.times: dict[str, list[float]] = {}
+        self.errors: dict[str, int] = {}
+        self.threads: list[threading.Thread] = []
+
+    def add(self, kind: str, requests: list[tuple[str, str, bytes | None, dict]]) -> None:
+        self.times.setdefault(kind, [])
+        self.errors.setdefault(kind, 0)
+        thread = threading.Thread(target=self._loop, args=(kind, requests), daemon=True)
+        self.threads.append(thread)
+
+    def _loop(self, kind: str, requests) -> None:
+        connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=60)
+        i = 0
+        while time.monotonic() < self.until:
+            method, path, body, headers = requests[i % len(requests)]
+            if callable(body):
+                body = body(i)
+            i += 1
+            started, asked = time.perf_counter(), time.monotonic()
+            try:
+                connection.request(method, path, body=body, headers=headers)
+                response = connection.getresponse()
+                response.read()
+                ok = response.status < 400
+            except OSError:
+                connection.close()
+                connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=60)
+                ok = False
+            if asked < self.warm:
+                continue
+            if ok:
+                self.times[kind].append(time.perf_counter() - started)
+            else:
+                self.errors[kind] += 1
+
+    def start(self) -> None:
+        for thread in self.threads:
+            thread.start()
+
+    def join(self) -> dict:
+        for thread in self.threads:
+            thread.join()
+        return {
+            kind: {**percentiles(values), "errors": self.errors[kind]}
+            for kind, values in self.times.items()
+        }
+
+
+def phase(args, world: dict, corpus: dict, session: int, heavy: bool) -> dict:
+    """One run of the clients against a fresh server; `session` indexes the world's live
+    sessions (each run needs its own: loadclient measures from an empty session)."""
+    env = {
+        **os.environ,
+        "COP_INSTANCE_PATH": args.instance,
+        "COP_LIVE_ASK_LIMIT": "100000 per minute",
+        "COP_POST_LIMIT": "100000 per minute",
+        "COP_SEARCH_LIMIT": "100000 per second",
+        "COP_CPU_WORKERS": str(args.cpu_workers),
+    }
+    log = open(Path(args.instance) / f"hol_{'heavy' if heavy else 'quiet'}.log", "w")  # noqa: SIM115
+    server = subprocess.Popen(
+        [COP, "run", "--port", str(args.port)], env=env, stdout=log, stderr=subprocess.STDOUT
+    )
+    try:
+        wait_http(f"http://127.0.0.1:{args.port}/login", server)
+        webinar = subprocess.Popen(
+            [PYTHON, str(HERE.parent / "live" / "loadclient.py"), "--port", str(args.port)]
+            + ["--world", str(Path(args.instance) / "world.json"), "--session", str(session)]
+            + ["--n", "100", "--lat-msgs", str((args.secs + WARM_SECS) * 5), "--lat-rate", "5"],
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        time.sleep(5)  # the webinar's clients connect and join before the load starts
+        now = time.monotonic()
+        clients = Clients(args.port, now + WARM_SECS, now + WARM_SECS + args.secs)
+        pages = [
+            ("GET", f"/discussions/{corpus['hot_discussion_id']}", None, {}),
+            ("GET", f"/spaces/{corpus['hot_forum_id']}", None, {}),
+        ]
+        for _ in range(20):
+            clients.add("page", pages)
+        if heavy:
+            tokens = world["tokens"][100:]
+            post = CASES["nested emphasis"]()
+            for n in range(8):
+                headers = {
+                    "Authorization": f"Bearer {tokens[n]}",
+                    "Content-Type": "application/json",
+                }
+
+                def body(i: int, n: int = n) -> bytes:
+                    text = f"{n}-{i} " + post
+                    return json.dumps({"body": text[: len(post)]}).encode()
+
+                path = f"/api/v1/discussions/{corpus['hot_discussion_id']}/posts"
+                clients.add("post", [("POST", path, body, headers)])
+            search = f"/api/v1/search?q={quote(QUERY)}"
+            for n in range(8, 13):
+                headers = {"Authorization": f"Bearer {tokens[n]}"}
+                clients.add("search", [("GET", search, None, headers)])
+        clients.start()
+        result = clients.join()
+        fan_out = json.loads(webinar.communicate(timeout=300)[0])
+        result["webinar"] = fan_out.get("fan_out", fan_out)
+        result["load_avg"] = os.getloadavg()
+        return result
+    finally:
+        stop(server)
+        log.close()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("instance")
+    parser.add_argument("--secs", type=int, default=20)
+    parser.add_argument("--port", type=int, default=1150)
+    parser.add_argument("--session", type=int, default=0, help="first of two live sessions")
+    parser.add_argument("--cpu-workers", type=int, default=2, help="COP_CPU_WORKERS")
+    parser.add_argument("--out")
+    args = parser.parse_args()
+    instance = Path(args.instance)
+    world = json.loads((instance / "world.json").read_text())
+    corpus = json.loads((instance / "populate.json").read_text())
+    results = {
+        "quiet": phase(args, world, corpus, args.session, heavy=False),
+        "heavy": phase(args, world, corpus, args.session + 1, heavy=True),
+        "cpu_workers": args.cpu_workers,
+        "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
+    }
+    text = json.dumps(results, indent=1)
+    if args.out:
+        Path(args.out).write_text(text)
+    print(text)
+    for name in ("quiet", "heavy"):
+        page = results[name]["page"]
+        print(f"{name}: pages p50/p99 {page.get('p50')}/{page.get('p99')} ms", file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main()
