@@ -1,4 +1,4 @@
-"""The one text pipeline every post goes through: Markdown -> HTML, within an allowlist.
+"""The one text pipeline every post goes through: Markdown -> HTML -> bleach allowlist.
 
 `check_body` validates the Markdown source (required, at most BODY_MAX characters);
 `render_markdown` turns it into HTML that is safe to insert into a page as is.
@@ -7,12 +7,12 @@
    in the source comes out as escaped text, and markdown-it already refuses
    javascript:/vbscript:/file:/data: link targets. Markdown images are switched off
    (images will come as attachments), so `![alt](url)` renders as `!` and a plain link.
-2. The allowlist, applied to markdown-it's tokens (_sanitize, _fence). With raw HTML off
-   markdown-it writes no tag outside it, only attributes to remove:
+2. bleach.Cleaner, the second line, with this allowlist (nothing else survives;
+   disallowed tags are escaped, comments dropped):
 
    tags        p br hr h1-h6 strong em del s code pre blockquote ul ol li a
                table thead tbody tr th td
-   attributes  a[href title rel]; ol[start] (digits, as markdown-it writes it);
+   attributes  a[href title rel]; ol[start] (digits only);
                code[class] (only `language-[a-z0-9+-]+`, from fenced code info strings)
    protocols   http https mailto, or a relative URL (`/spaces/1`, `#anchor`)
 
@@ -21,19 +21,17 @@
    and whitespace/control characters removed is dropped as well.
 3. Every link gets rel="nofollow noopener ugc" (never target=_blank).
 
-Until 2026-12 a bleach.Cleaner re-parsed markdown-it's HTML for step 2: the output is the
-same (tests/unit/test_text_equivalence.py), at a fraction of the cost (docs/benchmarks.md).
 render_markdown does not need an app context. See docs/text-pipeline.md.
 """
 
 import re
+import threading
 from html import unescape
 from urllib.parse import unquote
 
+import bleach
+from bleach.html5lib_shim import Filter
 from markdown_it import MarkdownIt
-from markdown_it.common.utils import escapeHtml
-from markdown_it.renderer import RendererHTML
-from markdown_it.rules_core import StateCore
 
 from cop import cpu, inputs
 
@@ -42,10 +40,20 @@ BODY_MAX = 20_000
 # letters, digits, dot, dash and underscore, as in Discourse.
 USERNAME_PATTERN = r"[a-z0-9](?:[a-z0-9_.-]{0,28}[a-z0-9_])"
 
+ALLOWED_TAGS = frozenset(
+    {
+        *("p", "br", "hr", "h1", "h2", "h3", "h4", "h5", "h6"),
+        *("strong", "em", "del", "s", "code", "pre", "blockquote"),
+        *("ul", "ol", "li", "a"),
+        *("table", "thead", "tbody", "tr", "th", "td"),
+    }
+)
+ALLOWED_ATTRIBUTES = {"a": ("href", "title", "rel"), "ol": ("start",), "code": ("class",)}
 ALLOWED_PROTOCOLS = frozenset({"http", "https", "mailto"})
 LINK_REL = "nofollow noopener ugc"
 
 _CODE_CLASS = re.compile(r"language-[a-z0-9+-]+")
+_START = re.compile(r"[0-9]{1,9}")
 _SCHEME = re.compile(r"([a-z][a-z0-9+.-]*):", re.IGNORECASE)
 _INVISIBLE = re.compile(r"[\x00-\x20\x7f-\xa0\s]+")
 
@@ -57,49 +65,50 @@ def _scheme_allowed(url: str) -> bool:
     return match is None or match.group(1).lower() in ALLOWED_PROTOCOLS
 
 
-_FENCE_CLASS = re.compile(r'<pre><code class="([^"]*)">')
+def _allow_attribute(tag: str, name: str, value: str) -> bool:
+    if name not in ALLOWED_ATTRIBUTES.get(tag, ()):
+        return False
+    if tag == "code":
+        return _CODE_CLASS.fullmatch(value) is not None
+    if tag == "ol":
+        return _START.fullmatch(value) is not None
+    if name == "href":
+        return _scheme_allowed(value)
+    return True
 
 
-def _fence(renderer, tokens, idx, options, env) -> str:
-    """markdown-it's fenced block, without its class unless the allowlist keeps it."""
-    html = RendererHTML.fence(renderer, tokens, idx, options, env)
-    match = _FENCE_CLASS.match(html)
-    if match is None or _CODE_CLASS.fullmatch(match.group(1)):
-        return html
-    return "<pre><code>" + html[match.end() :]
+class _LinkRel(Filter):
+    """Runs after the sanitizer: gives every link the same rel, whatever it had."""
+
+    def __iter__(self):
+        for token in super().__iter__():
+            if token["type"] == "StartTag" and token["name"] == "a":
+                token["data"][(None, "rel")] = LINK_REL
+            yield token
 
 
-def _sanitize(state: StateCore) -> None:
-    """The allowlist, applied to markdown-it's tokens before they are rendered.
-
-    With raw HTML off, markdown-it writes only tags of the allowlist, and escapes all text;
-    what it may write outside the allowlist is attributes: an href of any scheme, th/td
-    alignment styles (and code classes, which _fence drops). Those are dropped here, and
-    every link gets LINK_REL. tests/unit/test_text_equivalence.py checks that the HTML is the
-    same as that of the bleach allowlist this replaces."""
-    for token in state.tokens:
-        if token.type in ("th_open", "td_open"):
-            token.attrs.pop("style", None)
-        elif token.type == "inline":
-            for child in token.children or ():
-                if child.type == "link_open":
-                    href = child.attrs.get("href")
-                    if href is not None and not _scheme_allowed(escapeHtml(str(href))):
-                        del child.attrs["href"]
-                    child.attrs["rel"] = LINK_REL
-
-
-# xhtmlOut off: HTML5's void tags (`<br>`, `<hr>`), as the stored bodies have them.
 _markdown = (
-    MarkdownIt(
-        "commonmark", {"html": False, "xhtmlOut": False, "linkify": False, "typographer": False}
-    )
+    MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False})
     .enable("table")
     .enable("strikethrough")
     .disable("image")
 )
-_markdown.core.ruler.push("sanitize", _sanitize)
-_markdown.add_render_rule("fence", _fence)
+# A Cleaner keeps parser state, so it must not be shared between threads: one per thread.
+_local = threading.local()
+
+
+def _cleaner() -> bleach.Cleaner:
+    cleaner = getattr(_local, "cleaner", None)
+    if cleaner is None:
+        cleaner = _local.cleaner = bleach.Cleaner(
+            tags=ALLOWED_TAGS,
+            attributes=_allow_attribute,
+            protocols=ALLOWED_PROTOCOLS,
+            strip=False,
+            strip_comments=True,
+            filters=[_LinkRel],
+        )
+    return cleaner
 
 
 def check_body(source: str, field: str = "body") -> str:
@@ -115,7 +124,7 @@ def render_markdown(source: str) -> str:
 
 
 def _render(source: str) -> str:
-    return _markdown.render(source)
+    return _cleaner().clean(_markdown.render(source))
 
 
 _MENTION = re.compile(rf"(?<![\w@.+-])@({USERNAME_PATTERN})(?![\w-])", re.IGNORECASE)
