@@ -87,7 +87,7 @@ def drain(wait: bool = True) -> int:
     outbox is seen without taking the index's writer (a writer that is cancelled leaves
     its empty segment's files behind until the next commit, and every search and the
     background indexer's every pass would add some)."""
-    if not _waiting():
+    if not _waiting() or index.outdated():
         return 0
     total = 0
     while True:
@@ -115,7 +115,10 @@ def _all_documents(session: Session) -> Iterator[tuple[str, dict]]:
 def rebuild(progress: Callable[[int], None] = lambda n: None) -> int:
     """Index every document from the database anew, in one commit: searches see the old
     index until it stands. Outbox rows older than the rebuild are then done."""
-    ix = index.get_index()
+    try:
+        ix = index.get_index()
+    except index.IndexOutdated:
+        ix = index.reset_index()
     if set(ix.schema.names()) != set(index.make_schema().names()):
         ix = index.reset_index()
     writer = ix.writer(timeout=WRITER_TIMEOUT)

@@ -6,6 +6,9 @@ from whoosh.fields import DATETIME, ID, KEYWORD, STORED, TEXT, Schema
 from cop.search.analysis import text_analyzer
 
 FACETS = ("kind", "space", "platform", "year")
+# Bump whenever the fields or the analysis change: an index built with another version is
+# not searched (its terms would not match the queries') until `cop search rebuild`.
+VERSION = 2
 
 
 def make_schema() -> Schema:
