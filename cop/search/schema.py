@@ -16,7 +16,7 @@ def make_schema() -> Schema:
         id=ID(stored=True, unique=True),
         kind=ID(stored=True, sortable=True),
         post=ID(stored=True),
-        discussion=ID(stored=True),
+        discussion=ID(stored=True, sortable=True),  # results are grouped by it
         consultation=ID,
         space=ID(stored=True, sortable=True),
         community=ID(stored=True),

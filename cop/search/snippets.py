@@ -14,6 +14,7 @@ from functools import lru_cache
 from markupsafe import Markup, escape
 
 from cop.search.analysis import EN_STOP, UK_STOP, WORD_RE, lemmas, normalize
+from cop.text import render_markdown
 
 SNIPPET_CHARS = 240
 CONTEXT_CHARS = 60
@@ -101,6 +102,11 @@ def snippet(text: str, terms: frozenset[str]) -> Markup | None:
     best = sorted(fragments, key=lambda f: (-len({w for *_, w in f[2]}), -len(f[2]), f[0]))
     chosen = sorted(best[:FRAGMENTS])
     return Markup(BETWEEN.join(_marked(text, *fragment) for fragment in chosen))
+
+
+def plain(source: str) -> str:
+    """Markdown source as the text a reader sees: no `**`, list numbers or link targets."""
+    return Markup(render_markdown(source)).striptags() if source else ""
 
 
 def opening(text: str) -> Markup:

@@ -119,7 +119,7 @@ def test_an_older_versions_index_is_not_searched_until_rebuilt(app, client, worl
         writer.commit()
     response = client.get("/api/v1/search", query_string={"q": "вільха"})
     assert response.status_code == 503
-    assert "new version" in response.get_json()["error"]["message"]
+    assert "нової версії" in response.get_json()["error"]["message"]
     assert client.get("/search", query_string={"q": "вільха"}).status_code == 503
     result = runner.invoke(args=["search", "check"])
     assert result.exit_code == 1 and "cop search rebuild" in result.output

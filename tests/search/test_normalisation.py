@@ -33,4 +33,3 @@ def test_a_word_is_found_however_it_is_spelled(app, world, text, query):
         found = search(member, query)
         assert [hit.title for hit in found.hits] == ["Тема"]
         assert "<mark>" in found.hits[0].snippet
-
