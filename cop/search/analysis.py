@@ -5,8 +5,8 @@ as long as an index built with it exists (`cop search rebuild` makes a new one).
 
 - Apostrophes: Ukrainians type ' ’ ʼ ` ‘ ʻ ＇ (and more) for the same letter; the tokenizer
   keeps any of them inside a word and the filter maps them to ', as pymorphy3's dictionary
-  does. A word the dictionary does not know, typed without its apostrophe ("сімя",
-  "обєднана"), is looked up with one where Ukrainian spelling puts it.
+  does. A word typed without its apostrophe ("сімя", "обєднана") is also looked up with
+  one where Ukrainian spelling puts it.
 - One spelling per word: NFC (text in NFD is the same word), soft hyphens dropped (the
   tokenizer keeps them, and combining marks, inside a word), fullwidth Latin and digits
   as ASCII.
@@ -26,6 +26,8 @@ from functools import lru_cache
 
 from whoosh.analysis import Filter, RegexTokenizer, StopFilter
 from whoosh.lang.porter2 import stem as english_stem
+
+from cop.search.derivation import noun_of
 
 APOSTROPHES = "'\u2019\u02bc`\u2018\u00b4\u02b9\u2032\u02bb\uff07"
 SOFT_HYPHEN = "\u00ad"
@@ -218,16 +220,18 @@ def normalize(word: str) -> str:
     return word.lower().replace("ё", "е")
 
 
-def _with_apostrophe(word: str) -> str:
-    """The word, or its spelling with the apostrophe the typist left out, if only that one
-    is in the dictionary ("сімя" -> "сім'я")."""
+def _spellings(word: str) -> tuple[str, ...]:
+    """The word, and its spelling with the apostrophe the typist may have left out ("сімя"
+    -> "сім'я") if the dictionary has that one and knows the word as typed not at all or
+    only as a distortion ("звязок"). A word it knows stays as it is (not "бюджет" ->
+    "б'юджет", which it has as a rare variant)."""
     if "'" in word or not _MISSING_APOSTROPHE.search(word):
-        return word
+        return (word,)
     morph = _analyzer()
-    if morph.word_is_known(word):
-        return word
+    if morph.word_is_known(word) and not all("Dist" in p.tag for p in morph.parse(word)):
+        return (word,)
     spelled = _MISSING_APOSTROPHE.sub("'", word)
-    return spelled if morph.word_is_known(spelled) else word
+    return (word, spelled) if morph.word_is_known(spelled) else (word,)
 
 
 def fold(word: str) -> str:
@@ -258,10 +262,11 @@ def lemmas(word: str) -> tuple[str, ...]:
     if len(word) < 2 or not _CYRILLIC.search(word):
         return (word,)
     found: list[str] = []
-    for parse in _analyzer().parse(_with_apostrophe(word)):
-        lemma = fold(parse.normal_form)
-        if lemma not in found:
-            found.append(lemma)
+    for spelling in _spellings(word):
+        for parse in _analyzer().parse(spelling):
+            lemma = fold(parse.normal_form)
+            if lemma not in found:
+                found.append(lemma)
     return tuple(found) or (fold(word),)
 
 
@@ -280,6 +285,22 @@ class LemmaFilter(Filter):
             for lemma in lemmas(token.text):
                 token.text = lemma
                 yield token
+
+
+class DeriveFilter(Filter):
+    """The noun each lemma is derived from (cop/search/derivation.py), at the word's
+    position; a word derived from no noun leaves nothing."""
+
+    def __call__(self, tokens):
+        for token in tokens:
+            noun = noun_of(token.text)
+            if noun is not None:
+                token.text = noun
+                yield token
+
+
+def derived_analyzer():
+    return text_analyzer() | DeriveFilter()
 
 
 def text_analyzer():

@@ -34,6 +34,12 @@ def stamp(fields: dict) -> str:
     return hashlib.blake2b(text.encode(), digest_size=12).hexdigest()
 
 
+def _indexed(fields: dict) -> dict:
+    """What the index gets for a source's document: its fields, the text once more for
+    the `derived` field, and the stamp."""
+    return {**fields, "derived": fields["text"], "stamp": stamp(fields)}
+
+
 def _documents(session: Session, keys: set[tuple[str, str]]) -> dict[str, dict]:
     found: dict[str, dict] = {}
     for source in SOURCES:
@@ -71,7 +77,7 @@ def drain_batch(wait: bool = True) -> int | None:
             for doc_id in indexed - wanted.keys():
                 writer.delete_by_term("id", doc_id)
             for fields in wanted.values():
-                writer.update_document(**fields, stamp=stamp(fields))
+                writer.update_document(**_indexed(fields))
             writer.commit()
             session.execute(delete(SearchOutbox).where(SearchOutbox.id.in_([r.id for r in rows])))
             session.commit()
@@ -127,7 +133,7 @@ def rebuild(progress: Callable[[int], None] = lambda n: None) -> int:
         with Session(db.engine) as session:
             done_before = session.scalar(select(func.max(SearchOutbox.id)))
             for _doc_id, fields in _all_documents(session):
-                writer.add_document(**fields, stamp=stamp(fields))
+                writer.add_document(**_indexed(fields))
                 count += 1
                 progress(1)
             writer.commit(mergetype=CLEAR)

@@ -147,7 +147,7 @@ def search(
         scores = matches.scores(docs, terms)
         groups = grouping.by_discussion(searcher, docs, lambda d: (scores[d], -d))
         ranked = collect.top({d: scores[d] for d in sorted(groups)}, page * per_page)
-    marked = frozenset(text for _field, text in terms)
+    marked = frozenset(text for _field, text, _weight in terms)
     found = Results(total=len(groups), page=page, per_page=per_page)
     for _score, best in ranked[(page - 1) * per_page : page * per_page]:
         shown = [searcher.stored_fields(d) for d in groups[best][: grouping.MAX_SHOWN]]

@@ -14,6 +14,7 @@ from functools import lru_cache
 from markupsafe import Markup, escape
 
 from cop.search.analysis import EN_STOP, UK_STOP, WORD_RE, lemmas, normalize
+from cop.search.derivation import noun_of
 from cop.text import render_markdown
 
 SNIPPET_CHARS = 240
@@ -30,11 +31,13 @@ def _flat(text: str) -> str:
 
 @lru_cache(maxsize=200_000)
 def _word_terms(raw: str) -> frozenset[str]:
-    """The index terms of a word as written (none for a stop word)."""
+    """The index terms of a word as written, with the nouns it derives from (none for a
+    stop word)."""
     word = normalize(raw)
     if word in UK_STOP or word in EN_STOP:
         return frozenset()
-    return frozenset(lemmas(word))
+    found = lemmas(word)
+    return frozenset([*found, *filter(None, map(noun_of, found))])
 
 
 def _matches(text: str, terms: frozenset[str]) -> list[tuple[int, int, str]]:

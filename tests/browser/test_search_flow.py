@@ -45,7 +45,7 @@ def test_a_member_of_b_finds_the_published_consultation_of_a_and_nothing_from_an
     outsider.get_by_label("Що шукати").fill("стратегічний план громади")
     outsider.get_by_role("button", name="Пошук").click()
     # One hit: the knowledge-base copy, not the consultation it was published from.
-    expect(outsider.get_by_text("Знайдено: 1")).to_be_visible()
+    expect(outsider.get_by_text("Результатів: 1 (по одному на обговорення)")).to_be_visible()
     result = outsider.get_by_role("link", name=TITLE)
     expect(result).to_be_visible()
     expect(result).to_have_attribute("href", re.compile(r"^/posts/\d+$"))  # not the desk
