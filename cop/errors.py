@@ -82,6 +82,13 @@ class Invalid(AppError):
     default_message = _l("Some fields need attention.")
 
 
+class Unavailable(AppError):
+    """Something the operator must do first (a search index to rebuild): a 503."""
+
+    status = 503
+    default_message = _l("This is not available right now. Try again later.")
+
+
 HTTP_MESSAGES = {
     400: _l("The request is malformed."),
     401: _l("Sign in first."),

@@ -8,7 +8,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from cop import rate_limits
 from cop.inputs import Id
 from cop.jsonapi import Output, endpoint
-from cop.search.facets import hit_url, labelled
+from cop.search.facets import hit_url, labelled, names, thread_url
 from cop.search.parse import KINDS
 from cop.search.querying import MAX_PAGE, YEARS, search
 
@@ -32,17 +32,35 @@ class SearchQuery(BaseModel):
     per_page: int = Field(10, ge=1, le=50)
 
 
+class SearchPostOut(Output):
+    id: int | None = Field(description="The post's id (none for a course module)")
+    snippet: str = Field(
+        description="HTML: the rendered text (no Markdown syntax), escaped, with <mark> "
+        "around matches"
+    )
+    url: str
+    author_id: int
+    author: str = Field(description="The author's display name")
+    created_at: datetime
+
+
 class SearchHitOut(Output):
     kind: str
-    id: int = Field(description="The post's id, or the course module's")
+    id: int = Field(description="The best-matching post's id, or the course module's")
     discussion_id: int | None
     consultation_id: int | None
     module_id: int | None
     title: str
-    snippet: str = Field(description="HTML: escaped text with <mark> around matches")
-    url: str
-    created_at: datetime
+    snippet: str = Field(description="The best-matching post's snippet (as in `posts`)")
+    url: str = Field(description="The best-matching post")
+    discussion_url: str = Field(description="The whole discussion, consultation or module")
+    created_at: datetime = Field(description="When the best-matching post was written")
     space_id: int
+    space: str = Field(description="The space's title")
+    matching_posts: int = Field(description="How many of the discussion's posts match")
+    posts: list[SearchPostOut] = Field(
+        description="The best-matching posts, best first (or newest first), at most 3"
+    )
 
 
 class FacetValueOut(Output):
@@ -52,12 +70,16 @@ class FacetValueOut(Output):
 
 
 class SearchOut(Output):
-    total: int
+    total: int = Field(
+        description="How many results: one per discussion (consultation, Q&A archive) or "
+        "course module with a matching text, however many of its posts match"
+    )
     page: int
     per_page: int
-    items: list[SearchHitOut]
+    items: list[SearchHitOut] = Field(description="One per discussion or module")
     facets: dict[str, list[FacetValueOut]] = Field(
-        description="Counts by kind, space, platform and year, of what the user may read"
+        description="Results (discussions or modules) by kind, space, platform and year "
+        "(a result's year is its best-matching post's), of what the user may read"
     )
     did_you_mean: str | None
 
@@ -84,6 +106,7 @@ def search_api(params: SearchQuery):
         page=params.page,
         per_page=params.per_page,
     )
+    authors, spaces = names(results)
     return {
         "total": results.total,
         "page": results.page,
@@ -98,8 +121,22 @@ def search_api(params: SearchQuery):
                 "title": hit.title,
                 "snippet": str(hit.snippet),
                 "url": hit_url(hit),
+                "discussion_url": thread_url(hit),
                 "created_at": hit.created,
                 "space_id": hit.space_id,
+                "space": spaces.get(hit.space_id, ""),
+                "matching_posts": hit.count,
+                "posts": [
+                    {
+                        "id": match.post_id,
+                        "snippet": str(match.snippet),
+                        "url": hit_url(hit, match),
+                        "author_id": match.author_id,
+                        "author": authors.get(match.author_id, ""),
+                        "created_at": match.created,
+                    }
+                    for match in hit.matches
+                ],
             }
             for hit in results.hits
         ],

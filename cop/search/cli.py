@@ -5,7 +5,7 @@ import sys
 import click
 from flask.cli import AppGroup
 
-from cop.search import indexer
+from cop.search import index, indexer
 
 search_cli = AppGroup("search", help="The search index: rebuild it, check it against the database.")
 
@@ -23,6 +23,9 @@ def rebuild_command() -> None:
 def check_command() -> None:
     """Index what waits in the outbox, then report documents missing from the index,
     stale in it or left over; exits with 1 when there are any."""
+    if index.outdated():
+        click.echo("The index was built by an older version of cop: run `cop search rebuild`.")
+        sys.exit(1)
     drift = indexer.check()
     for name in ("missing", "stale", "extra"):
         ids = getattr(drift, name)

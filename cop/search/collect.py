@@ -187,17 +187,17 @@ class Matches:
             alive = set(ends)
         return alive
 
-    def scores(self, docs: set[int], terms: list[tuple[str, str]]) -> dict[int, float]:
+    def scores(self, docs: set[int], terms: list[tuple[str, str, float]]) -> dict[int, float]:
         """BM25F over the given documents for the query's positive terms, in document
         order (so that equal scores rank the older document first, as Whoosh does)."""
         searcher = self.searcher
         scores = dict.fromkeys(sorted(docs), 0.0)
-        for field, text in terms:
+        for field, text, weight in terms:
             length = lengths(searcher, field)
             freqs = self._term(field, text)
             idf = searcher.idf(field, text)
             avgfl = searcher.avg_field_length(field) or 1
-            factor, base, slope = idf * (K1 + 1), K1 * (1 - B), K1 * B / avgfl
+            factor, base, slope = weight * idf * (K1 + 1), K1 * (1 - B), K1 * B / avgfl
             for doc in docs.intersection(freqs):
                 tf = freqs[doc]
                 scores[doc] += factor * tf / (tf + base + slope * (length(doc) or 1))
@@ -215,13 +215,19 @@ def _word_terms(q: query.Query) -> list[tuple[str, str]]:
     return [(s.fieldname, s.text) for s in subs]
 
 
-def scoring_terms(queries: list[query.Query]) -> list[tuple[str, str]]:
-    terms = []
+SCORED_FIELDS = ("text", "derived")
+
+
+def scoring_terms(queries: list[query.Query]) -> list[tuple[str, str, float]]:
+    """The (field, text, weight) of the queries' words; a term asked twice counts once,
+    at its highest weight."""
+    terms: dict[tuple[str, str], float] = {}
     for q in queries:
-        for field, text in q.iter_all_terms():
-            if field == "text" and (field, text) not in terms:
-                terms.append((field, text))
-    return terms
+        for leaf in [q] if isinstance(q, query.Term) else q.leaves():
+            if isinstance(leaf, query.Term) and leaf.fieldname in SCORED_FIELDS:
+                key = (leaf.fieldname, leaf.text)
+                terms[key] = max(terms.get(key, 0.0), leaf.boost)
+    return [(field, text, weight) for (field, text), weight in terms.items()]
 
 
 def top(scores: dict[int, float], n: int) -> list[tuple[float, int]]:

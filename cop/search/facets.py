@@ -1,13 +1,14 @@
-"""What the page and the API show for a hit and a facet: its link and readable labels."""
+"""What the page and the API show for a result and a facet: links, names and labels."""
 
 from flask import url_for
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
+from cop.accounts.models import User
 from cop.extensions import db
 from cop.orgs.models import ThematicPlatform
-from cop.search.querying import Hit, Results
+from cop.search.querying import Hit, Match, Results
 from cop.spaces.models import Space
 
 KIND_LABELS = {
@@ -24,16 +25,41 @@ FACET_LABELS = {
 }
 
 
-def hit_url(hit: Hit) -> str:
+def hit_url(hit: Hit, match: Match | None = None) -> str:
+    """The link to one of the result's matching posts (its best one by default)."""
+    post_id = (match or hit.matches[0]).post_id
     if hit.module_id is not None:
         return url_for("courses.module", module_id=hit.module_id)
     if hit.consultation_id is not None:
         return url_for(
             "consultations.consultation",
             consultation_id=hit.consultation_id,
-            _anchor=f"post-{hit.post_id}",
+            _anchor=f"post-{post_id}",
         )
-    return url_for("discussions.post", post_id=hit.post_id)
+    return url_for("discussions.post", post_id=post_id)
+
+
+def thread_url(hit: Hit) -> str:
+    """The whole discussion (consultation, module) of a result."""
+    if hit.module_id is not None:
+        return url_for("courses.module", module_id=hit.module_id)
+    if hit.consultation_id is not None:
+        return url_for("consultations.consultation", consultation_id=hit.consultation_id)
+    return url_for("discussions.discussion", discussion_id=hit.discussion_id)
+
+
+def names(results: Results) -> tuple[dict[int, str], dict[int, str]]:
+    """The display names of the shown posts' authors and the titles of the results'
+    spaces, in two queries."""
+    author_ids = {m.author_id for hit in results.hits for m in hit.matches}
+    space_ids = {hit.space_id for hit in results.hits}
+    if not results.hits:
+        return {}, {}
+    authors = db.session.execute(
+        select(User.id, User.display_name).where(User.id.in_(author_ids))
+    ).all()
+    spaces = db.session.execute(select(Space.id, Space.title).where(Space.id.in_(space_ids)))
+    return dict(authors), dict(spaces.all())
 
 
 def labelled(results: Results) -> dict[str, list[dict]]:

@@ -2,7 +2,11 @@
 
 The index lives in COP_SEARCH_DIR (default: the instance folder's `search`). Opening can
 fail for a moment while another process commits (its new table of contents is being
-written), so opening retries."""
+written), so opening retries.
+
+The index's name carries the schema's VERSION. An index of another version in the folder
+(left by an older cop) is not searched: searches answer 503 and `cop search check` fails
+until `cop search rebuild` makes the current one and deletes the old one's files."""
 
 import os
 import threading
@@ -11,15 +15,24 @@ from collections import OrderedDict
 from pathlib import Path
 
 from flask import current_app
+from flask_babel import lazy_gettext as _l
 from whoosh import index
 from whoosh.index import TOC, EmptyIndexError, Index, LockError
 from whoosh.reading import EmptyReader, IndexReader, MultiReader, SegmentReader
 from whoosh.searching import Searcher
 from whoosh.writing import SegmentWriter
 
-from cop.search.schema import make_schema
+from cop.errors import Unavailable
+from cop.search.schema import VERSION, make_schema
 
 OPEN_ATTEMPTS = 20
+NAME = f"cop{VERSION}"
+
+
+class IndexOutdated(Unavailable):
+    default_message = _l(
+        "Search is being updated to a new version and will be back soon. Try again later."
+    )
 
 
 class IndexState:
@@ -50,14 +63,22 @@ def _open(path: Path) -> Index:
     path.mkdir(parents=True, exist_ok=True)
     for attempt in range(OPEN_ATTEMPTS):
         try:
-            if index.exists_in(str(path)):
-                return index.open_dir(str(path))
-            return index.create_in(str(path), make_schema())
+            if index.exists_in(str(path), indexname=NAME):
+                return index.open_dir(str(path), indexname=NAME)
+            if _others(path):
+                raise IndexOutdated()
+            return index.create_in(str(path), make_schema(), indexname=NAME)
         except (EmptyIndexError, FileNotFoundError, OSError):
             if attempt == OPEN_ATTEMPTS - 1:
                 raise
             time.sleep(0.01 * (attempt + 1))
     raise AssertionError("unreachable")
+
+
+def _others(path: Path) -> list[Path]:
+    """The files of indexes other than this version's in the folder."""
+    mine = (f"_{NAME}_", f"{NAME}_")
+    return [f for f in path.iterdir() if f.is_file() and not f.name.startswith(mine)]
 
 
 def get_index() -> Index:
@@ -68,12 +89,24 @@ def get_index() -> Index:
         return st.ix
 
 
+def outdated() -> bool:
+    """Whether the folder holds an older version's index and not this one's."""
+    try:
+        get_index()
+    except IndexOutdated:
+        return True
+    return False
+
+
 def reset_index() -> Index:
-    """A fresh, empty index in place of the current one (for a rebuild)."""
+    """A fresh, empty index in place of the current one, or of an older version's, whose
+    files are deleted (for a rebuild)."""
     st = state()
     with st.lock:
         st.path.mkdir(parents=True, exist_ok=True)
-        st.ix = index.create_in(str(st.path), make_schema())
+        st.ix = index.create_in(str(st.path), make_schema(), indexname=NAME)
+        for old in _others(st.path):
+            old.unlink(missing_ok=True)
         st.local = threading.local()
         st.docsets.clear()
         st.columns.clear()

@@ -44,6 +44,12 @@ def stamp(fields: dict) -> str:
     return hashlib.blake2b(text.encode(), digest_size=12).hexdigest()
 
 
+def _indexed(fields: dict) -> dict:
+    """What the index gets for a source's document: its fields, the text once more for
+    the `derived` field, and the stamp."""
+    return {**fields, "derived": fields["text"], "stamp": stamp(fields)}
+
+
 def _documents(session: Session, keys: set[tuple[str, str]]) -> dict[str, dict]:
     found: dict[str, dict] = {}
     for source in SOURCES:
@@ -134,7 +140,7 @@ def drain_batch(
             for doc_id in indexed - wanted.keys():
                 writer.delete_by_term("id", doc_id)
             for fields in wanted.values():
-                writer.update_document(**fields, stamp=stamp(fields))
+                writer.update_document(**_indexed(fields))
             writer.commit()
             session.execute(delete(SearchOutbox).where(SearchOutbox.id.in_([r.id for r in taken])))
             session.commit()
@@ -150,7 +156,7 @@ def drain(wait: bool = True) -> int:
     outbox is seen without taking the index's writer (a writer that is cancelled leaves
     its empty segment's files behind until the next commit, and every search and the
     background indexer's every pass would add some)."""
-    if not _waiting():
+    if not _waiting() or index.outdated():
         return 0
     total = 0
     while True:
@@ -189,7 +195,10 @@ def _all_documents(session: Session) -> Iterator[tuple[str, dict]]:
 def rebuild(progress: Callable[[int], None] = lambda n: None) -> int:
     """Index every document from the database anew, in one commit: searches see the old
     index until it stands. Outbox rows older than the rebuild are then done."""
-    ix = index.get_index()
+    try:
+        ix = index.get_index()
+    except index.IndexOutdated:
+        ix = index.reset_index()
     if set(ix.schema.names()) != set(index.make_schema().names()):
         ix = index.reset_index()
     writer = ix.writer(timeout=WRITER_TIMEOUT)
@@ -198,7 +207,7 @@ def rebuild(progress: Callable[[int], None] = lambda n: None) -> int:
         with Session(db.engine) as session:
             done_before = session.scalar(select(func.max(SearchOutbox.id)))
             for _doc_id, fields in _all_documents(session):
-                writer.add_document(**fields, stamp=stamp(fields))
+                writer.add_document(**_indexed(fields))
                 count += 1
                 progress(1)
             writer.commit(mergetype=CLEAR)

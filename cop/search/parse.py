@@ -20,6 +20,7 @@ from cop.extensions import db
 from cop.inputs import YEAR_MAX, YEAR_MIN, clean_note, parse_id
 from cop.orgs.models import Community, ThematicPlatform
 from cop.search.analysis import WORD_RE, fold, lemmas, normalize, query_words
+from cop.search.derivation import noun_of
 from cop.spaces.models import Space
 
 KINDS = ("discussion", "consultation", "live", "module")
@@ -28,6 +29,7 @@ MAX_CLAUSES = 20
 MAX_WORD_CHARS = 50
 PREFIX_MIN = 3
 PREFIX_TERMS = 50  # a prefix matches at most this many index terms
+DERIVED_WEIGHT = 0.3  # a word's derivations count this much against its own forms
 MATCHING_NAMES = 50  # author:, in:, community: match at most this many names
 
 _TOKEN = re.compile(r'(-)?(?:([a-z]+):)?(?:"([^"]*)"?|([^\s"]+))')
@@ -57,8 +59,18 @@ def _invalid(message: str) -> Invalid:
     return Invalid(message, fields={"q": message})
 
 
-def word_query(word: str) -> query.Query:
-    terms = [query.Term("text", lemma) for lemma in lemmas(word)]
+def word_query(word: str, derived: bool = False) -> query.Query:
+    """Any of the word's lemmas; with `derived`, also, at a lower weight, the noun it
+    comes from and the adjectives and verbs that come from that noun or from the word."""
+    found = lemmas(word)
+    terms = [query.Term("text", lemma) for lemma in found]
+    if derived:
+        nouns = dict.fromkeys([*found, *(noun_of(lemma) for lemma in found)])
+        nouns.pop(None, None)
+        for noun in nouns:
+            if noun not in found:
+                terms.append(query.Term("text", noun, boost=DERIVED_WEIGHT))
+            terms.append(query.Term("derived", noun, boost=DERIVED_WEIGHT))
     return terms[0] if len(terms) == 1 else query.Or(terms)
 
 
@@ -69,7 +81,7 @@ def _text_query(text: str, phrase: bool) -> query.Query | None:
             raise _invalid(_("A word is too long (at most %(n)d letters).", n=MAX_WORD_CHARS))
     if not words:
         return None
-    parts = [word_query(w) for w in words]
+    parts = [word_query(w, derived=not phrase) for w in words]
     if len(parts) == 1:
         return parts[0]
     return query.Sequence(parts, slop=1) if phrase else query.And(parts)

@@ -1,6 +1,7 @@
-"""Searching: the user's query inside their permission filter, one page of hits with
-highlighted snippets, facet counts and a "did you mean" taken from the index's own words
-(offered only when it finds something the user may read)."""
+"""Searching: the user's query inside their permission filter, one page of results (one
+per discussion or module, cop/search/grouping.py) with highlighted snippets of their best
+posts, facet counts and a "did you mean" taken from the index's own words (offered only
+when it finds something the user may read)."""
 
 import re
 from dataclasses import dataclass, field
@@ -16,7 +17,7 @@ from cop import cpu
 from cop.accounts.models import User
 from cop.errors import Invalid
 from cop.extensions import db
-from cop.search import collect, index, indexer, snippets
+from cop.search import collect, grouping, index, indexer, snippets
 from cop.search.analysis import fold, lemmas
 from cop.search.parse import Parsed, filter_query, parse
 from cop.search.permissions import allowed_docs
@@ -31,16 +32,40 @@ YEARS = (1900, 9999)  # the year filter's bounds
 
 
 @dataclass
-class Hit:
-    kind: str
+class Match:
+    """One matching post (or a module's text) of a result."""
+
     post_id: int | None
+    author_id: int
+    snippet: Markup
+    created: datetime
+
+
+@dataclass
+class Hit:
+    """One result: a discussion (consultation, Q&A archive) or a course module, with its
+    best-matching posts first (at most grouping.MAX_SHOWN) and how many posts match."""
+
+    kind: str
     discussion_id: int | None
     consultation_id: int | None
     module_id: int | None
     title: str
-    snippet: Markup
-    created: datetime
     space_id: int
+    matches: list[Match]
+    count: int
+
+    @property
+    def post_id(self) -> int | None:
+        return self.matches[0].post_id
+
+    @property
+    def snippet(self) -> Markup:
+        return self.matches[0].snippet
+
+    @property
+    def created(self) -> datetime:
+        return self.matches[0].created
 
 
 @dataclass
@@ -58,15 +83,26 @@ class Results:
 
 
 def _snippet(hit: dict, terms: frozenset[str]) -> Markup:
-    """The hit's text around its matches. An opening post's (or module's) text starts with
-    the title, which the hit shows as its heading: the snippet is taken from the body."""
+    """The hit's text around its matches, as readers see it (rendered, without Markdown's
+    syntax). An opening post's (or module's) text starts with the title, which the result
+    shows as its heading: the snippet is taken from the body."""
     text = hit["text"]
     title = f"{hit['heading']}\n\n"
     if text.startswith(title):
         text = text[len(title) :]
     elif text == hit["heading"]:
         text = ""
+    text = snippets.plain(text)
     return snippets.snippet(text, terms) or snippets.opening(text)
+
+
+def _match(hit: dict, terms: frozenset[str]) -> Match:
+    return Match(
+        post_id=int(hit["post"]) if hit.get("post") else None,
+        author_id=int(hit["author"]),
+        snippet=_snippet(hit, terms),
+        created=hit["created"].replace(tzinfo=UTC),
+    )
 
 
 def search(user, text: str, **options) -> Results:
@@ -136,28 +172,32 @@ def _search(
     docs = matches.docs(parsed.query())
     terms = collect.scoring_terms(parsed.positive)
     if sort == "newest":
-        ranked = collect.newest(searcher, docs, page * per_page)
+        created = collect.column(searcher, "created")
+        groups = grouping.by_discussion(searcher, docs, lambda d: (created(d), -d))
+        ranked = collect.newest(searcher, set(groups), page * per_page)
     else:
-        ranked = collect.top(matches.scores(docs, terms), page * per_page)
-    marked = frozenset(text for _field, text in terms)
-    found = Results(total=len(docs), page=page, per_page=per_page)
-    for _score, doc in ranked[(page - 1) * per_page : page * per_page]:
-        hit = searcher.stored_fields(doc)
+        scores = matches.scores(docs, terms)
+        groups = grouping.by_discussion(searcher, docs, lambda d: (scores[d], -d))
+        ranked = collect.top({d: scores[d] for d in sorted(groups)}, page * per_page)
+    marked = frozenset(text for _field, text, _weight in terms)
+    found = Results(total=len(groups), page=page, per_page=per_page)
+    for _score, best in ranked[(page - 1) * per_page : page * per_page]:
+        shown = [searcher.stored_fields(d) for d in groups[best][: grouping.MAX_SHOWN]]
+        first = shown[0]
         found.hits.append(
             Hit(
-                kind=hit["kind"],
-                post_id=int(hit["post"]) if hit.get("post") else None,
-                discussion_id=int(hit["discussion"]) if hit.get("discussion") else None,
-                consultation_id=int(hit["consultation"]) if hit.get("consultation") else None,
-                module_id=modules.module_id(hit["id"]),
-                title=hit["heading"],
-                snippet=_snippet(hit, marked),
-                created=hit["created"].replace(tzinfo=UTC),
-                space_id=int(hit["space"]),
+                kind=first["kind"],
+                discussion_id=int(first["discussion"]) if first.get("discussion") else None,
+                consultation_id=(int(first["consultation"]) if first.get("consultation") else None),
+                module_id=modules.module_id(first["id"]),
+                title=first["heading"],
+                space_id=int(first["space"]),
+                matches=[_match(hit, marked) for hit in shown],
+                count=len(groups[best]),
             )
         )
     if facets:
-        found.facets = collect.facet_counts(searcher, docs, FACETS)
+        found.facets = collect.facet_counts(searcher, set(groups), FACETS)
     if found.total == 0:
         found.suggestion = _suggestion(searcher, text, parsed, allowed)
     return found

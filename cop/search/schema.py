@@ -3,9 +3,12 @@ English; facet fields are columns so counting them needs no stored-field reads."
 
 from whoosh.fields import DATETIME, ID, KEYWORD, STORED, TEXT, Schema
 
-from cop.search.analysis import text_analyzer
+from cop.search.analysis import derived_analyzer, text_analyzer
 
 FACETS = ("kind", "space", "platform", "year")
+# Bump whenever the fields or the analysis change: an index built with another version is
+# not searched (its terms would not match the queries') until `cop search rebuild`.
+VERSION = 3
 
 
 def make_schema() -> Schema:
@@ -13,7 +16,7 @@ def make_schema() -> Schema:
         id=ID(stored=True, unique=True),
         kind=ID(stored=True, sortable=True),
         post=ID(stored=True),
-        discussion=ID(stored=True),
+        discussion=ID(stored=True, sortable=True),  # results are grouped by it
         consultation=ID,
         space=ID(stored=True, sortable=True),
         community=ID(stored=True),
@@ -24,6 +27,8 @@ def make_schema() -> Schema:
         year=ID(stored=True, sortable=True),
         heading=STORED,
         text=TEXT(analyzer=text_analyzer(), stored=True, multitoken_query="or"),
+        # The text again, as the nouns its adjectives and verbs come from: ranks low.
+        derived=TEXT(analyzer=derived_analyzer()),
         author=ID(stored=True),
         first=ID,
         group=ID,

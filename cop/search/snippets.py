@@ -14,6 +14,8 @@ from functools import lru_cache
 from markupsafe import Markup, escape
 
 from cop.search.analysis import EN_STOP, UK_STOP, WORD_RE, lemmas, normalize
+from cop.search.derivation import noun_of
+from cop.text import render_markdown
 
 SNIPPET_CHARS = 240
 CONTEXT_CHARS = 60
@@ -29,11 +31,13 @@ def _flat(text: str) -> str:
 
 @lru_cache(maxsize=200_000)
 def _word_terms(raw: str) -> frozenset[str]:
-    """The index terms of a word as written (none for a stop word)."""
+    """The index terms of a word as written, with the nouns it derives from (none for a
+    stop word)."""
     word = normalize(raw)
     if word in UK_STOP or word in EN_STOP:
         return frozenset()
-    return frozenset(lemmas(word))
+    found = lemmas(word)
+    return frozenset([*found, *filter(None, map(noun_of, found))])
 
 
 def _matches(text: str, terms: frozenset[str]) -> list[tuple[int, int, str]]:
@@ -101,6 +105,11 @@ def snippet(text: str, terms: frozenset[str]) -> Markup | None:
     best = sorted(fragments, key=lambda f: (-len({w for *_, w in f[2]}), -len(f[2]), f[0]))
     chosen = sorted(best[:FRAGMENTS])
     return Markup(BETWEEN.join(_marked(text, *fragment) for fragment in chosen))
+
+
+def plain(source: str) -> str:
+    """Markdown source as the text a reader sees: no `**`, list numbers or link targets."""
+    return Markup(render_markdown(source)).striptags() if source else ""
 
 
 def opening(text: str) -> Markup:

@@ -4,7 +4,7 @@ from flask_login import current_user
 from cop import inputs, rate_limits
 from cop.errors import Invalid
 from cop.paging import Pager
-from cop.search.facets import FACET_LABELS, KIND_LABELS, hit_url, labelled
+from cop.search.facets import FACET_LABELS, KIND_LABELS, hit_url, labelled, names, thread_url
 from cop.search.parse import KINDS
 from cop.search.querying import SORTS, YEARS, Results, search
 
@@ -52,8 +52,12 @@ def search_page():
             args.pop("sort")
         return url_for("search.search_page", **args)
 
+    authors, spaces = names(results)
     return render_template(
         "search/search.html",
+        authors=authors,
+        spaces=spaces,
+        thread_url=thread_url,
         params=params,
         results=results,
         facets=labelled(results),

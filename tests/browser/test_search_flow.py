@@ -11,7 +11,7 @@ from cop.discussions import service
 from tests.api.test_consultations_api import API, moved, open_, posted
 from tests.api.test_knowledge_base import published
 from tests.browser.test_forum_flow import sign_in
-from tests.search.helpers import person, space
+from tests.search.helpers import discussion, person, space
 
 TITLE = "Стратегічний план розвитку громади"
 
@@ -45,7 +45,7 @@ def test_a_member_of_b_finds_the_published_consultation_of_a_and_nothing_from_an
     outsider.get_by_label("Що шукати").fill("стратегічний план громади")
     outsider.get_by_role("button", name="Пошук").click()
     # One hit: the knowledge-base copy, not the consultation it was published from.
-    expect(outsider.get_by_text("Знайдено: 1")).to_be_visible()
+    expect(outsider.get_by_text("Результатів: 1 (по одному на обговорення)")).to_be_visible()
     result = outsider.get_by_role("link", name=TITLE)
     expect(result).to_be_visible()
     expect(result).to_have_attribute("href", re.compile(r"^/posts/\d+$"))  # not the desk
@@ -54,3 +54,32 @@ def test_a_member_of_b_finds_the_published_consultation_of_a_and_nothing_from_an
     outsider.screenshot(path=str(tmp_path / "search.png"), full_page=True)
     result.click()
     expect(outsider.locator("h1")).to_contain_text(TITLE)
+
+
+def test_each_discussion_is_found_once_with_plain_snippets(browser, live_url, world, app):
+    with app.app_context():
+        member, expert = person(world, "member"), person(world, "expert")
+        started = service.start_discussion(
+            member,
+            space(world, "forum_public"),
+            title="Громадські слухання щодо бюджету",
+            body="**Громадські слухання** пройшли:\n\n1. у трьох селах;\n2. онлайн.",
+        )
+        started_id = started.id
+        for body in ("На громадських слуханнях було 12 людей.", "Громадські слухання — у квітні."):
+            service.reply(expert, discussion(started_id), body=body)
+        service.start_discussion(
+            expert, space(world, "forum_public"), title="Положення", body="Громадські слухання."
+        )
+    page = sign_in(browser, live_url, world.users["outsider"])
+    page.get_by_role("link", name="Пошук").click()
+    page.get_by_label("Що шукати").fill("громадські слухання")
+    page.get_by_role("button", name="Пошук").click()
+    expect(page.get_by_text("Результатів: 2 (по одному на обговорення)")).to_be_visible()
+    assert sorted(page.locator(".hits > li > h3").all_inner_texts()) == [
+        "Громадські слухання щодо бюджету",
+        "Положення",
+    ]
+    snippets = page.locator(".hits .snippet").all_inner_texts()
+    assert len(snippets) == 4 and not any("**" in s or "1." in s for s in snippets)
+    expect(page.locator(".hits .snippet mark").first).to_be_visible()

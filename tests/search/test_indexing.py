@@ -4,7 +4,8 @@ drift."""
 
 import pytest
 from sqlalchemy import func, select
-from whoosh.index import open_dir
+from whoosh.fields import ID, TEXT, Schema
+from whoosh.index import create_in, open_dir
 
 from cop.consultations import service as consultations
 from cop.consultations.models import Consultation
@@ -80,7 +81,7 @@ def test_check_reports_drift_and_rebuild_mends_it(app, world):
             )
         assert runner.invoke(args=["search", "check"]).exit_code == 0
         # Something outside cop changes the index: a document goes missing.
-        writer = open_dir(str(index.state().path)).writer()
+        writer = open_dir(str(index.state().path), indexname=index.NAME).writer()
         writer.delete_by_term("id", "post:1")
         writer.commit()
     result = runner.invoke(args=["search", "check"])
@@ -99,3 +100,30 @@ def test_rebuild_leaves_newer_changes_to_the_outbox(app, world):
         assert indexer.rebuild() == 1
         assert outbox_rows() == 0
         assert not indexer.check()
+
+
+def test_an_older_versions_index_is_not_searched_until_rebuilt(app, client, world):
+    """An upgrade finds the index an older cop built (Whoosh's default name, its analysis
+    and fields): searches say so with a 503 instead of answering from it, `check` fails,
+    and `rebuild` replaces it."""
+    runner = app.test_cli_runner()
+    with app.app_context():
+        service.start_discussion(
+            person(world, "member"), space(world, "forum_public"), title="Тема", body="вільха"
+        )
+        folder = index.state().path
+        folder.mkdir(parents=True)
+        old = create_in(str(folder), Schema(id=ID(stored=True, unique=True), text=TEXT))
+        writer = old.writer()
+        writer.add_document(id="post:1", text="вільха")
+        writer.commit()
+    response = client.get("/api/v1/search", query_string={"q": "вільха"})
+    assert response.status_code == 503
+    assert "нової версії" in response.get_json()["error"]["message"]
+    assert client.get("/search", query_string={"q": "вільха"}).status_code == 503
+    result = runner.invoke(args=["search", "check"])
+    assert result.exit_code == 1 and "cop search rebuild" in result.output
+    assert runner.invoke(args=["search", "rebuild"]).exit_code == 0
+    assert runner.invoke(args=["search", "check"]).exit_code == 0
+    assert search(client, "вільха")["total"] == 1
+    assert all(f.name.startswith((f"_{index.NAME}_", f"{index.NAME}_")) for f in folder.iterdir())

@@ -1,5 +1,10 @@
 """Ukrainian-aware recall: a query in one grammatical form finds a text in another
-(lemmas, apostrophe variants, ґ/г, Latin look-alikes, English stems)."""
+(lemmas, apostrophe variants, ґ/г, Latin look-alikes, English stems), a noun its adjective
+or verb and the reverse, a word however it is spelled; and hard negatives (words the
+derivation rules could join by mistake) stay out of the top 10. recall@10 and MRR@10 per
+category are printed (`pytest -s`) and reported in docs/search.md."""
+
+import unicodedata
 
 from cop.discussions import service
 from cop.search.querying import search
@@ -64,6 +69,65 @@ PAIRS = [
     ("communities", "Every community needs a development strategy."),
 ]
 
+# A noun finds its adjective or verb, and the reverse.
+DERIVED = [
+    ("туризм", "Зелені туристичні маршрути області."),
+    ("туристичний", "Розвиток сільського туризму на Поліссі."),
+    ("освіта", "Нова освітня програма для ліцею."),
+    ("освітній", "Доступ до освіти у віддалених селах."),
+    ("культура", "Культурні заходи до Дня незалежності."),
+    ("культурний", "Фінансування культури з місцевої казни."),
+    ("економіка", "Економічне зростання прикордонних сіл."),
+    ("політика", "Політична активність студентів."),
+    ("історія", "Історичний центр міста реставрують."),
+    ("екологія", "Екологічні проблеми річки Рось."),
+    ("регіон", "Регіональні програми підтримки ветеранів."),
+    ("бюджетний", "Бюджет ухвалили до кінця грудня."),
+    ("громадський", "Громада зібрала кошти на укриття."),
+    ("наука", "Наукова конференція для вчителів хімії."),
+    ("школа", "Шкільні автобуси вийшли на маршрути."),
+    ("село", "Сільські бібліотеки отримали ноутбуки."),
+    ("молодь", "Молодіжний центр відкрили у вересні."),
+    ("медицина", "Медичні працівники отримали надбавки."),
+    ("план", "Будемо планувати відновлення навесні."),
+    ("голос", "Мешканці голосували за проєкти."),
+    ("держава", "Державні субвенції на харчування."),
+    ("енергетика", "Енергетичні втрати в котельнях."),
+    ("статистика", "Статистичні дані про населення."),
+    ("житло", "Житлові субсидії для переселенців."),
+    ("мова", "Мовні курси для дорослих."),
+    ("комп'ютер", "Комп'ютерний клас оновили."),
+]
+# The same word however it is typed.
+SPELLED = [
+    ("обʻєднання", "Обʼєднання співвласників будинку."),  # U+02BB and U+02BC
+    ("сім＇я", "Багатодітна сім'я отримала житло."),  # U+FF07
+    ("сімя", "Сім’ї загиблих захисників."),  # no apostrophe
+    ("обєднана", "Об'єднана територіальна громада."),
+    ("звязок", "Зв'язок із мешканцями налагоджено."),
+    ("internet", "Швидкий іntеrnеt у кожному селі."),  # Cyrillic і, е in a Latin word
+    ("ｗｉｆｉ", "Безкоштовний WiFi у парку."),  # fullwidth Latin
+    ("децентралізація", "Децентра\u00adлізація влади триває."),  # a soft hyphen
+    ("київщина", unicodedata.normalize("NFD", "Київщина приймає форум.")),  # NFD
+    ("осбб", "Нове OCББ на Лесі Українки."),  # Latin O and C
+]
+# (query, a text it must not find): words the derivation rules could join by mistake.
+HARD_NEGATIVES = [
+    ("сільський", "Сіль для посипання доріг закупили."),
+    ("темний", "Тема наступної наради — тарифи."),
+    ("головний", "Голова громади провів прийом."),
+    ("мовний", "Мовчання депутатів обурило мешканців."),
+    ("вода", "Водії автобусів вимагають доплат."),
+    ("ранковий", "Рана загоїлася швидко."),
+    ("малювати", "Маля пішло до садочка."),
+    ("плановий", "Планета Земля у нас одна."),
+    ("купувати", "Купа сміття біля зупинки."),
+    ("комунальний", "Комуна художників відкрила галерею."),
+    ("вільний", "Вілла на березі продається."),
+    ("денний", "Дно ставка почистили."),
+]
+CATEGORIES = {"forms": PAIRS, "derived": DERIVED, "spelled": SPELLED}
+
 DISTRACTORS = [
     "Дякую всім за участь у зустрічі!",
     "Хто може поділитися шаблоном протоколу?",
@@ -71,19 +135,35 @@ DISTRACTORS = [
 ]
 
 
-def test_recall_at_10_is_at_least_0_9(app, world):
+def test_recall_at_10_is_at_least_0_95_with_no_hard_negative(app, world):
+    cases = [(c, q, t) for c, pairs in CATEGORIES.items() for q, t in pairs]
     with app.app_context():
         member, forum = person(world, "member"), space(world, "forum_public")
-        for n, (_query, text) in enumerate(PAIRS):
+        for n, (_category, _query, text) in enumerate(cases):
             service.start_discussion(member, forum, title=f"Тема {n}", body=text)
+        for n, (_query, text) in enumerate(HARD_NEGATIVES):
+            service.start_discussion(member, forum, title=f"Хибна {n}", body=text)
         for n, text in enumerate(DISTRACTORS):
             service.start_discussion(member, forum, title=f"Інше {n}", body=text)
+        ranks = {category: [] for category in CATEGORIES}
         missed = []
-        for n, (query, _text) in enumerate(PAIRS):
+        for n, (category, query, _text) in enumerate(cases):
             titles = [hit.title for hit in search(member, query, per_page=10).hits]
+            ranks[category].append(titles.index(f"Тема {n}") + 1 if f"Тема {n}" in titles else 0)
             if f"Тема {n}" not in titles:
                 missed.append(query)
-    assert len(PAIRS) >= 40
-    recall = 1 - len(missed) / len(PAIRS)
-    assert recall >= 0.9, f"recall@10 {recall:.2f}, missed: {missed}"
-    print(f"recall@10 = {recall:.2f}; missed: {missed}")
+        negatives = [
+            query
+            for n, (query, _text) in enumerate(HARD_NEGATIVES)
+            if f"Хибна {n}" in [hit.title for hit in search(member, query, per_page=10).hits]
+        ]
+    for category, found in ranks.items():
+        recall = sum(1 for r in found if r) / len(found)
+        mrr = sum(1 / r for r in found if r) / len(found)
+        print(f"{category}: {len(found)} pairs, recall@10 {recall:.3f}, MRR@10 {mrr:.3f}")
+    assert len(DERIVED) + len(SPELLED) >= 30 and len(HARD_NEGATIVES) >= 10
+    recall = 1 - len(missed) / len(cases)
+    print(f"all: {len(cases)} pairs, recall@10 {recall:.3f}; missed: {missed}")
+    print(f"hard negatives in the top 10: {len(negatives)} {negatives}")
+    assert recall >= 0.95, f"recall@10 {recall:.2f}, missed: {missed}"
+    assert negatives == []
