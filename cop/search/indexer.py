@@ -85,7 +85,10 @@ def _split(session: Session, row, ids: set[str]) -> None:
 
 def _take(session: Session, searcher, rows, documents: int, split: bool) -> list:
     """The first rows that together cover at most `documents` documents. A first row that
-    alone covers more is split when `split` (and none is taken)."""
+    alone covers more is split when `split` (and none is taken); without `split` (a
+    request catching up) rows that do not fit are passed over, so a person's own small
+    changes are not stuck behind a big one. Indexing reads the rows' current state, so
+    the order in which rows are taken does not matter."""
     taken, size = [], 0
     for row in rows:
         if row.field in SINGLE:
@@ -96,7 +99,9 @@ def _take(session: Session, searcher, rows, documents: int, split: bool) -> list
             _split(session, row, _covered(session, searcher, row.field, row.value, 10**9))
             return []
         if size + more > documents:
-            break
+            if split:
+                break
+            continue  # a request leaves a big row to `cop worker` and takes the small ones
         taken.append(row)
         size += more
     return taken
