@@ -129,6 +129,8 @@ def load_config(overrides: dict | None = None) -> dict:
         # Search work per query: postings (term-document pairs) its terms may read; about
         # 160 ms at bench/search's warm 1.6 µs a posting (docs/limits.md).
         "COP_SEARCH_MAX_POSTINGS": _env_int("SEARCH_MAX_POSTINGS", 100_000),
+        # ... and index terms it may read (prefixes expand to many).
+        "COP_SEARCH_MAX_TERMS": _env_int("SEARCH_MAX_TERMS", 200),
         "COP_OPEN_REGISTRATION": False,
         "RATELIMIT_STORAGE_URI": _env("RATELIMIT_STORAGE_URI", "memory://"),
         "RATELIMIT_HEADERS_ENABLED": True,
