@@ -36,6 +36,7 @@ class IndexState:
         self.searchers: OrderedDict[int, tuple[Searcher, int, tuple | None]] = OrderedDict()
         self.allowed: OrderedDict = OrderedDict()  # (segment id, scope) -> local doc numbers
         self.allowed_size = 0
+        self.joined: OrderedDict = OrderedDict()  # (segments' view, scope) -> document set
         self.term_sets: dict[tuple[str, str, str], frozenset[int]] = {}  # per segment
         self.columns: dict[tuple[str, str], list] = {}  # (segment id, field) -> values
         self.postings: OrderedDict = OrderedDict()  # (segment id, field, term) -> postings
@@ -82,6 +83,7 @@ def reset_index() -> Index:
         st.searchers.clear()
         st.allowed.clear()
         st.allowed_size = 0
+        st.joined.clear()
         st.term_sets.clear()
         st.columns.clear()
         st.postings.clear()

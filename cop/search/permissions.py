@@ -19,6 +19,7 @@ from cop.search.index import state
 # Document numbers kept per process over all (segment, scope) sets, least recently used
 # dropped first (at 100,000 posts a member's set is ~60,000).
 CACHED_ALLOWED = 2_000_000
+JOINED_VIEWS = 16  # joined sets kept (views of the index x scopes)
 
 
 def _any(field: str, values) -> query.Query:
@@ -113,17 +114,30 @@ def _segment_allowed(leaf, scope: SearchScope) -> frozenset[int]:
 
 
 def allowed_docs(searcher: Searcher, scope: SearchScope) -> set[int] | frozenset[int]:
-    """The live document numbers the scope allows in this searcher's view of the index."""
+    """The live document numbers the scope allows in this searcher's view of the index.
+    The joined set is kept for the last few views and scopes, so that searches between
+    two writes only look it up."""
+    st = state()
+    leaves = [(leaf, offset) for leaf, offset in searcher.reader().leaf_readers() if leaf.segment()]
+    view = tuple(
+        (leaf.segment().segment_id(), leaf.segment().deleted_count(), offset)
+        for leaf, offset in leaves
+    )
+    with st.lock:
+        found = st.joined.get((view, scope))
+        if found is not None:
+            return found
     parts = []
-    for leaf, offset in searcher.reader().leaf_readers():
-        if leaf.segment() is None:
-            continue
-        found = _segment_allowed(leaf, scope)
+    for leaf, offset in leaves:
+        part = _segment_allowed(leaf, scope)
         if leaf.has_deletions():
-            found = found - leaf.deleted_docs_set
+            part = part - leaf.deleted_docs_set
         if offset:
-            found = {offset + doc for doc in found}
-        parts.append(found)
-    if len(parts) == 1:
-        return parts[0]
-    return set().union(*parts)
+            part = {offset + doc for doc in part}
+        parts.append(part)
+    found = parts[0] if len(parts) == 1 else frozenset().union(*parts)  # none: empty
+    with st.lock:
+        st.joined[(view, scope)] = found
+        while len(st.joined) > JOINED_VIEWS:
+            st.joined.popitem(last=False)
+    return found
