@@ -5,10 +5,12 @@ The index lives in COP_SEARCH_DIR (default: the instance folder's `search`). Ope
 fail for a moment while another process commits (its new table of contents is being
 written), so opening retries."""
 
+import bisect
 import os
 import threading
 import time
 from collections import OrderedDict
+from collections.abc import Callable
 from pathlib import Path
 
 from flask import current_app
@@ -113,7 +115,33 @@ def _reader(ix: Index, old: IndexReader | None) -> tuple[IndexReader, int]:
         readers.append(leaf)
     if not readers:
         return EmptyReader(toc.schema), toc.generation
+    # Largest first: the big segment keeps document numbers from 0 whatever the small
+    # ones after it do, so its permission set is used as it is, not shifted per write.
+    readers.sort(key=lambda leaf: -leaf.doc_count_all())
     return MultiReader(readers, generation=toc.generation), toc.generation
+
+
+def writer_number(searcher: Searcher, writer: SegmentWriter) -> Callable[[int], int]:
+    """The writer's document number for one of the searcher's (the searcher orders the
+    segments largest first, the writer as the table of contents lists them). A segment
+    the writer does not hold is a KeyError, never another document."""
+    starts, at = {}, 0
+    for segment in writer.segments:
+        starts[segment.segment_id()] = at
+        at += segment.doc_count_all()
+    offsets, targets = [], []
+    for leaf, offset in searcher.reader().leaf_readers():
+        if leaf.segment() is not None:
+            offsets.append(offset)
+            targets.append(starts.get(leaf.segment().segment_id()))
+
+    def number(doc: int) -> int:
+        i = bisect.bisect_right(offsets, doc) - 1
+        if targets[i] is None:
+            raise KeyError(f"segment of document {doc} is not the writer's")
+        return targets[i] + doc - offsets[i]
+
+    return number
 
 
 def searcher() -> Searcher:

@@ -61,17 +61,23 @@ def drain_batch(wait: bool = True) -> int | None:
                 return 0
             keys = {(row.field, row.value) for row in rows}
             wanted = _documents(session, keys)
-            with writer.searcher() as searcher:
-                indexed = {
-                    searcher.stored_fields(number)["id"]
-                    for field_name, value in keys
-                    if field_name in searcher.schema
-                    for number in searcher.document_numbers(**{field_name: value})
-                }
-            for doc_id in indexed - wanted.keys():
-                writer.delete_by_term("id", doc_id)
+            # The commit the writer starts from (nobody can commit while it holds the
+            # lock), through this thread's searcher: the writer's own `searcher()`, which
+            # `update_document` and `delete_by_term` open every time, reopens every
+            # segment, copying its files out of the memory map (~0.3 s at 100,000 posts).
+            searcher = index.searcher()
+            number = index.writer_number(searcher, writer)
+            indexed = {
+                searcher.stored_fields(doc)["id"]
+                for field_name, value in keys
+                if field_name in searcher.schema
+                for doc in searcher.document_numbers(**{field_name: value})
+            }
+            for doc_id in indexed | wanted.keys():  # gone, or to be written anew
+                for doc in searcher.document_numbers(id=doc_id):
+                    writer.delete_document(number(doc))
             for fields in wanted.values():
-                writer.update_document(**fields, stamp=stamp(fields))
+                writer.add_document(**fields, stamp=stamp(fields))
             writer.commit()
             session.execute(delete(SearchOutbox).where(SearchOutbox.id.in_([r.id for r in rows])))
             session.commit()
