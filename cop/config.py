@@ -137,9 +137,11 @@ def load_config(overrides: dict | None = None) -> dict:
         "COP_SEARCH_LIMIT": _env("SEARCH_LIMIT", "30 per 10 seconds"),
         "COP_POST_LIMIT": _env("POST_LIMIT", "60 per minute"),
         "COP_SOCKETS_PER_USER": _env_int("SOCKETS_PER_USER", 20),
-        # Search work per query: postings (term-document pairs) its terms may read; about
-        # 160 ms at bench/search's warm 1.6 µs a posting (docs/limits.md).
-        "COP_SEARCH_MAX_POSTINGS": _env_int("SEARCH_MAX_POSTINGS", 100_000),
+        # Search work per query: postings (term-document pairs) its terms may read, ~200 ms
+        # warm at 100,000 posts on the loaded bench machine (bench/search/cost.py,
+        # docs/limits.md), and index terms it may read (prefixes expand to many).
+        "COP_SEARCH_MAX_POSTINGS": _env_int("SEARCH_MAX_POSTINGS", 50_000),
+        "COP_SEARCH_MAX_TERMS": _env_int("SEARCH_MAX_TERMS", 200),
         "COP_OPEN_REGISTRATION": False,
         "RATELIMIT_STORAGE_URI": _env("RATELIMIT_STORAGE_URI")
         or shared_storage(_env("MESSAGE_QUEUE")),

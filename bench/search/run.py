@@ -41,34 +41,15 @@ def percentile(values: list[float], p: float) -> float:
     return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
 
 
-def main() -> None:
-    ap = argparse.ArgumentParser()
-    ap.add_argument("instance", nargs="?", default="/tmp/cop-search-bench")
-    ap.add_argument("--skip-build", action="store_true")
-    args = ap.parse_args()
-    os.environ["COP_INSTANCE_PATH"] = os.path.abspath(args.instance)
-    os.environ.setdefault("COP_SECRET_KEY", "search-bench-not-secret")
-
+def prepare(app) -> dict:
+    """The bench's permissions: 10 of the 20 forums members-only, the bench member in 2 of
+    them (so it reads 12). Idempotent."""
     from sqlalchemy import select, update
 
-    from cop import create_app
     from cop.accounts.models import Role, User
     from cop.extensions import db
-    from cop.search import indexer
-    from cop.search.index import state
-    from cop.search.querying import search
     from cop.spaces.models import Space, SpaceMembership, Visibility
 
-    app = create_app()
-
-    def forget_postings() -> None:
-        """Cold: no term's decoded postings kept from earlier searches."""
-        st = state()
-        with st.lock:
-            st.postings.clear()
-            st.postings_size = 0
-
-    out = {"posts": None}
     with app.app_context():
         spaces = list(db.session.scalars(select(Space.id).order_by(Space.id)))
         closed = spaces[10:]
@@ -81,6 +62,37 @@ def main() -> None:
         )
         db.session.add_all(SpaceMembership(space_id=s, user_id=member_id) for s in closed[:2])
         db.session.commit()
+    return {"member_id": member_id, "readable_spaces": f"{10 + 2} of {len(spaces)}"}
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("instance", nargs="?", default="/tmp/cop-search-bench")
+    ap.add_argument("--skip-build", action="store_true")
+    args = ap.parse_args()
+    os.environ["COP_INSTANCE_PATH"] = os.path.abspath(args.instance)
+    os.environ.setdefault("COP_SECRET_KEY", "search-bench-not-secret")
+
+    from cop import create_app
+    from cop.accounts.models import User
+    from cop.extensions import db
+    from cop.search import indexer
+    from cop.search.index import state
+    from cop.search.querying import search
+
+    app = create_app()
+
+    def forget_postings() -> None:
+        """Cold: no term's decoded postings kept from earlier searches."""
+        st = state()
+        with st.lock:
+            st.postings.clear()
+            st.postings_size = 0
+
+    out = {"posts": None}
+    prepared = prepare(app)
+    member_id = prepared["member_id"]
+    with app.app_context():
         out["posts"] = indexer.count_documents()
         if not args.skip_build:
             started = time.perf_counter()
@@ -89,7 +101,7 @@ def main() -> None:
         path = app.instance_path + "/search"
         size = subprocess.run(["du", "-sm", path], capture_output=True, text=True).stdout
         out["index_mb"] = int(size.split()[0])
-        out["readable_spaces"] = f"{10 + 2} of {len(spaces)}"
+        out["readable_spaces"] = prepared["readable_spaces"]
         indexer.drain()
 
     results = {}

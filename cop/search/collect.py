@@ -51,6 +51,15 @@ def _block_ids(block):
     return list(accumulate(ids) if not block._byteids else ids)
 
 
+def segment_ids(leaf, field: str, text: str) -> list[int]:
+    """The term's document numbers in one segment (deleted ones included), read a block
+    at a time and not kept in the postings cache (the permission filter keeps its own)."""
+    ids: list[int] = []
+    for block in _blocks(leaf, field, text):
+        ids.extend(_block_ids(block))
+    return ids
+
+
 def _segment_postings(leaf, field: str, text: str) -> tuple[list, list, list]:
     """The term's postings in one segment: (document numbers, weights, encoded values).
     Cached per segment (a segment's postings never change; deleted documents stay in
@@ -95,13 +104,13 @@ def _postings(searcher: Searcher, field: str, text: str) -> list[tuple[list, lis
 class Matches:
     """The allowed documents matching a query, with what ranking needs."""
 
-    def __init__(self, searcher: Searcher, allowed: set[int]) -> None:
+    def __init__(self, searcher: Searcher, allowed: set[int] | frozenset[int]) -> None:
         self.searcher = searcher
         self.allowed = allowed
         self.postings: dict[tuple[str, str], list] = {}
         self.frequencies: dict[tuple[str, str], dict[int, float]] = {}
 
-    def _postings(self, field: str, text: str) -> list[tuple[list, object, list]]:
+    def postings_of(self, field: str, text: str) -> list[tuple[list, object, list]]:
         key = (field, text)
         if key not in self.postings:
             self.postings[key] = _postings(self.searcher, field, text)
@@ -112,7 +121,7 @@ class Matches:
         key = (field, text)
         if key not in self.frequencies:
             found: dict[int, float] = {}
-            for ids, weights, _values in self._postings(field, text):
+            for ids, weights, _values in self.postings_of(field, text):
                 found.update(zip(ids, weights, strict=True))
             self.frequencies[key] = found
         return self.frequencies[key]
@@ -123,7 +132,7 @@ class Matches:
         phrase asked again decodes nothing."""
         decode = self.searcher.schema[field].format.decode_positions
         found = {}
-        for ids, _weights, values in self._postings(field, text):
+        for ids, _weights, values in self.postings_of(field, text):
             if len(docs) * 8 < len(ids):  # a few documents: look each one up
                 at = (bisect.bisect_left(ids, doc) for doc in docs)
                 indexes = [i for i in at if i < len(ids) and ids[i] in docs]

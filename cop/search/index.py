@@ -1,4 +1,5 @@
-"""Opening the index, one searcher per thread (refreshed, never reopened) and the writer.
+"""Opening the index, one searcher per OS thread (so one per `cop run` process, shared by
+all its greenlets; refreshed, never reopened) and the writer.
 
 The index lives in COP_SEARCH_DIR (default: the instance folder's `search`). Opening can
 fail for a moment while another process commits (its new table of contents is being
@@ -8,10 +9,12 @@ The index's name carries the schema's VERSION. An index of another version in th
 (left by an older cop) is not searched: searches answer 503 and `cop search check` fails
 until `cop search rebuild` makes the current one and deletes the old one's files."""
 
+import bisect
 import os
 import threading
 import time
 from collections import OrderedDict
+from collections.abc import Callable
 from pathlib import Path
 
 from flask import current_app
@@ -27,6 +30,7 @@ from cop.search.schema import VERSION, make_schema
 
 OPEN_ATTEMPTS = 20
 NAME = f"cop{VERSION}"
+SEARCHER_THREADS = 64  # searchers kept for threads that may have ended
 
 
 class IndexOutdated(Unavailable):
@@ -36,15 +40,19 @@ class IndexOutdated(Unavailable):
 
 
 class IndexState:
-    """Per app (so per process and per test): the open index, each thread's searcher,
-    and the permission filters' document sets for the searchers' current generation."""
+    """Per app (so per process and per test): the open index, the searchers (one per OS
+    thread: under gevent every greenlet of the process shares one, so a new connection's
+    first search does not reopen the index), and what is cached per segment."""
 
     def __init__(self, path: Path) -> None:
         self.path = path
         self.lock = threading.Lock()
         self.ix: Index | None = None
-        self.local = threading.local()
-        self.docsets: OrderedDict = OrderedDict()
+        self.searchers: OrderedDict[int, tuple[Searcher, int, tuple | None]] = OrderedDict()
+        self.allowed: OrderedDict = OrderedDict()  # (segment id, scope) -> local doc numbers
+        self.allowed_size = 0
+        self.joined: OrderedDict = OrderedDict()  # (segments' view, scope) -> document set
+        self.term_sets: dict[tuple[str, str, str], frozenset[int]] = {}  # per segment
         self.columns: dict[tuple[str, str], list] = {}  # (segment id, field) -> values
         self.postings: OrderedDict = OrderedDict()  # (segment id, field, term) -> postings
         self.postings_size = 0
@@ -107,8 +115,11 @@ def reset_index() -> Index:
         st.ix = index.create_in(str(st.path), make_schema(), indexname=NAME)
         for old in _others(st.path):
             old.unlink(missing_ok=True)
-        st.local = threading.local()
-        st.docsets.clear()
+        st.searchers.clear()
+        st.allowed.clear()
+        st.allowed_size = 0
+        st.joined.clear()
+        st.term_sets.clear()
         st.columns.clear()
         st.postings.clear()
         st.postings_size = 0
@@ -119,7 +130,9 @@ def _reader(ix: Index, old: IndexReader | None) -> tuple[IndexReader, int]:
     """A reader of the newest commit, and its generation. It reuses the old reader's
     segment readers where the segment and its deletions are unchanged. (Whoosh's own
     `Searcher.refresh` reuses them by segment id alone, so it keeps deleted documents and
-    merged-away segments.)"""
+    merged-away segments.) The old reader's other segment readers are left to the garbage
+    collector, not closed: a greenlet that paused mid-search (on the database) may still
+    be reading them."""
     toc = ix._read_toc()
     reusable = {}
     if old is not None:
@@ -133,21 +146,51 @@ def _reader(ix: Index, old: IndexReader | None) -> tuple[IndexReader, int]:
         if leaf is None:
             leaf = SegmentReader(ix.storage, toc.schema, segment, generation=toc.generation)
         readers.append(leaf)
-    for leaf in reusable.values():
-        leaf.close()
     if not readers:
         return EmptyReader(toc.schema), toc.generation
+    # Largest first: the big segment keeps document numbers from 0 whatever the small
+    # ones after it do, so its permission set is used as it is, not shifted per write.
+    readers.sort(key=lambda leaf: -leaf.doc_count_all())
     return MultiReader(readers, generation=toc.generation), toc.generation
 
 
+def writer_number(searcher: Searcher, writer: SegmentWriter) -> Callable[[int], int]:
+    """The writer's document number for one of the searcher's (the searcher orders the
+    segments largest first, the writer as the table of contents lists them). A segment
+    the writer does not hold is a KeyError, never another document."""
+    starts, at = {}, 0
+    for segment in writer.segments:
+        starts[segment.segment_id()] = at
+        at += segment.doc_count_all()
+    offsets, targets = [], []
+    for leaf, offset in searcher.reader().leaf_readers():
+        if leaf.segment() is not None:
+            offsets.append(offset)
+            targets.append(starts.get(leaf.segment().segment_id()))
+
+    def number(doc: int) -> int:
+        i = bisect.bisect_right(offsets, doc) - 1
+        if targets[i] is None:
+            raise KeyError(f"segment of document {doc} is not the writer's")
+        return targets[i] + doc - offsets[i]
+
+    return number
+
+
 def searcher() -> Searcher:
-    """This thread's searcher, brought up to the newest commit (cheap when nothing
-    changed; unchanged segments are not reopened)."""
+    """This OS thread's searcher, brought up to the newest commit (cheap when nothing
+    changed; unchanged segments are not reopened). Under gevent all greenlets of a
+    process run on one OS thread and share it: a Whoosh read never yields to another
+    greenlet, and a refresh replaces the searcher without closing what an older one
+    still reads. Real threads (the development server) each get their own."""
     st = state()
     ix = get_index()
-    current = getattr(st.local, "searcher", None)
-    if current is not None and _unchanged(ix, st.local.generation, st.local.toc):
-        return current
+    thread = threading.get_native_id()  # not the greenlet's id: gevent leaves it native
+    with st.lock:
+        found = st.searchers.get(thread)
+    if found is not None and _unchanged(ix, found[1], found[2]):
+        return found[0]
+    current = found[0] if found is not None else None
     for attempt in range(OPEN_ATTEMPTS):
         try:
             reader, generation = _reader(ix, current.reader() if current is not None else None)
@@ -156,14 +199,20 @@ def searcher() -> Searcher:
             if attempt == OPEN_ATTEMPTS - 1:
                 raise
             time.sleep(0.01 * (attempt + 1))
+    fresh = Searcher(reader, fromindex=ix)
     live = {leaf.segment().segment_id() for leaf, _ in reader.leaf_readers() if leaf.segment()}
     with st.lock:
+        st.searchers[thread] = (fresh, generation, _toc_identity(ix, generation))
+        st.searchers.move_to_end(thread)
+        while len(st.searchers) > SEARCHER_THREADS:
+            st.searchers.popitem(last=False)
         for key in [k for k in st.columns if k[0] not in live]:
             del st.columns[key]
-    st.local.searcher = Searcher(reader, fromindex=ix)
-    st.local.generation = generation
-    st.local.toc = _toc_identity(ix, generation)
-    return st.local.searcher
+        for key in [k for k in st.term_sets if k[0] not in live]:
+            del st.term_sets[key]
+        for key in [k for k in st.allowed if k[0] not in live]:
+            st.allowed_size -= len(st.allowed.pop(key))
+    return fresh
 
 
 def _toc_identity(ix: Index, generation: int) -> tuple | None:

@@ -129,23 +129,29 @@ def drain_batch(
             if not rows:
                 writer.cancel()
                 return 0
-            with writer.searcher() as searcher:
-                taken = _take(session, searcher, rows, documents, split)
-                keys = {(row.field, row.value) for row in taken}
-                indexed = {
-                    searcher.stored_fields(number)["id"]
-                    for field_name, value in keys
-                    if field_name in searcher.schema
-                    for number in searcher.document_numbers(**{field_name: value})
-                }
+            # The commit the writer starts from (nobody can commit while it holds the
+            # lock), through this thread's searcher: the writer's own `searcher()`, which
+            # `update_document` and `delete_by_term` open every time, reopens every
+            # segment, copying its files out of the memory map (~0.3 s at 100,000 posts).
+            searcher = index.searcher()
+            taken = _take(session, searcher, rows, documents, split)
             if not taken:
                 writer.cancel()
                 return 1 if split else 0
+            keys = {(row.field, row.value) for row in taken}
             wanted = _documents(session, keys)
-            for doc_id in indexed - wanted.keys():
-                writer.delete_by_term("id", doc_id)
+            number = index.writer_number(searcher, writer)
+            indexed = {
+                searcher.stored_fields(doc)["id"]
+                for field_name, value in keys
+                if field_name in searcher.schema
+                for doc in searcher.document_numbers(**{field_name: value})
+            }
+            for doc_id in indexed | wanted.keys():  # gone, or to be written anew
+                for doc in searcher.document_numbers(id=doc_id):
+                    writer.delete_document(number(doc))
             for fields in wanted.values():
-                writer.update_document(**_indexed(fields))
+                writer.add_document(**_indexed(fields))
             writer.commit()
             session.execute(delete(SearchOutbox).where(SearchOutbox.id.in_([r.id for r in taken])))
             session.commit()
@@ -157,18 +163,19 @@ def drain_batch(
 
 
 def drain(wait: bool = True) -> int:
-    """Index everything waiting in the outbox; returns how many rows it took. An empty
-    outbox is seen without taking the index's writer (a writer that is cancelled leaves
-    its empty segment's files behind until the next commit, and every search and the
-    background indexer's every pass would add some)."""
+    """Index everything waiting in the outbox; returns how many rows it took. The outbox
+    is looked at before the writer is taken (again): a writer costs a search that drains
+    ~20 ms, and one that is cancelled leaves its empty segment's files behind until the
+    next commit."""
     if not _waiting() or index.outdated():
         return 0
     total = 0
     while True:
         taken = drain_batch(wait)
-        if not taken:
+        total += taken or 0
+        # Checking the outbox is cheaper than taking the writer again to find it empty.
+        if not taken or not _waiting():
             return total
-        total += taken
 
 
 def catch_up() -> None:

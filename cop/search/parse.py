@@ -5,13 +5,13 @@ control character, a date outside the years cop.inputs allows or an unknown kind
 status: is an Invalid (422) with a message; an unclosed quote just closes at the end."""
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from flask_babel import gettext as _
 from sqlalchemy import or_, select
 from whoosh import query
-from whoosh.reading import IndexReader
 
 from cop.accounts.models import User
 from cop.consultations.models import Status
@@ -28,7 +28,6 @@ MAX_QUERY_CHARS = 500
 MAX_CLAUSES = 20
 MAX_WORD_CHARS = 50
 PREFIX_MIN = 3
-PREFIX_TERMS = 50  # a prefix matches at most this many index terms
 DERIVED_WEIGHT = 0.3  # a word's derivations count this much against its own forms
 MATCHING_NAMES = 50  # author:, in:, community: match at most this many names
 
@@ -87,18 +86,13 @@ def _text_query(text: str, phrase: bool) -> query.Query | None:
     return query.Sequence(parts, slop=1) if phrase else query.And(parts)
 
 
-def _prefix_query(text: str, reader: IndexReader) -> query.Query:
+def _prefix_query(text: str, expand: Callable[[str], list[str]]) -> query.Query:
     stem = fold(normalize(text.rstrip("*")))
     if "*" in stem or "?" in stem or not WORD_RE.fullmatch(stem) or len(stem) < PREFIX_MIN:
         raise _invalid(
             _("Put at least %(n)d letters before the * and use it only at the end.", n=PREFIX_MIN)
         )
-    terms = []
-    for term in reader.expand_prefix("text", stem):
-        terms.append(query.Term("text", term.decode() if isinstance(term, bytes) else term))
-        if len(terms) == PREFIX_TERMS:
-            break
-    return query.Or(terms)
+    return query.Or([query.Term("text", term) for term in expand(stem)])
 
 
 def _ids(field_name: str, ids) -> query.Query:
@@ -178,7 +172,8 @@ def filter_query(name: str, value: str) -> query.Query:
 FILTERS = ("author", "in", "kind", "status", "platform", "community", "before", "after")
 
 
-def parse(text: str, reader: IndexReader) -> Parsed:
+def parse(text: str, expand: Callable[[str], list[str]]) -> Parsed:
+    """The query; `expand` gives the index terms a `word*` stands for."""
     try:
         text = clean_note(text)
     except ValueError as error:
@@ -208,7 +203,7 @@ def parse(text: str, reader: IndexReader) -> Parsed:
             join_next = bool(parsed.positive)
             continue
         if bare is not None and "*" in bare:
-            clause = _prefix_query(bare, reader)
+            clause = _prefix_query(bare, expand)
         else:
             clause = _text_query(value, phrase=phrase is not None)
         if clause is None:

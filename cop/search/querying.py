@@ -1,7 +1,7 @@
 """Searching: the user's query inside their permission filter, one page of results (one
 per discussion or module, cop/search/grouping.py) with highlighted snippets of their best
-posts, facet counts and a "did you mean" taken from the index's own words (offered only
-when it finds something the user may read)."""
+posts, facet counts and a "did you mean" taken from the words of what the user may read
+(offered only when it finds something they may read)."""
 
 import re
 from dataclasses import dataclass, field
@@ -9,7 +9,6 @@ from datetime import UTC, datetime
 
 from flask import current_app
 from flask_babel import force_locale, get_locale
-from flask_babel import gettext as _
 from markupsafe import Markup
 from whoosh import query
 
@@ -17,16 +16,14 @@ from cop import cpu
 from cop.accounts.models import User
 from cop.errors import Invalid
 from cop.extensions import db
-from cop.search import collect, grouping, index, indexer, snippets
-from cop.search.analysis import fold, lemmas
-from cop.search.parse import Parsed, filter_query, parse
+from cop.search import collect, grouping, index, indexer, snippets, vocabulary
+from cop.search.parse import Parsed, filter_query, parse, word_query
 from cop.search.permissions import allowed_docs
 from cop.search.schema import FACETS
 from cop.search.scope import search_scope
 from cop.search.sources import modules
 
 MAX_PAGE = 100
-SUGGESTION_CANDIDATES = 5
 SORTS = ("relevance", "newest")
 YEARS = (1900, 9999)  # the year filter's bounds
 
@@ -105,6 +102,13 @@ def _match(hit: dict, terms: frozenset[str]) -> Match:
     )
 
 
+def _parse(matches: collect.Matches, text: str) -> tuple[Parsed, vocabulary.Budget]:
+    """The query, its prefixes expanded to what the user may read, and the budget that
+    paid for the expansion."""
+    budget = vocabulary.Budget(matches.searcher.reader())
+    return parse(text, lambda stem: vocabulary.prefix_terms(matches, budget, stem)), budget
+
+
 def search(user, text: str, **options) -> Results:
     """One page of what the user may read that matches the query (see _search; the
     options are its keywords). In a server, searched in a cop.cpu worker process, so
@@ -152,7 +156,9 @@ def _search(
     page = min(max(page, 1), MAX_PAGE)
     indexer.catch_up()
     searcher = index.searcher()
-    parsed = parse(text, searcher.reader())
+    allowed = allowed_docs(searcher, search_scope(user))
+    matches = collect.Matches(searcher, allowed)
+    parsed, budget = _parse(matches, text)
     if kind:
         parsed.filters.append(filter_query("kind", kind))
     if space_id is not None:
@@ -161,14 +167,10 @@ def _search(
         parsed.filters.append(query.Term("platform", str(platform_id)))
     if year is not None:
         parsed.filters.append(query.Term("year", str(year)))
-    if parsed.empty:
+    if parsed.empty or not allowed:
         return Results(total=0, page=page, per_page=per_page)
-    _check_cost(searcher.reader(), parsed.query())
-    scope = search_scope(user)
-    allowed = allowed_docs(searcher, scope)
-    if not allowed:  # Whoosh takes an empty filter for no filter at all
-        return Results(total=0, page=page, per_page=per_page)
-    matches = collect.Matches(searcher, allowed)
+    for field_name, term in set(parsed.query().iter_all_terms()):
+        budget.spend(field_name, term)
     docs = matches.docs(parsed.query())
     terms = collect.scoring_terms(parsed.positive)
     if sort == "newest":
@@ -199,39 +201,26 @@ def _search(
     if facets:
         found.facets = collect.facet_counts(searcher, set(groups), FACETS)
     if found.total == 0:
-        found.suggestion = _suggestion(searcher, text, parsed, allowed)
+        found.suggestion = _suggestion(matches, text, parsed)
     return found
 
 
-def _check_cost(reader, parsed: query.Query) -> None:
-    """A query's work grows with the postings its terms read: past COP_SEARCH_MAX_POSTINGS
-    (a prefix of common words, many ORed common words) it is refused before any is read."""
-    budget = current_app.config["COP_SEARCH_MAX_POSTINGS"]
-    cost = 0
-    for field_name, text in set(parsed.iter_all_terms()):
-        cost += reader.doc_frequency(field_name, text)
-        if cost > budget:
-            message = _("This search is too broad: add a word or a filter to narrow it down.")
-            raise Invalid(message, fields={"q": message})
-
-
-def _suggestion(searcher, text: str, parsed: Parsed, allowed: set[int]) -> str | None:
-    """The query with unknown words replaced by close index words, if that finds
-    something the user may read."""
-    reader = searcher.reader()
-    corrector = searcher.corrector("text")
+def _suggestion(matches: collect.Matches, text: str, parsed: Parsed) -> str | None:
+    """The query with unknown words replaced by close words of what the user may read,
+    if that finds something they may read. A word counts as unknown when no document the
+    user may read holds it (whether others' documents do changes nothing)."""
     corrected = text
     changed = False
     for word in parsed.words[:3]:
-        if any(reader.doc_frequency("text", lemma) for lemma in lemmas(word)):
+        if matches.docs(word_query(word)):
             continue
-        for candidate in corrector.suggest(fold(word), limit=SUGGESTION_CANDIDATES, prefix=1):
+        for candidate in vocabulary.corrections(matches, word):
             attempt = re.sub(re.escape(word), candidate, corrected, count=1, flags=re.IGNORECASE)
             try:
-                found = searcher.search(parse(attempt, reader).query(), limit=1, filter=allowed)
+                found = matches.docs(_parse(matches, attempt)[0].query())
             except Invalid:
                 continue
-            if len(found):
+            if found:
                 corrected, changed = attempt, True
                 break
     return corrected if changed else None

@@ -57,6 +57,33 @@ def test_edits_moves_renames_and_status_changes_reach_the_index(app, client, wor
     assert search(client, "ясен status:assigned", h["member"])["total"] == 1
 
 
+def test_edits_in_any_segment_replace_the_right_document(app, client, world, h):
+    """Searches number the index's segments largest first, the index's writer as they
+    were committed: with a large segment committed after small ones, editing every post
+    leaves each found once, by its new word only, and no drift."""
+    app.config.update(COP_SEARCH_LIMIT="1000 per minute", COP_POST_LIMIT="1000 per minute")
+    with app.app_context():
+        member = person(world, "member")
+        d = service.start_discussion(
+            member, space(world, "forum_signed"), title="Гілка", body="Слово0а"
+        )
+        ids = [service.first_post(d).id]
+        for n in range(1, 15):
+            ids.append(service.reply(member, discussion(d.id), body=f"Слово{n}а").id)
+            if n < 3:  # one segment each; the next 12 replies make one segment
+                assert search(client, f"Слово{n}а", h["member"])["total"] == 1
+        assert search(client, "Слово14а", h["member"])["total"] == 1
+        sizes = [s.doc_count_all() for s in index.get_index()._read_toc().segments]
+        assert sizes != sorted(sizes, reverse=True)
+        for n in [*range(0, 15, 2), *range(13, 0, -2)]:
+            service.edit_post(member, post(ids[n]), body=f"Слово{n}б")
+            assert search(client, f"Слово{n}б", h["member"])["total"] == 1
+        for n in range(15):
+            assert search(client, f"Слово{n}а", h["member"])["total"] == 0
+            assert search(client, f"Слово{n}б", h["member"])["total"] == 1
+        assert not indexer.check()
+
+
 def test_an_index_that_is_busy_never_fails_a_write(app, client, world, h):
     with app.app_context():
         held = index.get_index().writer()  # another process is indexing, and stays at it
