@@ -6,10 +6,13 @@ search all ask here. `require()` raises NotFound when the user may not even see 
 target, so a private space is never confirmed to exist.
 """
 
+import threading
+from collections import OrderedDict
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import timedelta
 from enum import StrEnum
+from functools import wraps
 
 from flask import current_app, g, has_app_context
 from sqlalchemy import (
@@ -28,6 +31,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import aliased
 
+from cop import access_counter
 from cop.accounts.models import Role, User
 from cop.attachments.models import Attachment
 from cop.consultations.models import Consultation
@@ -148,12 +152,66 @@ def _load_facts(user_ids: list[int]) -> dict[int, Facts]:
     }
 
 
+# How many people's facts a process keeps between requests (each a few sets of ids).
+CACHED_FACTS = 4096
+
+
+class _Known:
+    """A person's facts and the SQL conditions built from them, loaded while the
+    memberships counter held `generation`."""
+
+    __slots__ = ("generation", "facts", "conditions")
+
+    def __init__(self, generation: int, facts: Facts) -> None:
+        self.generation, self.facts, self.conditions = generation, facts, {}
+
+
+class _KnownFacts:
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.people: OrderedDict[int, _Known] = OrderedDict()
+
+
+def _generation() -> int | None:
+    """cop/access_counter.py's value (it moves with every write that may change facts),
+    read once per request."""
+    if "_policy_generation" not in g:
+        g._policy_generation = access_counter.generation()
+    return g._policy_generation
+
+
+def _known(user_id: int) -> _Known | None:
+    """This person's facts from the process's cache, loaded again when a write may have
+    changed them: stored under the counter read before loading, an entry is never newer
+    than its key says. Same number of queries as loading them (one primary-key read)."""
+    generation = _generation()
+    if generation is None:  # a database without the counter's row caches nothing
+        return None
+    cache = current_app.extensions.setdefault("cop_policy_facts", _KnownFacts())
+    with cache.lock:
+        known = cache.people.get(user_id)
+        if known is not None and known.generation == generation:
+            cache.people.move_to_end(user_id)
+            return known
+    known = _Known(generation, _load_facts([user_id])[user_id])
+    with cache.lock:
+        cache.people[user_id] = known
+        while len(cache.people) > CACHED_FACTS:
+            cache.people.popitem(last=False)
+    return known
+
+
 def facts(user: User) -> Facts:
     if not has_app_context():
         return _load_facts([user.id])[user.id]
     cache = g.setdefault("_policy_facts", {})
     if user.id not in cache:
-        cache.update(_load_facts([user.id]))
+        known = _known(user.id)
+        if known is None:
+            cache.update(_load_facts([user.id]))
+        else:
+            cache[user.id] = known.facts
+            g.setdefault("_policy_conditions", {})[user.id] = known.conditions
     return cache[user.id]
 
 
@@ -166,9 +224,40 @@ def _preload_facts(users) -> None:
 
 
 def forget() -> None:
-    """Drop cached facts; services call this after changing memberships."""
+    """Drop cached facts; services call this after changing memberships (and committing:
+    the counter is read again)."""
     if has_app_context():
-        g.pop("_policy_facts", None)
+        for key in ("_policy_facts", "_policy_conditions", "_policy_generation"):
+            g.pop(key, None)
+
+
+# The conditions of guests: the same for everyone, in every process.
+_GUEST_CONDITIONS: dict = {}
+
+
+def _remembered(build):
+    """An SQL condition that depends only on the user's role, id and facts, built once for
+    as long as the facts hold (for guests once per process); the statements around it are
+    new each time. Conditions that read the clock or the user's own posts are not."""
+    name = build.__name__
+
+    @wraps(build)
+    def condition(user) -> ColumnElement[bool]:
+        role = _role(user)
+        if role is None:
+            memo = _GUEST_CONDITIONS
+        elif has_app_context():
+            facts(user)
+            memo = g.setdefault("_policy_conditions", {}).setdefault(user.id, {})
+        else:
+            return build(user)
+        key = (name, role)
+        found = memo.get(key)
+        if found is None:
+            found = memo[key] = build(user)
+        return found
+
+    return condition
 
 
 def _role(user) -> Role | None:
@@ -285,6 +374,7 @@ def _can_space(user, action: str, space: Space) -> bool:
     return True  # REPLY: everyone signed in who reads the space
 
 
+@_remembered
 def readable_spaces(user) -> ColumnElement[bool]:
     """The read rule of `_can_read_space` as an SQL condition on Space, for lists and counts."""
     return and_(_readable_spaces_by_kind(user), _readable_module_forums(user))
@@ -320,6 +410,7 @@ def _readable_spaces_by_kind(user) -> ColumnElement[bool]:
     return or_(*clauses)
 
 
+@_remembered
 def moderated_spaces(user) -> ColumnElement[bool]:
     """The MODERATE rule of `_can_space` as an SQL condition on Space, for spaces the
     user may view (combine with `readable_spaces`)."""
@@ -384,6 +475,7 @@ def sees_internal(user, space: Space) -> bool:
     return _role(user) in STAFF or _in_desk_team(user, space)
 
 
+@_remembered
 def internal_readable_spaces(user) -> ColumnElement[bool]:
     """`sees_internal` as an SQL condition on Space."""
     role = _role(user)
@@ -528,6 +620,7 @@ def readable_discussions(user, space: Space) -> ColumnElement[bool]:
     return _in_my_groups(user)
 
 
+@_remembered
 def _in_my_groups(user) -> ColumnElement[bool]:
     mine = _my_communities(user)
     if not mine:
@@ -539,6 +632,7 @@ def _spaces_with(setting: ColumnElement[bool]):
     return select(ForumSettings.space_id).where(setting)
 
 
+@_remembered
 def readable_discussions_anywhere(user) -> ColumnElement[bool]:
     """Discussion VIEW for the discussions of many spaces at once, as an SQL condition on
     Discussion joined with its Space: the space's read rule and the group mode."""
@@ -594,6 +688,18 @@ def qanda_unlocked_among(user, discussions: list[Discussion]) -> set[int]:
     return unlocked | {d for d in pending if cache[(user.id, d)]}
 
 
+def _edit_window_start():
+    """The moment before which posts left their edit window, as a parameter worked out
+    each time a statement runs (so conditions holding it can be kept)."""
+    return bindparam(
+        "edit_window_start",
+        callable_=lambda: utcnow() - edit_window(),
+        type_=Post.created_at.type,
+        unique=True,
+    )
+
+
+@_remembered
 def qanda_unlocked_anywhere(user) -> ColumnElement[bool]:
     """`qanda_unlocked` as an SQL condition on Discussion joined with its Space, for the
     discussions of many spaces at once."""
@@ -611,7 +717,7 @@ def qanda_unlocked_anywhere(user) -> ColumnElement[bool]:
         own.author_id == user.id,
         own.parent_id.is_not(None),
         own.deleted_at.is_(None),
-        own.created_at <= utcnow() - edit_window(),
+        own.created_at <= _edit_window_start(),
     )
     return or_(not_qanda, moderated_spaces(user), Discussion.author_id == user.id, answered)
 
@@ -624,7 +730,16 @@ def readable_posts_anywhere(
     where others' replies show (the Q&A rule), if the caller already knows; by default
     `qanda_unlocked_anywhere`."""
     if unlocked is None:
-        unlocked = qanda_unlocked_anywhere(user)
+        return _readable_posts_unlocked_anywhere(user)
+    return _readable_posts_anywhere(user, unlocked)
+
+
+@_remembered
+def _readable_posts_unlocked_anywhere(user) -> ColumnElement[bool]:
+    return _readable_posts_anywhere(user, qanda_unlocked_anywhere(user))
+
+
+def _readable_posts_anywhere(user, unlocked: ColumnElement[bool]) -> ColumnElement[bool]:
     if _role(user) is None:
         return and_(
             Post.private_to_id.is_(None),
@@ -977,6 +1092,7 @@ def _module_forum_allows(user, space: Space) -> bool:
     return module is None or _can_module(user, VIEW, module)
 
 
+@_remembered
 def readable_modules(user) -> ColumnElement[bool]:
     """Module VIEW as an SQL condition on CourseModule: for lists, counts and search."""
     courses = select(Space.id).where(_readable_spaces_by_kind(user)).correlate(None)
@@ -997,6 +1113,7 @@ def readable_modules(user) -> ColumnElement[bool]:
     )
 
 
+@_remembered
 def _readable_module_forums(user) -> ColumnElement[bool]:
     """`_module_forum_allows` as an SQL condition on Space."""
     if _role(user) == Role.ADMIN:
