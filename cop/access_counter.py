@@ -29,6 +29,9 @@ ACCESS_NEUTRAL_TABLES = PRIVATE_TABLES | {
     "consultation_event",
     "live_question",
     "live_vote",
+    # a session's state and sequence number, moved by every question and vote; who may
+    # see and moderate a session is read from its space and staff when asked
+    "live_session",
     "module_revision",
     "module_link",
     "module_completion",
