@@ -243,6 +243,7 @@ def _remembered(build):
 
     @wraps(build)
     def condition(user) -> ColumnElement[bool]:
+        user = _unwrapped(user)
         role = _role(user)
         if role is None:
             memo = _GUEST_CONDITIONS
@@ -264,7 +265,15 @@ def _role(user) -> Role | None:
     return user.role if getattr(user, "is_authenticated", False) else None
 
 
+def _unwrapped(user):
+    """The person behind Flask-Login's `current_user` proxy, which looks them up again on
+    every attribute read (a page's questions read the role and id hundreds of times)."""
+    get = getattr(user, "_get_current_object", None)
+    return user if get is None else get()
+
+
 def can(user, action: str, target) -> bool:
+    user = _unwrapped(user)
     if isinstance(target, Space):
         return _can_space(user, action, target)
     if isinstance(target, Discussion):
@@ -656,6 +665,7 @@ def qanda_unlocked(user, discussion: Discussion) -> bool:
 
 def qanda_unlocked_among(user, discussions: list[Discussion]) -> set[int]:
     """The ids of these discussions whose replies the user may see, in one query at most."""
+    user = _unwrapped(user)
     unlocked, pending = set(), []
     cache = g.setdefault("_policy_qanda", {}) if has_app_context() else {}
     for discussion in discussions:
@@ -764,6 +774,7 @@ def readable_posts(user, discussion: Discussion | None = None) -> ColumnElement[
     posts; a private reply only its author, its addressee and the space's moderators; in a
     Q&A forum others' replies wait for the user's own (see `qanda_unlocked`); internal
     notes only for those who see them (see `sees_internal`)."""
+    user = _unwrapped(user)
     if discussion is None or not sees_internal(user, discussion.space):
         return and_(Post.internal.is_(False), _readable_posts(user, discussion))
     return _readable_posts(user, discussion)
@@ -881,7 +892,7 @@ POST_PAGE_ACTIONS = (
 def post_permissions(user, discussion: Discussion, posts: list[Post]) -> dict[str, set[int]]:
     """For a page of posts: the ids allowing each action, by the same rules as `can`,
     with the discussion-level facts worked out once instead of once per post."""
-    ctx = _post_context(user, discussion)
+    ctx = _post_context(_unwrapped(user), discussion)
     return {
         action: {post.id for post in posts if _post_allows(ctx, action, post)}
         for action in POST_PAGE_ACTIONS
