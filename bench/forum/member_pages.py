@@ -12,9 +12,11 @@ load of a shared machine moves single runs by tens of percent, ratios within a r
 """
 
 import argparse
+import cProfile
 import gc
 import json
 import os
+import pstats
 import statistics
 import time
 
@@ -26,6 +28,9 @@ def main():
     ap.add_argument("--vars", default="/tmp/cop-forum-bench/populate.json")
     ap.add_argument("--n", type=int, default=40)
     ap.add_argument("--rounds", type=int, default=3)
+    ap.add_argument("--calls", action="store_true",
+                    help="also count Python function calls per request (cProfile, 10 "
+                         "requests): a measure of work that the machine's load leaves alone")
     ap.add_argument("--out", default=None)
     args = ap.parse_args()
     with open(args.vars) as fh:
@@ -63,8 +68,17 @@ def main():
             runs[title].append((time.process_time() - t0) / args.n * 1000)
     result = {t: {"min": round(min(ms), 2), "median": round(statistics.median(ms), 2)}
               for t, ms in runs.items()}
+    if args.calls:
+        for title, client, path in pages:
+            profile = cProfile.Profile()
+            profile.enable()
+            for _ in range(10):
+                client.get(path)
+            profile.disable()
+            result[title]["calls"] = round(pstats.Stats(profile).total_calls / 10)
     for t, r in result.items():
-        print(f"  {r['min']:7.2f} / {r['median']:7.2f} ms  {t}")
+        calls = f"  {r['calls']:7d} calls" if "calls" in r else ""
+        print(f"  {r['min']:7.2f} / {r['median']:7.2f} ms{calls}  {t}")
     if args.out:
         with open(args.out, "w") as fh:
             json.dump(result, fh, indent=2)
