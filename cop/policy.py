@@ -22,6 +22,7 @@ from sqlalchemy import (
     bindparam,
     exists,
     false,
+    func,
     literal,
     null,
     or_,
@@ -31,7 +32,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import aliased
 
-from cop import access_counter
+from cop.access_counter import ScopeGeneration
 from cop.accounts.models import Role, User
 from cop.attachments.models import Attachment
 from cop.consultations.models import Consultation
@@ -95,19 +96,27 @@ class Facts:
 
 
 def _facts_query():
-    """Every fact of the users in `:user_ids`, one UNION ALL, built once."""
+    """Every fact of the users in `:user_ids`, one UNION ALL, built once; and the access
+    counter's value (cop/access_counter.py) read in the same statement. The facts come
+    only when that value is not `:known`, the one the caller holds facts for: so keeping
+    them costs the same one statement as loading them, and both see one snapshot."""
     ids = bindparam("user_ids", expanding=True)
     none = null().cast(String)
+    counter = select(ScopeGeneration.value).where(ScopeGeneration.id == 1).scalar_subquery()
+    stale = func.coalesce(counter, -1) != bindparam("known")
     return union_all(
+        select(literal("counter"), null(), ScopeGeneration.value, none).where(
+            ScopeGeneration.id == 1
+        ),
         select(
             literal("committee"),
             CommitteeMembership.user_id,
             CommitteeMembership.community_id,
             none,
-        ).where(CommitteeMembership.user_id.in_(ids)),
+        ).where(stale, CommitteeMembership.user_id.in_(ids)),
         select(
             literal("group"), expert_group_member.c.user_id, expert_group_member.c.group_id, none
-        ).where(expert_group_member.c.user_id.in_(ids)),
+        ).where(stale, expert_group_member.c.user_id.in_(ids)),
         select(
             literal("coached"),
             expert_group_member.c.user_id,
@@ -118,30 +127,35 @@ def _facts_query():
             expert_group_community,
             expert_group_community.c.group_id == expert_group_member.c.group_id,
         )
-        .where(expert_group_member.c.user_id.in_(ids)),
+        .where(stale, expert_group_member.c.user_id.in_(ids)),
         select(
             literal("space"),
             SpaceMembership.user_id,
             SpaceMembership.space_id,
             SpaceMembership.role.cast(String),
-        ).where(SpaceMembership.user_id.in_(ids)),
+        ).where(stale, SpaceMembership.user_id.in_(ids)),
     )
 
 
 _FACTS_QUERY = _facts_query()
+NOTHING_KEPT = -2  # never the counter's value (nor the -1 standing for its missing row)
 
 
-def _load_facts(user_ids: list[int]) -> dict[int, Facts]:
-    """The facts of several users in one query."""
-    rows = db.session.execute(_FACTS_QUERY, {"user_ids": user_ids})
+def _load_facts(user_ids: list[int], known: int = NOTHING_KEPT):
+    """The facts of several users in one query, and the access counter's value (None
+    without its row); no facts at all when the counter still is `known`."""
+    rows = db.session.execute(_FACTS_QUERY, {"user_ids": user_ids, "known": known})
     found = {u: {"committee": set(), "group": set(), "coached": set()} for u in user_ids}
     roles = {u: {} for u in user_ids}
+    counter = None
     for kind, user_id, key, role in rows:
-        if kind == "space":
+        if kind == "counter":
+            counter = key
+        elif kind == "space":
             roles[user_id][key] = SpaceRole(role)
         else:
             found[user_id][kind].add(key)
-    return {
+    facts = {
         u: Facts(
             frozenset(found[u]["committee"]),
             frozenset(found[u]["group"]),
@@ -150,6 +164,7 @@ def _load_facts(user_ids: list[int]) -> dict[int, Facts]:
         )
         for u in user_ids
     }
+    return facts, counter
 
 
 # How many people's facts a process keeps between requests (each a few sets of ids).
@@ -157,8 +172,8 @@ CACHED_FACTS = 4096
 
 
 class _Known:
-    """A person's facts and the SQL conditions built from them, loaded while the
-    memberships counter held `generation`."""
+    """A person's facts and the SQL conditions built from them, loaded while the access
+    counter held `generation`."""
 
     __slots__ = ("generation", "facts", "conditions")
 
@@ -172,28 +187,21 @@ class _KnownFacts:
         self.people: OrderedDict[int, _Known] = OrderedDict()
 
 
-def _generation() -> int | None:
-    """cop/access_counter.py's value (it moves with every write that may change facts),
-    read once per request."""
-    if "_policy_generation" not in g:
-        g._policy_generation = access_counter.generation()
-    return g._policy_generation
-
-
-def _known(user_id: int) -> _Known | None:
-    """This person's facts from the process's cache, loaded again when a write may have
-    changed them: stored under the counter read before loading, an entry is never newer
-    than its key says. Same number of queries as loading them (one primary-key read)."""
-    generation = _generation()
-    if generation is None:  # a database without the counter's row caches nothing
-        return None
+def _known(user_id: int) -> _Known | Facts:
+    """This person's facts from the process's cache while the access counter has not
+    moved (a write in any process that may change them moves it), else loaded again and
+    kept under the value read with them."""
     cache = current_app.extensions.setdefault("cop_policy_facts", _KnownFacts())
     with cache.lock:
-        known = cache.people.get(user_id)
-        if known is not None and known.generation == generation:
+        held = cache.people.get(user_id)
+    loaded, counter = _load_facts([user_id], held.generation if held else NOTHING_KEPT)
+    if held is not None and counter == held.generation:
+        with cache.lock:
             cache.people.move_to_end(user_id)
-            return known
-    known = _Known(generation, _load_facts([user_id])[user_id])
+        return held
+    if counter is None:  # a database without the counter's row keeps nothing
+        return loaded[user_id]
+    known = _Known(counter, loaded[user_id])
     with cache.lock:
         cache.people[user_id] = known
         while len(cache.people) > CACHED_FACTS:
@@ -203,12 +211,12 @@ def _known(user_id: int) -> _Known | None:
 
 def facts(user: User) -> Facts:
     if not has_app_context():
-        return _load_facts([user.id])[user.id]
+        return _load_facts([user.id])[0][user.id]
     cache = g.setdefault("_policy_facts", {})
     if user.id not in cache:
         known = _known(user.id)
-        if known is None:
-            cache.update(_load_facts([user.id]))
+        if isinstance(known, Facts):
+            cache[user.id] = known
         else:
             cache[user.id] = known.facts
             g.setdefault("_policy_conditions", {})[user.id] = known.conditions
@@ -220,14 +228,14 @@ def _preload_facts(users) -> None:
     cache = g.setdefault("_policy_facts", {})
     missing = [u.id for u in users if u.id not in cache]
     if missing:
-        cache.update(_load_facts(missing))
+        cache.update(_load_facts(missing)[0])
 
 
 def forget() -> None:
     """Drop cached facts; services call this after changing memberships (and committing:
     the counter is read again)."""
     if has_app_context():
-        for key in ("_policy_facts", "_policy_conditions", "_policy_generation"):
+        for key in ("_policy_facts", "_policy_conditions"):
             g.pop(key, None)
 
 
