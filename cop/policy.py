@@ -6,10 +6,13 @@ search all ask here. `require()` raises NotFound when the user may not even see 
 target, so a private space is never confirmed to exist.
 """
 
+import threading
+from collections import OrderedDict
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import timedelta
 from enum import StrEnum
+from functools import wraps
 
 from flask import current_app, g, has_app_context
 from sqlalchemy import (
@@ -19,6 +22,7 @@ from sqlalchemy import (
     bindparam,
     exists,
     false,
+    func,
     literal,
     null,
     or_,
@@ -28,6 +32,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import aliased
 
+from cop.access_counter import ScopeGeneration
 from cop.accounts.models import Role, User
 from cop.attachments.models import Attachment
 from cop.consultations.models import Consultation
@@ -91,19 +96,27 @@ class Facts:
 
 
 def _facts_query():
-    """Every fact of the users in `:user_ids`, one UNION ALL, built once."""
+    """Every fact of the users in `:user_ids`, one UNION ALL, built once; and the access
+    counter's value (cop/access_counter.py) read in the same statement. The facts come
+    only when that value is not `:known`, the one the caller holds facts for: so keeping
+    them costs the same one statement as loading them, and both see one snapshot."""
     ids = bindparam("user_ids", expanding=True)
     none = null().cast(String)
+    counter = select(ScopeGeneration.value).where(ScopeGeneration.id == 1).scalar_subquery()
+    stale = func.coalesce(counter, -1) != bindparam("known")
     return union_all(
+        select(literal("counter"), null(), ScopeGeneration.value, none).where(
+            ScopeGeneration.id == 1
+        ),
         select(
             literal("committee"),
             CommitteeMembership.user_id,
             CommitteeMembership.community_id,
             none,
-        ).where(CommitteeMembership.user_id.in_(ids)),
+        ).where(stale, CommitteeMembership.user_id.in_(ids)),
         select(
             literal("group"), expert_group_member.c.user_id, expert_group_member.c.group_id, none
-        ).where(expert_group_member.c.user_id.in_(ids)),
+        ).where(stale, expert_group_member.c.user_id.in_(ids)),
         select(
             literal("coached"),
             expert_group_member.c.user_id,
@@ -114,30 +127,35 @@ def _facts_query():
             expert_group_community,
             expert_group_community.c.group_id == expert_group_member.c.group_id,
         )
-        .where(expert_group_member.c.user_id.in_(ids)),
+        .where(stale, expert_group_member.c.user_id.in_(ids)),
         select(
             literal("space"),
             SpaceMembership.user_id,
             SpaceMembership.space_id,
             SpaceMembership.role.cast(String),
-        ).where(SpaceMembership.user_id.in_(ids)),
+        ).where(stale, SpaceMembership.user_id.in_(ids)),
     )
 
 
 _FACTS_QUERY = _facts_query()
+NOTHING_KEPT = -2  # never the counter's value (nor the -1 standing for its missing row)
 
 
-def _load_facts(user_ids: list[int]) -> dict[int, Facts]:
-    """The facts of several users in one query."""
-    rows = db.session.execute(_FACTS_QUERY, {"user_ids": user_ids})
+def _load_facts(user_ids: list[int], known: int = NOTHING_KEPT):
+    """The facts of several users in one query, and the access counter's value (None
+    without its row); no facts at all when the counter still is `known`."""
+    rows = db.session.execute(_FACTS_QUERY, {"user_ids": user_ids, "known": known})
     found = {u: {"committee": set(), "group": set(), "coached": set()} for u in user_ids}
     roles = {u: {} for u in user_ids}
+    counter = None
     for kind, user_id, key, role in rows:
-        if kind == "space":
+        if kind == "counter":
+            counter = key
+        elif kind == "space":
             roles[user_id][key] = SpaceRole(role)
         else:
             found[user_id][kind].add(key)
-    return {
+    facts = {
         u: Facts(
             frozenset(found[u]["committee"]),
             frozenset(found[u]["group"]),
@@ -146,14 +164,62 @@ def _load_facts(user_ids: list[int]) -> dict[int, Facts]:
         )
         for u in user_ids
     }
+    return facts, counter
+
+
+# How many people's facts a process keeps between requests (each a few sets of ids).
+CACHED_FACTS = 4096
+
+
+class _Known:
+    """A person's facts and the SQL conditions built from them, loaded while the access
+    counter held `generation`."""
+
+    __slots__ = ("generation", "facts", "conditions")
+
+    def __init__(self, generation: int, facts: Facts) -> None:
+        self.generation, self.facts, self.conditions = generation, facts, {}
+
+
+class _KnownFacts:
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.people: OrderedDict[int, _Known] = OrderedDict()
+
+
+def _known(user_id: int) -> _Known | Facts:
+    """This person's facts from the process's cache while the access counter has not
+    moved (a write in any process that may change them moves it), else loaded again and
+    kept under the value read with them."""
+    cache = current_app.extensions.setdefault("cop_policy_facts", _KnownFacts())
+    with cache.lock:
+        held = cache.people.get(user_id)
+    loaded, counter = _load_facts([user_id], held.generation if held else NOTHING_KEPT)
+    if held is not None and counter == held.generation:
+        with cache.lock:
+            cache.people.move_to_end(user_id)
+        return held
+    if counter is None:  # a database without the counter's row keeps nothing
+        return loaded[user_id]
+    known = _Known(counter, loaded[user_id])
+    with cache.lock:
+        cache.people[user_id] = known
+        while len(cache.people) > CACHED_FACTS:
+            cache.people.popitem(last=False)
+    return known
 
 
 def facts(user: User) -> Facts:
     if not has_app_context():
-        return _load_facts([user.id])[user.id]
+        return _load_facts([user.id])[0][user.id]
     cache = g.setdefault("_policy_facts", {})
     if user.id not in cache:
-        cache.update(_load_facts([user.id]))
+        known = _known(user.id)
+        if isinstance(known, Facts):
+            cache[user.id] = known
+        else:
+            cache[user.id] = known.facts
+            g.setdefault("_policy_conditions", {})[user.id] = known.conditions
     return cache[user.id]
 
 
@@ -162,20 +228,60 @@ def preload_facts(users) -> None:
     cache = g.setdefault("_policy_facts", {})
     missing = [u.id for u in users if u.id not in cache]
     if missing:
-        cache.update(_load_facts(missing))
+        cache.update(_load_facts(missing)[0])
 
 
 def forget() -> None:
-    """Drop cached facts; services call this after changing memberships."""
+    """Drop cached facts; services call this after changing memberships (and committing:
+    the counter is read again)."""
     if has_app_context():
-        g.pop("_policy_facts", None)
+        for key in ("_policy_facts", "_policy_conditions"):
+            g.pop(key, None)
+
+
+# The conditions of guests: the same for everyone, in every process.
+_GUEST_CONDITIONS: dict = {}
+
+
+def _remembered(build):
+    """An SQL condition that depends only on the user's role, id and facts, built once for
+    as long as the facts hold (for guests once per process); the statements around it are
+    new each time. Conditions that read the clock or the user's own posts are not."""
+    name = build.__name__
+
+    @wraps(build)
+    def condition(user) -> ColumnElement[bool]:
+        user = _unwrapped(user)
+        role = _role(user)
+        if role is None:
+            memo = _GUEST_CONDITIONS
+        elif has_app_context():
+            facts(user)
+            memo = g.setdefault("_policy_conditions", {}).setdefault(user.id, {})
+        else:
+            return build(user)
+        key = (name, role)
+        found = memo.get(key)
+        if found is None:
+            found = memo[key] = build(user)
+        return found
+
+    return condition
 
 
 def _role(user) -> Role | None:
     return user.role if getattr(user, "is_authenticated", False) else None
 
 
+def _unwrapped(user):
+    """The person behind Flask-Login's `current_user` proxy, which looks them up again on
+    every attribute read (a page's questions read the role and id hundreds of times)."""
+    get = getattr(user, "_get_current_object", None)
+    return user if get is None else get()
+
+
 def can(user, action: str, target) -> bool:
+    user = _unwrapped(user)
     if isinstance(target, Space):
         return _can_space(user, action, target)
     if isinstance(target, Discussion):
@@ -285,6 +391,7 @@ def _can_space(user, action: str, space: Space) -> bool:
     return True  # REPLY: everyone signed in who reads the space
 
 
+@_remembered
 def readable_spaces(user) -> ColumnElement[bool]:
     """The read rule of `_can_read_space` as an SQL condition on Space, for lists and counts."""
     return and_(_readable_spaces_by_kind(user), _readable_module_forums(user))
@@ -320,6 +427,7 @@ def _readable_spaces_by_kind(user) -> ColumnElement[bool]:
     return or_(*clauses)
 
 
+@_remembered
 def moderated_spaces(user) -> ColumnElement[bool]:
     """The MODERATE rule of `_can_space` as an SQL condition on Space, for spaces the
     user may view (combine with `readable_spaces`)."""
@@ -384,6 +492,7 @@ def sees_internal(user, space: Space) -> bool:
     return _role(user) in STAFF or _in_desk_team(user, space)
 
 
+@_remembered
 def internal_readable_spaces(user) -> ColumnElement[bool]:
     """`sees_internal` as an SQL condition on Space."""
     role = _role(user)
@@ -528,6 +637,7 @@ def readable_discussions(user, space: Space) -> ColumnElement[bool]:
     return _in_my_groups(user)
 
 
+@_remembered
 def _in_my_groups(user) -> ColumnElement[bool]:
     mine = _my_communities(user)
     if not mine:
@@ -539,6 +649,7 @@ def _spaces_with(setting: ColumnElement[bool]):
     return select(ForumSettings.space_id).where(setting)
 
 
+@_remembered
 def readable_discussions_anywhere(user) -> ColumnElement[bool]:
     """Discussion VIEW for the discussions of many spaces at once, as an SQL condition on
     Discussion joined with its Space: the space's read rule and the group mode."""
@@ -562,6 +673,7 @@ def qanda_unlocked(user, discussion: Discussion) -> bool:
 
 def qanda_unlocked_among(user, discussions: list[Discussion]) -> set[int]:
     """The ids of these discussions whose replies the user may see, in one query at most."""
+    user = _unwrapped(user)
     unlocked, pending = set(), []
     cache = g.setdefault("_policy_qanda", {}) if has_app_context() else {}
     for discussion in discussions:
@@ -599,6 +711,18 @@ def qanda_unlocked_among(user, discussions: list[Discussion]) -> set[int]:
 _OWN_POST = aliased(Post)
 
 
+def _edit_window_start():
+    """The moment before which posts left their edit window, as a parameter worked out
+    each time a statement runs (so conditions holding it can be kept)."""
+    return bindparam(
+        "edit_window_start",
+        callable_=lambda: utcnow() - edit_window(),
+        type_=Post.created_at.type,
+        unique=True,
+    )
+
+
+@_remembered
 def qanda_unlocked_anywhere(user) -> ColumnElement[bool]:
     """`qanda_unlocked` as an SQL condition on Discussion joined with its Space, for the
     discussions of many spaces at once."""
@@ -616,7 +740,7 @@ def qanda_unlocked_anywhere(user) -> ColumnElement[bool]:
         own.author_id == user.id,
         own.parent_id.is_not(None),
         own.deleted_at.is_(None),
-        own.created_at <= utcnow() - edit_window(),
+        own.created_at <= _edit_window_start(),
     )
     return or_(not_qanda, moderated_spaces(user), Discussion.author_id == user.id, answered)
 
@@ -629,7 +753,16 @@ def readable_posts_anywhere(
     where others' replies show (the Q&A rule), if the caller already knows; by default
     `qanda_unlocked_anywhere`."""
     if unlocked is None:
-        unlocked = qanda_unlocked_anywhere(user)
+        return _readable_posts_unlocked_anywhere(user)
+    return _readable_posts_anywhere(user, unlocked)
+
+
+@_remembered
+def _readable_posts_unlocked_anywhere(user) -> ColumnElement[bool]:
+    return _readable_posts_anywhere(user, qanda_unlocked_anywhere(user))
+
+
+def _readable_posts_anywhere(user, unlocked: ColumnElement[bool]) -> ColumnElement[bool]:
     if _role(user) is None:
         return and_(
             Post.private_to_id.is_(None),
@@ -654,6 +787,7 @@ def readable_posts(user, discussion: Discussion | None = None) -> ColumnElement[
     posts; a private reply only its author, its addressee and the space's moderators; in a
     Q&A forum others' replies wait for the user's own (see `qanda_unlocked`); internal
     notes only for those who see them (see `sees_internal`)."""
+    user = _unwrapped(user)
     if discussion is None or not sees_internal(user, discussion.space):
         return and_(Post.internal.is_(False), _readable_posts(user, discussion))
     return _readable_posts(user, discussion)
@@ -771,7 +905,7 @@ POST_PAGE_ACTIONS = (
 def post_permissions(user, discussion: Discussion, posts: list[Post]) -> dict[str, set[int]]:
     """For a page of posts: the ids allowing each action, by the same rules as `can`,
     with the discussion-level facts worked out once instead of once per post."""
-    ctx = _post_context(user, discussion)
+    ctx = _post_context(_unwrapped(user), discussion)
     return {
         action: {post.id for post in posts if _post_allows(ctx, action, post)}
         for action in POST_PAGE_ACTIONS
@@ -990,6 +1124,7 @@ def _module_forum_allows(user, space: Space) -> bool:
     return module is None or _can_module(user, VIEW, module)
 
 
+@_remembered
 def readable_modules(user) -> ColumnElement[bool]:
     """Module VIEW as an SQL condition on CourseModule: for lists, counts and search."""
     courses = select(Space.id).where(_readable_spaces_by_kind(user)).correlate(None)
@@ -1010,6 +1145,7 @@ def readable_modules(user) -> ColumnElement[bool]:
     )
 
 
+@_remembered
 def _readable_module_forums(user) -> ColumnElement[bool]:
     """`_module_forum_allows` as an SQL condition on Space."""
     if _role(user) == Role.ADMIN:

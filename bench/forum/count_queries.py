@@ -1,4 +1,4 @@
-"""SQL statements per page for cop's forum pages, as a guest (run with the venv cop is installed in).
+"""SQL statements per page for cop's forum pages, as a guest (run with cop's own venv).
 
     COP_INSTANCE_PATH=/tmp/cop-forum-bench $VENV/bin/python bench/forum/count_queries.py \
         --vars bench/forum/results/populate.json [--out bench/forum/results/queries.json]

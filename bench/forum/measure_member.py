@@ -78,7 +78,8 @@ def main():
     w = plan["wrk"]
     base = f"http://127.0.0.1:{int(plan['server']['port'])}"
     os.makedirs(os.path.join(args.out, "raw"), exist_ok=True)
-    results = {"name": name, "date": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
+    now = datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds")
+    results = {"name": name, "date": now,
                "server_cmd": " ".join(plan["server"]["cmd"]), "wrk": w, "member": args.email,
                "targets": []}
     srv, log = m.start_server(plan, os.path.join(args.out, "raw", f"{name}_server.log"))

@@ -1,4 +1,4 @@
-"""Load the FlaskBB anchor's corpus shape into a fresh cop instance (run with the venv cop is installed in).
+"""Load the FlaskBB anchor's corpus shape into a fresh cop instance (run with cop's own venv).
 
     $VENV/bin/python bench/forum/populate.py /tmp/cop-forum-bench [--force]
 
@@ -140,7 +140,8 @@ def main():
         per_cat = max(1, args.forums // args.categories)
         for c in range(args.categories):
             gen.sentence()  # FlaskBB's category description: drawn to keep the stream aligned
-            n_here = per_cat if c < args.categories - 1 else args.forums - per_cat * (args.categories - 1)
+            last = args.forums - per_cat * (args.categories - 1)
+            n_here = per_cat if c < args.categories - 1 else last
             for _f in range(n_here):
                 title = gen.title()[:60]
                 space = Space(kind=SpaceKind.FORUM, visibility=Visibility.PUBLIC, title=title,
@@ -202,7 +203,7 @@ def main():
             topics.append(dict(forum=fid, title=title, author=author, created_at=t0,
                                last=times[-1], n=n_posts))
 
-        for fid, n in zip(topic_forum, counts):
+        for fid, n in zip(topic_forum, counts, strict=False):
             t0 = now - timedelta(days=365) + timedelta(seconds=rng.randint(0, 360 * 86400))
             t1 = min(now - timedelta(days=2), t0 + timedelta(days=rng.randint(1, 60)))
             if t1 <= t0:
@@ -264,7 +265,8 @@ def main():
             "SELECT count(*) FROM discussion d WHERE d.reply_count != "
             "(SELECT count(*) - 1 FROM post p WHERE p.discussion_id = d.id) "
             "OR d.last_post_id != (SELECT max(id) FROM post p WHERE p.discussion_id = d.id) "
-            "OR d.last_post_at != (SELECT max(created_at) FROM post p WHERE p.discussion_id = d.id)"))
+            "OR d.last_post_at != "
+            "(SELECT max(created_at) FROM post p WHERE p.discussion_id = d.id)"))
         assert bad == 0, f"{bad} discussions with inconsistent counters"
         hot_did = d_id[hot_index]
         newest = db.session.scalar(
@@ -275,7 +277,8 @@ def main():
         summary = dict(
             instance=instance, db=db_path, created_at=now.isoformat(),
             users=db.session.scalar(select(func.count(User.id))),
-            forums=db.session.scalar(select(func.count(Space.id)).where(Space.kind == SpaceKind.FORUM)),
+            forums=db.session.scalar(
+                select(func.count(Space.id)).where(Space.kind == SpaceKind.FORUM)),
             discussions=db.session.scalar(select(func.count(Discussion.id))),
             posts=db.session.scalar(select(func.count(Post.id))),
             nested_replies=db.session.scalar(text(

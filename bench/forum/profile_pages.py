@@ -42,7 +42,8 @@ BUCKETS = [
     ("policy.can (all callers)", "cop/policy.py", "can"),
     ("SQL: sqlite3 cursor.execute (C)", "~", "<method 'execute' of 'sqlite3.Cursor' objects>"),
     ("SQL: sqlite3 fetchall/fetchmany (C)", "~", "<method 'fetchall' of 'sqlite3.Cursor' objects>"),
-    ("SQLAlchemy Session.execute (compile+execute+result setup)", "sqlalchemy/orm/session.py", "execute"),
+    ("SQLAlchemy Session.execute (compile+execute+result setup)", "sqlalchemy/orm/session.py",
+     "execute"),
     ("SQLAlchemy ORM row loading (loading.instances)", "sqlalchemy/orm/loading.py", "instances"),
     ("cop.discussions.queries.load_thread", "cop/discussions/queries.py", "load_thread"),
     ("cop.discussions.queries.list_discussions", "cop/discussions/queries.py", "list_discussions"),
@@ -74,7 +75,8 @@ def bucketize(stats, n):
 def top(stats, n, key, k=25):
     rows = []
     for (path, line, func), (_cc, nc, t_own, t_cum, _callers) in stats.stats.items():
-        rows.append({"func": f"{path.split('site-packages/')[-1].split(CHECKOUT)[-1]}:{line}({func})",
+        where = path.split("site-packages/")[-1].split(CHECKOUT)[-1]
+        rows.append({"func": f"{where}:{line}({func})",
                      "own_ms_per_req": round(t_own / n * 1000, 3),
                      "cum_ms_per_req": round(t_cum / n * 1000, 3),
                      "calls_per_req": round(nc / n, 1)})
@@ -172,7 +174,8 @@ def main():
         result["profiles"][name] = entry
         print(f"\n== {name} {path}: {entry['profiled_ms_per_req']} ms/request under cProfile")
         for b in entry["buckets"]:
-            print(f"  {b['cum_ms_per_req']:8.2f} ms  {b['calls_per_req']:8.1f} calls  {b['bucket']}")
+            print(f"  {b['cum_ms_per_req']:8.2f} ms  {b['calls_per_req']:8.1f} calls  "
+                  f"{b['bucket']}")
         print("  top by own time:")
         for r in entry["top_own"][:18]:
             print(f"  {r['own_ms_per_req']:8.3f} ms own {r['cum_ms_per_req']:8.2f} cum "

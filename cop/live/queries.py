@@ -43,6 +43,16 @@ def get_question(user, question_id: int) -> LiveQuestion:
     return question
 
 
+def _by_status():
+    """Live first, then scheduled (the latest first), then ended."""
+    rank = db.case(
+        (LiveSession.status == SessionStatus.LIVE, 0),
+        (LiveSession.status == SessionStatus.SCHEDULED, 1),
+        else_=2,
+    )
+    return rank, LiveSession.scheduled_at.desc(), LiveSession.id.desc()
+
+
 def list_sessions(user, space: Space | None = None, offset: int = 0, limit: int = 50):
     """Sessions in spaces the user may read: live first, then scheduled, then ended."""
     query = (
@@ -54,17 +64,21 @@ def list_sessions(user, space: Space | None = None, offset: int = 0, limit: int 
     if space is not None:
         query = query.where(LiveSession.space_id == space.id)
     total = db.session.scalar(query.with_only_columns(db.func.count()).order_by(None))
-    rank = db.case(
-        (LiveSession.status == SessionStatus.LIVE, 0),
-        (LiveSession.status == SessionStatus.SCHEDULED, 1),
-        else_=2,
-    )
-    items = db.session.scalars(
-        query.order_by(rank, LiveSession.scheduled_at.desc(), LiveSession.id.desc())
-        .offset(offset)
-        .limit(limit)
-    ).all()
+    items = db.session.scalars(query.order_by(*_by_status()).offset(offset).limit(limit)).all()
     return list(items), total
+
+
+def space_sessions(space: Space, limit: int) -> list[LiveSession]:
+    """The first sessions of a space the caller has checked the user may read, in
+    `list_sessions`' order: one query, no count (a space's page shows a few)."""
+    return list(
+        db.session.scalars(
+            select(LiveSession)
+            .where(LiveSession.space_id == space.id)
+            .order_by(*_by_status())
+            .limit(limit)
+        )
+    )
 
 
 def list_questions(user, session: LiveSession, moderates: bool) -> list[LiveQuestion]:

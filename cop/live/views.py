@@ -19,9 +19,9 @@ PER_PAGE = 50
 
 
 def sessions_in(space) -> dict:
-    """For a space's page: its live and coming sessions (the latest ended few too), and
-    whether the person may schedule one."""
-    items, _total = queries.list_sessions(current_user, space, 0, 10)
+    """For a space's page (which the person may read): its live and coming sessions (the
+    latest ended few too), and whether the person may schedule one."""
+    items = queries.space_sessions(space, 10)
     return {"items": items, "can_schedule": policy.can_schedule_live(current_user, space)}
 
 

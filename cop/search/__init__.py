@@ -1,8 +1,7 @@
 """Full-text search: the only code that talks to Whoosh (see docs/search.md)."""
 
-from cop.search import outbox, scope
+from cop.search import outbox
 
 
 def init_app(app) -> None:
     outbox.install()
-    scope.install()

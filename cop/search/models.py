@@ -1,6 +1,6 @@
 from datetime import datetime
 
-from sqlalchemy import BigInteger, String
+from sqlalchemy import String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from cop.db import utcnow
@@ -19,12 +19,3 @@ class SearchOutbox(db.Model):
     value: Mapped[str] = mapped_column(String(40))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
-
-class ScopeGeneration(db.Model):
-    """One row; its value grows with every committed write to a table that may change
-    what someone may read (see cop/search/scope.py)."""
-
-    __tablename__ = "search_scope_generation"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    value: Mapped[int] = mapped_column(BigInteger)

@@ -3,9 +3,8 @@ change it commits anywhere.
 
 `policy.memberships_scope` takes four queries; every search needs it. It depends only on
 memberships, roles, spaces, forum settings and course modules, never on what people write.
-So every transaction that writes to a table outside SCOPE_NEUTRAL_TABLES also adds one to
-`search_scope_generation.value`, in the same transaction (a table nobody listed counts,
-so a new table can only cost a cache miss, never a stale scope). A search reads the value
+So it is cached under cop/access_counter.py's counter, which every transaction writing
+to a table that may change it moves, in the same transaction. A search reads the value
 first (one primary-key read), then uses the cached part computed under that value or
 computes it; stored under the value read *before* computing it, an entry is never newer
 than its key says. Posts, replies, reactions and live questions, the writes that happen
@@ -18,44 +17,11 @@ from collections import OrderedDict
 from dataclasses import replace
 
 from flask import current_app
-from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 from cop import policy
-from cop.extensions import db
-from cop.guest_cache import PRIVATE_TABLES
-from cop.search.models import ScopeGeneration
-from cop.write_counter import WriteCounter
+from cop.access_counter import generation
 
 CACHED_USERS = 1024
-# What people write: none of it changes which spaces, groups or notes someone may read.
-SCOPE_NEUTRAL_TABLES = PRIVATE_TABLES | {
-    "post",
-    "post_revision",
-    "discussion",
-    "reaction",
-    "attachment",
-    "report",
-    "audit_entry",
-    "consultation",
-    "consultation_assignee",
-    "consultation_event",
-    "live_question",
-    "live_vote",
-    "module_revision",
-    "module_link",
-    "module_completion",
-    "search_outbox",
-}
-_COUNTER = WriteCounter(ScopeGeneration, SCOPE_NEUTRAL_TABLES)
-_installed = False
-
-
-def install() -> None:
-    global _installed
-    if not _installed:
-        _COUNTER.listen(Session)
-        _installed = True
 
 
 class _Cache:
@@ -67,10 +33,6 @@ class _Cache:
 def _cache() -> _Cache:
     app = current_app._get_current_object()
     return app.extensions.setdefault("cop_search_scopes", _Cache())
-
-
-def generation() -> int | None:
-    return db.session.scalar(select(ScopeGeneration.value).where(ScopeGeneration.id == 1))
 
 
 def search_scope(user) -> policy.SearchScope:

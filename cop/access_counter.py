@@ -1,0 +1,57 @@
+"""The counter of writes that may change what someone may read, for caches of access.
+
+Memberships, roles, spaces, forum settings and course modules decide who reads what;
+posts, replies, reactions and the like never do. So every transaction that writes to a
+table outside ACCESS_NEUTRAL_TABLES also adds one to `search_scope_generation.value`, in
+the same transaction (a table nobody listed counts, so a new table can only cost a cache
+miss, never a stale entry). A cache entry stored under the value read *before* it was
+computed is never newer than its key says. Two caches use it: the policy's facts of a
+person (cop/policy.py) and the search permission scope (cop/search/scope.py)."""
+
+from sqlalchemy import BigInteger, select
+from sqlalchemy.orm import Mapped, Session, mapped_column
+
+from cop.extensions import db
+from cop.guest_cache import PRIVATE_TABLES
+from cop.write_counter import WriteCounter
+
+# What people write: none of it changes which spaces, groups or notes someone may read.
+ACCESS_NEUTRAL_TABLES = PRIVATE_TABLES | {
+    "post",
+    "post_revision",
+    "discussion",
+    "reaction",
+    "attachment",
+    "report",
+    "audit_entry",
+    "consultation",
+    "consultation_assignee",
+    "consultation_event",
+    "live_question",
+    "live_vote",
+    # a session's state and sequence number, moved by every question and vote; who may
+    # see and moderate a session is read from its space and staff when asked
+    "live_session",
+    "module_revision",
+    "module_link",
+    "module_completion",
+    "search_outbox",
+}
+
+
+class ScopeGeneration(db.Model):
+    """One row; its value grows with every committed write to a table that may change
+    what someone may read (the table's name is from when only search used it)."""
+
+    __tablename__ = "search_scope_generation"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    value: Mapped[int] = mapped_column(BigInteger)
+
+
+WriteCounter(ScopeGeneration, ACCESS_NEUTRAL_TABLES).listen(Session)
+
+
+def generation() -> int | None:
+    """The counter's value (None in a database without its row: then nothing is cached)."""
+    return db.session.scalar(select(ScopeGeneration.value).where(ScopeGeneration.id == 1))
