@@ -25,7 +25,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from cop.extensions import db, socketio
 from cop.live.models import LiveQuestion, LiveSession, QuestionStatus
-from cop.realtime import local_sids, publish, publish_after_commit, wait_until_idle
+from cop.realtime import local_count, publish, publish_after_commit, wait_until_idle
 
 log = logging.getLogger(__name__)
 
@@ -144,7 +144,7 @@ def session_changed(session: LiveSession) -> None:
 def presence_count(session_id: int) -> int:
     """The sockets in the session on this process."""
     rooms = (public_room(session_id), staff_room(session_id))
-    return sum(len(local_sids(r)) + len(local_sids(batch_twin(r))) for r in rooms)
+    return sum(local_count(r) + local_count(batch_twin(r)) for r in rooms)
 
 
 def send(event: str, data: dict, to: str | Iterable[str]) -> None:
