@@ -6,18 +6,19 @@ A session's version is its change number `seq` with the sum of its questions' `v
 answer or count changes it, so a list built at one version is the list at that version.
 Per process, each session keeps the list of its latest version: all its questions in
 full, in order (staff see that), and the public list participants share (visible ones, an
-anonymous asker not named). A participant with questions of their own that others do not
-see in full (pending, hidden, anonymous) gets a list of their own, made from the same
-built questions without another query.
+anonymous asker not named), each encoded to JSON once. A participant with questions of
+their own that others do not see in full (pending, hidden, anonymous) gets a list of their
+own, made from the same built questions without another query.
 """
 
+import json
 import threading
 from dataclasses import dataclass
 
 from flask import Flask
 from sqlalchemy import func, select
 
-from cop.extensions import db
+from cop.extensions import RawJSON, db
 from cop.live import broadcast, queries
 from cop.live.models import LiveQuestion, LiveSession, QuestionStatus
 
@@ -30,6 +31,12 @@ class Lists:
     visible: frozenset[int]  # ids of the visible questions
     authors: dict[int, list[int]]  # author id -> their questions (indices into `full`) that
     # differ from what the public list shows them: pending, hidden or anonymous
+    full_json: RawJSON
+    public_json: RawJSON
+
+
+def _encoded(questions: list[dict]) -> RawJSON:
+    return RawJSON(json.dumps(questions, ensure_ascii=False, separators=(",", ":")))
 
 
 _SEQ_AND_VOTES = (
@@ -58,7 +65,8 @@ def _build(session: LiveSession, at: tuple[int, int]) -> Lists:
             visible.add(question.id)
         if not shown or question.anonymous:
             authors.setdefault(question.author_id, []).append(index)
-    return Lists(at, full, public, frozenset(visible), authors)
+    visible = frozenset(visible)
+    return Lists(at, full, public, visible, authors, _encoded(full), _encoded(public))
 
 
 @dataclass
@@ -87,14 +95,14 @@ def lists(app: Flask, session: LiveSession, at: tuple[int, int]) -> Lists:
     return built
 
 
-def questions_for(built: Lists, user_id: int | None, moderates: bool) -> list[dict]:
-    """The questions one person's state lists: all for staff, the public list for a
-    participant, with their own pending, hidden and anonymous ones in full."""
+def questions_for(built: Lists, user_id: int | None, moderates: bool) -> RawJSON:
+    """The questions one person's state lists, encoded: all for staff, the public list for
+    a participant, with their own pending, hidden and anonymous ones in full."""
     if moderates:
-        return built.full
+        return built.full_json
     own = built.authors.get(user_id) if user_id is not None else None
     if not own:
-        return built.public
+        return built.public_json
     mine, others = set(own), iter(built.public)
     listed = []
     for index, question in enumerate(built.full):
@@ -104,4 +112,4 @@ def questions_for(built: Lists, user_id: int | None, moderates: bool) -> list[di
             listed.append(question)
         elif visible:
             listed.append(public)
-    return listed
+    return _encoded(listed)

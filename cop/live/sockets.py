@@ -235,7 +235,9 @@ def join(user, data):
     if not all(_enter(r) for r in rooms):
         return {"ok": False}
     _joined.setdefault(request.sid, set()).add(session.id)
-    emit("state", state(user, session, present))
+    # To this socket, which is on this process: not through the message queue.
+    snapshot = state(user, session, present)
+    socketio.server.emit("state", snapshot, to=request.sid, namespace=NAMESPACE, ignore_queue=True)
     broadcast.presence_changed(session.id)
 
 
