@@ -13,7 +13,7 @@ own, made from the same built questions without another query.
 
 import json
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from flask import Flask
 from sqlalchemy import func, select
@@ -23,7 +23,7 @@ from cop.live import broadcast, queries
 from cop.live.models import LiveQuestion, LiveSession, QuestionStatus
 
 
-@dataclass(frozen=True)
+@dataclass
 class Lists:
     version: tuple[int, int]
     full: list[dict]  # every question, as staff and their authors see it, in order
@@ -31,8 +31,15 @@ class Lists:
     visible: frozenset[int]  # ids of the visible questions
     authors: dict[int, list[int]]  # author id -> their questions (indices into `full`) that
     # differ from what the public list shows them: pending, hidden or anonymous
-    full_json: RawJSON
-    public_json: RawJSON
+    encoded: dict[str, RawJSON] = field(default_factory=dict)  # "full", "public": on demand
+
+    def json(self, which: str) -> RawJSON:
+        """A list encoded once, when first asked for (while the session changes fast, every
+        join may find a new version: it then encodes only the list it sends)."""
+        found = self.encoded.get(which)
+        if found is None:
+            found = self.encoded[which] = _encoded(getattr(self, which))
+        return found
 
 
 def _encoded(questions: list[dict]) -> RawJSON:
@@ -58,15 +65,15 @@ def _build(session: LiveSession, at: tuple[int, int]) -> Lists:
     questions = queries.list_questions(None, session, moderates=True)
     full, public, visible, authors = [], [], set(), {}
     for index, question in enumerate(questions):
-        full.append(broadcast.question_out(question, full=True))
+        out = broadcast.question_out(question, full=True)
+        full.append(out)
         shown = question.status == QuestionStatus.VISIBLE
-        if shown:
-            public.append(broadcast.question_out(question, full=False))
+        if shown:  # the same object unless it hides its author
+            public.append({**out, "author": None} if question.anonymous else out)
             visible.add(question.id)
         if not shown or question.anonymous:
             authors.setdefault(question.author_id, []).append(index)
-    visible = frozenset(visible)
-    return Lists(at, full, public, visible, authors, _encoded(full), _encoded(public))
+    return Lists(at, full, public, frozenset(visible), authors)
 
 
 @dataclass
@@ -99,10 +106,10 @@ def questions_for(built: Lists, user_id: int | None, moderates: bool) -> RawJSON
     """The questions one person's state lists, encoded: all for staff, the public list for
     a participant, with their own pending, hidden and anonymous ones in full."""
     if moderates:
-        return built.full_json
+        return built.json("full")
     own = built.authors.get(user_id) if user_id is not None else None
     if not own:
-        return built.public_json
+        return built.json("public")
     mine, others = set(own), iter(built.public)
     listed = []
     for index, question in enumerate(built.full):
