@@ -65,6 +65,9 @@ def connect(auth=None):
             if _COLUMNS & inspect(user).unloaded:  # cached: loaded in full before it leaves
                 db.session.refresh(user)
             db.session.expunge(user)
+        # The connection goes back to the pool before anything below may wait (the rate
+        # limit's storage can): in a connection storm, held ones ran the pool dry.
+        db.session.close()
     except Exception as error:
         _refuse_on_fault(error)
         raise
