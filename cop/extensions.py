@@ -14,6 +14,24 @@ from flask_wtf import CSRFProtect
 from cop.db import Base
 
 
+class RawJSON:
+    """JSON text encoded already, sent as it is: a payload many sockets get is encoded once
+    (cop/live/snapshots.py). Only as a value of an event's top-level object; Socket.IO
+    also sees no binary attachments in it without walking it."""
+
+    __slots__ = ("text",)
+
+    def __init__(self, text: str):
+        self.text = text
+
+
+def _decoded(value):
+    """Elsewhere (a message to other processes, say) RawJSON is decoded and encoded again."""
+    if type(value) is RawJSON:
+        return json.loads(value.text)
+    raise TypeError(f"{type(value).__name__} is not JSON serializable")
+
+
 class _Utf8Json:
     """Socket.IO packets in UTF-8 JSON: a Ukrainian letter takes 2 bytes instead of the 6
     of an ASCII escape (backslash, u, four hex digits), and each packet is written once to
@@ -21,7 +39,21 @@ class _Utf8Json:
 
     @staticmethod
     def dumps(obj, **options) -> str:
-        return json.dumps(obj, ensure_ascii=False, **options)
+        if (
+            isinstance(obj, list)
+            and len(obj) == 2
+            and isinstance(obj[1], dict)
+            and any(type(v) is RawJSON for v in obj[1].values())
+        ):  # [event, {key: value or RawJSON}]
+            comma, colon = options.get("separators", (", ", ": "))
+            items = comma.join(
+                _Utf8Json.dumps(key, **options)
+                + colon
+                + (value.text if type(value) is RawJSON else _Utf8Json.dumps(value, **options))
+                for key, value in obj[1].items()
+            )
+            return f"[{_Utf8Json.dumps(obj[0], **options)}{comma}{{{items}}}]"
+        return json.dumps(obj, ensure_ascii=False, default=_decoded, **options)
 
     loads = staticmethod(json.loads)
 

@@ -67,6 +67,14 @@ def local_sids(room: str) -> list[str]:
     return [sid for sid, _eio in server.manager.get_participants(NAMESPACE, room)]
 
 
+def local_count(room: str) -> int:
+    """How many sockets of this process are in a room, without listing them."""
+    server = socketio.server
+    if server is None:
+        return 0
+    return len(server.manager.rooms.get(NAMESPACE, {}).get(room, ()))
+
+
 def disconnect_user(user, code: str, message) -> None:
     """Close a person's sockets (on deactivation, removal from a space, a role change), in
     every server process. They are told why first (`message`: a lazy string, said in their

@@ -11,7 +11,7 @@ the i-th, modulo). Then:
 - sustain (optional): `--sustain-rate` events per second for `--sustain-secs`, half asks
   (from rotating clients) and half votes (each from another client, on a recent question):
   question fan-out as above, and for votes the time until every client has a `votes` event
-  counting it (votes are coalesced by the server, COP_LIVE_BROADCAST_WINDOW).
+  counting it (the server coalesces votes under load, cop/live/broadcast.py).
 
 The websocket client is a minimal RFC 6455 one on asyncio.Protocol (unfragmented text
 frames, ping/pong; no extensions), a few µs per frame, so one process can measure a

@@ -2,9 +2,11 @@
 
 Rooms per session: `public` (participants), `staff` (moderators and hosts: they see
 pending and hidden questions and who asked anonymous ones) and one per person (their own
-pending, hidden and anonymous questions in full). Vote counts and presence are coalesced:
-changes are collected and sent at most once per `COP_LIVE_BROADCAST_WINDOW` seconds per
-session, as one `votes` event with the current counts from the database (0: at once).
+pending, hidden and anonymous questions in full). Vote counts go out as one `votes` event
+with the current counts from the database: at once when the process is quiet, and under
+load the votes that come while it writes one round to the sockets go out together in the
+next. Presence goes out at most once per `COP_LIVE_BROADCAST_WINDOW` seconds (0: both at
+once, inline).
 
 A socket that joined with `batch: true` sits in each room's batch twin (`<room>:batch`)
 instead and gets `batch` events, each a list of `[event, data]`: the first change after a
@@ -25,7 +27,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from cop.extensions import db, socketio
 from cop.live.models import LiveQuestion, LiveSession, QuestionStatus
-from cop.realtime import local_sids, publish, publish_after_commit, wait_until_idle
+from cop.realtime import local_count, publish, publish_after_commit, wait_until_idle
 
 log = logging.getLogger(__name__)
 
@@ -152,7 +154,7 @@ def session_changed(session: LiveSession) -> None:
 def presence_count(session_id: int) -> int:
     """The sockets in the session on this process."""
     rooms = (public_room(session_id), staff_room(session_id))
-    return sum(len(local_sids(r)) + len(local_sids(batch_twin(r))) for r in rooms)
+    return sum(local_count(r) + local_count(batch_twin(r)) for r in rooms)
 
 
 def send(event: str, data: dict, to: str | Iterable[str]) -> None:
@@ -209,7 +211,7 @@ def _send_batches(app: Flask, wait: bool = True) -> None:
 class _Pending:
     votes: dict[int, set[int]] = field(default_factory=dict)  # session id -> question ids
     presence: set[int] = field(default_factory=set)
-    running: bool = False
+    running: set[str] = field(default_factory=set)  # "votes", "presence": a task is on it
     lock: threading.Lock = field(default_factory=threading.Lock)
 
 
@@ -218,47 +220,60 @@ def _pending(app: Flask) -> _Pending:
 
 
 def votes_changed(session_id: int, question_id: int) -> None:
-    pending = _pending(current_app)
+    """After a vote's commit: its count goes out at once if the process is quiet; the
+    votes that come while it is still writing counts to every socket go out together
+    next (at most one `votes` event per session per such round)."""
+    app = current_app._get_current_object()
+    pending = _pending(app)
     with pending.lock:
         pending.votes.setdefault(session_id, set()).add(question_id)
-    _schedule()
+    _schedule(app, "votes", _flush_votes, _until_written)
 
 
 def presence_changed(session_id: int) -> None:
-    pending = _pending(current_app)
+    """Presence goes out at most once per COP_LIVE_BROADCAST_WINDOW: a thousand people
+    joining make a few dozen counts, not a thousand."""
+    app = current_app._get_current_object()
+    pending = _pending(app)
     with pending.lock:
         pending.presence.add(session_id)
-    _schedule()
-
-
-def _schedule() -> None:
-    app = current_app._get_current_object()
     window = app.config["COP_LIVE_BROADCAST_WINDOW"]
-    if window <= 0:
-        _flush(app)
+    _schedule(app, "presence", _flush_presence, lambda: socketio.sleep(window), first=window)
+
+
+def _until_written() -> None:
+    wait_until_idle(BATCH_WAIT)
+
+
+def _schedule(app: Flask, kind: str, flush, pause, first: float = 0) -> None:
+    """Run `flush` now (COP_LIVE_BROADCAST_WINDOW = 0: inline, as tests want), or in a
+    background task that flushes, pauses and flushes again until nothing came."""
+    if app.config["COP_LIVE_BROADCAST_WINDOW"] <= 0:
+        flush(app)
         return
     pending = _pending(app)
     with pending.lock:
-        if pending.running:
+        if kind in pending.running:
             return
-        pending.running = True
-    socketio.start_background_task(_run, app, window)
+        pending.running.add(kind)
+    socketio.start_background_task(_run, app, kind, flush, pause, first)
 
 
-def _run(app: Flask, window: float) -> None:
-    """Flush every window while there is something to send, then stop."""
+def _run(app: Flask, kind: str, flush, pause, first: float) -> None:
     pending = _pending(app)
+    if first:
+        socketio.sleep(first)
     while True:
-        socketio.sleep(window)
         with pending.lock:
-            if not pending.votes and not pending.presence:
-                pending.running = False
+            if not (pending.votes if kind == "votes" else pending.presence):
+                pending.running.discard(kind)
                 return
         try:
             with app.app_context():
-                _flush(app)
+                flush(app)
         except Exception:
-            log.exception("live flush failed")
+            log.exception("live %s flush failed", kind)
+        pause()
 
 
 def _votes(session_id: int, rows) -> dict:
@@ -269,28 +284,36 @@ def _votes(session_id: int, rows) -> dict:
     }
 
 
-def _flush(app: Flask) -> None:
+def _flush_votes(app: Flask) -> None:
+    """One `votes` event per session with the current counts of the questions voted on
+    since the last one, read from the database (right with several processes)."""
     pending = _pending(app)
     with pending.lock:
         votes, pending.votes = pending.votes, {}
+    if not votes:
+        return
+    ids = set().union(*votes.values())
+    rows = db.session.execute(
+        select(
+            LiveQuestion.id,
+            LiveQuestion.session_id,
+            LiveQuestion.vote_count,
+            LiveQuestion.vote_seq,
+            LiveQuestion.status,
+        ).where(LiveQuestion.id.in_(ids))
+    ).all()
+    for session_id in votes:
+        mine = [r for r in rows if r.session_id == session_id]
+        shown = [r for r in mine if r.status == QuestionStatus.VISIBLE]
+        if shown:
+            send("votes", _votes(session_id, shown), public_room(session_id))
+        send("votes", _votes(session_id, mine), staff_room(session_id))
+
+
+def _flush_presence(app: Flask) -> None:
+    pending = _pending(app)
+    with pending.lock:
         presence, pending.presence = pending.presence, set()
-    if votes:
-        ids = set().union(*votes.values())
-        rows = db.session.execute(
-            select(
-                LiveQuestion.id,
-                LiveQuestion.session_id,
-                LiveQuestion.vote_count,
-                LiveQuestion.vote_seq,
-                LiveQuestion.status,
-            ).where(LiveQuestion.id.in_(ids))
-        ).all()
-        for session_id in votes:
-            mine = [r for r in rows if r.session_id == session_id]
-            shown = [r for r in mine if r.status == QuestionStatus.VISIBLE]
-            if shown:
-                send("votes", _votes(session_id, shown), public_room(session_id))
-            send("votes", _votes(session_id, mine), staff_room(session_id))
     for session_id in presence:
         body = {"session_id": session_id, "count": presence_count(session_id)}
         send("presence", body, [public_room(session_id), staff_room(session_id)])

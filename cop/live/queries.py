@@ -9,7 +9,14 @@ from cop.accounts.models import User
 from cop.courses.models import CourseModule
 from cop.errors import NotFound
 from cop.extensions import db
-from cop.live.models import LiveQuestion, LiveSession, LiveVote, QuestionStatus, SessionStatus
+from cop.live.models import (
+    LiveQuestion,
+    LiveSession,
+    LiveStaff,
+    LiveVote,
+    QuestionStatus,
+    SessionStatus,
+)
 from cop.live.service import ORDER
 from cop.spaces.models import Space
 
@@ -21,6 +28,8 @@ _SPACE_FOR_POLICY = (
         lazyload(Space.community),
         joinedload(Space.course_module).lazyload(CourseModule.author),
     ),
+    # The policy reads who is staff and as what, not the people themselves.
+    lazyload(LiveSession.staff).lazyload(LiveStaff.user),
 )
 
 

@@ -10,11 +10,11 @@ publishes; refusals come back as an `error {code, message}` event to the sender 
 from collections.abc import Callable
 from functools import wraps
 
-from flask import g, request
+from flask import current_app, g, request
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_socketio import ConnectionRefusedError, emit, join_room, leave_room
-from sqlalchemy import select
+from sqlalchemy import inspect
 
 from cop import faults, policy, rate_limits
 from cop.accounts import sessions
@@ -24,8 +24,7 @@ from cop.discussions import queries as discussions
 from cop.errors import AppError, Invalid, NotFound, rollback_session
 from cop.extensions import db, socketio
 from cop.inputs import ID_MAX
-from cop.live import broadcast, queries, service
-from cop.live.models import LiveSession
+from cop.live import broadcast, queries, service, snapshots
 from cop.realtime import NAMESPACE, listen_for_control, user_room
 
 ERROR_CODES = {
@@ -40,6 +39,9 @@ ERROR_CODES = {
 # Per process: the person behind each socket, and the sessions each socket joined.
 _people: dict[str, User] = {}
 _joined: dict[str, set[int]] = {}
+
+
+_COLUMNS = frozenset(inspect(User).column_attrs.keys())
 
 
 def person_of(sid: str) -> User | None:
@@ -60,8 +62,12 @@ def connect(auth=None):
     try:
         user = _authenticate(auth)
         if user is not None:
-            db.session.refresh(user)  # loaded in full before it leaves the session, to be cached
+            if _COLUMNS & inspect(user).unloaded:  # cached: loaded in full before it leaves
+                db.session.refresh(user)
             db.session.expunge(user)
+        # The connection goes back to the pool before anything below may wait (the rate
+        # limit's storage can): in a connection storm, held ones ran the pool dry.
+        db.session.close()
     except Exception as error:
         _refuse_on_fault(error)
         raise
@@ -200,17 +206,15 @@ def state(user, session, present: bool = False) -> dict:
     """The snapshot a client gets on join (and on every rejoin after a reconnect), with
     the change number it was read at: read first, so the questions read after it hold
     every change up to it (the client keeps the changes it receives with a higher one).
+    The question lists are shared by everyone who sees the same thing (cop/live/snapshots).
     `present`: for the projected view, as the room sees it (no anonymous asker named)."""
-    seq = db.session.scalar(select(LiveSession.seq).where(LiveSession.id == session.id))
+    at = snapshots.version(session.id)
     moderates = policy.can(user, policy.MODERATE, session) and not present
-    questions = queries.list_questions(user, session, moderates)
+    built = snapshots.lists(current_app._get_current_object(), session, at)
     return {
-        "seq": seq,
+        "seq": at[0],
         "session": broadcast.session_out(session),
-        "questions": [
-            broadcast.question_out(q, full=not present and (moderates or q.author_id == user.id))
-            for q in questions
-        ],
+        "questions": snapshots.questions_for(built, None if present else user.id, moderates),
         "my_votes": queries.my_votes(user, session),
         "presence": broadcast.presence_count(session.id),
         "me": {
@@ -254,7 +258,9 @@ def join(user, data):
     if not all(_enter(r) for r in rooms):
         return {"ok": False}
     _joined.setdefault(request.sid, set()).add(session.id)
-    emit("state", state(user, session, present))
+    # To this socket, which is on this process: not through the message queue.
+    snapshot = state(user, session, present)
+    socketio.server.emit("state", snapshot, to=request.sid, namespace=NAMESPACE, ignore_queue=True)
     broadcast.presence_changed(session.id)
 
 

@@ -14,7 +14,7 @@ from tests.live_fixtures import NS
 
 @pytest.fixture
 def app_config():
-    return {"COP_LIVE_BROADCAST_WINDOW": 0.2}  # coalesce votes as in production
+    return {"COP_LIVE_BROADCAST_WINDOW": 0.2}  # votes and presence sent by a task, as served
 
 
 @pytest.fixture
@@ -67,7 +67,7 @@ def test_refused_connect_says_why_and_sends_nothing_else(server_url, live):
     assert guest.events == [("connect_error", error)]
 
 
-def test_questions_and_coalesced_votes_reach_clients_of_a_real_server(app, server_url, world, live):
+def test_questions_and_votes_reach_clients_of_a_real_server(app, server_url, world, live):
     people = ["member", "outsider", "trainee", "expert"]
     clients = {name: Recorder() for name in people}
     for name, recorder in clients.items():
@@ -90,9 +90,11 @@ def test_questions_and_coalesced_votes_reach_clients_of_a_real_server(app, serve
             clients[name].client.emit("vote", {"question_id": ack["question_id"]}, namespace=NS)
         key = str(ack["question_id"])
         asker.wait_for(lambda: any(v["votes"].get(key) == 3 for v in asker.named("votes")))
-        # three votes within one window: fewer `votes` events than votes, the last one right
-        assert len(asker.named("votes")) < 3
-        assert asker.named("votes")[-1]["votes"][key] == 3
+        # the first count goes out at once; votes that come while a round is being written
+        # go out together: never more `votes` events than votes, and the last one right
+        counts = [v["votes"][key] for v in asker.named("votes")]
+        assert len(counts) <= 3 and counts == sorted(counts)
+        assert counts[-1] == 3
     finally:
         for recorder in clients.values():
             recorder.client.disconnect()
