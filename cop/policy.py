@@ -1108,6 +1108,36 @@ def _can_module(user, action: str, module: CourseModule) -> bool:
     return False
 
 
+@_remembered
+def readable_attachments(user) -> ColumnElement[bool]:
+    """Attachment VIEW as an SQL condition on Attachment (the rules of `_can_attachment`:
+    a post's file with its post's text (a hidden post's: its author and moderators), never
+    a deleted post's but for moderators; a
+    module's resource with its module), so that a fetch by id checks access in the same
+    query and a file that is not the user's costs what a missing one does."""
+    post_files = (
+        select(Post.id)
+        .join(Discussion, Discussion.id == Post.discussion_id)
+        .join(Space, Space.id == Discussion.space_id)
+        .where(
+            Post.id == Attachment.post_id,
+            readable_discussions_anywhere(user),
+            readable_posts_anywhere(user),
+            or_(
+                and_(Post.deleted_at.is_(None), Post.hidden_at.is_(None)),
+                moderated_spaces(user),
+                and_(Post.deleted_at.is_(None), Post.author_id == user.id)
+                if _role(user) is not None
+                else false(),
+            ),
+        )
+    )
+    module_files = select(CourseModule.id).where(
+        CourseModule.id == Attachment.module_id, readable_modules(user)
+    )
+    return or_(post_files.exists(), module_files.exists())
+
+
 def _can_module_resource(user, action: str, attachment: Attachment) -> bool:
     module = db.session.get(CourseModule, attachment.module_id)
     if action == VIEW:

@@ -4,11 +4,12 @@ both alike), in-process through Flask's test client on a fresh SQLite instance.
 
     .venv/bin/python bench/security/timing_404.py [--rounds 400] [--folder /tmp/cop-timing]
 
-Pairs: a post and a discussion of a members-only forum asked by someone who is not a
-member, against ids that do not exist (API and pages), and a password-reset request for
+Pairs: a post, a discussion and a post's file of a members-only forum asked by someone
+who is not a member, against ids that do not exist (API and pages), and a password-reset request for
 an address with an account against one without. A ratio near 1.00 is what we want."""
 
 import argparse
+import io
 import random
 import shutil
 import statistics
@@ -17,10 +18,12 @@ import time
 from pathlib import Path
 
 from flask_migrate import upgrade
+from werkzeug.datastructures import FileStorage
 from werkzeug.security import generate_password_hash
 
 from cop import create_app
 from cop.accounts.models import Role, User
+from cop.attachments import service as attachments
 from cop.discussions import service
 from cop.extensions import db
 from cop.spaces.models import Space, SpaceKind, SpaceMembership, Visibility
@@ -58,8 +61,10 @@ def build(folder: Path):
         discussion = service.start_discussion(member, forum, title="Приватне", body="Текст")
         for n in range(20):
             service.reply(member, discussion, body=f"Відповідь {n}")
-        post_id = service.first_post(discussion).id
-        ids = {"discussion": discussion.id, "post": post_id}
+        post = service.first_post(discussion)
+        upload = FileStorage(io.BytesIO(b"%PDF-1.4 bench"), filename="plan.pdf")
+        (attachment,) = attachments.add_attachments(member, post, [upload])
+        ids = {"discussion": discussion.id, "post": post.id, "attachment": attachment.id}
     return app, ids
 
 
@@ -76,6 +81,12 @@ def pairs(ids: dict) -> list[tuple[str, str, str, str]]:
         ),
         ("page /discussions/<id>", "GET", f"/discussions/{d}", f"/discussions/{MISSING}"),
         ("page /posts/<id>", "GET", f"/posts/{p}", f"/posts/{MISSING}"),
+        (
+            "file /attachments/<id>",
+            "GET",
+            f"/attachments/{ids['attachment']}/plan.pdf",
+            f"/attachments/{MISSING}/plan.pdf",
+        ),
         ("password reset (POST /reset)", "POST", "member@example.org", "nobody@example.org"),
     ]
 

@@ -10,6 +10,7 @@ from flask_login import AnonymousUserMixin
 from sqlalchemy import select
 
 from cop import policy
+from cop.attachments.models import Attachment
 from cop.db import utcnow
 from cop.discussions.models import Discussion, ForumSettings, ForumType, GroupMode, Post
 from cop.extensions import db
@@ -105,4 +106,19 @@ def test_readable_posts_anywhere_agrees_with_can(world, name):
     )
     expected = {p.id for p in db.session.scalars(select(Post)) if policy.can(user, "view", p)}
     assert expected  # every person sees something, guests the public forum
+    assert set(db.session.scalars(query)) == expected
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_readable_attachments_agrees_with_can(world, name):
+    """A file goes with its post's text (deleted posts' files: moderators only)."""
+    for post in db.session.scalars(select(Post)):
+        db.session.add(
+            Attachment(post_id=post.id, sha256="0" * 64, filename="a.pdf", content_type="x", size=1)
+        )
+    db.session.commit()
+    user = _user(world, name)
+    query = select(Attachment.id).where(policy.readable_attachments(user))
+    expected = {a.id for a in db.session.scalars(select(Attachment)) if policy.can(user, "view", a)}
+    assert expected
     assert set(db.session.scalars(query)) == expected
