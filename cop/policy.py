@@ -15,6 +15,7 @@ from enum import StrEnum
 from functools import wraps
 
 from flask import current_app, g, has_app_context
+from flask_babel import gettext as _
 from sqlalchemy import (
     ColumnElement,
     String,
@@ -821,6 +822,19 @@ def _has_replies(post: Post) -> bool:
 
 def edit_window() -> timedelta:
     return timedelta(minutes=current_app.config["COP_EDIT_WINDOW_MINUTES"])
+
+
+def require_edit(user, post: Post) -> None:
+    """`require(user, "edit", post)`, saying so when what stands in the way is only the
+    author's edit window having passed."""
+    require(user, VIEW, post)
+    ctx = _post_context(_unwrapped(user), post.discussion)
+    if _post_allows(ctx, "edit", post):
+        return
+    if post.deleted_at is None and ctx.user_id == post.author_id:
+        minutes = current_app.config["COP_EDIT_WINDOW_MINUTES"]
+        raise Forbidden(_("The %(n)s minutes to edit have passed.", n=minutes))
+    raise Forbidden()
 
 
 @dataclass(frozen=True)

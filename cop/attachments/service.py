@@ -140,7 +140,7 @@ def add_attachments(actor, post: Post, files: Iterable[FileStorage]) -> list[Att
     """Whoever may edit a post (its author within the edit window, moderators always)
     attaches files to it, within the forum's limits. Moderators' changes to others'
     posts are audited (`attachment.added`). Commits."""
-    policy.require(actor, "edit", post)
+    policy.require_edit(actor, post)
     files = [f for f in files if f]
     if not files:
         raise Invalid(fields={FIELD: _("Choose a file.")})
@@ -163,7 +163,7 @@ def remove_attachment(actor, attachment: Attachment) -> None:
     if attachment.module_id is not None:  # a course module's resource
         return remove_resource(actor, attachment)
     post, sha256 = attachment.post, attachment.sha256
-    policy.require(actor, "edit", post)
+    policy.require_edit(actor, post)
     events.publish(AttachmentRemoved(actor, attachment))
     db.session.delete(attachment)
     db.session.commit()

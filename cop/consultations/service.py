@@ -333,7 +333,7 @@ def update_consultation(actor, consultation: Consultation, **changes) -> Consult
     if "publish_consent" in changes:
         _set_consent(actor, consultation, changes["publish_consent"])
     if "title" in changes:
-        policy.require(actor, "edit", discussions.first_post(consultation.discussion))
+        policy.require_edit(actor, discussions.first_post(consultation.discussion))
         consultation.discussion.title = discussions.check_title(changes["title"])
     if "platform_id" in changes:
         if not _parties(actor, consultation):

@@ -206,7 +206,9 @@ def _page(consultation: Consultation, note_form=None, resolve_form=None, status:
         timeline=queries.timeline(consultation),
         follow=discussion_subscription(current_user, discussion),
         consents=list(Consent),
-        can_consent=policy.can(current_user, "consent", consultation),
+        # the committee decides on publishing once there is an answer to publish
+        can_consent=policy.can(current_user, "consent", consultation)
+        and consultation.first_response_at is not None,
         can_publish=policy.can(current_user, "publish", consultation)
         and consultation.published_discussion_id is None,
         publishable=consultation.status in publishing.PUBLISHABLE,

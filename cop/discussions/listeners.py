@@ -1,11 +1,12 @@
 """What discussions show on the space pages (cop.spaces.events): the forum's discussions
 and the unread counts."""
 
-from flask import Flask
+from flask import Flask, current_app
 
 from cop import counters, events
 from cop.discussions import queries, reads
 from cop.discussions.counters import STORED
+from cop.discussions.models import ForumType, settings_of
 from cop.discussions.service import DISCUSSION_KINDS, may_start
 from cop.spaces.events import PAGE_CONTEXT, UNREAD_COUNTS
 
@@ -22,6 +23,8 @@ def _forum(user, space, page: int, per_page: int) -> dict:
         "unread": unread,
         "last_authors": last_authors,
         "can_start": user.is_authenticated and may_start(user, space),
+        "qanda": settings_of(space).forum_type == ForumType.QANDA,
+        "edit_minutes": current_app.config["COP_EDIT_WINDOW_MINUTES"],
         "page": page,
         "pages": max((total + per_page - 1) // per_page, 1),
     }

@@ -2,14 +2,21 @@
 
 from dataclasses import dataclass, field
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, exists, func, or_, select
 
 from cop import policy
 from cop.accounts.models import User
 from cop.attachments.models import Attachment
 from cop.attachments.queries import by_post
 from cop.discussions import reads
-from cop.discussions.models import Discussion, Post, PostRevision, Reaction
+from cop.discussions.models import (
+    Discussion,
+    ForumType,
+    Post,
+    PostRevision,
+    Reaction,
+    settings_of,
+)
 from cop.errors import NotFound
 from cop.extensions import db
 from cop.spaces.models import Space
@@ -350,3 +357,24 @@ def list_revisions(post: Post) -> list[PostRevision]:
             .order_by(PostRevision.created_at.desc(), PostRevision.id.desc())
         )
     )
+
+
+def qanda_rule(user, discussion: Discussion) -> str | None:
+    """What the Q&A rule holds back from the user here, to say so on the page: None
+    (nothing), "answer" (others' answers show once the user's own has been posted for the
+    edit window) or "wait" (their answer is posted, that window is still running)."""
+    if settings_of(discussion.space).forum_type != ForumType.QANDA or policy.qanda_unlocked(
+        user, discussion
+    ):
+        return None
+    answered = user.is_authenticated and db.session.scalar(
+        select(
+            exists().where(
+                Post.discussion_id == discussion.id,
+                Post.author_id == user.id,
+                Post.parent_id.is_not(None),
+                Post.deleted_at.is_(None),
+            )
+        )
+    )
+    return "wait" if answered else "answer"

@@ -316,7 +316,7 @@ def edit_post(
     else's post is audited (`post.edited`). `version`: the one the edit was made on (by
     default the one loaded); if the stored post has moved on, StaleEdit with the post as
     it is now, and nothing is written. Commits."""
-    policy.require(actor, "edit", post)
+    policy.require_edit(actor, post)
     body = check_body(body)
     _claim_version(post, post.version if version is None else version)
     if title is not None and post.parent_id is None:

@@ -1,6 +1,6 @@
 from datetime import timedelta
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -140,6 +140,8 @@ def discussion(discussion_id: int):
         can_reply_privately=policy.can(current_user, "reply_privately", discussion),
         can_moderate=policy.can(current_user, policy.MODERATE, discussion),
         move_targets=_move_targets(discussion),
+        qanda_rule=queries.qanda_rule(current_user, discussion),
+        edit_minutes=current_app.config["COP_EDIT_WINDOW_MINUTES"],
         **_page_context(discussion),
     )
     until = _read_until(discussion, thread, new_here, unread_elsewhere)
@@ -283,7 +285,7 @@ def reply(post_id: int):
 @login_required
 def edit(post_id: int):
     post = queries.get_post(current_user, post_id)
-    policy.require(current_user, "edit", post)
+    policy.require_edit(current_user, post)
     is_first = post.parent_id is None
     form = EditForm(obj=post)
     if request.method == "GET" and is_first:

@@ -193,9 +193,11 @@
     if (presenter) {
       shown = shown.filter(function (q) { return q.status === "visible"; }).slice(0, 5);
     }
-    // Keep the element that has focus (an answer being typed) instead of rebuilding it.
-    var focused = document.activeElement && list.contains(document.activeElement) ? document.activeElement.closest("li") : null;
-    var keep = focused ? Number(focused.dataset.id) : null;
+    // Keep an answer being typed instead of rebuilding it; buttons are rebuilt, since what
+    // they did (an approval, a vote) changes the question, and focus follows below.
+    var active = list.contains(document.activeElement) ? document.activeElement : null;
+    var focused = active ? active.closest("li") : null;
+    var keep = active && active.tagName === "INPUT" ? Number(focused.dataset.id) : null;
     var nodes = shown.map(function (q) {
       if (q.id === keep) {
         return focused;
@@ -204,7 +206,21 @@
     });
     list.replaceChildren.apply(list, nodes);
     empty.hidden = shown.length > 0;
+    if (active && keep === null) {
+      refocus(Number(focused.dataset.id), active);
+    }
     renderHighlight();
+  }
+
+  // Focus the same button on the rebuilt question; if it is gone (the question was approved
+  // or hidden), the next question waiting for approval, else the list itself.
+  function refocus(id, was) {
+    var same = list.querySelector('li[data-id="' + id + '"]');
+    var buttons = same ? Array.from(same.querySelectorAll("button")) : [];
+    var target = buttons.find(function (b) {
+      return was.classList.contains("live-vote") ? b.classList.contains("live-vote") : b.textContent === was.textContent;
+    }) || list.querySelector(".live-q-pending .live-staff button") || list;
+    target.focus();
   }
 
   function renderHighlight() {

@@ -86,6 +86,7 @@ def test_edit_window_and_revisions(app, client, world, h):
         db.session.commit()
     late = client.patch(f"/api/v1/posts/{post_id}", headers=h["member"], json={"body": "Ще раз"})
     assert late.status_code == 403
+    assert late.get_json()["error"]["message"] == "Минули 30 хв, відведені на редагування."
     by_moderator = client.patch(
         f"/api/v1/posts/{post_id}", headers=h["moderator"], json={"body": "Модератор виправив"}
     )

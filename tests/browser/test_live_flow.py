@@ -75,3 +75,29 @@ def test_the_presenter_view_shows_anonymous_questions_as_anonymous_even_to_hosts
     later = host.locator(".live-q", has_text="Коли звіт?")
     expect(later.locator(".live-author")).to_have_text("анонімно")
     expect(host.locator("#live")).not_to_contain_text("member")
+
+
+def test_a_moderator_sees_their_approval_at_once(app, browser, live_url, world, session_factory):
+    from cop.accounts.models import User
+    from cop.extensions import db
+    from cop.live import service
+    from cop.live.models import LiveSession
+
+    session_id = session_factory(moderated=True)
+    with app.app_context():
+        session = db.session.get(LiveSession, session_id)
+        session.status = "live"
+        member = db.session.get(User, world.users["member"].id)
+        for text in ("Де взяти кошти на укриття?", "Хто веде протокол?"):
+            service.ask(member, session, text)
+        db.session.commit()
+    moderator = sign_in(browser, live_url, world.users["expert"])
+    moderator.goto(f"/live/{session_id}")
+    first = moderator.locator(".live-q", has_text="Де взяти кошти на укриття?")
+    expect(first).to_have_class("live-q live-q-pending")
+    first.get_by_role("button", name="Схвалити").click()
+    expect(first).not_to_have_class("live-q live-q-pending")
+    expect(first.locator(".tag")).to_have_count(0)
+    expect(first.get_by_role("button", name="Схвалити")).to_have_count(0)
+    second = moderator.locator(".live-q", has_text="Хто веде протокол?")
+    expect(second.get_by_role("button", name="Схвалити")).to_be_focused()

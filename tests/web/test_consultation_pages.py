@@ -332,10 +332,12 @@ def test_a_desk_space_leads_to_its_consultations(people, world):
 def test_the_committee_agrees_and_an_expert_publishes_from_the_page(people):
     member, expert, outsider = people["member"], people["expert"], people["outsider"]
     url = ask(member, title="Як написати бачення Громади А?", body="Громада А хоче бачення.")
+    page = text(member, url)  # nothing to publish yet: no question about publishing
+    assert "База знань" not in page and 'name="publish_consent"' not in page
+    reply(expert, url, "Почніть з мрії мешканців.")
     page = text(member, url)
     assert "База знань" in page and "Рішення комітету: <strong>Не публікувати</strong>" in page
     assert 'name="publish_consent"' in page and "Опублікувати в базі знань" not in page
-    reply(expert, url, "Почніть з мрії мешканців.")
     assert "Її можна буде опублікувати після розв’язання" in text(expert, url)
     assert move(member, url, "resolved", rating="5").status_code == 302
     assert "Комітет не дав згоди на публікацію" in text(expert, url)
@@ -370,3 +372,22 @@ def test_the_desk_can_be_unfollowed_from_the_consultations_page(people, world):
     ask(member, title="Друге")
     bell = expert.get("/api/v1/notifications").get_json()["items"]
     assert [n["text"] for n in bell] == ["member питає експертів: «Перше»"]
+
+
+def test_the_page_reads_like_a_ticket_question_answers_then_actions(people):
+    member, expert = people["member"], people["expert"]
+    url = ask(member, body="Як скликати громадські слухання?")
+    assert move(expert, url, "assigned").status_code == 302
+    reply(expert, url, "Рішенням ради про порядок їх проведення.")
+    for who in (member, expert):
+        page = text(who, url)
+        question = page.index("Як скликати громадські слухання?")
+        answer = page.index("Рішенням ради про порядок їх проведення.")
+        actions = page.index('id="consultation-actions"')
+        assert question < answer < actions
+        assert page.index('id="consultation-thread"') < question
+        for action in ('name="publish_consent"', "Питання вирішено?", "Виконавці"):
+            if action in page:
+                assert page.index(action) > answer, (action, who)
+    assert 'name="publish_consent"' in text(member, url)
+    assert "Виконавці" in text(expert, url)

@@ -123,3 +123,57 @@ def test_a_stale_edit_form_keeps_the_text_and_shows_the_current_one(world, login
     )
     assert again.status_code == 302
     assert "Мій довгий текст" in member.get(url).get_data(as_text=True)
+
+
+def test_a_closed_edit_window_says_so(app, world, login_as):
+    from datetime import timedelta
+
+    from cop.discussions.models import Post
+    from cop.extensions import db
+
+    member = login_as(world.users["member"])
+    url = _start(member, world.spaces["forum_signed"]).headers["Location"]
+    post_id = int(re.search(r'id="post-(\d+)"', member.get(url).get_data(as_text=True)).group(1))
+    with app.app_context():
+        db.session.get(Post, post_id).created_at -= timedelta(minutes=31)
+        db.session.commit()
+    for late in (
+        member.get(f"/posts/{post_id}/edit"),
+        member.post(f"/posts/{post_id}/edit", data={"title": "Молодь", "body": "Пізно"}),
+    ):
+        assert late.status_code == 403
+        assert "Минули 30 хв, відведені на редагування." in late.get_data(as_text=True)
+    other = login_as(world.users["outsider"]).get(f"/posts/{post_id}/edit")
+    assert other.status_code == 403
+    assert "відведені на редагування" not in other.get_data(as_text=True)
+
+
+def test_a_qanda_forum_says_when_others_answers_show(app, client, h, world, login_as):
+    from datetime import timedelta
+
+    from cop.discussions.models import Post
+    from cop.extensions import db
+    from tests.api.test_forum_modes import configure, start
+
+    forum = world.spaces["forum_signed"]
+    configure(client, h, forum, forum_type="qanda")
+    app.config["COP_EDIT_WINDOW_MINUTES"] = 45
+    question = start(client, h["expert"], forum, "Вправа: ваша SWOT").get_json()
+    url = f"/api/v1/discussions/{question['id']}/posts"
+    client.post(url, headers=h["outsider"], json={"body": "Відповідь Бета"})
+    member = login_as(world.users["member"])
+    rule = "відповіді інших з’являються для вас через 45 хв"
+    assert rule in member.get(f"/spaces/{forum}").get_data(as_text=True)
+    before = member.get(f"/discussions/{question['id']}").get_data(as_text=True)
+    assert "Це форум запитань і відповідей: відповіді інших" in before and "45 хв" in before
+    assert "Відповідь Бета" not in before
+    mine = client.post(url, headers=h["member"], json={"body": "Моя відповідь"}).get_json()
+    after = member.get(f"/discussions/{question['id']}").get_data(as_text=True)
+    assert "Вашу відповідь опубліковано." in after and "45 хв" in after
+    assert "Відповідь Бета" not in after
+    with app.app_context():
+        db.session.get(Post, mine["id"]).created_at -= timedelta(minutes=46)
+        db.session.commit()
+    unlocked = member.get(f"/discussions/{question['id']}").get_data(as_text=True)
+    assert "Відповідь Бета" in unlocked
+    assert "Вашу відповідь опубліковано." not in unlocked and "45 хв" not in unlocked
