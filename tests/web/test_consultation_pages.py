@@ -106,7 +106,7 @@ def test_the_expert_answers_the_committee_resolves_with_a_rating(people):
     assert move(member, url, "resolved", rating="7").status_code == 422
     assert move(member, url, "resolved", rating="4", comment="Дуже допомогло").status_code == 302
     page = text(expert, url)
-    assert "Оцінка комітету: 4 з 5 · “Дуже допомогло”" in page
+    assert "Оцінка комітету: 4 з 5 · «Дуже допомогло»" in page
     assert "оцінка 4 з 5" in page  # in the timeline
     assert "Закрити" in page and "Відкрити знову" in page
     assert move(expert, url, "closed").status_code == 302
