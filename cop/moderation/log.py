@@ -8,6 +8,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup, escape
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from cop import policy
 from cop.attachments.models import Attachment
@@ -37,6 +38,10 @@ GONE = _l("something since deleted")
 HIDDEN = _l("something you cannot open")
 
 MODELS = {"post": Post, "discussion": Discussion, "space": Space, "attachment": Attachment}
+LOADS = {
+    "post": [selectinload(Post.discussion)],
+    "attachment": [selectinload(Attachment.post).selectinload(Post.discussion)],
+}
 
 
 @dataclass
@@ -62,7 +67,8 @@ def _targets(entries: list[AuditEntry]) -> dict[tuple[str, int], object]:
     for kind, model in MODELS.items():
         ids = {e.target_id for e in entries if e.target_type == kind}
         if ids:
-            for row in db.session.scalars(select(model).where(model.id.in_(ids))):
+            query = select(model).where(model.id.in_(ids)).options(*LOADS.get(kind, []))
+            for row in db.session.scalars(query):
                 found[kind, row.id] = row
     return found
 
