@@ -1,5 +1,7 @@
 import pytest
 
+from cop.accounts.models import Role
+
 
 @pytest.fixture
 def thread(client, world, h):
@@ -147,3 +149,17 @@ def test_the_moderation_log_reads_as_sentences_with_links(world, login_as, clien
     assert f'<a href="/posts/{rude["id"]}">«Тема»</a>' in page
     for raw in ("discussion.locked", "post.hidden", f"post #{rude['id']}", "discussion #"):
         assert raw not in page
+
+
+def test_the_moderation_log_speaks_the_readers_language(world, login_as, make_user, client, h):
+    forum = world.spaces["forum_signed"]
+    d = client.post(
+        f"/api/v1/spaces/{forum}/discussions",
+        headers=h["member"],
+        json={"title": "Бюджет участі", "body": "Питання"},
+    ).get_json()
+    client.patch(f"/api/v1/discussions/{d['id']}", headers=h["moderator"], json={"pinned": True})
+    reader = login_as(make_user(Role.ADMIN, locale="en"))
+    page = reader.get("/moderation/audit").get_data(as_text=True)
+    assert f'Discussion <a href="/discussions/{d["id"]}">“Бюджет участі”</a> pinned' in page
+    assert "discussion.pinned" not in page
