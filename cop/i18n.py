@@ -1,6 +1,7 @@
 """Locale: the signed-in person's choice, else the session's, else Ukrainian."""
 
 from functools import cache
+from operator import attrgetter
 
 from babel.support import Translations
 from flask import Flask, current_app, g, has_request_context, request, session
@@ -8,6 +9,8 @@ from flask_babel import format_decimal, get_locale, get_timezone
 from flask_babel import gettext as _
 from flask_login import current_user
 from wtforms.i18n import messages_path
+
+from cop import collation
 
 
 def select_locale() -> str:
@@ -25,10 +28,16 @@ def current_locale() -> str:
     return str(get_locale() or current_app.config["BABEL_DEFAULT_LOCALE"])
 
 
+def by_person(items, attribute: str = "display_name") -> list:
+    """Template filter: people (or rows holding them) in Ukrainian order, surname first."""
+    return collation.by_person(items, attrgetter(attribute))
+
+
 def init_app(app: Flask) -> None:
     app.jinja_env.globals["current_locale"] = current_locale
     app.jinja_env.filters["datetime"] = format_short
     app.jinja_env.filters["filesize"] = format_size
+    app.jinja_env.filters["by_person"] = by_person
 
     @app.before_request
     def wtforms_catalog():

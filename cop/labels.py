@@ -41,15 +41,15 @@ LABELS = {
         Visibility.MEMBERS: _l("Members only"),
     },
     ForumType: {
-        ForumType.STANDARD: _l("Standard forum for general use"),
-        ForumType.QANDA: _l("Q&A: see others' replies after posting your own"),
-        ForumType.SINGLE: _l("A single simple discussion"),
-        ForumType.EACH_ONE: _l("Each person posts one discussion"),
+        ForumType.STANDARD: _l("Ordinary forum"),
+        ForumType.QANDA: _l("Questions and answers: others' replies show after your own"),
+        ForumType.SINGLE: _l("One discussion only"),
+        ForumType.EACH_ONE: _l("Each member starts one discussion"),
     },
     SubscriptionMode: {
-        SubscriptionMode.OPTIONAL: _l("Optional subscription"),
-        SubscriptionMode.FORCED: _l("Forced subscription"),
-        SubscriptionMode.AUTO: _l("Auto subscription"),
+        SubscriptionMode.OPTIONAL: _l("Subscription by choice"),
+        SubscriptionMode.FORCED: _l("Everyone subscribed, no unsubscribing"),
+        SubscriptionMode.AUTO: _l("Everyone subscribed, may unsubscribe"),
         SubscriptionMode.DISABLED: _l("Subscription disabled"),
     },
     EmailMode: {

@@ -22,7 +22,7 @@ from cop.admin.forms import (
     UserEditForm,
     UserForm,
 )
-from cop.collation import uk_sort_key
+from cop.collation import by_person
 from cop.errors import AppError, Forbidden, Unauthorized
 from cop.extensions import db
 from cop.forms import apply_errors, options
@@ -72,7 +72,7 @@ def _people(roles=None) -> list:
     query = select(User).where(User.active.is_(True))
     if roles:
         query = query.where(User.role.in_(roles))
-    people = sorted(db.session.scalars(query), key=lambda u: uk_sort_key(u.display_name))
+    people = by_person(db.session.scalars(query))
     return options((u.id, f"{u.display_name} <{u.email}>") for u in people)
 
 
@@ -109,12 +109,10 @@ def _role_choices() -> list:
 def users():
     page = inputs.page_arg()
     total = _count(User)
-    rows = db.session.scalars(
-        select(User)
-        .order_by(User.display_name)
-        .offset((page - 1) * USERS_PER_PAGE)
-        .limit(USERS_PER_PAGE)
-    )
+    # Ukrainian order by surname cannot be had in SQL on both databases: sort the names.
+    names = by_person(db.session.execute(select(User.id, User.display_name)))
+    ids = [row.id for row in names[(page - 1) * USERS_PER_PAGE : page * USERS_PER_PAGE]]
+    rows = by_person(db.session.scalars(select(User).where(User.id.in_(ids))))
     return render_template(
         "admin/users.html",
         users=list(rows),

@@ -12,6 +12,7 @@ from sqlalchemy.orm import contains_eager, selectinload
 from cop import policy
 from cop.accounts.models import User
 from cop.attachments.queries import ID_MAX
+from cop.collation import by_person
 from cop.consultations import times
 from cop.consultations.models import (
     Consultation,
@@ -181,10 +182,8 @@ def timeline(consultation: Consultation) -> list[ConsultationEvent]:
 def desk_team(consultation: Consultation) -> list[User]:
     """Who may be assigned: the desk's active experts and trainees."""
     space = consultation.discussion.space
-    return list(
-        db.session.scalars(
-            select(User).where(policy.desk_team(space)).order_by(User.display_name, User.id)
-        )
+    return by_person(
+        db.session.scalars(select(User).where(policy.desk_team(space)).order_by(User.id))
     )
 
 

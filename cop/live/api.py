@@ -5,6 +5,7 @@ from flask_login import current_user
 from pydantic import BaseModel, ConfigDict, Field
 
 from cop import policy
+from cop.collation import by_person
 from cop.inputs import Id, Ids, Line, Moment, Note
 from cop.jsonapi import Input, Output, PageQuery, endpoint
 from cop.live import queries, service
@@ -90,7 +91,7 @@ class LiveSessionIn(Input):
 def _people(session: LiveSession, role: StaffRole) -> list[PersonOut]:
     return [
         PersonOut.model_validate(s.user)
-        for s in sorted(session.staff, key=lambda s: s.user.display_name)
+        for s in by_person(session.staff, lambda s: s.user.display_name)
         if s.role == role
     ]
 

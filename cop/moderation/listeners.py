@@ -40,10 +40,20 @@ def _forum_configured(event: ForumConfigured) -> None:
 
 
 def _attachment(action: str):
+    # The post is the target: a removed attachment's row is gone, its post stays to link to.
     def audit(event) -> None:
-        post = event.attachment.post
+        attachment = event.attachment
+        post = attachment.post
         if post.author_id != event.actor.id:
-            record(event.actor, action, event.attachment, post.discussion.space_id)
+            space_id = post.discussion.space_id
+            record(
+                event.actor,
+                action,
+                post,
+                space_id,
+                attachment=attachment.id,
+                filename=attachment.filename,
+            )
 
     return audit
 

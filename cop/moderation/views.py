@@ -5,7 +5,7 @@ from flask_login import current_user, login_required
 from cop import inputs, policy
 from cop.discussions.queries import get_discussion, get_post
 from cop.errors import AppError, Forbidden
-from cop.moderation import queries, service
+from cop.moderation import log, queries, service
 from cop.spaces.queries import get_space
 
 bp = Blueprint("moderation", __name__)
@@ -73,4 +73,5 @@ def queue():
 def audit():
     if not policy.can(current_user, policy.MODERATE, policy.SITE):
         raise Forbidden()
-    return render_template("moderation/audit.html", entries=queries.list_audit())
+    lines = log.lines(current_user, queries.list_audit())
+    return render_template("moderation/audit.html", lines=lines)

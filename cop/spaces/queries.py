@@ -1,6 +1,8 @@
 from sqlalchemy import func, or_, select
+from sqlalchemy.orm import joinedload
 
 from cop import events, policy
+from cop.collation import by_person
 from cop.errors import NotFound
 from cop.extensions import db
 from cop.spaces.events import UNREAD_COUNTS
@@ -38,13 +40,14 @@ def list_my_spaces(user) -> list[Space]:
 
 
 def list_members(space: Space) -> list[SpaceMembership]:
-    return list(
-        db.session.scalars(
-            select(SpaceMembership)
-            .where(SpaceMembership.space_id == space.id)
-            .order_by(SpaceMembership.created_at)
-        )
+    """The space's members in Ukrainian order, surname first."""
+    rows = db.session.scalars(
+        select(SpaceMembership)
+        .where(SpaceMembership.space_id == space.id)
+        .options(joinedload(SpaceMembership.user))
+        .order_by(SpaceMembership.user_id)
     )
+    return by_person(rows, lambda m: m.user.display_name)
 
 
 def unread_counts(user, space_ids: list[int]) -> dict[int, int]:

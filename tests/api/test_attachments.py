@@ -58,7 +58,7 @@ def stored_files(app) -> list:
     return [p for p in root.rglob("*") if p.is_file()] if root.exists() else []
 
 
-def test_attach_show_download_and_remove(app, client, world, h):
+def test_attach_show_download_and_remove(app, client, world, h, login_as):
     discussion_id, post_id = start(client, h["member"], world.spaces["forum_signed"])
     image, pdf = attached(
         client, h["member"], post_id, (files.png(), "схема.png"), (files.PDF, "Профіль.pdf")
@@ -86,6 +86,9 @@ def test_attach_show_download_and_remove(app, client, world, h):
     )
     audit = client.get("/api/v1/moderation/audit", headers=h["admin"]).get_json()["items"]
     assert audit[0]["action"] == "attachment.removed"
+    log = login_as(world.users["admin"]).get("/moderation/audit").get_data(as_text=True)
+    assert f'post in <a href="/posts/{post_id}">“Профіль громади”</a>' in log
+    assert "File removed from someone else" in log and "attachment.removed" not in log
 
 
 def test_only_whoever_may_edit_the_post_attaches(app, client, world, h):

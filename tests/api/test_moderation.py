@@ -1,5 +1,7 @@
 import pytest
 
+from cop.accounts.models import Role
+
 
 @pytest.fixture
 def thread(client, world, h):
@@ -131,6 +133,33 @@ def test_moderation_pages(world, login_as, client, h, thread):
     assert "Образи" in page and "Грубість Омега" in page
     assert moderator.post(f"/posts/{rude['id']}/hide", data={"back": "queue"}).status_code == 302
     assert "Грубість Омега" not in member.get(f"/discussions/{_d['id']}").get_data(as_text=True)
-    assert "post.hidden" in moderator.get("/moderation/audit").get_data(as_text=True)
+    log = moderator.get("/moderation/audit").get_data(as_text=True)
+    assert "Приховано допис в обговоренні" in log and "post.hidden" not in log
     assert member.get("/moderation/audit").status_code == 403
     assert "Грубість Омега" not in member.get("/moderation").get_data(as_text=True)
+
+
+def test_the_moderation_log_reads_as_sentences_with_links(world, login_as, client, h, thread):
+    d, rude = thread
+    client.put(f"/api/v1/posts/{rude['id']}/hidden", headers=h["moderator"])
+    client.patch(f"/api/v1/discussions/{d['id']}", headers=h["moderator"], json={"locked": True})
+    page = login_as(world.users["admin"]).get("/moderation/audit").get_data(as_text=True)
+    assert f'<a href="/discussions/{d["id"]}">«Тема»</a>' in page
+    assert "Обговорення" in page and "закрито для відповідей" in page
+    assert f'<a href="/posts/{rude["id"]}">«Тема»</a>' in page
+    for raw in ("discussion.locked", "post.hidden", f"post #{rude['id']}", "discussion #"):
+        assert raw not in page
+
+
+def test_the_moderation_log_speaks_the_readers_language(world, login_as, make_user, client, h):
+    forum = world.spaces["forum_signed"]
+    d = client.post(
+        f"/api/v1/spaces/{forum}/discussions",
+        headers=h["member"],
+        json={"title": "Бюджет участі", "body": "Питання"},
+    ).get_json()
+    client.patch(f"/api/v1/discussions/{d['id']}", headers=h["moderator"], json={"pinned": True})
+    reader = login_as(make_user(Role.ADMIN, locale="en"))
+    page = reader.get("/moderation/audit").get_data(as_text=True)
+    assert f'Discussion <a href="/discussions/{d["id"]}">“Бюджет участі”</a> pinned' in page
+    assert "discussion.pinned" not in page

@@ -106,7 +106,7 @@ def test_the_expert_answers_the_committee_resolves_with_a_rating(people):
     assert move(member, url, "resolved", rating="7").status_code == 422
     assert move(member, url, "resolved", rating="4", comment="Дуже допомогло").status_code == 302
     page = text(expert, url)
-    assert "Оцінка комітету: 4 з 5 · “Дуже допомогло”" in page
+    assert "Оцінка комітету: 4 з 5 · «Дуже допомогло»" in page
     assert "оцінка 4 з 5" in page  # in the timeline
     assert "Закрити" in page and "Відкрити знову" in page
     assert move(expert, url, "closed").status_code == 302
@@ -354,7 +354,8 @@ def test_the_committee_agrees_and_an_expert_publishes_from_the_page(people):
     assert "Як написати бачення [громада]?" in copy and "Почніть з мрії мешканців." in copy
     assert "Громада А" not in copy and "Комітет громади" in copy
     assert "Опубліковано з консультації" not in copy
-    assert "Опубліковано з консультації громади Громада А" in text(expert, done.headers["Location"])
+    published = text(expert, done.headers["Location"])
+    assert "Опубліковано з консультації (громада: Громада А):" in published
     page = text(member, url)
     assert "читати опубліковану копію" in page and "знеособлено" in page
 
@@ -363,11 +364,11 @@ def test_the_desk_can_be_unfollowed_from_the_consultations_page(people, world):
     member, expert = people["member"], people["expert"]
     ask(member, title="Перше")
     desk = text(expert, "/consultations")  # one community's desk: its follow button is here
-    assert "Нові консультації громади Громада А:" in desk and 'aria-pressed="true"' in desk
+    assert "Нові консультації (громада: Громада А):" in desk and 'aria-pressed="true"' in desk
     left = expert.post(f"/spaces/{world.spaces['desk']}/subscription", data={"subscribed": "0"})
     assert left.status_code == 302 and "/consultations" in left.headers["Location"]
     desk = text(expert, left.headers["Location"])
-    assert "Ви більше не отримуватимете новин про консультації громади Громада А." in desk
+    assert "Ви більше не отримуватимете новин про консультації. Громада: Громада А." in desk
     assert 'aria-pressed="false"' in desk
     ask(member, title="Друге")
     bell = expert.get("/api/v1/notifications").get_json()["items"]
