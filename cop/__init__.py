@@ -105,6 +105,7 @@ def create_app(config: dict | None = None) -> Flask:
         unread_notifications=unread_count,
         url_pattern=url_pattern,
         live_sessions_in=live_views.sessions_in,
+        space_url=spaces_views.space_url,
     )
 
     from cop.cli import register_commands

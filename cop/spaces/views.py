@@ -1,4 +1,4 @@
-from flask import Blueprint, render_template, request
+from flask import Blueprint, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -13,6 +13,16 @@ from cop.spaces.models import SpaceKind
 bp = Blueprint("spaces", __name__)
 
 PER_PAGE = 50
+
+
+def space_url(space) -> str:
+    """The page a space opens on: a course and a consultation desk have their own; the
+    others (forums, expert rooms, live spaces) are shown by `space`."""
+    if space.kind == SpaceKind.COURSE:
+        return url_for("courses.course", course_id=space.id)
+    if space.kind == SpaceKind.CONSULTATION_DESK:
+        return url_for("consultations.desk", community_id=space.community_id)
+    return url_for("spaces.space", space_id=space.id)
 
 
 @bp.get("/")
@@ -64,6 +74,8 @@ def space_list():
 @guest_cached
 def space(space_id: int):
     space = queries.get_space(current_user, space_id)
+    if space.kind in (SpaceKind.COURSE, SpaceKind.CONSULTATION_DESK):
+        return redirect(space_url(space))
     members = []
     if policy.can(current_user, policy.MANAGE, space):
         members = queries.list_members(space)

@@ -228,4 +228,4 @@ def test_a_module_forum_leads_back_to_its_module_and_course(client, people, worl
     module = published_module(client, h, world.spaces["course"], title="Аналіз громади")
     forum = page(people["member"], f"/spaces/{module['forum_id']}")
     assert f'href="/modules/{module["id"]}">Аналіз громади</a>' in forum
-    assert f'href="/spaces/{world.spaces["course"]}"' in forum
+    assert f'href="/courses/{world.spaces["course"]}"' in forum

@@ -324,9 +324,11 @@ def test_only_committees_and_staff_ask(people):
     assert 'href="/consultations"' not in text(people["space_moderator"], "/")
 
 
-def test_a_desk_space_leads_to_its_consultations(people, world):
-    page = text(people["member"], f"/spaces/{world.spaces['desk']}")
-    assert re.search(r'href="/consultations\?community_id=\d+"', page)
+def test_a_desk_space_opens_on_its_consultations(people, world):
+    response = people["member"].get(f"/spaces/{world.spaces['desk']}")
+    assert response.status_code == 302
+    assert re.fullmatch(r"/consultations\?community_id=\d+", response.location)
+    assert re.search(r'href="/consultations\?community_id=\d+"', text(people["member"], "/"))
 
 
 def test_the_committee_agrees_and_an_expert_publishes_from_the_page(people):

@@ -81,3 +81,29 @@ def test_session_page_queries_do_not_grow_with_questions(app, world, login_as, s
     app.config["COP_LIVE_ASK_LIMIT"] = "100 per minute"
     assert count() == one
     asker.disconnect(NS)
+
+
+def test_a_live_space_lists_its_sessions_and_links_the_archive(
+    app, world, login_as, session_factory
+):
+    from cop.accounts.models import User
+    from cop.live import service
+
+    member = login_as(world.users["member"])
+    space = world.spaces["live"]
+    assert "Сесій наживо ще немає." in member.get(f"/spaces/{space}").get_data(as_text=True)
+    session_id = session_factory(space="live")
+    with app.app_context():
+        host = db.session.get(User, world.users["expert"].id)
+        session = service.start_session(host, db.session.get(LiveSession, session_id))
+        archive = service.end_session(host, session).archive_id
+    page = member.get(f"/spaces/{space}").get_data(as_text=True)
+    assert f'href="/live/{session_id}">Бюджет участі: запитання</a>' in page
+    assert f'href="/discussions/{archive}">Архів</a>' in page
+    assert "Сесій наживо ще немає." not in page and "Тут ще нічого" not in page
+
+
+def test_a_guest_without_open_sessions_is_offered_to_sign_in(app, world, live):
+    page = app.test_client().get("/live").get_data(as_text=True)
+    assert "Бюджет участі" not in page  # the session is in a signed-in forum
+    assert "Відкритих сесій наживо зараз немає." in page and 'href="/login?next=/live"' in page
