@@ -121,15 +121,11 @@ def test_cop_run_in_a_terminal_says_where_it_answers_and_logs_each_request(env):
         terminal.close()
 
 
-def test_cop_run_without_a_terminal_logs_no_requests(env):
-    """Under a supervisor or a pipe (COP_LOG_REQUESTS=1 asks for them there)."""
-    port = free_port()
+def _served_output(args: list[str], env: dict) -> str:
+    """What `cop run ARGS` printed, from start until it answered and was stopped by Ctrl+C."""
+    port = args[args.index("--port") + 1]
     server = subprocess.Popen(
-        [*COP, "run", "--port", str(port)],
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
+        [*COP, "run", *args], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
     )
     try:
         deadline = time.monotonic() + 60
@@ -144,6 +140,13 @@ def test_cop_run_without_a_terminal_logs_no_requests(env):
     finally:
         server.send_signal(signal.SIGINT)
         output = server.communicate(timeout=15)[0]
+    return output
+
+
+def test_cop_run_without_a_terminal_logs_no_requests(env):
+    """Under a supervisor or a pipe (COP_LOG_REQUESTS=1 asks for them there)."""
+    port = free_port()
+    output = _served_output(["--port", str(port)], env)
     assert output.splitlines() == [started_line(port)]
 
 
@@ -181,26 +184,9 @@ def test_cop_run_without_a_message_queue_serves_with_one_worker_and_says_why(env
     """Two asked for, but no COP_MESSAGE_QUEUE and no redis-server on the PATH: several
     workers could not share live events."""
     port = free_port()
-    server = subprocess.Popen(
-        [*COP, "run", "--port", str(port), "--workers", "2"],
-        env={**env, "PATH": "/nonexistent"},
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
+    output = _served_output(
+        ["--port", str(port), "--workers", "2"], {**env, "PATH": "/nonexistent"}
     )
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                assert _get(f"http://127.0.0.1:{port}/login") == 200
-                break
-            except OSError:
-                assert server.poll() is None, server.communicate()[0]
-                assert time.monotonic() < deadline, "cop run did not answer within 60 s"
-                time.sleep(0.3)
-    finally:
-        server.send_signal(signal.SIGINT)
-        output = server.communicate(timeout=15)[0]
     one = (
         "1 worker (one only: several would need a message queue to share live events and "
         "there is none; set COP_MESSAGE_QUEUE or install redis-server, docs/serving.md)"
