@@ -8,6 +8,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+from contextlib import contextmanager
 
 import socketio as sio
 
@@ -150,3 +151,19 @@ class Recorder:
 
     def close(self) -> None:
         self.client.disconnect()
+
+
+@contextmanager
+def two_servers_over_redis(env: dict, timeout: float = 90):
+    """Two `cop run` processes sharing a redis-server of their own as the message queue, as
+    two machines behind a balancer would; both (and Redis) stopped on leaving."""
+    redis = RedisServer()
+    servers = [CopServer({**env, "COP_MESSAGE_QUEUE": redis.url}) for _ in range(2)]
+    try:
+        for server in servers:
+            server.wait_ready(timeout=timeout)
+        yield servers
+    finally:
+        for server in servers:
+            server.stop()
+        redis.stop()

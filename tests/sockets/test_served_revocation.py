@@ -9,7 +9,7 @@ from sqlalchemy import select
 from cop.extensions import db
 from cop.orgs.models import ExpertGroup
 from tests.conftest import bearer
-from tests.servers import CopServer, Recorder, RedisServer
+from tests.servers import Recorder, two_servers_over_redis
 
 
 def test_removed_from_a_group_on_one_process_the_other_stops_sending(app, world, served_env):
@@ -17,41 +17,36 @@ def test_removed_from_a_group_on_one_process_the_other_stops_sending(app, world,
     room = world.spaces["expert_room"]
     with app.app_context():
         group = db.session.scalar(select(ExpertGroup.id).where(ExpertGroup.name == "Група А"))
-    redis = RedisServer()
-    servers = [CopServer({**served_env, "COP_MESSAGE_QUEUE": redis.url}) for _ in range(2)]
-    sockets = []
-    try:
-        for server in servers:
-            server.wait_ready(timeout=90)
-        first, second = servers
+    with two_servers_over_redis(served_env) as (first, second):
+        sockets = []
+        try:
 
-        def api(method: str, path: str, who: str, **json) -> dict:
-            r = requests.request(
-                method, f"{first.url}/api/v1{path}", headers=tokens[who], json=json, timeout=10
+            def api(method: str, path: str, who: str, **json) -> dict:
+                r = requests.request(
+                    method, f"{first.url}/api/v1{path}", headers=tokens[who], json=json, timeout=10
+                )
+                assert r.status_code in (200, 201), r.text
+                return r.json()
+
+            discussion = api(
+                "POST", f"/spaces/{room}/discussions", "expert", title="План", body="Ну?"
             )
-            assert r.status_code in (200, 201), r.text
-            return r.json()
-
-        discussion = api("POST", f"/spaces/{room}/discussions", "expert", title="План", body="Ну?")
-        lost, kept = (
-            Recorder(second.url, tokens[n]["Authorization"].split()[1])
-            for n in ("expert", "moderator")
-        )
-        sockets += [lost, kept]
-        for socket in (lost, kept):
-            assert socket.call("watch", {"discussion_id": discussion["id"]}) == {"ok": True}
-        before = api("POST", f"/discussions/{discussion['id']}/posts", "trainee", body="Перша")
-        trainee = world.users["trainee"].id
-        api("PATCH", f"/expert-groups/{group}", "admin", member_ids=[trainee])
-        lost.wait_for(lambda: lost.named("error"))
-        assert [e["code"] for e in lost.named("error")] == ["revoked"]
-        after = api("POST", f"/discussions/{discussion['id']}/posts", "trainee", body="Друга")
-        kept.wait_for(lambda: len(kept.named("reply")) == 2)
-        assert [e["post_id"] for e in kept.named("reply")] == [before["id"], after["id"]]
-        assert [e["post_id"] for e in lost.named("reply")] == [before["id"]]
-    finally:
-        for socket in sockets:
-            socket.close()
-        for server in servers:
-            server.stop()
-        redis.stop()
+            lost, kept = (
+                Recorder(second.url, tokens[n]["Authorization"].split()[1])
+                for n in ("expert", "moderator")
+            )
+            sockets += [lost, kept]
+            for socket in (lost, kept):
+                assert socket.call("watch", {"discussion_id": discussion["id"]}) == {"ok": True}
+            before = api("POST", f"/discussions/{discussion['id']}/posts", "trainee", body="Перша")
+            trainee = world.users["trainee"].id
+            api("PATCH", f"/expert-groups/{group}", "admin", member_ids=[trainee])
+            lost.wait_for(lambda: lost.named("error"))
+            assert [e["code"] for e in lost.named("error")] == ["revoked"]
+            after = api("POST", f"/discussions/{discussion['id']}/posts", "trainee", body="Друга")
+            kept.wait_for(lambda: len(kept.named("reply")) == 2)
+            assert [e["post_id"] for e in kept.named("reply")] == [before["id"], after["id"]]
+            assert [e["post_id"] for e in lost.named("reply")] == [before["id"]]
+        finally:
+            for socket in sockets:
+                socket.close()
