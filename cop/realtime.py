@@ -87,12 +87,22 @@ def disconnect_room(user, room: str, code: str, message) -> None:
     server process, as `disconnect_user` does."""
     with force_locale(user.locale):
         text = str(message)
-    publish("error", {"code": code, "message": text}, room)
-    everywhere(CLOSE, room)
+    # One control message carries both the reason and the close, so each process says why
+    # before it closes (an `error` sent through Socket.IO's queue could arrive after).
+    everywhere(CLOSE, json.dumps({"room": room, "code": code, "message": text}))
 
 
-def close_local_sockets(room: str) -> None:
-    for sid in local_sids(room):
+def close_local_sockets(arg: str) -> None:
+    """Tell this process's sockets in a room why (`error {code, message}`), then close
+    them (the `close` control message)."""
+    order = json.loads(arg)
+    room = order["room"]
+    sids = local_sids(room)
+    if not sids:
+        return
+    reason = {"code": order["code"], "message": order["message"]}
+    socketio.server.emit("error", reason, to=room, namespace=NAMESPACE, ignore_queue=True)
+    for sid in sids:
         try:
             socketio.server.disconnect(sid, namespace=NAMESPACE)
         except Exception:
