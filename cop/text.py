@@ -1,7 +1,8 @@
 """The one text pipeline every post goes through: Markdown -> HTML -> bleach allowlist.
 
-`check_body` validates the Markdown source (required, at most BODY_MAX characters);
-`render_markdown` turns it into HTML that is safe to insert into a page as is.
+`check_body` validates the Markdown source (required, at most BODY_MAX characters and
+MARKS_MAX formatting marks); `render_markdown` turns it into HTML that is safe to insert
+into a page as is.
 
 1. markdown-it-py, CommonMark plus tables and strikethrough, with raw HTML off: `<script>`
    in the source comes out as escaped text, and markdown-it already refuses
@@ -31,11 +32,32 @@ from urllib.parse import unquote
 
 import bleach
 from bleach.html5lib_shim import Filter
+from flask_babel import gettext as _
 from markdown_it import MarkdownIt
+from markdown_it.rules_inline import StateInline, link
 
 from cop import cpu, inputs
+from cop.errors import Invalid
 
 BODY_MAX = 20_000
+# What a render costs grows with the markup, not the letters: markdown-it's rules and
+# bleach's html5lib pass cost far more per tag, entity or line than per plain character,
+# and bleach's tree walker is quadratic in sibling elements. So a text also has at most
+# MARKS_MAX of the characters that make tags or entities, and line breaks; with both caps
+# the costliest text renders in well under 100 ms (docs/benchmarks.md, "Rendering").
+MARKS_MAX = 2_000
+MARKS = '[]*_~<>|`&"#\\\n'
+# What the API's OpenAPI document says of every Markdown field.
+BODY_RULE = (
+    f"Markdown, at most {BODY_MAX} characters and {MARKS_MAX} formatting marks "
+    "(docs/text-pipeline.md)"
+)
+# What costs more still counts two marks more: a list item, a link's target, an autolink,
+# a hard line break (two spaces before the break); and a table's `|` one more (bleach's
+# tree walker is quadratic in a table's rows).
+_COSTLY = re.compile(
+    r"^[ \t]*(?:[-+*]|[0-9]{1,9}[.)])(?=[ \t\n])|\]\(|<[a-z][a-z0-9+.-]{1,31}:", re.I | re.M
+)
 # What @mentions match (usernames, cop.accounts.models.USERNAME_MAX long at most): Latin
 # letters, digits, dot, dash and underscore, as in Discourse.
 USERNAME_PATTERN = r"[a-z0-9](?:[a-z0-9_.-]{0,28}[a-z0-9_])"
@@ -87,12 +109,21 @@ class _LinkRel(Filter):
             yield token
 
 
+def _link(state: StateInline, silent: bool) -> bool:
+    """markdown-it's link rule, which first scans for the label's end from every `[` at
+    a cost of several other rules each: a `[` with no `]` after it opens no link anyway."""
+    if state.src.find("]", state.pos, state.posMax) < 0:
+        return False
+    return link(state, silent)
+
+
 _markdown = (
     MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False})
     .enable("table")
     .enable("strikethrough")
     .disable("image")
 )
+_markdown.inline.ruler.at("link", _link)
 # A Cleaner keeps parser state, so it must not be shared between threads: one per thread.
 _local = threading.local()
 
@@ -111,10 +142,35 @@ def _cleaner() -> bleach.Cleaner:
     return cleaner
 
 
-def check_body(source: str, field: str = "body") -> str:
+def count_marks(source: str) -> int:
+    """How many characters of `source` are formatting marks (MARKS) or line breaks, plus
+    two for each of the costlier constructs (_COSTLY, hard breaks) and one for each `|`."""
+    costly = sum(1 for _ in _COSTLY.finditer(source)) + source.count("  \n")
+    return sum(map(source.count, MARKS)) + source.count("|") + 2 * costly
+
+
+def check_body(
+    source: str, field: str = "body", limit: int = BODY_MAX, marks: int = MARKS_MAX
+) -> str:
     """The clean Markdown source (see cop.inputs.clean_body), or Invalid when it has no
-    visible character, a control character or more than BODY_MAX characters."""
-    return inputs.check_body(source, field, BODY_MAX)
+    visible character, a control character, more than `limit` characters or more than
+    `marks` formatting marks. Cheap: nothing is parsed."""
+    return check_marks(inputs.check_body(source, field, limit), field, marks)
+
+
+def check_marks(source: str, field: str, marks: int = MARKS_MAX) -> str:
+    """`source`, or Invalid on `field` when it has more than `marks` formatting marks."""
+    found = count_marks(source)
+    if found > marks:
+        message = _(
+            "Too much formatting for one text: %(found)s formatting characters "
+            '([ ] * _ ~ < > | ` & " # \\) and line breaks, at most %(max)s. Remove some '
+            "links, emphasis, list items, quotes or table rows, or split the text in two.",
+            found=found,
+            max=marks,
+        )
+        raise Invalid(fields={field: message})
+    return source
 
 
 def render_markdown(source: str) -> str:

@@ -25,7 +25,7 @@ from cop.errors import Forbidden
 from cop.i18n import current_locale
 from cop.inputs import Body, Id, Ids, Line, Note
 from cop.jsonapi import Input, Output, PageQuery, endpoint
-from cop.text import BODY_MAX
+from cop.text import BODY_MAX, BODY_RULE
 
 bp = Blueprint("consultations", __name__)
 
@@ -124,9 +124,7 @@ class ConsultationIn(Input):
         None, description="Needed when the author is on several committees, and for staff"
     )
     title: Line = Field(max_length=TITLE_MAX)
-    body: Body = Field(
-        max_length=BODY_MAX, description=f"The question, Markdown, at most {BODY_MAX} characters"
-    )
+    body: Body = Field(max_length=BODY_MAX, description=f"The question. {BODY_RULE}")
     platform_id: Id | None = Field(None, description="The thematic platform")
     module_id: Id | None = Field(
         None,
@@ -172,7 +170,7 @@ class RatingIn(Input):
 
 
 class ConsultationPostIn(Input):
-    body: Body = Field(max_length=BODY_MAX, description=f"Markdown, at most {BODY_MAX} characters")
+    body: Body = Field(max_length=BODY_MAX, description=BODY_RULE)
     parent_id: Id | None = Field(None, description="The post answered; the question by default")
 
 

@@ -22,7 +22,7 @@ from cop.discussions.api import AuthorOut
 from cop.discussions.models import ForumType
 from cop.inputs import Body, Day, Id, Line
 from cop.jsonapi import Input, Output, endpoint
-from cop.text import BODY_MAX
+from cop.text import BODY_MAX, BODY_RULE
 
 bp = Blueprint("courses", __name__)
 
@@ -83,7 +83,7 @@ class CourseIn(Input):
 
 class ModuleIn(Input):
     title: Line = Field(max_length=TITLE_MAX)
-    body: Body = Field(max_length=BODY_MAX, description=f"Markdown, at most {BODY_MAX} characters")
+    body: Body = Field(max_length=BODY_MAX, description=BODY_RULE)
     completion: Completion = Completion.MANUAL
     minutes: int | None = Field(None, ge=1, le=MINUTES_MAX, description="Estimated time")
     due_on: Day | None = Field(None, description="ISO date, YYYY-MM-DD")
@@ -94,9 +94,7 @@ class ModuleIn(Input):
 
 class ModulePatch(Input):
     title: Line = Field(None, max_length=TITLE_MAX)
-    body: Body = Field(
-        None, max_length=BODY_MAX, description=f"Markdown, at most {BODY_MAX} characters"
-    )
+    body: Body = Field(None, max_length=BODY_MAX, description=BODY_RULE)
     completion: Completion = None
     minutes: int | None = Field(None, ge=1, le=MINUTES_MAX, description="null: not given")
     due_on: Day | None = Field(None, description="null: no due date")

@@ -19,7 +19,7 @@ from cop.errors import StaleEdit
 from cop.inputs import ID_MAX, Body, Id, Line
 from cop.jsonapi import Input, Output, PageQuery, endpoint, if_match, with_etag
 from cop.spaces.queries import get_space
-from cop.text import BODY_MAX
+from cop.text import BODY_MAX, BODY_RULE
 
 bp = Blueprint("discussions", __name__)
 
@@ -103,7 +103,7 @@ class DiscussionIn(Input):
         None, description="In group mode: the community the discussion is for"
     )
     title: Line = Field(max_length=TITLE_MAX)
-    body: Body = Field(max_length=BODY_MAX, description=f"Markdown, at most {BODY_MAX} characters")
+    body: Body = Field(max_length=BODY_MAX, description=BODY_RULE)
 
 
 class DiscussionPatch(Input):
@@ -113,13 +113,13 @@ class DiscussionPatch(Input):
 
 
 class ReplyIn(Input):
-    body: Body = Field(max_length=BODY_MAX, description=f"Markdown, at most {BODY_MAX} characters")
+    body: Body = Field(max_length=BODY_MAX, description=BODY_RULE)
     parent_id: Id | None = None
     private: bool = False
 
 
 class PostPatch(Input):
-    body: Body = Field(max_length=BODY_MAX, description=f"Markdown, at most {BODY_MAX} characters")
+    body: Body = Field(max_length=BODY_MAX, description=BODY_RULE)
     version: Id = Field(
         None,
         description="The version the edit was made on (or an If-Match header with the "

@@ -30,8 +30,12 @@ from cop.live.models import (
     StaffRole,
 )
 from cop.spaces.models import Space
+from cop.text import MARKS_MAX, check_body, check_marks
 
 DESCRIPTION_MAX = 4000
+# The archive renders the description, and each question (quoted: every line gains a `>`)
+# with its answer, as one post: these keep each within a post's formatting cap.
+DESCRIPTION_MARKS, QUESTION_MARKS, ANSWER_MARKS = MARKS_MAX // 2, MARKS_MAX // 5, MARKS_MAX // 2
 MODERATION = {"approve": QuestionStatus.VISIBLE, "hide": QuestionStatus.HIDDEN}
 
 
@@ -63,6 +67,7 @@ def schedule_session(
         raise Conflict(_("Live sessions cannot be scheduled here."))
     title = inputs.check_line(title, "title", TITLE_MAX)
     description = inputs.check_note(description, "description", DESCRIPTION_MAX)
+    check_marks(description, "description", DESCRIPTION_MARKS)
     if scheduled_at.tzinfo is None:
         raise Invalid(fields={"scheduled_at": _("Give the time with its time zone.")})
     inputs.check_date(scheduled_at, "scheduled_at")
@@ -187,7 +192,7 @@ def ask(actor, session: LiveSession, text: str, anonymous: bool = False) -> Live
     waits for approval (hosts' and moderators' own go straight up). Commits, publishes."""
     policy.require(actor, "ask", session)
     _open(session)
-    text = inputs.check_body(text, "text", session.max_question_length)
+    text = check_body(text, "text", session.max_question_length, QUESTION_MARKS)
     if anonymous and not session.anonymous_allowed:
         raise Invalid(fields={"anonymous": _("This session does not take anonymous questions.")})
     _rate("COP_LIVE_ASK_LIMIT", "ask", actor)
@@ -275,7 +280,7 @@ def moderate(actor, question: LiveQuestion, action: str) -> LiveQuestion:
 def answer(actor, question: LiveQuestion, text: str) -> LiveQuestion:
     """Hosts mark a question answered with a short written answer. Commits, publishes."""
     _question_for(actor, question, "host")
-    question.answer = inputs.check_body(text, "text", ANSWER_MAX)
+    question.answer = check_body(text, "text", ANSWER_MAX, ANSWER_MARKS)
     question.answered_at = utcnow()
     question.answered_by_id = actor.id
     broadcast.question_changed(question, question.status == QuestionStatus.VISIBLE)

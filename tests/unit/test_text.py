@@ -9,9 +9,12 @@ from flask import has_app_context
 from flask_babel import force_locale
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from markdown_it import MarkdownIt
 
+from cop import text
+from cop.demo.data import read
 from cop.errors import Invalid
-from cop.text import BODY_MAX, check_body, render_markdown
+from cop.text import BODY_MAX, MARKS_MAX, check_body, count_marks, render_markdown
 
 # Kept here on purpose rather than imported: widening the allowlist in cop/text.py must
 # come with a deliberate change to this test.
@@ -305,16 +308,73 @@ def test_check_body_rejects_empty(ctx, source):
     assert info.value.fields == {"body": "This field is required."}
 
 
-def test_a_table_of_body_max_characters_renders(ctx):
+def test_a_table_as_large_as_the_caps_allow_renders_and_one_row_more_is_refused(ctx):
     head = "| Громада | Рік | Сума |\n|---|---|---|\n"
     row = "| Київ | 2026 | 100 |\n"
-    rows = (BODY_MAX - len(head)) // len(row)
+    rows = (MARKS_MAX - count_marks(head)) // count_marks(row)
     source = check_body(head + row * rows)
-    assert BODY_MAX - len(row) <= len(source) <= BODY_MAX
     html = render_markdown(source)
     assert html.count("<tr>") == rows + 1
     assert html.count("<td>Київ</td>") == rows
     assert problems(html) == []
+    with force_locale("en"), pytest.raises(Invalid) as info:
+        check_body(head + row * (rows + 1))
+    found = count_marks((head + row * (rows + 1)).strip())  # check_body strips
+    assert info.value.fields["body"].startswith(
+        f"Too much formatting for one text: {found} formatting characters"
+    )
+    assert f"at most {MARKS_MAX}. Remove some links" in info.value.fields["body"]
+
+
+def test_the_refusal_says_in_ukrainian_what_to_shorten(ctx):
+    with force_locale("uk"), pytest.raises(Invalid) as info:
+        check_body("**так** " * 600, field="text")
+    assert info.value.fields["text"].startswith("Забагато форматування в одному тексті: 2400")
+    assert f"щонайбільше {MARKS_MAX}" in info.value.fields["text"]
+
+
+def test_what_counts_as_formatting():
+    assert count_marks("громада ухвалила бюджет, (майже) одностайно; 5 - 3 = 2!") == 0
+    assert count_marks('*a* _b_ ~~c~~ `d` [e] <f> & "g" # \\\n') == 20
+    assert count_marks("| a | b |") == 6  # a table's pipes count two
+    assert count_marks("- a\n  * b\n1. c\n2) d") == 4 * 2 + 3 + 1  # two more per item
+    assert count_marks("[a](/b) <https://x.org>") == 4 + 2 + 2  # two more per target
+    assert count_marks("a  \nb") == 1 + 2  # two more for a hard line break
+
+
+def _prose_post() -> str:
+    """About BODY_MAX characters of a long, ordinary post: paragraphs, a link now and then,
+    some emphasis, a short list."""
+    words = ["громада", "рішення", "бюджет", "сесія", "депутат", "звернення", "село", "місто"]
+    paragraph = " ".join(words[i % len(words)] for i in range(60))
+    block = (
+        f"{paragraph} Див. [рішення сесії](https://rada.gov.ua/x). {paragraph} **Важливо:** "
+        f"{paragraph}\n\n- перше\n- друге\n\n"
+    )
+    return (block * (BODY_MAX // len(block)))[:BODY_MAX].strip()
+
+
+def _demo_module() -> str:
+    return max((m["body"] for m in read("course.yaml")["modules"]), key=len)
+
+
+def _as_before(source: str) -> str:
+    """What cop rendered before the link rule's shortcut: markdown-it as configured,
+    unchanged, then the same sanitizer."""
+    stock = (
+        MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False})
+        .enable("table")
+        .enable("strikethrough")
+        .disable("image")
+    )
+    return text._cleaner().clean(stock.render(source))
+
+
+@pytest.mark.parametrize("make", [_prose_post, _demo_module])
+def test_long_ordinary_texts_are_accepted_and_render_as_before(ctx, make):
+    source = make()
+    assert check_body(source) == source
+    assert render_markdown(source) == _as_before(source)
 
 
 MARKDOWNISH = st.lists(
@@ -337,3 +397,9 @@ def test_any_source_renders_safe_html_or_is_refused_with_a_message(source):
         assert invalid.fields["body"]
     else:
         assert clean and problems(render_markdown(clean)) == []
+
+
+@settings(max_examples=500, deadline=None)
+@given(MARKDOWNISH)
+def test_the_link_rule_shortcut_changes_no_output(source):
+    assert render_markdown(source) == _as_before(source)
