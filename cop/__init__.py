@@ -36,7 +36,8 @@ def create_app(config: dict | None = None) -> Flask:
     ext.babel.init_app(app, locale_selector=i18n.select_locale)
     serving.init_socketio(app)
     guest_cache.init_app(app)
-    serving.init_request_log(app)  # outermost: cached pages are requests too
+    serving.init_request_log(app)  # cached pages are requests too
+    serving.init_proxies(app)  # outermost: everything inside sees the client's address
     login.init_app(app)
     headers.init_app(app)
     i18n.init_app(app)

@@ -158,6 +158,9 @@ def load_config(overrides: dict | None = None) -> dict:
         "REMEMBER_COOKIE_SAMESITE": "Lax",
         "REMEMBER_COOKIE_SECURE": https,
         "PREFERRED_URL_SCHEME": "https" if https else "http",
+        # How many reverse proxies in front set X-Forwarded-For/-Proto/-Host (nginx: 1);
+        # 0 trusts none of those headers, which anyone can send (docs/security.md).
+        "COP_PROXY_HOPS": _env_int("PROXY_HOPS", 0),
         "WTF_CSRF_ENABLED": True,
         "WTF_CSRF_TIME_LIMIT": None,
     }

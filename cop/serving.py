@@ -11,6 +11,7 @@ import time
 
 import socketio as python_socketio
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from cop import realtime
 from cop.config import REDIS_SCHEMES
@@ -93,6 +94,21 @@ class RequestLog:
 def init_request_log(app: Flask) -> None:
     if app.config["COP_LOG_REQUESTS"]:
         app.wsgi_app = RequestLog(app.wsgi_app)
+
+
+def init_proxies(app: Flask) -> None:
+    """Behind COP_PROXY_HOPS reverse proxies, a request's address, scheme and host are those
+    the proxies pass on in X-Forwarded-For, -Proto and -Host (werkzeug's ProxyFix, trusting
+    that many hops from the right), for pages, the API and sockets alike: the per-address
+    limits then count each client apart, and external links use the public scheme and
+    host. With 0 (the default) those headers are ignored. This is the only place they are
+    read: gunicorn's forwarded_allow_ips and secure_scheme_headers apply to its own HTTP
+    parser, which `cop run`'s worker class (gevent's pywsgi handler) does not use."""
+    hops = app.config["COP_PROXY_HOPS"]
+    if hops < 0:
+        raise ValueError(f"COP_PROXY_HOPS must be 0 or more, not {hops}")
+    if hops:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
 
 
 def bind_error(host: str, port: int) -> OSError | None:
