@@ -45,7 +45,7 @@ BODY_MAX = 20_000
 # and bleach's tree walker is quadratic in sibling elements. So a text also has at most
 # MARKS_MAX of the characters that make tags or entities, and line breaks; with both caps
 # the costliest text renders in well under 100 ms (docs/benchmarks.md, "Rendering").
-MARKS_MAX = 2_000
+MARKS_MAX = 1_600
 MARKS = '[]*_~<>|`&"#\\\n'
 # What the API's OpenAPI document says of every Markdown field.
 BODY_RULE = (
@@ -145,7 +145,7 @@ def _cleaner() -> bleach.Cleaner:
 def count_marks(source: str) -> int:
     """How many characters of `source` are formatting marks (MARKS) or line breaks, plus
     two for each of the costlier constructs (_COSTLY, hard breaks) and one for each `|`."""
-    costly = sum(1 for _ in _COSTLY.finditer(source)) + source.count("  \n")
+    costly = len(_COSTLY.findall(source)) + source.count("  \n")
     return sum(map(source.count, MARKS)) + source.count("|") + 2 * costly
 
 
