@@ -163,9 +163,10 @@ def check_marks(source: str, field: str, marks: int = MARKS_MAX) -> str:
     found = count_marks(source)
     if found > marks:
         message = _(
-            "Too much formatting for one text: %(found)s formatting characters "
-            '([ ] * _ ~ < > | ` & " # \\) and line breaks, at most %(max)s. Remove some '
-            "links, emphasis, list items, quotes or table rows, or split the text in two.",
+            "Too much formatting for one text: %(found)s formatting marks (the characters "
+            '[ ] * _ ~ < > | ` & " # \\ and line breaks; list items, links and tables count '
+            "more), at most %(max)s. Remove some links, emphasis, list items, quotes or table "
+            "rows, or split the text in two.",
             found=found,
             max=marks,
         )

@@ -45,9 +45,12 @@ def test_discussions_refuse_it_on_the_api_and_the_page(app, client, world, h, lo
     refused(new)
     refused(reply(client, h["member"], d["id"], body=DENSE))
     refused(client.patch(f"/api/v1/posts/{post_id}", headers=h["member"], json={"body": DENSE}))
-    page = login_as(world.users["member"]).post(
+    member = login_as(world.users["member"])
+    page = member.post(
         f"/spaces/{forum}/discussions/new", data={"title": "Форматування", "body": DENSE}
     )
+    assert SAYS_UK in page.get_data(as_text=True)
+    page = member.post(f"/posts/{post_id}/reply", data={"body": DENSE, "idempotency_key": "r"})
     assert SAYS_UK in page.get_data(as_text=True)
     assert (count(app, Discussion), count(app, Post)) == (discussions, posts)
     again = client.get(f"/api/v1/discussions/{d['id']}/posts", headers=h["member"]).get_json()
@@ -62,6 +65,11 @@ def test_consultation_questions_and_course_modules_refuse_it(app, client, world,
             json={"title": "Як скласти SWOT?", "body": DENSE},
         )
     )
+    page = login_as(world.users["member"]).post(
+        "/consultations/new",
+        data={"title": "Як скласти SWOT?", "body": DENSE, "idempotency_key": "swot"},
+    )
+    assert SAYS_UK in page.get_data(as_text=True)
     course = world.spaces["course"]
     module = client.post(
         f"/api/v1/courses/{course}/modules",

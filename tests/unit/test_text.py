@@ -321,7 +321,7 @@ def test_a_table_as_large_as_the_caps_allow_renders_and_one_row_more_is_refused(
         check_body(head + row * (rows + 1))
     found = count_marks((head + row * (rows + 1)).strip())  # check_body strips
     assert info.value.fields["body"].startswith(
-        f"Too much formatting for one text: {found} formatting characters"
+        f"Too much formatting for one text: {found} formatting marks"
     )
     assert f"at most {MARKS_MAX}. Remove some links" in info.value.fields["body"]
 
