@@ -14,8 +14,9 @@ Two phases, each on a fresh `cop run` (port 1150) with its own live session:
 - quiet: 20 page clients (guests, each GETs the hot discussion and its forum in turn, one
   request at a time) and a 100-client webinar (bench/live/loadclient.py: 5 questions a
   second, fan-out = ask to the last client's receipt);
-- heavy: the same, plus 8 clients posting replies of 20,000 characters of the densest
-  markup (bench/text's "nested emphasis", which costs the most to render) back to back,
+- heavy: the same, plus 8 clients posting the largest replies of the densest markup
+  that cop.text.check_body accepts (bench/text's "nested emphasis" at both caps, among
+  the costliest to render) back to back,
   and 5 clients searching back to back for five common words with facets (the costliest
   query the parser and COP_SEARCH_MAX_POSTINGS let through at this corpus).
 The posting and search limits are lifted (COP_POST_LIMIT, COP_SEARCH_LIMIT): the heavy
