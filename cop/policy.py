@@ -998,12 +998,15 @@ def _can_site(user, action: str) -> bool:
 
 
 def _can_user(user, action: str, target: User) -> bool:
-    """People may see themselves; staff see everyone; moderators manage non-staff only."""
+    """People may see themselves; staff see everyone; moderators manage non-staff only;
+    nobody manages an erased account (it cannot be given back a name or a sign-in)."""
     role = _role(user)
     if role is None:
         return False
     if action == VIEW:
         return role in STAFF or user.id == target.id
+    if action == MANAGE and target.erased_at is not None:
+        return False
     if action == MANAGE:
         return role == Role.ADMIN or (role == Role.MODERATOR and target.role not in STAFF)
     return False

@@ -7,7 +7,7 @@ from pydantic import Field
 from sqlalchemy import func, select
 
 from cop import policy
-from cop.accounts import service, sessions
+from cop.accounts import erasure, service, sessions
 from cop.accounts.models import (
     EMAIL_MAX,
     NAME_MAX,
@@ -239,3 +239,15 @@ def patch_user(user_id: int, data: UserPatch):
     return service.update_user(
         current_user, _get_user(user_id), data.model_dump(exclude_unset=True)
     )
+
+
+@endpoint(
+    bp,
+    "/users/<int:user_id>",
+    "DELETE",
+    summary="Erase a person (administrators): their posts stay under a placeholder, every "
+    "personal field and file goes, and they can no longer sign in",
+    status=204,
+)
+def erase_user(user_id: int):
+    erasure.erase_person(current_user, _get_user(user_id))

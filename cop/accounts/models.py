@@ -62,6 +62,9 @@ class User(UserMixin, db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     # 'Mark all read': everything posted up to then counts as read (cop/discussions/reads.py).
     all_read_until: Mapped[datetime | None]
+    # Erased by an administrator (cop/accounts/erasure.py): the row stays, so what the
+    # person wrote keeps its place, with every personal field replaced.
+    erased_at: Mapped[datetime | None]
 
     association = relationship("Association", lazy="joined")
     # The sign-in this request came with, `LoginSession.id.secret` (set by

@@ -4,7 +4,8 @@ and the unread counts."""
 from flask import Flask, current_app
 
 from cop import counters, events
-from cop.discussions import queries, reads
+from cop.accounts.events import PersonErased
+from cop.discussions import idempotency, queries, reads
 from cop.discussions.counters import STORED
 from cop.discussions.models import ForumType, settings_of
 from cop.discussions.service import DISCUSSION_KINDS, may_start
@@ -31,7 +32,13 @@ def _forum(user, space, page: int, per_page: int) -> dict:
     return {"forum": forum}
 
 
+def _person_erased(event: PersonErased) -> None:
+    reads.forget(event.user.id)
+    idempotency.forget(event.user.id)
+
+
 def register(app: Flask) -> None:
     counters.declare(app, STORED)
+    events.subscribe(app, PersonErased, _person_erased)
     events.register_hook(app, UNREAD_COUNTS, reads.forum_unread_counts)
     events.register_hook(app, PAGE_CONTEXT, _forum)

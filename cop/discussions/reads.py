@@ -15,7 +15,7 @@ its SQL twins, each in one query however many forums, discussions and posts ther
 from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import ColumnElement, and_, exists, func, select, true
+from sqlalchemy import ColumnElement, and_, delete, exists, func, select, true
 
 from cop import policy
 from cop.db import utcnow
@@ -109,3 +109,9 @@ def unread_post_ids(user, discussion: Discussion, among: list[int]) -> set[int]:
             .where(Post.discussion_id == discussion.id, Post.id.in_(among), unread(user))
         )
     )
+
+
+def forget(user_id: int) -> None:
+    """An erased person's read marks go, in the caller's transaction."""
+    for model in (DiscussionRead, ForumRead):
+        db.session.execute(delete(model).where(model.user_id == user_id))
