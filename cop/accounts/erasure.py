@@ -65,6 +65,7 @@ def erase_person(actor: User, user: User) -> None:
     user.email_mode = EmailMode.OFF
     user.digest_sent_at = None
     user.all_read_until = None
+    user.track_reads = True
     user.erased_at = utcnow()
     events.publish(PersonErased(actor, user))
     db.session.commit()

@@ -12,3 +12,8 @@ class PersonErased(Event):
     name = "person.erased"
     actor: Any
     user: Any
+
+
+# (viewer, person, page, per_page) -> a dict of more values for the person's profile: what
+# they wrote that the viewer may read (answered by discussions).
+PERSON_PAGE_CONTEXT = "person.page_context"

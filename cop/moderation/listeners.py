@@ -35,6 +35,7 @@ def _forum_configured(event: ForumConfigured) -> None:
         forum_type=settings.forum_type.value,
         subscription_mode=settings.subscription_mode.value,
         group_mode=settings.group_mode.value,
+        read_tracking=settings.read_tracking.value,
         max_attachments=settings.max_attachments,
         max_attachment_bytes=settings.max_attachment_bytes,
     )

@@ -22,6 +22,7 @@ from cop.courses.models import ModuleCompletion
 from cop.discussions.models import (
     Discussion,
     DiscussionRead,
+    DiscussionStar,
     ForumRead,
     Post,
     PostRevision,
@@ -96,6 +97,9 @@ def _sections(user_id: int) -> dict[str, Select]:
         "discussions_read": select(DiscussionRead.discussion_id, DiscussionRead.read_until).where(
             DiscussionRead.user_id == user_id
         ),
+        "starred_discussions": select(
+            DiscussionStar.discussion_id, DiscussionStar.created_at
+        ).where(DiscussionStar.user_id == user_id),
         "forums_read": select(ForumRead.space_id, ForumRead.read_until).where(
             ForumRead.user_id == user_id
         ),
@@ -143,6 +147,7 @@ def _account(user: User) -> dict:
         "locale": user.locale,
         "association_id": user.association_id,
         "email_mode": user.email_mode,
+        "track_reads": user.track_reads,
         "created_at": user.created_at,
         "all_read_until": user.all_read_until,
     }
