@@ -64,9 +64,7 @@ def test_a_forum_without_settings_follows_the_preference(client, world, h):
     assert unread(client, h["member"], forum) == 0
 
 
-def test_the_pages_show_marks_and_the_button_only_where_reads_are_tracked(
-    app, client, world, h
-):
+def test_the_pages_show_marks_and_the_button_only_where_reads_are_tracked(app, client, world, h):
     forum = world.spaces["forum_signed"]
     api = app.test_client()  # bearer tokens only: a signed-in cookie would win
     d = start(api, h["outsider"], forum)
