@@ -50,14 +50,18 @@ def create_app(config: dict | None = None) -> Flask:
 
     search.init_app(app)
 
+    from cop.attachments import listeners as attachments_listeners
     from cop.consultations import listeners as consultations_listeners
     from cop.discussions import listeners as discussions_listeners
     from cop.live import listeners as live_listeners
     from cop.moderation import listeners as moderation_listeners
     from cop.notifications import listeners as notifications_listeners
+    from cop.spaces import listeners as spaces_listeners
 
     # In this order in the transaction: notifications, then a consultation's life cycle.
     for listeners in (
+        spaces_listeners,
+        attachments_listeners,
         discussions_listeners,
         notifications_listeners,
         consultations_listeners,
@@ -77,6 +81,7 @@ def create_app(config: dict | None = None) -> Flask:
     from cop.live import views as live_views
     from cop.moderation import views as moderation_views
     from cop.notifications import views as notifications_views
+    from cop.privacy import views as privacy_views
     from cop.search import views as search_views
     from cop.spaces import views as spaces_views
 
@@ -92,6 +97,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(live_views.bp)
     app.register_blueprint(courses_views.bp)
     app.register_blueprint(search_views.bp)
+    app.register_blueprint(privacy_views.bp)
     register_error_handlers(app, faults.answer)
 
     from cop import policy

@@ -10,6 +10,7 @@ from cop.live.api import bp as live
 from cop.moderation.api import bp as moderation
 from cop.notifications.api import bp as notifications
 from cop.orgs.api import bp as orgs
+from cop.privacy.api import bp as privacy
 from cop.search.api import bp as search
 from cop.spaces.api import bp as spaces
 
@@ -25,5 +26,6 @@ for feature in (
     live,
     courses,
     search,
+    privacy,
 ):
     bp.register_blueprint(feature)

@@ -68,6 +68,7 @@ class Operation:
     tag: str
     upload: str | None = None  # a multipart request's file field
     errors: tuple[int, ...] = ()  # statuses beyond those the declaration implies
+    produces: str | None = None  # a file's media type, instead of a JSON answer
 
 
 _TYPE_MESSAGES = {
@@ -166,12 +167,14 @@ def endpoint(
     auth: bool = True,
     upload: str | None = None,
     errors: tuple[int, ...] = (),
+    produces: str | None = None,
 ) -> Callable:
     """Declare an API endpoint. The view gets path arguments, plus `data` (the validated
     body), `params` (the validated query) and `files` (the parts of the multipart field
     named by `upload`) when declared, and returns an object that `response` validates,
     or None for 204. `errors` documents statuses the declaration does not imply (429 of
-    a rate limit)."""
+    a rate limit). With `produces` (a media type), the view returns the response itself:
+    a file."""
 
     def decorator(fn: Callable) -> Callable:
         @wraps(fn)
@@ -185,12 +188,24 @@ def endpoint(
             if upload is not None:
                 kwargs["files"] = request.files.getlist(upload)
             result = fn(**kwargs)
+            if produces is not None:
+                return result
             if status == 204:
                 return "", 204
             return jsonify(dump(response, result)), status
 
         view.openapi = Operation(
-            method, summary, body, query, response, status, auth, blueprint.name, upload, errors
+            method,
+            summary,
+            body,
+            query,
+            response,
+            status,
+            auth,
+            blueprint.name,
+            upload,
+            errors,
+            produces,
         )
         view.accepts_uploads = upload is not None
         csrf.exempt(view)  # cookie sessions are checked in check_api_auth instead
@@ -328,9 +343,12 @@ def openapi_document(app: Flask) -> dict:
         if op.status == 204:
             responses["204"] = {"description": "Done"}
         else:
-            content = (
-                {"application/json": {"schema": _ref(op.response.__name__)}} if op.response else {}
-            )
+            if op.produces is not None:
+                content = {op.produces: {"schema": {"type": "string", "format": "binary"}}}
+            elif op.response is not None:
+                content = {"application/json": {"schema": _ref(op.response.__name__)}}
+            else:
+                content = {}
             responses[str(op.status)] = {"description": "Success", "content": content}
         for code in _error_statuses(op, bool(parameters)):
             responses[str(code)] = {

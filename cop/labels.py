@@ -9,7 +9,7 @@ from flask_babel import lazy_gettext as _l
 from cop.accounts.models import EmailMode, Role
 from cop.consultations.models import Consent, Status
 from cop.courses.models import Completion, ModuleStatus
-from cop.discussions.models import ForumType, GroupMode, SubscriptionMode
+from cop.discussions.models import ForumType, GroupMode, ReadTracking, SubscriptionMode
 from cop.forms import options
 from cop.live.models import QuestionStatus, SessionStatus
 from cop.orgs.models import CommunityKind
@@ -45,6 +45,11 @@ LABELS = {
         ForumType.QANDA: _l("Questions and answers: others' replies show after your own"),
         ForumType.SINGLE: _l("One discussion only"),
         ForumType.EACH_ONE: _l("Each member starts one discussion"),
+    },
+    ReadTracking: {
+        ReadTracking.OPTIONAL: _l("Unread posts marked for those who want it (profile setting)"),
+        ReadTracking.FORCED: _l("Unread posts marked for everyone"),
+        ReadTracking.OFF: _l("No unread marks"),
     },
     SubscriptionMode: {
         SubscriptionMode.OPTIONAL: _l("Subscription by choice"),

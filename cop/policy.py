@@ -66,6 +66,7 @@ POST = "post"
 REPLY = "reply"
 MODERATE = "moderate"
 MANAGE = "manage"
+PROFILE = "profile"  # a person's public profile page
 ACTIONS = (VIEW, POST, REPLY, MODERATE, MANAGE)
 
 STAFF = (Role.ADMIN, Role.MODERATOR)
@@ -998,15 +999,28 @@ def _can_site(user, action: str) -> bool:
 
 
 def _can_user(user, action: str, target: User) -> bool:
-    """People may see themselves; staff see everyone; moderators manage non-staff only."""
+    """People may see themselves; staff see everyone; moderators manage non-staff only;
+    nobody manages an erased account (it cannot be given back a name or a sign-in).
+    Everyone signed in sees the profile of anyone not erased."""
     role = _role(user)
     if role is None:
         return False
+    if action == PROFILE:
+        return target.erased_at is None
     if action == VIEW:
         return role in STAFF or user.id == target.id
+    if action == MANAGE and target.erased_at is not None:
+        return False
     if action == MANAGE:
         return role == Role.ADMIN or (role == Role.MODERATOR and target.role not in STAFF)
     return False
+
+
+def visible_profiles(user) -> ColumnElement[bool]:
+    """User PROFILE as SQL: everyone not erased, for people signed in."""
+    if _role(user) is None:
+        return false()
+    return User.erased_at.is_(None)
 
 
 def _can_org(user, action: str) -> bool:

@@ -21,13 +21,15 @@ into a page as is.
    An href whose scheme is not allowed even after HTML entities and %-escapes are decoded
    and whitespace/control characters removed is dropped as well.
 3. Every link gets rel="nofollow noopener ugc" (never target=_blank).
+4. `@username` becomes a link to the person's profile when the caller passes it in
+   `profiles` (people who do not exist stay plain text); never inside links or code.
 
 render_markdown does not need an app context. See docs/text-pipeline.md.
 """
 
 import re
 import threading
-from html import unescape
+from html import escape, unescape
 from urllib.parse import unquote
 
 import bleach
@@ -174,14 +176,41 @@ def check_marks(source: str, field: str, marks: int = MARKS_MAX) -> str:
     return source
 
 
-def render_markdown(source: str) -> str:
+def render_markdown(source: str, profiles: dict[str, str] | None = None) -> str:
     """Sanitized HTML for Markdown source (pass it through check_body first); in a server,
-    rendered in a cop.cpu worker process, off the event loop."""
-    return cpu.run(_render, source)
+    rendered in a cop.cpu worker process, off the event loop. `profiles`: the profile
+    address of each @mentioned username (lower-case) that names someone."""
+    return cpu.run(_render, source, profiles)
 
 
-def _render(source: str) -> str:
-    return _cleaner().clean(_markdown.render(source))
+def _render(source: str, profiles: dict[str, str] | None = None) -> str:
+    html = _cleaner().clean(_markdown.render(source))
+    return _link_mentions(html, profiles) if profiles else html
+
+
+_TAG = re.compile(r"(<[^>]*>)")
+_NO_LINKS_INSIDE = re.compile(r"<(/?)(a|code|pre)[\s>]")
+
+
+def _link_mentions(html: str, profiles: dict[str, str]) -> str:
+    """Links the mentions in the text between the sanitizer's tags (where `<` is always
+    escaped, so splitting at tags is exact), outside links and code."""
+
+    def link(match: re.Match) -> str:
+        url = profiles.get(match.group(1).lower())
+        if url is None:
+            return match.group(0)
+        return f'<a href="{escape(url)}" rel="{LINK_REL}">{match.group(0)}</a>'
+
+    parts, inside = [], 0
+    for part in _TAG.split(html):
+        tag = _NO_LINKS_INSIDE.match(part)
+        if tag:
+            inside += -1 if tag.group(1) else 1
+        elif not inside and not part.startswith("<"):
+            part = _MENTION.sub(link, part)
+        parts.append(part)
+    return "".join(parts)
 
 
 _MENTION = re.compile(rf"(?<![\w@.+-])@({USERNAME_PATTERN})(?![\w-])", re.IGNORECASE)

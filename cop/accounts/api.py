@@ -6,8 +6,9 @@ from flask_login import current_user
 from pydantic import Field
 from sqlalchemy import func, select
 
-from cop import policy
-from cop.accounts import service, sessions
+from cop import events, policy
+from cop.accounts import erasure, people, service, sessions
+from cop.accounts.events import PERSON_PAGE_CONTEXT
 from cop.accounts.models import (
     EMAIL_MAX,
     NAME_MAX,
@@ -21,6 +22,7 @@ from cop.errors import Forbidden, NotFound, Unauthorized
 from cop.extensions import db, limiter
 from cop.inputs import Id, Line
 from cop.jsonapi import Input, Output, PageQuery, endpoint
+from cop.labels import label
 
 bp = Blueprint("accounts", __name__)
 
@@ -74,6 +76,9 @@ class UserOut(Output):
 
 class MeOut(UserOut):
     email_mode: EmailMode
+    track_reads: bool = Field(
+        description="Unread posts are marked in forums whose read tracking is optional"
+    )
 
 
 class UserList(Output):
@@ -88,6 +93,9 @@ class ProfilePatch(Input):
     locale: str = Field(None, pattern="^(uk|en)$")
     email_mode: EmailMode = Field(
         None, description="Notifications by email: each as it comes, a daily digest, or none"
+    )
+    track_reads: bool = Field(
+        None, description="Mark unread posts in forums whose read tracking is optional"
     )
 
 
@@ -238,4 +246,92 @@ def get_user(user_id: int):
 def patch_user(user_id: int, data: UserPatch):
     return service.update_user(
         current_user, _get_user(user_id), data.model_dump(exclude_unset=True)
+    )
+
+
+@endpoint(
+    bp,
+    "/users/<int:user_id>",
+    "DELETE",
+    summary="Erase a person (administrators): their posts stay under a placeholder, every "
+    "personal field and file goes, and they can no longer sign in",
+    status=204,
+)
+def erase_user(user_id: int):
+    erasure.erase_person(current_user, _get_user(user_id))
+
+
+class WrittenPostOut(Output):
+    id: int
+    discussion_id: int
+    discussion_title: str
+    space_id: int
+    created_at: datetime
+
+
+class WrittenDiscussionOut(Output):
+    id: int
+    title: str
+    space_id: int
+    created_at: datetime
+
+
+class ProfileOut(Output):
+    id: int
+    display_name: str
+    username: str
+    role: Role
+    role_label: str
+    association: str | None
+    communities: list[str] = Field(description="The communities whose committee they sit on")
+    expert_groups: list[str]
+    posts: list[WrittenPostOut] = Field(description="Their posts you may read, newest first")
+    discussions: list[WrittenDiscussionOut] = Field(
+        description="The discussions they started that you may read, newest first"
+    )
+    more: bool = Field(description="Either list goes on at the next page")
+
+
+@endpoint(
+    bp,
+    "/people/<int:user_id>",
+    summary="A person's profile and what they wrote that you may read",
+    query=PageQuery,
+    response=ProfileOut,
+)
+def get_person(user_id: int, params: PageQuery):
+    profile = people.get_person(current_user, user_id)
+    user = profile.user
+    context: dict = {}
+    for answer in events.ask(
+        PERSON_PAGE_CONTEXT, current_user, user, params.page, min(params.per_page, 50)
+    ):
+        context.update(answer)
+    written = context["written"]
+    return ProfileOut(
+        id=user.id,
+        display_name=user.display_name,
+        username=user.username,
+        role=user.role,
+        role_label=label(user.role),
+        association=user.association.short_name if user.association else None,
+        communities=profile.communities,
+        expert_groups=profile.expert_groups,
+        posts=[
+            WrittenPostOut(
+                id=p.id,
+                discussion_id=p.discussion_id,
+                discussion_title=p.discussion.title,
+                space_id=p.discussion.space_id,
+                created_at=p.created_at,
+            )
+            for p in written.posts
+        ],
+        discussions=[
+            WrittenDiscussionOut(
+                id=d.id, title=d.title, space_id=d.space_id, created_at=d.created_at
+            )
+            for d in written.discussions
+        ],
+        more=written.more_posts or written.more_discussions,
     )

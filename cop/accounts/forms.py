@@ -51,6 +51,9 @@ class ProfileForm(FlaskForm):
     display_name = StringField(_l("Full name"), validators=[required(), Length(max=NAME_MAX)])
     locale = SelectField(_l("Language"), choices=LOCALE_CHOICES)
     email_mode = SelectField(_l("Notifications by email"))
+    track_reads = BooleanField(
+        _l("Mark unread posts (in forums that leave it to you)"), default=True
+    )
 
 
 class PasswordChangeForm(FlaskForm):

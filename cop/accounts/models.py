@@ -3,7 +3,7 @@ from datetime import datetime
 from enum import StrEnum
 
 from flask_login import UserMixin
-from sqlalchemy import Enum, ForeignKey, String, event, or_, select
+from sqlalchemy import Enum, ForeignKey, String, event, or_, select, true
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from cop.db import utcnow
@@ -62,6 +62,12 @@ class User(UserMixin, db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     # 'Mark all read': everything posted up to then counts as read (cop/discussions/reads.py).
     all_read_until: Mapped[datetime | None]
+    # Erased by an administrator (cop/accounts/erasure.py): the row stays, so what the
+    # person wrote keeps its place, with every personal field replaced.
+    erased_at: Mapped[datetime | None]
+    # Unread markers and counts in forums whose read tracking is optional (cop/discussions/
+    # reads.py); forced forums track for everyone, forums with tracking off for nobody.
+    track_reads: Mapped[bool] = mapped_column(default=True, server_default=true())
 
     association = relationship("Association", lazy="joined")
     # The sign-in this request came with, `LoginSession.id.secret` (set by

@@ -215,9 +215,11 @@ def update_profile(
     display_name: str | None = None,
     locale: str | None = None,
     email_mode: str | None = None,
+    track_reads: bool | None = None,
 ):
-    """A person edits their own name, language and how notifications reach them by
-    email. Commits."""
+    """A person edits their own name, language, how notifications reach them by email
+    and whether unread posts are marked in forums whose read tracking is optional.
+    Commits."""
     if display_name is not None:
         user.display_name = _check_display_name(display_name)
     if locale is not None:
@@ -230,6 +232,8 @@ def update_profile(
             raise Invalid(
                 fields={"email_mode": _("Must be one of: %(values)s.", values=values)}
             ) from None
+    if track_reads is not None:
+        user.track_reads = bool(track_reads)
     db.session.commit()
     return user
 

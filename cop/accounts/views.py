@@ -13,7 +13,9 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, logout_user
 
-from cop.accounts import service, sessions
+from cop import events, inputs
+from cop.accounts import people, service, sessions
+from cop.accounts.events import PERSON_PAGE_CONTEXT
 from cop.accounts.forms import (
     LoginForm,
     PasswordChangeForm,
@@ -29,6 +31,7 @@ from cop.labels import choices
 from cop.rate_limits import RateLimited
 
 bp = Blueprint("accounts", __name__)
+PER_PAGE = 20
 
 
 def _safe_next(target: str | None) -> str:
@@ -135,6 +138,7 @@ def profile():
                 display_name=profile_form.display_name.data,
                 locale=profile_form.locale.data,
                 email_mode=profile_form.email_mode.data,
+                track_reads=profile_form.track_reads.data,
             )
         except AppError as error:
             apply_errors(profile_form, error)
@@ -166,3 +170,15 @@ def end_device(login_id: int):
     sessions.end_session(current_user, login_id)
     flash(_("The device was signed out."), "info")
     return redirect(url_for("accounts.profile"))
+
+
+@bp.get("/people/<int:user_id>")
+@login_required
+def person(user_id: int):
+    """A person's profile: who they are, and what they wrote that the viewer may read."""
+    profile = people.get_person(current_user, user_id)
+    page = inputs.page_arg()
+    context: dict = {}
+    for answer in events.ask(PERSON_PAGE_CONTEXT, current_user, profile.user, page, PER_PAGE):
+        context.update(answer)
+    return render_template("accounts/person.html", profile=profile, page=page, **context)

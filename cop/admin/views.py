@@ -10,6 +10,7 @@ from flask_login import current_user
 from sqlalchemy import func, select
 
 from cop import inputs, policy
+from cop.accounts import erasure
 from cop.accounts import service as accounts
 from cop.accounts.models import Role, User
 from cop.admin.forms import (
@@ -164,8 +165,21 @@ def edit_user(user_id: int):
             "subtitle": user.email,
             "extra_action": url_for("admin.resend_invite", user_id=user.id),
             "extra_label": _("Send a new invitation link"),
+            "erase_user": user if policy.can(current_user, policy.MANAGE, policy.SITE) else None,
         },
     )
+
+
+@bp.post("/users/<int:user_id>/erase")
+def erase_user(user_id: int):
+    """The administrator types the person's email to confirm: erasing cannot be undone."""
+    user = orgs.get(User, user_id)
+    if request.form.get("confirm", "").strip().lower() != user.email:
+        flash(_("Type the person's email exactly to confirm the erasure."), "error")
+        return redirect(url_for("admin.edit_user", user_id=user_id))
+    erasure.erase_person(current_user, user)
+    flash(_("The person's personal data is erased."), "success")
+    return redirect(url_for("admin.users"))
 
 
 @bp.post("/users/<int:user_id>/invite")

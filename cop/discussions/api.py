@@ -7,11 +7,12 @@ from pydantic import Field
 from cop import policy, rate_limits
 from cop.attachments.api import AttachmentOut, attachment_out
 from cop.attachments.queries import by_post
-from cop.discussions import idempotency, queries, reads, service
+from cop.discussions import idempotency, queries, reads, service, stars
 from cop.discussions.models import (
     TITLE_MAX,
     ForumType,
     GroupMode,
+    ReadTracking,
     SubscriptionMode,
     settings_of,
 )
@@ -81,6 +82,9 @@ class ForumSettingsOut(Output):
     group_mode: GroupMode
     max_attachments: int = Field(description="Files per post; 0: no attachments")
     max_attachment_bytes: int = Field(description="Largest file, in bytes")
+    read_tracking: ReadTracking = Field(
+        description="Unread marks: as each person prefers (optional), for everyone, or off"
+    )
 
 
 class ForumSettingsIn(Input):
@@ -96,6 +100,7 @@ class ForumSettingsIn(Input):
     max_attachment_bytes: int = Field(
         None, ge=1, le=ID_MAX, description="Largest file, in bytes (the site sets a ceiling)"
     )
+    read_tracking: ReadTracking = None
 
 
 class DiscussionIn(Input):
@@ -408,10 +413,63 @@ def get_forum_settings(space_id: int):
     bp,
     "/spaces/<int:space_id>/forum",
     "PATCH",
-    summary="Change a forum's type, subscription mode, group mode or attachment limits",
+    summary="Change a forum's type, subscription mode, group mode, read tracking or "
+    "attachment limits",
     body=ForumSettingsIn,
     response=ForumSettingsOut,
 )
 def patch_forum_settings(space_id: int, data: ForumSettingsIn):
     space = get_space(current_user, space_id)
     return service.configure_forum(current_user, space, **data.model_dump(exclude_unset=True))
+
+
+class StarOut(Output):
+    starred: bool = Field(description="Only you see your stars")
+
+
+class StarredQuery(PageQuery):
+    space_id: Id | None = Field(None, description="Only the starred discussions of this space")
+
+
+@endpoint(
+    bp,
+    "/discussions/<int:discussion_id>/star",
+    "PUT",
+    summary="Star a discussion",
+    response=StarOut,
+)
+def star_discussion(discussion_id: int):
+    discussion = queries.get_discussion(current_user, discussion_id)
+    return StarOut(starred=stars.star(current_user, discussion, True))
+
+
+@endpoint(
+    bp,
+    "/discussions/<int:discussion_id>/star",
+    "DELETE",
+    summary="Take the star off",
+    response=StarOut,
+)
+def unstar_discussion(discussion_id: int):
+    discussion = queries.get_discussion(current_user, discussion_id)
+    return StarOut(starred=stars.star(current_user, discussion, False))
+
+
+@endpoint(
+    bp,
+    "/me/starred",
+    summary="My starred discussions that I may read, by last activity",
+    query=StarredQuery,
+    response=DiscussionList,
+)
+def list_starred(params: StarredQuery):
+    space_id = get_space(current_user, params.space_id).id if params.space_id else None
+    items, total, unread = stars.list_starred(
+        current_user, space_id, (params.page - 1) * params.per_page, params.per_page
+    )
+    return DiscussionList(
+        items=[_discussion_out(d, unread.get(d.id, 0)) for d in items],
+        total=total,
+        page=params.page,
+        per_page=params.per_page,
+    )

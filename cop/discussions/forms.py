@@ -51,6 +51,7 @@ class ForumSettingsForm(FlaskForm):
     forum_type = SelectField(_l("Forum type"))
     subscription_mode = SelectField(_l("Subscription mode"))
     group_mode = SelectField(_l("Group mode"))
+    read_tracking = SelectField(_l("Read tracking"))
     max_attachments = IntegerField(
         _l("Attachments per post (0: none)"), validators=[InputRequired(), NumberRange(min=0)]
     )

@@ -9,7 +9,7 @@ import json
 from datetime import timedelta
 
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 
 from cop import inputs, policy
@@ -97,3 +97,9 @@ def first_response(actor, key: str | None, response: dict) -> dict:
         db.session.commit()
         return response
     return json.loads(record.response)
+
+
+def forget(user_id: int) -> None:
+    """An erased person's keys (and the answers kept with them) go, in the caller's
+    transaction."""
+    db.session.execute(delete(IdempotencyKey).where(IdempotencyKey.user_id == user_id))

@@ -4,10 +4,11 @@ and the unread counts."""
 from flask import Flask, current_app
 
 from cop import counters, events
-from cop.discussions import queries, reads
+from cop.accounts.events import PERSON_PAGE_CONTEXT, PersonErased
+from cop.discussions import idempotency, people, queries, reads, stars
 from cop.discussions.counters import STORED
 from cop.discussions.models import ForumType, settings_of
-from cop.discussions.service import DISCUSSION_KINDS, may_start
+from cop.discussions.service import DISCUSSION_KINDS, may_start, unlink_person
 from cop.spaces.events import PAGE_CONTEXT, UNREAD_COUNTS
 
 
@@ -24,6 +25,7 @@ def _forum(user, space, page: int, per_page: int) -> dict:
         "last_authors": last_authors,
         "can_start": user.is_authenticated and may_start(user, space),
         "qanda": settings_of(space).forum_type == ForumType.QANDA,
+        "tracks_reads": reads.tracks(user, space),
         "edit_minutes": current_app.config["COP_EDIT_WINDOW_MINUTES"],
         "page": page,
         "pages": max((total + per_page - 1) // per_page, 1),
@@ -31,7 +33,20 @@ def _forum(user, space, page: int, per_page: int) -> dict:
     return {"forum": forum}
 
 
+def _person_erased(event: PersonErased) -> None:
+    reads.forget(event.user.id)
+    idempotency.forget(event.user.id)
+    stars.forget(event.user.id)
+    unlink_person(event.user.id)
+
+
+def _person(viewer, person, page: int, per_page: int) -> dict:
+    return {"written": people.written_by(viewer, person, page, per_page)}
+
+
 def register(app: Flask) -> None:
     counters.declare(app, STORED)
+    events.register_hook(app, PERSON_PAGE_CONTEXT, _person)
+    events.subscribe(app, PersonErased, _person_erased)
     events.register_hook(app, UNREAD_COUNTS, reads.forum_unread_counts)
     events.register_hook(app, PAGE_CONTEXT, _forum)

@@ -32,6 +32,14 @@ class SubscriptionMode(StrEnum):
     DISABLED = "disabled"
 
 
+class ReadTracking(StrEnum):
+    """Moodle's read tracking per forum: as each person prefers, for everyone, or off."""
+
+    OPTIONAL = "optional"
+    FORCED = "forced"
+    OFF = "off"
+
+
 class GroupMode(StrEnum):
     """Moodle's group modes, with the communities as groups."""
 
@@ -60,6 +68,11 @@ class ForumSettings(db.Model):
     max_attachment_bytes: Mapped[int] = mapped_column(
         default=ATTACHMENT_BYTES_DEFAULT, server_default=str(ATTACHMENT_BYTES_DEFAULT)
     )
+    read_tracking: Mapped[ReadTracking] = mapped_column(
+        enum_column(ReadTracking),
+        default=ReadTracking.OPTIONAL,
+        server_default=ReadTracking.OPTIONAL.value,
+    )
 
     space: Mapped[Space] = relationship(
         backref=backref("forum", uselist=False, lazy="joined", cascade="all, delete-orphan")
@@ -76,6 +89,7 @@ class DefaultForumSettings:
     group_mode: GroupMode = GroupMode.NONE
     max_attachments: int = ATTACHMENTS_DEFAULT
     max_attachment_bytes: int = ATTACHMENT_BYTES_DEFAULT
+    read_tracking: ReadTracking = ReadTracking.OPTIONAL
 
 
 DEFAULT_SETTINGS = DefaultForumSettings()
@@ -213,3 +227,15 @@ class IdempotencyKey(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     __table_args__ = (UniqueConstraint("user_id", "key", name="uq_idempotency_key_user_key"),)
+
+
+class DiscussionStar(db.Model):
+    """A person's bookmark on a discussion: seen by nobody else."""
+
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("user.id", ondelete="CASCADE"), primary_key=True
+    )
+    discussion_id: Mapped[int] = mapped_column(
+        ForeignKey("discussion.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

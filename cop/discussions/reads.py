@@ -6,7 +6,10 @@ came after the latest of the read marks covering it:
 - the forum's (`ForumRead`, 'mark all read' in one forum),
 - the user's own (`User.all_read_until`, 'mark all read' everywhere),
 - the read horizon: posts older than COP_READ_HORIZON_DAYS count as read, as Moodle's
-  forum_oldpostdays, so a newcomer is not greeted by every post ever written.
+  forum_oldpostdays, so a newcomer is not greeted by every post ever written;
+and only in a forum that tracks reads for the person (Moodle's read tracking): one whose
+tracking is forced, or optional while the person's preference (`User.track_reads`) is on;
+never where it is off. Elsewhere nothing is unread and no marker shows.
 
 Who may see which post is the policy's business: the counts here combine `unread` with
 its SQL twins, each in one query however many forums, discussions and posts there are.
@@ -15,11 +18,19 @@ its SQL twins, each in one query however many forums, discussions and posts ther
 from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import ColumnElement, and_, exists, func, select, true
+from sqlalchemy import ColumnElement, and_, delete, exists, func, select, true
 
 from cop import policy
 from cop.db import utcnow
-from cop.discussions.models import Discussion, DiscussionRead, ForumRead, Post
+from cop.discussions.models import (
+    Discussion,
+    DiscussionRead,
+    ForumRead,
+    ForumSettings,
+    Post,
+    ReadTracking,
+    settings_of,
+)
 from cop.extensions import db
 from cop.spaces.models import Space
 
@@ -35,6 +46,7 @@ def unread(user) -> ColumnElement[bool]:
     if user.all_read_until is not None and user.all_read_until > floor:
         floor = user.all_read_until
     return and_(
+        _tracked(user),
         Post.author_id != user.id,
         Post.deleted_at.is_(None),
         Post.hidden_at.is_(None),
@@ -50,6 +62,26 @@ def unread(user) -> ColumnElement[bool]:
             ForumRead.read_until >= Post.created_at,
         ),
     )
+
+
+def tracks(user, space: Space) -> bool:
+    """Whether reads are tracked for the user in this forum (the rule `_tracked` puts in
+    SQL): whether its pages show unread markers and a 'mark read' button."""
+    if not user.is_authenticated:
+        return False
+    mode = settings_of(space).read_tracking
+    return mode == ReadTracking.FORCED or (mode == ReadTracking.OPTIONAL and user.track_reads)
+
+
+def _tracked(user) -> ColumnElement[bool]:
+    """`tracks` as SQL, on Discussion: a forum without settings is optional."""
+    if user.track_reads:
+        off = select(ForumSettings.space_id).where(ForumSettings.read_tracking == ReadTracking.OFF)
+        return Discussion.space_id.not_in(off)
+    forced = select(ForumSettings.space_id).where(
+        ForumSettings.read_tracking == ReadTracking.FORCED
+    )
+    return Discussion.space_id.in_(forced)
 
 
 def _posts(*columns):
@@ -109,3 +141,9 @@ def unread_post_ids(user, discussion: Discussion, among: list[int]) -> set[int]:
             .where(Post.discussion_id == discussion.id, Post.id.in_(among), unread(user))
         )
     )
+
+
+def forget(user_id: int) -> None:
+    """An erased person's read marks go, in the caller's transaction."""
+    for model in (DiscussionRead, ForumRead):
+        db.session.execute(delete(model).where(model.user_id == user_id))

@@ -12,6 +12,7 @@ from werkzeug.datastructures import FileStorage
 
 from cop import events, inputs, policy
 from cop.accounts.models import User
+from cop.accounts.people import profile_path, profile_paths
 from cop.attachments import service as attachments
 from cop.attachments.models import Attachment
 from cop.attachments.storage import prune
@@ -40,6 +41,7 @@ from cop.discussions.models import (
     Post,
     PostRevision,
     Reaction,
+    ReadTracking,
     SubscriptionMode,
     settings_of,
 )
@@ -48,7 +50,7 @@ from cop.extensions import db
 from cop.i18n import format_size
 from cop.orgs.models import Community
 from cop.spaces.models import Space, SpaceKind
-from cop.text import check_body, render_markdown
+from cop.text import check_body, find_mentions, render_markdown
 
 # Spaces whose page is a list of discussions.
 DISCUSSION_KINDS = (SpaceKind.FORUM, SpaceKind.EXPERT_ROOM)
@@ -134,6 +136,22 @@ def _group_of(actor, space: Space, community_id: int | None) -> int | None:
     return community_id
 
 
+def render_body(body: str) -> str:
+    """A post's HTML: the text pipeline, with each @mention of someone who exists linked to
+    their profile. Linked when written, so the stored HTML is what is shown and pages cost
+    no lookup; erasing a person renders the posts that link to them again
+    (`unlink_person`)."""
+    return render_markdown(body, profile_paths(find_mentions(body)))
+
+
+def unlink_person(user_id: int) -> None:
+    """The posts linking to this (now erased) person's profile, rendered again: the
+    mention stays as plain text. In the caller's transaction."""
+    linking = Post.body_html.contains(f'href="{profile_path(user_id)}"', autoescape=True)
+    for post in list(db.session.scalars(select(Post).where(linking))):
+        post.body_html = render_body(post.body)
+
+
 def start_discussion(
     actor,
     space: Space,
@@ -190,7 +208,7 @@ def write_discussion(actor, space, title, body, community_id, uploads=()) -> Dis
         discussion=discussion,
         author_id=actor.id,
         body=body,
-        body_html=render_markdown(body),
+        body_html=render_body(body),
         created_at=now,
     )
     db.session.add_all([discussion, post])
@@ -285,7 +303,7 @@ def _add_reply(actor, discussion, parent, body, private, internal, uploads) -> P
         parent_id=parent.id,
         author_id=actor.id,
         body=body,
-        body_html=render_markdown(body),
+        body_html=render_body(body),
         created_at=now,
         private_to_id=parent.author_id if private else None,
         internal=internal,
@@ -341,7 +359,7 @@ def edit_post(
                 )
             )
             previous = post.body
-            post.body, post.body_html = body, render_markdown(body)
+            post.body, post.body_html = body, render_body(body)
             post.edited_at = utcnow()
         if changed:
             events.publish(PostEdited(actor, post, previous))
@@ -479,9 +497,10 @@ def configure_forum(
     group_mode: str | None = None,
     max_attachments: int | None = None,
     max_attachment_bytes: int | None = None,
+    read_tracking: str | None = None,
 ) -> ForumSettings:
-    """Those who manage a forum set its type, subscription mode, group mode and
-    attachment limits (within the site's ceilings). Turning a forum without discussions
+    """Those who manage a forum set its type, subscription mode, group mode, read
+    tracking and attachment limits (within the site's ceilings). Turning a forum without discussions
     into a single-discussion forum starts that discussion from the forum's title and
     description. The change is audited (`forum.configured`). Commits."""
     policy.require(actor, policy.MANAGE, space)
@@ -494,11 +513,13 @@ def configure_forum(
         group_mode=GroupMode.NONE,
         max_attachments=ATTACHMENTS_DEFAULT,
         max_attachment_bytes=ATTACHMENT_BYTES_DEFAULT,
+        read_tracking=ReadTracking.OPTIONAL,
     )
     for name, enum, value in (
         ("forum_type", ForumType, forum_type),
         ("subscription_mode", SubscriptionMode, subscription_mode),
         ("group_mode", GroupMode, group_mode),
+        ("read_tracking", ReadTracking, read_tracking),
     ):
         if value is not None:
             try:

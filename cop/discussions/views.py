@@ -9,10 +9,16 @@ from cop.attachments import filetypes
 from cop.attachments import queries as attachment_queries
 from cop.attachments.service import FIELD, limits_of
 from cop.db import utcnow
-from cop.discussions import queries, service
+from cop.discussions import queries, service, stars
 from cop.discussions.events import PAGE_CONTEXT, PAGE_ELSEWHERE
 from cop.discussions.forms import DiscussionForm, EditForm, ForumSettingsForm, ReplyForm
-from cop.discussions.models import ForumType, GroupMode, SubscriptionMode, settings_of
+from cop.discussions.models import (
+    ForumType,
+    GroupMode,
+    ReadTracking,
+    SubscriptionMode,
+    settings_of,
+)
 from cop.errors import AppError, Conflict, NotFound, StaleEdit
 from cop.forms import apply_errors, options, refusal_status
 from cop.guest_cache import guest_cached
@@ -142,6 +148,7 @@ def discussion(discussion_id: int):
         move_targets=_move_targets(discussion),
         qanda_rule=queries.qanda_rule(current_user, discussion),
         edit_minutes=current_app.config["COP_EDIT_WINDOW_MINUTES"],
+        starred=stars.is_starred(current_user, discussion.id),
         **_page_context(discussion),
     )
     until = _read_until(discussion, thread, new_here, unread_elsewhere)
@@ -352,6 +359,43 @@ def useful(post_id: int):
     return redirect(discussion_url(post.discussion_id, post.id))
 
 
+@bp.post("/discussions/<int:discussion_id>/star")
+@login_required
+def star(discussion_id: int):
+    discussion = queries.get_discussion(current_user, discussion_id)
+    stars.star(current_user, discussion, request.form.get("starred") == "1")
+    return redirect(discussion_url(discussion.id))
+
+
+@bp.get("/starred")
+@login_required
+def starred():
+    """The person's starred discussions, in one forum (?space=) or everywhere."""
+    space = None
+    if "space" in request.args:
+        space_id = inputs.parse_id(request.args["space"])
+        if space_id is None:
+            raise NotFound()
+        space = get_space(current_user, space_id)
+    page = inputs.page_arg()
+    per_page = 50
+    items, total, unread = stars.list_starred(
+        current_user, space.id if space else None, (page - 1) * per_page, per_page
+    )
+    pages = max((total + per_page - 1) // per_page, 1)
+    if page > pages:
+        raise NotFound()
+    return render_template(
+        "discussions/starred.html",
+        items=items,
+        unread=unread,
+        space=space,
+        pager=Pager(
+            page, pages, lambda n: url_for("discussions.starred", space=space and space.id, page=n)
+        ),
+    )
+
+
 @bp.post("/discussions/<int:discussion_id>/flags")
 @login_required
 def flags(discussion_id: int):
@@ -373,6 +417,7 @@ def forum_settings(space_id: int):
     form.forum_type.choices = choices(ForumType)
     form.subscription_mode.choices = choices(SubscriptionMode)
     form.group_mode.choices = choices(GroupMode)
+    form.read_tracking.choices = choices(ReadTracking)
     if request.method == "GET":
         form.max_attachment_mb.data = round(settings.max_attachment_bytes / MB, 2)
     if form.validate_on_submit():
@@ -383,6 +428,7 @@ def forum_settings(space_id: int):
                 forum_type=form.forum_type.data,
                 subscription_mode=form.subscription_mode.data,
                 group_mode=form.group_mode.data,
+                read_tracking=form.read_tracking.data,
                 max_attachments=form.max_attachments.data,
                 max_attachment_bytes=int(form.max_attachment_mb.data * MB),
             )

@@ -4,6 +4,7 @@ written in the same transaction as the action (cop.events)."""
 from flask import Flask
 
 from cop import events
+from cop.accounts.events import PersonErased
 from cop.attachments.events import AttachmentAdded, AttachmentRemoved
 from cop.discussions.events import DiscussionFlagged, ForumConfigured, PostDeleted, PostEdited
 from cop.moderation.service import record
@@ -34,6 +35,7 @@ def _forum_configured(event: ForumConfigured) -> None:
         forum_type=settings.forum_type.value,
         subscription_mode=settings.subscription_mode.value,
         group_mode=settings.group_mode.value,
+        read_tracking=settings.read_tracking.value,
         max_attachments=settings.max_attachments,
         max_attachment_bytes=settings.max_attachment_bytes,
     )
@@ -58,7 +60,12 @@ def _attachment(action: str):
     return audit
 
 
+def _person_erased(event: PersonErased) -> None:
+    record(event.actor, "person.erased", event.user, None)
+
+
 def register(app: Flask) -> None:
+    events.subscribe(app, PersonErased, _person_erased)
     events.subscribe(app, PostEdited, _on_someone_elses_post("post.edited"))
     events.subscribe(app, PostDeleted, _on_someone_elses_post("post.deleted"))
     events.subscribe(app, DiscussionFlagged, _flagged)

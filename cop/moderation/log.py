@@ -11,6 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from cop import policy
+from cop.accounts.models import User
 from cop.attachments.models import Attachment
 from cop.discussions.models import Discussion, Post
 from cop.extensions import db
@@ -32,12 +33,19 @@ SENTENCES = {
     "forum.configured": _l("Settings of the forum %(object)s changed"),
     "attachment.added": _l("File added to someone else's post in %(object)s"),
     "attachment.removed": _l("File removed from someone else's post in %(object)s"),
+    "person.erased": _l("Personal data erased: %(object)s"),
 }
 UNKNOWN = _l("Other action on %(object)s")
 GONE = _l("something since deleted")
 HIDDEN = _l("something you cannot open")
 
-MODELS = {"post": Post, "discussion": Discussion, "space": Space, "attachment": Attachment}
+MODELS = {
+    "post": Post,
+    "discussion": Discussion,
+    "space": Space,
+    "attachment": Attachment,
+    "user": User,
+}
 LOADS = {
     "post": [selectinload(Post.discussion)],
     "attachment": [selectinload(Attachment.post).selectinload(Post.discussion)],
@@ -79,6 +87,8 @@ def _where(user, target) -> tuple[str | None, str | None]:
         target = target.post
     if target is None:
         return None, None
+    if isinstance(target, User):  # erased: only its number is left to name it by
+        return _("account No. %(id)s", id=target.id), None
     if isinstance(target, Post):
         if not policy.can(user, policy.VIEW, target):
             return None, None

@@ -4,6 +4,7 @@
 from flask import Flask
 
 from cop import events
+from cop.accounts.events import PersonErased
 from cop.discussions import events as discussion_events
 from cop.discussions.events import DiscussionSeen, PostCreated, PostEdited
 from cop.discussions.service import DISCUSSION_KINDS
@@ -36,7 +37,12 @@ def _space_page_context(user, space, _page: int, _per_page: int) -> dict:
     return {"follow": service.forum_subscription(user, space)}
 
 
+def _person_erased(event: PersonErased) -> None:
+    service.forget_person(event.user.id)
+
+
 def register(app: Flask) -> None:
+    events.subscribe(app, PersonErased, _person_erased)
     events.subscribe(app, PostCreated, _post_created)
     events.subscribe(app, PostEdited, _post_edited)
     events.subscribe(app, DiscussionSeen, _discussion_seen)

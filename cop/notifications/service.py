@@ -11,7 +11,7 @@ every page."""
 from dataclasses import dataclass
 
 from flask_babel import gettext as _
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 
 from cop import policy
 from cop.accounts.models import User
@@ -231,3 +231,11 @@ def discussion_seen(user, discussion_id: int) -> None:
         .values(read_at=utcnow()),
         execution_options={"synchronize_session": False},
     )
+
+
+def forget_person(user_id: int) -> None:
+    """An erased person's notifications (and the mail still owed for them) and
+    subscriptions go, in the caller's transaction; others' notifications about what the
+    person wrote stay, naming the placeholder."""
+    for model in (Notification, DiscussionSubscription, ForumSubscription):
+        db.session.execute(delete(model).where(model.user_id == user_id))

@@ -106,7 +106,7 @@ def search_api(params: SearchQuery):
         page=params.page,
         per_page=params.per_page,
     )
-    authors, spaces = names(results)
+    authors, spaces, _erased = names(results)
     return {
         "total": results.total,
         "page": results.page,

@@ -5,6 +5,7 @@ from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
+from cop.accounts.erasure import PLACEHOLDER
 from cop.accounts.models import User
 from cop.extensions import db
 from cop.orgs.models import ThematicPlatform
@@ -48,18 +49,21 @@ def thread_url(hit: Hit) -> str:
     return url_for("discussions.discussion", discussion_id=hit.discussion_id)
 
 
-def names(results: Results) -> tuple[dict[int, str], dict[int, str]]:
-    """The display names of the shown posts' authors and the titles of the results'
-    spaces, in two queries."""
+def names(results: Results) -> tuple[dict[int, str], dict[int, str], set[int]]:
+    """The display names of the shown posts' authors, the titles of the results' spaces
+    and which authors are erased (named by the placeholder, without a profile), in two
+    queries."""
     author_ids = {m.author_id for hit in results.hits for m in hit.matches}
     space_ids = {hit.space_id for hit in results.hits}
     if not results.hits:
-        return {}, {}
-    authors = db.session.execute(
-        select(User.id, User.display_name).where(User.id.in_(author_ids))
+        return {}, {}, set()
+    rows = db.session.execute(
+        select(User.id, User.display_name, User.erased_at).where(User.id.in_(author_ids))
     ).all()
+    erased = {row.id for row in rows if row.erased_at is not None}
+    authors = {row.id: str(PLACEHOLDER) if row.id in erased else row.display_name for row in rows}
     spaces = db.session.execute(select(Space.id, Space.title).where(Space.id.in_(space_ids)))
-    return dict(authors), dict(spaces.all())
+    return authors, dict(spaces.all()), erased
 
 
 def labelled(results: Results) -> dict[str, list[dict]]:

@@ -1,5 +1,6 @@
 """The query language: words, "phrases", OR, -exclusion, word* prefixes and field filters
-(author:, in:, kind:, status:, platform:, community:, before:, after:). Input is bounded:
+(author:, in:, kind:, status:, platform:, community:, before:, after:, is:starred). Input
+is bounded:
 too long a query, too many words, too long a word, a prefix too short to be useful, a
 control character, a date outside the years cop.inputs allows or an unknown kind: or
 status: is an Invalid (422) with a message; an unclosed quote just closes at the end."""
@@ -136,8 +137,17 @@ def _date(value: str, end: bool) -> datetime:
     raise _invalid(_("Write dates as YYYY-MM-DD (or YYYY-MM, or YYYY)."))
 
 
-def filter_query(name: str, value: str) -> query.Query:
+def filter_query(name: str, value: str, starred: Callable[[], list[int]] = list) -> query.Query:
+    """The index query of one filter; `starred` gives the searching person's starred
+    discussions (for is:starred)."""
     value = value.strip()
+    if name == "is":
+        if value != "starred":
+            raise _invalid(_("is: takes starred."))
+        ids = starred()
+        if not ids:
+            return query.NullQuery
+        return query.Or([query.Term("discussion", str(i)) for i in ids])
     if name == "kind":
         if value not in KINDS:
             raise _invalid(_("kind: is one of %(kinds)s.", kinds=", ".join(KINDS)))
@@ -169,11 +179,14 @@ def filter_query(name: str, value: str) -> query.Query:
     return query.DateRange("created", None, _date(value, end=False), endexcl=True)
 
 
-FILTERS = ("author", "in", "kind", "status", "platform", "community", "before", "after")
+FILTERS = ("author", "in", "kind", "status", "platform", "community", "before", "after", "is")
 
 
-def parse(text: str, expand: Callable[[str], list[str]]) -> Parsed:
-    """The query; `expand` gives the index terms a `word*` stands for."""
+def parse(
+    text: str, expand: Callable[[str], list[str]], starred: Callable[[], list[int]] = list
+) -> Parsed:
+    """The query; `expand` gives the index terms a `word*` stands for, `starred` the
+    searcher's starred discussions."""
     try:
         text = clean_note(text)
     except ValueError as error:
@@ -197,7 +210,8 @@ def parse(text: str, expand: Callable[[str], list[str]]) -> Parsed:
         if name:
             if not value.strip():
                 continue
-            (parsed.negative if negated else parsed.filters).append(filter_query(name, value))
+            clause = filter_query(name, value, starred)
+            (parsed.negative if negated else parsed.filters).append(clause)
             continue
         if bare == "OR" and not negated:
             join_next = bool(parsed.positive)

@@ -14,6 +14,7 @@ from whoosh import query
 
 from cop import cpu
 from cop.accounts.models import User
+from cop.discussions import stars
 from cop.errors import Invalid
 from cop.extensions import db
 from cop.search import collect, grouping, index, indexer, snippets, vocabulary
@@ -102,11 +103,16 @@ def _match(hit: dict, terms: frozenset[str]) -> Match:
     )
 
 
-def _parse(matches: collect.Matches, text: str) -> tuple[Parsed, vocabulary.Budget]:
-    """The query, its prefixes expanded to what the user may read, and the budget that
-    paid for the expansion."""
+def _parse(matches: collect.Matches, text: str, user) -> tuple[Parsed, vocabulary.Budget]:
+    """The query, its prefixes expanded to what the user may read, `is:starred` to the
+    user's own stars, and the budget that paid for the expansion."""
     budget = vocabulary.Budget(matches.searcher.reader())
-    return parse(text, lambda stem: vocabulary.prefix_terms(matches, budget, stem)), budget
+
+    def starred() -> list[int]:
+        return stars.starred_ids(user.id) if user.is_authenticated else []
+
+    expand = lambda stem: vocabulary.prefix_terms(matches, budget, stem)  # noqa: E731
+    return parse(text, expand, starred), budget
 
 
 def search(user, text: str, **options) -> Results:
@@ -158,7 +164,7 @@ def _search(
     searcher = index.searcher()
     allowed = allowed_docs(searcher, search_scope(user))
     matches = collect.Matches(searcher, allowed)
-    parsed, budget = _parse(matches, text)
+    parsed, budget = _parse(matches, text, user)
     if kind:
         parsed.filters.append(filter_query("kind", kind))
     if space_id is not None:
@@ -201,11 +207,11 @@ def _search(
     if facets:
         found.facets = collect.facet_counts(searcher, set(groups), FACETS)
     if found.total == 0:
-        found.suggestion = _suggestion(matches, text, parsed)
+        found.suggestion = _suggestion(matches, text, parsed, user)
     return found
 
 
-def _suggestion(matches: collect.Matches, text: str, parsed: Parsed) -> str | None:
+def _suggestion(matches: collect.Matches, text: str, parsed: Parsed, user) -> str | None:
     """The query with unknown words replaced by close words of what the user may read,
     if that finds something they may read. A word counts as unknown when no document the
     user may read holds it (whether others' documents do changes nothing)."""
@@ -217,7 +223,7 @@ def _suggestion(matches: collect.Matches, text: str, parsed: Parsed) -> str | No
         for candidate in vocabulary.corrections(matches, word):
             attempt = re.sub(re.escape(word), candidate, corrected, count=1, flags=re.IGNORECASE)
             try:
-                found = matches.docs(_parse(matches, attempt)[0].query())
+                found = matches.docs(_parse(matches, attempt, user)[0].query())
             except Invalid:
                 continue
             if found:

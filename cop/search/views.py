@@ -52,10 +52,11 @@ def search_page():
             args.pop("sort")
         return url_for("search.search_page", **args)
 
-    authors, spaces = names(results)
+    authors, spaces, erased = names(results)
     return render_template(
         "search/search.html",
         authors=authors,
+        erased=erased,
         spaces=spaces,
         thread_url=thread_url,
         params=params,

@@ -4,6 +4,7 @@ reader's language, the author and the space named."""
 
 from datetime import UTC, datetime
 
+from markupsafe import Markup
 from sqlalchemy import select
 
 from cop.discussions import service
@@ -74,6 +75,6 @@ def test_dates_in_the_readers_language_with_the_author_and_the_space(app, client
     assert found["posts"][0]["author"] == "member"
     page = client.get("/search?q=ліхтарі").get_data(as_text=True)
     assert ">14 березня 2025" in page and "2025-03-14</time>" not in page
-    assert f"· {title}</p>" in page and "member, <time" in page
+    assert f"· {title}</p>" in page and "member, 14 березня 2025" in Markup(page).striptags()
     english = login_as(world.users["outsider"]).get("/search?q=ліхтарі")
     assert "March 14, 2025" in english.get_data(as_text=True)

@@ -10,6 +10,7 @@ from flask_login import AnonymousUserMixin
 from sqlalchemy import select
 
 from cop import policy
+from cop.accounts.models import User
 from cop.attachments.models import Attachment
 from cop.db import utcnow
 from cop.discussions.models import Discussion, ForumSettings, ForumType, GroupMode, Post
@@ -121,4 +122,16 @@ def test_readable_attachments_agrees_with_can(world, name):
     query = select(Attachment.id).where(policy.readable_attachments(user))
     expected = {a.id for a in db.session.scalars(select(Attachment)) if policy.can(user, "view", a)}
     assert expected
+    assert set(db.session.scalars(query)) == expected
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_visible_profiles_agree_with_can(world, name):
+    erased = world.users["other_expert"]
+    db.session.get(User, erased.id).erased_at = utcnow()
+    db.session.commit()
+    user = _user(world, name)
+    query = select(User.id).where(policy.visible_profiles(user))
+    expected = {p.id for p in db.session.scalars(select(User)) if policy.can(user, "profile", p)}
+    assert erased.id not in expected
     assert set(db.session.scalars(query)) == expected
