@@ -8,7 +8,7 @@ from sqlalchemy import select
 from cop.accounts.models import User
 from cop.extensions import db
 from cop.orgs.models import ThematicPlatform
-from cop.search.querying import Hit, Match, Results
+from cop.search.results import Hit, Match, Results
 from cop.spaces.models import Space
 
 KIND_LABELS = {
