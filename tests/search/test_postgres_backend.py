@@ -14,6 +14,7 @@ from cop.discussions import service
 from cop.extensions import db
 from cop.moderation.service import move_discussion
 from cop.search import backend
+from cop.search.pg import indexing
 from cop.search.pg.table import documents
 from tests.conftest import DATABASE_URL, bearer
 from tests.search.helpers import discussion, person, search, space
@@ -84,6 +85,23 @@ if DATABASE_URL:  # what follows needs the backend, hence PostgreSQL (CI's secon
             assert db.session.scalar(select(func.count()).select_from(documents)) == 121
         found = search(client, "осика")
         assert found["total"] == 1 and found["items"][0]["matching_posts"] == 121
+
+    @postgres_only
+    def test_a_drain_that_holds_the_lock_never_fails_a_write_nor_holds_a_search(app, client, world):
+        """Another machine's long drain holds the lock: a write commits, a search waits
+        at most REQUEST_WAIT_MS, answers without the new post, and finds it afterwards."""
+        with app.app_context(), db.engine.connect() as other:
+            other.execute(select(func.pg_advisory_lock(indexing.LOCK)))
+            try:
+                d = service.start_discussion(
+                    person(world, "member"), space(world, "forum_public"), title="Т", body="береза"
+                )
+                assert d.id
+                assert search(client, "береза")["total"] == 0  # not indexed yet, not lost
+            finally:
+                other.execute(select(func.pg_advisory_unlock(indexing.LOCK)))
+                other.commit()
+        assert search(client, "береза")["total"] == 1
 
     @postgres_only
     def test_two_machines_on_one_database_find_what_the_other_wrote(app, world, tmp_path):

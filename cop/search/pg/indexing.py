@@ -4,7 +4,7 @@ From the outbox rather than in the write's own transaction: the analysis (pymorp
 every word) would lengthen every post's transaction, and a change to a whole space (a
 move, a platform) covers thousands of documents; the outbox already records both, and a
 search catches up with it first, so a person's own write is found at once on any machine
-(docs/benchmarks.md measures the catch-up).
+(docs/benchmarks.md measures the search after a write).
 
 Drains hold a transaction-level advisory lock, so they run one at a time across every
 process and machine (as the Whoosh writer's lock does on one machine): a drain reads the
@@ -14,8 +14,10 @@ one. The rows, the documents and the outbox rows' deletion commit together."""
 import logging
 from collections.abc import Callable
 
-from sqlalchemy import delete, func, select
+from psycopg.errors import LockNotAvailable
+from sqlalchemy import delete, func, select, text
 from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from cop.extensions import db
@@ -28,12 +30,29 @@ from cop.search.sources import SOURCES
 log = logging.getLogger(__name__)
 
 LOCK = 0x636F70_5345  # the drains' advisory lock: "cop", "SE"
+# How long a search waits for another drain (the worker's, another machine's) before it
+# searches without catching up: a drain is one batch of at most 500 documents.
+REQUEST_WAIT_MS = 2000
 KEY_FIELDS = ("post", "discussion", "consultation", "space", "community", "id")
 CHUNK = 500
 
 
 def _lock(session: Session) -> None:
     session.execute(select(func.pg_advisory_xact_lock(LOCK)))
+
+
+def _lock_within(session: Session, milliseconds: int) -> bool:
+    """The drains' lock, or False once `milliseconds` passed waiting for it."""
+    session.execute(text(f"SET LOCAL lock_timeout = {int(milliseconds)}"))
+    try:
+        _lock(session)
+    except OperationalError as error:
+        if not isinstance(error.orig, LockNotAvailable):
+            raise
+        session.rollback()
+        return False
+    session.execute(text("SET LOCAL lock_timeout = 0"))
+    return True
 
 
 def _row(fields: dict) -> tuple[dict, set[str]]:
@@ -73,33 +92,45 @@ def _covered(session: Session, field_name: str, value: str, limit: int) -> int:
     return len(ids)
 
 
-def _small(session: Session, rows, documents_limit: int) -> list:
-    """The rows that together cover at most `documents_limit` documents, passing over
-    those that do not fit (a whole space's change is left to the worker)."""
+def _take(session: Session, rows, documents_limit: int, request: bool) -> list:
+    """The first rows that together cover at most `documents_limit` documents. A request
+    passes over rows that do not fit (a whole space's change is left to the worker); the
+    worker stops at the first, or takes it alone when it is first: a row covering more
+    than the limit is one transaction (the Whoosh backend splits it into one row per
+    document; here the documents are written together, so searches never see half a
+    move)."""
     taken, size = [], 0
     for row in rows:
         more = 1 if row.field in indexer.SINGLE else None
         if more is None:
             more = _covered(session, row.field, row.value, documents_limit)
-        if size + more <= documents_limit:
+        if size + more <= documents_limit or not (taken or request):
             taken.append(row)
             size += more
+        elif not request:
+            break
     return taken
 
 
-def drain_batch(rows_limit: int = indexer.BATCH, documents_limit: int | None = None) -> int:
-    """Index one batch of outbox rows in one transaction; with `documents_limit` (a
-    request catching up), only rows covering that many documents together. Returns how
-    many rows it took."""
+def drain_batch(
+    rows_limit: int = indexer.BATCH,
+    documents_limit: int = indexer.DOCUMENTS,
+    request: bool = False,
+) -> int:
+    """Index one batch of outbox rows, covering at most `documents_limit` documents, in
+    one transaction (see _take). A request waits at most REQUEST_WAIT_MS for another
+    drain, then searches without catching up. Returns how many rows it took."""
     with Session(db.engine) as session:
-        _lock(session)
+        if not request:
+            _lock(session)
+        elif not _lock_within(session, REQUEST_WAIT_MS):
+            return 0
         rows = session.execute(
             select(SearchOutbox.id, SearchOutbox.field, SearchOutbox.value)
             .order_by(SearchOutbox.id)
             .limit(rows_limit)
         ).all()
-        if documents_limit is not None:
-            rows = _small(session, rows, documents_limit)
+        rows = _take(session, rows, documents_limit, request)
         if not rows:
             return 0
         keys = {(row.field, row.value) for row in rows}
@@ -133,7 +164,7 @@ def catch_up() -> None:
     Rows covering more (a change to a whole space) are left to the worker."""
     if indexer.waiting():
         limit = indexer.REQUEST_DOCUMENTS
-        drain_batch(rows_limit=limit, documents_limit=limit)
+        drain_batch(rows_limit=limit, documents_limit=limit, request=True)
 
 
 def rebuild(progress: Callable[[int], None] = lambda n: None) -> int:
