@@ -20,7 +20,7 @@ from flask import Flask
 from cop import faults
 from cop.accounts import service as accounts
 from cop.notifications.delivery import deliver
-from cop.search import indexer
+from cop.search import backend
 
 log = logging.getLogger(__name__)
 
@@ -52,7 +52,7 @@ def send_password_resets(app: Flask, stop: threading.Event) -> None:
 
 
 def index_search(app: Flask, stop: threading.Event) -> None:
-    every(app, stop, app.config["COP_SEARCH_INTERVAL_MS"] / 1000, indexer.drain, "search indexing")
+    every(app, stop, app.config["COP_SEARCH_INTERVAL_MS"] / 1000, backend.drain, "search indexing")
 
 
 WORKERS = (send_mail, send_password_resets, index_search)

@@ -27,7 +27,7 @@ from cop.accounts.models import User
 from cop.attachments.storage import root as attachments_root
 from cop.db import utcnow
 from cop.extensions import db
-from cop.search import indexer
+from cop.search import backend
 
 FORMAT = 1
 MANIFEST = "manifest.json"
@@ -202,7 +202,7 @@ def restore(archive: Path, *, force: bool = False) -> Summary:
         _load(dialect, dump)
         files = _replace_attachments(work / FILES)
     upgrade()
-    indexer.rebuild()
+    backend.current().rebuild(lambda n: None)
     return Summary(dialect, manifest.get("revision"), files)
 
 

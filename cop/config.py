@@ -123,6 +123,9 @@ def load_config(overrides: dict | None = None) -> dict:
         # often `cop run`'s indexer looks for changes to index.
         "COP_SEARCH_DIR": _env("SEARCH_DIR"),
         "COP_SEARCH_INTERVAL_MS": _env_int("SEARCH_INTERVAL_MS", 200),
+        # Where searches look: `whoosh`, the index folder above (one machine), or
+        # `postgres`, a table in the database (several machines; docs/serving.md).
+        "COP_SEARCH_BACKEND": _env("SEARCH_BACKEND", "whoosh"),
         # How long a statement waits for a SQLite write lock held elsewhere before the
         # request gets a 503 (cop/sqlite.py, docs/faults.md).
         "COP_SQLITE_LOCK_WAIT_MS": _env_int("SQLITE_LOCK_WAIT_MS", 2000),

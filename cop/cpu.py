@@ -9,7 +9,7 @@ subprocess and queue, so the waiting request yields to the others. Outside a ser
 (tests, the CLI, threading mode) nothing is started and `run` calls the function itself.
 
 What may be sent: a module-level function of a `cop` module with picklable arguments and
-result (cop.text's rendering; with an app module, cop.search's querying, which runs in
+result (cop.text's rendering; with an app module, cop.search.backend's search, which runs in
 the worker's own app context). A worker that dies is
 replaced and the call is tried once more on the new one.
 """

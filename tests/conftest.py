@@ -14,6 +14,7 @@ from werkzeug.security import generate_password_hash
 from cop import create_app
 from cop.accounts.models import Role, User
 from cop.extensions import db
+from cop.search.pg import table as search_tables
 
 DATABASE_URL = os.environ.get("COP_DATABASE_URL")
 # COP_TEST_SEARCH_CHECK=1: after every test, `cop search check` must find no drift.
@@ -67,17 +68,41 @@ def app_config():
     return {}
 
 
+# The search backends a test marked with `both_backends` runs against: the PostgreSQL one
+# needs PostgreSQL, so a SQLite run tests Whoosh only.
+SEARCH_BACKENDS = ("whoosh", "postgres") if DATABASE_URL else ("whoosh",)
+both_backends = pytest.mark.both_backends
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "both_backends: run with each search backend")
+
+
+def pytest_generate_tests(metafunc):
+    """A test marked both_backends whose app is made runs once per backend."""
+    marked = metafunc.definition.get_closest_marker("both_backends")
+    if marked and "search_backend" in metafunc.fixturenames:
+        metafunc.parametrize("search_backend", SEARCH_BACKENDS, indirect=True)
+
+
 @pytest.fixture
-def app(tmp_path, migrated, app_config):
+def search_backend(request) -> str:
+    """COP_SEARCH_BACKEND for the test's app: whoosh, unless parametrized (both_backends)."""
+    return getattr(request, "param", "whoosh")
+
+
+@pytest.fixture
+def app(tmp_path, migrated, app_config, search_backend):
     if DATABASE_URL:
         uri = DATABASE_URL
     else:
         shutil.copy(migrated, tmp_path / "cop.sqlite")
         uri = f"sqlite:///{tmp_path / 'cop.sqlite'}"
-    app = create_app(_config(tmp_path, uri, **app_config))
+    app = create_app(_config(tmp_path, uri, COP_SEARCH_BACKEND=search_backend, **app_config))
     if DATABASE_URL:
         with app.app_context():
             tables = [t.name for t in db.metadata.sorted_tables if t.name not in KEEP_TABLES]
+            tables += [t.name for t in search_tables.metadata.sorted_tables]
             quoted = ", ".join(f'"{name}"' for name in tables)
             db.session.execute(text(f"TRUNCATE {quoted} RESTART IDENTITY CASCADE"))
             db.session.commit()
@@ -85,9 +110,9 @@ def app(tmp_path, migrated, app_config):
     with app.app_context():
         db.session.remove()
         if SEARCH_CHECK:
-            from cop.search import indexer
+            from cop.search import backend
 
-            drift = indexer.check()
+            drift = backend.current().check()
             assert not drift, f"the search index drifted from the database: {drift}"
         db.engine.dispose()
 

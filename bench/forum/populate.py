@@ -272,7 +272,8 @@ def main():
         newest = db.session.scalar(
             select(Discussion.id).order_by(Discussion.last_post_at.desc()).limit(1))
         assert newest == hot_did, (newest, hot_did)
-        db.session.execute(text("PRAGMA wal_checkpoint(TRUNCATE)"))
+        if db.engine.dialect.name == "sqlite":  # COP_DATABASE_URL may be PostgreSQL
+            db.session.execute(text("PRAGMA wal_checkpoint(TRUNCATE)"))
 
         summary = dict(
             instance=instance, db=db_path, created_at=now.isoformat(),

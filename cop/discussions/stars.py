@@ -65,13 +65,16 @@ def list_starred(user, space_id: int | None, offset: int, limit: int):
     return discussions, total, unread
 
 
-def starred_ids(user_id: int) -> list[int]:
+def starred_ids(user) -> list[int]:
     """The discussions a person starred, newest stars first (at most SEARCH_MAX), for
-    `is:starred` in search; the search's own read rules still apply to each result."""
+    `is:starred` in search (none for a guest); the search's own read rules still apply to
+    each result."""
+    if not getattr(user, "is_authenticated", False):
+        return []
     return list(
         db.session.scalars(
             select(DiscussionStar.discussion_id)
-            .where(DiscussionStar.user_id == user_id)
+            .where(DiscussionStar.user_id == user.id)
             .order_by(DiscussionStar.created_at.desc())
             .limit(SEARCH_MAX)
         )

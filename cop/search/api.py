@@ -8,9 +8,10 @@ from pydantic import BaseModel, ConfigDict, Field
 from cop import rate_limits
 from cop.inputs import Id
 from cop.jsonapi import Output, endpoint
+from cop.search.backend import search
 from cop.search.facets import hit_url, labelled, names, thread_url
 from cop.search.parse import KINDS
-from cop.search.querying import MAX_PAGE, YEARS, search
+from cop.search.results import MAX_PAGE, YEARS
 
 bp = Blueprint("search", __name__)
 

@@ -1,11 +1,11 @@
-"""`cop search rebuild` and `cop search check`."""
+"""`cop search rebuild` and `cop search check`, for the configured backend."""
 
 import sys
 
 import click
 from flask.cli import AppGroup
 
-from cop.search import index, indexer
+from cop.search import backend, indexer
 
 search_cli = AppGroup("search", help="The search index: rebuild it, check it against the database.")
 
@@ -15,7 +15,7 @@ def rebuild_command() -> None:
     """Index everything anew from the database (searches keep working meanwhile)."""
     total = indexer.count_documents()
     with click.progressbar(length=total, label="Indexing", show_pos=True) as bar:
-        count = indexer.rebuild(bar.update)
+        count = backend.current().rebuild(bar.update)
     click.echo(f"Indexed {count} documents.")
 
 
@@ -23,10 +23,11 @@ def rebuild_command() -> None:
 def check_command() -> None:
     """Index what waits in the outbox, then report documents missing from the index,
     stale in it or left over; exits with 1 when there are any."""
-    if index.outdated():
+    chosen = backend.current()
+    if chosen.outdated():
         click.echo("The index was built by an older version of cop: run `cop search rebuild`.")
         sys.exit(1)
-    drift = indexer.check()
+    drift = chosen.check()
     for name in ("missing", "stale", "extra"):
         ids = getattr(drift, name)
         if ids:

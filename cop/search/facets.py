@@ -9,7 +9,7 @@ from cop.accounts.erasure import PLACEHOLDER
 from cop.accounts.models import User
 from cop.extensions import db
 from cop.orgs.models import ThematicPlatform
-from cop.search.querying import Hit, Match, Results
+from cop.search.results import Hit, Match, Results
 from cop.spaces.models import Space
 
 KIND_LABELS = {

@@ -50,7 +50,7 @@ def _indexed(fields: dict) -> dict:
     return {**fields, "derived": fields["text"], "stamp": stamp(fields)}
 
 
-def _documents(session: Session, keys: set[tuple[str, str]]) -> dict[str, dict]:
+def documents_for(session: Session, keys: set[tuple[str, str]]) -> dict[str, dict]:
     found: dict[str, dict] = {}
     for source in SOURCES:
         found.update(source.documents(session, keys))
@@ -139,7 +139,7 @@ def drain_batch(
                 writer.cancel()
                 return 1 if split else 0
             keys = {(row.field, row.value) for row in taken}
-            wanted = _documents(session, keys)
+            wanted = documents_for(session, keys)
             number = index.writer_number(searcher, writer)
             indexed = {
                 searcher.stored_fields(doc)["id"]
@@ -167,14 +167,14 @@ def drain(wait: bool = True) -> int:
     is looked at before the writer is taken (again): a writer costs a search that drains
     ~20 ms, and one that is cancelled leaves its empty segment's files behind until the
     next commit."""
-    if not _waiting() or index.outdated():
+    if not waiting() or index.outdated():
         return 0
     total = 0
     while True:
         taken = drain_batch(wait)
         total += taken or 0
         # Checking the outbox is cheaper than taking the writer again to find it empty.
-        if not taken or not _waiting():
+        if not taken or not waiting():
             return total
 
 
@@ -183,13 +183,13 @@ def catch_up() -> None:
     at once: index what waits in the outbox while it is little, REQUEST_DOCUMENTS documents
     at most and without waiting for the index's writer. More (a change to a whole space)
     is left to the background indexer, in its own process (`cop worker`)."""
-    if _waiting():
+    if waiting():
         drain_batch(
             wait=False, rows_limit=REQUEST_DOCUMENTS, documents=REQUEST_DOCUMENTS, split=False
         )
 
 
-def _waiting() -> bool:
+def waiting() -> bool:
     with Session(db.engine) as session:
         return session.scalar(select(SearchOutbox.id).limit(1)) is not None
 
@@ -199,7 +199,7 @@ def pending() -> int:
         return session.scalar(select(func.count()).select_from(SearchOutbox))
 
 
-def _all_documents(session: Session) -> Iterator[tuple[str, dict]]:
+def all_documents(session: Session) -> Iterator[tuple[str, dict]]:
     for source in SOURCES:
         yield from source.all_documents(session)
 
@@ -218,7 +218,7 @@ def rebuild(progress: Callable[[int], None] = lambda n: None) -> int:
     try:
         with Session(db.engine) as session:
             done_before = session.scalar(select(func.max(SearchOutbox.id)))
-            for _doc_id, fields in _all_documents(session):
+            for _doc_id, fields in all_documents(session):
                 writer.add_document(**_indexed(fields))
                 count += 1
                 progress(1)
@@ -254,7 +254,7 @@ def check() -> Drift:
     there. Anything found is drift the outbox did not account for."""
     drain()
     with Session(db.engine) as session:
-        expected = {doc_id: stamp(fields) for doc_id, fields in _all_documents(session)}
+        expected = {doc_id: stamp(fields) for doc_id, fields in all_documents(session)}
     searcher = index.searcher()
     actual = {fields["id"]: fields.get("stamp") for fields in searcher.all_stored_fields()}
     return Drift(

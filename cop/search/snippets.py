@@ -40,6 +40,17 @@ def _word_terms(raw: str) -> frozenset[str]:
     return frozenset([*found, *filter(None, map(noun_of, found))])
 
 
+def prefixed(text: str, stems: list[str]) -> set[str]:
+    """The index terms of the text's words that begin with one of `stems`: what a
+    `word*` matched in it, to be marked."""
+    return {
+        term
+        for m in WORD_RE.finditer(text)
+        for term in _word_terms(m.group())
+        if term.startswith(tuple(stems))
+    }
+
+
 def _matches(text: str, terms: frozenset[str]) -> list[tuple[int, int, str]]:
     """(start, end, lowercased word) of every word whose lemmas are among `terms`."""
     return [

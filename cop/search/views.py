@@ -4,9 +4,10 @@ from flask_login import current_user
 from cop import inputs, rate_limits
 from cop.errors import Invalid
 from cop.paging import Pager
+from cop.search.backend import search
 from cop.search.facets import FACET_LABELS, KIND_LABELS, hit_url, labelled, names, thread_url
 from cop.search.parse import KINDS
-from cop.search.querying import SORTS, YEARS, Results, search
+from cop.search.results import SORTS, YEARS, Results
 
 bp = Blueprint("search", __name__)
 

@@ -15,6 +15,7 @@ from cop.extensions import db
 from cop.moderation.service import move_discussion
 from cop.search import index, indexer
 from cop.search.models import SearchOutbox
+from tests.conftest import both_backends
 from tests.search.helpers import discussion, person, post, search, space
 
 
@@ -34,6 +35,7 @@ def test_a_write_and_its_outbox_row_commit_together(app, world):
         assert outbox_rows() > before
 
 
+@both_backends
 def test_edits_moves_renames_and_status_changes_reach_the_index(app, client, world, h):
     with app.app_context():
         member, admin = person(world, "member"), person(world, "admin")

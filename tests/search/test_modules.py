@@ -6,9 +6,12 @@ from flask_login import AnonymousUserMixin
 from cop import policy
 from cop.courses.models import CourseModule
 from cop.extensions import db
+from tests.conftest import both_backends
 from tests.courses.helpers import add_module, publish, published_module
 from tests.search.helpers import person, search
 from tests.search.test_permissions import EVERYONE, assert_readers
+
+pytestmark = both_backends
 
 
 def module_readers(app, world, module_id: int) -> set[str]:

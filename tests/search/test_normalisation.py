@@ -6,8 +6,11 @@ import unicodedata
 import pytest
 
 from cop.discussions import service
-from cop.search.querying import search
+from cop.search.backend import search
+from tests.conftest import both_backends
 from tests.search.helpers import person, space
+
+pytestmark = both_backends
 
 SPELLINGS = [
     # (how the text writes the word, how the query writes it)

@@ -13,7 +13,10 @@ from cop.discussions.models import Post
 from cop.extensions import db
 from cop.moderation.service import hide_post
 from cop.orgs.models import Community
+from tests.conftest import both_backends
 from tests.search.helpers import discussion, finds, person, search, space
+
+pytestmark = both_backends
 
 EVERYONE = (
     "guest",

@@ -7,7 +7,10 @@ import pytest
 
 from cop.consultations import service as consultations
 from cop.discussions import service
+from tests.conftest import both_backends
 from tests.search.helpers import API, archive_live, discussion, person, search, space
+
+pytestmark = both_backends
 
 
 @pytest.fixture

@@ -4,9 +4,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from cop.errors import Invalid
+from cop.search.backend import search
 from cop.search.parse import FILTERS
-from cop.search.querying import search
+from tests.conftest import both_backends
 from tests.search.helpers import person
+
+pytestmark = both_backends
 
 PIECES = st.sampled_from(
     [

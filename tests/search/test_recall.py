@@ -7,8 +7,11 @@ category are printed (`pytest -s`) and reported in docs/search.md."""
 import unicodedata
 
 from cop.discussions import service
-from cop.search.querying import search
+from cop.search.backend import search
+from tests.conftest import both_backends
 from tests.search.helpers import person, space
+
+pytestmark = both_backends
 
 # (query, a relevant text that uses other forms of the query's words)
 PAIRS = [

@@ -10,7 +10,10 @@ from sqlalchemy import select
 from cop.discussions import service
 from cop.discussions.models import Post
 from cop.extensions import db
+from tests.conftest import both_backends
 from tests.search.helpers import discussion, finds, person, search, space
+
+pytestmark = both_backends
 
 
 def test_a_discussion_is_one_result_with_its_best_posts(app, client, world):

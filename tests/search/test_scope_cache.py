@@ -13,8 +13,8 @@ from tests.search.helpers import finds, person, space
 
 def _scope_queries(app, user_name, world) -> int:
     """SQL statements one search runs, as the given user, in its own request."""
+    from cop.search.backend import search
     from cop.search.indexer import drain
-    from cop.search.querying import search
 
     with app.test_request_context():
         drain()  # what the index has to catch up with is not counted

@@ -3,7 +3,10 @@ post's snippet taken from its body (its title is the hit's heading already)."""
 
 from cop.discussions import service
 from cop.search.snippets import SNIPPET_CHARS, snippet
+from tests.conftest import both_backends
 from tests.search.helpers import person, search, space
+
+pytestmark = both_backends
 
 
 def test_an_opening_posts_snippet_does_not_repeat_its_title(app, client, world):

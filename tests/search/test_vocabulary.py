@@ -11,7 +11,10 @@ from cop.discussions.models import Post
 from cop.extensions import db
 from cop.moderation.service import hide_post
 from cop.orgs.models import Community
+from tests.conftest import both_backends
 from tests.search.helpers import discussion, person, search, space
+
+pytestmark = both_backends
 
 # Sorted before the public "зоряник", more than a prefix's 50 terms.
 CROWD = " ".join("зоряна" + a + b for a in "бвгдежз" for b in "бвгдежзклм")

@@ -10,7 +10,8 @@ import sys
 import pytest
 
 from cop import cpu, text
-from cop.search import querying
+from cop.search import backend
+from cop.search.results import MAX_PAGE
 
 POST = "*a **b** _c_* [l](/x) " * 900  # 19,800 characters of dense markup
 
@@ -57,7 +58,7 @@ DURING_RENDER = """
 from gevent import monkey; monkey.patch_all()
 import sys, gevent
 from cop import cpu, text
-from cop.search import querying
+from cop.search import backend
 if sys.argv[1] == "pool":
     cpu.start(1)
     text.render_markdown("warm-up")
@@ -106,10 +107,10 @@ def test_a_worker_with_the_app_searches_and_refuses_in_the_callers_language(app,
     monkeypatch.setenv("COP_DATABASE_URL", app.config["SQLALCHEMY_DATABASE_URI"])
     pool = cpu.Pool(1, "cop.wsgi")
     try:
-        outcome, results = pool.run(querying._search_as, None, "en", "громада", {})
+        outcome, results = pool.run(backend._search_as, None, "en", "громада", {})
         assert (outcome, results.total, results.hits) == ("ok", 0, [])
-        words = " ".join(f"w{i}" for i in range(querying.MAX_PAGE))
-        outcome, (message, fields) = pool.run(querying._search_as, None, "en", words, {})
+        words = " ".join(f"w{i}" for i in range(MAX_PAGE))
+        outcome, (message, fields) = pool.run(backend._search_as, None, "en", words, {})
         assert outcome == "invalid"
         assert "Too many words" in fields["q"]
     finally:

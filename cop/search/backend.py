@@ -1,0 +1,104 @@
+"""The search backend, chosen by COP_SEARCH_BACKEND: `whoosh` (the default: an index
+folder on this machine's disk, cop/search/index.py) or `postgres` (a table in the
+database, cop/search/pg, for several machines). Both index the same documents from the
+same outbox (cop/search/outbox.py) with the same analysis, parse the same query language
+and search inside the same permission scope; the API, the page and `cop search` call them
+only through here."""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from flask import current_app
+from flask_babel import force_locale, get_locale
+
+from cop import cpu
+from cop.accounts.models import User
+from cop.errors import Invalid
+from cop.extensions import db
+from cop.search import index, indexer, querying
+from cop.search.pg import indexing as pg_indexing
+from cop.search.pg import searching as pg_searching
+from cop.search.results import Results
+
+NAMES = ("whoosh", "postgres")
+
+
+@dataclass(frozen=True)
+class Backend:
+    """What a backend does. `search(user, text, **options)`: one page of what the user
+    may read (options: kind, space_id, platform_id, year, sort, page, per_page, facets);
+    `drain(wait)`: index what waits in the outbox, returns how many rows it took;
+    `rebuild(progress)`: index everything anew; `check()`: drain, then the drift from the
+    database; `outdated()`: built by an older version of the analysis, not searchable."""
+
+    name: str
+    search: Callable[..., Results]
+    drain: Callable[[bool], int]
+    rebuild: Callable[[Callable[[int], None]], int]
+    check: Callable[[], indexer.Drift]
+    outdated: Callable[[], bool]
+
+
+WHOOSH = Backend(
+    name="whoosh",
+    search=querying.search,
+    drain=indexer.drain,
+    rebuild=indexer.rebuild,
+    check=indexer.check,
+    outdated=index.outdated,
+)
+POSTGRES = Backend(
+    name="postgres",
+    search=pg_searching.search,
+    drain=pg_indexing.drain,
+    rebuild=pg_indexing.rebuild,
+    check=pg_indexing.check,
+    outdated=lambda: False,
+)
+
+
+def check_config(config) -> None:
+    """Refuse, at start, a backend that cannot work with the configured database."""
+    name = config["COP_SEARCH_BACKEND"]
+    if name not in NAMES:
+        raise RuntimeError(f"COP_SEARCH_BACKEND is one of {', '.join(NAMES)}, not {name!r}.")
+    if name == "postgres" and not config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
+        raise RuntimeError(
+            "COP_SEARCH_BACKEND=postgres needs a PostgreSQL database (COP_DATABASE_URL); "
+            "with SQLite, use the default COP_SEARCH_BACKEND=whoosh."
+        )
+
+
+def current() -> Backend:
+    return POSTGRES if current_app.config["COP_SEARCH_BACKEND"] == "postgres" else WHOOSH
+
+
+def drain(wait: bool = True) -> int:
+    return current().drain(wait)
+
+
+def search(user, text: str, **options) -> Results:
+    """One page of what the user may read that matches the query. In a server, searched
+    in a cop.cpu worker process, so that a broad query does not hold the event loop.
+    Raises Invalid for a query outside the language's bounds."""
+    if not cpu.started():
+        return current().search(user, text, **options)
+    user_id = user.id if getattr(user, "is_authenticated", False) else None
+    outcome, value = cpu.run(_search_as, user_id, str(get_locale()), text, options)
+    if outcome == "invalid":
+        raise Invalid(value[0], fields=value[1])
+    return value
+
+
+def _search_as(user_id: int | None, locale: str, text: str, options: dict) -> tuple:
+    """The search in a cop.cpu worker: ("ok", results) or ("invalid", (message, fields))
+    (an exception's own arguments would not carry its fields across)."""
+    if user_id is None:
+        user = current_app.login_manager.anonymous_user()
+    else:
+        user = db.session.get(User, user_id)
+    with force_locale(locale):
+        try:
+            return "ok", current().search(user, text, **options)
+        except Invalid as invalid:
+            return "invalid", (invalid.message and str(invalid.message), invalid.fields)

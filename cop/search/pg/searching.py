@@ -1,0 +1,184 @@
+"""The PostgreSQL backend's searching: the parsed query and the reader's permission query
+in one statement's WHERE (cop/search/pg/tsquery.py), so the total, the facets and "did
+you mean" only ever count what the reader may read. Results are grouped per discussion
+as the Whoosh path groups them (a discussion ranks by its best post and shows up to
+grouping.MAX_SHOWN of its matching posts), with the same snippets."""
+
+from sqlalchemy import REAL, and_, cast, func, literal, select
+from sqlalchemy.dialects.postgresql import ARRAY, TSQUERY
+from whoosh import query
+
+from cop.discussions import stars
+from cop.extensions import db
+from cop.search import grouping, snippets
+from cop.search.collect import scoring_terms
+from cop.search.parse import Parsed, filter_query, parse
+from cop.search.permissions import permission_query
+from cop.search.pg import budget, indexing, suggestions
+from cop.search.pg.table import documents
+from cop.search.pg.tsquery import PREFIX, condition, lexeme, prefix
+from cop.search.results import MAX_PAGE, Hit, Results, match_of
+from cop.search.scope import search_scope
+from cop.search.sources import modules
+
+# ts_rank_cd's weights for D (derived nouns), C (unused), B (body) and A (title), and its
+# normalisation 1: the rank divided by 1 + log(the document's length), as BM25 favours
+# a short text that is about the word over a long one that mentions it.
+WEIGHTS = [0.1, 0.2, 0.4, 1.0]
+NORMALISATION = 1
+
+
+def _rank(parsed: Parsed):
+    terms = scoring_terms(parsed.positive)
+    if not terms:
+        return literal(0.0)
+    ranked = " | ".join(lexeme(field, text) for field, text, _weight in terms)
+    return func.ts_rank_cd(
+        cast(WEIGHTS, ARRAY(REAL)),
+        documents.c.vector,
+        cast(literal(ranked), TSQUERY),
+        NORMALISATION,
+    )
+
+
+def allowed(scope):
+    """The reader's permission query as SQL (the scope comes from the policy's SQL read
+    conditions, cop/policy.py's SearchScope)."""
+    return condition(permission_query(scope))
+
+
+def _ranked(parsed: Parsed, scope, sort: str):
+    """Every allowed match with its result (`grp`), its place in it (`n`, 1 the best) and
+    its result's size (`size`)."""
+    t = documents.c
+    result = func.coalesce(func.nullif(t.discussion, ""), t.id)
+    matching = (
+        select(t.id, t.kind, t.space, t.platform, t.year, t.created, _rank(parsed).label("score"))
+        .add_columns(result.label("grp"))
+        .where(and_(condition(parsed.query()), allowed(scope)))
+        .cte("matching")
+    )
+    m = matching.c
+    return select(
+        matching,
+        func.row_number().over(partition_by=m.grp, order_by=_order(m, sort)).label("n"),
+        func.count().over(partition_by=m.grp).label("size"),
+    ).cte("ranked")
+
+
+def _order(columns, sort: str) -> tuple:
+    """Best first: the highest rank (ties: the older post), or the newest."""
+    if sort == "newest":
+        return (columns.created.desc(), columns.id.desc())
+    return (columns.score.desc(), columns.created, columns.id)
+
+
+def _facets(ranked) -> tuple[int, dict[str, dict[str, int]]]:
+    """The number of results and the facet counts of their best posts, in one GROUP BY."""
+    r = ranked.c
+    rows = db.session.execute(
+        select(r.kind, r.space, r.platform, r.year, func.count())
+        .where(r.n == 1)
+        .group_by(r.kind, r.space, r.platform, r.year)
+    ).all()
+    facets: dict[str, dict[str, int]] = {name: {} for name in ("kind", "space", "platform", "year")}
+    total = 0
+    for *values, count in rows:
+        total += count
+        for name, value in zip(facets, values, strict=True):
+            if value:
+                facets[name][value] = facets[name].get(value, 0) + count
+    return total, facets
+
+
+def _page(ranked, sort: str, page: int, per_page: int) -> list[list[dict]]:
+    """The page's results, each its best posts first (at most grouping.MAX_SHOWN), with
+    the stored fields snippets need."""
+    r = ranked.c
+    best_order = _order(r, sort)
+    chosen = (
+        select(r.grp, func.row_number().over(order_by=best_order).label("place"))
+        .where(r.n == 1)
+        .order_by(*best_order)
+        .offset((page - 1) * per_page)
+        .limit(per_page)
+        .cte("chosen")
+    )
+    t = documents.c
+    rows = db.session.execute(
+        select(t.id, t.kind, t.post, t.discussion, t.consultation, t.space, t.author)
+        .add_columns(t.created, t.heading, t.text, r.size, chosen.c.place)
+        .join(ranked, r.id == t.id)
+        .join(chosen, chosen.c.grp == r.grp)
+        .where(r.n <= grouping.MAX_SHOWN)
+        .order_by(chosen.c.place, r.n)
+    ).mappings()
+    results: dict[int, list[dict]] = {}
+    for row in rows:
+        results.setdefault(row["place"], []).append(dict(row))
+    return list(results.values())
+
+
+def _marked(parsed: Parsed, texts: list[str]) -> frozenset[str]:
+    """The terms snippets mark: the query's words, and what its prefixes matched in the
+    shown texts (the Whoosh backend expands a prefix to its words before searching)."""
+    terms = {text for _field, text, _weight in scoring_terms(parsed.positive)}
+    stems = [term[: -len(PREFIX)] for term in terms if term.endswith(PREFIX)]
+    if stems:
+        terms |= set().union(*(snippets.prefixed(text, stems) for text in texts))
+    return frozenset(terms)
+
+
+def search(
+    user,
+    text: str,
+    *,
+    kind: str | None = None,
+    space_id: int | None = None,
+    platform_id: int | None = None,
+    year: int | None = None,
+    sort: str = "relevance",
+    page: int = 1,
+    per_page: int = 10,
+    facets: bool = True,
+) -> Results:
+    """One page of what the user may read that matches the query (the options as the
+    Whoosh backend's). Catches up with the waiting changes that name one document first,
+    so the user's own writes are found at once. Raises Invalid for a query outside the
+    language's bounds."""
+    page = min(max(page, 1), MAX_PAGE)
+    indexing.catch_up()
+    scope = search_scope(user)
+    parsed = parse(text, prefix, lambda: stars.starred_ids(user))
+    if kind:
+        parsed.filters.append(filter_query("kind", kind))
+    for name, value in (("space", space_id), ("platform", platform_id), ("year", year)):
+        if value is not None:
+            parsed.filters.append(query.Term(name, str(value)))
+    found = Results(total=0, page=page, per_page=per_page)
+    if parsed.empty or not scope.spaces:
+        return found
+    budget.spend(parsed)
+    ranked = _ranked(parsed, scope, sort)
+    found.total, counts = _facets(ranked)
+    if facets:
+        found.facets = counts
+    pages = _page(ranked, sort, page, per_page) if found.total else []
+    marked = _marked(parsed, [hit["text"] for shown in pages for hit in shown])
+    for shown in pages:
+        first = shown[0]
+        found.hits.append(
+            Hit(
+                kind=first["kind"],
+                discussion_id=int(first["discussion"]) if first["discussion"] else None,
+                consultation_id=int(first["consultation"]) if first["consultation"] else None,
+                module_id=modules.module_id(first["id"]),
+                title=first["heading"],
+                space_id=int(first["space"]),
+                matches=[match_of(hit, marked) for hit in shown],
+                count=first["size"],
+            )
+        )
+    if found.total == 0:
+        found.suggestion = suggestions.suggestion(text, parsed, allowed(scope))
+    return found

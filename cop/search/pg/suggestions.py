@@ -1,0 +1,86 @@
+""" "Did you mean" for the PostgreSQL backend, as the Whoosh backend's (cop/search/
+vocabulary.py): a word no readable document holds is replaced by a close word (pg_trgm's
+similarity, then at most two edits, same first letter) that a readable document holds,
+if the corrected query then finds something the reader may read. Words only in documents
+the reader cannot read are never candidates, so nothing shown depends on them."""
+
+import re
+
+from sqlalchemy import and_, exists, func, literal, select
+
+from cop.errors import Invalid
+from cop.extensions import db
+from cop.search.analysis import fold
+from cop.search.parse import Parsed, parse, word_query
+from cop.search.pg import tsquery
+from cop.search.pg.table import documents, words
+from cop.search.vocabulary import SUGGESTION_CANDIDATES
+
+SIMILAR = 30  # vocabulary words looked at per unknown word, most similar first
+MAX_EDITS = 2
+
+
+def _edits(a: str, b: str) -> int:
+    """Levenshtein distance."""
+    previous = list(range(len(b) + 1))
+    for i, x in enumerate(a, 1):
+        current = [i]
+        for j, y in enumerate(b, 1):
+            current.append(min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (x != y)))
+        previous = current
+    return previous[-1]
+
+
+def _finds(q, allowed) -> bool:
+    return bool(db.session.scalar(select(exists().where(and_(tsquery.condition(q), allowed)))))
+
+
+def _readable_count(word: str, allowed) -> int:
+    return db.session.scalar(
+        select(func.count())
+        .select_from(documents)
+        .where(tsquery.matches(tsquery.quote(word)), allowed)
+    )
+
+
+def corrections(word: str, allowed) -> list[str]:
+    """Readable words within two edits of the word (same first letter): nearest first,
+    then those in more readable documents."""
+    folded = fold(word)
+    similar = db.session.scalars(
+        select(words.c.word)
+        .where(
+            words.c.word.op("%")(literal(folded)),
+            func.left(words.c.word, 1) == folded[:1],
+            words.c.word != folded,
+        )
+        .order_by(func.similarity(words.c.word, folded).desc(), words.c.word)
+        .limit(SIMILAR)
+    )
+    ranked = {}
+    for term in similar:
+        distance = _edits(term, folded)
+        if distance <= MAX_EDITS:
+            count = _readable_count(term, allowed)
+            if count:
+                ranked[term] = (distance, -count)
+    return sorted(ranked, key=lambda t: (*ranked[t], t))[:SUGGESTION_CANDIDATES]
+
+
+def suggestion(text: str, parsed: Parsed, allowed) -> str | None:
+    """The query with unknown words replaced, if that finds something readable."""
+    corrected = text
+    changed = False
+    for word in parsed.words[:3]:
+        if _finds(word_query(word), allowed):
+            continue
+        for candidate in corrections(word, allowed):
+            attempt = re.sub(re.escape(word), candidate, corrected, count=1, flags=re.IGNORECASE)
+            try:
+                attempted = parse(attempt, tsquery.prefix)
+            except Invalid:
+                continue
+            if _finds(attempted.query(), allowed):
+                corrected, changed = attempt, True
+                break
+    return corrected if changed else None

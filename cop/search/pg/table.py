@@ -1,0 +1,65 @@
+"""The PostgreSQL backend's tables, made by migration 0023 on PostgreSQL only (so they are
+kept out of the application's metadata, which SQLite databases are checked against).
+
+`search_document` holds one row per index document with the same fields as the Whoosh
+index (strings, so a parsed query's terms compare as they do there) and `vector`, the
+document's lemma stream from cop/search/analysis.py as a tsvector: title words at weight
+A, body words at B, and at D the nouns the words derive from, as `~noun` lexemes (Whoosh's
+`derived` field). `search_word` is the vocabulary "did you mean" draws from (pg_trgm)."""
+
+from sqlalchemy import Column, DateTime, Index, MetaData, String, Table, Text
+from sqlalchemy.dialects.postgresql import TSVECTOR
+
+from cop.db import NAMING_CONVENTION
+
+metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+ID_FIELDS = (
+    "kind",
+    "post",
+    "discussion",
+    "consultation",
+    "space",
+    "community",
+    "oblast",
+    "platform",
+    "status",
+    "year",
+    "author",
+    "first",
+    "group",
+    "private",
+    "audience",
+    "internal",
+    "hidden",
+)
+
+documents = Table(
+    "search_document",
+    metadata,
+    Column("id", String(40), primary_key=True),
+    *(Column(name, String(100), nullable=False) for name in ID_FIELDS),
+    Column("created", DateTime, nullable=False),
+    Column("heading", Text, nullable=False),
+    Column("text", Text, nullable=False),
+    Column("stamp", String(24), nullable=False),
+    Column("vector", TSVECTOR, nullable=False),
+    Index("ix_search_document_vector", "vector", postgresql_using="gin"),
+    # A drain deletes a key's documents by these.
+    *(
+        Index(f"ix_search_document_{name}", name)
+        for name in ("discussion", "consultation", "space", "community", "post")
+    ),
+)
+
+words = Table(
+    "search_word",
+    metadata,
+    Column("word", Text, primary_key=True),
+    Index(
+        "ix_search_word_trgm",
+        "word",
+        postgresql_using="gin",
+        postgresql_ops={"word": "gin_trgm_ops"},
+    ),
+)
