@@ -280,3 +280,27 @@ def test_each_reply_is_checked_for_its_reader_when_it_is_sent(app, world, connec
     sent = forum_reply(app.test_client(), h["moderator"], discussion["id"])
     assert "reply" not in heard(member)
     assert [e["post_id"] for e in heard(keeper)["reply"]] == [sent]
+
+
+def test_a_hidden_reply_is_taken_back_from_those_who_may_no_longer_read_it(app, world, connect, h):
+    """A moderator hides a reply the open pages were told of: those who now see only its
+    placeholder are told to drop it; its author and the moderators, who still read it, are
+    not; a reply hidden before it is sent reaches only them."""
+    http = app.test_client()
+    discussion = start(http, h["member"], world.spaces["forum_signed"])["id"]
+    reader, author, moderator = connect("outsider"), connect("expert"), connect("moderator")
+    for client in (reader, author, moderator):
+        watch(client, discussion)
+    sent = forum_reply(http, h["expert"], discussion)
+    for client in (reader, author, moderator):
+        assert [e["post_id"] for e in heard(client)["reply"]] == [sent]
+    ok(http.put(f"{API}/posts/{sent}/hidden", headers=h["moderator"]))
+    taken_back = {
+        "discussion_id": discussion,
+        "post_id": sent,
+        "author_id": world.users["expert"].id,
+    }
+    assert heard(reader) == {"reply_hidden": [taken_back]}
+    assert heard(author) == {} and heard(moderator) == {}
+    ok(http.put(f"{API}/posts/{sent}/hidden", headers=h["moderator"]))  # hidden already: no news
+    assert heard(reader) == {}
