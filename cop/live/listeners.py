@@ -6,7 +6,7 @@ from flask import Flask
 
 from cop import counters, events, realtime
 from cop.discussions.events import DiscussionMoved, ForumConfigured, PostHidden, Replied
-from cop.live import revocation
+from cop.live import broadcast, revocation
 from cop.live.broadcast import discussion_room
 from cop.live.counters import STORED
 from cop.live.replies import DELIVER, WITHDRAW, deliver, reply_hidden, reply_posted, withdraw
@@ -41,6 +41,7 @@ def register(app: Flask) -> None:
     counters.declare(app, STORED)
     realtime.on_control(app, DELIVER, deliver)
     realtime.on_control(app, WITHDRAW, withdraw)
+    realtime.on_control(app, broadcast.SEND, broadcast.deliver)
     realtime.on_control(app, revocation.RECHECK, revocation.recheck)
     events.subscribe(app, Replied, _replied, events.AFTER_COMMIT)
     events.subscribe(app, PostHidden, _hidden, events.AFTER_COMMIT)

@@ -12,7 +12,7 @@ from cop import policy
 from cop.discussions.models import ForumType, Post, settings_of
 from cop.extensions import db, socketio
 from cop.live.broadcast import discussion_room
-from cop.live.sockets import local_people
+from cop.live.connected import local_people
 from cop.realtime import NAMESPACE, everywhere, local_sids
 
 DELIVER = "reply"

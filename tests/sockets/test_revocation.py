@@ -304,3 +304,73 @@ def test_a_hidden_reply_is_taken_back_from_those_who_may_no_longer_read_it(app, 
     assert heard(author) == {} and heard(moderator) == {}
     ok(http.put(f"{API}/posts/{sent}/hidden", headers=h["moderator"]))  # hidden already: no news
     assert heard(reader) == {}
+
+
+def _live(app, session_factory, **settings) -> int:
+    from cop.live.models import LiveSession
+
+    live = session_factory(space="forum_members", host="moderator", **settings)
+    with app.app_context():
+        db.session.get(LiveSession, live).status = "live"
+        db.session.commit()
+    return live
+
+
+def _unmake_member(app, world, name: str) -> None:
+    """Take a person out of the members-only forum in the database, as no service would:
+    no event tells the sockets."""
+    from cop.spaces.models import SpaceMembership
+
+    with app.app_context():
+        key = (world.spaces["forum_members"], world.users[name].id)
+        db.session.delete(db.session.get(SpaceMembership, key))
+        db.session.commit()
+
+
+def test_each_live_event_is_checked_for_its_receiver_when_it_is_sent(
+    app, world, connect, h, session_factory
+):
+    """Questions, votes, answers and the session's state reach a participant's socket,
+    one by one or in batches, only while their person may still view the session."""
+    from tests.sockets.conftest import join
+
+    live = _live(app, session_factory)
+    member, batched, host = connect("member"), connect("member"), connect("moderator")
+    join(member, live)
+    batched.emit("join", {"session_id": live, "batch": True}, namespace=NS)
+    join(host, live)
+    asked = host.emit("ask", {"session_id": live, "text": "Перше?"}, namespace=NS, callback=True)
+    assert [q["text"] for q in heard(member)["question"]] == ["Перше?"]
+    assert ["question"] in [[e for e, _d in b] for b in heard(batched)["batch"]]
+    _unmake_member(app, world, "member")
+    heard(host)
+    host.emit("ask", {"session_id": live, "text": "Друге?"}, namespace=NS)
+    host.emit("answer", {"question_id": asked["question_id"], "text": "Так."}, namespace=NS)
+    host.emit("highlight", {"session_id": live, "question_id": asked["question_id"]}, namespace=NS)
+    host.emit("end", {"session_id": live}, namespace=NS)
+    got = heard(host)
+    assert [q["text"] for q in got["question"]] == ["Друге?", "Перше?"]
+    assert [s["status"] for s in got["session"]] == ["live", "ended"]
+    assert heard(member) == {} and heard(batched) == {}
+
+
+def test_the_staff_room_is_checked_when_each_event_is_sent(app, world, connect, h, session_factory):
+    """A moderator of the space who is no longer one (changed in the database) stops
+    getting the staff room's events (pending questions, anonymous askers' names)."""
+    from cop.spaces.models import SpaceMembership
+    from tests.sockets.conftest import join
+
+    live = _live(app, session_factory, moderated=True)
+    watcher, host, asker = connect("space_moderator"), connect("moderator"), connect("member")
+    assert join(watcher, live)["me"]["moderates"]
+    join(host, live)
+    asker.emit("ask", {"session_id": live, "text": "Чекає?"}, namespace=NS)
+    assert [q["status"] for q in heard(watcher)["question"]] == ["pending"]
+    with app.app_context():
+        key = (world.spaces["forum_members"], world.users["space_moderator"].id)
+        db.session.get(SpaceMembership, key).role = "member"
+        db.session.commit()
+    heard(host)
+    asker.emit("ask", {"session_id": live, "text": "Хто питає?", "anonymous": True}, namespace=NS)
+    assert [q["author"] is not None for q in heard(host)["question"]] == [True]
+    assert heard(watcher) == {}
