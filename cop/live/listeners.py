@@ -5,6 +5,7 @@ counts, for `cop db check`."""
 from flask import Flask
 
 from cop import counters, events, realtime
+from cop.courses.events import ModuleUnpublished
 from cop.discussions.events import DiscussionMoved, ForumConfigured, PostHidden, Replied
 from cop.live import broadcast, revocation
 from cop.live.broadcast import discussion_room
@@ -32,7 +33,7 @@ def _moved(event: DiscussionMoved) -> None:
     revocation.recheck_everywhere(discussion_room(event.discussion.id))
 
 
-def _space_changed(_event: SpaceAccessChanged | ForumConfigured) -> None:
+def _space_changed(_event: SpaceAccessChanged | ForumConfigured | ModuleUnpublished) -> None:
     # Which sockets watch the space's discussions and sessions only each process knows.
     revocation.recheck_everywhere(revocation.EVERYONE)
 
@@ -49,3 +50,4 @@ def register(app: Flask) -> None:
     events.subscribe(app, DiscussionMoved, _moved, events.AFTER_COMMIT)
     events.subscribe(app, SpaceAccessChanged, _space_changed, events.AFTER_COMMIT)
     events.subscribe(app, ForumConfigured, _space_changed, events.AFTER_COMMIT)
+    events.subscribe(app, ModuleUnpublished, _space_changed, events.AFTER_COMMIT)

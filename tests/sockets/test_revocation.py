@@ -374,3 +374,21 @@ def test_the_staff_room_is_checked_when_each_event_is_sent(app, world, connect, 
     asker.emit("ask", {"session_id": live, "text": "Хто питає?", "anonymous": True}, namespace=NS)
     assert [q["author"] is not None for q in heard(host)["question"]] == [True]
     assert heard(watcher) == {}
+
+
+def test_a_course_module_put_back_to_draft(app, world, connect, h):
+    from tests.courses.helpers import published_module
+
+    http = app.test_client()
+    module = published_module(http, h, world.spaces["course"])
+    discussion = start(http, h["member"], module["forum_id"])
+
+    def change(http):
+        draft = {"status": "draft"}
+        r = http.patch(f"{API}/modules/{module['id']}", headers=h["expert"], json=draft)
+        assert r.status_code == 200 and r.get_json()["status"] == "draft"
+
+    check_revoked(
+        app, connect, h, reader="member", keeper="moderator", writer="expert",
+        discussion_id=discussion["id"], write=forum_reply, change=change,
+    )  # fmt: skip
