@@ -392,3 +392,27 @@ def test_a_course_module_put_back_to_draft(app, world, connect, h):
         app, connect, h, reader="member", keeper="moderator", writer="expert",
         discussion_id=discussion["id"], write=forum_reply, change=change,
     )  # fmt: skip
+
+
+def test_a_live_session_whose_space_closes(app, world, connect, h, session_factory):
+    """A signed-in forum made members-only: an outsider in its live session is told and
+    hears nothing more; the host goes on."""
+    from cop.live.models import LiveSession
+    from tests.sockets.conftest import join
+
+    live = session_factory(space="forum_signed", host="moderator")
+    with app.app_context():
+        db.session.get(LiveSession, live).status = "live"
+        db.session.commit()
+    outsider, host = connect("outsider"), connect("moderator")
+    join(outsider, live)
+    join(host, live)
+    space = world.spaces["forum_signed"]
+    members = {"visibility": "members"}
+    ok(app.test_client().patch(f"{API}/spaces/{space}", headers=h["admin"], json=members))
+    got = heard(outsider)
+    assert [(e["code"], e["session_id"]) for e in got["error"]] == [("revoked", live)]
+    heard(host)
+    host.emit("ask", {"session_id": live, "text": "Лишилися свої?"}, namespace=NS)
+    assert [q["text"] for q in heard(host)["question"]] == ["Лишилися свої?"]
+    assert heard(outsider) == {}
