@@ -24,6 +24,7 @@ from cop.live.connected import local_people
 from cop.live.models import LiveSession
 
 PUBLIC, STAFF, PERSON = "public", "staff", "user"
+KEPT_MAX = 100_000  # decisions kept per process (each a few dozen bytes)
 
 
 def _room_of(room: str) -> tuple[int, str, int | None] | None:
@@ -57,37 +58,35 @@ def refused(room: str, sids: list[str]) -> list[str]:
         return []
     session_id, kind, owner = which
     people = local_people()
+    users = {p.id: p for sid in sids if (p := people.get(sid)) is not None}
     counter = generation()
     kept = _decisions()
     with kept.lock:
-        if counter is None or counter != kept.generation:
+        if counter is None or counter != kept.generation or len(kept.allowed) > KEPT_MAX:
             kept.generation, kept.allowed = counter, {}
             policy.forget()  # facts cached before the counter moved may be stale
-        allowed = dict(kept.allowed)
-    users = {p.id: p for sid in sids if (p := people.get(sid)) is not None}
-    missing = [u for u in users.values() if (session_id, kind, u.id) not in allowed]
+        allowed = {u: kept.allowed.get((session_id, kind, u)) for u in users}
+    missing = [users[u] for u, known in allowed.items() if known is None]
     if missing:
-        allowed.update(_decide(session_id, kind, missing))
+        decided = _decide(session_id, kind, missing)
+        allowed.update(decided)
         with kept.lock:
             if kept.generation == counter:
-                kept.allowed.update(allowed)
+                kept.allowed.update({(session_id, kind, u): v for u, v in decided.items()})
     return [
         sid
         for sid in sids
         if (person := people.get(sid)) is None
         or (owner is not None and person.id != owner)
-        or not allowed[(session_id, kind, person.id)]
+        or not allowed[person.id]
     ]
 
 
-def _decide(session_id: int, kind: str, users: list) -> dict[tuple[int, str, int], bool]:
+def _decide(session_id: int, kind: str, users: list) -> dict[int, bool]:
     session = db.session.get(LiveSession, session_id)
     action = policy.MODERATE if kind == STAFF else policy.VIEW
     users = [db.session.merge(u, load=False) for u in users]
     policy.preload_facts(users)
     return {
-        (session_id, kind, u.id): session is not None
-        and u.active
-        and policy.can(u, action, session)
-        for u in users
+        u.id: session is not None and u.active and policy.can(u, action, session) for u in users
     }
