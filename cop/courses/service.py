@@ -9,11 +9,12 @@ from flask_babel import gettext as _
 from sqlalchemy import delete, func, select
 from werkzeug.datastructures import FileStorage
 
-from cop import inputs, policy
+from cop import events, inputs, policy
 from cop.attachments import service as attachments
 from cop.attachments import storage
 from cop.attachments.models import Attachment
 from cop.courses import progress
+from cop.courses.events import ModuleUnpublished
 from cop.courses.models import (
     LINK_TITLE_MAX,
     MINUTES_MAX,
@@ -157,10 +158,12 @@ def publish_module(actor, module: CourseModule) -> CourseModule:
 
 def unpublish_module(actor, module: CourseModule) -> CourseModule:
     """Those who publish take a module back to draft: hidden from learners again, with
-    its forum; completions are kept for when it returns. Commits."""
+    its forum; completions are kept for when it returns. Commits; publishes
+    `module.unpublished`."""
     policy.require(actor, "publish", module)
     if module.published:
         module.status = ModuleStatus.DRAFT
+        events.publish(ModuleUnpublished(actor, module))
         db.session.commit()
     return module
 

@@ -47,6 +47,16 @@ class PostDeleted(Event):
 
 
 @dataclass(frozen=True)
+class PostHidden(Event):
+    """A moderator hid a post (by moderation, in the transaction of the hiding): from now
+    on only its author and the moderators may read it."""
+
+    name = "post.hidden"
+    actor: User
+    post: Post
+
+
+@dataclass(frozen=True)
 class DiscussionFlagged(Event):
     """A discussion was pinned or unpinned (`flag` "pinned"), locked or unlocked."""
 

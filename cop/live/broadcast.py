@@ -16,6 +16,7 @@ one message where it would get several, and the process writes one frame per soc
 instead of several (docs/live-protocol.md, docs/benchmarks.md).
 """
 
+import json
 import logging
 import threading
 from collections.abc import Iterable
@@ -26,8 +27,16 @@ from sqlalchemy import select, update
 from sqlalchemy.orm.attributes import set_committed_value
 
 from cop.extensions import db, socketio
+from cop.live import audience
 from cop.live.models import LiveQuestion, LiveSession, QuestionStatus
-from cop.realtime import local_count, publish, publish_after_commit, wait_until_idle
+from cop.realtime import (
+    NAMESPACE,
+    everywhere,
+    local_count,
+    local_sids,
+    publish_after_commit,
+    wait_until_idle,
+)
 
 log = logging.getLogger(__name__)
 
@@ -158,15 +167,31 @@ def presence_count(session_id: int) -> int:
 
 
 def send(event: str, data: dict, to: str | Iterable[str]) -> None:
-    """Send a session's event to its rooms: at once to the sockets that take events one
-    by one, and into the next batch for the batch twins."""
+    """Send a session's event to its rooms, in every server process (each checks its own
+    sockets: `deliver`)."""
     rooms = [to] if isinstance(to, str) else list(to)
-    publish(event, data, rooms)
+    everywhere(SEND, json.dumps([event, data, rooms]))
+
+
+SEND = "live"  # the control message of a session's event
+
+
+def deliver(arg: str) -> None:
+    """Send a session's event (`[event, data, rooms]`) to this process's sockets in its
+    rooms whose person may have it now (cop/live/audience.py): at once to the sockets that
+    take events one by one, and into the next batch for the batch twins (the `live`
+    control message). A process with no socket in the rooms does nothing."""
+    event, data, rooms = json.loads(arg)
+    for room in rooms:
+        _emit(event, data, room)
     app = current_app._get_current_object()
+    twins = [batch_twin(room) for room in rooms if local_count(batch_twin(room))]
+    if not twins:
+        return
     batches = _batches(app)
     with batches.lock:
-        for room in rooms:
-            batches.rooms.setdefault(batch_twin(room), []).append([event, data])
+        for twin in twins:
+            batches.rooms.setdefault(twin, []).append([event, data])
         if batches.running:
             return
         batches.running = True
@@ -174,6 +199,23 @@ def send(event: str, data: dict, to: str | Iterable[str]) -> None:
         _send_batches(app, wait=False)
     else:
         socketio.start_background_task(_send_batches, app)
+
+
+def _emit(event: str, data, room: str) -> None:
+    """To this process's sockets in `room` whose person may have its events now; a
+    failure is logged, never raised (the write it tells of stands)."""
+    try:
+        sids = local_sids(room)
+        if not sids:
+            return
+        skip = audience.refused(room, sids)
+        if len(skip) == len(sids):
+            return
+        socketio.server.emit(
+            event, data, to=room, skip_sid=skip or None, namespace=NAMESPACE, ignore_queue=True
+        )
+    except Exception:
+        log.exception("could not send %s", event)
 
 
 @dataclass
@@ -201,8 +243,9 @@ def _send_batches(app: Flask, wait: bool = True) -> None:
             if not rooms:
                 batches.running = False
                 return
-        for room, events in rooms.items():
-            publish("batch", events, room)
+        with app.app_context():  # a background task's own, for the audience's queries
+            for room, events in rooms.items():
+                _emit("batch", events, room)
         if wait:
             wait_until_idle(BATCH_WAIT)
 

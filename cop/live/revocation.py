@@ -17,6 +17,7 @@ from cop import policy
 from cop.discussions.models import Discussion
 from cop.extensions import db, socketio
 from cop.live import broadcast, sockets
+from cop.live.connected import local_people
 from cop.live.models import LiveSession
 from cop.realtime import NAMESPACE, everywhere, local_sids, publish
 
@@ -34,7 +35,7 @@ def recheck_everywhere(room: str) -> None:
 def recheck(room: str) -> None:
     """Take this process's sockets in `room` out of the rooms their people may no longer
     read (the `recheck` control message)."""
-    people = sockets.local_people()
+    people = local_people()
     sids = people if room == EVERYONE else [s for s in local_sids(room) if s in people]
     if not sids:
         return

@@ -24,7 +24,7 @@ from cop.discussions import queries as discussions
 from cop.errors import AppError, Invalid, NotFound, rollback_session
 from cop.extensions import db, socketio
 from cop.inputs import ID_MAX
-from cop.live import broadcast, queries, service, snapshots
+from cop.live import broadcast, connected, queries, service, snapshots
 from cop.realtime import NAMESPACE, listen_for_control, user_room
 
 ERROR_CODES = {
@@ -37,7 +37,7 @@ ERROR_CODES = {
 }
 
 # Per process: the person behind each socket, and the sessions each socket joined.
-_people: dict[str, User] = {}
+_people = connected.people
 _joined: dict[str, set[int]] = {}
 
 
@@ -133,11 +133,6 @@ def leave_session(sid: str, session_id: int, user_id: int) -> None:
         _joined[sid].discard(session_id)
         _leave_rooms(session_id, user_id, sid)
         broadcast.presence_changed(session_id)
-
-
-def local_people() -> dict[str, User]:
-    """The person behind each socket of this process."""
-    return dict(_people)
 
 
 def _error(code: str, message: str) -> None:

@@ -7,7 +7,7 @@ from sqlalchemy import select, update
 from cop import events, inputs, policy
 from cop.db import utcnow
 from cop.discussions import counters
-from cop.discussions.events import DiscussionMoved
+from cop.discussions.events import DiscussionMoved, PostHidden
 from cop.discussions.models import Discussion, Post
 from cop.discussions.service import DISCUSSION_KINDS
 from cop.errors import Conflict, Invalid
@@ -55,12 +55,14 @@ def _resolve_reports(actor, post: Post, outcome: ReportOutcome) -> None:
 
 
 def hide_post(actor, post: Post) -> Post:
-    """Moderators hide a post (its open reports are resolved with it). Commits."""
+    """Moderators hide a post (its open reports are resolved with it). Commits; publishes
+    `post.hidden`."""
     policy.require(actor, policy.MODERATE, post.discussion)
     if post.hidden_at is None:
         post.hidden_at = utcnow()
         record(actor, "post.hidden", post, post.discussion.space_id)
         counters.recount(post.discussion)
+        events.publish(PostHidden(actor, post))
     _resolve_reports(actor, post, ReportOutcome.HIDDEN)
     db.session.commit()
     return post

@@ -1,6 +1,7 @@
 // An open discussion page hears about new replies over the /live socket and offers a
 // banner "N new replies" that leads to the first of them. The server sends each reply
-// only to those who may read it; the page itself is reloaded to show them.
+// only to those who may read it, and takes back one a moderator hides (`reply_hidden`);
+// the page itself is reloaded to show them.
 (function () {
   "use strict";
 
@@ -13,6 +14,14 @@
   var discussionId = Number(data.discussionId);
   var link = banner.querySelector("a");
   var arrived = [];
+
+  function show() {
+    banner.hidden = arrived.length === 0;
+    if (arrived.length) {
+      link.textContent = data.text.replace("{n}", String(arrived.length));
+      link.href = data.postUrl.replace("%d", String(arrived[0]));
+    }
+  }
 
   var socket = window.io("/live", { transports: ["websocket", "polling"], tryAllTransports: true });
   socket.on("connect", function () {
@@ -28,9 +37,14 @@
       return;
     }
     arrived.push(reply.post_id);
-    link.textContent = data.text.replace("{n}", String(arrived.length));
-    link.href = data.postUrl.replace("%d", String(arrived[0]));
-    banner.hidden = false;
+    show();
+  });
+  socket.on("reply_hidden", function (reply) {
+    var at = arrived.indexOf(reply.post_id);
+    if (reply.discussion_id === discussionId && at !== -1) {
+      arrived.splice(at, 1);
+      show();
+    }
   });
   socket.on("error", function (error) {
     if (error.code === "signed_out") {

@@ -192,3 +192,38 @@ def test_send_mail_command_delivers(app, client, world, h, smtp):
     result = app.test_cli_runner().invoke(args=["send-mail"])
     assert result.exit_code == 0 and "Sent 1 emails." in result.output
     assert len(smtp.messages) == 1
+
+
+def test_mail_queued_before_access_was_lost_is_not_sent(app, client, world, h, smtp):
+    """Two experts of a group get mail as it comes; one is taken out of the group after
+    the notification was written and before the mail run: only the other gets theirs, and
+    the removed one's bell no longer counts it."""
+    from cop.orgs.models import ExpertGroup
+
+    room = world.spaces["expert_room"]
+    with app.app_context():
+        for name in ("expert", "trainee"):
+            db.session.get(User, world.users[name].id).email_mode = EmailMode.IMMEDIATE
+        group = db.session.scalar(db.select(ExpertGroup.id).where(ExpertGroup.name == "Група А"))
+        db.session.commit()
+    for name in ("expert", "trainee"):
+        r = client.put(
+            f"/api/v1/spaces/{room}/subscription", headers=h[name], json={"subscribed": True}
+        )
+        assert r.status_code == 200, r.get_json()
+    r = client.post(
+        f"/api/v1/spaces/{room}/discussions",
+        headers=h["moderator"],
+        json={"title": "Для групи", "body": "Лише для експертів групи."},
+    )
+    assert r.status_code == 201, r.get_json()
+    assert client.get("/api/v1/notifications", headers=h["expert"]).get_json()["unread"] == 1
+    members = {"member_ids": [world.users["trainee"].id]}
+    r = client.patch(f"/api/v1/expert-groups/{group}", headers=h["admin"], json=members)
+    assert r.status_code == 200, r.get_json()
+    assert run(app) == 1
+    [mail] = smtp.messages
+    assert [a.addr_spec for a in mail["To"].addresses] == [world.users["trainee"].email]
+    listed = client.get("/api/v1/notifications", headers=h["expert"]).get_json()
+    assert (listed["total"], listed["unread"]) == (0, 0)
+    assert run(app) == 0  # nor later

@@ -1,3 +1,5 @@
+import pytest
+
 from cop.extensions import socketio
 from tests.conftest import bearer
 from tests.sockets.conftest import NS, events, join, received
@@ -351,3 +353,16 @@ def test_a_join_handled_after_its_client_left_is_dropped_quietly(
     assert not any(sid not in sockets._people for sid in sockets._joined)
     third = connect("trainee")
     assert join(third, live)["presence"] == 2  # the member and the trainee, not the leaver
+
+
+@pytest.mark.parametrize("text", ["\u200b\u200b\u200b", " \u2060\u3164 ", "Бюджет\x00?", "Так\x07"])
+def test_questions_with_nothing_visible_or_control_characters_are_refused(
+    app, world, connect, live, text
+):
+    """Text that lies (issue 16) is refused on the socket as on the API and the forms: a
+    question (a body) needs a visible character and takes no control characters."""
+    asker, watcher = connect("member"), connect("expert")
+    join(watcher, live)
+    asker.emit("ask", {"session_id": live, "text": text}, namespace=NS)
+    assert [e["code"] for e in events(asker, "error")] == ["invalid"]
+    assert events(watcher, "question") == []

@@ -280,3 +280,139 @@ def test_each_reply_is_checked_for_its_reader_when_it_is_sent(app, world, connec
     sent = forum_reply(app.test_client(), h["moderator"], discussion["id"])
     assert "reply" not in heard(member)
     assert [e["post_id"] for e in heard(keeper)["reply"]] == [sent]
+
+
+def test_a_hidden_reply_is_taken_back_from_those_who_may_no_longer_read_it(app, world, connect, h):
+    """A moderator hides a reply the open pages were told of: those who now see only its
+    placeholder are told to drop it; its author and the moderators, who still read it, are
+    not; a reply hidden before it is sent reaches only them."""
+    http = app.test_client()
+    discussion = start(http, h["member"], world.spaces["forum_signed"])["id"]
+    reader, author, moderator = connect("outsider"), connect("expert"), connect("moderator")
+    for client in (reader, author, moderator):
+        watch(client, discussion)
+    sent = forum_reply(http, h["expert"], discussion)
+    for client in (reader, author, moderator):
+        assert [e["post_id"] for e in heard(client)["reply"]] == [sent]
+    ok(http.put(f"{API}/posts/{sent}/hidden", headers=h["moderator"]))
+    taken_back = {
+        "discussion_id": discussion,
+        "post_id": sent,
+        "author_id": world.users["expert"].id,
+    }
+    assert heard(reader) == {"reply_hidden": [taken_back]}
+    assert heard(author) == {} and heard(moderator) == {}
+    ok(http.put(f"{API}/posts/{sent}/hidden", headers=h["moderator"]))  # hidden already: no news
+    assert heard(reader) == {}
+
+
+def _live(app, session_factory, **settings) -> int:
+    from cop.live.models import LiveSession
+
+    live = session_factory(space="forum_members", host="moderator", **settings)
+    with app.app_context():
+        db.session.get(LiveSession, live).status = "live"
+        db.session.commit()
+    return live
+
+
+def _unmake_member(app, world, name: str) -> None:
+    """Take a person out of the members-only forum in the database, as no service would:
+    no event tells the sockets."""
+    from cop.spaces.models import SpaceMembership
+
+    with app.app_context():
+        key = (world.spaces["forum_members"], world.users[name].id)
+        db.session.delete(db.session.get(SpaceMembership, key))
+        db.session.commit()
+
+
+def test_each_live_event_is_checked_for_its_receiver_when_it_is_sent(
+    app, world, connect, h, session_factory
+):
+    """Questions, votes, answers and the session's state reach a participant's socket,
+    one by one or in batches, only while their person may still view the session."""
+    from tests.sockets.conftest import join
+
+    live = _live(app, session_factory)
+    member, batched, host = connect("member"), connect("member"), connect("moderator")
+    join(member, live)
+    batched.emit("join", {"session_id": live, "batch": True}, namespace=NS)
+    join(host, live)
+    asked = host.emit("ask", {"session_id": live, "text": "Перше?"}, namespace=NS, callback=True)
+    assert [q["text"] for q in heard(member)["question"]] == ["Перше?"]
+    assert ["question"] in [[e for e, _d in b] for b in heard(batched)["batch"]]
+    _unmake_member(app, world, "member")
+    heard(host)
+    host.emit("ask", {"session_id": live, "text": "Друге?"}, namespace=NS)
+    host.emit("answer", {"question_id": asked["question_id"], "text": "Так."}, namespace=NS)
+    host.emit("highlight", {"session_id": live, "question_id": asked["question_id"]}, namespace=NS)
+    host.emit("end", {"session_id": live}, namespace=NS)
+    got = heard(host)
+    assert [q["text"] for q in got["question"]] == ["Друге?", "Перше?"]
+    assert [s["status"] for s in got["session"]] == ["live", "ended"]
+    assert heard(member) == {} and heard(batched) == {}
+
+
+def test_the_staff_room_is_checked_when_each_event_is_sent(app, world, connect, h, session_factory):
+    """A moderator of the space who is no longer one (changed in the database) stops
+    getting the staff room's events (pending questions, anonymous askers' names)."""
+    from cop.spaces.models import SpaceMembership
+    from tests.sockets.conftest import join
+
+    live = _live(app, session_factory, moderated=True)
+    watcher, host, asker = connect("space_moderator"), connect("moderator"), connect("member")
+    assert join(watcher, live)["me"]["moderates"]
+    join(host, live)
+    asker.emit("ask", {"session_id": live, "text": "Чекає?"}, namespace=NS)
+    assert [q["status"] for q in heard(watcher)["question"]] == ["pending"]
+    with app.app_context():
+        key = (world.spaces["forum_members"], world.users["space_moderator"].id)
+        db.session.get(SpaceMembership, key).role = "member"
+        db.session.commit()
+    heard(host)
+    asker.emit("ask", {"session_id": live, "text": "Хто питає?", "anonymous": True}, namespace=NS)
+    assert [q["author"] is not None for q in heard(host)["question"]] == [True]
+    assert heard(watcher) == {}
+
+
+def test_a_course_module_put_back_to_draft(app, world, connect, h):
+    from tests.courses.helpers import published_module
+
+    http = app.test_client()
+    module = published_module(http, h, world.spaces["course"])
+    discussion = start(http, h["member"], module["forum_id"])
+
+    def change(http):
+        draft = {"status": "draft"}
+        r = http.patch(f"{API}/modules/{module['id']}", headers=h["expert"], json=draft)
+        assert r.status_code == 200 and r.get_json()["status"] == "draft"
+
+    check_revoked(
+        app, connect, h, reader="member", keeper="moderator", writer="expert",
+        discussion_id=discussion["id"], write=forum_reply, change=change,
+    )  # fmt: skip
+
+
+def test_a_live_session_whose_space_closes(app, world, connect, h, session_factory):
+    """A signed-in forum made members-only: an outsider in its live session is told and
+    hears nothing more; the host goes on."""
+    from cop.live.models import LiveSession
+    from tests.sockets.conftest import join
+
+    live = session_factory(space="forum_signed", host="moderator")
+    with app.app_context():
+        db.session.get(LiveSession, live).status = "live"
+        db.session.commit()
+    outsider, host = connect("outsider"), connect("moderator")
+    join(outsider, live)
+    join(host, live)
+    space = world.spaces["forum_signed"]
+    members = {"visibility": "members"}
+    ok(app.test_client().patch(f"{API}/spaces/{space}", headers=h["admin"], json=members))
+    got = heard(outsider)
+    assert [(e["code"], e["session_id"]) for e in got["error"]] == [("revoked", live)]
+    heard(host)
+    host.emit("ask", {"session_id": live, "text": "Лишилися свої?"}, namespace=NS)
+    assert [q["text"] for q in heard(host)["question"]] == ["Лишилися свої?"]
+    assert heard(outsider) == {}

@@ -1,0 +1,92 @@
+"""Who of this process's sockets in a live session's room may have its events now.
+
+Every event of a session (a question asked, approved, hidden or answered, votes, the
+session's state, presence, batches of them) is checked at the moment it is sent, socket
+by socket, on the process holding the socket: the public room's and a person's own room's
+sockets only while their person may view the session, the staff room's only while they
+moderate it. Whoever lost it through a change no event announced hears nothing, even
+while their socket is still in the room.
+
+The decisions are kept per process under the access counter (cop/access_counter.py):
+a write that may change who reads what moves it, and the next send decides afresh. So a
+send to a thousand sockets costs one small query while nothing changed.
+"""
+
+import threading
+from dataclasses import dataclass, field
+
+from flask import current_app
+
+from cop import policy
+from cop.access_counter import generation
+from cop.extensions import db
+from cop.live.connected import local_people
+from cop.live.models import LiveSession
+
+PUBLIC, STAFF, PERSON = "public", "staff", "user"
+KEPT_MAX = 100_000  # decisions kept per process (each a few dozen bytes)
+
+
+def _room_of(room: str) -> tuple[int, str, int | None] | None:
+    """(session id, kind, person's id) of a session's room or its batch twin."""
+    parts = room.split(":")
+    if len(parts) < 3 or parts[0] != "live" or not parts[1].isdigit():
+        return None
+    if parts[2] in (PUBLIC, STAFF):
+        return int(parts[1]), parts[2], None
+    if parts[2] == PERSON and len(parts) > 3 and parts[3].isdigit():
+        return int(parts[1]), PERSON, int(parts[3])
+    return None
+
+
+@dataclass
+class _Decisions:
+    generation: int | None = None
+    allowed: dict[tuple[int, str, int], bool] = field(default_factory=dict)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+
+def _decisions() -> _Decisions:
+    return current_app.extensions.setdefault("cop_live_audience", _Decisions())
+
+
+def refused(room: str, sids: list[str]) -> list[str]:
+    """Those of `sids` (this process's sockets in `room`) whose person may not have the
+    room's events now."""
+    which = _room_of(room)
+    if which is None:
+        return []
+    session_id, kind, owner = which
+    people = local_people()
+    users = {p.id: p for sid in sids if (p := people.get(sid)) is not None}
+    counter = generation()
+    kept = _decisions()
+    with kept.lock:
+        if counter is None or counter != kept.generation or len(kept.allowed) > KEPT_MAX:
+            kept.generation, kept.allowed = counter, {}
+            policy.forget()  # facts cached before the counter moved may be stale
+        allowed = {u: kept.allowed.get((session_id, kind, u)) for u in users}
+    missing = [users[u] for u, known in allowed.items() if known is None]
+    if missing:
+        decided = _decide(session_id, kind, missing)
+        allowed.update(decided)
+        with kept.lock:
+            if kept.generation == counter:
+                kept.allowed.update({(session_id, kind, u): v for u, v in decided.items()})
+    return [
+        sid
+        for sid in sids
+        if (person := people.get(sid)) is None
+        or (owner is not None and person.id != owner)
+        or not allowed[person.id]
+    ]
+
+
+def _decide(session_id: int, kind: str, users: list) -> dict[int, bool]:
+    session = db.session.get(LiveSession, session_id)
+    action = policy.MODERATE if kind == STAFF else policy.VIEW
+    users = [db.session.merge(u, load=False) for u in users]
+    policy.preload_facts(users)
+    return {
+        u.id: session is not None and u.active and policy.can(u, action, session) for u in users
+    }
