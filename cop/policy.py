@@ -646,6 +646,51 @@ def _in_my_groups(user) -> ColumnElement[bool]:
     return or_(Discussion.community_id.is_(None), Discussion.community_id.in_(mine))
 
 
+def report_groups(user, space: Space) -> frozenset[int] | None:
+    """Whose participation a person who moderates the space sees in its reports
+    (cop/discussions/participation.py): everyone's (None), or, in a forum with separate
+    groups, a group's staff (an expert who moderates the space by its kind, as in a
+    course's module forums) only the people and discussions of their own groups, as
+    Moodle's non-editing teachers. The site's staff and the space's own moderators see
+    every group."""
+    if settings_of(space).group_mode != GroupMode.SEPARATE:
+        return None
+    if _role(user) in STAFF or facts(user).space_roles.get(space.id) == SpaceRole.MODERATOR:
+        return None
+    return _my_communities(user)
+
+
+def report_discussions(user, space: Space) -> ColumnElement[bool]:
+    """`report_groups` as an SQL condition on Discussion: the discussions of the reader's
+    groups and those for all participants."""
+    groups = report_groups(user, space)
+    if groups is None:
+        return true()
+    return or_(Discussion.community_id.is_(None), Discussion.community_id.in_(groups))
+
+
+def group_people(community_ids) -> ColumnElement[bool]:
+    """An SQL condition on a user id column's owner (User): the people of these
+    communities' groups, their committees and the experts and trainees coaching them
+    (`in_community_group`)."""
+    ids = list(community_ids)
+    committees = select(CommitteeMembership.user_id).where(
+        CommitteeMembership.community_id.in_(ids)
+    )
+    coaches = (
+        select(expert_group_member.c.user_id)
+        .join(
+            expert_group_community,
+            expert_group_community.c.group_id == expert_group_member.c.group_id,
+        )
+        .where(expert_group_community.c.community_id.in_(ids))
+    )
+    return or_(
+        User.id.in_(committees),
+        and_(User.role.in_(EXPERTS), User.id.in_(coaches)),
+    )
+
+
 def _spaces_with(setting: ColumnElement[bool]):
     return select(ForumSettings.space_id).where(setting)
 

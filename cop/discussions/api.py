@@ -1,4 +1,4 @@
-from datetime import datetime
+from datetime import date, datetime
 
 from flask import Blueprint, after_this_request, request
 from flask_login import current_user
@@ -15,6 +15,7 @@ from cop.discussions.models import (
     SubscriptionMode,
     settings_of,
 )
+from cop.discussions.participation import ParticipationQuery, participation
 from cop.errors import StaleEdit
 from cop.inputs import ID_MAX, Body, Id, Line
 from cop.jsonapi import Input, Output, PageQuery, endpoint, if_match, with_etag
@@ -415,3 +416,64 @@ def get_forum_settings(space_id: int):
 def patch_forum_settings(space_id: int, data: ForumSettingsIn):
     space = get_space(current_user, space_id)
     return service.configure_forum(current_user, space, **data.model_dump(exclude_unset=True))
+
+
+class ParticipationGroupOut(Output):
+    id: int = Field(description="The community")
+    name: str
+
+
+class ParticipationRowOut(Output):
+    user_id: int
+    display_name: str
+    discussions: int = Field(description="Discussions started")
+    replies: int
+    last_post_at: datetime | None = Field(description="In the period; null: none")
+
+
+class ParticipationOut(Output):
+    space_id: int
+    group: ParticipationGroupOut | None
+    first: date | None
+    last: date | None
+    groups: list[ParticipationGroupOut] = Field(description="The groups to filter by")
+    discussions: int
+    replies: int
+    people: list[ParticipationRowOut] = Field(description="Most posts first")
+
+
+def _group_out(group) -> ParticipationGroupOut:
+    return ParticipationGroupOut(id=group.id, name=group.name)
+
+
+@endpoint(
+    bp,
+    "/spaces/<int:space_id>/participation",
+    summary="Discussions and replies per person in a forum, by group and period (those "
+    "who moderate the space; a group's staff sees their own groups)",
+    query=ParticipationQuery,
+    response=ParticipationOut,
+)
+def get_participation(space_id: int, params: ParticipationQuery):
+    space = get_space(current_user, space_id)
+    policy.require(current_user, policy.MODERATE, space)
+    report = participation(current_user, space, params)
+    return ParticipationOut(
+        space_id=space.id,
+        group=_group_out(report.group) if report.group else None,
+        first=params.first,
+        last=params.last,
+        groups=[_group_out(g) for g in report.groups],
+        discussions=report.discussions,
+        replies=report.replies,
+        people=[
+            ParticipationRowOut(
+                user_id=r.user_id,
+                display_name=r.name,
+                discussions=r.discussions,
+                replies=r.replies,
+                last_post_at=r.last_post_at,
+            )
+            for r in report.rows
+        ],
+    )

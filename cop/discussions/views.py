@@ -1,6 +1,15 @@
 from datetime import timedelta
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Response,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -13,10 +22,14 @@ from cop.discussions import queries, service
 from cop.discussions.events import PAGE_CONTEXT, PAGE_ELSEWHERE
 from cop.discussions.forms import DiscussionForm, EditForm, ForumSettingsForm, ReplyForm
 from cop.discussions.models import ForumType, GroupMode, SubscriptionMode, settings_of
+from cop.discussions.participation import ParticipationQuery, participation
+from cop.discussions.participation_chart import participation_chart
+from cop.discussions.participation_csv import participation_csv
 from cop.errors import AppError, Conflict, NotFound, StaleEdit
 from cop.forms import apply_errors, options, refusal_status
 from cop.guest_cache import guest_cached
-from cop.i18n import format_size
+from cop.i18n import current_locale, format_size
+from cop.jsonapi import parse_query
 from cop.labels import choices
 from cop.limits import accepts_uploads
 from cop.paging import Pager
@@ -395,4 +408,46 @@ def forum_settings(space_id: int):
             return redirect(url_for("spaces.space", space_id=space.id))
     return render_template(
         "admin/form.html", form=form, title=space.title, subtitle=_("Forum settings")
+    )
+
+
+def _participation(space_id: int):
+    space = get_space(current_user, space_id)
+    policy.require(current_user, policy.MODERATE, space)
+    return participation(current_user, space, parse_query(ParticipationQuery))
+
+
+def _report_args(report) -> dict:
+    query = report.query
+    return {
+        "group": query.group,
+        "first": query.first.isoformat() if query.first else None,
+        "last": query.last.isoformat() if query.last else None,
+    }
+
+
+@bp.get("/spaces/<int:space_id>/participation")
+@login_required
+def participation_page(space_id: int):
+    """Moderators: discussions and replies per person, by group and period."""
+    report = _participation(space_id)
+    return render_template(
+        "discussions/participation.html",
+        report=report,
+        chart=participation_chart(report),
+        args=_report_args(report),
+    )
+
+
+@bp.get("/spaces/<int:space_id>/participation.csv")
+@login_required
+def participation_download(space_id: int):
+    report = _participation(space_id)
+    name = f"participation-{space_id}"
+    if report.group is not None:
+        name += f"-group-{report.group.id}"
+    return Response(
+        participation_csv(report, current_locale()),
+        mimetype="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="{name}.csv"'},
     )
