@@ -971,6 +971,13 @@ def post_permissions(user, discussion: Discussion, posts: list[Post]) -> dict[st
     }
 
 
+def readable_bodies(user, discussion: Discussion, posts: list[Post]) -> list[Post]:
+    """Those of these posts, not deleted, whose text the user may read (post
+    `view_body`): what an export of the discussion holds."""
+    ctx = _post_context(_unwrapped(user), discussion)
+    return [p for p in posts if p.deleted_at is None and _post_allows(ctx, "view_body", p)]
+
+
 def _can_notification(user, action: str, notification: Notification) -> bool:
     """A notification is its addressee's alone, and only while they may still read the
     post it is about."""

@@ -8,6 +8,7 @@ from cop import policy, rate_limits
 from cop.attachments.api import AttachmentOut, attachment_out
 from cop.attachments.queries import by_post
 from cop.discussions import idempotency, queries, reads, service
+from cop.discussions.export import export
 from cop.discussions.models import (
     TITLE_MAX,
     ForumType,
@@ -477,3 +478,89 @@ def get_participation(space_id: int, params: ParticipationQuery):
             for r in report.rows
         ],
     )
+
+
+class ExportPostOut(Output):
+    id: int
+    parent_id: int | None
+    author: AuthorOut
+    body: str = Field(description="The Markdown source")
+    body_html: str = Field(description="The sanitized HTML")
+    private: bool
+    internal: bool
+    hidden: bool
+    created_at: datetime
+    edited_at: datetime | None
+
+
+class ExportDiscussionOut(Output):
+    id: int
+    title: str
+    community_id: int | None
+    author: AuthorOut
+    created_at: datetime
+    posts: list[ExportPostOut] = Field(description="Oldest first; deleted posts left out")
+
+
+class ExportOut(Output):
+    space_id: int
+    discussions: list[ExportDiscussionOut]
+
+
+def _author(user) -> AuthorOut:
+    return AuthorOut(id=user.id, display_name=user.display_name)
+
+
+def _export_out(space, discussion=None) -> ExportOut:
+    policy.require(current_user, policy.MODERATE, space)
+    return ExportOut(
+        space_id=space.id,
+        discussions=[
+            ExportDiscussionOut(
+                id=item.discussion.id,
+                title=item.discussion.title,
+                community_id=item.discussion.community_id,
+                author=_author(item.discussion.author),
+                created_at=item.discussion.created_at,
+                posts=[
+                    ExportPostOut(
+                        id=p.id,
+                        parent_id=p.parent_id,
+                        author=_author(p.author),
+                        body=p.body,
+                        body_html=p.body_html,
+                        private=p.private_to_id is not None,
+                        internal=p.internal,
+                        hidden=p.hidden_at is not None,
+                        created_at=p.created_at,
+                        edited_at=p.edited_at,
+                    )
+                    for p in item.posts
+                ],
+            )
+            for item in export(current_user, space, discussion)
+        ],
+    )
+
+
+@endpoint(
+    bp,
+    "/spaces/<int:space_id>/export",
+    summary="Export a forum: its discussions with the posts the viewer may read (those who "
+    "moderate the space)",
+    response=ExportOut,
+)
+def export_forum(space_id: int):
+    return _export_out(get_space(current_user, space_id))
+
+
+@endpoint(
+    bp,
+    "/discussions/<int:discussion_id>/export",
+    summary="Export a discussion with the posts the viewer may read (those who moderate "
+    "its space)",
+    response=ExportOut,
+)
+def export_discussion(discussion_id: int):
+    discussion = queries.get_discussion(current_user, discussion_id)
+    return _export_out(discussion.space, discussion)

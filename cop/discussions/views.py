@@ -20,6 +20,7 @@ from cop.attachments.service import FIELD, limits_of
 from cop.db import utcnow
 from cop.discussions import queries, service
 from cop.discussions.events import PAGE_CONTEXT, PAGE_ELSEWHERE
+from cop.discussions.export import export, export_csv
 from cop.discussions.forms import DiscussionForm, EditForm, ForumSettingsForm, ReplyForm
 from cop.discussions.models import ForumType, GroupMode, SubscriptionMode, settings_of
 from cop.discussions.participation import ParticipationQuery, participation
@@ -451,3 +452,44 @@ def participation_download(space_id: int):
         mimetype="text/csv",
         headers={"Content-Disposition": f'attachment; filename="{name}.csv"'},
     )
+
+
+EXPORT_FORMATS = {"csv": "text/csv", "html": "text/html"}
+
+
+def _export_response(space, discussion, fmt: str) -> Response:
+    """The export as a file to save (never shown inline, so a post's HTML never runs as
+    the site's page)."""
+    if fmt not in EXPORT_FORMATS:
+        raise NotFound()
+    policy.require(current_user, policy.MODERATE, space)
+    exported = export(current_user, space, discussion)
+    if fmt == "csv":
+        content = export_csv(exported, current_locale())
+    else:
+        content = render_template(
+            "discussions/export.html",
+            exported=exported,
+            title=discussion.title if discussion else space.title,
+            now=utcnow(),
+        )
+    name = f"discussion-{discussion.id}" if discussion else f"forum-{space.id}"
+    return Response(
+        content,
+        mimetype=EXPORT_FORMATS[fmt],
+        headers={"Content-Disposition": f'attachment; filename="{name}.{fmt}"'},
+    )
+
+
+@bp.get("/spaces/<int:space_id>/export.<fmt>")
+@login_required
+def export_forum(space_id: int, fmt: str):
+    """Moderators: the forum's discussions and posts they may read, as CSV or HTML."""
+    return _export_response(get_space(current_user, space_id), None, fmt)
+
+
+@bp.get("/discussions/<int:discussion_id>/export.<fmt>")
+@login_required
+def export_discussion(discussion_id: int, fmt: str):
+    discussion = queries.get_discussion(current_user, discussion_id)
+    return _export_response(discussion.space, discussion, fmt)
