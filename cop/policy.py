@@ -574,8 +574,8 @@ def _can_consultation(user, action: str, consultation: Consultation) -> bool:
 
 # --- discussions and posts ------------------------------------------------------------
 
-# Discussion actions: view, reply, moderate (pin, lock, move), reply_privately, notes
-# (see and write a consultation's internal notes).
+# Discussion actions: view, reply, moderate (pin, lock, move), reply_privately, tag (set
+# its tags), notes (see and write a consultation's internal notes).
 # Post actions: view, view_body, view_author, view_attachments, history, edit, delete, react,
 # report.
 
@@ -624,6 +624,10 @@ def _can_discussion(user, action: str, discussion: Discussion) -> bool:
         return _can_discussion(user, REPLY, discussion) and (
             _role(user) in (Role.EXPERT, Role.MODERATOR, Role.ADMIN)
             or _can_space(user, MODERATE, space)
+        )
+    if action == "tag":  # its author and the space's moderators
+        return _role(user) is not None and (
+            discussion.author_id == user.id or _can_space(user, MODERATE, space)
         )
     if action == "notes":  # see and write a consultation's internal notes
         return space.kind == SpaceKind.CONSULTATION_DESK and sees_internal(user, space)

@@ -1,4 +1,5 @@
 from datetime import date, datetime
+from typing import Annotated
 
 from flask import Blueprint, after_this_request, request
 from flask_login import current_user
@@ -7,9 +8,11 @@ from pydantic import Field
 from cop import policy, rate_limits
 from cop.attachments.api import AttachmentOut, attachment_out
 from cop.attachments.queries import by_post
-from cop.discussions import idempotency, queries, reads, service
+from cop.discussions import idempotency, queries, reads, service, tags
 from cop.discussions.export import export
 from cop.discussions.models import (
+    TAG_MAX,
+    TAGS_MAX,
     TITLE_MAX,
     ForumType,
     GroupMode,
@@ -68,6 +71,7 @@ class DiscussionOut(Output):
     unread_count: int
     created_at: datetime
     last_post_at: datetime
+    tags: list[str] = Field(description="Lower case, in alphabetical order")
 
 
 class DiscussionList(Output):
@@ -100,16 +104,28 @@ class ForumSettingsIn(Input):
     )
 
 
+Tags = Annotated[
+    list[Annotated[str, Field(max_length=TAG_MAX)]],
+    Field(
+        max_length=TAGS_MAX,
+        description=f"Free tags of the space, at most {TAGS_MAX} of at most {TAG_MAX} "
+        "characters, without commas; stored in lower case",
+    ),
+]
+
+
 class DiscussionIn(Input):
     community_id: Id | None = Field(
         None, description="In group mode: the community the discussion is for"
     )
+    tags: Tags = []
     title: Line = Field(max_length=TITLE_MAX)
     body: Body = Field(max_length=BODY_MAX, description=f"Markdown, at most {BODY_MAX} characters")
 
 
 class DiscussionPatch(Input):
     title: Line = Field(None, max_length=TITLE_MAX)
+    tags: Tags = Field(None, description="Replaces the tags (the author or moderators)")
     pinned: bool = None
     locked: bool = None
 
@@ -171,6 +187,7 @@ def _discussion_out(discussion, unread: int = 0) -> DiscussionOut:
         unread_count=unread,
         created_at=discussion.created_at,
         last_post_at=discussion.last_post_at,
+        tags=list(discussion.tag_names),
     )
 
 
@@ -178,18 +195,22 @@ def _key() -> str | None:
     return request.headers.get("Idempotency-Key") or None
 
 
+class DiscussionQuery(PageQuery):
+    tag: str | None = Field(None, max_length=TAG_MAX, description="Only those with this tag")
+
+
 @endpoint(
     bp,
     "/spaces/<int:space_id>/discussions",
-    summary="A space's discussions",
-    query=PageQuery,
+    summary="A space's discussions (with a tag, those carrying it)",
+    query=DiscussionQuery,
     response=DiscussionList,
     auth=False,
 )
-def list_discussions(space_id: int, params: PageQuery):
+def list_discussions(space_id: int, params: DiscussionQuery):
     space = get_space(current_user, space_id)
     items, total, unread, _last = queries.list_discussions(
-        current_user, space, (params.page - 1) * params.per_page, params.per_page
+        current_user, space, (params.page - 1) * params.per_page, params.per_page, params.tag
     )
     return DiscussionList(
         items=[_discussion_out(d, unread.get(d.id, 0)) for d in items],
@@ -218,6 +239,7 @@ def create_discussion(space_id: int, data: DiscussionIn):
         title=data.title,
         body=data.body,
         community_id=data.community_id,
+        tags=data.tags,
         idempotency_key=_key(),
     )
     return idempotency.first_response(
@@ -234,6 +256,7 @@ def create_discussion(space_id: int, data: DiscussionIn):
 )
 def get_discussion(discussion_id: int):
     discussion = queries.get_discussion(current_user, discussion_id)
+    tags.load_tags([discussion])
     hidden = {discussion.id} if discussion.replies_hidden else set()
     unread = reads.unread_counts(current_user, [discussion.id], hidden).get(discussion.id, 0)
     return _discussion_out(discussion, unread)
@@ -243,16 +266,21 @@ def get_discussion(discussion_id: int):
     bp,
     "/discussions/<int:discussion_id>",
     "PATCH",
-    summary="Rename (first post's author or moderators), pin or lock (moderators)",
+    summary="Rename or tag (first post's author or moderators), pin or lock (moderators)",
     body=DiscussionPatch,
     response=DiscussionOut,
 )
 def patch_discussion(discussion_id: int, data: DiscussionPatch):
     discussion = queries.get_discussion(current_user, discussion_id)
+    tags.load_tags([discussion])
     fields = data.model_dump(exclude_unset=True)
+    if "tags" in fields:  # asked first, so that nothing else is saved when refused
+        policy.require(current_user, "tag", discussion)
     if "title" in fields:
         first = service.first_post(discussion)
         service.edit_post(current_user, first, body=first.body, title=fields.pop("title"))
+    if "tags" in fields:
+        tags.set_tags(current_user, discussion, fields.pop("tags"))
     if fields:
         service.set_flags(current_user, discussion, **fields)
     return _discussion_out(discussion)
@@ -557,8 +585,7 @@ def export_forum(space_id: int):
 @endpoint(
     bp,
     "/discussions/<int:discussion_id>/export",
-    summary="Export a discussion with the posts the viewer may read (those who moderate "
-    "its space)",
+    summary="Export a discussion with the posts the viewer may read (those who moderate its space)",
     response=ExportOut,
 )
 def export_discussion(discussion_id: int):

@@ -11,6 +11,8 @@ from cop.extensions import db
 from cop.spaces.models import Space, SpaceKind
 
 TITLE_MAX = 200
+TAG_MAX = 40  # characters in a tag
+TAGS_MAX = 10  # tags on a discussion
 # What a forum accepts unless its settings say otherwise (config caps both site-wide).
 ATTACHMENTS_DEFAULT = 5
 ATTACHMENT_BYTES_DEFAULT = 5 * 1024 * 1024
@@ -112,8 +114,20 @@ class Discussion(db.Model):
 
     # Not stored: set by queries.list_discussions when a Q&A forum still hides the replies.
     replies_hidden = False
+    # Not stored: the tags' names, set by queries.list_discussions and tags_of.
+    tag_names: tuple[str, ...] = ()
 
     __table_args__ = (Index("ix_discussion_space_order", "space_id", "pinned", "last_post_at"),)
+
+
+class DiscussionTag(db.Model):
+    """A free tag on a discussion, lower case; tags belong to the discussion's space (its
+    list and filter), so they follow a discussion that moves."""
+
+    discussion_id: Mapped[int] = mapped_column(
+        ForeignKey("discussion.id", ondelete="CASCADE"), primary_key=True
+    )
+    name: Mapped[str] = mapped_column(String(TAG_MAX), primary_key=True, index=True)
 
 
 class Post(db.Model):

@@ -43,6 +43,7 @@ from cop.discussions.models import (
     SubscriptionMode,
     settings_of,
 )
+from cop.discussions.tags import check_tags, write_tags
 from cop.errors import Conflict, Forbidden, Invalid, StaleEdit
 from cop.extensions import db
 from cop.i18n import format_size
@@ -141,16 +142,19 @@ def start_discussion(
     title: str,
     body: str,
     community_id: int | None = None,
+    tags: Iterable[str] = (),
     idempotency_key: str | None = None,
     files: Iterable[FileStorage] = (),
 ) -> Discussion:
     """Whoever may post in a forum or expert room starts a discussion with its first post,
-    as the forum's type allows; in group mode it belongs to a community. Files are
-    attached within the forum's limits; one refused file refuses the whole post. A
+    as the forum's type allows, with its tags; in group mode it belongs to a community.
+    Files are attached within the forum's limits; one refused file refuses the whole post. A
     repeated idempotency key returns the first discussion (cop/discussions/idempotency.py).
     Commits."""
+    tags = check_tags(tags)
+    fields = {"tags": tags} if tags else {}  # a request without tags keeps its fingerprint
     request = idempotency.fingerprint(
-        "discussion", space.id, title=title, body=body, community_id=community_id
+        "discussion", space.id, title=title, body=body, community_id=community_id, **fields
     )
     earlier = idempotency.replayed(actor, idempotency_key, "discussion", request, Discussion)
     if earlier is not None:
@@ -166,6 +170,7 @@ def start_discussion(
     uploads = attachments.stage_uploads(space, files)
     try:
         discussion = write_discussion(actor, space, title, body, community_id, uploads)
+        write_tags(discussion, tags)
         return idempotency.commit_once(
             actor, idempotency_key, "discussion", request, Discussion, discussion
         )

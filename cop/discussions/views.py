@@ -18,7 +18,7 @@ from cop.attachments import filetypes
 from cop.attachments import queries as attachment_queries
 from cop.attachments.service import FIELD, limits_of
 from cop.db import utcnow
-from cop.discussions import queries, service
+from cop.discussions import queries, service, tags
 from cop.discussions.events import PAGE_CONTEXT, PAGE_ELSEWHERE
 from cop.discussions.export import export, export_csv
 from cop.discussions.forms import DiscussionForm, EditForm, ForumSettingsForm, ReplyForm
@@ -108,6 +108,7 @@ def new_discussion(space_id: int):
                 title=form.title.data,
                 body=form.body.data,
                 community_id=form.community_id.data if groups is not None else None,
+                tags=tags.split_tags(form.tags.data),
                 idempotency_key=form.idempotency_key.data,
                 files=posted_files(),
             )
@@ -132,6 +133,7 @@ def discussion(discussion_id: int):
     thread = queries.load_thread(current_user, discussion, mode, page)
     if page > thread.pages:
         raise NotFound()
+    tags.load_tags([discussion])
     new_here = _new_posts(thread)
     can_reply = policy.can(current_user, policy.REPLY, discussion)
     unread_elsewhere = queries.first_unread(current_user, discussion, [p.id for p in thread.posts])
@@ -301,9 +303,13 @@ def edit(post_id: int):
     post = queries.get_post(current_user, post_id)
     policy.require_edit(current_user, post)
     is_first = post.parent_id is None
+    tagging = is_first and policy.can(current_user, "tag", post.discussion)
     form = EditForm(obj=post)
     if request.method == "GET" and is_first:
         form.title.data = post.discussion.title
+    if request.method == "GET" and tagging:
+        tags.load_tags([post.discussion])
+        form.tags.data = ", ".join(post.discussion.tag_names)
     stale = None
     current = attachment_queries.by_post([post.id]).get(post.id, [])
     form.remove.choices = options((a.id, a.filename) for a in current)
@@ -312,6 +318,7 @@ def edit(post_id: int):
     offer_files(form, post.discussion.space)
     if form.validate_on_submit():
         try:
+            names = tags.check_tags(tags.split_tags(form.tags.data)) if tagging else None
             service.edit_post(
                 current_user,
                 post,
@@ -321,6 +328,8 @@ def edit(post_id: int):
                 remove_ids=form.remove.data if current else (),
                 version=inputs.parse_id(str(form.version.data)),
             )
+            if tagging:
+                tags.set_tags(current_user, post.discussion, names)
         except StaleEdit as error:
             apply_errors(form, error)
             stale = error.target
@@ -332,6 +341,8 @@ def edit(post_id: int):
             return redirect(discussion_url(post.discussion_id, post.id))
     if not is_first:
         del form.title
+    if not tagging:
+        del form.tags
     return render_template("discussions/edit.html", post=post, form=form, stale=stale)
 
 

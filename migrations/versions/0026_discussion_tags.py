@@ -1,0 +1,39 @@
+"""free tags on discussions, per space: a row per discussion and tag
+
+Revision ID: 0026
+Revises: 0020
+Create Date: 2026-12-05 21:00:00.000000
+
+"""
+from alembic import op
+import sqlalchemy as sa
+
+
+# revision identifiers, used by Alembic.
+revision = '0026'
+down_revision = '0020'
+branch_labels = None
+depends_on = None
+
+
+def upgrade():
+    op.create_table(
+        'discussion_tag',
+        sa.Column('discussion_id', sa.Integer(), nullable=False),
+        sa.Column('name', sa.String(length=40), nullable=False),
+        sa.ForeignKeyConstraint(
+            ['discussion_id'],
+            ['discussion.id'],
+            name=op.f('fk_discussion_tag_discussion_id_discussion'),
+            ondelete='CASCADE',
+        ),
+        sa.PrimaryKeyConstraint('discussion_id', 'name', name=op.f('pk_discussion_tag')),
+    )
+    with op.batch_alter_table('discussion_tag', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_discussion_tag_name'), ['name'], unique=False)
+
+
+def downgrade():
+    with op.batch_alter_table('discussion_tag', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_discussion_tag_name'))
+    op.drop_table('discussion_tag')
