@@ -38,7 +38,7 @@ from cop.accounts.models import Role, User
 from cop.attachments.models import Attachment
 from cop.consultations.models import Consultation
 from cop.courses.models import CourseModule, ModuleStatus
-from cop.db import utcnow
+from cop.db import UTCDateTime, utcnow
 from cop.discussions.models import (
     Discussion,
     ForumSettings,
@@ -606,10 +606,22 @@ def _group_allows(user, discussion: Discussion, write: bool) -> bool:
     return in_community_group(user, discussion.community_id)
 
 
+def _displayed(discussion: Discussion) -> bool:
+    """Within its display period (a timed discussion), or not timed at all."""
+    now = utcnow()
+    return (discussion.display_from is None or discussion.display_from <= now) and (
+        discussion.display_until is None or now < discussion.display_until
+    )
+
+
 def _can_discussion(user, action: str, discussion: Discussion) -> bool:
     space = discussion.space
     if action == VIEW:
-        return _can_space(user, VIEW, space) and _group_allows(user, discussion, write=False)
+        return (
+            _can_space(user, VIEW, space)
+            and _group_allows(user, discussion, write=False)
+            and (_displayed(discussion) or _can_space(user, MODERATE, space))
+        )
     if not _can_discussion(user, VIEW, discussion):
         return False
     if action == MODERATE:
@@ -634,12 +646,24 @@ def _can_discussion(user, action: str, discussion: Discussion) -> bool:
     return False
 
 
+def displayed_discussions() -> ColumnElement[bool]:
+    """`_displayed` as an SQL condition on Discussion; the moment is taken when the
+    statement runs, so a condition built once (`_remembered`) stays right."""
+    now = bindparam("now", callable_=utcnow, type_=UTCDateTime(), unique=True)
+    return and_(
+        or_(Discussion.display_from.is_(None), Discussion.display_from <= now),
+        or_(Discussion.display_until.is_(None), Discussion.display_until > now),
+    )
+
+
 def readable_discussions(user, space: Space) -> ColumnElement[bool]:
-    """The group-mode part of discussion VIEW as SQL, for a space the user may view."""
-    mode = settings_of(space).group_mode
-    if mode != GroupMode.SEPARATE or _can_space(user, MODERATE, space):
+    """The group-mode and display-period parts of discussion VIEW as SQL, for a space
+    the user may view."""
+    if _can_space(user, MODERATE, space):
         return true()
-    return _in_my_groups(user)
+    if settings_of(space).group_mode != GroupMode.SEPARATE:
+        return displayed_discussions()
+    return and_(_in_my_groups(user), displayed_discussions())
 
 
 @_remembered
@@ -702,15 +726,18 @@ def _spaces_with(setting: ColumnElement[bool]):
 @_remembered
 def readable_discussions_anywhere(user) -> ColumnElement[bool]:
     """Discussion VIEW for the discussions of many spaces at once, as an SQL condition on
-    Discussion joined with its Space: the space's read rule and the group mode."""
+    Discussion joined with its Space: the space's read rule, the group mode and the
+    display period."""
     separate = _spaces_with(ForumSettings.group_mode == GroupMode.SEPARATE)
+    moderated = moderated_spaces(user)
     return and_(
         readable_spaces(user),
         or_(
             Discussion.space_id.not_in(separate),
-            moderated_spaces(user),
+            moderated,
             _in_my_groups(user),
         ),
+        or_(moderated, displayed_discussions()),
     )
 
 
@@ -1266,6 +1293,8 @@ class SearchScope:
     - in `grouped` spaces (separate groups, not moderated by the user), only discussions
       for all participants or for one of `groups` (`readable_discussions_anywhere`);
     - internal notes only in `internal` spaces (`internal_readable_spaces`);
+    - nothing of the `timed_out` discussions (outside their display period, in spaces
+      the user does not moderate);
     - in `moderated` spaces everything else; elsewhere (`readable_posts_anywhere`): no
       private replies but the user's own or those to them, in `qanda` spaces no others'
       replies outside the `unlocked` discussions (`qanda_unlocked_anywhere`), and no
@@ -1281,12 +1310,33 @@ class SearchScope:
     internal: frozenset[int]
     qanda: frozenset[int]
     unlocked: frozenset[int]
+    timed_out: frozenset[int] = frozenset()
 
 
 def search_scope(user) -> SearchScope:
-    """The SearchScope of a user: `memberships_scope` and `unlocked_discussions`."""
+    """The SearchScope of a user: `memberships_scope`, `unlocked_discussions` and
+    `timed_out_discussions`."""
     scope = memberships_scope(user)
-    return replace(scope, unlocked=unlocked_discussions(user, scope.qanda))
+    return replace(
+        scope,
+        unlocked=unlocked_discussions(user, scope.qanda),
+        timed_out=timed_out_discussions(scope),
+    )
+
+
+def timed_out_discussions(scope: SearchScope) -> frozenset[int]:
+    """The discussions outside their display period in the scope's spaces that the user
+    does not moderate (it changes with time: read on every search, from the few timed
+    discussions only)."""
+    return frozenset(
+        db.session.scalars(
+            select(Discussion.id).where(
+                or_(Discussion.display_from.is_not(None), Discussion.display_until.is_not(None)),
+                Discussion.space_id.in_(list(scope.spaces - scope.moderated)),
+                ~displayed_discussions(),
+            )
+        )
+    )
 
 
 def memberships_scope(user) -> SearchScope:

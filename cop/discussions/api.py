@@ -8,7 +8,7 @@ from pydantic import Field
 from cop import policy, rate_limits
 from cop.attachments.api import AttachmentOut, attachment_out
 from cop.attachments.queries import by_post
-from cop.discussions import idempotency, queries, reads, service, tags
+from cop.discussions import idempotency, queries, reads, service, tags, timing
 from cop.discussions.export import export
 from cop.discussions.models import (
     TAG_MAX,
@@ -21,7 +21,7 @@ from cop.discussions.models import (
 )
 from cop.discussions.participation import ParticipationQuery, participation
 from cop.errors import StaleEdit
-from cop.inputs import ID_MAX, Body, Id, Line
+from cop.inputs import ID_MAX, Body, Id, Line, Moment
 from cop.jsonapi import Input, Output, PageQuery, endpoint, if_match, with_etag
 from cop.spaces.queries import get_space
 from cop.text import BODY_MAX
@@ -72,6 +72,10 @@ class DiscussionOut(Output):
     created_at: datetime
     last_post_at: datetime
     tags: list[str] = Field(description="Lower case, in alphabetical order")
+    display_from: datetime | None = Field(
+        description="Timed: shown from then (to those who moderate the space, always)"
+    )
+    display_until: datetime | None = Field(description="Timed: shown until then")
 
 
 class DiscussionList(Output):
@@ -126,6 +130,12 @@ class DiscussionIn(Input):
 class DiscussionPatch(Input):
     title: Line = Field(None, max_length=TITLE_MAX)
     tags: Tags = Field(None, description="Replaces the tags (the author or moderators)")
+    display_from: Moment | None = Field(
+        None, description="Moderators: shown from then; null: from the start"
+    )
+    display_until: Moment | None = Field(
+        None, description="Moderators: shown until then; null: without end"
+    )
     pinned: bool = None
     locked: bool = None
 
@@ -188,6 +198,8 @@ def _discussion_out(discussion, unread: int = 0) -> DiscussionOut:
         created_at=discussion.created_at,
         last_post_at=discussion.last_post_at,
         tags=list(discussion.tag_names),
+        display_from=discussion.display_from,
+        display_until=discussion.display_until,
     )
 
 
@@ -266,7 +278,7 @@ def get_discussion(discussion_id: int):
     bp,
     "/discussions/<int:discussion_id>",
     "PATCH",
-    summary="Rename or tag (first post's author or moderators), pin or lock (moderators)",
+    summary="Rename or tag (first post's author or moderators); pin, lock or time (moderators)",
     body=DiscussionPatch,
     response=DiscussionOut,
 )
@@ -276,11 +288,21 @@ def patch_discussion(discussion_id: int, data: DiscussionPatch):
     fields = data.model_dump(exclude_unset=True)
     if "tags" in fields:  # asked first, so that nothing else is saved when refused
         policy.require(current_user, "tag", discussion)
+    timed = {"display_from", "display_until"} & set(fields)
+    if timed:
+        policy.require(current_user, policy.MODERATE, discussion)
+    if timed:
+        timing.set_display_period(
+            current_user,
+            discussion,
+            fields.pop("display_from", discussion.display_from),
+            fields.pop("display_until", discussion.display_until),
+        )
+    if "tags" in fields:
+        tags.set_tags(current_user, discussion, fields.pop("tags"))
     if "title" in fields:
         first = service.first_post(discussion)
         service.edit_post(current_user, first, body=first.body, title=fields.pop("title"))
-    if "tags" in fields:
-        tags.set_tags(current_user, discussion, fields.pop("tags"))
     if fields:
         service.set_flags(current_user, discussion, **fields)
     return _discussion_out(discussion)

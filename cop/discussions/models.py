@@ -108,6 +108,10 @@ class Discussion(db.Model):
     last_post_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_post_id: Mapped[int | None]
     reply_count: Mapped[int] = mapped_column(default=0)
+    # A timed discussion (Moodle's display period) is shown only from / until these
+    # moments, but to those who moderate its space (the policy's read rule).
+    display_from: Mapped[datetime | None]
+    display_until: Mapped[datetime | None]
 
     author: Mapped[User] = relationship(lazy="joined")
     space: Mapped["Space"] = relationship()

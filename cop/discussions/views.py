@@ -1,4 +1,5 @@
-from datetime import timedelta
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from flask import (
     Blueprint,
@@ -18,7 +19,7 @@ from cop.attachments import filetypes
 from cop.attachments import queries as attachment_queries
 from cop.attachments.service import FIELD, limits_of
 from cop.db import utcnow
-from cop.discussions import queries, service, tags
+from cop.discussions import queries, service, tags, timing
 from cop.discussions.events import PAGE_CONTEXT, PAGE_ELSEWHERE
 from cop.discussions.export import export, export_csv
 from cop.discussions.forms import DiscussionForm, EditForm, ForumSettingsForm, ReplyForm
@@ -26,7 +27,8 @@ from cop.discussions.models import ForumType, GroupMode, SubscriptionMode, setti
 from cop.discussions.participation import ParticipationQuery, participation
 from cop.discussions.participation_chart import participation_chart
 from cop.discussions.participation_csv import participation_csv
-from cop.errors import AppError, Conflict, NotFound, StaleEdit
+from cop.errors import AppError, Conflict, Invalid, NotFound, StaleEdit
+from cop.extensions import db
 from cop.forms import apply_errors, options, refusal_status
 from cop.guest_cache import guest_cached
 from cop.i18n import current_locale, format_size
@@ -385,6 +387,50 @@ def flags(discussion_id: int):
         name: request.form[name] == "1" for name in ("pinned", "locked") if name in request.form
     }
     service.set_flags(current_user, discussion, **values)
+    return redirect(discussion_url(discussion.id))
+
+
+def _site_zone() -> ZoneInfo:
+    return ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])
+
+
+@bp.app_template_filter("local_input")
+def local_input(moment: datetime | None) -> str:
+    """A moment as a datetime-local field's value, in the site's time zone."""
+    return "" if moment is None else f"{moment.astimezone(_site_zone()):%Y-%m-%dT%H:%M}"
+
+
+def _local_moment(name: str) -> datetime | None:
+    """A datetime-local field, in the site's time zone; None when empty."""
+    raw = (request.form.get(name) or "").strip()
+    if not raw:
+        return None
+    try:
+        moment = datetime.fromisoformat(raw)
+    except ValueError:
+        raise Invalid(fields={name: _("Give a date and time.")}) from None
+    if moment.tzinfo is not None:
+        raise Invalid(fields={name: _("Give a date and time.")})
+    return moment.replace(tzinfo=_site_zone())
+
+
+@bp.post("/discussions/<int:discussion_id>/period")
+@login_required
+def display_period(discussion_id: int):
+    """Moderators: when a discussion is shown (empty fields: no limit)."""
+    discussion = queries.get_discussion(current_user, discussion_id)
+    try:
+        timing.set_display_period(
+            current_user,
+            discussion,
+            _local_moment("display_from"),
+            _local_moment("display_until"),
+        )
+    except Invalid as error:
+        db.session.rollback()
+        flash(error.summary(), "error")
+    else:
+        flash(_("Saved."), "success")
     return redirect(discussion_url(discussion.id))
 
 

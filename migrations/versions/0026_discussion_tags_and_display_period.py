@@ -1,4 +1,5 @@
-"""free tags on discussions, per space: a row per discussion and tag
+"""free tags on discussions, per space (a row per discussion and tag); timed
+discussions (display from / until)
 
 Revision ID: 0026
 Revises: 0020
@@ -31,9 +32,15 @@ def upgrade():
     )
     with op.batch_alter_table('discussion_tag', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_discussion_tag_name'), ['name'], unique=False)
+    with op.batch_alter_table('discussion', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('display_from', sa.DateTime(timezone=True), nullable=True))
+        batch_op.add_column(sa.Column('display_until', sa.DateTime(timezone=True), nullable=True))
 
 
 def downgrade():
+    with op.batch_alter_table('discussion', schema=None) as batch_op:
+        batch_op.drop_column('display_until')
+        batch_op.drop_column('display_from')
     with op.batch_alter_table('discussion_tag', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_discussion_tag_name'))
     op.drop_table('discussion_tag')
