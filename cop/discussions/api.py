@@ -8,7 +8,7 @@ from pydantic import Field
 from cop import policy, rate_limits
 from cop.attachments.api import AttachmentOut, attachment_out
 from cop.attachments.queries import by_post
-from cop.discussions import idempotency, queries, reads, service, tags, timing
+from cop.discussions import idempotency, queries, reads, service, tags, threshold, timing
 from cop.discussions.export import export
 from cop.discussions.models import (
     TAG_MAX,
@@ -91,6 +91,9 @@ class ForumSettingsOut(Output):
     group_mode: GroupMode
     max_attachments: int = Field(description="Files per post; 0: no attachments")
     max_attachment_bytes: int = Field(description="Largest file, in bytes")
+    post_period_hours: int = Field(description="The posting threshold's period; 0: none")
+    warn_after: int = Field(description="Posts in the period from which a person is warned")
+    block_after: int = Field(description="Posts in the period after which one cannot post")
 
 
 class ForumSettingsIn(Input):
@@ -105,6 +108,15 @@ class ForumSettingsIn(Input):
     )
     max_attachment_bytes: int = Field(
         None, ge=1, le=ID_MAX, description="Largest file, in bytes (the site sets a ceiling)"
+    )
+    post_period_hours: int = Field(
+        None, ge=0, le=ID_MAX, description="The posting threshold's period in hours; 0: none"
+    )
+    warn_after: int = Field(
+        None, ge=0, le=ID_MAX, description="Warn from this many posts in the period; 0: never"
+    )
+    block_after: int = Field(
+        None, ge=0, le=ID_MAX, description="No more posts after this many in the period; 0: never"
     )
 
 
@@ -460,13 +472,60 @@ def get_forum_settings(space_id: int):
     bp,
     "/spaces/<int:space_id>/forum",
     "PATCH",
-    summary="Change a forum's type, subscription mode, group mode or attachment limits",
+    summary="Change a forum's type, subscription mode, group mode, attachment limits or "
+    "posting threshold",
     body=ForumSettingsIn,
     response=ForumSettingsOut,
 )
 def patch_forum_settings(space_id: int, data: ForumSettingsIn):
     space = get_space(current_user, space_id)
     return service.configure_forum(current_user, space, **data.model_dump(exclude_unset=True))
+
+
+class PostingOut(Output):
+    limited: bool = Field(description="False: no threshold here, or the viewer is exempt")
+    posts: int = Field(description="The viewer's posts in the forum within the period")
+    period_hours: int
+    warn_after: int
+    block_after: int
+    warned: bool
+    blocked: bool
+    open_again: datetime | None = Field(description="When blocked: when one may post again")
+    message: str | None = Field(description="The warning or the block, for people")
+
+
+@endpoint(
+    bp,
+    "/spaces/<int:space_id>/posting",
+    summary="Where the viewer stands against the forum's posting threshold",
+    response=PostingOut,
+)
+def get_posting(space_id: int):
+    space = get_space(current_user, space_id)
+    found = threshold.standing(current_user, space)
+    if found is None:
+        return PostingOut(
+            limited=False,
+            posts=0,
+            period_hours=0,
+            warn_after=0,
+            block_after=0,
+            warned=False,
+            blocked=False,
+            open_again=None,
+            message=None,
+        )
+    return PostingOut(
+        limited=True,
+        posts=found.posts,
+        period_hours=found.period_hours,
+        warn_after=found.warn_after,
+        block_after=found.block_after,
+        warned=found.warned,
+        blocked=found.blocked,
+        open_again=found.open_again,
+        message=threshold.warning(found),
+    )
 
 
 class ParticipationGroupOut(Output):

@@ -73,3 +73,15 @@ class ForumSettingsForm(FlaskForm):
         places=None,
         validators=[InputRequired(), NumberRange(min=0, max=1_000_000)],  # the service says more
     )
+    post_period_hours = IntegerField(
+        _l("Posting threshold: period in hours (0: none)"),
+        validators=[InputRequired(), NumberRange(min=0)],
+    )
+    warn_after = IntegerField(
+        _l("Warn from this many posts in the period (0: never)"),
+        validators=[InputRequired(), NumberRange(min=0)],
+    )
+    block_after = IntegerField(
+        _l("No more posts after this many in the period (0: never)"),
+        validators=[InputRequired(), NumberRange(min=0)],
+    )

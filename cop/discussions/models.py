@@ -62,6 +62,12 @@ class ForumSettings(db.Model):
     max_attachment_bytes: Mapped[int] = mapped_column(
         default=ATTACHMENT_BYTES_DEFAULT, server_default=str(ATTACHMENT_BYTES_DEFAULT)
     )
+    # Moodle's posting threshold: within `post_period_hours`, a person is warned from their
+    # `warn_after`-th post and cannot post beyond `block_after` (0: no warning, no block);
+    # those who moderate the space are exempt (cop/discussions/threshold.py).
+    post_period_hours: Mapped[int] = mapped_column(default=0, server_default="0")
+    warn_after: Mapped[int] = mapped_column(default=0, server_default="0")
+    block_after: Mapped[int] = mapped_column(default=0, server_default="0")
 
     space: Mapped[Space] = relationship(
         backref=backref("forum", uselist=False, lazy="joined", cascade="all, delete-orphan")
@@ -78,6 +84,9 @@ class DefaultForumSettings:
     group_mode: GroupMode = GroupMode.NONE
     max_attachments: int = ATTACHMENTS_DEFAULT
     max_attachment_bytes: int = ATTACHMENT_BYTES_DEFAULT
+    post_period_hours: int = 0
+    warn_after: int = 0
+    block_after: int = 0
 
 
 DEFAULT_SETTINGS = DefaultForumSettings()

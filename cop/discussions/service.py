@@ -16,7 +16,7 @@ from cop.attachments import service as attachments
 from cop.attachments.models import Attachment
 from cop.attachments.storage import prune
 from cop.db import utcnow
-from cop.discussions import counters, idempotency
+from cop.discussions import counters, idempotency, threshold
 from cop.discussions.events import (
     MAY_REPLY,
     DiscussionFlagged,
@@ -150,6 +150,7 @@ def start_discussion(
     as the forum's type allows, with its tags; in group mode it belongs to a community.
     Files are attached within the forum's limits; one refused file refuses the whole post. A
     repeated idempotency key returns the first discussion (cop/discussions/idempotency.py).
+    Past the forum's posting threshold it is refused (cop/discussions/threshold.py).
     Commits."""
     tags = check_tags(tags)
     fields = {"tags": tags} if tags else {}  # a request without tags keeps its fingerprint
@@ -162,6 +163,7 @@ def start_discussion(
     policy.require(actor, policy.POST, space)
     if space.kind not in DISCUSSION_KINDS:
         raise Conflict(_("Discussions cannot be started in this space."))
+    threshold.check(actor, space)
     refusal = _forum_type_refusal(actor, space)
     if refusal:
         raise Conflict(refusal)
@@ -237,7 +239,8 @@ def reply(
     to a note is a note. Features may refuse it first (the MAY_REPLY hook: a closed
     consultation); listeners of `reply.posted` write with it (a consultation moves along
     its life cycle) and, after the commit, push it to open pages. A repeated idempotency
-    key returns the first reply (cop/discussions/idempotency.py). Commits."""
+    key returns the first reply (cop/discussions/idempotency.py). Past the forum's
+    posting threshold it is refused (cop/discussions/threshold.py). Commits."""
     request = idempotency.fingerprint(
         "post", discussion.id, body=body, parent_id=parent_id, private=private, internal=internal
     )
@@ -245,6 +248,7 @@ def reply(
     if earlier is not None:
         return earlier
     policy.require(actor, policy.REPLY, discussion)
+    threshold.check(actor, discussion.space)
     parent = db.session.get(Post, parent_id) if parent_id is not None else first_post(discussion)
     if (
         parent is None
@@ -484,11 +488,14 @@ def configure_forum(
     group_mode: str | None = None,
     max_attachments: int | None = None,
     max_attachment_bytes: int | None = None,
+    post_period_hours: int | None = None,
+    warn_after: int | None = None,
+    block_after: int | None = None,
 ) -> ForumSettings:
-    """Those who manage a forum set its type, subscription mode, group mode and
-    attachment limits (within the site's ceilings). Turning a forum without discussions
-    into a single-discussion forum starts that discussion from the forum's title and
-    description. The change is audited (`forum.configured`). Commits."""
+    """Those who manage a forum set its type, subscription mode, group mode, attachment
+    limits (within the site's ceilings) and posting threshold. Turning a forum without
+    discussions into a single-discussion forum starts that discussion from the forum's
+    title and description. The change is audited (`forum.configured`). Commits."""
     policy.require(actor, policy.MANAGE, space)
     if space.kind not in DISCUSSION_KINDS:
         raise Conflict(_("Discussions cannot be started in this space."))
@@ -499,6 +506,9 @@ def configure_forum(
         group_mode=GroupMode.NONE,
         max_attachments=ATTACHMENTS_DEFAULT,
         max_attachment_bytes=ATTACHMENT_BYTES_DEFAULT,
+        post_period_hours=0,
+        warn_after=0,
+        block_after=0,
     )
     for name, enum, value in (
         ("forum_type", ForumType, forum_type),
@@ -514,6 +524,7 @@ def configure_forum(
                     fields={name: _("Must be one of: %(values)s.", values=values)}
                 ) from None
     _set_attachment_limits(settings, max_attachments, max_attachment_bytes)
+    _set_threshold(settings, post_period_hours, warn_after, block_after)
     db.session.add(settings)
     events.publish(ForumConfigured(actor, space, settings))
     has_any = db.session.scalar(
@@ -523,6 +534,31 @@ def configure_forum(
         write_discussion(actor, space, space.title, space.description or space.title, None)
     db.session.commit()
     return settings
+
+
+PERIOD_HOURS_MAX = 24 * 366
+THRESHOLD_MAX = 10_000
+
+
+def _set_threshold(
+    settings: ForumSettings, hours: int | None, warn: int | None, block: int | None
+) -> None:
+    """The posting threshold (cop/discussions/threshold.py): a warning no later than the
+    block, and a period whenever either is set."""
+    for name, value, most in (
+        ("post_period_hours", hours, PERIOD_HOURS_MAX),
+        ("warn_after", warn, THRESHOLD_MAX),
+        ("block_after", block, THRESHOLD_MAX),
+    ):
+        if value is not None:
+            if not 0 <= value <= most:
+                raise Invalid(fields={name: _("From 0 to %(n)s (0: none).", n=most)})
+            setattr(settings, name, value)
+    if settings.block_after and settings.warn_after > settings.block_after:
+        message = _("Warn before blocking: at most as many posts as the block.")
+        raise Invalid(fields={"warn_after": message})
+    if (settings.warn_after or settings.block_after) and not settings.post_period_hours:
+        raise Invalid(fields={"post_period_hours": _("Give the period the posts count in.")})
 
 
 def _set_attachment_limits(settings: ForumSettings, count: int | None, size: int | None) -> None:

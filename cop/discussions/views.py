@@ -19,7 +19,7 @@ from cop.attachments import filetypes
 from cop.attachments import queries as attachment_queries
 from cop.attachments.service import FIELD, limits_of
 from cop.db import utcnow
-from cop.discussions import queries, service, tags, timing
+from cop.discussions import queries, service, tags, threshold, timing
 from cop.discussions.events import PAGE_CONTEXT, PAGE_ELSEWHERE
 from cop.discussions.export import export, export_csv
 from cop.discussions.forms import DiscussionForm, EditForm, ForumSettingsForm, ReplyForm
@@ -119,7 +119,12 @@ def new_discussion(space_id: int):
             refusal = error
         else:
             return redirect(discussion_url(discussion.id))
-    page = render_template("discussions/new.html", space=space, form=form)
+    page = render_template(
+        "discussions/new.html",
+        space=space,
+        form=form,
+        posting_warning=threshold.warning(threshold.standing(current_user, space)),
+    )
     return page, *refusal_status(refusal)
 
 
@@ -139,10 +144,11 @@ def discussion(discussion_id: int):
     new_here = _new_posts(thread)
     can_reply = policy.can(current_user, policy.REPLY, discussion)
     unread_elsewhere = queries.first_unread(current_user, discussion, [p.id for p in thread.posts])
-    reply_form = None
+    reply_form = posting_warning = None
     if can_reply:
         reply_form = ReplyForm()
         offer_files(reply_form, discussion.space)
+        posting_warning = threshold.warning(threshold.standing(current_user, discussion.space))
     html = render_template(
         "discussions/discussion.html",
         discussion=discussion,
@@ -154,6 +160,7 @@ def discussion(discussion_id: int):
         nested_url=page_url(discussion.id, "nested", thread.page),
         first_unread_url=_first_unread_url(new_here, unread_elsewhere, mode),
         reply_form=reply_form,
+        posting_warning=posting_warning,
         can_reply=can_reply,
         can_reply_privately=policy.can(current_user, "reply_privately", discussion),
         can_moderate=policy.can(current_user, policy.MODERATE, discussion),
@@ -289,6 +296,7 @@ def reply(post_id: int):
         form.body.data = f"{parent.author.display_name}:\n{quoted}\n\n"
     page = render_template(
         "discussions/reply.html",
+        posting_warning=threshold.warning(threshold.standing(current_user, discussion.space)),
         parent=parent,
         discussion=discussion,
         form=form,
@@ -456,6 +464,9 @@ def forum_settings(space_id: int):
                 group_mode=form.group_mode.data,
                 max_attachments=form.max_attachments.data,
                 max_attachment_bytes=int(form.max_attachment_mb.data * MB),
+                post_period_hours=form.post_period_hours.data,
+                warn_after=form.warn_after.data,
+                block_after=form.block_after.data,
             )
         except AppError as error:
             if "max_attachment_bytes" in error.fields:  # the form asks in megabytes

@@ -1,5 +1,5 @@
 """free tags on discussions, per space (a row per discussion and tag); timed
-discussions (display from / until)
+discussions (display from / until); a forum's posting threshold
 
 Revision ID: 0026
 Revises: 0020
@@ -35,9 +35,15 @@ def upgrade():
     with op.batch_alter_table('discussion', schema=None) as batch_op:
         batch_op.add_column(sa.Column('display_from', sa.DateTime(timezone=True), nullable=True))
         batch_op.add_column(sa.Column('display_until', sa.DateTime(timezone=True), nullable=True))
+    with op.batch_alter_table('forum_settings', schema=None) as batch_op:
+        for name in ('post_period_hours', 'warn_after', 'block_after'):
+            batch_op.add_column(sa.Column(name, sa.Integer(), server_default='0', nullable=False))
 
 
 def downgrade():
+    with op.batch_alter_table('forum_settings', schema=None) as batch_op:
+        for name in ('block_after', 'warn_after', 'post_period_hours'):
+            batch_op.drop_column(name)
     with op.batch_alter_table('discussion', schema=None) as batch_op:
         batch_op.drop_column('display_until')
         batch_op.drop_column('display_from')
