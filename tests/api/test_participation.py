@@ -5,8 +5,9 @@ from datetime import UTC, datetime
 
 from sqlalchemy import update
 
-from cop.discussions.models import Post
+from cop.discussions.models import Discussion, Post
 from cop.extensions import db
+from cop.spaces.models import SpaceMembership, SpaceRole
 from tests.courses.helpers import published_module
 
 
@@ -145,3 +146,29 @@ def test_bad_filters_are_refused_with_a_message(client, world, h):
     for params in ({"group": "abc"}, {"first": "2025-13-01"}, {"last": "0001-01-01"}):
         assert report(client, h["moderator"], forum, **params).status_code == 422
     assert report(client, h["moderator"], forum, group=999_999).status_code == 422
+
+
+def test_internal_notes_count_only_for_those_who_read_them(app, client, world, h):
+    desk, member = world.spaces["desk"], world.users["member"]
+    with app.app_context():
+        db.session.add(SpaceMembership(space_id=desk, user_id=member.id, role=SpaceRole.MODERATOR))
+        d = Discussion(space_id=desk, title="Питання", author_id=member.id)
+        first = Post(discussion=d, author_id=member.id, body="Як?", body_html="Як?")
+        db.session.add_all([d, first])
+        db.session.flush()
+        db.session.add(
+            Post(
+                discussion=d,
+                parent_id=first.id,
+                author_id=world.users["expert"].id,
+                body="Нотатка",
+                body_html="Нотатка",
+                internal=True,
+            )
+        )
+        db.session.commit()
+    assert people(report(client, h["member"], desk).get_json()) == {"member": (1, 0)}
+    assert people(report(client, h["expert"], desk).get_json()) == {
+        "member": (1, 0),
+        "expert": (0, 1),
+    }
