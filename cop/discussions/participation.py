@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 
 from flask import current_app
 from flask_babel import gettext as _
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 from sqlalchemy import and_, case, func, or_, select
 
 from cop import policy
@@ -35,6 +35,12 @@ class ParticipationQuery(BaseModel):
     group: Id | None = Field(None, description="Only the people of this community's group")
     first: Day | None = Field(None, description="From this day (site time zone), inclusive")
     last: Day | None = Field(None, description="To this day (site time zone), inclusive")
+
+    @field_validator("group", "first", "last", mode="before")
+    @classmethod
+    def _empty_is_none(cls, value):
+        """The page's form sends its empty fields: no filter."""
+        return None if value == "" else value
 
 
 @dataclass(frozen=True)

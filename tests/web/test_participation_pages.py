@@ -132,3 +132,12 @@ def test_the_report_costs_the_same_queries_for_many_people(app, world, make_user
         small = counted(2)
         large = counted(12)
     assert large == small
+
+
+def test_the_forms_empty_fields_mean_no_filter(app, world, login_as):
+    forum = world.spaces["forum_signed"]
+    add_posts(app, forum, [world.users["member"], world.users["outsider"]])
+    page = login_as(world.users["moderator"]).get(
+        f"/spaces/{forum}/participation?group=&first=&last="
+    )
+    assert page.status_code == 200 and "outsider" in page.text
