@@ -38,7 +38,7 @@ from cop.accounts.models import Role, User
 from cop.attachments.models import Attachment
 from cop.consultations.models import Consultation
 from cop.courses.models import CourseModule, ModuleStatus
-from cop.db import utcnow
+from cop.db import UTCDateTime, utcnow
 from cop.discussions.models import (
     Discussion,
     ForumSettings,
@@ -575,8 +575,8 @@ def _can_consultation(user, action: str, consultation: Consultation) -> bool:
 
 # --- discussions and posts ------------------------------------------------------------
 
-# Discussion actions: view, reply, moderate (pin, lock, move), reply_privately, notes
-# (see and write a consultation's internal notes).
+# Discussion actions: view, reply, moderate (pin, lock, move), reply_privately, tag (set
+# its tags), notes (see and write a consultation's internal notes).
 # Post actions: view, view_body, view_author, view_attachments, history, edit, delete, react,
 # report.
 
@@ -607,10 +607,22 @@ def _group_allows(user, discussion: Discussion, write: bool) -> bool:
     return in_community_group(user, discussion.community_id)
 
 
+def _displayed(discussion: Discussion) -> bool:
+    """Within its display period (a timed discussion), or not timed at all."""
+    now = utcnow()
+    return (discussion.display_from is None or discussion.display_from <= now) and (
+        discussion.display_until is None or now < discussion.display_until
+    )
+
+
 def _can_discussion(user, action: str, discussion: Discussion) -> bool:
     space = discussion.space
     if action == VIEW:
-        return _can_space(user, VIEW, space) and _group_allows(user, discussion, write=False)
+        return (
+            _can_space(user, VIEW, space)
+            and _group_allows(user, discussion, write=False)
+            and (_displayed(discussion) or _can_space(user, MODERATE, space))
+        )
     if not _can_discussion(user, VIEW, discussion):
         return False
     if action == MODERATE:
@@ -626,17 +638,33 @@ def _can_discussion(user, action: str, discussion: Discussion) -> bool:
             _role(user) in (Role.EXPERT, Role.MODERATOR, Role.ADMIN)
             or _can_space(user, MODERATE, space)
         )
+    if action == "tag":  # its author and the space's moderators
+        return _role(user) is not None and (
+            discussion.author_id == user.id or _can_space(user, MODERATE, space)
+        )
     if action == "notes":  # see and write a consultation's internal notes
         return space.kind == SpaceKind.CONSULTATION_DESK and sees_internal(user, space)
     return False
 
 
+def displayed_discussions() -> ColumnElement[bool]:
+    """`_displayed` as an SQL condition on Discussion; the moment is taken when the
+    statement runs, so a condition built once (`_remembered`) stays right."""
+    now = bindparam("now", callable_=utcnow, type_=UTCDateTime(), unique=True)
+    return and_(
+        or_(Discussion.display_from.is_(None), Discussion.display_from <= now),
+        or_(Discussion.display_until.is_(None), Discussion.display_until > now),
+    )
+
+
 def readable_discussions(user, space: Space) -> ColumnElement[bool]:
-    """The group-mode part of discussion VIEW as SQL, for a space the user may view."""
-    mode = settings_of(space).group_mode
-    if mode != GroupMode.SEPARATE or _can_space(user, MODERATE, space):
+    """The group-mode and display-period parts of discussion VIEW as SQL, for a space
+    the user may view."""
+    if _can_space(user, MODERATE, space):
         return true()
-    return _in_my_groups(user)
+    if settings_of(space).group_mode != GroupMode.SEPARATE:
+        return displayed_discussions()
+    return and_(_in_my_groups(user), displayed_discussions())
 
 
 @_remembered
@@ -647,6 +675,51 @@ def _in_my_groups(user) -> ColumnElement[bool]:
     return or_(Discussion.community_id.is_(None), Discussion.community_id.in_(mine))
 
 
+def report_groups(user, space: Space) -> frozenset[int] | None:
+    """Whose participation a person who moderates the space sees in its reports
+    (cop/discussions/participation.py): everyone's (None), or, in a forum with separate
+    groups, a group's staff (an expert who moderates the space by its kind, as in a
+    course's module forums) only the people and discussions of their own groups, as
+    Moodle's non-editing teachers. The site's staff and the space's own moderators see
+    every group."""
+    if settings_of(space).group_mode != GroupMode.SEPARATE:
+        return None
+    if _role(user) in STAFF or facts(user).space_roles.get(space.id) == SpaceRole.MODERATOR:
+        return None
+    return _my_communities(user)
+
+
+def report_discussions(user, space: Space) -> ColumnElement[bool]:
+    """`report_groups` as an SQL condition on Discussion: the discussions of the reader's
+    groups and those for all participants."""
+    groups = report_groups(user, space)
+    if groups is None:
+        return true()
+    return or_(Discussion.community_id.is_(None), Discussion.community_id.in_(groups))
+
+
+def group_people(community_ids) -> ColumnElement[bool]:
+    """An SQL condition on a user id column's owner (User): the people of these
+    communities' groups, their committees and the experts and trainees coaching them
+    (`in_community_group`)."""
+    ids = list(community_ids)
+    committees = select(CommitteeMembership.user_id).where(
+        CommitteeMembership.community_id.in_(ids)
+    )
+    coaches = (
+        select(expert_group_member.c.user_id)
+        .join(
+            expert_group_community,
+            expert_group_community.c.group_id == expert_group_member.c.group_id,
+        )
+        .where(expert_group_community.c.community_id.in_(ids))
+    )
+    return or_(
+        User.id.in_(committees),
+        and_(User.role.in_(EXPERTS), User.id.in_(coaches)),
+    )
+
+
 def _spaces_with(setting: ColumnElement[bool]):
     return select(ForumSettings.space_id).where(setting)
 
@@ -654,15 +727,18 @@ def _spaces_with(setting: ColumnElement[bool]):
 @_remembered
 def readable_discussions_anywhere(user) -> ColumnElement[bool]:
     """Discussion VIEW for the discussions of many spaces at once, as an SQL condition on
-    Discussion joined with its Space: the space's read rule and the group mode."""
+    Discussion joined with its Space: the space's read rule, the group mode and the
+    display period."""
     separate = _spaces_with(ForumSettings.group_mode == GroupMode.SEPARATE)
+    moderated = moderated_spaces(user)
     return and_(
         readable_spaces(user),
         or_(
             Discussion.space_id.not_in(separate),
-            moderated_spaces(user),
+            moderated,
             _in_my_groups(user),
         ),
+        or_(moderated, displayed_discussions()),
     )
 
 
@@ -925,6 +1001,13 @@ def post_permissions(user, discussion: Discussion, posts: list[Post]) -> dict[st
         action: {post.id for post in posts if _post_allows(ctx, action, post)}
         for action in POST_PAGE_ACTIONS
     }
+
+
+def readable_bodies(user, discussion: Discussion, posts: list[Post]) -> list[Post]:
+    """Those of these posts, not deleted, whose text the user may read (post
+    `view_body`): what an export of the discussion holds."""
+    ctx = _post_context(_unwrapped(user), discussion)
+    return [p for p in posts if p.deleted_at is None and _post_allows(ctx, "view_body", p)]
 
 
 def _can_notification(user, action: str, notification: Notification) -> bool:
@@ -1224,6 +1307,8 @@ class SearchScope:
     - in `grouped` spaces (separate groups, not moderated by the user), only discussions
       for all participants or for one of `groups` (`readable_discussions_anywhere`);
     - internal notes only in `internal` spaces (`internal_readable_spaces`);
+    - nothing of the `timed_out` discussions (outside their display period, in spaces
+      the user does not moderate);
     - in `moderated` spaces everything else; elsewhere (`readable_posts_anywhere`): no
       private replies but the user's own or those to them, in `qanda` spaces no others'
       replies outside the `unlocked` discussions (`qanda_unlocked_anywhere`), and no
@@ -1239,12 +1324,33 @@ class SearchScope:
     internal: frozenset[int]
     qanda: frozenset[int]
     unlocked: frozenset[int]
+    timed_out: frozenset[int] = frozenset()
 
 
 def search_scope(user) -> SearchScope:
-    """The SearchScope of a user: `memberships_scope` and `unlocked_discussions`."""
+    """The SearchScope of a user: `memberships_scope`, `unlocked_discussions` and
+    `timed_out_discussions`."""
     scope = memberships_scope(user)
-    return replace(scope, unlocked=unlocked_discussions(user, scope.qanda))
+    return replace(
+        scope,
+        unlocked=unlocked_discussions(user, scope.qanda),
+        timed_out=timed_out_discussions(scope),
+    )
+
+
+def timed_out_discussions(scope: SearchScope) -> frozenset[int]:
+    """The discussions outside their display period in the scope's spaces that the user
+    does not moderate (it changes with time: read on every search, from the few timed
+    discussions only)."""
+    return frozenset(
+        db.session.scalars(
+            select(Discussion.id).where(
+                or_(Discussion.display_from.is_not(None), Discussion.display_until.is_not(None)),
+                Discussion.space_id.in_(list(scope.spaces - scope.moderated)),
+                ~displayed_discussions(),
+            )
+        )
+    )
 
 
 def memberships_scope(user) -> SearchScope:

@@ -1,4 +1,5 @@
-from datetime import datetime
+from datetime import date, datetime
+from typing import Annotated
 
 from flask import Blueprint, after_this_request, request
 from flask_login import current_user
@@ -7,8 +8,11 @@ from pydantic import Field
 from cop import policy, rate_limits
 from cop.attachments.api import AttachmentOut, attachment_out
 from cop.attachments.queries import by_post
-from cop.discussions import idempotency, queries, reads, service, stars
+from cop.discussions import idempotency, queries, reads, service, stars, tags, threshold, timing
+from cop.discussions.export import export
 from cop.discussions.models import (
+    TAG_MAX,
+    TAGS_MAX,
     TITLE_MAX,
     ForumType,
     GroupMode,
@@ -16,8 +20,9 @@ from cop.discussions.models import (
     SubscriptionMode,
     settings_of,
 )
+from cop.discussions.participation import ParticipationQuery, participation
 from cop.errors import StaleEdit
-from cop.inputs import ID_MAX, Body, Id, Line
+from cop.inputs import ID_MAX, Body, Id, Line, Moment
 from cop.jsonapi import Input, Output, PageQuery, endpoint, if_match, with_etag
 from cop.spaces.queries import get_space
 from cop.text import BODY_MAX, BODY_RULE
@@ -67,6 +72,11 @@ class DiscussionOut(Output):
     unread_count: int
     created_at: datetime
     last_post_at: datetime
+    tags: list[str] = Field(description="Lower case, in alphabetical order")
+    display_from: datetime | None = Field(
+        description="Timed: shown from then (to those who moderate the space, always)"
+    )
+    display_until: datetime | None = Field(description="Timed: shown until then")
 
 
 class DiscussionList(Output):
@@ -85,6 +95,9 @@ class ForumSettingsOut(Output):
     read_tracking: ReadTracking = Field(
         description="Unread marks: as each person prefers (optional), for everyone, or off"
     )
+    post_period_hours: int = Field(description="The posting threshold's period; 0: none")
+    warn_after: int = Field(description="Posts in the period from which a person is warned")
+    block_after: int = Field(description="Posts in the period after which one cannot post")
 
 
 class ForumSettingsIn(Input):
@@ -101,18 +114,45 @@ class ForumSettingsIn(Input):
         None, ge=1, le=ID_MAX, description="Largest file, in bytes (the site sets a ceiling)"
     )
     read_tracking: ReadTracking = None
+    post_period_hours: int = Field(
+        None, ge=0, le=ID_MAX, description="The posting threshold's period in hours; 0: none"
+    )
+    warn_after: int = Field(
+        None, ge=0, le=ID_MAX, description="Warn from this many posts in the period; 0: never"
+    )
+    block_after: int = Field(
+        None, ge=0, le=ID_MAX, description="No more posts after this many in the period; 0: never"
+    )
+
+
+Tags = Annotated[
+    list[Annotated[str, Field(max_length=TAG_MAX)]],
+    Field(
+        max_length=TAGS_MAX,
+        description=f"Free tags of the space, at most {TAGS_MAX} of at most {TAG_MAX} "
+        "characters, without commas; stored in lower case",
+    ),
+]
 
 
 class DiscussionIn(Input):
     community_id: Id | None = Field(
         None, description="In group mode: the community the discussion is for"
     )
+    tags: Tags = []
     title: Line = Field(max_length=TITLE_MAX)
     body: Body = Field(max_length=BODY_MAX, description=BODY_RULE)
 
 
 class DiscussionPatch(Input):
     title: Line = Field(None, max_length=TITLE_MAX)
+    tags: Tags = Field(None, description="Replaces the tags (the author or moderators)")
+    display_from: Moment | None = Field(
+        None, description="Moderators: shown from then; null: from the start"
+    )
+    display_until: Moment | None = Field(
+        None, description="Moderators: shown until then; null: without end"
+    )
     pinned: bool = None
     locked: bool = None
 
@@ -174,6 +214,9 @@ def _discussion_out(discussion, unread: int = 0) -> DiscussionOut:
         unread_count=unread,
         created_at=discussion.created_at,
         last_post_at=discussion.last_post_at,
+        tags=list(discussion.tag_names),
+        display_from=discussion.display_from,
+        display_until=discussion.display_until,
     )
 
 
@@ -181,18 +224,22 @@ def _key() -> str | None:
     return request.headers.get("Idempotency-Key") or None
 
 
+class DiscussionQuery(PageQuery):
+    tag: str | None = Field(None, max_length=TAG_MAX, description="Only those with this tag")
+
+
 @endpoint(
     bp,
     "/spaces/<int:space_id>/discussions",
-    summary="A space's discussions",
-    query=PageQuery,
+    summary="A space's discussions (with a tag, those carrying it)",
+    query=DiscussionQuery,
     response=DiscussionList,
     auth=False,
 )
-def list_discussions(space_id: int, params: PageQuery):
+def list_discussions(space_id: int, params: DiscussionQuery):
     space = get_space(current_user, space_id)
     items, total, unread, _last = queries.list_discussions(
-        current_user, space, (params.page - 1) * params.per_page, params.per_page
+        current_user, space, (params.page - 1) * params.per_page, params.per_page, params.tag
     )
     return DiscussionList(
         items=[_discussion_out(d, unread.get(d.id, 0)) for d in items],
@@ -221,6 +268,7 @@ def create_discussion(space_id: int, data: DiscussionIn):
         title=data.title,
         body=data.body,
         community_id=data.community_id,
+        tags=data.tags,
         idempotency_key=_key(),
     )
     return idempotency.first_response(
@@ -237,6 +285,7 @@ def create_discussion(space_id: int, data: DiscussionIn):
 )
 def get_discussion(discussion_id: int):
     discussion = queries.get_discussion(current_user, discussion_id)
+    tags.load_tags([discussion])
     hidden = {discussion.id} if discussion.replies_hidden else set()
     unread = reads.unread_counts(current_user, [discussion.id], hidden).get(discussion.id, 0)
     return _discussion_out(discussion, unread)
@@ -246,13 +295,28 @@ def get_discussion(discussion_id: int):
     bp,
     "/discussions/<int:discussion_id>",
     "PATCH",
-    summary="Rename (first post's author or moderators), pin or lock (moderators)",
+    summary="Rename or tag (first post's author or moderators); pin, lock or time (moderators)",
     body=DiscussionPatch,
     response=DiscussionOut,
 )
 def patch_discussion(discussion_id: int, data: DiscussionPatch):
     discussion = queries.get_discussion(current_user, discussion_id)
+    tags.load_tags([discussion])
     fields = data.model_dump(exclude_unset=True)
+    if "tags" in fields:  # asked first, so that nothing else is saved when refused
+        policy.require(current_user, "tag", discussion)
+    timed = {"display_from", "display_until"} & set(fields)
+    if timed:
+        policy.require(current_user, policy.MODERATE, discussion)
+    if timed:
+        timing.set_display_period(
+            current_user,
+            discussion,
+            fields.pop("display_from", discussion.display_from),
+            fields.pop("display_until", discussion.display_until),
+        )
+    if "tags" in fields:
+        tags.set_tags(current_user, discussion, fields.pop("tags"))
     if "title" in fields:
         first = service.first_post(discussion)
         service.edit_post(current_user, first, body=first.body, title=fields.pop("title"))
@@ -413,8 +477,8 @@ def get_forum_settings(space_id: int):
     bp,
     "/spaces/<int:space_id>/forum",
     "PATCH",
-    summary="Change a forum's type, subscription mode, group mode, read tracking or "
-    "attachment limits",
+    summary="Change a forum's type, subscription mode, group mode, read tracking, "
+    "attachment limits or posting threshold",
     body=ForumSettingsIn,
     response=ForumSettingsOut,
 )
@@ -429,6 +493,18 @@ class StarOut(Output):
 
 class StarredQuery(PageQuery):
     space_id: Id | None = Field(None, description="Only the starred discussions of this space")
+
+
+class PostingOut(Output):
+    limited: bool = Field(description="False: no threshold here, or the viewer is exempt")
+    posts: int = Field(description="The viewer's posts in the forum within the period")
+    period_hours: int
+    warn_after: int
+    block_after: int
+    warned: bool
+    blocked: bool
+    open_again: datetime | None = Field(description="When blocked: when one may post again")
+    message: str | None = Field(description="The warning or the block, for people")
 
 
 @endpoint(
@@ -473,3 +549,183 @@ def list_starred(params: StarredQuery):
         page=params.page,
         per_page=params.per_page,
     )
+
+
+@endpoint(
+    bp,
+    "/spaces/<int:space_id>/posting",
+    summary="Where the viewer stands against the forum's posting threshold",
+    response=PostingOut,
+)
+def get_posting(space_id: int):
+    space = get_space(current_user, space_id)
+    found = threshold.standing(current_user, space)
+    if found is None:
+        return PostingOut(
+            limited=False,
+            posts=0,
+            period_hours=0,
+            warn_after=0,
+            block_after=0,
+            warned=False,
+            blocked=False,
+            open_again=None,
+            message=None,
+        )
+    return PostingOut(
+        limited=True,
+        posts=found.posts,
+        period_hours=found.period_hours,
+        warn_after=found.warn_after,
+        block_after=found.block_after,
+        warned=found.warned,
+        blocked=found.blocked,
+        open_again=found.open_again,
+        message=threshold.warning(found),
+    )
+
+
+class ParticipationGroupOut(Output):
+    id: int = Field(description="The community")
+    name: str
+
+
+class ParticipationRowOut(Output):
+    user_id: int
+    display_name: str
+    discussions: int = Field(description="Discussions started")
+    replies: int
+    last_post_at: datetime | None = Field(description="In the period; null: none")
+
+
+class ParticipationOut(Output):
+    space_id: int
+    group: ParticipationGroupOut | None
+    first: date | None
+    last: date | None
+    groups: list[ParticipationGroupOut] = Field(description="The groups to filter by")
+    discussions: int
+    replies: int
+    people: list[ParticipationRowOut] = Field(description="Most posts first")
+
+
+def _group_out(group) -> ParticipationGroupOut:
+    return ParticipationGroupOut(id=group.id, name=group.name)
+
+
+@endpoint(
+    bp,
+    "/spaces/<int:space_id>/participation",
+    summary="Discussions and replies per person in a forum, by group and period (those "
+    "who moderate the space; a group's staff sees their own groups)",
+    query=ParticipationQuery,
+    response=ParticipationOut,
+)
+def get_participation(space_id: int, params: ParticipationQuery):
+    space = get_space(current_user, space_id)
+    policy.require(current_user, policy.MODERATE, space)
+    report = participation(current_user, space, params)
+    return ParticipationOut(
+        space_id=space.id,
+        group=_group_out(report.group) if report.group else None,
+        first=params.first,
+        last=params.last,
+        groups=[_group_out(g) for g in report.groups],
+        discussions=report.discussions,
+        replies=report.replies,
+        people=[
+            ParticipationRowOut(
+                user_id=r.user_id,
+                display_name=r.name,
+                discussions=r.discussions,
+                replies=r.replies,
+                last_post_at=r.last_post_at,
+            )
+            for r in report.rows
+        ],
+    )
+
+
+class ExportPostOut(Output):
+    id: int
+    parent_id: int | None
+    author: AuthorOut
+    body: str = Field(description="The Markdown source")
+    body_html: str = Field(description="The sanitized HTML")
+    private: bool
+    internal: bool
+    hidden: bool
+    created_at: datetime
+    edited_at: datetime | None
+
+
+class ExportDiscussionOut(Output):
+    id: int
+    title: str
+    community_id: int | None
+    author: AuthorOut
+    created_at: datetime
+    posts: list[ExportPostOut] = Field(description="Oldest first; deleted posts left out")
+
+
+class ExportOut(Output):
+    space_id: int
+    discussions: list[ExportDiscussionOut]
+
+
+def _author(user) -> AuthorOut:
+    return AuthorOut(id=user.id, display_name=user.display_name)
+
+
+def _export_out(space, discussion=None) -> ExportOut:
+    policy.require(current_user, policy.MODERATE, space)
+    return ExportOut(
+        space_id=space.id,
+        discussions=[
+            ExportDiscussionOut(
+                id=item.discussion.id,
+                title=item.discussion.title,
+                community_id=item.discussion.community_id,
+                author=_author(item.discussion.author),
+                created_at=item.discussion.created_at,
+                posts=[
+                    ExportPostOut(
+                        id=p.id,
+                        parent_id=p.parent_id,
+                        author=_author(p.author),
+                        body=p.body,
+                        body_html=p.body_html,
+                        private=p.private_to_id is not None,
+                        internal=p.internal,
+                        hidden=p.hidden_at is not None,
+                        created_at=p.created_at,
+                        edited_at=p.edited_at,
+                    )
+                    for p in item.posts
+                ],
+            )
+            for item in export(current_user, space, discussion)
+        ],
+    )
+
+
+@endpoint(
+    bp,
+    "/spaces/<int:space_id>/export",
+    summary="Export a forum: its discussions with the posts the viewer may read (those who "
+    "moderate the space)",
+    response=ExportOut,
+)
+def export_forum(space_id: int):
+    return _export_out(get_space(current_user, space_id))
+
+
+@endpoint(
+    bp,
+    "/discussions/<int:discussion_id>/export",
+    summary="Export a discussion with the posts the viewer may read (those who moderate its space)",
+    response=ExportOut,
+)
+def export_discussion(discussion_id: int):
+    discussion = queries.get_discussion(current_user, discussion_id)
+    return _export_out(discussion.space, discussion)

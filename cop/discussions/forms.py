@@ -14,7 +14,7 @@ from wtforms import (
 )
 from wtforms.validators import InputRequired, Length, NumberRange
 
-from cop.discussions.models import TITLE_MAX
+from cop.discussions.models import TAG_MAX, TAGS_MAX, TITLE_MAX
 from cop.forms import CheckboxListField, optional_int, required
 from cop.text import BODY_MAX
 
@@ -25,10 +25,23 @@ class OnceForm(FlaskForm):
     idempotency_key = HiddenField(default=lambda: uuid.uuid4().hex)
 
 
+def tags_field() -> StringField:
+    """Tags separated by commas; the service checks each (cop/discussions/tags.py)."""
+    return StringField(
+        _l("Tags"),
+        description=_l(
+            "Separated by commas, at most %(n)s, for example: бюджет, молодь",
+            n=TAGS_MAX,
+        ),
+        validators=[Length(max=(TAG_MAX + 2) * TAGS_MAX)],
+    )
+
+
 class DiscussionForm(OnceForm):
     community_id = SelectField(_l("For the community"), coerce=optional_int)
     title = StringField(_l("Subject"), validators=[required(), Length(max=TITLE_MAX)])
     body = TextAreaField(_l("Message (Markdown)"), validators=[required(), Length(max=BODY_MAX)])
+    tags = tags_field()
     file = MultipleFileField(_l("Attachments"))
 
 
@@ -43,6 +56,7 @@ class EditForm(FlaskForm):
     version = HiddenField()
     title = StringField(_l("Subject"), validators=[Length(max=TITLE_MAX)])
     body = TextAreaField(_l("Message (Markdown)"), validators=[required(), Length(max=BODY_MAX)])
+    tags = tags_field()
     remove = CheckboxListField(_l("Remove attachments"), coerce=int)
     file = MultipleFileField(_l("Add attachments"))
 
@@ -59,4 +73,16 @@ class ForumSettingsForm(FlaskForm):
         _l("Largest attachment, MB"),
         places=None,
         validators=[InputRequired(), NumberRange(min=0, max=1_000_000)],  # the service says more
+    )
+    post_period_hours = IntegerField(
+        _l("Posting threshold: period in hours (0: none)"),
+        validators=[InputRequired(), NumberRange(min=0)],
+    )
+    warn_after = IntegerField(
+        _l("Warn from this many posts in the period (0: never)"),
+        validators=[InputRequired(), NumberRange(min=0)],
+    )
+    block_after = IntegerField(
+        _l("No more posts after this many in the period (0: never)"),
+        validators=[InputRequired(), NumberRange(min=0)],
     )

@@ -1,7 +1,7 @@
 """What discussions show on the space pages (cop.spaces.events): the forum's discussions
 and the unread counts."""
 
-from flask import Flask, current_app
+from flask import Flask, current_app, request
 
 from cop import counters, events
 from cop.accounts.events import PERSON_PAGE_CONTEXT, PersonErased
@@ -15,8 +15,9 @@ from cop.spaces.events import PAGE_CONTEXT, UNREAD_COUNTS
 def _forum(user, space, page: int, per_page: int) -> dict:
     if space.kind not in DISCUSSION_KINDS:
         return {}
+    tag = request.args.get("tag") or None  # the list's filter, from the page's address
     items, total, unread, last_authors = queries.list_discussions(
-        user, space, (page - 1) * per_page, per_page
+        user, space, (page - 1) * per_page, per_page, tag
     )
     forum = {
         "items": items,
@@ -27,6 +28,7 @@ def _forum(user, space, page: int, per_page: int) -> dict:
         "qanda": settings_of(space).forum_type == ForumType.QANDA,
         "tracks_reads": reads.tracks(user, space),
         "edit_minutes": current_app.config["COP_EDIT_WINDOW_MINUTES"],
+        "tag": tag,
         "page": page,
         "pages": max((total + per_page - 1) // per_page, 1),
     }

@@ -11,6 +11,8 @@ from cop.extensions import db
 from cop.spaces.models import Space, SpaceKind
 
 TITLE_MAX = 200
+TAG_MAX = 40  # characters in a tag
+TAGS_MAX = 10  # tags on a discussion
 # What a forum accepts unless its settings say otherwise (config caps both site-wide).
 ATTACHMENTS_DEFAULT = 5
 ATTACHMENT_BYTES_DEFAULT = 5 * 1024 * 1024
@@ -73,6 +75,12 @@ class ForumSettings(db.Model):
         default=ReadTracking.OPTIONAL,
         server_default=ReadTracking.OPTIONAL.value,
     )
+    # Moodle's posting threshold: within `post_period_hours`, a person is warned from their
+    # `warn_after`-th post and cannot post beyond `block_after` (0: no warning, no block);
+    # those who moderate the space are exempt (cop/discussions/threshold.py).
+    post_period_hours: Mapped[int] = mapped_column(default=0, server_default="0")
+    warn_after: Mapped[int] = mapped_column(default=0, server_default="0")
+    block_after: Mapped[int] = mapped_column(default=0, server_default="0")
 
     space: Mapped[Space] = relationship(
         backref=backref("forum", uselist=False, lazy="joined", cascade="all, delete-orphan")
@@ -90,6 +98,9 @@ class DefaultForumSettings:
     max_attachments: int = ATTACHMENTS_DEFAULT
     max_attachment_bytes: int = ATTACHMENT_BYTES_DEFAULT
     read_tracking: ReadTracking = ReadTracking.OPTIONAL
+    post_period_hours: int = 0
+    warn_after: int = 0
+    block_after: int = 0
 
 
 DEFAULT_SETTINGS = DefaultForumSettings()
@@ -120,14 +131,30 @@ class Discussion(db.Model):
     last_post_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_post_id: Mapped[int | None]
     reply_count: Mapped[int] = mapped_column(default=0)
+    # A timed discussion (Moodle's display period) is shown only from / until these
+    # moments, but to those who moderate its space (the policy's read rule).
+    display_from: Mapped[datetime | None]
+    display_until: Mapped[datetime | None]
 
     author: Mapped[User] = relationship(lazy="joined")
     space: Mapped["Space"] = relationship()
 
     # Not stored: set by queries.list_discussions when a Q&A forum still hides the replies.
     replies_hidden = False
+    # Not stored: the tags' names, set by queries.list_discussions and tags_of.
+    tag_names: tuple[str, ...] = ()
 
     __table_args__ = (Index("ix_discussion_space_order", "space_id", "pinned", "last_post_at"),)
+
+
+class DiscussionTag(db.Model):
+    """A free tag on a discussion, lower case; tags belong to the discussion's space (its
+    list and filter), so they follow a discussion that moves."""
+
+    discussion_id: Mapped[int] = mapped_column(
+        ForeignKey("discussion.id", ondelete="CASCADE"), primary_key=True
+    )
+    name: Mapped[str] = mapped_column(String(TAG_MAX), primary_key=True, index=True)
 
 
 class Post(db.Model):

@@ -17,6 +17,7 @@ from cop.discussions.models import (
     Reaction,
     settings_of,
 )
+from cop.discussions.tags import load_tags, tagged
 from cop.errors import NotFound
 from cop.extensions import db
 from cop.spaces.models import Space
@@ -55,10 +56,13 @@ def get_post(user, post_id: int) -> Post:
     return post
 
 
-def list_discussions(user, space: Space, offset: int = 0, limit: int = 50):
-    """A forum's discussions, pinned first and then by last activity, with the total, the
-    user's unread counts and the names of the last posts' authors (by post id)."""
+def list_discussions(user, space: Space, offset: int = 0, limit: int = 50, tag: str | None = None):
+    """A forum's discussions (those with `tag` only, when given), pinned first and then
+    by last activity, with their tags, the total, the user's unread counts and the names
+    of the last posts' authors (by post id)."""
     where = and_(Discussion.space_id == space.id, policy.readable_discussions(user, space))
+    if tag:
+        where = and_(where, tagged(tag))
     total = db.session.scalar(select(func.count()).select_from(Discussion).where(where))
     discussions = list(
         db.session.scalars(
@@ -69,6 +73,7 @@ def list_discussions(user, space: Space, offset: int = 0, limit: int = 50):
             .limit(limit)
         )
     )
+    load_tags(discussions)
     unlocked = policy.qanda_unlocked_among(user, discussions)
     for discussion in discussions:  # Q&A: replies, their count and authors wait
         discussion.replies_hidden = discussion.id not in unlocked

@@ -17,7 +17,7 @@ from cop.attachments import service as attachments
 from cop.attachments.models import Attachment
 from cop.attachments.storage import prune
 from cop.db import utcnow
-from cop.discussions import counters, idempotency
+from cop.discussions import counters, idempotency, threshold
 from cop.discussions.events import (
     MAY_REPLY,
     DiscussionFlagged,
@@ -45,6 +45,7 @@ from cop.discussions.models import (
     SubscriptionMode,
     settings_of,
 )
+from cop.discussions.tags import check_tags, write_tags
 from cop.errors import Conflict, Forbidden, Invalid, StaleEdit
 from cop.extensions import db
 from cop.i18n import format_size
@@ -159,16 +160,20 @@ def start_discussion(
     title: str,
     body: str,
     community_id: int | None = None,
+    tags: Iterable[str] = (),
     idempotency_key: str | None = None,
     files: Iterable[FileStorage] = (),
 ) -> Discussion:
     """Whoever may post in a forum or expert room starts a discussion with its first post,
-    as the forum's type allows; in group mode it belongs to a community. Files are
-    attached within the forum's limits; one refused file refuses the whole post. A
+    as the forum's type allows, with its tags; in group mode it belongs to a community.
+    Files are attached within the forum's limits; one refused file refuses the whole post. A
     repeated idempotency key returns the first discussion (cop/discussions/idempotency.py).
+    Past the forum's posting threshold it is refused (cop/discussions/threshold.py).
     Commits."""
+    tags = check_tags(tags)
+    fields = {"tags": tags} if tags else {}  # a request without tags keeps its fingerprint
     request = idempotency.fingerprint(
-        "discussion", space.id, title=title, body=body, community_id=community_id
+        "discussion", space.id, title=title, body=body, community_id=community_id, **fields
     )
     earlier = idempotency.replayed(actor, idempotency_key, "discussion", request, Discussion)
     if earlier is not None:
@@ -176,6 +181,7 @@ def start_discussion(
     policy.require(actor, policy.POST, space)
     if space.kind not in DISCUSSION_KINDS:
         raise Conflict(_("Discussions cannot be started in this space."))
+    threshold.check(actor, space)
     refusal = _forum_type_refusal(actor, space)
     if refusal:
         raise Conflict(refusal)
@@ -184,6 +190,7 @@ def start_discussion(
     uploads = attachments.stage_uploads(space, files)
     try:
         discussion = write_discussion(actor, space, title, body, community_id, uploads)
+        write_tags(discussion, tags)
         return idempotency.commit_once(
             actor, idempotency_key, "discussion", request, Discussion, discussion
         )
@@ -250,7 +257,8 @@ def reply(
     to a note is a note. Features may refuse it first (the MAY_REPLY hook: a closed
     consultation); listeners of `reply.posted` write with it (a consultation moves along
     its life cycle) and, after the commit, push it to open pages. A repeated idempotency
-    key returns the first reply (cop/discussions/idempotency.py). Commits."""
+    key returns the first reply (cop/discussions/idempotency.py). Past the forum's
+    posting threshold it is refused (cop/discussions/threshold.py). Commits."""
     request = idempotency.fingerprint(
         "post", discussion.id, body=body, parent_id=parent_id, private=private, internal=internal
     )
@@ -258,6 +266,7 @@ def reply(
     if earlier is not None:
         return earlier
     policy.require(actor, policy.REPLY, discussion)
+    threshold.check(actor, discussion.space)
     parent = db.session.get(Post, parent_id) if parent_id is not None else first_post(discussion)
     if (
         parent is None
@@ -498,11 +507,15 @@ def configure_forum(
     max_attachments: int | None = None,
     max_attachment_bytes: int | None = None,
     read_tracking: str | None = None,
+    post_period_hours: int | None = None,
+    warn_after: int | None = None,
+    block_after: int | None = None,
 ) -> ForumSettings:
     """Those who manage a forum set its type, subscription mode, group mode, read
-    tracking and attachment limits (within the site's ceilings). Turning a forum without discussions
-    into a single-discussion forum starts that discussion from the forum's title and
-    description. The change is audited (`forum.configured`). Commits."""
+    tracking, attachment limits (within the site's ceilings) and posting threshold.
+    Turning a forum without discussions into a single-discussion forum starts that
+    discussion from the forum's title and description. The change is audited
+    (`forum.configured`). Commits."""
     policy.require(actor, policy.MANAGE, space)
     if space.kind not in DISCUSSION_KINDS:
         raise Conflict(_("Discussions cannot be started in this space."))
@@ -514,6 +527,9 @@ def configure_forum(
         max_attachments=ATTACHMENTS_DEFAULT,
         max_attachment_bytes=ATTACHMENT_BYTES_DEFAULT,
         read_tracking=ReadTracking.OPTIONAL,
+        post_period_hours=0,
+        warn_after=0,
+        block_after=0,
     )
     for name, enum, value in (
         ("forum_type", ForumType, forum_type),
@@ -530,6 +546,7 @@ def configure_forum(
                     fields={name: _("Must be one of: %(values)s.", values=values)}
                 ) from None
     _set_attachment_limits(settings, max_attachments, max_attachment_bytes)
+    _set_threshold(settings, post_period_hours, warn_after, block_after)
     db.session.add(settings)
     events.publish(ForumConfigured(actor, space, settings))
     has_any = db.session.scalar(
@@ -539,6 +556,31 @@ def configure_forum(
         write_discussion(actor, space, space.title, space.description or space.title, None)
     db.session.commit()
     return settings
+
+
+PERIOD_HOURS_MAX = 24 * 366
+THRESHOLD_MAX = 10_000
+
+
+def _set_threshold(
+    settings: ForumSettings, hours: int | None, warn: int | None, block: int | None
+) -> None:
+    """The posting threshold (cop/discussions/threshold.py): a warning no later than the
+    block, and a period whenever either is set."""
+    for name, value, most in (
+        ("post_period_hours", hours, PERIOD_HOURS_MAX),
+        ("warn_after", warn, THRESHOLD_MAX),
+        ("block_after", block, THRESHOLD_MAX),
+    ):
+        if value is not None:
+            if not 0 <= value <= most:
+                raise Invalid(fields={name: _("From 0 to %(n)s (0: none).", n=most)})
+            setattr(settings, name, value)
+    if settings.block_after and settings.warn_after > settings.block_after:
+        message = _("Warn before blocking: at most as many posts as the block.")
+        raise Invalid(fields={"warn_after": message})
+    if (settings.warn_after or settings.block_after) and not settings.post_period_hours:
+        raise Invalid(fields={"post_period_hours": _("Give the period the posts count in.")})
 
 
 def _set_attachment_limits(settings: ForumSettings, count: int | None, size: int | None) -> None:

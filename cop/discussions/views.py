@@ -1,6 +1,16 @@
-from datetime import timedelta
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Response,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -9,8 +19,9 @@ from cop.attachments import filetypes
 from cop.attachments import queries as attachment_queries
 from cop.attachments.service import FIELD, limits_of
 from cop.db import utcnow
-from cop.discussions import queries, service, stars
+from cop.discussions import queries, service, stars, tags, threshold, timing
 from cop.discussions.events import PAGE_CONTEXT, PAGE_ELSEWHERE
+from cop.discussions.export import export, export_csv
 from cop.discussions.forms import DiscussionForm, EditForm, ForumSettingsForm, ReplyForm
 from cop.discussions.models import (
     ForumType,
@@ -19,10 +30,15 @@ from cop.discussions.models import (
     SubscriptionMode,
     settings_of,
 )
-from cop.errors import AppError, Conflict, NotFound, StaleEdit
+from cop.discussions.participation import ParticipationQuery, participation
+from cop.discussions.participation_chart import participation_chart
+from cop.discussions.participation_csv import participation_csv
+from cop.errors import AppError, Conflict, Invalid, NotFound, StaleEdit
+from cop.extensions import db
 from cop.forms import apply_errors, options, refusal_status
 from cop.guest_cache import guest_cached
-from cop.i18n import format_size
+from cop.i18n import current_locale, format_size
+from cop.jsonapi import parse_query
 from cop.labels import choices
 from cop.limits import accepts_uploads
 from cop.paging import Pager
@@ -100,6 +116,7 @@ def new_discussion(space_id: int):
                 title=form.title.data,
                 body=form.body.data,
                 community_id=form.community_id.data if groups is not None else None,
+                tags=tags.split_tags(form.tags.data),
                 idempotency_key=form.idempotency_key.data,
                 files=posted_files(),
             )
@@ -108,7 +125,12 @@ def new_discussion(space_id: int):
             refusal = error
         else:
             return redirect(discussion_url(discussion.id))
-    page = render_template("discussions/new.html", space=space, form=form)
+    page = render_template(
+        "discussions/new.html",
+        space=space,
+        form=form,
+        posting_warning=threshold.warning(threshold.standing(current_user, space)),
+    )
     return page, *refusal_status(refusal)
 
 
@@ -124,13 +146,15 @@ def discussion(discussion_id: int):
     thread = queries.load_thread(current_user, discussion, mode, page)
     if page > thread.pages:
         raise NotFound()
+    tags.load_tags([discussion])
     new_here = _new_posts(thread)
     can_reply = policy.can(current_user, policy.REPLY, discussion)
     unread_elsewhere = queries.first_unread(current_user, discussion, [p.id for p in thread.posts])
-    reply_form = None
+    reply_form = posting_warning = None
     if can_reply:
         reply_form = ReplyForm()
         offer_files(reply_form, discussion.space)
+        posting_warning = threshold.warning(threshold.standing(current_user, discussion.space))
     html = render_template(
         "discussions/discussion.html",
         discussion=discussion,
@@ -142,6 +166,7 @@ def discussion(discussion_id: int):
         nested_url=page_url(discussion.id, "nested", thread.page),
         first_unread_url=_first_unread_url(new_here, unread_elsewhere, mode),
         reply_form=reply_form,
+        posting_warning=posting_warning,
         can_reply=can_reply,
         can_reply_privately=policy.can(current_user, "reply_privately", discussion),
         can_moderate=policy.can(current_user, policy.MODERATE, discussion),
@@ -278,6 +303,7 @@ def reply(post_id: int):
         form.body.data = f"{parent.author.display_name}:\n{quoted}\n\n"
     page = render_template(
         "discussions/reply.html",
+        posting_warning=threshold.warning(threshold.standing(current_user, discussion.space)),
         parent=parent,
         discussion=discussion,
         form=form,
@@ -294,9 +320,13 @@ def edit(post_id: int):
     post = queries.get_post(current_user, post_id)
     policy.require_edit(current_user, post)
     is_first = post.parent_id is None
+    tagging = is_first and policy.can(current_user, "tag", post.discussion)
     form = EditForm(obj=post)
     if request.method == "GET" and is_first:
         form.title.data = post.discussion.title
+    if request.method == "GET" and tagging:
+        tags.load_tags([post.discussion])
+        form.tags.data = ", ".join(post.discussion.tag_names)
     stale = None
     current = attachment_queries.by_post([post.id]).get(post.id, [])
     form.remove.choices = options((a.id, a.filename) for a in current)
@@ -305,6 +335,7 @@ def edit(post_id: int):
     offer_files(form, post.discussion.space)
     if form.validate_on_submit():
         try:
+            names = tags.check_tags(tags.split_tags(form.tags.data)) if tagging else None
             service.edit_post(
                 current_user,
                 post,
@@ -314,6 +345,8 @@ def edit(post_id: int):
                 remove_ids=form.remove.data if current else (),
                 version=inputs.parse_id(str(form.version.data)),
             )
+            if tagging:
+                tags.set_tags(current_user, post.discussion, names)
         except StaleEdit as error:
             apply_errors(form, error)
             stale = error.target
@@ -325,6 +358,8 @@ def edit(post_id: int):
             return redirect(discussion_url(post.discussion_id, post.id))
     if not is_first:
         del form.title
+    if not tagging:
+        del form.tags
     return render_template("discussions/edit.html", post=post, form=form, stale=stale)
 
 
@@ -407,6 +442,50 @@ def flags(discussion_id: int):
     return redirect(discussion_url(discussion.id))
 
 
+def _site_zone() -> ZoneInfo:
+    return ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])
+
+
+@bp.app_template_filter("local_input")
+def local_input(moment: datetime | None) -> str:
+    """A moment as a datetime-local field's value, in the site's time zone."""
+    return "" if moment is None else f"{moment.astimezone(_site_zone()):%Y-%m-%dT%H:%M}"
+
+
+def _local_moment(name: str) -> datetime | None:
+    """A datetime-local field, in the site's time zone; None when empty."""
+    raw = (request.form.get(name) or "").strip()
+    if not raw:
+        return None
+    try:
+        moment = datetime.fromisoformat(raw)
+    except ValueError:
+        raise Invalid(fields={name: _("Give a date and time.")}) from None
+    if moment.tzinfo is not None:
+        raise Invalid(fields={name: _("Give a date and time.")})
+    return moment.replace(tzinfo=_site_zone())
+
+
+@bp.post("/discussions/<int:discussion_id>/period")
+@login_required
+def display_period(discussion_id: int):
+    """Moderators: when a discussion is shown (empty fields: no limit)."""
+    discussion = queries.get_discussion(current_user, discussion_id)
+    try:
+        timing.set_display_period(
+            current_user,
+            discussion,
+            _local_moment("display_from"),
+            _local_moment("display_until"),
+        )
+    except Invalid as error:
+        db.session.rollback()
+        flash(error.summary(), "error")
+    else:
+        flash(_("Saved."), "success")
+    return redirect(discussion_url(discussion.id))
+
+
 @bp.route("/spaces/<int:space_id>/forum", methods=["GET", "POST"])
 @login_required
 def forum_settings(space_id: int):
@@ -431,6 +510,9 @@ def forum_settings(space_id: int):
                 read_tracking=form.read_tracking.data,
                 max_attachments=form.max_attachments.data,
                 max_attachment_bytes=int(form.max_attachment_mb.data * MB),
+                post_period_hours=form.post_period_hours.data,
+                warn_after=form.warn_after.data,
+                block_after=form.block_after.data,
             )
         except AppError as error:
             if "max_attachment_bytes" in error.fields:  # the form asks in megabytes
@@ -442,3 +524,86 @@ def forum_settings(space_id: int):
     return render_template(
         "admin/form.html", form=form, title=space.title, subtitle=_("Forum settings")
     )
+
+
+def _participation(space_id: int):
+    space = get_space(current_user, space_id)
+    policy.require(current_user, policy.MODERATE, space)
+    return participation(current_user, space, parse_query(ParticipationQuery))
+
+
+def _report_args(report) -> dict:
+    query = report.query
+    return {
+        "group": query.group,
+        "first": query.first.isoformat() if query.first else None,
+        "last": query.last.isoformat() if query.last else None,
+    }
+
+
+@bp.get("/spaces/<int:space_id>/participation")
+@login_required
+def participation_page(space_id: int):
+    """Moderators: discussions and replies per person, by group and period."""
+    report = _participation(space_id)
+    return render_template(
+        "discussions/participation.html",
+        report=report,
+        chart=participation_chart(report),
+        args=_report_args(report),
+    )
+
+
+@bp.get("/spaces/<int:space_id>/participation.csv")
+@login_required
+def participation_download(space_id: int):
+    report = _participation(space_id)
+    name = f"participation-{space_id}"
+    if report.group is not None:
+        name += f"-group-{report.group.id}"
+    return Response(
+        participation_csv(report, current_locale()),
+        mimetype="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="{name}.csv"'},
+    )
+
+
+EXPORT_FORMATS = {"csv": "text/csv", "html": "text/html"}
+
+
+def _export_response(space, discussion, fmt: str) -> Response:
+    """The export as a file to save (never shown inline, so a post's HTML never runs as
+    the site's page)."""
+    if fmt not in EXPORT_FORMATS:
+        raise NotFound()
+    policy.require(current_user, policy.MODERATE, space)
+    exported = export(current_user, space, discussion)
+    if fmt == "csv":
+        content = export_csv(exported, current_locale())
+    else:
+        content = render_template(
+            "discussions/export.html",
+            exported=exported,
+            title=discussion.title if discussion else space.title,
+            now=utcnow(),
+        )
+    name = f"discussion-{discussion.id}" if discussion else f"forum-{space.id}"
+    return Response(
+        content,
+        mimetype=EXPORT_FORMATS[fmt],
+        headers={"Content-Disposition": f'attachment; filename="{name}.{fmt}"'},
+    )
+
+
+@bp.get("/spaces/<int:space_id>/export.<fmt>")
+@login_required
+def export_forum(space_id: int, fmt: str):
+    """Moderators: the forum's discussions and posts they may read, as CSV or HTML."""
+    return _export_response(get_space(current_user, space_id), None, fmt)
+
+
+@bp.get("/discussions/<int:discussion_id>/export.<fmt>")
+@login_required
+def export_discussion(discussion_id: int, fmt: str):
+    discussion = queries.get_discussion(current_user, discussion_id)
+    return _export_response(discussion.space, discussion, fmt)

@@ -1,6 +1,6 @@
 """The query language: words, "phrases", OR, -exclusion, word* prefixes and field filters
-(author:, in:, kind:, status:, platform:, community:, before:, after:, is:starred). Input
-is bounded:
+(author:, in:, kind:, status:, platform:, community:, tag:, before:, after:,
+is:starred). Input is bounded:
 too long a query, too many words, too long a word, a prefix too short to be useful, a
 control character, a date outside the years cop.inputs allows or an unknown kind: or
 status: is an Invalid (422) with a message; an unclosed quote just closes at the end."""
@@ -16,6 +16,7 @@ from whoosh import query
 
 from cop.accounts.models import User
 from cop.consultations.models import Status
+from cop.discussions.tags import normalise_tag
 from cop.errors import Invalid
 from cop.extensions import db
 from cop.inputs import YEAR_MAX, YEAR_MIN, clean_note, parse_id
@@ -174,12 +175,28 @@ def filter_query(name: str, value: str, starred: Callable[[], list[int]] = list)
         return _ids("space", _named(Space.title, value, *extra))
     if name == "author":
         return _ids("author", _named(User.display_name, value))
+    if name == "tag":  # tag:бюджет, tag:"сільське господарство"
+        try:
+            return query.Term("tags", normalise_tag(value))
+        except ValueError as error:
+            raise _invalid(str(error)) from None
     if name == "after":
         return query.DateRange("created", _date(value, end=True), None)
     return query.DateRange("created", None, _date(value, end=False), endexcl=True)
 
 
-FILTERS = ("author", "in", "kind", "status", "platform", "community", "before", "after", "is")
+FILTERS = (
+    "author",
+    "in",
+    "kind",
+    "status",
+    "platform",
+    "community",
+    "tag",
+    "before",
+    "after",
+    "is",
+)
 
 
 def parse(

@@ -52,6 +52,8 @@ def permission_query(scope: SearchScope) -> query.Query:
             ]
         ),
     ]
+    if scope.timed_out:
+        clauses.append(query.Not(_any("discussion", scope.timed_out)))
     if scope.grouped:
         clauses.append(
             query.Or(

@@ -8,7 +8,7 @@ from cop.search.analysis import derived_analyzer, text_analyzer
 FACETS = ("kind", "space", "platform", "year")
 # Bump whenever the fields or the analysis change: an index built with another version is
 # not searched (its terms would not match the queries') until `cop search rebuild`.
-VERSION = 3
+VERSION = 4
 
 
 def make_schema() -> Schema:
@@ -30,6 +30,7 @@ def make_schema() -> Schema:
         # The text again, as the nouns its adjectives and verbs come from: ranks low.
         derived=TEXT(analyzer=derived_analyzer()),
         author=ID(stored=True),
+        tags=KEYWORD(commas=True),  # the discussion's, as stored (lower case)
         first=ID,
         group=ID,
         private=ID,

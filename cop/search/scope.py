@@ -10,7 +10,8 @@ computes it; stored under the value read *before* computing it, an entry is neve
 than its key says. Posts, replies, reactions and live questions, the writes that happen
 all the time, leave the cache alone. The `unlocked` Q&A discussions change with the user's
 own posts and with time, so they are read on every search (one query, and only for users
-who may read a Q&A forum)."""
+who may read a Q&A forum), as are the `timed_out` ones (one query over timed discussions).
+"""
 
 import threading
 from collections import OrderedDict
@@ -55,4 +56,8 @@ def search_scope(user) -> policy.SearchScope:
                 cache.scopes.move_to_end(key)
                 while len(cache.scopes) > CACHED_USERS:
                     cache.scopes.popitem(last=False)
-    return replace(scope, unlocked=policy.unlocked_discussions(user, scope.qanda))
+    return replace(
+        scope,
+        unlocked=policy.unlocked_discussions(user, scope.qanda),
+        timed_out=policy.timed_out_discussions(scope),
+    )

@@ -36,6 +36,7 @@ def upgrade():
         sa.Column('created', sa.DateTime(), nullable=False),
         sa.Column('heading', sa.Text(), nullable=False),
         sa.Column('text', sa.Text(), nullable=False),
+        sa.Column('tags', sa.Text(), nullable=False),
         sa.Column('stamp', sa.String(length=24), nullable=False),
         sa.Column('vector', postgresql.TSVECTOR(), nullable=False),
         sa.PrimaryKeyConstraint('id', name=op.f('pk_search_document')),

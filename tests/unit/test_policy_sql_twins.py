@@ -1,7 +1,7 @@
 """The policy's set-based SQL twins (for counts across many spaces at once) say exactly
 what `can()` says, object by object, for every person of the world and every kind of
-space, with Q&A, separate groups, private replies, internal notes, hidden and deleted
-posts."""
+space, with Q&A, separate groups, timed discussions (not yet, still and no longer
+shown), private replies, internal notes, hidden and deleted posts."""
 
 from datetime import timedelta
 
@@ -54,10 +54,21 @@ def world(ctx, make_user):
         db.session.flush()
         return made
 
-    for space_id in world.spaces.values():
-        for community, starter in ((None, "admin"), (a, "member"), (b, "outsider")):
+    now, hour = utcnow(), timedelta(hours=1)
+    periods = [
+        {},
+        {"display_from": now + hour},  # not yet
+        {"display_from": now - hour, "display_until": now + hour},  # shown now
+        {"display_until": now - hour},  # no longer
+    ]
+    for n, space_id in enumerate(world.spaces.values()):
+        for m, (community, starter) in enumerate(((None, "admin"), (a, "member"), (b, "outsider"))):
             d = Discussion(
-                space_id=space_id, title="т", author_id=u[starter], community_id=community
+                space_id=space_id,
+                title="т",
+                author_id=u[starter],
+                community_id=community,
+                **periods[(n + m) % len(periods)],
             )
             first = post(d, starter)
             answer = post(d, "member", first, created_at=long_ago)  # past the edit window

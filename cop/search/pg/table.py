@@ -5,7 +5,8 @@ kept out of the application's metadata, which SQLite databases are checked again
 index (strings, so a parsed query's terms compare as they do there) and `vector`, the
 document's lemma stream from cop/search/analysis.py as a tsvector: title words at weight
 A, body words at B, and at D the nouns the words derive from, as `~noun` lexemes (Whoosh's
-`derived` field). `search_word` is the vocabulary "did you mean" draws from (pg_trgm)."""
+`derived` field); `tags` holds a discussion's tags as Whoosh's comma-separated keyword
+field does. `search_word` is the vocabulary "did you mean" draws from (pg_trgm)."""
 
 from sqlalchemy import Column, DateTime, Index, MetaData, String, Table, Text
 from sqlalchemy.dialects.postgresql import TSVECTOR
@@ -42,6 +43,7 @@ documents = Table(
     Column("created", DateTime, nullable=False),
     Column("heading", Text, nullable=False),
     Column("text", Text, nullable=False),
+    Column("tags", Text, nullable=False),  # the discussion's tags, comma-separated
     Column("stamp", String(24), nullable=False),
     Column("vector", TSVECTOR, nullable=False),
     Index("ix_search_document_vector", "vector", postgresql_using="gin"),

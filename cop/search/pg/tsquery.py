@@ -49,6 +49,11 @@ def _audience(value: str) -> ColumnElement[bool]:
     return literal(value) == func.any(func.string_to_array(documents.c.audience, " "))
 
 
+def _tagged(tag: str) -> ColumnElement[bool]:
+    """A discussion's tag: one of the comma-separated `tags`."""
+    return literal(tag) == func.any(func.string_to_array(documents.c.tags, ","))
+
+
 def _dates(q: query.DateRange) -> ColumnElement[bool]:
     column = documents.c.created
     clauses = []
@@ -72,6 +77,8 @@ def condition(q: query.Query) -> ColumnElement[bool]:
     if isinstance(q, query.Term):
         if q.fieldname == "audience":
             return _audience(q.text)
+        if q.fieldname == "tags":
+            return _tagged(q.text)
         return documents.c[q.fieldname] == q.text
     if isinstance(q, query.DateRange):
         return _dates(q)
@@ -93,6 +100,6 @@ def _any(subqueries: list) -> ColumnElement[bool]:
     fields = {sub.fieldname for sub in subqueries if isinstance(sub, query.Term)}
     if len(fields) == 1 and all(isinstance(sub, query.Term) for sub in subqueries):
         (name,) = fields
-        if name in documents.c and name not in ("audience", "text", "derived"):
+        if name in documents.c and name not in ("audience", "text", "derived", "tags"):
             return documents.c[name].in_([sub.text for sub in subqueries])
     return or_(false(), *(condition(sub) for sub in subqueries))

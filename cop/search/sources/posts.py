@@ -9,7 +9,7 @@ from sqlalchemy import ColumnElement, func, or_, select
 from sqlalchemy.orm import Session
 
 from cop.consultations.models import Consultation, ConsultationEvent
-from cop.discussions.models import Discussion, Post
+from cop.discussions.models import Discussion, DiscussionTag, Post
 from cop.orgs.models import Community
 from cop.spaces.models import Space, SpaceKind
 
@@ -27,6 +27,7 @@ WATCH = [
         ("title", "space_id", "community_id", "author_id"),
         lambda discussion: ("discussion", discussion.id),
     ),
+    (DiscussionTag, (), lambda tag: ("discussion", tag.discussion_id)),
     (
         Consultation,
         ("status", "platform_id", "community_id", "discussion_id"),
@@ -83,7 +84,26 @@ def _select(where: ColumnElement[bool]):
     )
 
 
-def _document(row) -> tuple[str, dict]:
+def _tags(session: Session, rows) -> dict[int, str]:
+    """The tags of the rows' discussions, comma-separated for the `tags` field."""
+    ids = {row[8] for row in rows}
+    found: dict[int, list[str]] = {}
+    if ids:
+        for discussion_id, name in session.execute(
+            select(DiscussionTag.discussion_id, DiscussionTag.name).where(
+                DiscussionTag.discussion_id.in_(ids)
+            )
+        ):
+            found.setdefault(discussion_id, []).append(name)
+    return {i: ",".join(sorted(names)) for i, names in found.items()}
+
+
+def _documents(session: Session, rows) -> list[tuple[str, dict]]:
+    tags = _tags(session, rows)
+    return [_document(row, tags.get(row[8], "")) for row in rows]
+
+
+def _document(row, tags: str) -> tuple[str, dict]:
     (
         post_id,
         parent_id,
@@ -125,6 +145,7 @@ def _document(row) -> tuple[str, dict]:
         "heading": title,
         "text": f"{title}\n\n{body}" if first else body,
         "author": str(author_id),
+        "tags": tags,
         # What the permission filter (cop/search/permissions.py) needs:
         "first": "1" if first else "0",
         "group": str(group_id) if group_id else "all",
@@ -173,7 +194,7 @@ def documents(session: Session, keys: set[tuple[str, str]]) -> dict[str, dict]:
     if not by_field:
         return {}
     where = or_(*(_KEY_COLUMNS[field].in_(values) for field, values in by_field.items()))
-    return dict(_document(row) for row in session.execute(_select(where)))
+    return dict(_documents(session, session.execute(_select(where)).all()))
 
 
 def all_documents(session: Session) -> Iterator[tuple[str, dict]]:
@@ -182,8 +203,7 @@ def all_documents(session: Session) -> Iterator[tuple[str, dict]]:
         rows = session.execute(_select(Post.id > last).limit(2000)).all()
         if not rows:
             return
-        for row in rows:
-            yield _document(row)
+        yield from _documents(session, rows)
         last = rows[-1][0]
 
 
