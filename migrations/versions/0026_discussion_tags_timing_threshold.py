@@ -2,7 +2,7 @@
 discussions (display from / until); a forum's posting threshold
 
 Revision ID: 0026
-Revises: 0020
+Revises: 0025
 Create Date: 2026-12-05 21:00:00.000000
 
 """
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0026'
-down_revision = '0020'
+down_revision = '0025'
 branch_labels = None
 depends_on = None
 
