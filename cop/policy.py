@@ -606,6 +606,48 @@ def _group_allows(user, discussion: Discussion, write: bool) -> bool:
     return in_community_group(user, discussion.community_id)
 
 
+def coaches(user, discussion: Discussion) -> bool:
+    """Who reads a discussion's private replies besides their author and addressee and the
+    space's moderators, as Moodle's teachers do (`readprivatereplies`): the experts and
+    trainees of the expert groups coaching the space's community or the discussion's group,
+    and those added to a consultation desk's team. (The space's experts moderate it, and
+    moderators read everything.)"""
+    if _role(user) not in EXPERTS:
+        return False
+    coached = facts(user).group_community_ids
+    return discussion.community_id in coached or _in_desk_team(user, discussion.space) or (
+        discussion.space.community_id in coached
+    )
+
+
+def _coached_groups(user) -> frozenset[int]:
+    """The communities whose discussions' private replies the user reads (`coaches`)."""
+    return facts(user).group_community_ids if _role(user) in EXPERTS else frozenset()
+
+
+@_remembered
+def coached_spaces(user) -> ColumnElement[bool]:
+    """The spaces in whose every discussion the user `coaches`, as an SQL condition on
+    Space."""
+    if _role(user) not in EXPERTS:
+        return false()
+    f = facts(user)
+    clauses = [Space.community_id.in_(f.group_community_ids)]
+    if f.space_roles:  # `_in_desk_team`: added to a desk by hand
+        clauses.append(
+            and_(Space.kind == SpaceKind.CONSULTATION_DESK, Space.id.in_(list(f.space_roles)))
+        )
+    return or_(*clauses)
+
+
+@_remembered
+def coached_discussions(user) -> ColumnElement[bool]:
+    """`coaches` as an SQL condition on Discussion joined with its Space."""
+    if _role(user) not in EXPERTS:
+        return false()
+    return or_(coached_spaces(user), Discussion.community_id.in_(_coached_groups(user)))
+
+
 def _can_discussion(user, action: str, discussion: Discussion) -> bool:
     space = discussion.space
     if action == VIEW:
@@ -776,7 +818,12 @@ def _readable_posts_anywhere(user, unlocked: ColumnElement[bool]) -> ColumnEleme
         or_(
             moderated_spaces(user),
             and_(
-                or_(Post.private_to_id.is_(None), Post.private_to_id == user.id, own),
+                or_(
+                    Post.private_to_id.is_(None),
+                    Post.private_to_id == user.id,
+                    own,
+                    coached_discussions(user),
+                ),
                 or_(Post.parent_id.is_(None), own, unlocked),
             ),
         ),
@@ -799,6 +846,8 @@ def _readable_posts(user, discussion: Discussion | None) -> ColumnElement[bool]:
         return true()
     if _role(user) is None:
         clause = Post.private_to_id.is_(None)
+    elif discussion is not None and coaches(user, discussion):
+        clause = true()
     else:
         clause = or_(
             Post.private_to_id.is_(None), Post.private_to_id == user.id, Post.author_id == user.id
@@ -849,6 +898,7 @@ class _PostContext:
     internal: bool  # the user sees internal notes (consultation desks)
     desk: bool  # a consultation: its question goes only with the consultation (staff)
     staff: bool
+    coach: bool  # reads private replies (`coaches`)
 
 
 def _post_context(user, discussion: Discussion) -> _PostContext:
@@ -862,6 +912,7 @@ def _post_context(user, discussion: Discussion) -> _PostContext:
         internal=sees_internal(user, discussion.space),
         desk=discussion.space.kind == SpaceKind.CONSULTATION_DESK,
         staff=_role(user) in STAFF,
+        coach=coaches(user, discussion),
     )
 
 
@@ -874,8 +925,10 @@ def _post_allows(ctx: _PostContext, action: str, post: Post) -> bool:
             return True
         if post.parent_id is not None and not ctx.unlocked:
             return False
-        return post.private_to_id is None or (
-            ctx.user_id is not None and post.private_to_id == ctx.user_id
+        return (
+            post.private_to_id is None
+            or ctx.coach
+            or (ctx.user_id is not None and post.private_to_id == ctx.user_id)
         )
     if action == "history":  # every revision: the author and moderators
         return ctx.moderator or is_author
@@ -1211,7 +1264,8 @@ class SearchScope:
       for all participants or for one of `groups` (`readable_discussions_anywhere`);
     - internal notes only in `internal` spaces (`internal_readable_spaces`);
     - in `moderated` spaces everything else; elsewhere (`readable_posts_anywhere`): no
-      private replies but the user's own or those to them, in `qanda` spaces no others'
+      private replies but the user's own, those to them, and those in the `coached`
+      spaces or the discussions of the `coached_groups` (`coaches`), in `qanda` spaces no others'
       replies outside the `unlocked` discussions (`qanda_unlocked_anywhere`), and no
       hidden posts but the user's own (a hidden post's body is for its author and the
       moderators: post `view_body`).
@@ -1225,6 +1279,8 @@ class SearchScope:
     internal: frozenset[int]
     qanda: frozenset[int]
     unlocked: frozenset[int]
+    coached: frozenset[int]
+    coached_groups: frozenset[int]
 
 
 def search_scope(user) -> SearchScope:
@@ -1234,7 +1290,7 @@ def search_scope(user) -> SearchScope:
 
 
 def memberships_scope(user) -> SearchScope:
-    """The SearchScope of a user without its `unlocked` discussions, in four queries. It
+    """The SearchScope of a user without its `unlocked` discussions, in six queries. It
     depends only on the user, their memberships (spaces, committees, expert groups), the
     spaces themselves (kind, visibility, community, expert group, forum settings) and
     course modules, never on posts, discussions or the time: cop/search/scope.py caches
@@ -1258,6 +1314,8 @@ def memberships_scope(user) -> SearchScope:
         internal=ids(select(Space.id).where(readable, internal_readable_spaces(user))),
         qanda=qanda,
         unlocked=frozenset(),
+        coached=ids(select(Space.id).where(readable, coached_spaces(user))),
+        coached_groups=_coached_groups(user),
     )
 
 
