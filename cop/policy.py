@@ -648,6 +648,16 @@ def coached_discussions(user) -> ColumnElement[bool]:
     return or_(coached_spaces(user), Discussion.community_id.in_(_coached_groups(user)))
 
 
+def in_discussion_group(discussion: Discussion, users) -> list:
+    """Those of these people who belong to the discussion's group (its community's
+    committee or coaching experts) or act in all groups (the space's moderators): who
+    hears of its posts in a forum with groups, visible or separate, as in Moodle. In a
+    forum without groups, and in a discussion for all participants, everyone."""
+    users = list(users)
+    preload_facts(users)
+    return [u for u in users if _group_allows(u, discussion, write=True)]
+
+
 def _can_discussion(user, action: str, discussion: Discussion) -> bool:
     space = discussion.space
     if action == VIEW:

@@ -5,8 +5,9 @@ A forum's subscription mode decides the default, as in Moodle: optional (nobody 
 they subscribe), auto (everyone until they unsubscribe), forced (everyone, no choice),
 disabled (nobody). A person's choice for a discussion wins over their forum choice,
 except in forced and disabled forums. Whoever posts follows the discussion from then on.
-Everyone notified may read the post: `policy.readers` decides, by the same rules as
-every page."""
+In a forum with groups (visible or separate) only the discussion's group and the space's
+moderators hear of it, as in Moodle. Everyone notified may read the post:
+`policy.readers` decides, by the same rules as every page."""
 
 from dataclasses import dataclass
 
@@ -111,8 +112,13 @@ def _choose(user_id: int, discussion_id: int, subscribed: bool) -> None:
 
 
 def _subscribers(discussion: Discussion) -> list[User]:
-    """Everyone following the discussion by their own or the forum's choice, before
-    asking whether they may read a particular post."""
+    """Everyone following the discussion by their own or the forum's choice, in a forum
+    with groups only its group and the space's moderators, before asking whether they
+    may read a particular post."""
+    return policy.in_discussion_group(discussion, _following(discussion))
+
+
+def _following(discussion: Discussion) -> list[User]:
     mode = _mode(discussion.space)
     if mode == SubscriptionMode.DISABLED:
         return []

@@ -175,6 +175,20 @@ def test_separate_groups_keep_notifications_in_the_community(client, world, h):
     assert inbox(client, h["other_expert"])[1] == 0
 
 
+def test_visible_groups_notify_only_the_discussions_group_and_its_moderators(client, world, h):
+    """Everyone reads a visible-groups forum, but only the discussion's group and those
+    acting in all groups hear of its posts, as in separate mode (and in Moodle)."""
+    forum = world.spaces["forum_signed"]
+    configure(client, h, forum, group_mode="visible", subscription_mode="auto")
+    ours = start(client, h["member"], forum, "Наше")
+    assert client.get(f"/api/v1/discussions/{ours['id']}", headers=h["outsider"]).status_code == 200
+    heard = {"expert", "trainee", "space_moderator", "moderator", "admin"}
+    for name in ("outsider", "other_expert", *heard):
+        assert inbox(client, h[name])[1] == (1 if name in heard else 0), name
+    everyone = start(client, h["moderator"], forum, "Для всіх")  # for all participants
+    assert ("discussion", started_first(client, h, everyone)) in inbox(client, h["outsider"])[0]
+
+
 def test_qanda_replies_are_not_announced_before_the_reader_may_see_them(client, world, h):
     forum = world.spaces["forum_signed"]
     configure(client, h, forum, forum_type="qanda", subscription_mode="auto")
