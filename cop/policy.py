@@ -615,8 +615,10 @@ def coaches(user, discussion: Discussion) -> bool:
     if _role(user) not in EXPERTS:
         return False
     coached = facts(user).group_community_ids
-    return discussion.community_id in coached or _in_desk_team(user, discussion.space) or (
-        discussion.space.community_id in coached
+    return (
+        discussion.community_id in coached
+        or _in_desk_team(user, discussion.space)
+        or discussion.space.community_id in coached
     )
 
 
@@ -1000,9 +1002,11 @@ def _can_notification(user, action: str, notification: Notification) -> bool:
     )
 
 
-def readers(post: Post, users) -> list:
+def readers(post: Post, users, soon: bool = False) -> list:
     """Those of these people who may read the post (its body, not a hidden placeholder):
-    whom to notify. Asks the same rules as `can`, with everyone's facts loaded at once."""
+    whom to notify. Asks the same rules as `can`, with everyone's facts loaded at once.
+    `soon`: also those whom only a Q&A forum holds back (they will read the post once
+    an answer of their own there has left its edit window)."""
     users = [u for u in users if u.active]
     if not users:
         return []
@@ -1022,7 +1026,12 @@ def readers(post: Post, users) -> list:
         )
         cache = g.setdefault("_policy_qanda", {})
         cache.update({(u.id, discussion.id): u.id in answered for u in users})
-    return [u for u in users if _can_post_action(u, "view_body", post)]
+    found = []
+    for user in users:
+        ctx = _post_context(user, discussion)
+        if _post_allows(replace(ctx, unlocked=True) if soon else ctx, "view_body", post):
+            found.append(user)
+    return found
 
 
 def viewers(discussion: Discussion, users) -> list:

@@ -98,12 +98,19 @@ class ForumSettingsIn(Input):
     )
 
 
+MAIL_NOW = (
+    "Mail its notifications at once instead of after the edit window (in which the "
+    "text may still change)"
+)
+
+
 class DiscussionIn(Input):
     community_id: Id | None = Field(
         None, description="In group mode: the community the discussion is for"
     )
     title: Line = Field(max_length=TITLE_MAX)
     body: Body = Field(max_length=BODY_MAX, description=f"Markdown, at most {BODY_MAX} characters")
+    mail_now: bool = Field(False, description=MAIL_NOW)
 
 
 class DiscussionPatch(Input):
@@ -116,6 +123,7 @@ class ReplyIn(Input):
     body: Body = Field(max_length=BODY_MAX, description=f"Markdown, at most {BODY_MAX} characters")
     parent_id: Id | None = None
     private: bool = False
+    mail_now: bool = Field(False, description=MAIL_NOW)
 
 
 class PostPatch(Input):
@@ -217,6 +225,7 @@ def create_discussion(space_id: int, data: DiscussionIn):
         body=data.body,
         community_id=data.community_id,
         idempotency_key=_key(),
+        mail_now=data.mail_now,
     )
     return idempotency.first_response(
         current_user, _key(), _discussion_out(discussion).model_dump(mode="json")
@@ -309,6 +318,7 @@ def create_post(discussion_id: int, data: ReplyIn):
         parent_id=data.parent_id,
         private=data.private,
         idempotency_key=_key(),
+        mail_now=data.mail_now,
     )
     return idempotency.first_response(current_user, _key(), _post_out(post).model_dump(mode="json"))
 

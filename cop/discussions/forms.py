@@ -18,6 +18,8 @@ from cop.discussions.models import TITLE_MAX
 from cop.forms import CheckboxListField, optional_int, required
 from cop.text import BODY_MAX
 
+MAIL_NOW = _l("Send notifications now, without waiting for the time to edit")
+
 
 class OnceForm(FlaskForm):
     """Carries a fresh idempotency key, so a double click creates one post."""
@@ -30,12 +32,19 @@ class DiscussionForm(OnceForm):
     title = StringField(_l("Subject"), validators=[required(), Length(max=TITLE_MAX)])
     body = TextAreaField(_l("Message (Markdown)"), validators=[required(), Length(max=BODY_MAX)])
     file = MultipleFileField(_l("Attachments"))
+    mail_now = BooleanField(MAIL_NOW)
 
 
 class ReplyForm(OnceForm):
     body = TextAreaField(_l("Your reply (Markdown)"), validators=[required(), Length(max=BODY_MAX)])
-    private = BooleanField(_l("Private reply: only the author of the post and moderators see it"))
+    private = BooleanField(
+        _l(
+            "Private reply: only the author of the post, moderators and the experts "
+            "coaching the community see it"
+        )
+    )
     file = MultipleFileField(_l("Attachments"))
+    mail_now = BooleanField(MAIL_NOW)
 
 
 class EditForm(FlaskForm):

@@ -136,6 +136,8 @@ class Post(db.Model):
     # Hidden by a moderator: shown to moderators and the author, a placeholder to others.
     hidden_at: Mapped[datetime | None]
     useful_count: Mapped[int] = mapped_column(default=0)
+    # Its notifications are mailed at once, not after the edit window (Moodle's mailnow).
+    mail_now: Mapped[bool] = mapped_column(default=False, server_default=false())
     # Bumped in SQL by every edit: an edit based on an older version is refused (409).
     version: Mapped[int] = mapped_column(default=1, server_default="1")
 

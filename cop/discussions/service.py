@@ -143,10 +143,12 @@ def start_discussion(
     community_id: int | None = None,
     idempotency_key: str | None = None,
     files: Iterable[FileStorage] = (),
+    mail_now: bool = False,
 ) -> Discussion:
     """Whoever may post in a forum or expert room starts a discussion with its first post,
     as the forum's type allows; in group mode it belongs to a community. Files are
-    attached within the forum's limits; one refused file refuses the whole post. A
+    attached within the forum's limits; one refused file refuses the whole post. Its
+    notifications are mailed once the edit window has passed, or at once (`mail_now`). A
     repeated idempotency key returns the first discussion (cop/discussions/idempotency.py).
     Commits."""
     request = idempotency.fingerprint(
@@ -165,7 +167,9 @@ def start_discussion(
     community_id = _group_of(actor, space, community_id)
     uploads = attachments.stage_uploads(space, files)
     try:
-        discussion = write_discussion(actor, space, title, body, community_id, uploads)
+        discussion = write_discussion(
+            actor, space, title, body, community_id, uploads, mail_now=mail_now
+        )
         return idempotency.commit_once(
             actor, idempotency_key, "discussion", request, Discussion, discussion
         )
@@ -173,7 +177,9 @@ def start_discussion(
         attachments.discard(uploads)
 
 
-def write_discussion(actor, space, title, body, community_id, uploads=()) -> Discussion:
+def write_discussion(
+    actor, space, title, body, community_id, uploads=(), *, mail_now: bool = False
+) -> Discussion:
     """A discussion with its first post, its files, the author's read mark and the
     notifications, for a caller that has checked everything (here, or a consultation
     being opened) and commits."""
@@ -192,6 +198,7 @@ def write_discussion(actor, space, title, body, community_id, uploads=()) -> Dis
         body=body,
         body_html=render_markdown(body),
         created_at=now,
+        mail_now=mail_now,
     )
     db.session.add_all([discussion, post])
     db.session.flush()
@@ -205,7 +212,7 @@ def write_discussion(actor, space, title, body, community_id, uploads=()) -> Dis
 def write_reply(actor, discussion: Discussion, body: str) -> Post:
     """A plain reply to the first post, for a caller that has checked everything (a live
     session being archived) and commits."""
-    return _add_reply(actor, discussion, first_post(discussion), body, False, False, ())
+    return _add_reply(actor, discussion, first_post(discussion), body, False, False)
 
 
 def first_post(discussion: Discussion) -> Post:
@@ -224,9 +231,11 @@ def reply(
     internal: bool = False,
     idempotency_key: str | None = None,
     files: Iterable[FileStorage] = (),
+    mail_now: bool = False,
 ) -> Post:
     """Reply to any visible post of the discussion (to the first post by default), with
-    files within the forum's limits. A private reply is seen only by the parent's author
+    files within the forum's limits; its notifications are mailed once the edit window
+    has passed, or at once (`mail_now`). A private reply is seen only by the parent's author
     and the space's moderators; experts and moderators may write one. An internal note
     (consultations only) is seen by the desk's experts and trainees and staff; a reply
     to a note is a note. Features may refuse it first (the MAY_REPLY hook: a closed
@@ -258,7 +267,9 @@ def reply(
     body = check_body(body)
     uploads = attachments.stage_uploads(discussion.space, files)
     try:
-        post = _add_reply(actor, discussion, parent, body, private, internal, uploads)
+        post = _add_reply(
+            actor, discussion, parent, body, private, internal, uploads, mail_now=mail_now
+        )
         events.publish(Replied(actor, post))
         return idempotency.commit_once(actor, idempotency_key, "post", request, Post, post)
     finally:
@@ -278,7 +289,9 @@ def _check_note(actor, discussion, parent: Post, private: bool, internal: bool) 
         raise Invalid(fields={"private": _("An internal note cannot be a private reply.")})
 
 
-def _add_reply(actor, discussion, parent, body, private, internal, uploads) -> Post:
+def _add_reply(
+    actor, discussion, parent, body, private, internal, uploads=(), *, mail_now: bool = False
+) -> Post:
     now = utcnow()
     post = Post(
         discussion_id=discussion.id,
@@ -289,6 +302,7 @@ def _add_reply(actor, discussion, parent, body, private, internal, uploads) -> P
         created_at=now,
         private_to_id=parent.author_id if private else None,
         internal=internal,
+        mail_now=mail_now,
     )
     db.session.add(post)
     db.session.flush()

@@ -96,6 +96,7 @@ def new_discussion(space_id: int):
                 community_id=form.community_id.data if groups is not None else None,
                 idempotency_key=form.idempotency_key.data,
                 files=posted_files(),
+                mail_now=form.mail_now.data,
             )
         except AppError as error:
             apply_errors(form, error)
@@ -259,6 +260,7 @@ def reply(post_id: int):
                 internal=parent.internal,  # a reply to a note is a note
                 idempotency_key=form.idempotency_key.data,
                 files=posted_files(),
+                mail_now=form.mail_now.data,
             )
         except AppError as error:
             apply_errors(form, error)

@@ -6,10 +6,13 @@ they subscribe), auto (everyone until they unsubscribe), forced (everyone, no ch
 disabled (nobody). A person's choice for a discussion wins over their forum choice,
 except in forced and disabled forums. Whoever posts follows the discussion from then on.
 In a forum with groups (visible or separate) only the discussion's group and the space's
-moderators hear of it, as in Moodle. Everyone notified may read the post:
-`policy.readers` decides, by the same rules as every page."""
+moderators hear of it, as in Moodle. Everyone notified may read the post, or will once
+their own answer in a Q&A forum leaves its edit window (`policy.readers`, by the same
+rules as every page); the bell and the mail ask again when they show or send it
+(cop/notifications/queries.py, cop/notifications/delivery.py)."""
 
 from dataclasses import dataclass
+from datetime import timedelta
 
 from flask_babel import gettext as _
 from sqlalchemy import select, update
@@ -17,7 +20,7 @@ from sqlalchemy import select, update
 from cop import policy
 from cop.accounts.models import User
 from cop.db import utcnow
-from cop.discussions.models import Discussion, Post, SubscriptionMode, settings_of
+from cop.discussions.models import Discussion, ForumType, Post, SubscriptionMode, settings_of
 from cop.errors import Conflict
 from cop.extensions import db
 from cop.notifications.models import (
@@ -30,6 +33,9 @@ from cop.spaces.models import Space
 from cop.text import find_mentions
 
 DEFAULT_ON = (SubscriptionMode.AUTO, SubscriptionMode.FORCED)
+# How long a notification may wait for its reader to be allowed to read it (a Q&A forum's
+# answers): as Moodle's forum cron, which mails the posts of the last two days.
+HELD_FOR = timedelta(days=2)
 
 
 @dataclass(frozen=True)
@@ -163,7 +169,7 @@ def _mentioned(source: str) -> list[User]:
 def _notify(
     post: Post, users, kind: NotificationKind, already: set[int], actor_id: int | None = None
 ) -> None:
-    for user in policy.readers(post, [u for u in users if u.id not in already]):
+    for user in policy.readers(post, [u for u in users if u.id not in already], soon=True):
         db.session.add(
             Notification(
                 user_id=user.id,
@@ -188,6 +194,31 @@ def post_created(post: Post) -> None:
     choosing = _mode(discussion.space) not in (SubscriptionMode.DISABLED, SubscriptionMode.FORCED)
     if choosing and db.session.get(DiscussionSubscription, (post.author_id, discussion.id)) is None:
         _choose(post.author_id, discussion.id, True)
+    if post.parent_id and settings_of(discussion.space).forum_type == ForumType.QANDA:
+        _earlier_answers(post)
+
+
+def _earlier_answers(answer: Post) -> None:
+    """In a Q&A forum, one who answers (and follows the discussion) hears of the answers
+    written before theirs in the last HELD_FOR: the bell and the mail hold them until
+    the answer leaves its edit window and the rule lets its author read them."""
+    author = answer.author
+    if not discussion_subscription(author, answer.discussion).subscribed:
+        return
+    told = select(Notification.post_id).where(Notification.user_id == author.id)
+    earlier = db.session.scalars(
+        select(Post).where(
+            Post.discussion_id == answer.discussion_id,
+            Post.parent_id.is_not(None),
+            Post.author_id != author.id,
+            Post.deleted_at.is_(None),
+            Post.created_at >= answer.created_at - HELD_FOR,
+            Post.id != answer.id,
+            Post.id.not_in(told),
+        )
+    )
+    for post in earlier:
+        _notify(post, [author], NotificationKind.REPLY, set())
 
 
 def announce(post: Post, actor) -> None:
