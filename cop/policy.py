@@ -885,14 +885,18 @@ def edit_window() -> timedelta:
     return timedelta(minutes=current_app.config["COP_EDIT_WINDOW_MINUTES"])
 
 
-def require_edit(user, post: Post) -> None:
-    """`require(user, "edit", post)`, saying so when what stands in the way is only the
-    author's edit window having passed."""
+def require_edit(user, post: Post, action: str = "edit") -> None:
+    """`require(user, action, post)` for "edit" or "delete", saying so when what stands in
+    the way is the author's edit window having passed."""
     require(user, VIEW, post)
     ctx = _post_context(_unwrapped(user), post.discussion)
-    if _post_allows(ctx, "edit", post):
+    if _post_allows(ctx, action, post):
         return
-    if post.deleted_at is None and ctx.user_id == post.author_id:
+    if (
+        post.deleted_at is None
+        and ctx.user_id == post.author_id
+        and post.created_at < ctx.edit_after
+    ):
         minutes = current_app.config["COP_EDIT_WINDOW_MINUTES"]
         raise Forbidden(_("The %(n)s minutes to edit have passed.", n=minutes))
     raise Forbidden()
@@ -959,7 +963,9 @@ def _post_allows(ctx: _PostContext, action: str, post: Post) -> bool:
     if action == "delete":
         if ctx.desk and post.parent_id is None:  # deleting it deletes the consultation
             return ctx.staff
-        return ctx.moderator or (is_author and not _has_replies(post))
+        if ctx.moderator:
+            return True
+        return is_author and post.created_at >= ctx.edit_after and not _has_replies(post)
     if action in ("react", "report"):
         return _post_allows(ctx, "view_body", post) and not is_author
     return False

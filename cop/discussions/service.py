@@ -382,10 +382,11 @@ def _claim_version(post: Post, version: int) -> None:
 
 
 def delete_post(actor, post: Post) -> Discussion | None:
-    """Authors delete while nobody has replied, moderators always. A post with replies
+    """Authors delete within the edit window while nobody has replied (after it, 403
+    saying the window has passed), moderators always. A post with replies
     leaves a placeholder so the thread stays whole; a first post without replies takes
     its discussion with it (returns None then); `post.deleted` is published. Commits."""
-    policy.require(actor, "delete", post)
+    policy.require_edit(actor, post, "delete")
     discussion = post.discussion
     events.publish(PostDeleted(actor, post))
     has_replies = db.session.scalar(

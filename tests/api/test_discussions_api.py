@@ -116,6 +116,31 @@ def test_delete_rules(client, world, h):
     assert len(posts["items"]) == 3  # the thread stays whole
 
 
+def test_after_the_edit_window_only_moderators_delete(app, client, world, h, login_as):
+    """As with editing: once the 30 minutes have passed the author's Delete is gone (a
+    discussion's first post would take the whole discussion with it)."""
+    forum = world.spaces["forum_signed"]
+    d = start(client, h["member"], forum, "Запізно")
+    first = client.get(f"/api/v1/discussions/{d['id']}/posts", headers=h["member"]).get_json()
+    post_id = first["items"][0]["id"]
+    member = login_as(world.users["member"])
+    page = member.get(f"/discussions/{d['id']}").get_data(as_text=True)
+    assert f'action="/posts/{post_id}/delete"' in page
+    with app.app_context():
+        db.session.get(Post, post_id).created_at -= timedelta(minutes=31)
+        db.session.commit()
+    page = member.get(f"/discussions/{d['id']}").get_data(as_text=True)
+    assert f'action="/posts/{post_id}/delete"' not in page
+    for path in (f"/api/v1/posts/{post_id}", f"/api/v1/discussions/{d['id']}"):
+        late = client.delete(path, headers=h["member"])
+        assert late.status_code == 403
+        assert late.get_json()["error"]["message"] == "Минули 30 хв, відведені на редагування."
+    assert member.post(f"/posts/{post_id}/delete").status_code == 403
+    assert client.get(f"/api/v1/discussions/{d['id']}", headers=h["member"]).status_code == 200
+    moderated = client.delete(f"/api/v1/discussions/{d['id']}", headers=h["moderator"])
+    assert moderated.status_code == 204
+
+
 def test_private_reply_is_seen_by_its_addressee_and_moderators_only(client, world, h):
     d = start(client, h["member"], world.spaces["forum_signed"])
     private = reply(client, h["expert"], d["id"], body="Таємна порада Квазар", private=True)
