@@ -124,6 +124,9 @@ class ReplyIn(Input):
     parent_id: Id | None = None
     private: bool = False
     mail_now: bool = Field(False, description=MAIL_NOW)
+    follow: bool = Field(
+        True, description="Follow the discussion from now on (false: hear nothing more of it)"
+    )
 
 
 class PostPatch(Input):
@@ -319,6 +322,7 @@ def create_post(discussion_id: int, data: ReplyIn):
         private=data.private,
         idempotency_key=_key(),
         mail_now=data.mail_now,
+        follow=data.follow,
     )
     return idempotency.first_response(current_user, _key(), _post_out(post).model_dump(mode="json"))
 

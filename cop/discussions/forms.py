@@ -45,6 +45,7 @@ class ReplyForm(OnceForm):
     )
     file = MultipleFileField(_l("Attachments"))
     mail_now = BooleanField(MAIL_NOW)
+    quiet = BooleanField(_l("Don't notify me about this discussion"))
 
 
 class EditForm(FlaskForm):

@@ -232,11 +232,14 @@ def reply(
     idempotency_key: str | None = None,
     files: Iterable[FileStorage] = (),
     mail_now: bool = False,
+    follow: bool = True,
 ) -> Post:
     """Reply to any visible post of the discussion (to the first post by default), with
     files within the forum's limits; its notifications are mailed once the edit window
-    has passed, or at once (`mail_now`). A private reply is seen only by the parent's author
-    and the space's moderators; experts and moderators may write one. An internal note
+    has passed, or at once (`mail_now`). The author follows the discussion from then on
+    unless `follow` is false (`post.created` carries it). A private reply is seen only by
+    the parent's author, the space's moderators and the experts and trainees coaching the
+    community (`policy.coaches`); experts and moderators may write one. An internal note
     (consultations only) is seen by the desk's experts and trainees and staff; a reply
     to a note is a note. Features may refuse it first (the MAY_REPLY hook: a closed
     consultation); listeners of `reply.posted` write with it (a consultation moves along
@@ -268,7 +271,15 @@ def reply(
     uploads = attachments.stage_uploads(discussion.space, files)
     try:
         post = _add_reply(
-            actor, discussion, parent, body, private, internal, uploads, mail_now=mail_now
+            actor,
+            discussion,
+            parent,
+            body,
+            private,
+            internal,
+            uploads,
+            mail_now=mail_now,
+            follow=follow,
         )
         events.publish(Replied(actor, post))
         return idempotency.commit_once(actor, idempotency_key, "post", request, Post, post)
@@ -290,7 +301,16 @@ def _check_note(actor, discussion, parent: Post, private: bool, internal: bool) 
 
 
 def _add_reply(
-    actor, discussion, parent, body, private, internal, uploads=(), *, mail_now: bool = False
+    actor,
+    discussion,
+    parent,
+    body,
+    private,
+    internal,
+    uploads=(),
+    *,
+    mail_now: bool = False,
+    follow: bool = True,
 ) -> Post:
     now = utcnow()
     post = Post(
@@ -308,7 +328,7 @@ def _add_reply(
     db.session.flush()
     attachments.attach(post, uploads)
     _read_up_to(actor, discussion, now)
-    events.publish(PostCreated(actor, post))
+    events.publish(PostCreated(actor, post, follow))
     if not private and not internal:  # lists and counts show what everyone may see
         counters.reply_added(discussion, post)  # last: it locks the discussion's row
     return post

@@ -261,6 +261,7 @@ def reply(post_id: int):
                 idempotency_key=form.idempotency_key.data,
                 files=posted_files(),
                 mail_now=form.mail_now.data,
+                follow=not form.quiet.data,
             )
         except AppError as error:
             apply_errors(form, error)

@@ -73,8 +73,9 @@ def _refuse_change(state: SubscriptionState) -> None:
 
 
 def subscribe_forum(user, space: Space, subscribed: bool) -> SubscriptionState:
-    """Follow or stop following a forum one may read; clears one's per-discussion
-    choices there, as Moodle does. Commits."""
+    """Follow or stop following a forum one may read. Following it clears one's choices
+    not to follow some of its discussions; stopping keeps the discussions one follows.
+    Commits."""
     policy.require(user, policy.REPLY, space)
     _refuse_change(forum_subscription(user, space))
     row = db.session.get(ForumSubscription, (user.id, space.id))
@@ -82,14 +83,16 @@ def subscribe_forum(user, space: Space, subscribed: bool) -> SubscriptionState:
         db.session.add(ForumSubscription(user_id=user.id, space_id=space.id, subscribed=subscribed))
     else:
         row.subscribed = subscribed
-    db.session.execute(
-        DiscussionSubscription.__table__.delete().where(
-            DiscussionSubscription.user_id == user.id,
-            DiscussionSubscription.discussion_id.in_(
-                select(Discussion.id).where(Discussion.space_id == space.id)
-            ),
+    if subscribed:
+        db.session.execute(
+            DiscussionSubscription.__table__.delete().where(
+                DiscussionSubscription.user_id == user.id,
+                DiscussionSubscription.subscribed.is_(False),
+                DiscussionSubscription.discussion_id.in_(
+                    select(Discussion.id).where(Discussion.space_id == space.id)
+                ),
+            )
         )
-    )
     db.session.commit()
     return forum_subscription(user, space)
 
@@ -183,16 +186,21 @@ def _notify(
         already.add(user.id)
 
 
-def post_created(post: Post) -> None:
+def post_created(post: Post, follow: bool = True) -> None:
     """Notify the mentioned and the subscribed who may read a new post, and let its
-    author follow the discussion. Part of the caller's transaction; does not commit."""
+    author follow the discussion (unless they ask not to: `follow` false stops them
+    following it). Part of the caller's transaction; does not commit."""
     discussion = post.discussion
     already = {post.author_id}
     _notify(post, _mentioned(post.body), NotificationKind.MENTION, already)
     kind = NotificationKind.REPLY if post.parent_id else NotificationKind.DISCUSSION
     _notify(post, _subscribers(discussion), kind, already)
     choosing = _mode(discussion.space) not in (SubscriptionMode.DISABLED, SubscriptionMode.FORCED)
-    if choosing and db.session.get(DiscussionSubscription, (post.author_id, discussion.id)) is None:
+    if choosing and not follow:
+        _choose(post.author_id, discussion.id, False)
+    elif (
+        choosing and db.session.get(DiscussionSubscription, (post.author_id, discussion.id)) is None
+    ):
         _choose(post.author_id, discussion.id, True)
     if post.parent_id and settings_of(discussion.space).forum_type == ForumType.QANDA:
         _earlier_answers(post)
