@@ -41,6 +41,9 @@ class PostOut(Output):
     hidden: bool
     created_at: datetime
     edited_at: datetime | None
+    edited_by: AuthorOut | None = Field(
+        None, description="Who edited it last when not its author (a moderator)"
+    )
     deleted: bool
     useful_count: int
     version: int = Field(description="Bumped by every edit; send it back to edit (If-Match)")
@@ -160,11 +163,16 @@ def _post_out(post, thread: queries.Thread | None = None) -> PostOut:
         hidden=post.hidden_at is not None,
         created_at=post.created_at,
         edited_at=post.edited_at,
+        edited_by=AuthorOut.model_validate(post.edited_by) if named and _by_other(post) else None,
         deleted=post.deleted_at is not None,
         useful_count=post.useful_count,
         version=post.version,
         attachments=[attachment_out(a) for a in files.get(post.id, [])],
     )
+
+
+def _by_other(post) -> bool:
+    return post.edited_by_id is not None and post.edited_by_id != post.author_id
 
 
 def _discussion_out(discussion, unread: int = 0) -> DiscussionOut:

@@ -132,6 +132,8 @@ class Post(db.Model):
     internal: Mapped[bool] = mapped_column(default=False, server_default=false())
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     edited_at: Mapped[datetime | None]
+    # Who changed the text last: "Edited by <name>" when it is not the author (Moodle).
+    edited_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
     deleted_at: Mapped[datetime | None]
     # Hidden by a moderator: shown to moderators and the author, a placeholder to others.
     hidden_at: Mapped[datetime | None]
@@ -142,6 +144,7 @@ class Post(db.Model):
     version: Mapped[int] = mapped_column(default=1, server_default="1")
 
     author: Mapped[User] = relationship(foreign_keys=[author_id], lazy="joined")
+    edited_by: Mapped[User | None] = relationship(foreign_keys=[edited_by_id], lazy="joined")
     discussion: Mapped[Discussion] = relationship()
 
     # Not stored: filled in for a whole page by queries.load_thread (None: not known).

@@ -376,7 +376,7 @@ def edit_post(
             )
             previous = post.body
             post.body, post.body_html = body, render_markdown(body)
-            post.edited_at = utcnow()
+            post.edited_at, post.edited_by_id = utcnow(), actor.id
         if changed:
             events.publish(PostEdited(actor, post, previous))
         db.session.commit()

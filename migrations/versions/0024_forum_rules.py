@@ -1,5 +1,6 @@
 """forum rules from Moodle: a post's "send now" (its notifications are mailed without
-waiting for the edit window)
+waiting for the edit window) and who edited it last ("Edited by <name>"), taken for the
+posts edited so far from their latest revision
 
 Revision ID: 0024
 Revises: 0020
@@ -22,8 +23,19 @@ def upgrade():
         batch_op.add_column(
             sa.Column('mail_now', sa.Boolean(), server_default=sa.false(), nullable=False)
         )
+        batch_op.add_column(sa.Column('edited_by_id', sa.Integer(), nullable=True))
+        batch_op.create_foreign_key(
+            batch_op.f('fk_post_edited_by_id_user'), 'user', ['edited_by_id'], ['id']
+        )
+    op.execute(
+        "UPDATE post SET edited_by_id = (SELECT r.edited_by_id FROM post_revision r"
+        " WHERE r.post_id = post.id ORDER BY r.id DESC LIMIT 1)"
+        " WHERE edited_at IS NOT NULL"
+    )
 
 
 def downgrade():
     with op.batch_alter_table('post', schema=None) as batch_op:
+        batch_op.drop_constraint(batch_op.f('fk_post_edited_by_id_user'), type_='foreignkey')
+        batch_op.drop_column('edited_by_id')
         batch_op.drop_column('mail_now')

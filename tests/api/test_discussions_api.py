@@ -98,6 +98,26 @@ def test_edit_window_and_revisions(app, client, world, h):
     assert bodies == ["Виправлений текст", "Поради, будь ласка."]
 
 
+def test_a_moderators_edit_names_the_editor_and_the_original_date(client, world, h, login_as):
+    d = start(client, h["member"], world.spaces["forum_signed"])
+    first = client.get(f"/api/v1/discussions/{d['id']}/posts", headers=h["member"]).get_json()
+    post_id = first["items"][0]["id"]
+    own = client.patch(f"/api/v1/posts/{post_id}", headers=h["member"], json={"body": "Своє"})
+    assert own.get_json()["edited_at"] and own.get_json()["edited_by"] is None
+    member = login_as(world.users["member"])
+    page = member.get(f"/discussions/{d['id']}").get_data(as_text=True)
+    assert "змінено" in page and "Відредаговано:" not in page
+    by_moderator = client.patch(
+        f"/api/v1/posts/{post_id}", headers=h["moderator"], json={"body": "Модераторське"}
+    )
+    assert by_moderator.get_json()["edited_by"]["display_name"] == "moderator"
+    for name in ("member", "outsider", "moderator"):
+        got = client.get(f"/api/v1/posts/{post_id}", headers=h[name]).get_json()
+        assert got["edited_by"]["id"] == world.users["moderator"].id
+    page = login_as(world.users["outsider"]).get(f"/discussions/{d['id']}").get_data(as_text=True)
+    assert "Відредаговано: moderator – першу версію надіслано" in page
+
+
 def test_delete_rules(client, world, h):
     forum = world.spaces["forum_signed"]
     lonely = start(client, h["member"], forum, "Помилково")
