@@ -21,6 +21,7 @@ from sqlalchemy import (
     String,
     and_,
     bindparam,
+    case,
     exists,
     false,
     func,
@@ -798,6 +799,17 @@ def qanda_unlocked_anywhere(user) -> ColumnElement[bool]:
         own.created_at <= _edit_window_start(),
     )
     return or_(not_qanda, moderated_spaces(user), Discussion.author_id == user.id, answered)
+
+
+def last_activity(user, space: Space) -> ColumnElement:
+    """When a discussion of this space last moved as far as the user may see, as SQL on
+    Discussion joined with its Space: in a Q&A forum whose answers the user may not read
+    yet, when it was started (an answer they may not see must not reorder their list)."""
+    if settings_of(space).forum_type != ForumType.QANDA:
+        return Discussion.last_post_at
+    return case(
+        (qanda_unlocked_anywhere(user), Discussion.last_post_at), else_=Discussion.created_at
+    )
 
 
 def readable_posts_anywhere(

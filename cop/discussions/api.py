@@ -68,7 +68,9 @@ class DiscussionOut(Output):
     reply_count: int
     unread_count: int
     created_at: datetime
-    last_post_at: datetime
+    last_post_at: datetime = Field(
+        description="When it was started while a Q&A forum still holds its answers back"
+    )
 
 
 class DiscussionList(Output):
@@ -187,7 +189,9 @@ def _discussion_out(discussion, unread: int = 0) -> DiscussionOut:
         reply_count=0 if discussion.replies_hidden else discussion.reply_count,
         unread_count=unread,
         created_at=discussion.created_at,
-        last_post_at=discussion.last_post_at,
+        last_post_at=(
+            discussion.created_at if discussion.replies_hidden else discussion.last_post_at
+        ),
     )
 
 

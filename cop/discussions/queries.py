@@ -56,15 +56,18 @@ def get_post(user, post_id: int) -> Post:
 
 
 def list_discussions(user, space: Space, offset: int = 0, limit: int = 50):
-    """A forum's discussions, pinned first and then by last activity, with the total, the
-    user's unread counts and the names of the last posts' authors (by post id)."""
+    """A forum's discussions, pinned first and then by last activity the user may see
+    (`policy.last_activity`), with the total, the user's unread counts and the names of
+    the last posts' authors (by post id)."""
     where = and_(Discussion.space_id == space.id, policy.readable_discussions(user, space))
     total = db.session.scalar(select(func.count()).select_from(Discussion).where(where))
+    activity = policy.last_activity(user, space)
     discussions = list(
         db.session.scalars(
             select(Discussion)
+            .join(Space, Space.id == Discussion.space_id)
             .where(where)
-            .order_by(Discussion.pinned.desc(), Discussion.last_post_at.desc(), Discussion.id)
+            .order_by(Discussion.pinned.desc(), activity.desc(), Discussion.id)
             .offset(offset)
             .limit(limit)
         )
