@@ -362,6 +362,23 @@ def list_revisions(post: Post) -> list[PostRevision]:
     )
 
 
+def own_discussion(user, space: Space) -> Discussion | None:
+    """In an each-person-one forum, the discussion the user started there (if they may
+    still see it), for the page stating the rule."""
+    if not user.is_authenticated or settings_of(space).forum_type != ForumType.EACH_ONE:
+        return None
+    return db.session.scalar(
+        select(Discussion)
+        .where(
+            Discussion.space_id == space.id,
+            Discussion.author_id == user.id,
+            policy.readable_discussions(user, space),
+        )
+        .order_by(Discussion.id)
+        .limit(1)
+    )
+
+
 def qanda_rule(user, discussion: Discussion) -> str | None:
     """What the Q&A rule holds back from the user here, to say so on the page: None
     (nothing), "answer" (others' answers show once the user's own has been posted for the
