@@ -19,7 +19,7 @@ from cop.errors import StaleEdit
 from cop.inputs import ID_MAX, Body, Id, Line
 from cop.jsonapi import Input, Output, PageQuery, endpoint, if_match, with_etag
 from cop.spaces.queries import get_space
-from cop.text import BODY_MAX
+from cop.text import BODY_MAX, count_words
 
 bp = Blueprint("discussions", __name__)
 
@@ -48,6 +48,9 @@ class PostOut(Output):
     useful_count: int
     version: int = Field(description="Bumped by every edit; send it back to edit (If-Match)")
     attachments: list[AttachmentOut] = Field(description="Empty when the viewer may not see them")
+    word_count: int | None = Field(
+        None, description="Words in the text, when the forum shows them (and the text is shown)"
+    )
 
 
 class PostList(Output):
@@ -86,6 +89,7 @@ class ForumSettingsOut(Output):
     group_mode: GroupMode
     max_attachments: int = Field(description="Files per post; 0: no attachments")
     max_attachment_bytes: int = Field(description="Largest file, in bytes")
+    show_word_count: bool = Field(description="Posts show how many words they have")
 
 
 class ForumSettingsIn(Input):
@@ -98,6 +102,7 @@ class ForumSettingsIn(Input):
         le=ID_MAX,
         description="Files per post; 0: no attachments (the site sets a ceiling)",
     )
+    show_word_count: bool = Field(None, description="Posts show how many words they have")
     max_attachment_bytes: int = Field(
         None, ge=1, le=ID_MAX, description="Largest file, in bytes (the site sets a ceiling)"
     )
@@ -170,6 +175,11 @@ def _post_out(post, thread: queries.Thread | None = None) -> PostOut:
         useful_count=post.useful_count,
         version=post.version,
         attachments=[attachment_out(a) for a in files.get(post.id, [])],
+        word_count=(
+            count_words(post.body_html)
+            if readable and settings_of(post.discussion.space).show_word_count
+            else None
+        ),
     )
 
 
@@ -434,7 +444,8 @@ def get_forum_settings(space_id: int):
     bp,
     "/spaces/<int:space_id>/forum",
     "PATCH",
-    summary="Change a forum's type, subscription mode, group mode or attachment limits",
+    summary="Change a forum's type, subscription mode, group mode, attachment limits or "
+    "word counts",
     body=ForumSettingsIn,
     response=ForumSettingsOut,
 )

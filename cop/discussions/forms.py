@@ -69,3 +69,4 @@ class ForumSettingsForm(FlaskForm):
         places=None,
         validators=[InputRequired(), NumberRange(min=0, max=1_000_000)],  # the service says more
     )
+    show_word_count = BooleanField(_l("Show each post's word count"))

@@ -60,6 +60,8 @@ class ForumSettings(db.Model):
     max_attachment_bytes: Mapped[int] = mapped_column(
         default=ATTACHMENT_BYTES_DEFAULT, server_default=str(ATTACHMENT_BYTES_DEFAULT)
     )
+    # Each post shows how many words it has (Moodle's "display word count").
+    show_word_count: Mapped[bool] = mapped_column(default=False, server_default=false())
 
     space: Mapped[Space] = relationship(
         backref=backref("forum", uselist=False, lazy="joined", cascade="all, delete-orphan")
@@ -76,6 +78,7 @@ class DefaultForumSettings:
     group_mode: GroupMode = GroupMode.NONE
     max_attachments: int = ATTACHMENTS_DEFAULT
     max_attachment_bytes: int = ATTACHMENT_BYTES_DEFAULT
+    show_word_count: bool = False
 
 
 DEFAULT_SETTINGS = DefaultForumSettings()

@@ -514,11 +514,12 @@ def configure_forum(
     group_mode: str | None = None,
     max_attachments: int | None = None,
     max_attachment_bytes: int | None = None,
+    show_word_count: bool | None = None,
 ) -> ForumSettings:
-    """Those who manage a forum set its type, subscription mode, group mode and
-    attachment limits (within the site's ceilings). Turning a forum without discussions
-    into a single-discussion forum starts that discussion from the forum's title and
-    description. The change is audited (`forum.configured`). Commits."""
+    """Those who manage a forum set its type, subscription mode, group mode, attachment
+    limits (within the site's ceilings) and whether posts show their word count. Turning
+    a forum without discussions into a single-discussion forum starts that discussion
+    from the forum's title and description. The change is audited (`forum.configured`). Commits."""
     policy.require(actor, policy.MANAGE, space)
     if space.kind not in DISCUSSION_KINDS:
         raise Conflict(_("Discussions cannot be started in this space."))
@@ -544,6 +545,8 @@ def configure_forum(
                     fields={name: _("Must be one of: %(values)s.", values=values)}
                 ) from None
     _set_attachment_limits(settings, max_attachments, max_attachment_bytes)
+    if show_word_count is not None:
+        settings.show_word_count = show_word_count
     db.session.add(settings)
     events.publish(ForumConfigured(actor, space, settings))
     has_any = db.session.scalar(

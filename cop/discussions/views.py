@@ -21,6 +21,7 @@ from cop.labels import choices
 from cop.limits import accepts_uploads
 from cop.paging import Pager
 from cop.spaces.queries import get_space, list_spaces
+from cop.text import count_words
 
 bp = Blueprint("discussions", __name__)
 
@@ -107,6 +108,13 @@ def new_discussion(space_id: int):
     return page, *refusal_status(refusal)
 
 
+def _word_counts(discussion, thread) -> dict[int, int]:
+    """Each shown post's word count, in a forum that shows them."""
+    if not settings_of(discussion.space).show_word_count:
+        return {}
+    return {post.id: count_words(post.body_html) for post in thread.posts}
+
+
 @bp.get("/discussions/<int:discussion_id>")
 @guest_cached
 def discussion(discussion_id: int):
@@ -143,6 +151,7 @@ def discussion(discussion_id: int):
         move_targets=_move_targets(discussion),
         qanda_rule=queries.qanda_rule(current_user, discussion),
         edit_minutes=current_app.config["COP_EDIT_WINDOW_MINUTES"],
+        word_counts=_word_counts(discussion, thread),
         **_page_context(discussion),
     )
     until = _read_until(discussion, thread, new_here, unread_elsewhere)
@@ -388,6 +397,7 @@ def forum_settings(space_id: int):
                 group_mode=form.group_mode.data,
                 max_attachments=form.max_attachments.data,
                 max_attachment_bytes=int(form.max_attachment_mb.data * MB),
+                show_word_count=form.show_word_count.data,
             )
         except AppError as error:
             if "max_attachment_bytes" in error.fields:  # the form asks in megabytes

@@ -36,6 +36,7 @@ def _forum_configured(event: ForumConfigured) -> None:
         group_mode=settings.group_mode.value,
         max_attachments=settings.max_attachments,
         max_attachment_bytes=settings.max_attachment_bytes,
+        show_word_count=settings.show_word_count,
     )
 
 

@@ -1,6 +1,6 @@
 """forum rules from Moodle: a post's "send now" (its notifications are mailed without
 waiting for the edit window) and who edited it last ("Edited by <name>"), taken for the
-posts edited so far from their latest revision
+posts edited so far from their latest revision; a forum's word count setting
 
 Revision ID: 0024
 Revises: 0020
@@ -34,7 +34,15 @@ def upgrade():
     )
 
 
+    with op.batch_alter_table('forum_settings', schema=None) as batch_op:
+        batch_op.add_column(
+            sa.Column('show_word_count', sa.Boolean(), server_default=sa.false(), nullable=False)
+        )
+
+
 def downgrade():
+    with op.batch_alter_table('forum_settings', schema=None) as batch_op:
+        batch_op.drop_column('show_word_count')
     with op.batch_alter_table('post', schema=None) as batch_op:
         batch_op.drop_constraint(batch_op.f('fk_post_edited_by_id_user'), type_='foreignkey')
         batch_op.drop_column('edited_by_id')
