@@ -147,6 +147,7 @@ class PostPatch(Input):
         "post's ETag); if the post has changed since, 409 with the current post. "
         "Without either, the edit applies to whatever is stored",
     )
+    mail_now: bool = Field(False, description=MAIL_NOW)
 
 
 def _post_out(post, thread: queries.Thread | None = None) -> PostOut:
@@ -375,7 +376,10 @@ def patch_post(post_id: int, data: PostPatch):
     post = queries.get_post(current_user, post_id)
     version = if_match() or data.version
     try:
-        return _tagged(service.edit_post(current_user, post, body=data.body, version=version))
+        edited = service.edit_post(
+            current_user, post, body=data.body, version=version, mail_now=data.mail_now
+        )
+        return _tagged(edited)
     except StaleEdit as stale:
         stale.current = _post_out(stale.target).model_dump(mode="json")
         raise

@@ -55,6 +55,7 @@ class EditForm(FlaskForm):
     body = TextAreaField(_l("Message (Markdown)"), validators=[required(), Length(max=BODY_MAX)])
     remove = CheckboxListField(_l("Remove attachments"), coerce=int)
     file = MultipleFileField(_l("Add attachments"))
+    mail_now = BooleanField(MAIL_NOW)
 
 
 class ForumSettingsForm(FlaskForm):

@@ -343,16 +343,21 @@ def edit_post(
     add_files: Iterable[FileStorage] = (),
     remove_ids: Iterable[int] = (),
     version: int | None = None,
+    mail_now: bool = False,
 ) -> Post:
     """Authors edit within the edit window, moderators always; the previous text is kept
-    as a revision. The first post's edit may change the discussion's title. Files may be
-    added (within the forum's limits) and removed; a moderator's change to someone
-    else's post is audited (`post.edited`). `version`: the one the edit was made on (by
-    default the one loaded); if the stored post has moved on, StaleEdit with the post as
-    it is now, and nothing is written. Commits."""
+    as a revision. `mail_now` sends the post's notifications without waiting for the
+    rest of the window (Moodle's mailnow on the edit form). The first post's edit may
+    change the discussion's title. Files may be added (within the forum's limits) and
+    removed; a moderator's change to someone else's post is audited (`post.edited`).
+    `version`: the one the edit was made on (by default the one loaded); if the stored
+    post has moved on, StaleEdit with the post as it is now, and nothing is written.
+    Commits."""
     policy.require_edit(actor, post)
     body = check_body(body)
     _claim_version(post, post.version if version is None else version)
+    if mail_now:
+        post.mail_now = True
     if title is not None and post.parent_id is None:
         post.discussion.title = check_title(title)
     remove_ids = set(remove_ids)

@@ -318,6 +318,7 @@ def edit(post_id: int):
                 add_files=posted_files(),
                 remove_ids=form.remove.data if current else (),
                 version=inputs.parse_id(str(form.version.data)),
+                mail_now=form.mail_now.data,
             )
         except StaleEdit as error:
             apply_errors(form, error)

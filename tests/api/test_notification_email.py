@@ -305,3 +305,21 @@ def test_the_reply_form_offers_send_now(app, client, world, h, smtp, login_as):
         assert trainee.post(f"/posts/{first}/reply", data=data).status_code == 302
     run(app, utcnow())
     assert {m.get_content().split("\n\n")[1] for m in smtp.messages} == {"Термінова відповідь"}
+
+
+def test_an_edit_may_send_now(app, client, world, h, smtp, login_as):
+    forum = setup(app, client, world, h)
+    discussion = post_discussion(client, h, forum, "Оголошення", body="Збори в п'ятницю")
+    first = first_post_id(client, h, discussion)
+    assert run(app, utcnow()) == 0
+    moderator = login_as(world.users["moderator"])
+    form = moderator.get(f"/posts/{first}/edit").get_data(as_text=True)
+    assert 'name="mail_now"' in form
+    edited = client.patch(
+        f"/api/v1/posts/{first}",
+        headers=h["moderator"],
+        json={"body": "Збори в суботу", "mail_now": True},
+    )
+    assert edited.status_code == 200
+    assert run(app, utcnow()) == 1
+    assert "Збори в суботу" in smtp.messages[0].get_content()
