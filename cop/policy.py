@@ -21,6 +21,7 @@ from sqlalchemy import (
     String,
     and_,
     bindparam,
+    case,
     exists,
     false,
     func,
@@ -615,6 +616,60 @@ def _displayed(discussion: Discussion) -> bool:
     )
 
 
+def coaches(user, discussion: Discussion) -> bool:
+    """Who reads a discussion's private replies besides their author and addressee and the
+    space's moderators, as Moodle's teachers do (`readprivatereplies`): the experts and
+    trainees of the expert groups coaching the space's community or the discussion's group,
+    and those added to a consultation desk's team. (The space's experts moderate it, and
+    moderators read everything.)"""
+    if _role(user) not in EXPERTS:
+        return False
+    coached = facts(user).group_community_ids
+    return (
+        discussion.community_id in coached
+        or _in_desk_team(user, discussion.space)
+        or discussion.space.community_id in coached
+    )
+
+
+def _coached_groups(user) -> frozenset[int]:
+    """The communities whose discussions' private replies the user reads (`coaches`)."""
+    return facts(user).group_community_ids if _role(user) in EXPERTS else frozenset()
+
+
+@_remembered
+def coached_spaces(user) -> ColumnElement[bool]:
+    """The spaces in whose every discussion the user `coaches`, as an SQL condition on
+    Space."""
+    if _role(user) not in EXPERTS:
+        return false()
+    f = facts(user)
+    clauses = [Space.community_id.in_(f.group_community_ids)]
+    if f.space_roles:  # `_in_desk_team`: added to a desk by hand
+        clauses.append(
+            and_(Space.kind == SpaceKind.CONSULTATION_DESK, Space.id.in_(list(f.space_roles)))
+        )
+    return or_(*clauses)
+
+
+@_remembered
+def coached_discussions(user) -> ColumnElement[bool]:
+    """`coaches` as an SQL condition on Discussion joined with its Space."""
+    if _role(user) not in EXPERTS:
+        return false()
+    return or_(coached_spaces(user), Discussion.community_id.in_(_coached_groups(user)))
+
+
+def in_discussion_group(discussion: Discussion, users) -> list:
+    """Those of these people who belong to the discussion's group (its community's
+    committee or coaching experts) or act in all groups (the space's moderators): who
+    hears of its posts in a forum with groups, visible or separate, as in Moodle. In a
+    forum without groups, and in a discussion for all participants, everyone."""
+    users = list(users)
+    preload_facts(users)
+    return [u for u in users if _group_allows(u, discussion, write=True)]
+
+
 def _can_discussion(user, action: str, discussion: Discussion) -> bool:
     space = discussion.space
     if action == VIEW:
@@ -823,6 +878,17 @@ def qanda_unlocked_anywhere(user) -> ColumnElement[bool]:
     return or_(not_qanda, moderated_spaces(user), Discussion.author_id == user.id, answered)
 
 
+def last_activity(user, space: Space) -> ColumnElement:
+    """When a discussion of this space last moved as far as the user may see, as SQL on
+    Discussion joined with its Space: in a Q&A forum whose answers the user may not read
+    yet, when it was started (an answer they may not see must not reorder their list)."""
+    if settings_of(space).forum_type != ForumType.QANDA:
+        return Discussion.last_post_at
+    return case(
+        (qanda_unlocked_anywhere(user), Discussion.last_post_at), else_=Discussion.created_at
+    )
+
+
 def readable_posts_anywhere(
     user, unlocked: ColumnElement[bool] | None = None
 ) -> ColumnElement[bool]:
@@ -853,7 +919,12 @@ def _readable_posts_anywhere(user, unlocked: ColumnElement[bool]) -> ColumnEleme
         or_(
             moderated_spaces(user),
             and_(
-                or_(Post.private_to_id.is_(None), Post.private_to_id == user.id, own),
+                or_(
+                    Post.private_to_id.is_(None),
+                    Post.private_to_id == user.id,
+                    own,
+                    coached_discussions(user),
+                ),
                 or_(Post.parent_id.is_(None), own, unlocked),
             ),
         ),
@@ -876,6 +947,8 @@ def _readable_posts(user, discussion: Discussion | None) -> ColumnElement[bool]:
         return true()
     if _role(user) is None:
         clause = Post.private_to_id.is_(None)
+    elif discussion is not None and coaches(user, discussion):
+        clause = true()
     else:
         clause = or_(
             Post.private_to_id.is_(None), Post.private_to_id == user.id, Post.author_id == user.id
@@ -901,14 +974,18 @@ def edit_window() -> timedelta:
     return timedelta(minutes=current_app.config["COP_EDIT_WINDOW_MINUTES"])
 
 
-def require_edit(user, post: Post) -> None:
-    """`require(user, "edit", post)`, saying so when what stands in the way is only the
-    author's edit window having passed."""
+def require_edit(user, post: Post, action: str = "edit") -> None:
+    """`require(user, action, post)` for "edit" or "delete", saying so when what stands in
+    the way is the author's edit window having passed."""
     require(user, VIEW, post)
     ctx = _post_context(_unwrapped(user), post.discussion)
-    if _post_allows(ctx, "edit", post):
+    if _post_allows(ctx, action, post):
         return
-    if post.deleted_at is None and ctx.user_id == post.author_id:
+    if (
+        post.deleted_at is None
+        and ctx.user_id == post.author_id
+        and post.created_at < ctx.edit_after
+    ):
         minutes = current_app.config["COP_EDIT_WINDOW_MINUTES"]
         raise Forbidden(_("The %(n)s minutes to edit have passed.", n=minutes))
     raise Forbidden()
@@ -926,6 +1003,7 @@ class _PostContext:
     internal: bool  # the user sees internal notes (consultation desks)
     desk: bool  # a consultation: its question goes only with the consultation (staff)
     staff: bool
+    coach: bool  # reads private replies (`coaches`)
 
 
 def _post_context(user, discussion: Discussion) -> _PostContext:
@@ -939,6 +1017,7 @@ def _post_context(user, discussion: Discussion) -> _PostContext:
         internal=sees_internal(user, discussion.space),
         desk=discussion.space.kind == SpaceKind.CONSULTATION_DESK,
         staff=_role(user) in STAFF,
+        coach=coaches(user, discussion),
     )
 
 
@@ -951,8 +1030,10 @@ def _post_allows(ctx: _PostContext, action: str, post: Post) -> bool:
             return True
         if post.parent_id is not None and not ctx.unlocked:
             return False
-        return post.private_to_id is None or (
-            ctx.user_id is not None and post.private_to_id == ctx.user_id
+        return (
+            post.private_to_id is None
+            or ctx.coach
+            or (ctx.user_id is not None and post.private_to_id == ctx.user_id)
         )
     if action == "history":  # every revision: the author and moderators
         return ctx.moderator or is_author
@@ -971,7 +1052,9 @@ def _post_allows(ctx: _PostContext, action: str, post: Post) -> bool:
     if action == "delete":
         if ctx.desk and post.parent_id is None:  # deleting it deletes the consultation
             return ctx.staff
-        return ctx.moderator or (is_author and not _has_replies(post))
+        if ctx.moderator:
+            return True
+        return is_author and post.created_at >= ctx.edit_after and not _has_replies(post)
     if action in ("react", "report"):
         return _post_allows(ctx, "view_body", post) and not is_author
     return False
@@ -1021,9 +1104,11 @@ def _can_notification(user, action: str, notification: Notification) -> bool:
     )
 
 
-def readers(post: Post, users) -> list:
+def readers(post: Post, users, soon: bool = False) -> list:
     """Those of these people who may read the post (its body, not a hidden placeholder):
-    whom to notify. Asks the same rules as `can`, with everyone's facts loaded at once."""
+    whom to notify. Asks the same rules as `can`, with everyone's facts loaded at once.
+    `soon`: also those whom only a Q&A forum holds back (they will read the post once
+    an answer of their own there has left its edit window)."""
     users = [u for u in users if u.active]
     if not users:
         return []
@@ -1043,7 +1128,12 @@ def readers(post: Post, users) -> list:
         )
         cache = g.setdefault("_policy_qanda", {})
         cache.update({(u.id, discussion.id): u.id in answered for u in users})
-    return [u for u in users if _can_post_action(u, "view_body", post)]
+    found = []
+    for user in users:
+        ctx = _post_context(user, discussion)
+        if _post_allows(replace(ctx, unlocked=True) if soon else ctx, "view_body", post):
+            found.append(user)
+    return found
 
 
 def viewers(discussion: Discussion, users) -> list:
@@ -1310,7 +1400,8 @@ class SearchScope:
     - nothing of the `timed_out` discussions (outside their display period, in spaces
       the user does not moderate);
     - in `moderated` spaces everything else; elsewhere (`readable_posts_anywhere`): no
-      private replies but the user's own or those to them, in `qanda` spaces no others'
+      private replies but the user's own, those to them, and those in the `coached`
+      spaces or the discussions of the `coached_groups` (`coaches`), in `qanda` spaces no others'
       replies outside the `unlocked` discussions (`qanda_unlocked_anywhere`), and no
       hidden posts but the user's own (a hidden post's body is for its author and the
       moderators: post `view_body`).
@@ -1325,6 +1416,8 @@ class SearchScope:
     qanda: frozenset[int]
     unlocked: frozenset[int]
     timed_out: frozenset[int] = frozenset()
+    coached: frozenset[int]
+    coached_groups: frozenset[int]
 
 
 def search_scope(user) -> SearchScope:
@@ -1354,7 +1447,7 @@ def timed_out_discussions(scope: SearchScope) -> frozenset[int]:
 
 
 def memberships_scope(user) -> SearchScope:
-    """The SearchScope of a user without its `unlocked` discussions, in four queries. It
+    """The SearchScope of a user without its `unlocked` discussions, in six queries. It
     depends only on the user, their memberships (spaces, committees, expert groups), the
     spaces themselves (kind, visibility, community, expert group, forum settings) and
     course modules, never on posts, discussions or the time: cop/search/scope.py caches
@@ -1378,6 +1471,8 @@ def memberships_scope(user) -> SearchScope:
         internal=ids(select(Space.id).where(readable, internal_readable_spaces(user))),
         qanda=qanda,
         unlocked=frozenset(),
+        coached=ids(select(Space.id).where(readable, coached_spaces(user))),
+        coached_groups=_coached_groups(user),
     )
 
 

@@ -216,6 +216,16 @@ def _link_mentions(html: str, profiles: dict[str, str]) -> str:
 _MENTION = re.compile(rf"(?<![\w@.+-])@({USERNAME_PATTERN})(?![\w-])", re.IGNORECASE)
 
 
+_TAG = re.compile(r"<[^>]*>")
+_COUNTED_WORD = re.compile(r"\w+(?:['’ʼ-]\w+)*")
+
+
+def count_words(html: str) -> int:
+    """The words of a post as readers see it (its sanitized HTML without the tags); one
+    with an apostrophe or a hyphen inside counts once."""
+    return len(_COUNTED_WORD.findall(unescape(_TAG.sub(" ", html))))
+
+
 def find_mentions(source: str) -> set[str]:
     """The usernames @mentioned in Markdown source, lower-cased; mentions inside code or
     quotes (someone else's words) don't count. In a server, parsed in a cop.cpu worker."""

@@ -25,7 +25,7 @@ from cop.errors import StaleEdit
 from cop.inputs import ID_MAX, Body, Id, Line, Moment
 from cop.jsonapi import Input, Output, PageQuery, endpoint, if_match, with_etag
 from cop.spaces.queries import get_space
-from cop.text import BODY_MAX, BODY_RULE
+from cop.text import BODY_MAX, BODY_RULE, count_words
 
 bp = Blueprint("discussions", __name__)
 
@@ -47,10 +47,16 @@ class PostOut(Output):
     hidden: bool
     created_at: datetime
     edited_at: datetime | None
+    edited_by: AuthorOut | None = Field(
+        None, description="Who edited it last when not its author (a moderator)"
+    )
     deleted: bool
     useful_count: int
     version: int = Field(description="Bumped by every edit; send it back to edit (If-Match)")
     attachments: list[AttachmentOut] = Field(description="Empty when the viewer may not see them")
+    word_count: int | None = Field(
+        None, description="Words in the text, when the forum shows them (and the text is shown)"
+    )
 
 
 class PostList(Output):
@@ -71,7 +77,9 @@ class DiscussionOut(Output):
     reply_count: int
     unread_count: int
     created_at: datetime
-    last_post_at: datetime
+    last_post_at: datetime = Field(
+        description="When it was started while a Q&A forum still holds its answers back"
+    )
     tags: list[str] = Field(description="Lower case, in alphabetical order")
     display_from: datetime | None = Field(
         description="Timed: shown from then (to those who moderate the space, always)"
@@ -98,6 +106,7 @@ class ForumSettingsOut(Output):
     post_period_hours: int = Field(description="The posting threshold's period; 0: none")
     warn_after: int = Field(description="Posts in the period from which a person is warned")
     block_after: int = Field(description="Posts in the period after which one cannot post")
+    show_word_count: bool = Field(description="Posts show how many words they have")
 
 
 class ForumSettingsIn(Input):
@@ -110,6 +119,7 @@ class ForumSettingsIn(Input):
         le=ID_MAX,
         description="Files per post; 0: no attachments (the site sets a ceiling)",
     )
+    show_word_count: bool = Field(None, description="Posts show how many words they have")
     max_attachment_bytes: int = Field(
         None, ge=1, le=ID_MAX, description="Largest file, in bytes (the site sets a ceiling)"
     )
@@ -135,6 +145,12 @@ Tags = Annotated[
 ]
 
 
+MAIL_NOW = (
+    "Mail its notifications at once instead of after the edit window (in which the "
+    "text may still change)"
+)
+
+
 class DiscussionIn(Input):
     community_id: Id | None = Field(
         None, description="In group mode: the community the discussion is for"
@@ -142,6 +158,7 @@ class DiscussionIn(Input):
     tags: Tags = []
     title: Line = Field(max_length=TITLE_MAX)
     body: Body = Field(max_length=BODY_MAX, description=BODY_RULE)
+    mail_now: bool = Field(False, description=MAIL_NOW)
 
 
 class DiscussionPatch(Input):
@@ -161,6 +178,10 @@ class ReplyIn(Input):
     body: Body = Field(max_length=BODY_MAX, description=BODY_RULE)
     parent_id: Id | None = None
     private: bool = False
+    mail_now: bool = Field(False, description=MAIL_NOW)
+    follow: bool = Field(
+        True, description="Follow the discussion from now on (false: hear nothing more of it)"
+    )
 
 
 class PostPatch(Input):
@@ -171,6 +192,7 @@ class PostPatch(Input):
         "post's ETag); if the post has changed since, 409 with the current post. "
         "Without either, the edit applies to whatever is stored",
     )
+    mail_now: bool = Field(False, description=MAIL_NOW)
 
 
 def _post_out(post, thread: queries.Thread | None = None) -> PostOut:
@@ -194,11 +216,21 @@ def _post_out(post, thread: queries.Thread | None = None) -> PostOut:
         hidden=post.hidden_at is not None,
         created_at=post.created_at,
         edited_at=post.edited_at,
+        edited_by=AuthorOut.model_validate(post.edited_by) if named and _by_other(post) else None,
         deleted=post.deleted_at is not None,
         useful_count=post.useful_count,
         version=post.version,
         attachments=[attachment_out(a) for a in files.get(post.id, [])],
+        word_count=(
+            count_words(post.body_html)
+            if readable and settings_of(post.discussion.space).show_word_count
+            else None
+        ),
     )
+
+
+def _by_other(post) -> bool:
+    return post.edited_by_id is not None and post.edited_by_id != post.author_id
 
 
 def _discussion_out(discussion, unread: int = 0) -> DiscussionOut:
@@ -213,7 +245,9 @@ def _discussion_out(discussion, unread: int = 0) -> DiscussionOut:
         reply_count=0 if discussion.replies_hidden else discussion.reply_count,
         unread_count=unread,
         created_at=discussion.created_at,
-        last_post_at=discussion.last_post_at,
+        last_post_at=(
+            discussion.created_at if discussion.replies_hidden else discussion.last_post_at
+        ),
         tags=list(discussion.tag_names),
         display_from=discussion.display_from,
         display_until=discussion.display_until,
@@ -270,6 +304,7 @@ def create_discussion(space_id: int, data: DiscussionIn):
         community_id=data.community_id,
         tags=data.tags,
         idempotency_key=_key(),
+        mail_now=data.mail_now,
     )
     return idempotency.first_response(
         current_user, _key(), _discussion_out(discussion).model_dump(mode="json")
@@ -378,6 +413,8 @@ def create_post(discussion_id: int, data: ReplyIn):
         parent_id=data.parent_id,
         private=data.private,
         idempotency_key=_key(),
+        mail_now=data.mail_now,
+        follow=data.follow,
     )
     return idempotency.first_response(current_user, _key(), _post_out(post).model_dump(mode="json"))
 
@@ -408,7 +445,10 @@ def patch_post(post_id: int, data: PostPatch):
     post = queries.get_post(current_user, post_id)
     version = if_match() or data.version
     try:
-        return _tagged(service.edit_post(current_user, post, body=data.body, version=version))
+        edited = service.edit_post(
+            current_user, post, body=data.body, version=version, mail_now=data.mail_now
+        )
+        return _tagged(edited)
     except StaleEdit as stale:
         stale.current = _post_out(stale.target).model_dump(mode="json")
         raise
@@ -478,7 +518,7 @@ def get_forum_settings(space_id: int):
     "/spaces/<int:space_id>/forum",
     "PATCH",
     summary="Change a forum's type, subscription mode, group mode, read tracking, "
-    "attachment limits or posting threshold",
+    "attachment limits, posting threshold or word counts",
     body=ForumSettingsIn,
     response=ForumSettingsOut,
 )

@@ -11,11 +11,14 @@ from cop.spaces.models import Space
 
 @dataclass(frozen=True)
 class PostCreated(Event):
-    """A discussion's first post or a reply was written (published in its transaction)."""
+    """A discussion's first post or a reply was written (published in its transaction).
+    `follow`: whether its author wants to hear of the discussion from now on (a reply's
+    "don't notify me about this discussion" says no)."""
 
     name = "post.created"
     actor: User
     post: Post
+    follow: bool = True
 
 
 @dataclass(frozen=True)

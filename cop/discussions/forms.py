@@ -18,6 +18,8 @@ from cop.discussions.models import TAG_MAX, TAGS_MAX, TITLE_MAX
 from cop.forms import CheckboxListField, optional_int, required
 from cop.text import BODY_MAX
 
+MAIL_NOW = _l("Send notifications now, without waiting for the time to edit")
+
 
 class OnceForm(FlaskForm):
     """Carries a fresh idempotency key, so a double click creates one post."""
@@ -43,12 +45,20 @@ class DiscussionForm(OnceForm):
     body = TextAreaField(_l("Message (Markdown)"), validators=[required(), Length(max=BODY_MAX)])
     tags = tags_field()
     file = MultipleFileField(_l("Attachments"))
+    mail_now = BooleanField(MAIL_NOW)
 
 
 class ReplyForm(OnceForm):
     body = TextAreaField(_l("Your reply (Markdown)"), validators=[required(), Length(max=BODY_MAX)])
-    private = BooleanField(_l("Private reply: only the author of the post and moderators see it"))
+    private = BooleanField(
+        _l(
+            "Private reply: only the author of the post, moderators and the experts "
+            "coaching the community see it"
+        )
+    )
     file = MultipleFileField(_l("Attachments"))
+    mail_now = BooleanField(MAIL_NOW)
+    quiet = BooleanField(_l("Don't notify me about this discussion"))
 
 
 class EditForm(FlaskForm):
@@ -59,6 +69,7 @@ class EditForm(FlaskForm):
     tags = tags_field()
     remove = CheckboxListField(_l("Remove attachments"), coerce=int)
     file = MultipleFileField(_l("Add attachments"))
+    mail_now = BooleanField(MAIL_NOW)
 
 
 class ForumSettingsForm(FlaskForm):
@@ -86,3 +97,4 @@ class ForumSettingsForm(FlaskForm):
         _l("No more posts after this many in the period (0: never)"),
         validators=[InputRequired(), NumberRange(min=0)],
     )
+    show_word_count = BooleanField(_l("Show each post's word count"))

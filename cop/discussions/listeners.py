@@ -1,5 +1,5 @@
-"""What discussions show on the space pages (cop.spaces.events): the forum's discussions
-and the unread counts."""
+"""What discussions show on the space pages (cop.spaces.events): the forum's discussions,
+its rules and the unread counts."""
 
 from flask import Flask, current_app, request
 
@@ -27,6 +27,8 @@ def _forum(user, space, page: int, per_page: int) -> dict:
         "can_start": user.is_authenticated and may_start(user, space),
         "qanda": settings_of(space).forum_type == ForumType.QANDA,
         "tracks_reads": reads.tracks(user, space),
+        "each_one": settings_of(space).forum_type == ForumType.EACH_ONE,
+        "own": queries.own_discussion(user, space),
         "edit_minutes": current_app.config["COP_EDIT_WINDOW_MINUTES"],
         "tag": tag,
         "page": page,

@@ -81,6 +81,8 @@ class ForumSettings(db.Model):
     post_period_hours: Mapped[int] = mapped_column(default=0, server_default="0")
     warn_after: Mapped[int] = mapped_column(default=0, server_default="0")
     block_after: Mapped[int] = mapped_column(default=0, server_default="0")
+    # Each post shows how many words it has (Moodle's "display word count").
+    show_word_count: Mapped[bool] = mapped_column(default=False, server_default=false())
 
     space: Mapped[Space] = relationship(
         backref=backref("forum", uselist=False, lazy="joined", cascade="all, delete-orphan")
@@ -101,6 +103,7 @@ class DefaultForumSettings:
     post_period_hours: int = 0
     warn_after: int = 0
     block_after: int = 0
+    show_word_count: bool = False
 
 
 DEFAULT_SETTINGS = DefaultForumSettings()
@@ -173,14 +176,19 @@ class Post(db.Model):
     internal: Mapped[bool] = mapped_column(default=False, server_default=false())
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     edited_at: Mapped[datetime | None]
+    # Who changed the text last: "Edited by <name>" when it is not the author (Moodle).
+    edited_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
     deleted_at: Mapped[datetime | None]
     # Hidden by a moderator: shown to moderators and the author, a placeholder to others.
     hidden_at: Mapped[datetime | None]
     useful_count: Mapped[int] = mapped_column(default=0)
+    # Its notifications are mailed at once, not after the edit window (Moodle's mailnow).
+    mail_now: Mapped[bool] = mapped_column(default=False, server_default=false())
     # Bumped in SQL by every edit: an edit based on an older version is refused (409).
     version: Mapped[int] = mapped_column(default=1, server_default="1")
 
     author: Mapped[User] = relationship(foreign_keys=[author_id], lazy="joined")
+    edited_by: Mapped[User | None] = relationship(foreign_keys=[edited_by_id], lazy="joined")
     discussion: Mapped[Discussion] = relationship()
 
     # Not stored: filled in for a whole page by queries.load_thread (None: not known).

@@ -58,17 +58,19 @@ def get_post(user, post_id: int) -> Post:
 
 def list_discussions(user, space: Space, offset: int = 0, limit: int = 50, tag: str | None = None):
     """A forum's discussions (those with `tag` only, when given), pinned first and then
-    by last activity, with their tags, the total, the user's unread counts and the names
-    of the last posts' authors (by post id)."""
+    by last activity the user may see (`policy.last_activity`), with their tags, the
+    total, the user's unread counts and the names of the last posts' authors (by post id)."""
     where = and_(Discussion.space_id == space.id, policy.readable_discussions(user, space))
     if tag:
         where = and_(where, tagged(tag))
     total = db.session.scalar(select(func.count()).select_from(Discussion).where(where))
+    activity = policy.last_activity(user, space)
     discussions = list(
         db.session.scalars(
             select(Discussion)
+            .join(Space, Space.id == Discussion.space_id)
             .where(where)
-            .order_by(Discussion.pinned.desc(), Discussion.last_post_at.desc(), Discussion.id)
+            .order_by(Discussion.pinned.desc(), activity.desc(), Discussion.id)
             .offset(offset)
             .limit(limit)
         )
@@ -361,6 +363,23 @@ def list_revisions(post: Post) -> list[PostRevision]:
             .where(PostRevision.post_id == post.id)
             .order_by(PostRevision.created_at.desc(), PostRevision.id.desc())
         )
+    )
+
+
+def own_discussion(user, space: Space) -> Discussion | None:
+    """In an each-person-one forum, the discussion the user started there (if they may
+    still see it), for the page stating the rule."""
+    if not user.is_authenticated or settings_of(space).forum_type != ForumType.EACH_ONE:
+        return None
+    return db.session.scalar(
+        select(Discussion)
+        .where(
+            Discussion.space_id == space.id,
+            Discussion.author_id == user.id,
+            policy.readable_discussions(user, space),
+        )
+        .order_by(Discussion.id)
+        .limit(1)
     )
 
 

@@ -163,10 +163,12 @@ def start_discussion(
     tags: Iterable[str] = (),
     idempotency_key: str | None = None,
     files: Iterable[FileStorage] = (),
+    mail_now: bool = False,
 ) -> Discussion:
     """Whoever may post in a forum or expert room starts a discussion with its first post,
     as the forum's type allows, with its tags; in group mode it belongs to a community.
-    Files are attached within the forum's limits; one refused file refuses the whole post. A
+    Files are attached within the forum's limits; one refused file refuses the whole post.
+    Its notifications are mailed once the edit window has passed, or at once (`mail_now`). A
     repeated idempotency key returns the first discussion (cop/discussions/idempotency.py).
     Past the forum's posting threshold it is refused (cop/discussions/threshold.py).
     Commits."""
@@ -189,7 +191,9 @@ def start_discussion(
     community_id = _group_of(actor, space, community_id)
     uploads = attachments.stage_uploads(space, files)
     try:
-        discussion = write_discussion(actor, space, title, body, community_id, uploads)
+        discussion = write_discussion(
+            actor, space, title, body, community_id, uploads, mail_now=mail_now
+        )
         write_tags(discussion, tags)
         return idempotency.commit_once(
             actor, idempotency_key, "discussion", request, Discussion, discussion
@@ -198,7 +202,9 @@ def start_discussion(
         attachments.discard(uploads)
 
 
-def write_discussion(actor, space, title, body, community_id, uploads=()) -> Discussion:
+def write_discussion(
+    actor, space, title, body, community_id, uploads=(), *, mail_now: bool = False
+) -> Discussion:
     """A discussion with its first post, its files, the author's read mark and the
     notifications, for a caller that has checked everything (here, or a consultation
     being opened) and commits."""
@@ -217,6 +223,7 @@ def write_discussion(actor, space, title, body, community_id, uploads=()) -> Dis
         body=body,
         body_html=render_body(body),
         created_at=now,
+        mail_now=mail_now,
     )
     db.session.add_all([discussion, post])
     db.session.flush()
@@ -230,7 +237,7 @@ def write_discussion(actor, space, title, body, community_id, uploads=()) -> Dis
 def write_reply(actor, discussion: Discussion, body: str) -> Post:
     """A plain reply to the first post, for a caller that has checked everything (a live
     session being archived) and commits."""
-    return _add_reply(actor, discussion, first_post(discussion), body, False, False, ())
+    return _add_reply(actor, discussion, first_post(discussion), body, False, False)
 
 
 def first_post(discussion: Discussion) -> Post:
@@ -249,10 +256,15 @@ def reply(
     internal: bool = False,
     idempotency_key: str | None = None,
     files: Iterable[FileStorage] = (),
+    mail_now: bool = False,
+    follow: bool = True,
 ) -> Post:
     """Reply to any visible post of the discussion (to the first post by default), with
-    files within the forum's limits. A private reply is seen only by the parent's author
-    and the space's moderators; experts and moderators may write one. An internal note
+    files within the forum's limits; its notifications are mailed once the edit window
+    has passed, or at once (`mail_now`). The author follows the discussion from then on
+    unless `follow` is false (`post.created` carries it). A private reply is seen only by
+    the parent's author, the space's moderators and the experts and trainees coaching the
+    community (`policy.coaches`); experts and moderators may write one. An internal note
     (consultations only) is seen by the desk's experts and trainees and staff; a reply
     to a note is a note. Features may refuse it first (the MAY_REPLY hook: a closed
     consultation); listeners of `reply.posted` write with it (a consultation moves along
@@ -285,7 +297,17 @@ def reply(
     body = check_body(body)
     uploads = attachments.stage_uploads(discussion.space, files)
     try:
-        post = _add_reply(actor, discussion, parent, body, private, internal, uploads)
+        post = _add_reply(
+            actor,
+            discussion,
+            parent,
+            body,
+            private,
+            internal,
+            uploads,
+            mail_now=mail_now,
+            follow=follow,
+        )
         events.publish(Replied(actor, post))
         return idempotency.commit_once(actor, idempotency_key, "post", request, Post, post)
     finally:
@@ -305,7 +327,18 @@ def _check_note(actor, discussion, parent: Post, private: bool, internal: bool) 
         raise Invalid(fields={"private": _("An internal note cannot be a private reply.")})
 
 
-def _add_reply(actor, discussion, parent, body, private, internal, uploads) -> Post:
+def _add_reply(
+    actor,
+    discussion,
+    parent,
+    body,
+    private,
+    internal,
+    uploads=(),
+    *,
+    mail_now: bool = False,
+    follow: bool = True,
+) -> Post:
     now = utcnow()
     post = Post(
         discussion_id=discussion.id,
@@ -316,12 +349,13 @@ def _add_reply(actor, discussion, parent, body, private, internal, uploads) -> P
         created_at=now,
         private_to_id=parent.author_id if private else None,
         internal=internal,
+        mail_now=mail_now,
     )
     db.session.add(post)
     db.session.flush()
     attachments.attach(post, uploads)
     _read_up_to(actor, discussion, now)
-    events.publish(PostCreated(actor, post))
+    events.publish(PostCreated(actor, post, follow))
     if not private and not internal:  # lists and counts show what everyone may see
         counters.reply_added(discussion, post)  # last: it locks the discussion's row
     return post
@@ -336,16 +370,21 @@ def edit_post(
     add_files: Iterable[FileStorage] = (),
     remove_ids: Iterable[int] = (),
     version: int | None = None,
+    mail_now: bool = False,
 ) -> Post:
     """Authors edit within the edit window, moderators always; the previous text is kept
-    as a revision. The first post's edit may change the discussion's title. Files may be
-    added (within the forum's limits) and removed; a moderator's change to someone
-    else's post is audited (`post.edited`). `version`: the one the edit was made on (by
-    default the one loaded); if the stored post has moved on, StaleEdit with the post as
-    it is now, and nothing is written. Commits."""
+    as a revision. `mail_now` sends the post's notifications without waiting for the
+    rest of the window (Moodle's mailnow on the edit form). The first post's edit may
+    change the discussion's title. Files may be added (within the forum's limits) and
+    removed; a moderator's change to someone else's post is audited (`post.edited`).
+    `version`: the one the edit was made on (by default the one loaded); if the stored
+    post has moved on, StaleEdit with the post as it is now, and nothing is written.
+    Commits."""
     policy.require_edit(actor, post)
     body = check_body(body)
     _claim_version(post, post.version if version is None else version)
+    if mail_now:
+        post.mail_now = True
     if title is not None and post.parent_id is None:
         post.discussion.title = check_title(title)
     remove_ids = set(remove_ids)
@@ -369,7 +408,7 @@ def edit_post(
             )
             previous = post.body
             post.body, post.body_html = body, render_body(body)
-            post.edited_at = utcnow()
+            post.edited_at, post.edited_by_id = utcnow(), actor.id
         if changed:
             events.publish(PostEdited(actor, post, previous))
         db.session.commit()
@@ -395,10 +434,11 @@ def _claim_version(post: Post, version: int) -> None:
 
 
 def delete_post(actor, post: Post) -> Discussion | None:
-    """Authors delete while nobody has replied, moderators always. A post with replies
+    """Authors delete within the edit window while nobody has replied (after it, 403
+    saying the window has passed), moderators always. A post with replies
     leaves a placeholder so the thread stays whole; a first post without replies takes
     its discussion with it (returns None then); `post.deleted` is published. Commits."""
-    policy.require(actor, "delete", post)
+    policy.require_edit(actor, post, "delete")
     discussion = post.discussion
     events.publish(PostDeleted(actor, post))
     has_replies = db.session.scalar(
@@ -510,12 +550,13 @@ def configure_forum(
     post_period_hours: int | None = None,
     warn_after: int | None = None,
     block_after: int | None = None,
+    show_word_count: bool | None = None,
 ) -> ForumSettings:
     """Those who manage a forum set its type, subscription mode, group mode, read
-    tracking, attachment limits (within the site's ceilings) and posting threshold.
-    Turning a forum without discussions into a single-discussion forum starts that
-    discussion from the forum's title and description. The change is audited
-    (`forum.configured`). Commits."""
+    tracking, attachment limits (within the site's ceilings), posting threshold and
+    whether posts show their word count. Turning a forum without discussions into a
+    single-discussion forum starts that discussion from the forum's title and
+    description. The change is audited (`forum.configured`). Commits."""
     policy.require(actor, policy.MANAGE, space)
     if space.kind not in DISCUSSION_KINDS:
         raise Conflict(_("Discussions cannot be started in this space."))
@@ -547,6 +588,8 @@ def configure_forum(
                 ) from None
     _set_attachment_limits(settings, max_attachments, max_attachment_bytes)
     _set_threshold(settings, post_period_hours, warn_after, block_after)
+    if show_word_count is not None:
+        settings.show_word_count = show_word_count
     db.session.add(settings)
     events.publish(ForumConfigured(actor, space, settings))
     has_any = db.session.scalar(

@@ -43,6 +43,7 @@ from cop.labels import choices
 from cop.limits import accepts_uploads
 from cop.paging import Pager
 from cop.spaces.queries import get_space, list_spaces
+from cop.text import count_words
 
 bp = Blueprint("discussions", __name__)
 
@@ -119,6 +120,7 @@ def new_discussion(space_id: int):
                 tags=tags.split_tags(form.tags.data),
                 idempotency_key=form.idempotency_key.data,
                 files=posted_files(),
+                mail_now=form.mail_now.data,
             )
         except AppError as error:
             apply_errors(form, error)
@@ -132,6 +134,13 @@ def new_discussion(space_id: int):
         posting_warning=threshold.warning(threshold.standing(current_user, space)),
     )
     return page, *refusal_status(refusal)
+
+
+def _word_counts(discussion, thread) -> dict[int, int]:
+    """Each shown post's word count, in a forum that shows them."""
+    if not settings_of(discussion.space).show_word_count:
+        return {}
+    return {post.id: count_words(post.body_html) for post in thread.posts}
 
 
 @bp.get("/discussions/<int:discussion_id>")
@@ -174,6 +183,7 @@ def discussion(discussion_id: int):
         qanda_rule=queries.qanda_rule(current_user, discussion),
         edit_minutes=current_app.config["COP_EDIT_WINDOW_MINUTES"],
         starred=stars.is_starred(current_user, discussion.id),
+        word_counts=_word_counts(discussion, thread),
         **_page_context(discussion),
     )
     until = _read_until(discussion, thread, new_here, unread_elsewhere)
@@ -291,6 +301,8 @@ def reply(post_id: int):
                 internal=parent.internal,  # a reply to a note is a note
                 idempotency_key=form.idempotency_key.data,
                 files=posted_files(),
+                mail_now=form.mail_now.data,
+                follow=not form.quiet.data,
             )
         except AppError as error:
             apply_errors(form, error)
@@ -344,6 +356,7 @@ def edit(post_id: int):
                 add_files=posted_files(),
                 remove_ids=form.remove.data if current else (),
                 version=inputs.parse_id(str(form.version.data)),
+                mail_now=form.mail_now.data,
             )
             if tagging:
                 tags.set_tags(current_user, post.discussion, names)
@@ -513,6 +526,7 @@ def forum_settings(space_id: int):
                 post_period_hours=form.post_period_hours.data,
                 warn_after=form.warn_after.data,
                 block_after=form.block_after.data,
+                show_word_count=form.show_word_count.data,
             )
         except AppError as error:
             if "max_attachment_bytes" in error.fields:  # the form asks in megabytes

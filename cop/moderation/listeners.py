@@ -38,6 +38,7 @@ def _forum_configured(event: ForumConfigured) -> None:
         read_tracking=settings.read_tracking.value,
         max_attachments=settings.max_attachments,
         max_attachment_bytes=settings.max_attachment_bytes,
+        show_word_count=settings.show_word_count,
     )
 
 

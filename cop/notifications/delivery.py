@@ -2,11 +2,16 @@
 day for the others. `deliver()` is one pass; `cop send-mail` runs it (from cron, say,
 every minute) and `cop run` runs it in the background every COP_MAIL_INTERVAL_SECONDS.
 
-A notification already read in the app is not emailed. Each is claimed (emailed_at set
+A post's notifications are mailed once its edit window has passed, so readers get the text
+as edited, or at once when its author chose "send now" (`Post.mail_now`, Moodle's
+mailnow). A notification already read in the app is not emailed. Each is claimed (emailed_at set
 and committed) before its mail goes out, so two runners never send it twice; when the
 SMTP server refuses or is away, the claim is released until a later pass (RETRY_AFTER,
 doubling each time), and after MAIL_TRIES failures the mail is given up with a log line.
-Whether the person may still read the post is asked again when the mail is written."""
+Whether the person may read the post is decided when the mail is written: one whom only a
+Q&A forum holds back (until an answer of their own there leaves its edit window) is
+asked again every HELD_RECHECK for HELD_FOR after the post, and mailed once they may read
+it; the others who may not read it get nothing."""
 
 import logging
 from datetime import datetime, time, timedelta
@@ -20,13 +25,16 @@ from sqlalchemy import select, update
 from cop import policy
 from cop.accounts.models import EmailMode, User
 from cop.db import utcnow
+from cop.discussions.models import Post
 from cop.extensions import db
 from cop.mail import send_mail
 from cop.notifications.models import Notification
+from cop.notifications.service import HELD_FOR
 
 log = logging.getLogger(__name__)
 MAIL_TRIES = 6
 RETRY_AFTER = timedelta(minutes=5)  # then 10, 20, 40 and 80: given up after about 2.5 h
+HELD_RECHECK = timedelta(minutes=5)
 
 
 def _digest_moment(now: datetime) -> datetime:
@@ -48,12 +56,14 @@ def _pending(now: datetime):
     rows = db.session.execute(
         select(User, Notification)
         .join(Notification, Notification.user_id == User.id)
+        .join(Post, Post.id == Notification.post_id)
         .where(
             User.active.is_(True),
             due_user,
             Notification.emailed_at.is_(None),
             Notification.read_at.is_(None),
             Notification.created_at <= now,
+            Post.mail_now.is_(True) | (Post.created_at <= now - policy.edit_window()),
             (Notification.mail_retry_at.is_(None)) | (Notification.mail_retry_at <= now),
         )
         .order_by(User.id, Notification.created_at, Notification.id)
@@ -101,6 +111,17 @@ def _failed(notifications: list[Notification], now: datetime) -> None:
     db.session.commit()
 
 
+def _hold(notifications: list[Notification], now: datetime) -> None:
+    """Ask again about these later (no try is counted: nothing failed)."""
+    if notifications:
+        db.session.execute(
+            update(Notification)
+            .where(Notification.id.in_([n.id for n in notifications]))
+            .values(mail_retry_at=now + HELD_RECHECK),
+            execution_options={"synchronize_session": False},
+        )
+
+
 def _link(notification: Notification) -> str:
     return url_for("notifications.follow", notification_id=notification.id, _external=True)
 
@@ -136,10 +157,16 @@ def deliver(now: datetime | None = None) -> int:
 def _deliver(now: datetime) -> int:
     sent = 0
     for user, notifications in _pending(now):
-        readable = [
-            n for n in notifications if n.post.deleted_at is None and policy.readers(n.post, [user])
-        ]
-        if not _claim(notifications, now):
+        readable, held = [], []
+        for n in notifications:
+            if n.post.deleted_at is not None:
+                continue
+            if policy.readers(n.post, [user]):
+                readable.append(n)
+            elif n.post.created_at > now - HELD_FOR and policy.readers(n.post, [user], soon=True):
+                held.append(n)
+        _hold(held, now)
+        if not _claim([n for n in notifications if n not in held], now):
             continue  # another runner has them
         if not readable:
             continue

@@ -13,7 +13,7 @@ from cop.spaces import events as space_events
 
 
 def _post_created(event: PostCreated) -> None:
-    service.post_created(event.post)
+    service.post_created(event.post, event.follow)
 
 
 def _post_edited(event: PostEdited) -> None:

@@ -5,10 +5,14 @@ A forum's subscription mode decides the default, as in Moodle: optional (nobody 
 they subscribe), auto (everyone until they unsubscribe), forced (everyone, no choice),
 disabled (nobody). A person's choice for a discussion wins over their forum choice,
 except in forced and disabled forums. Whoever posts follows the discussion from then on.
-Everyone notified may read the post: `policy.readers` decides, by the same rules as
-every page."""
+In a forum with groups (visible or separate) only the discussion's group and the space's
+moderators hear of it, as in Moodle. Everyone notified may read the post, or will once
+their own answer in a Q&A forum leaves its edit window (`policy.readers`, by the same
+rules as every page); the bell and the mail ask again when they show or send it
+(cop/notifications/queries.py, cop/notifications/delivery.py)."""
 
 from dataclasses import dataclass
+from datetime import timedelta
 
 from flask_babel import gettext as _
 from sqlalchemy import delete, select, update
@@ -16,7 +20,7 @@ from sqlalchemy import delete, select, update
 from cop import policy
 from cop.accounts.models import User
 from cop.db import utcnow
-from cop.discussions.models import Discussion, Post, SubscriptionMode, settings_of
+from cop.discussions.models import Discussion, ForumType, Post, SubscriptionMode, settings_of
 from cop.errors import Conflict
 from cop.extensions import db
 from cop.notifications.models import (
@@ -29,6 +33,9 @@ from cop.spaces.models import Space
 from cop.text import find_mentions
 
 DEFAULT_ON = (SubscriptionMode.AUTO, SubscriptionMode.FORCED)
+# How long a notification may wait for its reader to be allowed to read it (a Q&A forum's
+# answers): as Moodle's forum cron, which mails the posts of the last two days.
+HELD_FOR = timedelta(days=2)
 
 
 @dataclass(frozen=True)
@@ -66,8 +73,9 @@ def _refuse_change(state: SubscriptionState) -> None:
 
 
 def subscribe_forum(user, space: Space, subscribed: bool) -> SubscriptionState:
-    """Follow or stop following a forum one may read; clears one's per-discussion
-    choices there, as Moodle does. Commits."""
+    """Follow or stop following a forum one may read. Following it clears one's choices
+    not to follow some of its discussions; stopping keeps the discussions one follows.
+    Commits."""
     policy.require(user, policy.REPLY, space)
     _refuse_change(forum_subscription(user, space))
     row = db.session.get(ForumSubscription, (user.id, space.id))
@@ -75,14 +83,16 @@ def subscribe_forum(user, space: Space, subscribed: bool) -> SubscriptionState:
         db.session.add(ForumSubscription(user_id=user.id, space_id=space.id, subscribed=subscribed))
     else:
         row.subscribed = subscribed
-    db.session.execute(
-        DiscussionSubscription.__table__.delete().where(
-            DiscussionSubscription.user_id == user.id,
-            DiscussionSubscription.discussion_id.in_(
-                select(Discussion.id).where(Discussion.space_id == space.id)
-            ),
+    if subscribed:
+        db.session.execute(
+            DiscussionSubscription.__table__.delete().where(
+                DiscussionSubscription.user_id == user.id,
+                DiscussionSubscription.subscribed.is_(False),
+                DiscussionSubscription.discussion_id.in_(
+                    select(Discussion.id).where(Discussion.space_id == space.id)
+                ),
+            )
         )
-    )
     db.session.commit()
     return forum_subscription(user, space)
 
@@ -111,8 +121,13 @@ def _choose(user_id: int, discussion_id: int, subscribed: bool) -> None:
 
 
 def _subscribers(discussion: Discussion) -> list[User]:
-    """Everyone following the discussion by their own or the forum's choice, before
-    asking whether they may read a particular post."""
+    """Everyone following the discussion by their own or the forum's choice, in a forum
+    with groups only its group and the space's moderators, before asking whether they
+    may read a particular post."""
+    return policy.in_discussion_group(discussion, _following(discussion))
+
+
+def _following(discussion: Discussion) -> list[User]:
     mode = _mode(discussion.space)
     if mode == SubscriptionMode.DISABLED:
         return []
@@ -157,7 +172,7 @@ def _mentioned(source: str) -> list[User]:
 def _notify(
     post: Post, users, kind: NotificationKind, already: set[int], actor_id: int | None = None
 ) -> None:
-    for user in policy.readers(post, [u for u in users if u.id not in already]):
+    for user in policy.readers(post, [u for u in users if u.id not in already], soon=True):
         db.session.add(
             Notification(
                 user_id=user.id,
@@ -171,17 +186,47 @@ def _notify(
         already.add(user.id)
 
 
-def post_created(post: Post) -> None:
+def post_created(post: Post, follow: bool = True) -> None:
     """Notify the mentioned and the subscribed who may read a new post, and let its
-    author follow the discussion. Part of the caller's transaction; does not commit."""
+    author follow the discussion (unless they ask not to: `follow` false stops them
+    following it). Part of the caller's transaction; does not commit."""
     discussion = post.discussion
     already = {post.author_id}
     _notify(post, _mentioned(post.body), NotificationKind.MENTION, already)
     kind = NotificationKind.REPLY if post.parent_id else NotificationKind.DISCUSSION
     _notify(post, _subscribers(discussion), kind, already)
     choosing = _mode(discussion.space) not in (SubscriptionMode.DISABLED, SubscriptionMode.FORCED)
-    if choosing and db.session.get(DiscussionSubscription, (post.author_id, discussion.id)) is None:
+    if choosing and not follow:
+        _choose(post.author_id, discussion.id, False)
+    elif (
+        choosing and db.session.get(DiscussionSubscription, (post.author_id, discussion.id)) is None
+    ):
         _choose(post.author_id, discussion.id, True)
+    if post.parent_id and settings_of(discussion.space).forum_type == ForumType.QANDA:
+        _earlier_answers(post)
+
+
+def _earlier_answers(answer: Post) -> None:
+    """In a Q&A forum, one who answers (and follows the discussion) hears of the answers
+    written before theirs in the last HELD_FOR: the bell and the mail hold them until
+    the answer leaves its edit window and the rule lets its author read them."""
+    author = answer.author
+    if not discussion_subscription(author, answer.discussion).subscribed:
+        return
+    told = select(Notification.post_id).where(Notification.user_id == author.id)
+    earlier = db.session.scalars(
+        select(Post).where(
+            Post.discussion_id == answer.discussion_id,
+            Post.parent_id.is_not(None),
+            Post.author_id != author.id,
+            Post.deleted_at.is_(None),
+            Post.created_at >= answer.created_at - HELD_FOR,
+            Post.id != answer.id,
+            Post.id.not_in(told),
+        )
+    )
+    for post in earlier:
+        _notify(post, [author], NotificationKind.REPLY, set())
 
 
 def announce(post: Post, actor) -> None:

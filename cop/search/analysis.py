@@ -17,6 +17,8 @@ as long as an index built with it exists (`cop search rebuild` makes a new one).
 - Lemmas: every distinct normal form pymorphy3 offers for a word, at the same position
   (like synonyms), because its first guess is often wrong ("старости": старість/староста;
   "рік": рік/ріка). A query word becomes an OR of its lemmas; phrases keep positions.
+- Exact forms: the words once more as written (normalized, neither lemmas nor stems), for
+  quoted words and phrases and excluded words ("-subjective" leaves "subject" alone).
 - Normalisation is one to one on the token text, so offsets stay right for highlighting.
 """
 
@@ -297,6 +299,24 @@ class DeriveFilter(Filter):
             if noun is not None:
                 token.text = noun
                 yield token
+
+
+class FoldFilter(Filter):
+    def __call__(self, tokens):
+        for token in tokens:
+            token.text = fold(token.text)
+            yield token
+
+
+def exact_analyzer():
+    """The words as written (normalized, ґ folded), neither lemmas nor stems: what a
+    quoted word or phrase and an excluded word match."""
+    return (
+        RegexTokenizer(WORD)
+        | NormalizeFilter()
+        | StopFilter(stoplist=UK_STOP | EN_STOP, minsize=1)
+        | FoldFilter()
+    )
 
 
 def derived_analyzer():

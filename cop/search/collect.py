@@ -224,7 +224,7 @@ def _word_terms(q: query.Query) -> list[tuple[str, str]]:
     return [(s.fieldname, s.text) for s in subs]
 
 
-SCORED_FIELDS = ("text", "derived")
+SCORED_FIELDS = ("text", "derived", "exact", "title")
 
 
 def scoring_terms(queries: list[query.Query]) -> list[tuple[str, str, float]]:

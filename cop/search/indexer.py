@@ -46,8 +46,15 @@ def stamp(fields: dict) -> str:
 
 def _indexed(fields: dict) -> dict:
     """What the index gets for a source's document: its fields, the text once more for
-    the `derived` field, and the stamp."""
-    return {**fields, "derived": fields["text"], "stamp": stamp(fields)}
+    the `derived` and `exact` fields, an opening post's title for `title`, and the
+    stamp."""
+    return {
+        **fields,
+        "derived": fields["text"],
+        "exact": fields["text"],
+        "title": fields["heading"] if fields["first"] == "1" else "",
+        "stamp": stamp(fields),
+    }
 
 
 def documents_for(session: Session, keys: set[tuple[str, str]]) -> dict[str, dict]:

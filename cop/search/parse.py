@@ -1,4 +1,5 @@
-"""The query language: words, "phrases", OR, -exclusion, word* prefixes and field filters
+"""The query language: words (any of their forms), "exact words and phrases", OR,
+-exclusion (of exact words), word* prefixes, title: (words of titles) and field filters
 (author:, in:, kind:, status:, platform:, community:, tag:, before:, after:,
 is:starred). Input is bounded:
 too long a query, too many words, too long a word, a prefix too short to be useful, a
@@ -60,11 +61,11 @@ def _invalid(message: str) -> Invalid:
     return Invalid(message, fields={"q": message})
 
 
-def word_query(word: str, derived: bool = False) -> query.Query:
+def word_query(word: str, derived: bool = False, field_name: str = "text") -> query.Query:
     """Any of the word's lemmas; with `derived`, also, at a lower weight, the noun it
     comes from and the adjectives and verbs that come from that noun or from the word."""
     found = lemmas(word)
-    terms = [query.Term("text", lemma) for lemma in found]
+    terms = [query.Term(field_name, lemma) for lemma in found]
     if derived:
         nouns = dict.fromkeys([*found, *(noun_of(lemma) for lemma in found)])
         nouns.pop(None, None)
@@ -75,17 +76,23 @@ def word_query(word: str, derived: bool = False) -> query.Query:
     return terms[0] if len(terms) == 1 else query.Or(terms)
 
 
-def _text_query(text: str, phrase: bool) -> query.Query | None:
+def _text_query(text: str, exact: bool, field_name: str = "text") -> query.Query | None:
+    """Words in any of their forms (in `field_name`), or `exact`ly as written: one word,
+    or a phrase (its words in order, stop words between them skipped)."""
     words = query_words(text)
     for word in words:
         if len(word) > MAX_WORD_CHARS:
             raise _invalid(_("A word is too long (at most %(n)d letters).", n=MAX_WORD_CHARS))
     if not words:
         return None
-    parts = [word_query(w, derived=not phrase) for w in words]
+    if exact:
+        parts = [query.Term("exact", fold(w)) for w in words]
+    else:
+        derived = field_name == "text"
+        parts = [word_query(w, derived=derived, field_name=field_name) for w in words]
     if len(parts) == 1:
         return parts[0]
-    return query.Sequence(parts, slop=1) if phrase else query.And(parts)
+    return query.Sequence(parts, slop=1) if exact else query.And(parts)
 
 
 def _prefix_query(text: str, expand: Callable[[str], list[str]]) -> query.Query:
@@ -215,7 +222,7 @@ def parse(
     clauses = 0
     for match in _TOKEN.finditer(text):
         negated, name, phrase, bare = match.groups()
-        if name and name not in FILTERS:
+        if name and name not in (*FILTERS, "title"):
             bare = f"{name}:{bare or phrase or ''}"
             name = None
         value = phrase if phrase is not None else bare
@@ -224,7 +231,7 @@ def parse(
         clauses += 1
         if clauses > MAX_CLAUSES:
             raise _invalid(_("Too many words: use at most %(n)d.", n=MAX_CLAUSES))
-        if name:
+        if name and name != "title":
             if not value.strip():
                 continue
             clause = filter_query(name, value, starred)
@@ -233,16 +240,18 @@ def parse(
         if bare == "OR" and not negated:
             join_next = bool(parsed.positive)
             continue
-        if bare is not None and "*" in bare:
+        if name == "title":
+            clause = _text_query(value, exact=False, field_name="title")
+        elif "*" in (bare or ""):
             clause = _prefix_query(bare, expand)
         else:
-            clause = _text_query(value, phrase=phrase is not None)
+            clause = _text_query(value, exact=phrase is not None or negated)
         if clause is None:
             continue
         if negated:
             parsed.negative.append(clause)
             continue
-        if phrase is None and bare is not None and "*" not in bare:
+        if name is None and phrase is None and "*" not in bare:
             parsed.words.extend(query_words(bare))
         if join_next:
             parsed.positive[-1] = query.Or([parsed.positive[-1], clause])

@@ -37,7 +37,14 @@ def permission_query(scope: SearchScope) -> query.Query:
                 _any("space", scope.moderated),
                 query.And(
                     [
-                        query.Or([query.Term("private", "0"), addressed]),
+                        query.Or(
+                            [
+                                query.Term("private", "0"),
+                                addressed,
+                                _any("space", scope.coached),
+                                _any("group", scope.coached_groups),
+                            ]
+                        ),
                         query.Or(
                             [
                                 query.Term("first", "1"),

@@ -3,7 +3,7 @@ English; facet fields are columns so counting them needs no stored-field reads."
 
 from whoosh.fields import DATETIME, ID, KEYWORD, STORED, TEXT, Schema
 
-from cop.search.analysis import derived_analyzer, text_analyzer
+from cop.search.analysis import derived_analyzer, exact_analyzer, text_analyzer
 
 FACETS = ("kind", "space", "platform", "year")
 # Bump whenever the fields or the analysis change: an index built with another version is
@@ -29,6 +29,10 @@ def make_schema() -> Schema:
         text=TEXT(analyzer=text_analyzer(), stored=True, multitoken_query="or"),
         # The text again, as the nouns its adjectives and verbs come from: ranks low.
         derived=TEXT(analyzer=derived_analyzer()),
+        # The text as written: quoted words and phrases, and excluded words, match forms.
+        exact=TEXT(analyzer=exact_analyzer()),
+        # An opening post's (or module's) title alone, for `title:`.
+        title=TEXT(analyzer=text_analyzer()),
         author=ID(stored=True),
         tags=KEYWORD(commas=True),  # the discussion's, as stored (lower case)
         first=ID,

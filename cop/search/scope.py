@@ -1,7 +1,7 @@
 """The user's SearchScope, its memberships part cached per process until a write that may
 change it commits anywhere.
 
-`policy.memberships_scope` takes four queries; every search needs it. It depends only on
+`policy.memberships_scope` takes six queries; every search needs it. It depends only on
 memberships, roles, spaces, forum settings and course modules, never on what people write.
 So it is cached under cop/access_counter.py's counter, which every transaction writing
 to a table that may change it moves, in the same transaction. A search reads the value

@@ -13,7 +13,7 @@ from functools import lru_cache
 
 from markupsafe import Markup, escape
 
-from cop.search.analysis import EN_STOP, UK_STOP, WORD_RE, lemmas, normalize
+from cop.search.analysis import EN_STOP, UK_STOP, WORD_RE, fold, lemmas, normalize
 from cop.search.derivation import noun_of
 from cop.text import render_markdown
 
@@ -37,7 +37,7 @@ def _word_terms(raw: str) -> frozenset[str]:
     if word in UK_STOP or word in EN_STOP:
         return frozenset()
     found = lemmas(word)
-    return frozenset([*found, *filter(None, map(noun_of, found))])
+    return frozenset([fold(word), *found, *filter(None, map(noun_of, found))])
 
 
 def prefixed(text: str, stems: list[str]) -> set[str]:

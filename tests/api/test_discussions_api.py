@@ -98,6 +98,26 @@ def test_edit_window_and_revisions(app, client, world, h):
     assert bodies == ["Виправлений текст", "Поради, будь ласка."]
 
 
+def test_a_moderators_edit_names_the_editor_and_the_original_date(client, world, h, login_as):
+    d = start(client, h["member"], world.spaces["forum_signed"])
+    first = client.get(f"/api/v1/discussions/{d['id']}/posts", headers=h["member"]).get_json()
+    post_id = first["items"][0]["id"]
+    own = client.patch(f"/api/v1/posts/{post_id}", headers=h["member"], json={"body": "Своє"})
+    assert own.get_json()["edited_at"] and own.get_json()["edited_by"] is None
+    member = login_as(world.users["member"])
+    page = member.get(f"/discussions/{d['id']}").get_data(as_text=True)
+    assert "змінено" in page and "Відредаговано:" not in page
+    by_moderator = client.patch(
+        f"/api/v1/posts/{post_id}", headers=h["moderator"], json={"body": "Модераторське"}
+    )
+    assert by_moderator.get_json()["edited_by"]["display_name"] == "moderator"
+    for name in ("member", "outsider", "moderator"):
+        got = client.get(f"/api/v1/posts/{post_id}", headers=h[name]).get_json()
+        assert got["edited_by"]["id"] == world.users["moderator"].id
+    page = login_as(world.users["outsider"]).get(f"/discussions/{d['id']}").get_data(as_text=True)
+    assert "Відредаговано: moderator – першу версію надіслано" in page
+
+
 def test_delete_rules(client, world, h):
     forum = world.spaces["forum_signed"]
     lonely = start(client, h["member"], forum, "Помилково")
@@ -114,6 +134,31 @@ def test_delete_rules(client, world, h):
     assert placeholder["deleted"] and placeholder["body"] == "" and placeholder["body_html"] == ""
     posts = client.get(f"/api/v1/discussions/{d['id']}/posts", headers=h["member"]).get_json()
     assert len(posts["items"]) == 3  # the thread stays whole
+
+
+def test_after_the_edit_window_only_moderators_delete(app, client, world, h, login_as):
+    """As with editing: once the 30 minutes have passed the author's Delete is gone (a
+    discussion's first post would take the whole discussion with it)."""
+    forum = world.spaces["forum_signed"]
+    d = start(client, h["member"], forum, "Запізно")
+    first = client.get(f"/api/v1/discussions/{d['id']}/posts", headers=h["member"]).get_json()
+    post_id = first["items"][0]["id"]
+    member = login_as(world.users["member"])
+    page = member.get(f"/discussions/{d['id']}").get_data(as_text=True)
+    assert f'action="/posts/{post_id}/delete"' in page
+    with app.app_context():
+        db.session.get(Post, post_id).created_at -= timedelta(minutes=31)
+        db.session.commit()
+    page = member.get(f"/discussions/{d['id']}").get_data(as_text=True)
+    assert f'action="/posts/{post_id}/delete"' not in page
+    for path in (f"/api/v1/posts/{post_id}", f"/api/v1/discussions/{d['id']}"):
+        late = client.delete(path, headers=h["member"])
+        assert late.status_code == 403
+        assert late.get_json()["error"]["message"] == "Минули 30 хв, відведені на редагування."
+    assert member.post(f"/posts/{post_id}/delete").status_code == 403
+    assert client.get(f"/api/v1/discussions/{d['id']}", headers=h["member"]).status_code == 200
+    moderated = client.delete(f"/api/v1/discussions/{d['id']}", headers=h["moderator"])
+    assert moderated.status_code == 204
 
 
 def test_private_reply_is_seen_by_its_addressee_and_moderators_only(client, world, h):

@@ -137,6 +137,29 @@ def test_qanda_shows_others_replies_after_posting_and_the_edit_window(app, clien
     assert bodies("trainee") == {"Текст"}  # not a teacher, has not answered
 
 
+def test_an_answer_one_may_not_see_does_not_reorder_ones_list(app, client, world, h, login_as):
+    forum = world.spaces["forum_signed"]
+    configure(client, h, forum, forum_type="qanda")
+    older = start(client, h["expert"], forum, "Старше питання").get_json()
+    start(client, h["expert"], forum, "Новіше питання")
+    answer = client.post(
+        f"/api/v1/discussions/{older['id']}/posts", headers=h["outsider"], json={"body": "Так"}
+    )
+    assert answer.status_code == 201
+
+    def listed(who):
+        body = client.get(f"/api/v1/spaces/{forum}/discussions", headers=h[who]).get_json()
+        return [(d["title"], d["last_post_at"]) for d in body["items"]]
+
+    assert [t for t, _ in listed("member")] == ["Новіше питання", "Старше питання"]
+    assert listed("member")[1][1] == older["created_at"]  # not when the answer came
+    page = login_as(world.users["member"]).get(f"/spaces/{forum}").get_data(as_text=True)
+    assert page.index("Новіше питання") < page.index("Старше питання")
+    for who in ("expert", "moderator"):  # who asked, and who moderates: they read answers
+        assert [t for t, _ in listed(who)] == ["Старше питання", "Новіше питання"], who
+    assert listed("moderator")[0][1] == answer.get_json()["created_at"]
+
+
 def test_forum_settings_need_manage_rights(client, world, h):
     forum = world.spaces["forum_signed"]
     response = client.patch(

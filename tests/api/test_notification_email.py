@@ -12,7 +12,7 @@ from sqlalchemy import update
 
 from cop.accounts.models import EmailMode, User
 from cop.db import utcnow
-from cop.discussions.models import Discussion
+from cop.discussions.models import Discussion, Post
 from cop.extensions import db
 from cop.notifications.delivery import MAIL_TRIES, RETRY_AFTER, deliver
 from cop.notifications.models import Notification
@@ -52,17 +52,24 @@ def setup(app, client, world, h, mode=EmailMode.IMMEDIATE, locale="uk"):
     return forum
 
 
-def post_discussion(client, h, forum, title="Стратегія 2030", body="Чи є шаблон **SWOT**?"):
+def post_discussion(
+    client, h, forum, title="Стратегія 2030", body="Чи є шаблон **SWOT**?", **extra
+):
     return client.post(
         f"/api/v1/spaces/{forum}/discussions",
         headers=h["expert"],
-        json={"title": title, "body": body},
+        json={"title": title, "body": body, **extra},
     ).get_json()
 
 
+# Mail goes out once a post's edit window (30 minutes) has passed.
+EDITED = timedelta(minutes=31)
+
+
 def run(app, now=None) -> int:
+    """A mail pass at `now`, by default once the posts just written may no longer change."""
     with app.app_context():
-        return deliver(now)
+        return deliver(now or utcnow() + EDITED)
 
 
 def test_each_notification_is_emailed_once_in_the_readers_language(app, client, world, h, smtp):
@@ -123,7 +130,7 @@ def test_when_the_smtp_server_is_away_the_mail_waits_a_while(app, client, world,
     post_discussion(client, h, forum)
     working = app.config["COP_SMTP_URL"]
     app.config["COP_SMTP_URL"] = "smtp://127.0.0.1:1"  # nothing listens there
-    now = utcnow()
+    now = utcnow() + EDITED
     assert run(app, now) == 0
     app.config["COP_SMTP_URL"] = working
     assert run(app, now + RETRY_AFTER / 2) == 0  # not yet
@@ -152,7 +159,7 @@ def test_a_refused_mail_is_tried_a_few_times_then_given_up(app, client, world, h
     controller.start()
     try:
         app.config["COP_SMTP_URL"] = f"smtp://127.0.0.1:{port}"
-        now, wait = utcnow(), RETRY_AFTER
+        now, wait = utcnow() + EDITED, RETRY_AFTER
         for _ in range(MAIL_TRIES):
             assert run(app, now) == 0
             now += wait
@@ -188,7 +195,7 @@ def test_line_breaks_in_titles_and_names_stay_out_of_the_headers(app, client, wo
 
 def test_send_mail_command_delivers(app, client, world, h, smtp):
     forum = setup(app, client, world, h)
-    post_discussion(client, h, forum)
+    post_discussion(client, h, forum, mail_now=True)
     result = app.test_cli_runner().invoke(args=["send-mail"])
     assert result.exit_code == 0 and "Sent 1 emails." in result.output
     assert len(smtp.messages) == 1
@@ -227,3 +234,125 @@ def test_mail_queued_before_access_was_lost_is_not_sent(app, client, world, h, s
     listed = client.get("/api/v1/notifications", headers=h["expert"]).get_json()
     assert (listed["total"], listed["unread"]) == (0, 0)
     assert run(app) == 0  # nor later
+def first_post_id(client, h, discussion) -> int:
+    posts = client.get(f"/api/v1/discussions/{discussion['id']}/posts", headers=h["expert"])
+    return posts.get_json()["items"][0]["id"]
+
+
+def test_mail_waits_for_the_edit_window_and_carries_the_edited_text(app, client, world, h, smtp):
+    forum = setup(app, client, world, h)
+    discussion = post_discussion(client, h, forum, body="Чернетка з помилкою")
+    assert run(app, utcnow()) == 0  # the author may still change it
+    # the bell does not wait: it links to the post as it is
+    assert client.get("/api/v1/notifications", headers=h["member"]).get_json()["unread"] == 1
+    edited = client.patch(
+        f"/api/v1/posts/{first_post_id(client, h, discussion)}",
+        headers=h["expert"],
+        json={"body": "Виправлений текст"},
+    )
+    assert edited.status_code == 200
+    assert run(app) == 1
+    text = smtp.messages[0].get_content()
+    assert "Виправлений текст" in text and "Чернетка" not in text
+
+
+def test_send_now_mails_without_waiting(app, client, world, h, smtp):
+    forum = setup(app, client, world, h)
+    post_discussion(client, h, forum, "Терміново", mail_now=True)
+    post_discussion(client, h, forum, "Не поспішаючи")
+    assert run(app, utcnow()) == 1
+    assert "Терміново" in smtp.messages[0]["Subject"]
+    answer = client.post(
+        f"/api/v1/discussions/{post_discussion(client, h, forum, 'Третя')['id']}/posts",
+        headers=h["moderator"],
+        json={"body": "Одразу", "mail_now": True},
+    )
+    assert answer.status_code == 201
+    assert run(app, utcnow()) == 2  # to the member and to the expert, who started it
+    assert all("Одразу" in m.get_content() for m in smtp.messages[1:])
+
+
+def test_qanda_answers_reach_those_who_answered_once_they_may_read_them(
+    app, client, world, h, smtp
+):
+    """Who gets a post is decided when it is mailed: an answer written before the
+    reader's own reaches them once their own has left its edit window."""
+    forum = world.spaces["forum_signed"]
+    moderator = h["moderator"]
+    patched = client.patch(
+        f"/api/v1/spaces/{forum}/forum", headers=moderator, json={"forum_type": "qanda"}
+    )
+    assert patched.status_code == 200
+    question = post_discussion(client, h, forum, "Питання", mail_now=True)
+    posts = f"/api/v1/discussions/{question['id']}/posts"
+    first = client.post(posts, headers=h["member"], json={"body": "Відповідь громади А"})
+    second = client.post(posts, headers=h["outsider"], json={"body": "Відповідь громади Б"})
+    assert first.status_code == second.status_code == 201
+    now = utcnow()
+
+    def age(post, minutes):
+        with app.app_context():
+            db.session.execute(
+                update(Post)
+                .where(Post.id == post.get_json()["id"])
+                .values(created_at=now - timedelta(minutes=minutes))
+            )
+            db.session.commit()
+
+    def mailed_to(name):
+        return [m for m in smtp.messages if m["To"].addresses[0].display_name == name]
+
+    age(first, 40)  # past its window: mailed to those who may read it
+    age(second, 10)  # the outsider may not read the first answer yet
+    run(app, now)
+
+    def bell(name):
+        items = client.get("/api/v1/notifications", headers=h[name]).get_json()["items"]
+        return [n["post_id"] for n in items]
+
+    assert first.get_json()["id"] not in bell("outsider")
+    [mail] = mailed_to("expert")  # who asked sees every answer
+    assert mail["Subject"] == "member відповідає в обговоренні «Питання»"
+    assert mailed_to("outsider") == []
+    age(second, 35)  # now they may, and may read each other's answers
+    assert first.get_json()["id"] in bell("outsider")
+    run(app, now + timedelta(minutes=6))
+    assert [m.get_content().split("\n\n")[1] for m in mailed_to("outsider")] == [
+        "Відповідь громади А"
+    ]
+    assert [m.get_content().split("\n\n")[1] for m in mailed_to("member")] == [
+        "Відповідь громади Б"
+    ]
+
+
+def test_the_reply_form_offers_send_now(app, client, world, h, smtp, login_as):
+    forum = setup(app, client, world, h)
+    discussion = post_discussion(client, h, forum, "Форма")
+    first = first_post_id(client, h, discussion)
+    trainee = login_as(world.users["trainee"])
+    page = trainee.get(f"/discussions/{discussion['id']}").get_data(as_text=True)
+    assert 'name="mail_now"' in page
+    assert "Надіслати сповіщення одразу" in page
+    for body, now in (("Неспішна відповідь", None), ("Термінова відповідь", "y")):
+        data = {"body": body, "idempotency_key": body, **({"mail_now": now} if now else {})}
+        assert trainee.post(f"/posts/{first}/reply", data=data).status_code == 302
+    run(app, utcnow())
+    assert {m.get_content().split("\n\n")[1] for m in smtp.messages} == {"Термінова відповідь"}
+
+
+def test_an_edit_may_send_now(app, client, world, h, smtp, login_as):
+    forum = setup(app, client, world, h)
+    discussion = post_discussion(client, h, forum, "Оголошення", body="Збори в п'ятницю")
+    first = first_post_id(client, h, discussion)
+    assert run(app, utcnow()) == 0
+    moderator = login_as(world.users["moderator"])
+    form = moderator.get(f"/posts/{first}/edit").get_data(as_text=True)
+    assert 'name="mail_now"' in form
+    edited = client.patch(
+        f"/api/v1/posts/{first}",
+        headers=h["moderator"],
+        json={"body": "Збори в суботу", "mail_now": True},
+    )
+    assert edited.status_code == 200
+    assert run(app, utcnow()) == 1
+    assert "Збори в суботу" in smtp.messages[0].get_content()

@@ -72,13 +72,52 @@ def test_unfollowing_a_discussion_wins_over_following_its_forum(client, world, h
     heard = reply(client, h["trainee"], loud["id"])
     kinds = inbox(client, h["member"])[0]
     assert ("reply", heard["id"]) in kinds and len([k for k in kinds if k[0] == "reply"]) == 1
-    # following the whole forum again clears the per-discussion choice, as in Moodle
+    # following the whole forum again clears the choices not to follow a discussion
     follow(client, h["member"], f"spaces/{forum}", subscribed=False)
     follow(client, h["member"], f"spaces/{forum}")
     assert follow(client, h["member"], f"discussions/{quiet['id']}").status_code == 200
     assert client.get(
         f"/api/v1/discussions/{quiet['id']}/subscription", headers=h["member"]
     ).get_json()["subscribed"]
+
+
+def test_unfollowing_a_forum_keeps_the_discussions_one_follows(client, world, h):
+    forum = world.spaces["forum_signed"]
+    kept = start(client, h["expert"], forum, "Цікаве")
+    other = start(client, h["expert"], forum, "Інше")
+    follow(client, h["member"], f"discussions/{kept['id']}")
+    follow(client, h["member"], f"spaces/{forum}")
+    follow(client, h["member"], f"spaces/{forum}", subscribed=False)
+    heard = reply(client, h["trainee"], kept["id"])
+    unheard = reply(client, h["trainee"], other["id"])
+    kinds = inbox(client, h["member"])[0]
+    assert ("reply", heard["id"]) in kinds and ("reply", unheard["id"]) not in kinds
+    state = client.get(f"/api/v1/discussions/{kept['id']}/subscription", headers=h["member"])
+    assert state.get_json()["subscribed"]
+
+
+def test_a_reply_may_ask_not_to_hear_of_the_discussion(client, world, h, login_as):
+    forum = world.spaces["forum_signed"]
+    started = start(client, h["expert"], forum, "Одне питання")
+    reply(client, h["member"], started["id"], "Моя думка", follow=False)
+    state = client.get(f"/api/v1/discussions/{started['id']}/subscription", headers=h["member"])
+    assert state.get_json()["subscribed"] is False
+    reply(client, h["trainee"], started["id"], "Ще одна")
+    assert inbox(client, h["member"]) == ([], 0)
+    # on the page: the reply form offers the same choice
+    outsider = login_as(world.users["outsider"])
+    page = outsider.get(f"/discussions/{started['id']}").get_data(as_text=True)
+    assert "Не сповіщати мене про це обговорення" in page
+    first = started_first(client, h, started)
+    posted = outsider.post(
+        f"/posts/{first}/reply", data={"body": "Тихо", "idempotency_key": "q", "quiet": "y"}
+    )
+    assert posted.status_code == 302
+    reply(client, h["trainee"], started["id"], "Після тихої")
+    assert inbox(client, h["outsider"]) == ([], 0)
+    follow(client, h["outsider"], f"discussions/{started['id']}")  # until they change their mind
+    louder = reply(client, h["trainee"], started["id"], "Гучніше")
+    assert inbox(client, h["outsider"]) == ([("reply", louder["id"])], 1)
 
 
 def test_forced_forum_notifies_every_reader_and_allows_no_opt_out(client, world, h):
@@ -173,6 +212,20 @@ def test_separate_groups_keep_notifications_in_the_community(client, world, h):
     assert inbox(client, h["outsider"])[1] == 0
     assert inbox(client, h["expert"])[1] == 1  # coaches community A
     assert inbox(client, h["other_expert"])[1] == 0
+
+
+def test_visible_groups_notify_only_the_discussions_group_and_its_moderators(client, world, h):
+    """Everyone reads a visible-groups forum, but only the discussion's group and those
+    acting in all groups hear of its posts, as in separate mode (and in Moodle)."""
+    forum = world.spaces["forum_signed"]
+    configure(client, h, forum, group_mode="visible", subscription_mode="auto")
+    ours = start(client, h["member"], forum, "Наше")
+    assert client.get(f"/api/v1/discussions/{ours['id']}", headers=h["outsider"]).status_code == 200
+    heard = {"expert", "trainee", "space_moderator", "moderator", "admin"}
+    for name in ("outsider", "other_expert", *heard):
+        assert inbox(client, h[name])[1] == (1 if name in heard else 0), name
+    everyone = start(client, h["moderator"], forum, "Для всіх")  # for all participants
+    assert ("discussion", started_first(client, h, everyone)) in inbox(client, h["outsider"])[0]
 
 
 def test_qanda_replies_are_not_announced_before_the_reader_may_see_them(client, world, h):

@@ -43,9 +43,47 @@ def test_words_phrases_or_and_exclusion(client, corpus, h):
     assert search(client, '"стратегічний план"', m)["total"] == 1
     assert search(client, '"план стратегічний"', m)["total"] == 0
     assert search(client, "SWOT OR бюджет", m)["total"] == 2
-    assert search(client, "план -громада", m)["total"] == 2
+    assert search(client, "план -громади", m)["total"] == 2
     assert search(client, "план*", m)["total"] == 3
     assert search(client, 'план -"дій"', m)["total"] == 3
+
+
+def test_quotes_and_exclusions_match_the_words_as_written(app, client, corpus, world, h):
+    """A bare word finds every form; a quoted or excluded one only that form, so that
+    excluding "subjective" keeps "subject" (both have the stem "subject")."""
+    m = h["member"]
+    assert search(client, "план громада", m)["total"] == 1  # "громади": another form
+    assert search(client, '"громада"', m)["total"] == 0
+    assert search(client, '"громади"', m)["total"] == 1
+    assert search(client, '"стратегічного плану"', m)["total"] == 0
+    assert search(client, "план -громада", m)["total"] == 3  # nothing has that form
+    with app.app_context():
+        forum = space(world, "forum_signed")
+        for title, body in (
+            ("Agenda", "The subject of the budget meeting"),
+            ("Opinion", "A subjective view of the budget"),
+        ):
+            service.start_discussion(person(world, "member"), forum, title=title, body=body)
+    assert set(titles(search(client, "budget subjective", m))) == {"Opinion", "Agenda"}
+    assert titles(search(client, "budget -subjective", m)) == ["Agenda"]
+    assert titles(search(client, '"subjective"', m)) == ["Opinion"]
+    found = search(client, '"budget meeting"', m)
+    assert titles(found) == ["Agenda"]
+    assert "<mark>budget</mark> <mark>meeting</mark>" in found["items"][0]["snippet"]
+
+
+def test_title_finds_words_of_titles_only(client, corpus, h):
+    m = h["member"]
+    assert search(client, "план", m)["total"] == 3  # the live session's question has it
+    assert titles(search(client, "title:план", m, sort="newest")) == [
+        "Консультація про план",
+        "Стратегічний план громади",
+    ]
+    assert titles(search(client, "title:планів", m, sort="newest"))[1:] == [
+        "Стратегічний план громади"
+    ]
+    assert search(client, 'title:"бюджет участі"', m)["total"] == 1
+    assert search(client, "план -title:консультація", m)["total"] == 2
 
 
 def test_field_filters(client, corpus, h):

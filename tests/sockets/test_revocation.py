@@ -187,12 +187,14 @@ def test_a_forum_split_into_separate_groups(app, world, connect, h):
     )
     assert r.status_code == 201 and r.get_json()["community_id"] == community
     discussion = r.get_json()["id"]
-    subscribed = http.put(
-        f"{API}/discussions/{discussion}/subscription",
-        headers=h["outsider"],
-        json={"subscribed": True},
-    )
-    assert subscribed.status_code == 200, subscribed.get_json()
+    # Only the community's group hears of its discussions (as in Moodle, whatever one
+    # follows), so the outsider's bell rings for a mention.
+    outsider = f"@{world.users['outsider'].username}"
+
+    def mention(http, headers, discussion_id) -> int:
+        response = reply(http, headers, discussion_id, body=f"{outsider}, подивіться")
+        assert response.status_code == 201, response.get_json()
+        return response.get_json()["id"]
 
     def change(http):
         r = http.patch(
@@ -202,7 +204,7 @@ def test_a_forum_split_into_separate_groups(app, world, connect, h):
 
     check_revoked(
         app, connect, h, reader="outsider", keeper="member", writer="expert",
-        discussion_id=discussion, write=forum_reply, change=change,
+        discussion_id=discussion, write=mention, change=change,
     )  # fmt: skip
 
 

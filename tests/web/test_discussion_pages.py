@@ -177,3 +177,42 @@ def test_a_qanda_forum_says_when_others_answers_show(app, client, h, world, logi
     unlocked = member.get(f"/discussions/{question['id']}").get_data(as_text=True)
     assert "Відповідь Бета" in unlocked
     assert "Вашу відповідь опубліковано." not in unlocked and "45 хв" not in unlocked
+
+
+def test_an_each_person_one_forum_states_its_rule_and_links_ones_own(client, world, h, login_as):
+    forum = world.spaces["forum_signed"]
+    configured = client.patch(
+        f"/api/v1/spaces/{forum}/forum", headers=h["moderator"], json={"forum_type": "each_one"}
+    )
+    assert configured.status_code == 200
+    member, outsider = login_as(world.users["member"]), login_as(world.users["outsider"])
+    page = member.get(f"/spaces/{forum}").get_data(as_text=True)
+    assert "У цьому форумі кожна людина може почати одне обговорення." in page
+    assert "Ваше обговорення:" not in page and "Розпочати обговорення" in page
+    assert _start(member, forum, title="Моя тема").status_code == 302
+    page = member.get(f"/spaces/{forum}").get_data(as_text=True)
+    assert re.search(r"Ваше обговорення:\s*<a href=\"/discussions/\d+\">Моя тема</a>", page)
+    assert "Розпочати обговорення" not in page
+    page = outsider.get(f"/spaces/{forum}").get_data(as_text=True)
+    assert "Ваше обговорення:" not in page and "Розпочати обговорення" in page
+
+
+def test_a_forum_may_show_each_posts_word_count(client, world, h, login_as):
+    forum = world.spaces["forum_signed"]
+    member = login_as(world.users["member"])
+    url = _start(member, forum, title="Лічба", body="**Три** слова тут, і ще п'ять-шість").headers[
+        "Location"
+    ]
+    posts = client.get(f"/api/v1{url}/posts", headers=h["member"]).get_json()["items"]
+    assert posts[0]["word_count"] is None and "Слів:" not in member.get(url).get_data(as_text=True)
+    settings = {"show_word_count": True}
+    configured = client.patch(
+        f"/api/v1/spaces/{forum}/forum", headers=h["moderator"], json=settings
+    )
+    assert configured.status_code == 200 and configured.get_json()["show_word_count"]
+    assert "Слів: 6" in member.get(url).get_data(as_text=True)
+    posts = client.get(f"/api/v1{url}/posts", headers=h["member"]).get_json()["items"]
+    assert posts[0]["word_count"] == 6
+    moderator = login_as(world.users["moderator"])
+    form = moderator.get(f"/spaces/{forum}/forum").get_data(as_text=True)
+    assert 'name="show_word_count"' in form and "Показувати кількість слів" in form

@@ -9,7 +9,7 @@ from sqlalchemy.dialects.postgresql import TSQUERY
 from whoosh import query
 
 from cop.search.pg.table import documents
-from cop.search.pg.vector import DERIVED, quote
+from cop.search.pg.vector import DERIVED, EXACT, quote
 
 PREFIX = "*"  # a `text` term ending in it stands for every word it begins (see searching)
 
@@ -20,15 +20,25 @@ def prefix(stem: str) -> list[str]:
     return [stem + PREFIX]
 
 
+WORD_FIELDS = ("text", "derived", "exact", "title")
+
+
 def lexeme(field: str, text: str) -> str:
-    if field == "text" and text.endswith(PREFIX):
-        return quote(text[: -len(PREFIX)]) + ":*"
-    return quote(DERIVED + text if field == "derived" else text)
+    """A term of one of the WORD_FIELDS as a tsquery lexeme (see cop/search/pg/vector.py:
+    `title` is the lemma at weight A, `exact` and `derived` are kept apart by a mark)."""
+    weight = "A" if field == "title" else ""
+    if field in ("text", "title") and text.endswith(PREFIX):
+        return quote(text[: -len(PREFIX)]) + ":*" + weight
+    if field == "derived":
+        return quote(DERIVED + text)
+    if field == "exact":
+        return quote(EXACT + text)
+    return quote(text) + (":" + weight if weight else "")
 
 
 def _words(q: query.Query) -> str | None:
     """The node as a tsquery when it is made of words only, else None."""
-    if isinstance(q, query.Term) and q.fieldname in ("text", "derived"):
+    if isinstance(q, query.Term) and q.fieldname in WORD_FIELDS:
         return lexeme(q.fieldname, q.text)
     if isinstance(q, query.Sequence | query.And | query.Or) and q.subqueries:
         parts = [_words(sub) for sub in q.subqueries]

@@ -4,9 +4,10 @@ the lexemes are already what a query asks for, and no configuration may change t
 
 from functools import cache
 
-from cop.search.analysis import derived_analyzer, text_analyzer
+from cop.search.analysis import derived_analyzer, exact_analyzer, text_analyzer
 
 DERIVED = "~"  # a derived noun's lexemes are kept apart from the words themselves
+EXACT = "="  # so are the words as written (Whoosh's `exact` field)
 MAX_POSITION = 16383  # PostgreSQL's highest; later words share it
 MAX_POSITIONS = 256  # positions PostgreSQL keeps per lexeme
 MAX_LEXEME_BYTES = 2046
@@ -14,7 +15,7 @@ MAX_LEXEME_BYTES = 2046
 
 @cache
 def _analyzers():
-    return text_analyzer(), derived_analyzer()
+    return text_analyzer(), derived_analyzer(), exact_analyzer()
 
 
 def quote(lexeme: str) -> str:
@@ -31,15 +32,18 @@ def _add(found: dict[str, list[str]], lexeme: str, position: int, weight: str) -
 
 def lexemes(fields: dict) -> tuple[str, set[str]]:
     """The document's tsvector literal, and its words (for the vocabulary): words of the
-    title (the text's first line in an opening post or a module) at A, of the body at B,
-    derived nouns at D."""
+    title (the text's first line in an opening post or a module) at A (what `title:`
+    asks for), of the body at B, the words as written at C (quoted words, phrases and
+    exclusions; the same positions as the lemmas, so phrases hold), derived nouns at D."""
     text, heading = fields["text"], fields["heading"]
     title_end = len(heading) if text.startswith(heading) else 0
-    words, derived = _analyzers()
+    words, derived, exact = _analyzers()
     found: dict[str, list[str]] = {}
     for token in words(text, positions=True, chars=True):
         _add(found, token.text, token.pos, "A" if token.startchar < title_end else "B")
     vocabulary = set(found)
+    for token in exact(text, positions=True):
+        _add(found, EXACT + token.text, token.pos, "C")
     for token in derived(text, positions=True):
         _add(found, DERIVED + token.text, token.pos, "D")
     literal = " ".join(f"{quote(lexeme)}:{','.join(at)}" for lexeme, at in found.items())
