@@ -3,7 +3,7 @@ waiting for the edit window) and who edited it last ("Edited by <name>"), taken 
 posts edited so far from their latest revision; a forum's word count setting
 
 Revision ID: 0024
-Revises: 0020
+Revises: 0023
 Create Date: 2026-12-05 21:00:00.000000
 
 """
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0024'
-down_revision = '0020'
+down_revision = '0023'
 branch_labels = None
 depends_on = None
 

@@ -2,7 +2,7 @@
 per forum (optional, forced, off) and a personal preference for it
 
 Revision ID: 0025
-Revises: 0023
+Revises: 0024
 Create Date: 2026-12-05 21:00:00.000000
 
 """
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0025'
-down_revision = '0023'
+down_revision = '0024'
 branch_labels = None
 depends_on = None
 
