@@ -1415,9 +1415,9 @@ class SearchScope:
     internal: frozenset[int]
     qanda: frozenset[int]
     unlocked: frozenset[int]
-    timed_out: frozenset[int] = frozenset()
     coached: frozenset[int]
     coached_groups: frozenset[int]
+    timed_out: frozenset[int] = frozenset()
 
 
 def search_scope(user) -> SearchScope:
