@@ -56,8 +56,10 @@ def _lock_within(session: Session, milliseconds: int) -> bool:
 
 
 def _row(fields: dict) -> tuple[dict, set[str]]:
+    """The table row of an index document (only a discussion's posts carry `tags`)."""
     vector, vocabulary = lexemes(fields)
-    return {**fields, "stamp": indexer.stamp(fields), "vector": vector}, vocabulary
+    row = {"tags": "", **fields, "stamp": indexer.stamp(fields), "vector": vector}
+    return row, vocabulary
 
 
 def _write(session: Session, found: dict[str, dict]) -> None:
