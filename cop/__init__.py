@@ -69,6 +69,7 @@ def create_app(config: dict | None = None) -> Flask:
     from cop.admin import views as admin_views
     from cop.api import bp as api_bp
     from cop.attachments import views as attachments_views
+    from cop.composer import views as composer_views
     from cop.consultations import views as consultations_views
     from cop.courses import views as courses_views
     from cop.discussions import views as discussions_views
@@ -91,6 +92,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(live_views.bp)
     app.register_blueprint(courses_views.bp)
     app.register_blueprint(search_views.bp)
+    app.register_blueprint(composer_views.bp)
     register_error_handlers(app, faults.answer)
 
     from cop import policy

@@ -2,6 +2,7 @@
 
 from cop.accounts.api import bp as accounts
 from cop.attachments.api import bp as attachments
+from cop.composer.api import bp as composer
 from cop.consultations.api import bp as consultations
 from cop.courses.api import bp as courses
 from cop.discussions.api import bp as discussions
@@ -25,5 +26,6 @@ for feature in (
     live,
     courses,
     search,
+    composer,
 ):
     bp.register_blueprint(feature)

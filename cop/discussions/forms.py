@@ -10,12 +10,11 @@ from wtforms import (
     IntegerField,
     SelectField,
     StringField,
-    TextAreaField,
 )
 from wtforms.validators import InputRequired, Length, NumberRange
 
 from cop.discussions.models import TITLE_MAX
-from cop.forms import CheckboxListField, optional_int, required
+from cop.forms import CheckboxListField, FormattedTextField, optional_int, required
 from cop.text import BODY_MAX
 
 
@@ -28,12 +27,12 @@ class OnceForm(FlaskForm):
 class DiscussionForm(OnceForm):
     community_id = SelectField(_l("For the community"), coerce=optional_int)
     title = StringField(_l("Subject"), validators=[required(), Length(max=TITLE_MAX)])
-    body = TextAreaField(_l("Message (Markdown)"), validators=[required(), Length(max=BODY_MAX)])
+    body = FormattedTextField(_l("Text"), validators=[required(), Length(max=BODY_MAX)])
     file = MultipleFileField(_l("Attachments"))
 
 
 class ReplyForm(OnceForm):
-    body = TextAreaField(_l("Your reply (Markdown)"), validators=[required(), Length(max=BODY_MAX)])
+    body = FormattedTextField(_l("Text"), validators=[required(), Length(max=BODY_MAX)])
     private = BooleanField(_l("Private reply: only the author of the post and moderators see it"))
     file = MultipleFileField(_l("Attachments"))
 
@@ -42,7 +41,7 @@ class EditForm(FlaskForm):
     # The post's version the person began from: a save on an older one is refused.
     version = HiddenField()
     title = StringField(_l("Subject"), validators=[Length(max=TITLE_MAX)])
-    body = TextAreaField(_l("Message (Markdown)"), validators=[required(), Length(max=BODY_MAX)])
+    body = FormattedTextField(_l("Text"), validators=[required(), Length(max=BODY_MAX)])
     remove = CheckboxListField(_l("Remove attachments"), coerce=int)
     file = MultipleFileField(_l("Add attachments"))
 
