@@ -19,6 +19,7 @@ from sqlalchemy import select, update
 
 from cop import policy
 from cop.accounts.models import EmailMode, User
+from cop.dates import exact
 from cop.db import utcnow
 from cop.extensions import db
 from cop.mail import send_mail
@@ -106,10 +107,9 @@ def _link(notification: Notification) -> str:
 
 
 def _entry(notification: Notification) -> str:
-    space = notification.discussion.space.title
-    return (
-        f"{notification.headline()} ({space})\n\n{notification.post.body}\n\n{_link(notification)}"
-    )
+    place = f"{notification.discussion.space.title}, {exact(notification.post.created_at)}"
+    body = notification.post.body
+    return f"{notification.headline()} ({place})\n\n{body}\n\n{_link(notification)}"
 
 
 def _footer() -> str:
