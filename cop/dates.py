@@ -15,7 +15,7 @@ from babel.dates import get_month_names
 from flask import Flask, g, has_request_context
 from flask_babel import get_timezone, ngettext
 from flask_babel import gettext as _
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from cop.db import utcnow
 from cop.i18n import current_locale
@@ -40,48 +40,49 @@ def _day(moment: date, locale: str, year: bool) -> str:
     return f"{moment.day} {month} {moment.year}" if year else f"{moment.day} {month}"
 
 
-def _at(moment: datetime, locale: str) -> str:
-    """'at 14:05'; in Ukrainian 'об' before 11 (одинадцятій), 'о' otherwise."""
-    if moment.hour == 11:
+def _words() -> dict[str, str]:
+    """The phrases, translated once per request; filled in with % below."""
+    return {
         # TRANSLATORS: the time 11:xx; Ukrainian says "об" before a vowel.
-        return _("at %(time)s (eleven o'clock)", time=_clock(moment, locale))
-    return _("at %(time)s", time=_clock(moment, locale))
+        "at 11": _("at %(time)s (eleven o'clock)"),
+        "at": _("at %(time)s"),
+        "now": _("just now"),
+        "today": _("today %(at)s"),
+        "yesterday": _("yesterday %(at)s"),
+        "tomorrow": _("tomorrow %(at)s"),
+    }
 
 
 def _setting() -> tuple:
-    """(locale, zone), read once per request."""
+    """(locale, zone, phrases), read once per request: a page formats many dates."""
     if not has_request_context():
-        return current_locale(), get_timezone()
+        return current_locale(), get_timezone(), _words()
     cached = g.get("_date_setting")
     if cached is None:
-        cached = g._date_setting = (current_locale(), get_timezone())
+        cached = g._date_setting = (current_locale(), get_timezone(), _words())
     return cached
 
 
 def exact(value: datetime) -> str:
-    locale, zone = _setting()
+    locale, zone, _phrases = _setting()
     local = value.astimezone(zone)
     return f"{_day(local, locale, year=True)}, {_clock(local, locale)}"
 
 
 def relative(value: datetime, now: datetime | None = None) -> str:
-    locale, zone = _setting()
+    locale, zone, words = _setting()
     now = now or utcnow()
-    local, today = value.astimezone(zone), now.astimezone(zone).date()
     past = now - value
     if timedelta(0) <= past < timedelta(minutes=1):
-        return _("just now")
+        return words["now"]
     if timedelta(0) <= past < timedelta(hours=1):
         minutes = past // timedelta(minutes=1)
         return ngettext("%(num)s minute ago", "%(num)s minutes ago", minutes)
-    at = _at(local, locale)
+    local, today = value.astimezone(zone), now.astimezone(zone).date()
+    at = words["at 11" if local.hour == 11 else "at"] % {"time": _clock(local, locale)}
     days = (local.date() - today).days
-    if days == 0:
-        return _("today %(at)s", at=at)
-    if days == -1:
-        return _("yesterday %(at)s", at=at)
-    if days == 1:
-        return _("tomorrow %(at)s", at=at)
+    if -1 <= days <= 1:
+        return words[("yesterday", "today", "tomorrow")[days + 1]] % {"at": at}
     if abs(days) < 180:
         return f"{_day(local, locale, year=local.year != today.year)} {at}"
     return _day(local, locale, year=True)
@@ -91,9 +92,8 @@ def when(value: datetime | None) -> Markup:
     """A <time> element: relative text, the exact moment in its title."""
     if value is None:
         return Markup("")
-    return Markup('<time datetime="{}" title="{}">{}</time>').format(
-        value.isoformat(), exact(value), relative(value)
-    )
+    title, text = escape(exact(value)), escape(relative(value))
+    return Markup(f'<time datetime="{value.isoformat()}" title="{title}">{text}</time>')
 
 
 def day(value: date) -> str:

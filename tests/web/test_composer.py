@@ -73,13 +73,14 @@ def test_the_preview_refuses_what_a_post_refuses_and_is_rate_limited(world, h, c
     assert _preview(client, "інший", headers=h["expert"]).status_code == 200
 
 
-def test_text_fields_say_text_and_lead_to_the_formatting_help(world, login_as):
+def test_text_fields_say_text_and_lead_to_the_formatting_help(world, login_as, client):
     member = login_as(world.users["member"])
     page = member.get(f"/spaces/{world.spaces['forum_signed']}/discussions/new")
     html = page.get_data(as_text=True)
     assert "Markdown" not in html
     assert re.search(r'<label for="body">Текст</label>', html)
     assert 'href="/help/formatting"' in html and "Перегляд" in html and "data-composer" in html
+    assert client.get("/help/formatting").status_code == 200  # guests may read it too
     help_uk = member.get("/help/formatting").get_data(as_text=True)
     assert "Як оформити текст" in help_uk
     assert "<strong>важливо</strong>" in help_uk  # the example, rendered by the pipeline
