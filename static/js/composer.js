@@ -6,7 +6,8 @@
 (function () {
   "use strict";
 
-  var PREFIX = "cop-draft:";
+  // Drafts are per person: on a shared computer one person's text is not offered to the next.
+  var PREFIX = "cop-draft:" + document.currentScript.dataset.person + ":";
   var SENT = "cop-drafts-sent";
   var KEEP_DAYS = 14;
   var SAVE_DELAY = 400;
