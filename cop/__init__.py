@@ -25,7 +25,7 @@ def create_app(config: dict | None = None) -> Flask:
     settings["INSTANCE_PATH"].mkdir(parents=True, exist_ok=True)
 
     # Here, not at the top: `import cop` (gunicorn, the CLI) stays light until an app is built.
-    from cop import events, faults, guest_cache, headers, i18n, login, serving, sqlite
+    from cop import dates, events, faults, guest_cache, headers, i18n, login, serving, sqlite
     from cop import extensions as ext
     from cop.live import sockets  # noqa: F401  (its handlers must exist before init_app)
 
@@ -41,6 +41,7 @@ def create_app(config: dict | None = None) -> Flask:
     login.init_app(app)
     headers.init_app(app)
     i18n.init_app(app)
+    dates.init_app(app)
     events.init_app(app)
     with app.app_context():
         sqlite.configure(ext.db.engine, app.config["COP_SQLITE_LOCK_WAIT_MS"] / 1000)
@@ -74,6 +75,7 @@ def create_app(config: dict | None = None) -> Flask:
     from cop.admin import views as admin_views
     from cop.api import bp as api_bp
     from cop.attachments import views as attachments_views
+    from cop.composer import views as composer_views
     from cop.consultations import views as consultations_views
     from cop.courses import views as courses_views
     from cop.discussions import views as discussions_views
@@ -98,6 +100,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(courses_views.bp)
     app.register_blueprint(search_views.bp)
     app.register_blueprint(privacy_views.bp)
+    app.register_blueprint(composer_views.bp)
     register_error_handlers(app, faults.answer)
 
     from cop import policy

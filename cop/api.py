@@ -2,6 +2,7 @@
 
 from cop.accounts.api import bp as accounts
 from cop.attachments.api import bp as attachments
+from cop.composer.api import bp as composer
 from cop.consultations.api import bp as consultations
 from cop.courses.api import bp as courses
 from cop.discussions.api import bp as discussions
@@ -27,5 +28,6 @@ for feature in (
     courses,
     search,
     privacy,
+    composer,
 ):
     bp.register_blueprint(feature)

@@ -139,6 +139,7 @@ def load_config(overrides: dict | None = None) -> dict:
         "COP_LOGIN_ACCOUNT_LIMIT": _env("LOGIN_ACCOUNT_LIMIT", "10 per 15 minutes"),
         "COP_SEARCH_LIMIT": _env("SEARCH_LIMIT", "30 per 10 seconds"),
         "COP_POST_LIMIT": _env("POST_LIMIT", "60 per minute"),
+        "COP_PREVIEW_LIMIT": _env("PREVIEW_LIMIT", "60 per minute"),
         "COP_SOCKETS_PER_USER": _env_int("SOCKETS_PER_USER", 20),
         # Search work per query: postings (term-document pairs) its terms may read, ~200 ms
         # warm at 100,000 posts on the loaded bench machine (bench/search/cost.py,

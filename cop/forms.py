@@ -3,7 +3,7 @@
 from flask import flash
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import SelectChoice, SelectMultipleField
+from wtforms import SelectChoice, SelectMultipleField, TextAreaField
 from wtforms.validators import DataRequired
 from wtforms.widgets import CheckboxInput, ListWidget
 
@@ -40,6 +40,13 @@ def options(pairs) -> list[SelectChoice]:
 def required() -> DataRequired:
     """The same wording as the services' own 'required' message."""
     return DataRequired(message=_l("This field is required."))
+
+
+class FormattedTextField(TextAreaField):
+    """Text in Markdown, rendered by cop.text: the form macro gives it the composer
+    (toolbar, preview, draft kept in the browser; static/js/composer.js)."""
+
+    composer = True
 
 
 class CheckboxListField(SelectMultipleField):

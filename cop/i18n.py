@@ -4,8 +4,8 @@ from functools import cache
 from operator import attrgetter
 
 from babel.support import Translations
-from flask import Flask, current_app, g, has_request_context, request, session
-from flask_babel import format_decimal, get_locale, get_timezone
+from flask import Flask, current_app, has_request_context, request, session
+from flask_babel import format_decimal, get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 from wtforms.i18n import messages_path
@@ -35,7 +35,6 @@ def by_person(items, attribute: str = "display_name") -> list:
 
 def init_app(app: Flask) -> None:
     app.jinja_env.globals["current_locale"] = current_locale
-    app.jinja_env.filters["datetime"] = format_short
     app.jinja_env.filters["filesize"] = format_size
     app.jinja_env.filters["by_person"] = by_person
 
@@ -51,29 +50,6 @@ def init_app(app: Flask) -> None:
 def _wtforms_translations(locale: str) -> Translations:
     """WTForms' messages in one language, read once per process."""
     return Translations.load(messages_path(), [locale], domain="wtforms")
-
-
-# Short date-time formats as the CLDR gives them for uk and en; strftime after one zone
-# conversion is ~20 times cheaper than Babel's formatter, which showed in page profiles.
-SHORT_FORMATS = {"uk": "%d.%m.%y, %H:%M", "en": "%m/%d/%y, %I:%M %p"}
-
-
-def format_short(value) -> str:
-    zone, pattern = _short_format()
-    return value.astimezone(zone).strftime(pattern)
-
-
-def _short_format():
-    """The zone and the pattern, looked up once per request (a page formats many dates)."""
-    if not has_request_context():
-        return get_timezone(), SHORT_FORMATS.get(current_locale(), SHORT_FORMATS["uk"])
-    cached = g.get("_short_format")
-    if cached is None:
-        cached = g._short_format = (
-            get_timezone(),
-            SHORT_FORMATS.get(current_locale(), SHORT_FORMATS["uk"]),
-        )
-    return cached
 
 
 def format_size(size: int) -> str:

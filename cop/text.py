@@ -6,14 +6,16 @@ into a page as is.
 
 1. markdown-it-py, CommonMark plus tables and strikethrough, with raw HTML off: `<script>`
    in the source comes out as escaped text, and markdown-it already refuses
-   javascript:/vbscript:/file:/data: link targets. Markdown images are switched off
-   (images will come as attachments), so `![alt](url)` renders as `!` and a plain link.
+   javascript:/vbscript:/file:/data: link targets. A Markdown image is not loaded from
+   another site (pictures come as attachments): `![alt](url)` renders as a link to it,
+   `<a class="image-link">`, labelled by its alt text (or its URL), which the stylesheet
+   marks with a picture icon.
 2. bleach.Cleaner, the second line, with this allowlist (nothing else survives;
    disallowed tags are escaped, comments dropped):
 
    tags        p br hr h1-h6 strong em del s code pre blockquote ul ol li a
                table thead tbody tr th td
-   attributes  a[href title rel]; ol[start] (digits only);
+   attributes  a[href title rel], a[class] (only `image-link`); ol[start] (digits only);
                code[class] (only `language-[a-z0-9+-]+`, from fenced code info strings)
    protocols   http https mailto, or a relative URL (`/spaces/1`, `#anchor`)
 
@@ -36,6 +38,7 @@ import bleach
 from bleach.html5lib_shim import Filter
 from flask_babel import gettext as _
 from markdown_it import MarkdownIt
+from markdown_it.common.utils import escapeHtml
 from markdown_it.rules_inline import StateInline, link
 
 from cop import cpu, inputs
@@ -72,7 +75,12 @@ ALLOWED_TAGS = frozenset(
         *("table", "thead", "tbody", "tr", "th", "td"),
     }
 )
-ALLOWED_ATTRIBUTES = {"a": ("href", "title", "rel"), "ol": ("start",), "code": ("class",)}
+ALLOWED_ATTRIBUTES = {
+    "a": ("href", "title", "rel", "class"),
+    "ol": ("start",),
+    "code": ("class",),
+}
+IMAGE_LINK = "image-link"
 ALLOWED_PROTOCOLS = frozenset({"http", "https", "mailto"})
 LINK_REL = "nofollow noopener ugc"
 
@@ -94,6 +102,8 @@ def _allow_attribute(tag: str, name: str, value: str) -> bool:
         return False
     if tag == "code":
         return _CODE_CLASS.fullmatch(value) is not None
+    if name == "class":
+        return value == IMAGE_LINK
     if tag == "ol":
         return _START.fullmatch(value) is not None
     if name == "href":
@@ -119,13 +129,20 @@ def _link(state: StateInline, silent: bool) -> bool:
     return link(state, silent)
 
 
+def _image_as_link(self, tokens, idx, options, env) -> str:
+    image = tokens[idx]
+    src = image.attrGet("src") or ""
+    label = self.renderInlineAsText(image.children or [], options, env) or src
+    return f'<a href="{escapeHtml(src)}" class="{IMAGE_LINK}">{escapeHtml(label)}</a>'
+
+
 _markdown = (
     MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False})
     .enable("table")
     .enable("strikethrough")
-    .disable("image")
 )
 _markdown.inline.ruler.at("link", _link)
+_markdown.add_render_rule("image", _image_as_link)
 # A Cleaner keeps parser state, so it must not be shared between threads: one per thread.
 _local = threading.local()
 

@@ -72,3 +72,16 @@ class PasswordChangeForm(FlaskForm):
         validators=[required(), EqualTo("new_password", _l("The passwords differ."))],
         render_kw=NEW_PASSWORD,
     )
+
+
+class TokenForm(FlaskForm):
+    name = StringField(
+        _l("What the token is for"),
+        validators=[required(), Length(max=NAME_MAX)],
+        description=_l("For example: “Reports script” or “Phone app”."),
+    )
+    password = PasswordField(
+        _l("Your password"),
+        validators=[required(), Length(max=PASSWORD_MAX)],
+        render_kw={"autocomplete": "current-password"},
+    )

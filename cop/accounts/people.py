@@ -10,6 +10,7 @@ from cop.accounts.models import User
 from cop.errors import NotFound
 from cop.extensions import db
 from cop.orgs.models import CommitteeMembership, Community, ExpertGroup, expert_group_member
+from cop.text import find_mentions, render_markdown
 
 # The profile's address, known without a request (posts are rendered by the demo's CLI too).
 PROFILE_PATH = "/people/{}"
@@ -58,3 +59,11 @@ def profile_paths(usernames: set[str]) -> dict[str, str]:
         select(User.username, User.id).where(User.username.in_(usernames), User.erased_at.is_(None))
     )
     return {username: profile_path(user_id) for username, user_id in rows}
+
+
+def render_post(body: str) -> str:
+    """A post's HTML: the text pipeline, with each @mention of someone who exists linked to
+    their profile. Linked when written, so the stored HTML is what is shown and pages cost
+    no lookup (erasing a person renders the posts that link to them again). The composer's
+    preview calls it too, so it shows what will be stored."""
+    return render_markdown(body, profile_paths(find_mentions(body)))

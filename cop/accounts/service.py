@@ -380,6 +380,16 @@ def create_token(user: User, name: str) -> tuple[AccessToken, str]:
     return token, raw
 
 
+def issue_token(user: User, name: str, password: str) -> tuple[AccessToken, str]:
+    """People make their own tokens on the profile page, giving their password again (a
+    session alone, maybe left open on a shared computer, does not mint a lasting key;
+    wrong passwords count towards the account's lock, as at sign-in). Commits."""
+    name = inputs.check_line(name, "name", NAME_MAX)
+    if authenticate(user.email, password) is None:
+        raise Invalid(fields={"password": _("The password is wrong.")})
+    return create_token(user, name)
+
+
 def user_for_token(raw: str) -> User | None:
     token = db.session.scalar(
         select(AccessToken).where(

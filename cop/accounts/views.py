@@ -14,7 +14,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required, logout_user
 
 from cop import events, inputs
-from cop.accounts import people, service, sessions
+from cop.accounts import people, queries, service, sessions
 from cop.accounts.events import PERSON_PAGE_CONTEXT
 from cop.accounts.forms import (
     LoginForm,
@@ -22,11 +22,12 @@ from cop.accounts.forms import (
     ProfileForm,
     ResetRequestForm,
     SetPasswordForm,
+    TokenForm,
 )
 from cop.accounts.models import EmailMode, LinkPurpose
 from cop.errors import AppError
 from cop.extensions import csrf, limiter
-from cop.forms import apply_errors
+from cop.forms import apply_errors, refusal_status
 from cop.labels import choices
 from cop.rate_limits import RateLimited
 
@@ -155,13 +156,46 @@ def profile():
         else:
             flash(_("Password changed. Your other sessions were signed out."), "success")
             return redirect(url_for("accounts.profile"))
+    return _profile_page(profile_form=profile_form, password_form=password_form)
+
+
+def _profile_page(**forms) -> str:
+    profile_form = forms.get("profile_form") or ProfileForm(prefix="profile", obj=current_user)
+    profile_form.email_mode.choices = choices(EmailMode)
     return render_template(
         "accounts/profile.html",
         profile_form=profile_form,
-        password_form=password_form,
+        password_form=forms.get("password_form") or PasswordChangeForm(prefix="password"),
+        token_form=forms.get("token_form") or TokenForm(prefix="token"),
         devices=sessions.list_sessions(current_user),
         this_device=sessions.row_id(current_user),
+        tokens=queries.list_active_tokens(current_user),
     )
+
+
+@bp.post("/profile/tokens")
+@login_required
+def create_token():
+    form = TokenForm(prefix="token")
+    error = None
+    if form.validate_on_submit():
+        try:
+            token, raw = service.issue_token(current_user, form.name.data, form.password.data)
+        except AppError as refused:
+            error = refused
+            apply_errors(form, refused)
+        else:
+            return render_template("accounts/token_created.html", token=token, raw=raw)
+    status, headers = refusal_status(error)
+    return _profile_page(token_form=form), status, headers
+
+
+@bp.post("/profile/tokens/<int:token_id>/revoke")
+@login_required
+def revoke_token(token_id: int):
+    service.revoke_token(current_user, token_id)
+    flash(_("The token was revoked: programs using it can no longer sign in with it."), "info")
+    return redirect(url_for("accounts.profile", _anchor="tokens"))
 
 
 @bp.post("/profile/devices/<int:login_id>/sign-out")

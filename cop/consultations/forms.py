@@ -7,24 +7,22 @@ from wtforms.validators import InputRequired, Length
 from cop.consultations.models import RATING_COMMENT_MAX, RATING_MAX, RATING_MIN
 from cop.discussions.forms import OnceForm
 from cop.discussions.models import TITLE_MAX
-from cop.forms import optional_int, options, required
+from cop.forms import FormattedTextField, optional_int, options, required
 from cop.text import BODY_MAX
 
 
 class ConsultationForm(OnceForm):
     community_id = SelectField(_l("For the community"), coerce=optional_int)
     title = StringField(_l("Subject"), validators=[required(), Length(max=TITLE_MAX)])
-    body = TextAreaField(
-        _l("Your question (Markdown)"), validators=[required(), Length(max=BODY_MAX)]
-    )
+    body = FormattedTextField(_l("Your question"), validators=[required(), Length(max=BODY_MAX)])
     platform_id = SelectField(_l("Thematic platform"), coerce=optional_int)
     file = MultipleFileField(_l("Attachments"))
     module_id = HiddenField()  # "ask an expert about this module"
 
 
 class NoteForm(OnceForm):
-    body = TextAreaField(
-        _l("Internal note (Markdown): only experts, trainees and moderators see it"),
+    body = FormattedTextField(
+        _l("Internal note: only experts, trainees and moderators see it"),
         validators=[required(), Length(max=BODY_MAX)],
     )
     file = MultipleFileField(_l("Attachments"))

@@ -1,7 +1,7 @@
 from datetime import timedelta
 
 from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
-from flask_babel import format_decimal, format_timedelta
+from flask_babel import format_decimal
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -15,7 +15,6 @@ from cop.consultations.forms import ConsultationForm, NoteForm, ResolveForm
 from cop.consultations.models import Consent, Consultation, Status
 from cop.consultations.queries import Assignee, Filters, Order
 from cop.courses.views import asked_module
-from cop.db import utcnow
 from cop.discussions import queries as discussions
 from cop.discussions import service as discussion_service
 from cop.discussions.forms import ReplyForm
@@ -35,12 +34,6 @@ bp = Blueprint("consultations", __name__)
 PER_PAGE = 50
 OLDER_THAN_MAX = 36500
 NOTE = "note"  # the note form's prefix: the reply form on the same page has the same fields
-
-
-@bp.app_template_filter("ago")
-def ago(moment) -> str:
-    """How long ago, for people: '3 дні тому', '5 hours ago'."""
-    return format_timedelta(moment - utcnow(), threshold=1, add_direction=True)
 
 
 def consultation_url(consultation_id: int, post_id: int | None = None) -> str:

@@ -1,17 +1,17 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import MultipleFileField
-from wtforms import DateField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms import DateField, IntegerField, SelectField, StringField
 from wtforms.validators import Length, NumberRange, Optional
 
 from cop.courses.models import LINK_TITLE_MAX, MINUTES_MAX, TITLE_MAX, URL_MAX
-from cop.forms import required
+from cop.forms import FormattedTextField, required
 from cop.text import BODY_MAX
 
 
 class ModuleForm(FlaskForm):
     title = StringField(_l("Title"), validators=[required(), Length(max=TITLE_MAX)])
-    body = TextAreaField(_l("Content (Markdown)"), validators=[required(), Length(max=BODY_MAX)])
+    body = FormattedTextField(_l("Text"), validators=[required(), Length(max=BODY_MAX)])
     minutes = IntegerField(
         _l("Estimated time, minutes"),
         validators=[Optional(), NumberRange(min=1, max=MINUTES_MAX)],

@@ -10,12 +10,11 @@ from wtforms import (
     IntegerField,
     SelectField,
     StringField,
-    TextAreaField,
 )
 from wtforms.validators import InputRequired, Length, NumberRange
 
 from cop.discussions.models import TAG_MAX, TAGS_MAX, TITLE_MAX
-from cop.forms import CheckboxListField, optional_int, required
+from cop.forms import CheckboxListField, FormattedTextField, optional_int, required
 from cop.text import BODY_MAX
 
 MAIL_NOW = _l("Send notifications now, without waiting for the time to edit")
@@ -42,14 +41,14 @@ def tags_field() -> StringField:
 class DiscussionForm(OnceForm):
     community_id = SelectField(_l("For the community"), coerce=optional_int)
     title = StringField(_l("Subject"), validators=[required(), Length(max=TITLE_MAX)])
-    body = TextAreaField(_l("Message (Markdown)"), validators=[required(), Length(max=BODY_MAX)])
+    body = FormattedTextField(_l("Text"), validators=[required(), Length(max=BODY_MAX)])
     tags = tags_field()
     file = MultipleFileField(_l("Attachments"))
     mail_now = BooleanField(MAIL_NOW)
 
 
 class ReplyForm(OnceForm):
-    body = TextAreaField(_l("Your reply (Markdown)"), validators=[required(), Length(max=BODY_MAX)])
+    body = FormattedTextField(_l("Text"), validators=[required(), Length(max=BODY_MAX)])
     private = BooleanField(
         _l(
             "Private reply: only the author of the post, moderators and the experts "
@@ -65,7 +64,7 @@ class EditForm(FlaskForm):
     # The post's version the person began from: a save on an older one is refused.
     version = HiddenField()
     title = StringField(_l("Subject"), validators=[Length(max=TITLE_MAX)])
-    body = TextAreaField(_l("Message (Markdown)"), validators=[required(), Length(max=BODY_MAX)])
+    body = FormattedTextField(_l("Text"), validators=[required(), Length(max=BODY_MAX)])
     tags = tags_field()
     remove = CheckboxListField(_l("Remove attachments"), coerce=int)
     file = MultipleFileField(_l("Add attachments"))

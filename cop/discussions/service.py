@@ -12,7 +12,7 @@ from werkzeug.datastructures import FileStorage
 
 from cop import events, inputs, policy
 from cop.accounts.models import User
-from cop.accounts.people import profile_path, profile_paths
+from cop.accounts.people import profile_path, render_post
 from cop.attachments import service as attachments
 from cop.attachments.models import Attachment
 from cop.attachments.storage import prune
@@ -51,7 +51,7 @@ from cop.extensions import db
 from cop.i18n import format_size
 from cop.orgs.models import Community
 from cop.spaces.models import Space, SpaceKind
-from cop.text import check_body, find_mentions, render_markdown
+from cop.text import check_body
 
 # Spaces whose page is a list of discussions.
 DISCUSSION_KINDS = (SpaceKind.FORUM, SpaceKind.EXPERT_ROOM)
@@ -137,20 +137,12 @@ def _group_of(actor, space: Space, community_id: int | None) -> int | None:
     return community_id
 
 
-def render_body(body: str) -> str:
-    """A post's HTML: the text pipeline, with each @mention of someone who exists linked to
-    their profile. Linked when written, so the stored HTML is what is shown and pages cost
-    no lookup; erasing a person renders the posts that link to them again
-    (`unlink_person`)."""
-    return render_markdown(body, profile_paths(find_mentions(body)))
-
-
 def unlink_person(user_id: int) -> None:
     """The posts linking to this (now erased) person's profile, rendered again: the
     mention stays as plain text. In the caller's transaction."""
     linking = Post.body_html.contains(f'href="{profile_path(user_id)}"', autoescape=True)
     for post in list(db.session.scalars(select(Post).where(linking))):
-        post.body_html = render_body(post.body)
+        post.body_html = render_post(post.body)
 
 
 def start_discussion(
@@ -221,7 +213,7 @@ def write_discussion(
         discussion=discussion,
         author_id=actor.id,
         body=body,
-        body_html=render_body(body),
+        body_html=render_post(body),
         created_at=now,
         mail_now=mail_now,
     )
@@ -345,7 +337,7 @@ def _add_reply(
         parent_id=parent.id,
         author_id=actor.id,
         body=body,
-        body_html=render_body(body),
+        body_html=render_post(body),
         created_at=now,
         private_to_id=parent.author_id if private else None,
         internal=internal,
@@ -407,7 +399,7 @@ def edit_post(
                 )
             )
             previous = post.body
-            post.body, post.body_html = body, render_body(body)
+            post.body, post.body_html = body, render_post(body)
             post.edited_at, post.edited_by_id = utcnow(), actor.id
         if changed:
             events.publish(PostEdited(actor, post, previous))

@@ -8,11 +8,11 @@ the forms show the warning, and the API tells both (GET /spaces/{id}/posting).""
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from flask_babel import format_datetime
 from flask_babel import gettext as _
 from sqlalchemy import select
 
 from cop import policy
+from cop.dates import exact
 from cop.db import utcnow
 from cop.discussions.models import Discussion, Post, settings_of
 from cop.errors import Forbidden
@@ -77,7 +77,7 @@ def warning(found: Standing | None) -> str | None:
             "You can post here again after %(when)s.",
             n=found.block_after,
             hours=found.period_hours,
-            when=format_datetime(found.open_again, "short"),
+            when=exact(found.open_again),
         )
     if not found.warned:
         return None

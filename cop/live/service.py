@@ -5,13 +5,14 @@ the policy, validates, writes and commits once; what it publishes to the session
 from datetime import datetime
 
 from flask import current_app
-from flask_babel import force_locale, format_datetime
+from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy import delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from cop import inputs, policy, rate_limits
 from cop.accounts.models import User
+from cop.dates import exact
 from cop.db import utcnow
 from cop.discussions import service as discussions
 from cop.errors import Conflict, Invalid
@@ -151,7 +152,7 @@ def _archive(actor, session: LiveSession):
         "Questions and answers of the live session “%(title)s” (%(when)s). Hosts: %(hosts)s. "
         "Questions: %(n)s.",
         title=session.title,
-        when=format_datetime(session.started_at or session.scheduled_at, "short"),
+        when=exact(session.started_at or session.scheduled_at),
         hosts=hosts,
         n=len(questions),
     )

@@ -24,6 +24,7 @@ from sqlalchemy import select, update
 
 from cop import policy
 from cop.accounts.models import EmailMode, User
+from cop.dates import exact
 from cop.db import utcnow
 from cop.discussions.models import Post
 from cop.extensions import db
@@ -127,10 +128,9 @@ def _link(notification: Notification) -> str:
 
 
 def _entry(notification: Notification) -> str:
-    space = notification.discussion.space.title
-    return (
-        f"{notification.headline()} ({space})\n\n{notification.post.body}\n\n{_link(notification)}"
-    )
+    place = f"{notification.discussion.space.title}, {exact(notification.post.created_at)}"
+    body = notification.post.body
+    return f"{notification.headline()} ({place})\n\n{body}\n\n{_link(notification)}"
 
 
 def _footer() -> str:

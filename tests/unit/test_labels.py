@@ -24,15 +24,3 @@ def test_every_enum_value_has_its_own_label(ctx):
         assert label(SpaceRole.MODERATOR) == "Space moderator"
         assert label(Role.MEMBER) == "Committee member"
         assert label(SpaceRole.MEMBER) == "Member"
-
-
-def test_short_dates_follow_the_locale_and_kyiv_time(ctx):
-    from datetime import UTC, datetime
-
-    from cop.i18n import format_short
-
-    moment = datetime(2026, 11, 24, 7, 5, tzinfo=UTC)
-    with force_locale("uk"):
-        assert format_short(moment) == "24.11.26, 09:05"
-    with force_locale("en"):
-        assert format_short(moment) == "11/24/26, 09:05 AM"

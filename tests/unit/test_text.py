@@ -24,7 +24,7 @@ TAGS = {
     *("ul", "ol", "li", "a"),
     *("table", "thead", "tbody", "tr", "th", "td"),
 }
-ATTRIBUTES = {"a": {"href", "title", "rel"}, "ol": {"start"}, "code": {"class"}}
+ATTRIBUTES = {"a": {"href", "title", "rel", "class"}, "ol": {"start"}, "code": {"class"}}
 SCHEMES = {"http", "https", "mailto"}
 REL = "nofollow noopener ugc"
 
@@ -270,9 +270,15 @@ def test_unsafe_link_keeps_its_text_but_loses_its_href():
     assert html == f'<p><a rel="{REL}">click</a></p>\n'
 
 
-def test_images_are_not_rendered_as_images():
-    html = render_markdown("![схема](https://example.org/a.png)")
-    assert html == f'<p>!<a href="https://example.org/a.png" rel="{REL}">схема</a></p>\n'
+def test_an_external_image_is_a_labelled_link_not_an_image():
+    html = render_markdown("Див. ![схема *округів*](https://example.org/a.png)")
+    link = f'<a href="https://example.org/a.png" class="image-link" rel="{REL}">'
+    assert html == f"<p>Див. {link}схема округів</a></p>\n"
+    unnamed = render_markdown("![](https://example.org/b.png)")
+    assert ">https://example.org/b.png</a>" in unnamed
+    # no other class gets through, and an image of a refused scheme is no link at all
+    assert 'class="' not in render_markdown('[x](https://example.org "t") <a class="evil">')
+    assert "href" not in render_markdown("![x](javascript:alert(1))")
 
 
 def test_ukrainian_text_and_raw_html_are_kept_as_text():

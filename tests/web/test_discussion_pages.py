@@ -216,3 +216,14 @@ def test_a_forum_may_show_each_posts_word_count(client, world, h, login_as):
     moderator = login_as(world.users["moderator"])
     form = moderator.get(f"/spaces/{forum}/forum").get_data(as_text=True)
     assert 'name="show_word_count"' in form and "Показувати кількість слів" in form
+def test_the_threaded_outline_marks_private_replies(client, world, h, login_as):
+    from tests.api.test_discussions_api import reply, start
+
+    d = start(client, h["member"], world.spaces["forum_signed"])
+    reply(client, h["expert"], d["id"], body="Відкрита порада")
+    reply(client, h["expert"], d["id"], body="Таємна порада Квазар", private=True)
+    page = login_as(world.users["moderator"]).get(f"/discussions/{d['id']}?mode=threaded")
+    outline = page.get_data(as_text=True).split('<ul class="outline">')[1].split("</ul>")[0]
+    items = {re.search(r">([^<]+)</a>", li).group(1): li for li in outline.split("<li>")[1:]}
+    assert "приватна відповідь" in items["Таємна порада Квазар"]
+    assert "приватна відповідь" not in items["Відкрита порада"]
