@@ -13,7 +13,9 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, logout_user
 
+from cop import events
 from cop.accounts import service, sessions
+from cop.accounts.events import PROFILE_CONTEXT
 from cop.accounts.forms import (
     LoginForm,
     PasswordChangeForm,
@@ -157,7 +159,16 @@ def profile():
         password_form=password_form,
         devices=sessions.list_sessions(current_user),
         this_device=sessions.row_id(current_user),
+        **_features_context(),
     )
+
+
+def _features_context() -> dict:
+    """What the features above add to the profile page (the notification choices)."""
+    context: dict = {}
+    for answer in events.ask(PROFILE_CONTEXT, current_user):
+        context.update(answer)
+    return context
 
 
 @bp.post("/profile/devices/<int:login_id>/sign-out")

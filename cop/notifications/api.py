@@ -19,9 +19,11 @@ class NotificationOut(Output):
     id: int
     kind: NotificationKind
     text: str = Field(description="What happened, in the user's language")
-    post_id: int
-    discussion_id: int
-    space_id: int
+    post_id: int | None = Field(description="The post it is about, if any")
+    discussion_id: int | None
+    module_id: int | None = Field(description="The course module it is about, if any")
+    live_session_id: int | None = Field(description="The live session it is about, if any")
+    space_id: int = Field(description="Where it happened (a module's course)")
     actor_id: int
     created_at: datetime
     read: bool
@@ -60,7 +62,9 @@ def _out(n) -> NotificationOut:
         text=n.headline(),
         post_id=n.post_id,
         discussion_id=n.discussion_id,
-        space_id=n.discussion.space_id,
+        module_id=n.module_id,
+        live_session_id=n.live_session_id,
+        space_id=n.space.id,
         actor_id=n.actor_id,
         created_at=n.created_at,
         read=n.read_at is not None,

@@ -106,10 +106,17 @@ def _link(notification: Notification) -> str:
 
 
 def _entry(notification: Notification) -> str:
-    space = notification.discussion.space.title
-    return (
-        f"{notification.headline()} ({space})\n\n{notification.post.body}\n\n{_link(notification)}"
-    )
+    space = notification.space.title
+    text = f"\n\n{notification.post.body}" if notification.post is not None else ""
+    return f"{notification.headline()} ({space}){text}\n\n{_link(notification)}"
+
+
+def _readable(user: User, notification: Notification) -> bool:
+    """Whether the person may still read what the notification is about, asked now."""
+    post = notification.post
+    if post is not None and (post.deleted_at is not None or not policy.readers(post, [user])):
+        return False  # (`readers` loads what the Q&A rule needs at once)
+    return policy.can(user, policy.VIEW, notification)
 
 
 def _footer() -> str:
@@ -136,9 +143,7 @@ def deliver(now: datetime | None = None) -> int:
 def _deliver(now: datetime) -> int:
     sent = 0
     for user, notifications in _pending(now):
-        readable = [
-            n for n in notifications if n.post.deleted_at is None and policy.readers(n.post, [user])
-        ]
+        readable = [n for n in notifications if _readable(user, n)]
         if not _claim(notifications, now):
             continue  # another runner has them
         if not readable:

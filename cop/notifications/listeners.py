@@ -4,11 +4,13 @@
 from flask import Flask
 
 from cop import events
+from cop.accounts.events import PROFILE_CONTEXT
 from cop.discussions import events as discussion_events
 from cop.discussions.events import DiscussionSeen, PostCreated, PostEdited
 from cop.discussions.service import DISCUSSION_KINDS
 from cop.notifications import service
 from cop.spaces import events as space_events
+from cop.spaces.models import SpaceKind
 
 
 def _post_created(event: PostCreated) -> None:
@@ -31,12 +33,17 @@ def _page_context(user, discussion) -> dict:
 
 
 def _space_page_context(user, space, _page: int, _per_page: int) -> dict:
-    if space.kind not in DISCUSSION_KINDS or not user.is_authenticated:
+    if space.kind not in (*DISCUSSION_KINDS, SpaceKind.LIVE) or not user.is_authenticated:
         return {}
     return {"follow": service.forum_subscription(user, space)}
 
 
+def _profile_context(user) -> dict:
+    return {"notification_choices": service.choices(user)}
+
+
 def register(app: Flask) -> None:
+    events.register_hook(app, PROFILE_CONTEXT, _profile_context)
     events.subscribe(app, PostCreated, _post_created)
     events.subscribe(app, PostEdited, _post_edited)
     events.subscribe(app, DiscussionSeen, _discussion_seen)

@@ -24,6 +24,7 @@ from cop.notifications.models import (
     ForumSubscription,
     Notification,
     NotificationKind,
+    NotificationMute,
 )
 from cop.spaces.models import Space
 from cop.text import find_mentions
@@ -113,7 +114,24 @@ def _choose(user_id: int, discussion_id: int, subscribed: bool) -> None:
 def _subscribers(discussion: Discussion) -> list[User]:
     """Everyone following the discussion by their own or the forum's choice, before
     asking whether they may read a particular post."""
-    mode = _mode(discussion.space)
+    chosen = dict(
+        db.session.execute(
+            select(DiscussionSubscription.user_id, DiscussionSubscription.subscribed).where(
+                DiscussionSubscription.discussion_id == discussion.id
+            )
+        ).all()
+    )
+    return _following(discussion.space, chosen)
+
+
+def subscribers_of(space: Space) -> list[User]:
+    """Everyone following a space (its forum, course or live sessions) by their own or its
+    subscription mode's choice, before asking whether they may read what it is about."""
+    return _following(space, {})
+
+
+def _following(space: Space, chosen: dict[int, bool]) -> list[User]:
+    mode = _mode(space)
     if mode == SubscriptionMode.DISABLED:
         return []
     active = select(User).where(User.active.is_(True))
@@ -122,14 +140,7 @@ def _subscribers(discussion: Discussion) -> list[User]:
     forum = dict(
         db.session.execute(
             select(ForumSubscription.user_id, ForumSubscription.subscribed).where(
-                ForumSubscription.space_id == discussion.space_id
-            )
-        ).all()
-    )
-    chosen = dict(
-        db.session.execute(
-            select(DiscussionSubscription.user_id, DiscussionSubscription.subscribed).where(
-                DiscussionSubscription.discussion_id == discussion.id
+                ForumSubscription.space_id == space.id
             )
         ).all()
     )
@@ -154,10 +165,25 @@ def _mentioned(source: str) -> list[User]:
     )
 
 
+def muted(kind: NotificationKind, user_ids) -> set[int]:
+    """Those of these people who turned this kind of notification off."""
+    if not user_ids:
+        return set()
+    return set(
+        db.session.scalars(
+            select(NotificationMute.user_id).where(
+                NotificationMute.kind == kind, NotificationMute.user_id.in_(user_ids)
+            )
+        )
+    )
+
+
 def _notify(
     post: Post, users, kind: NotificationKind, already: set[int], actor_id: int | None = None
 ) -> None:
-    for user in policy.readers(post, [u for u in users if u.id not in already]):
+    users = [u for u in users if u.id not in already]
+    off = muted(kind, [u.id for u in users])
+    for user in policy.readers(post, [u for u in users if u.id not in off]):
         db.session.add(
             Notification(
                 user_id=user.id,
@@ -231,3 +257,36 @@ def discussion_seen(user, discussion_id: int) -> None:
         .values(read_at=utcnow()),
         execution_options={"synchronize_session": False},
     )
+
+
+def choices(user) -> dict[NotificationKind, bool]:
+    """Each kind of notification, and whether the person gets it (in the app and by mail)."""
+    off = muted_kinds(user)
+    return {kind: kind not in off for kind in NotificationKind}
+
+
+def muted_kinds(user) -> set[NotificationKind]:
+    return set(
+        db.session.scalars(select(NotificationMute.kind).where(NotificationMute.user_id == user.id))
+    )
+
+
+def choose_kinds(user, wanted) -> None:
+    """Keep the kinds of notification in `wanted`, turn the others off. Commits."""
+    wanted = set(wanted)
+    db.session.execute(
+        NotificationMute.__table__.delete().where(NotificationMute.user_id == user.id)
+    )
+    db.session.add_all(
+        NotificationMute(user_id=user.id, kind=kind)
+        for kind in NotificationKind
+        if kind not in wanted
+    )
+    db.session.commit()
+
+
+def turn_off(user, kind: NotificationKind) -> None:
+    """One kind of notification off, from the link in its mail. Commits."""
+    if db.session.get(NotificationMute, (user.id, kind)) is None:
+        db.session.add(NotificationMute(user_id=user.id, kind=kind))
+    db.session.commit()
