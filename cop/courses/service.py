@@ -9,11 +9,12 @@ from flask_babel import gettext as _
 from sqlalchemy import delete, func, select
 from werkzeug.datastructures import FileStorage
 
-from cop import inputs, policy
+from cop import events, inputs, policy
 from cop.attachments import service as attachments
 from cop.attachments import storage
 from cop.attachments.models import Attachment
 from cop.courses import progress
+from cop.courses.events import ModuleDrafted, ModulePublished
 from cop.courses.models import (
     LINK_TITLE_MAX,
     MINUTES_MAX,
@@ -71,7 +72,7 @@ def create_module(
 ) -> CourseModule:
     """Experts, trainees and moderators (whoever may post in the course) add a module at
     the end of the course, as a draft, with its discussion forum of the chosen type.
-    Commits."""
+    Commits; a draft by someone who may not publish it publishes `module.drafted`."""
     policy.require(actor, policy.POST, course)
     if course.kind != SpaceKind.COURSE:
         raise Conflict(_("Modules belong to courses."))
@@ -100,6 +101,9 @@ def create_module(
         author_id=actor.id,
     )
     db.session.add(module)
+    db.session.flush()
+    if not policy.can(actor, "publish", module):
+        events.publish(ModuleDrafted(actor, module))
     db.session.commit()
     return module
 
@@ -146,11 +150,12 @@ def edit_module(
 
 def publish_module(actor, module: CourseModule) -> CourseModule:
     """Experts and moderators of the course publish a module: learners see it from now
-    on. Commits."""
+    on. Commits; publishes `module.published` (the course's followers are told)."""
     policy.require(actor, "publish", module)
     if not module.published:
         module.status = ModuleStatus.PUBLISHED
         module.published_at = utcnow()
+        events.publish(ModulePublished(actor, module))
         db.session.commit()
     return module
 

@@ -6,9 +6,10 @@ from flask import Flask
 
 from cop import counters, events, realtime
 from cop.discussions.events import DiscussionMoved, ForumConfigured, Replied
-from cop.live import revocation
+from cop.live import reminders, revocation
 from cop.live.broadcast import discussion_room
 from cop.live.counters import STORED
+from cop.live.events import LiveSessionStarting
 from cop.live.replies import DELIVER, deliver, reply_posted
 from cop.orgs.events import MembershipRemoved
 from cop.realtime import user_room
@@ -35,6 +36,7 @@ def _space_changed(_event: SpaceAccessChanged | ForumConfigured) -> None:
 
 def register(app: Flask) -> None:
     counters.declare(app, STORED)
+    events.subscribe(app, LiveSessionStarting, reminders.tell_followers)
     realtime.on_control(app, DELIVER, deliver)
     realtime.on_control(app, revocation.RECHECK, revocation.recheck)
     events.subscribe(app, Replied, _replied, events.AFTER_COMMIT)
