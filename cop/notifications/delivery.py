@@ -12,9 +12,8 @@ import logging
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from flask import current_app, url_for
+from flask import current_app
 from flask_babel import force_locale
-from flask_babel import gettext as _
 from sqlalchemy import select, update
 
 from cop import policy
@@ -22,6 +21,7 @@ from cop.accounts.models import EmailMode, User
 from cop.db import utcnow
 from cop.extensions import db
 from cop.mail import send_mail
+from cop.notifications.compose import compose
 from cop.notifications.models import Notification
 
 log = logging.getLogger(__name__)
@@ -101,36 +101,12 @@ def _failed(notifications: list[Notification], now: datetime) -> None:
     db.session.commit()
 
 
-def _link(notification: Notification) -> str:
-    return url_for("notifications.follow", notification_id=notification.id, _external=True)
-
-
-def _entry(notification: Notification) -> str:
-    space = notification.space.title
-    text = f"\n\n{notification.post.body}" if notification.post is not None else ""
-    return f"{notification.headline()} ({space}){text}\n\n{_link(notification)}"
-
-
 def _readable(user: User, notification: Notification) -> bool:
     """Whether the person may still read what the notification is about, asked now."""
     post = notification.post
     if post is not None and (post.deleted_at is not None or not policy.readers(post, [user])):
         return False  # (`readers` loads what the Q&A rule needs at once)
     return policy.can(user, policy.VIEW, notification)
-
-
-def _footer() -> str:
-    settings = url_for("accounts.profile", _external=True)
-    return "-- \n" + _("Choose how you get these emails: %(url)s", url=settings)
-
-
-def _compose(user: User, notifications: list[Notification]) -> tuple[str, str]:
-    if user.email_mode == EmailMode.DIGEST:
-        subject = _("Your daily digest: %(n)s new", n=len(notifications))
-    else:
-        subject = notifications[0].headline()
-    body = "\n\n----\n\n".join(_entry(n) for n in notifications)
-    return subject, f"{body}\n\n{_footer()}\n"
 
 
 def deliver(now: datetime | None = None) -> int:
@@ -151,9 +127,16 @@ def _deliver(now: datetime) -> int:
         batches = [readable] if user.email_mode == EmailMode.DIGEST else [[n] for n in readable]
         for batch in batches:
             with force_locale(user.locale):
-                subject, body = _compose(user, batch)
+                mail = compose(user, batch)
             try:
-                send_mail(user.email, subject, body, to_name=user.display_name)
+                send_mail(
+                    user.email,
+                    mail.subject,
+                    mail.text,
+                    to_name=user.display_name,
+                    html=mail.html,
+                    headers=mail.headers,
+                )
             except Exception:  # the server said no or is away: try again later
                 log.exception("mail to user %s failed", user.id)
                 _failed(batch, now)

@@ -6,8 +6,9 @@ from cop import inputs, policy
 from cop.discussions import queries as discussions
 from cop.discussions.views import discussion_url
 from cop.errors import Invalid, NotFound
-from cop.extensions import db
+from cop.extensions import csrf, db
 from cop.notifications import queries, service
+from cop.notifications import unsubscribe as unsubscribing
 from cop.notifications.models import Notification, NotificationKind
 from cop.spaces.models import SpaceKind
 from cop.spaces.queries import get_space
@@ -122,3 +123,18 @@ def discussion_subscription(discussion_id: int):
         "success",
     )
     return redirect(discussion_url(discussion.id))
+
+
+@bp.route("/unsubscribe/<token>", methods=["GET", "POST"])
+@csrf.exempt  # the link is the credential: mail programs POST it as it is (RFC 8058)
+def unsubscribe(token: str):
+    """Without signing in: opening the link asks, a POST (the page's button, or the mail
+    program's one-click request) turns that kind of notification off."""
+    found = unsubscribing.read(token)
+    if found is None:
+        raise NotFound()
+    user, kind = found
+    done = request.method == "POST"
+    if done:
+        unsubscribing.unsubscribe(user, kind)
+    return render_template("notifications/unsubscribe.html", kind=kind, done=done)
