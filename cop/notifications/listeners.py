@@ -6,7 +6,7 @@ from flask import Flask
 from cop import events
 from cop.accounts.events import PROFILE_CONTEXT
 from cop.discussions import events as discussion_events
-from cop.discussions.events import DiscussionSeen, PostCreated, PostEdited
+from cop.discussions.events import DiscussionSeen, DiscussionSplit, PostCreated, PostEdited
 from cop.discussions.service import DISCUSSION_KINDS
 from cop.notifications import service
 from cop.spaces import events as space_events
@@ -20,6 +20,10 @@ def _post_created(event: PostCreated) -> None:
 def _post_edited(event: PostEdited) -> None:
     if event.previous is not None:
         service.post_edited(event.post, event.previous)
+
+
+def _discussion_split(event: DiscussionSplit) -> None:
+    service.discussion_split(event.source, event.discussion, event.post_ids)
 
 
 def _discussion_seen(event: DiscussionSeen) -> None:
@@ -47,5 +51,6 @@ def register(app: Flask) -> None:
     events.subscribe(app, PostCreated, _post_created)
     events.subscribe(app, PostEdited, _post_edited)
     events.subscribe(app, DiscussionSeen, _discussion_seen)
+    events.subscribe(app, DiscussionSplit, _discussion_split)
     events.register_hook(app, discussion_events.PAGE_CONTEXT, _page_context)
     events.register_hook(app, space_events.PAGE_CONTEXT, _space_page_context)

@@ -290,3 +290,24 @@ def turn_off(user, kind: NotificationKind) -> None:
     if db.session.get(NotificationMute, (user.id, kind)) is None:
         db.session.add(NotificationMute(user_id=user.id, kind=kind))
     db.session.commit()
+
+
+def discussion_split(source: Discussion, discussion: Discussion, post_ids) -> None:
+    """Posts moved to a discussion split off: their notifications lead there, and whoever
+    chose to follow (or not) the discussion they came from has the same choice for the new
+    one. Part of the caller's transaction."""
+    db.session.execute(
+        update(Notification)
+        .where(Notification.post_id.in_(list(post_ids)))
+        .values(discussion_id=discussion.id),
+        execution_options={"synchronize_session": False},
+    )
+    choices = db.session.execute(
+        select(DiscussionSubscription.user_id, DiscussionSubscription.subscribed).where(
+            DiscussionSubscription.discussion_id == source.id
+        )
+    ).all()
+    db.session.add_all(
+        DiscussionSubscription(user_id=user_id, discussion_id=discussion.id, subscribed=chosen)
+        for user_id, chosen in choices
+    )
