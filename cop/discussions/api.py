@@ -7,7 +7,7 @@ from pydantic import Field
 from cop import policy, rate_limits
 from cop.attachments.api import AttachmentOut, attachment_out
 from cop.attachments.queries import by_post
-from cop.discussions import idempotency, queries, reads, service
+from cop.discussions import groups, idempotency, queries, reads, service
 from cop.discussions.models import (
     TITLE_MAX,
     ForumType,
@@ -176,18 +176,25 @@ def _key() -> str | None:
     return request.headers.get("Idempotency-Key") or None
 
 
+class DiscussionListQuery(PageQuery):
+    group: Id | None = Field(
+        None,
+        description="In group mode: this community's discussions and those for all participants",
+    )
+
+
 @endpoint(
     bp,
     "/spaces/<int:space_id>/discussions",
     summary="A space's discussions",
-    query=PageQuery,
+    query=DiscussionListQuery,
     response=DiscussionList,
     auth=False,
 )
-def list_discussions(space_id: int, params: PageQuery):
+def list_discussions(space_id: int, params: DiscussionListQuery):
     space = get_space(current_user, space_id)
     items, total, unread, _last = queries.list_discussions(
-        current_user, space, (params.page - 1) * params.per_page, params.per_page
+        current_user, space, (params.page - 1) * params.per_page, params.per_page, params.group
     )
     return DiscussionList(
         items=[_discussion_out(d, unread.get(d.id, 0)) for d in items],
@@ -195,6 +202,33 @@ def list_discussions(space_id: int, params: PageQuery):
         page=params.page,
         per_page=params.per_page,
     )
+
+
+class CopiesIn(Input):
+    title: Line = Field(max_length=TITLE_MAX)
+    body: Body = Field(max_length=BODY_MAX, description=f"Markdown, at most {BODY_MAX} characters")
+
+
+class CopiesOut(Output):
+    items: list[DiscussionOut] = Field(description="One discussion per group")
+
+
+@endpoint(
+    bp,
+    "/spaces/<int:space_id>/discussions/all-groups",
+    "POST",
+    summary="Post a copy to all groups: the same discussion once for each group (moderators "
+    "of a forum in group mode)",
+    body=CopiesIn,
+    response=CopiesOut,
+    status=201,
+    errors=(429,),
+)
+def create_group_copies(space_id: int, data: CopiesIn):
+    space = get_space(current_user, space_id)
+    rate_limits.posting(current_user)
+    made = groups.start_in_every_group(current_user, space, title=data.title, body=data.body)
+    return CopiesOut(items=[_discussion_out(d) for d in made])
 
 
 @endpoint(

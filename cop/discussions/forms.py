@@ -30,6 +30,9 @@ class DiscussionForm(OnceForm):
     title = StringField(_l("Subject"), validators=[required(), Length(max=TITLE_MAX)])
     body = TextAreaField(_l("Message (Markdown)"), validators=[required(), Length(max=BODY_MAX)])
     file = MultipleFileField(_l("Attachments"))
+    all_groups = BooleanField(
+        _l("Post a copy to all groups: one discussion for each, without files")
+    )
 
 
 class ReplyForm(OnceForm):

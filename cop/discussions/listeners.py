@@ -3,8 +3,8 @@ and the unread counts."""
 
 from flask import Flask, current_app
 
-from cop import counters, events
-from cop.discussions import queries, reads
+from cop import counters, events, inputs
+from cop.discussions import groups, queries, reads
 from cop.discussions.counters import STORED
 from cop.discussions.models import ForumType, settings_of
 from cop.discussions.service import DISCUSSION_KINDS, may_start
@@ -14,8 +14,10 @@ from cop.spaces.events import PAGE_CONTEXT, UNREAD_COUNTS
 def _forum(user, space, page: int, per_page: int) -> dict:
     if space.kind not in DISCUSSION_KINDS:
         return {}
+    choices = groups.group_choices(user, space)
+    group = inputs.id_arg("group") if choices else None
     items, total, unread, last_authors = queries.list_discussions(
-        user, space, (page - 1) * per_page, per_page
+        user, space, (page - 1) * per_page, per_page, group
     )
     forum = {
         "items": items,
@@ -27,6 +29,8 @@ def _forum(user, space, page: int, per_page: int) -> dict:
         "edit_minutes": current_app.config["COP_EDIT_WINDOW_MINUTES"],
         "page": page,
         "pages": max((total + per_page - 1) // per_page, 1),
+        "groups": choices,  # the group filter's choices (None: no groups)
+        "group": group,
     }
     return {"forum": forum}
 

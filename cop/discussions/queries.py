@@ -55,10 +55,18 @@ def get_post(user, post_id: int) -> Post:
     return post
 
 
-def list_discussions(user, space: Space, offset: int = 0, limit: int = 50):
+def list_discussions(
+    user, space: Space, offset: int = 0, limit: int = 50, group: int | None = None
+):
     """A forum's discussions, pinned first and then by last activity, with the total, the
-    user's unread counts and the names of the last posts' authors (by post id)."""
+    user's unread counts and the names of the last posts' authors (by post id). With a
+    `group` (a community), that group's discussions and those for all participants, as
+    Moodle's group menu shows."""
     where = and_(Discussion.space_id == space.id, policy.readable_discussions(user, space))
+    if group is not None:
+        where = and_(
+            where, or_(Discussion.community_id == group, Discussion.community_id.is_(None))
+        )
     total = db.session.scalar(select(func.count()).select_from(Discussion).where(where))
     discussions = list(
         db.session.scalars(
