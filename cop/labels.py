@@ -109,6 +109,9 @@ LABELS = {
     Completion: {
         Completion.MANUAL: _l("The learner marks it completed"),
         Completion.VIEW: _l("Completed once opened"),
+        Completion.DISCUSSIONS: _l("Completed after starting discussions in its forum"),
+        Completion.REPLIES: _l("Completed after replying in its forum"),
+        Completion.POSTS: _l("Completed after posting in its forum"),
     },
 }
 

@@ -61,6 +61,7 @@ def _fields(form: ModuleForm) -> dict:
         "title": form.title.data,
         "body": form.body.data,
         "completion": Completion(form.completion.data),
+        "completion_count": form.completion_count.data,
         "minutes": form.minutes.data,
         "due_on": form.due_on.data,
     }

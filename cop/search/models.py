@@ -18,3 +18,4 @@ class SearchOutbox(db.Model):
     field: Mapped[str] = mapped_column(String(20))
     value: Mapped[str] = mapped_column(String(40))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+

@@ -1,6 +1,6 @@
 """Notifications for the steps of the work: about a module or a live session as well as a
 post, one per person, post and kind; kinds a person turned off; live sessions remember
-that their followers were reminded
+that their followers were reminded; course modules completed by forum participation
 
 Revision ID: 0027
 Revises: 0020
@@ -21,6 +21,8 @@ KINDS = (
     'discussion', 'reply', 'mention', 'assigned', 'awaiting', 'rated', 'draft', 'report',
     'module', 'live_soon',
 )
+
+COMPLETIONS = ('manual', 'view', 'discussions', 'replies', 'posts')
 
 
 def upgrade():
@@ -56,8 +58,30 @@ def upgrade():
     with op.batch_alter_table('live_session', schema=None) as batch_op:
         batch_op.add_column(sa.Column('reminded_at', sa.DateTime(timezone=True), nullable=True))
 
+    with op.batch_alter_table('course_module', schema=None) as batch_op:
+        batch_op.alter_column(
+            'completion',
+            existing_type=sa.Enum(*COMPLETIONS[:2], name='completion', native_enum=False, length=6),
+            type_=sa.Enum(*COMPLETIONS, name='completion', native_enum=False, length=11),
+            existing_nullable=False,
+        )
+        batch_op.add_column(sa.Column('completion_count', sa.Integer(), nullable=True))
+
 
 def downgrade():
+    op.execute(sa.text(
+        "UPDATE course_module SET completion = 'manual', completion_count = NULL "
+        "WHERE completion NOT IN ('manual', 'view')"
+    ))
+    with op.batch_alter_table('course_module', schema=None) as batch_op:
+        batch_op.drop_column('completion_count')
+        batch_op.alter_column(
+            'completion',
+            existing_type=sa.Enum(*COMPLETIONS, name='completion', native_enum=False, length=11),
+            type_=sa.Enum(*COMPLETIONS[:2], name='completion', native_enum=False, length=6),
+            existing_nullable=False,
+        )
+
     with op.batch_alter_table('live_session', schema=None) as batch_op:
         batch_op.drop_column('reminded_at')
 
