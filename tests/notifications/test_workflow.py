@@ -14,6 +14,7 @@ from cop.live.models import LiveSession, LiveStaff, StaffRole
 from cop.live.reminders import remind_starting
 from cop.notifications.models import Notification
 from cop.spaces.models import Space, Visibility
+from tests.conftest import QueryCounter
 from tests.courses.helpers import add_module, publish
 
 API = "/api/v1"
@@ -215,3 +216,27 @@ def test_the_module_notification_leads_to_the_module(app, client, world, h, logi
     assert response.status_code == 302 and response.location.endswith(f"/modules/{module['id']}")
     assert page.get(f"/notifications/{nid}").status_code == 302
     assert login_as(world.users["outsider"]).get(f"/notifications/{nid}").status_code == 404
+
+
+def test_the_bell_page_costs_the_same_for_one_workflow_notification_or_many(
+    app, client, world, h, login_as
+):
+    course, live = world.spaces["course"], world.spaces["live"]
+    for space in (course, live):
+        client.put(
+            f"{API}/spaces/{space}/subscription", headers=h["member"], json={"subscribed": True}
+        )
+    page = login_as(world.users["member"])
+    counts = []
+    for n in (1, 3):
+        for i in range(n if not counts else n - 1):
+            module = add_module(client, h["expert"], course, title=f"Модуль {n}-{i}")
+            publish(client, h["expert"], module["id"])
+            _session(app, world, 5)
+        with app.app_context():
+            remind_starting()
+        with app.app_context(), QueryCounter(db.engine) as queries:
+            html = page.get("/notifications").get_data(as_text=True)
+        assert html.count("Новий модуль курсу") == n and html.count("починається о") == n
+        counts.append(len(queries))
+    assert counts[0] == counts[1]
