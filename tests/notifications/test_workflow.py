@@ -13,7 +13,7 @@ from cop.extensions import db
 from cop.live.models import LiveSession, LiveStaff, StaffRole
 from cop.live.reminders import remind_starting
 from cop.notifications.models import Notification
-from cop.spaces.models import Space, Visibility
+from cop.spaces.models import Space, SpaceMembership, SpaceRole, Visibility
 from tests.conftest import QueryCounter
 from tests.courses.helpers import add_module, publish
 
@@ -100,7 +100,7 @@ def test_a_committee_member_who_left_no_longer_sees_it(app, client, world, h):
     assert "awaiting" not in bell(client, h, "member")
 
 
-def test_a_report_is_told_to_the_spaces_moderators(client, world, h):
+def test_a_report_is_told_to_the_spaces_moderators(app, client, world, h):
     forum = world.spaces["forum_signed"]
     d = client.post(
         f"{API}/spaces/{forum}/discussions", headers=h["member"], json={"title": "Т", "body": "П"}
@@ -116,6 +116,15 @@ def test_a_report_is_told_to_the_spaces_moderators(client, world, h):
     # a second report by someone else does not make a second notification
     client.post(f"{API}/posts/{rude['id']}/reports", headers=h["expert"], json={"reason": "Так"})
     assert bell(client, h, "moderator").count("report") == 1
+    # made a plain member of the forum, the space's moderator no longer sees the report
+    with app.app_context():
+        db.session.execute(
+            update(SpaceMembership)
+            .where(SpaceMembership.user_id == world.users["space_moderator"].id)
+            .values(role=SpaceRole.MEMBER)
+        )
+        db.session.commit()
+    assert "report" not in bell(client, h, "space_moderator")
 
 
 def test_a_trainees_draft_is_told_to_those_who_may_publish_it(client, world, h):
