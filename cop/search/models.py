@@ -18,4 +18,3 @@ class SearchOutbox(db.Model):
     field: Mapped[str] = mapped_column(String(20))
     value: Mapped[str] = mapped_column(String(40))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
-

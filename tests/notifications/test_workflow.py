@@ -249,3 +249,19 @@ def test_the_bell_page_costs_the_same_for_one_workflow_notification_or_many(
         assert html.count("Новий модуль курсу") == n and html.count("починається о") == n
         counts.append(len(queries))
     assert counts[0] == counts[1]
+
+
+def test_the_choices_through_the_api(client, world, h):
+    every = client.get(f"{API}/notifications/choices", headers=h["member"]).get_json()
+    assert "awaiting" in every["on"] and every["off"] == []
+    kept = ["reply", "mention"]
+    chosen = client.put(
+        f"{API}/notifications/choices", headers=h["member"], json={"on": kept}
+    ).get_json()
+    assert chosen["on"] == kept and "awaiting" in chosen["off"]
+    c = open_consultation(client, h)
+    answer(client, h["expert"], c["id"])
+    assert "awaiting" not in bell(client, h, "member")
+    bad = client.put(f"{API}/notifications/choices", headers=h["member"], json={"on": ["x"]})
+    assert bad.status_code == 422
+    assert client.get(f"{API}/notifications/choices").status_code == 401
