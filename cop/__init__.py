@@ -53,6 +53,7 @@ def create_app(config: dict | None = None) -> Flask:
 
     from cop.attachments import listeners as attachments_listeners
     from cop.consultations import listeners as consultations_listeners
+    from cop.courses import listeners as courses_listeners
     from cop.discussions import listeners as discussions_listeners
     from cop.live import listeners as live_listeners
     from cop.moderation import listeners as moderation_listeners
@@ -67,6 +68,7 @@ def create_app(config: dict | None = None) -> Flask:
         notifications_listeners,
         consultations_listeners,
         moderation_listeners,
+        courses_listeners,
         live_listeners,
     ):
         listeners.register(app)

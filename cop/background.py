@@ -19,6 +19,7 @@ from flask import Flask
 
 from cop import faults
 from cop.accounts import service as accounts
+from cop.live import reminders
 from cop.notifications.delivery import deliver
 from cop.search import backend
 
@@ -51,11 +52,17 @@ def send_password_resets(app: Flask, stop: threading.Event) -> None:
     every(app, stop, seconds, accounts.send_password_resets, "password reset mail")
 
 
+def remind_live_sessions(app: Flask, stop: threading.Event) -> None:
+    """Followers of a live session hear of it 15 minutes ahead, once (cop/live/reminders.py)."""
+    seconds = app.config["COP_LIVE_REMINDER_INTERVAL_SECONDS"]
+    every(app, stop, seconds, reminders.remind_starting, "live session reminders")
+
+
 def index_search(app: Flask, stop: threading.Event) -> None:
     every(app, stop, app.config["COP_SEARCH_INTERVAL_MS"] / 1000, backend.drain, "search indexing")
 
 
-WORKERS = (send_mail, send_password_resets, index_search)
+WORKERS = (send_mail, send_password_resets, remind_live_sessions, index_search)
 
 
 def start(app: Flask) -> threading.Event:

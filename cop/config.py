@@ -119,6 +119,8 @@ def load_config(overrides: dict | None = None) -> dict:
         "COP_EDIT_WINDOW_MINUTES": _env_int("EDIT_WINDOW_MINUTES", 30),
         "COP_DIGEST_HOUR": _env_int("DIGEST_HOUR", 7),
         "COP_MAIL_INTERVAL_SECONDS": _env_int("MAIL_INTERVAL_SECONDS", 60),
+        # How often the worker looks for live sessions starting within 15 minutes.
+        "COP_LIVE_REMINDER_INTERVAL_SECONDS": _env_int("LIVE_REMINDER_INTERVAL_SECONDS", 60),
         # The search index's folder (default: the instance folder's `search`), and how
         # often `cop run`'s indexer looks for changes to index.
         "COP_SEARCH_DIR": _env("SEARCH_DIR"),

@@ -36,10 +36,10 @@ from cop.write_counter import WriteCounter
 
 ENVIRON_KEY = "cop.guest_cache"
 # Tables whose changes never show on a guest's page: one person's read marks (written on
-# every signed-in page view), notifications and subscriptions, sign-ins, reset requests,
-# API token bookkeeping, idempotency keys, the counter itself, and live questions and
-# votes (the live page is never cached and reads them over its socket; a session's
-# archive is a discussion).
+# every signed-in page view), notifications, the kinds turned off and subscriptions,
+# sign-ins, reset requests, API token bookkeeping, idempotency keys, the counter itself,
+# and live questions and votes (the live page is never cached and reads them over its
+# socket; a session's archive is a discussion).
 PRIVATE_TABLES = frozenset(
     {
         "discussion_read",
@@ -49,6 +49,7 @@ PRIVATE_TABLES = frozenset(
         "reset_request",
         "page_generation",
         "notification",
+        "notification_mute",
         "forum_subscription",
         "discussion_subscription",
         "idempotency_key",

@@ -12,6 +12,7 @@ from cop.courses.models import Completion, ModuleStatus
 from cop.discussions.models import ForumType, GroupMode, ReadTracking, SubscriptionMode
 from cop.forms import options
 from cop.live.models import QuestionStatus, SessionStatus
+from cop.notifications.models import NotificationKind
 from cop.orgs.models import CommunityKind
 from cop.spaces.models import SpaceKind, SpaceRole, Visibility
 
@@ -98,9 +99,24 @@ LABELS = {
         ModuleStatus.DRAFT: _l("Draft"),
         ModuleStatus.PUBLISHED: _l("Published"),
     },
+    NotificationKind: {
+        NotificationKind.DISCUSSION: _l("New discussions in what I follow"),
+        NotificationKind.REPLY: _l("Replies in what I follow"),
+        NotificationKind.MENTION: _l("Mentions of me"),
+        NotificationKind.ASSIGNED: _l("A consultation assigned to me"),
+        NotificationKind.AWAITING: _l("A consultation of my committee answered"),
+        NotificationKind.RATED: _l("A rating of a consultation I worked on"),
+        NotificationKind.DRAFT: _l("A draft module awaiting publishing"),
+        NotificationKind.REPORT: _l("A post reported to the moderators"),
+        NotificationKind.MODULE: _l("A new module in a course I follow"),
+        NotificationKind.LIVE_SOON: _l("A live session I follow starts in 15 minutes"),
+    },
     Completion: {
         Completion.MANUAL: _l("The learner marks it completed"),
         Completion.VIEW: _l("Completed once opened"),
+        Completion.DISCUSSIONS: _l("Completed after starting discussions in its forum"),
+        Completion.REPLIES: _l("Completed after replying in its forum"),
+        Completion.POSTS: _l("Completed after posting in its forum"),
     },
 }
 

@@ -23,13 +23,27 @@ def _address(name: str, address: str) -> Address:
     return Address(display_name=one_line(name), addr_spec=one_line(address))
 
 
-def send_mail(to: str, subject: str, body: str, to_name: str = "") -> None:
+def send_mail(
+    to: str,
+    subject: str,
+    body: str,
+    to_name: str = "",
+    html: str | None = None,
+    headers: dict[str, str] | None = None,
+) -> None:
+    """Plain text, and with `html` the same as HTML too (multipart/alternative: mail
+    programs show the HTML, others the text). `headers`: more of them, such as the
+    List-Unsubscribe pair."""
     message = EmailMessage()
     message["From"] = _address(*parseaddr(current_app.config["COP_MAIL_FROM"]))
     message["To"] = _address(to_name, to)
     message["Subject"] = one_line(subject)
     message["Message-ID"] = make_msgid(domain="cop")
+    for name, value in (headers or {}).items():
+        message[name] = one_line(value)
     message.set_content(body)
+    if html is not None:
+        message.add_alternative(html, subtype="html")
     url = current_app.config.get("COP_SMTP_URL")
     if url:
         _send_smtp(url, message)

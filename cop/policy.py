@@ -51,7 +51,7 @@ from cop.discussions.models import (
 from cop.errors import Forbidden, NotFound
 from cop.extensions import db
 from cop.live.models import LiveQuestion, LiveSession, QuestionStatus, StaffRole
-from cop.notifications.models import Notification
+from cop.notifications.models import Notification, NotificationKind
 from cop.orgs.models import (
     Association,
     CommitteeMembership,
@@ -1094,13 +1094,48 @@ def readable_bodies(user, discussion: Discussion, posts: list[Post]) -> list[Pos
 
 
 def _can_notification(user, action: str, notification: Notification) -> bool:
-    """A notification is its addressee's alone, and only while they may still read the
-    post it is about."""
-    return (
-        action == VIEW
-        and _role(user) is not None
-        and notification.user_id == user.id
-        and _can_post_action(user, "view_body", notification.post)
+    """A notification is its addressee's alone, and only while they may still read what
+    it is about: the post (a report: as one of the space's moderators), the module or
+    the live session."""
+    if action != VIEW or _role(user) is None or notification.user_id != user.id:
+        return False
+    if notification.module is not None:
+        return _can_module(user, VIEW, notification.module)
+    if notification.live_session is not None:
+        return _can_live(user, VIEW, notification.live_session)
+    post = notification.post
+    if notification.kind == NotificationKind.REPORT and not _can_space(
+        user, MODERATE, post.discussion.space
+    ):
+        return False
+    return _can_post_action(user, "view_body", post)
+
+
+def readable_notifications(user) -> ColumnElement[bool]:
+    """`_can_notification` VIEW as an SQL condition on Notification outer-joined with its
+    Post, the post's Discussion and its Space (posts deleted or hidden since left out)."""
+    about_post = and_(
+        Notification.post_id.is_not(None),
+        Post.deleted_at.is_(None),
+        Post.hidden_at.is_(None),
+        readable_discussions_anywhere(user),
+        readable_posts_anywhere(user),
+        or_(Notification.kind != NotificationKind.REPORT, moderated_spaces(user)),
+    )
+    modules = select(CourseModule.id).where(readable_modules(user)).correlate(None)
+    sessions = (
+        select(LiveSession.id)
+        .join(Space, Space.id == LiveSession.space_id)
+        .where(readable_spaces(user))
+        .correlate(None)
+    )
+    return and_(
+        Notification.user_id == user.id,
+        or_(
+            about_post,
+            Notification.module_id.in_(modules),
+            Notification.live_session_id.in_(sessions),
+        ),
     )
 
 

@@ -1,3 +1,6 @@
+"""What accounts publish (cop.events) and the hooks its pages ask (cop.events.ask),
+answered by features higher up in their own packages."""
+
 from dataclasses import dataclass
 from typing import Any
 
@@ -17,3 +20,6 @@ class PersonErased(Event):
 # (viewer, person, page, per_page) -> a dict of more values for the person's profile: what
 # they wrote that the viewer may read (answered by discussions).
 PERSON_PAGE_CONTEXT = "person.page_context"
+
+# (user) -> a dict of more template values for the profile page.
+PROFILE_CONTEXT = "profile.page_context"

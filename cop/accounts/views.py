@@ -15,7 +15,7 @@ from flask_login import current_user, login_required, logout_user
 
 from cop import events, inputs
 from cop.accounts import people, queries, service, sessions
-from cop.accounts.events import PERSON_PAGE_CONTEXT
+from cop.accounts.events import PERSON_PAGE_CONTEXT, PROFILE_CONTEXT
 from cop.accounts.forms import (
     LoginForm,
     PasswordChangeForm,
@@ -170,7 +170,16 @@ def _profile_page(**forms) -> str:
         devices=sessions.list_sessions(current_user),
         this_device=sessions.row_id(current_user),
         tokens=queries.list_active_tokens(current_user),
+        **_features_context(),
     )
+
+
+def _features_context() -> dict:
+    """What the features above add to the profile page (the notification choices)."""
+    context: dict = {}
+    for answer in events.ask(PROFILE_CONTEXT, current_user):
+        context.update(answer)
+    return context
 
 
 @bp.post("/profile/tokens")

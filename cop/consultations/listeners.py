@@ -1,12 +1,14 @@
 """A consultation desk's discussions are consultations: a closed one refuses replies other
 than internal notes, a reply moves the consultation along its life cycle in the same
-transaction, and the discussion page leads to the consultation's own (cop.events)."""
+transaction, and the discussion page leads to the consultation's own (cop.events). The
+people a consultation's steps concern are told of them (cop/consultations/notices.py)."""
 
 from flask import Flask, url_for
 from sqlalchemy import select
 
 from cop import events
-from cop.consultations import publishing, queries, service
+from cop.consultations import notices, publishing, queries, service
+from cop.consultations.events import ConsultationAssigned, ConsultationMoved
 from cop.consultations.models import Consultation
 from cop.discussions.events import MAY_REPLY, PAGE_CONTEXT, PAGE_ELSEWHERE, Replied
 from cop.extensions import db
@@ -48,5 +50,7 @@ def _page_context(user, discussion) -> dict:
 def register(app: Flask) -> None:
     events.register_hook(app, MAY_REPLY, _may_reply)
     events.subscribe(app, Replied, _replied)
+    events.subscribe(app, ConsultationAssigned, notices.assigned)
+    events.subscribe(app, ConsultationMoved, notices.moved)
     events.register_hook(app, PAGE_ELSEWHERE, _page_elsewhere)
     events.register_hook(app, PAGE_CONTEXT, _page_context)

@@ -15,11 +15,12 @@ from sqlalchemy import select, update
 from sqlalchemy.orm.attributes import set_committed_value
 from werkzeug.datastructures import FileStorage
 
-from cop import inputs, policy
+from cop import events, inputs, policy
 from cop.accounts.models import User
 from cop.attachments import service as attachments
 from cop.attachments.queries import ID_MAX
 from cop.consultations import lifecycle
+from cop.consultations.events import ConsultationAssigned, ConsultationMoved
 from cop.consultations.lifecycle import Trigger
 from cop.consultations.models import (
     RATING_COMMENT_MAX,
@@ -203,6 +204,7 @@ def _move(actor, consultation: Consultation, to: Status, trigger: Trigger, **det
         to_status=to,
         detail={k: v for k, v in detail.items() if v is not None},
     )
+    events.publish(ConsultationMoved(actor, consultation, current, to))
 
 
 def _check_rating(rating, comment: str | None) -> tuple[int, str | None]:
@@ -262,6 +264,7 @@ def _add_assignee(actor, consultation: Consultation, person: User) -> None:
         ConsultationAssignee(user_id=person.id, assigned_by_id=actor.id, assigned_at=utcnow())
     )
     record_event(consultation, actor, EventKind.ASSIGNED, subject_id=person.id)
+    events.publish(ConsultationAssigned(actor, consultation, person))
 
 
 def _change_assignees(actor, consultation: Consultation, add: set[int], remove: set[int]) -> None:

@@ -10,6 +10,7 @@ from cop.attachments.api import AttachmentList, AttachmentOut, attachment_out
 from cop.attachments.service import FIELD
 from cop.courses import progress, queries, service
 from cop.courses.models import (
+    COMPLETION_COUNT_MAX,
     LINK_TITLE_MAX,
     MINUTES_MAX,
     TITLE_MAX,
@@ -39,7 +40,11 @@ class ModuleSummary(Output):
     position: int
     title: str
     status: ModuleStatus = Field(description="draft (authors and publishers only) or published")
-    completion: Completion = Field(description="manual: the learner marks it; view: on opening")
+    completion: Completion = Field(
+        description="manual: the learner marks it; view: on opening; discussions, replies, "
+        "posts: once the learner has written completion_count of them in the module's forum"
+    )
+    completion_count: int | None = Field(description="How many posts a participation asks")
     minutes: int | None = Field(description="Estimated time")
     due_on: date | None
     forum_id: int = Field(description="The module's discussion forum (a space)")
@@ -85,6 +90,12 @@ class ModuleIn(Input):
     title: Line = Field(max_length=TITLE_MAX)
     body: Body = Field(max_length=BODY_MAX, description=BODY_RULE)
     completion: Completion = Completion.MANUAL
+    completion_count: int | None = Field(
+        None,
+        ge=1,
+        le=COMPLETION_COUNT_MAX,
+        description="With completion discussions, replies or posts: how many",
+    )
     minutes: int | None = Field(None, ge=1, le=MINUTES_MAX, description="Estimated time")
     due_on: Day | None = Field(None, description="ISO date, YYYY-MM-DD")
     forum_type: ForumType = Field(
@@ -96,6 +107,12 @@ class ModulePatch(Input):
     title: Line = Field(None, max_length=TITLE_MAX)
     body: Body = Field(None, max_length=BODY_MAX, description=BODY_RULE)
     completion: Completion = None
+    completion_count: int | None = Field(
+        None,
+        ge=1,
+        le=COMPLETION_COUNT_MAX,
+        description="With completion discussions, replies or posts: how many",
+    )
     minutes: int | None = Field(None, ge=1, le=MINUTES_MAX, description="null: not given")
     due_on: Day | None = Field(None, description="null: no due date")
     status: ModuleStatus = Field(
@@ -182,6 +199,7 @@ def _summary(module: CourseModule, seen: queries.Overview, model=ModuleSummary, 
         title=module.title,
         status=module.status,
         completion=module.completion,
+        completion_count=module.completion_count,
         minutes=module.minutes,
         due_on=module.due_on,
         forum_id=module.forum_id,

@@ -15,3 +15,22 @@ class ModuleUnpublished(Event):
     name = "module.unpublished"
     actor: User
     module: CourseModule
+
+
+@dataclass(frozen=True)
+class ModuleDrafted(Event):
+    """A module was written as a draft by someone who may not publish it (a trainee):
+    it waits for those who may."""
+
+    name = "module.drafted"
+    actor: User
+    module: CourseModule
+
+
+@dataclass(frozen=True)
+class ModulePublished(Event):
+    """A module was published (also again, after going back to draft)."""
+
+    name = "module.published"
+    actor: User
+    module: CourseModule

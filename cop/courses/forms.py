@@ -4,7 +4,13 @@ from flask_wtf.file import MultipleFileField
 from wtforms import DateField, IntegerField, SelectField, StringField
 from wtforms.validators import Length, NumberRange, Optional
 
-from cop.courses.models import LINK_TITLE_MAX, MINUTES_MAX, TITLE_MAX, URL_MAX
+from cop.courses.models import (
+    COMPLETION_COUNT_MAX,
+    LINK_TITLE_MAX,
+    MINUTES_MAX,
+    TITLE_MAX,
+    URL_MAX,
+)
 from cop.forms import FormattedTextField, required
 from cop.text import BODY_MAX
 
@@ -18,6 +24,10 @@ class ModuleForm(FlaskForm):
     )
     due_on = DateField(_l("Due date"), validators=[Optional()])
     completion = SelectField(_l("Completion"))
+    completion_count = IntegerField(
+        _l("How many (for completion by taking part in the forum)"),
+        validators=[Optional(), NumberRange(min=1, max=COMPLETION_COUNT_MAX)],
+    )
     forum_type = SelectField(_l("Discussion forum type"))
 
 

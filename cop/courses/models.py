@@ -25,6 +25,14 @@ class Completion(StrEnum):
 
     MANUAL = "manual"  # the learner marks it done
     VIEW = "view"  # done once the learner opens it
+    # Done once the learner has written `completion_count` of these in the module's forum:
+    DISCUSSIONS = "discussions"  # discussions started
+    REPLIES = "replies"  # replies
+    POSTS = "posts"  # either
+
+
+PARTICIPATION = (Completion.DISCUSSIONS, Completion.REPLIES, Completion.POSTS)
+COMPLETION_COUNT_MAX = 100
 
 
 class CourseSettings(db.Model):
@@ -54,6 +62,7 @@ class CourseModule(db.Model):
     completion: Mapped[Completion] = mapped_column(
         enum_column(Completion), default=Completion.MANUAL
     )
+    completion_count: Mapped[int | None]  # how many posts a participation completion asks
     minutes: Mapped[int | None]  # estimated time
     due_on: Mapped[date | None] = mapped_column(Date)
     author_id: Mapped[int] = mapped_column(ForeignKey("user.id"), index=True)

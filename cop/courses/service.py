@@ -13,11 +13,13 @@ from cop import events, inputs, policy
 from cop.attachments import service as attachments
 from cop.attachments import storage
 from cop.attachments.models import Attachment
-from cop.courses import progress
-from cop.courses.events import ModuleUnpublished
+from cop.courses import participation, progress
+from cop.courses.events import ModuleDrafted, ModulePublished, ModuleUnpublished
 from cop.courses.models import (
+    COMPLETION_COUNT_MAX,
     LINK_TITLE_MAX,
     MINUTES_MAX,
+    PARTICIPATION,
     TITLE_MAX,
     URL_MAX,
     Completion,
@@ -30,7 +32,7 @@ from cop.courses.models import (
 )
 from cop.db import utcnow
 from cop.discussions import service as discussions
-from cop.discussions.models import ForumSettings, ForumType
+from cop.discussions.models import ForumSettings, ForumType, Post
 from cop.errors import Conflict, Forbidden, Invalid
 from cop.extensions import db
 from cop.spaces.models import Space, SpaceKind, Visibility
@@ -53,6 +55,19 @@ def _check_minutes(minutes: int | None) -> int | None:
     return minutes
 
 
+def _check_completion_count(completion: Completion, count: int | None) -> int | None:
+    """A completion by forum participation asks how many posts (1 to COMPLETION_COUNT_MAX);
+    the others none."""
+    if completion not in PARTICIPATION:
+        return None
+    if isinstance(count, bool) or not isinstance(count, int):
+        raise Invalid(fields={"completion_count": _("How many? Give a whole number.")})
+    if not 1 <= count <= COMPLETION_COUNT_MAX:
+        message = _("From 1 to %(n)s.", n=COMPLETION_COUNT_MAX)
+        raise Invalid(fields={"completion_count": message})
+    return count
+
+
 def _forum_visibility(course: Space) -> Visibility:
     # The forum is read with its module (see policy); a members-only course's members
     # are the course's, so the forum itself stays open to everyone signed in.
@@ -66,13 +81,14 @@ def create_module(
     title: str,
     body: str,
     completion: Completion = Completion.MANUAL,
+    completion_count: int | None = None,
     minutes: int | None = None,
     due_on: date | None = None,
     forum_type: ForumType = ForumType.STANDARD,
 ) -> CourseModule:
     """Experts, trainees and moderators (whoever may post in the course) add a module at
     the end of the course, as a draft, with its discussion forum of the chosen type.
-    Commits."""
+    Commits; a draft by someone who may not publish it publishes `module.drafted`."""
     policy.require(actor, policy.POST, course)
     if course.kind != SpaceKind.COURSE:
         raise Conflict(_("Modules belong to courses."))
@@ -96,11 +112,15 @@ def create_module(
         body_html=render_markdown(body),
         status=ModuleStatus.DRAFT,
         completion=completion,
+        completion_count=_check_completion_count(completion, completion_count),
         minutes=_check_minutes(minutes),
         due_on=due_on and inputs.check_date(due_on, "due_on"),
         author_id=actor.id,
     )
     db.session.add(module)
+    db.session.flush()
+    if not policy.can(actor, "publish", module):
+        events.publish(ModuleDrafted(actor, module))
     db.session.commit()
     return module
 
@@ -112,6 +132,7 @@ def edit_module(
     title: str | None = None,
     body: str | None = None,
     completion: Completion | None = None,
+    completion_count=UNSET,
     minutes=UNSET,
     due_on=UNSET,
 ) -> CourseModule:
@@ -134,8 +155,10 @@ def edit_module(
     if new_body != module.body:
         module.body, module.body_html = new_body, render_markdown(new_body)
     module.title = module.forum.title = new_title
-    if completion is not None:
-        module.completion = completion
+    new_completion = completion or module.completion
+    count = module.completion_count if completion_count is UNSET else completion_count
+    module.completion_count = _check_completion_count(new_completion, count)
+    module.completion = new_completion
     if minutes is not UNSET:
         module.minutes = _check_minutes(minutes)
     if due_on is not UNSET:
@@ -147,11 +170,12 @@ def edit_module(
 
 def publish_module(actor, module: CourseModule) -> CourseModule:
     """Experts and moderators of the course publish a module: learners see it from now
-    on. Commits."""
+    on. Commits; publishes `module.published` (the course's followers are told)."""
     policy.require(actor, "publish", module)
     if not module.published:
         module.status = ModuleStatus.PUBLISHED
         module.published_at = utcnow()
+        events.publish(ModulePublished(actor, module))
         db.session.commit()
     return module
 
@@ -215,6 +239,13 @@ def _check_open(actor, module: CourseModule) -> None:
         raise Forbidden(_("Complete “%(title)s” first.", title=previous.title))
 
 
+def _check_manual(module: CourseModule) -> None:
+    if module.completion == Completion.VIEW:
+        raise Conflict(_("This module is completed by opening it."))
+    if module.completion != Completion.MANUAL:
+        raise Conflict(_("This module is completed by taking part in its forum."))
+
+
 def _completed(actor, module: CourseModule) -> bool:
     return db.session.get(ModuleCompletion, (module.id, actor.id)) is not None
 
@@ -223,8 +254,7 @@ def complete_module(actor, module: CourseModule) -> None:
     """A learner marks a published, open module (manual completion) done; marking it
     again changes nothing. Commits."""
     _check_open(actor, module)
-    if module.completion != Completion.MANUAL:
-        raise Conflict(_("This module is completed by opening it."))
+    _check_manual(module)
     if not _completed(actor, module):
         db.session.add(ModuleCompletion(module_id=module.id, user_id=actor.id))
         db.session.commit()
@@ -233,8 +263,7 @@ def complete_module(actor, module: CourseModule) -> None:
 def uncomplete_module(actor, module: CourseModule) -> None:
     """A learner takes back their mark on a manually completed module. Commits."""
     policy.require(actor, "complete", module)
-    if module.completion != Completion.MANUAL:
-        raise Conflict(_("This module is completed by opening it."))
+    _check_manual(module)
     db.session.execute(
         delete(ModuleCompletion).where(
             ModuleCompletion.module_id == module.id, ModuleCompletion.user_id == actor.id
@@ -244,18 +273,33 @@ def uncomplete_module(actor, module: CourseModule) -> None:
 
 
 def record_view(actor, module: CourseModule) -> bool:
-    """Opening a published, open module completes it when its completion is on view
-    (signed-in learners only). Commits when it records something; returns whether the
-    module is completed."""
+    """Opening a published, open module completes it when its completion is on view, or on
+    forum participation the learner already has enough of (signed-in learners only).
+    Commits when it records something; returns whether the module is completed."""
     if not getattr(actor, "is_authenticated", False) or not policy.can(actor, "complete", module):
         return False
     if _completed(actor, module):
         return True
-    if module.completion != Completion.VIEW or progress.blocking_module(actor, module):
+    if progress.blocking_module(actor, module):
+        return False
+    if module.completion != Completion.VIEW and not participation.met(actor, module):
         return False
     db.session.add(ModuleCompletion(module_id=module.id, user_id=actor.id))
     db.session.commit()
     return True
+
+
+def participated(actor, post: Post) -> None:
+    """Someone wrote in a forum: if it is a module's whose completion asks for posts there,
+    and they now have enough, the module is completed (in the post's transaction)."""
+    space = post.discussion.space
+    module = space.course_module if space.kind == SpaceKind.FORUM else None
+    if module is None or module.completion not in PARTICIPATION:
+        return
+    if not policy.can(actor, "complete", module) or _completed(actor, module):
+        return
+    if progress.blocking_module(actor, module) is None and participation.met(actor, module):
+        db.session.add(ModuleCompletion(module_id=module.id, user_id=actor.id))
 
 
 def _check_url(url: str | None) -> str:

@@ -15,6 +15,7 @@ from cop.errors import AppError
 from cop.forms import apply_errors
 from cop.labels import choices
 from cop.limits import accepts_uploads
+from cop.notifications.service import forum_subscription
 
 bp = Blueprint("courses", __name__)
 
@@ -35,6 +36,7 @@ def course(course_id: int):
         requires_previous=progress.requires_previous(course.id),
         recent=queries.recent_discussions(current_user, seen.published),
         forums={m.forum_id: m for m in seen.modules},
+        follow=forum_subscription(current_user, course),  # to hear of new modules
     )
 
 
@@ -59,6 +61,7 @@ def _fields(form: ModuleForm) -> dict:
         "title": form.title.data,
         "body": form.body.data,
         "completion": Completion(form.completion.data),
+        "completion_count": form.completion_count.data,
         "minutes": form.minutes.data,
         "due_on": form.due_on.data,
     }

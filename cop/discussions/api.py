@@ -8,7 +8,17 @@ from pydantic import Field
 from cop import policy, rate_limits
 from cop.attachments.api import AttachmentOut, attachment_out
 from cop.attachments.queries import by_post
-from cop.discussions import idempotency, queries, reads, service, stars, tags, threshold, timing
+from cop.discussions import (
+    groups,
+    idempotency,
+    queries,
+    reads,
+    service,
+    stars,
+    tags,
+    threshold,
+    timing,
+)
 from cop.discussions.export import export
 from cop.discussions.models import (
     TAG_MAX,
@@ -260,12 +270,17 @@ def _key() -> str | None:
 
 class DiscussionQuery(PageQuery):
     tag: str | None = Field(None, max_length=TAG_MAX, description="Only those with this tag")
+    group: Id | None = Field(
+        None,
+        description="In group mode: this community's discussions and those for all participants",
+    )
 
 
 @endpoint(
     bp,
     "/spaces/<int:space_id>/discussions",
-    summary="A space's discussions (with a tag, those carrying it)",
+    summary="A space's discussions (with a tag, those carrying it; with a group, that "
+    "group's and those for all participants)",
     query=DiscussionQuery,
     response=DiscussionList,
     auth=False,
@@ -273,7 +288,12 @@ class DiscussionQuery(PageQuery):
 def list_discussions(space_id: int, params: DiscussionQuery):
     space = get_space(current_user, space_id)
     items, total, unread, _last = queries.list_discussions(
-        current_user, space, (params.page - 1) * params.per_page, params.per_page, params.tag
+        current_user,
+        space,
+        (params.page - 1) * params.per_page,
+        params.per_page,
+        tag=params.tag,
+        group=params.group,
     )
     return DiscussionList(
         items=[_discussion_out(d, unread.get(d.id, 0)) for d in items],
@@ -281,6 +301,33 @@ def list_discussions(space_id: int, params: DiscussionQuery):
         page=params.page,
         per_page=params.per_page,
     )
+
+
+class CopiesIn(Input):
+    title: Line = Field(max_length=TITLE_MAX)
+    body: Body = Field(max_length=BODY_MAX, description=f"Markdown, at most {BODY_MAX} characters")
+
+
+class CopiesOut(Output):
+    items: list[DiscussionOut] = Field(description="One discussion per group")
+
+
+@endpoint(
+    bp,
+    "/spaces/<int:space_id>/discussions/all-groups",
+    "POST",
+    summary="Post a copy to all groups: the same discussion once for each group (moderators "
+    "of a forum in group mode)",
+    body=CopiesIn,
+    response=CopiesOut,
+    status=201,
+    errors=(429,),
+)
+def create_group_copies(space_id: int, data: CopiesIn):
+    space = get_space(current_user, space_id)
+    rate_limits.posting(current_user)
+    made = groups.start_in_every_group(current_user, space, title=data.title, body=data.body)
+    return CopiesOut(items=[_discussion_out(d) for d in made])
 
 
 @endpoint(

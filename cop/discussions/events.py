@@ -82,6 +82,19 @@ class DiscussionMoved(Event):
 
 
 @dataclass(frozen=True)
+class DiscussionSplit(Event):
+    """A reply and its replies became a discussion of their own (by moderation, in the
+    transaction of the split; defined here so that features below moderation may
+    listen): what was about those posts in `source` is now about `discussion`."""
+
+    name = "discussion.split"
+    actor: User
+    source: Discussion
+    discussion: Discussion
+    post_ids: frozenset[int]
+
+
+@dataclass(frozen=True)
 class DiscussionSeen(Event):
     """Someone read a discussion up to its end or to a moment."""
 

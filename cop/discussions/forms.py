@@ -45,6 +45,9 @@ class DiscussionForm(OnceForm):
     tags = tags_field()
     file = MultipleFileField(_l("Attachments"))
     mail_now = BooleanField(MAIL_NOW)
+    all_groups = BooleanField(
+        _l("Post a copy to all groups: one discussion for each, without files")
+    )
 
 
 class ReplyForm(OnceForm):

@@ -3,9 +3,9 @@ its rules and the unread counts."""
 
 from flask import Flask, current_app, request
 
-from cop import counters, events
+from cop import counters, events, inputs
 from cop.accounts.events import PERSON_PAGE_CONTEXT, PersonErased
-from cop.discussions import idempotency, people, queries, reads, stars
+from cop.discussions import groups, idempotency, people, queries, reads, stars
 from cop.discussions.counters import STORED
 from cop.discussions.models import ForumType, settings_of
 from cop.discussions.service import DISCUSSION_KINDS, may_start, unlink_person
@@ -16,8 +16,10 @@ def _forum(user, space, page: int, per_page: int) -> dict:
     if space.kind not in DISCUSSION_KINDS:
         return {}
     tag = request.args.get("tag") or None  # the list's filter, from the page's address
+    choices = groups.group_choices(user, space)
+    group = inputs.id_arg("group") if choices else None
     items, total, unread, last_authors = queries.list_discussions(
-        user, space, (page - 1) * per_page, per_page, tag
+        user, space, (page - 1) * per_page, per_page, tag=tag, group=group
     )
     forum = {
         "items": items,
@@ -33,6 +35,8 @@ def _forum(user, space, page: int, per_page: int) -> dict:
         "tag": tag,
         "page": page,
         "pages": max((total + per_page - 1) // per_page, 1),
+        "groups": choices,  # the group filter's choices (None: no groups)
+        "group": group,
     }
     return {"forum": forum}
 

@@ -56,13 +56,26 @@ def get_post(user, post_id: int) -> Post:
     return post
 
 
-def list_discussions(user, space: Space, offset: int = 0, limit: int = 50, tag: str | None = None):
-    """A forum's discussions (those with `tag` only, when given), pinned first and then
-    by last activity the user may see (`policy.last_activity`), with their tags, the
-    total, the user's unread counts and the names of the last posts' authors (by post id)."""
+def list_discussions(
+    user,
+    space: Space,
+    offset: int = 0,
+    limit: int = 50,
+    tag: str | None = None,
+    group: int | None = None,
+):
+    """A forum's discussions, pinned first and then by last activity the user may see
+    (`policy.last_activity`), with their tags, the total, the user's unread counts and the
+    names of the last posts' authors (by post id). With a `tag`, those carrying it; with a
+    `group` (a community), that group's discussions and those for all participants, as
+    Moodle's group menu shows."""
     where = and_(Discussion.space_id == space.id, policy.readable_discussions(user, space))
     if tag:
         where = and_(where, tagged(tag))
+    if group is not None:
+        where = and_(
+            where, or_(Discussion.community_id == group, Discussion.community_id.is_(None))
+        )
     total = db.session.scalar(select(func.count()).select_from(Discussion).where(where))
     activity = policy.last_activity(user, space)
     discussions = list(

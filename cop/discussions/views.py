@@ -19,7 +19,7 @@ from cop.attachments import filetypes
 from cop.attachments import queries as attachment_queries
 from cop.attachments.service import FIELD, limits_of
 from cop.db import utcnow
-from cop.discussions import queries, service, stars, tags, threshold, timing
+from cop.discussions import groups, queries, service, stars, tags, threshold, timing
 from cop.discussions.events import PAGE_CONTEXT, PAGE_ELSEWHERE
 from cop.discussions.export import export, export_csv
 from cop.discussions.forms import DiscussionForm, EditForm, ForumSettingsForm, ReplyForm
@@ -101,22 +101,30 @@ def new_discussion(space_id: int):
     space = get_space(current_user, space_id)
     policy.require(current_user, policy.POST, space)
     form = DiscussionForm()
-    groups = service.community_choices(current_user, space)
-    if groups is None:
+    communities = service.community_choices(current_user, space)
+    if communities is None:
         del form.community_id
     else:
-        form.community_id.choices = options(groups)
+        form.community_id.choices = options(communities)
     offer_files(form, space)
+    if not groups.may_post_to_all_groups(current_user, space):
+        del form.all_groups
     refusal = None
     if form.validate_on_submit():
         try:
             rate_limits.posting(current_user)
+            if form.all_groups and form.all_groups.data:
+                made = groups.start_in_every_group(
+                    current_user, space, title=form.title.data, body=form.body.data
+                )
+                flash(_("Posted once for each group: %(n)s discussions.", n=len(made)), "success")
+                return redirect(url_for("spaces.space", space_id=space.id))
             discussion = service.start_discussion(
                 current_user,
                 space,
                 title=form.title.data,
                 body=form.body.data,
-                community_id=form.community_id.data if groups is not None else None,
+                community_id=form.community_id.data if communities is not None else None,
                 tags=tags.split_tags(form.tags.data),
                 idempotency_key=form.idempotency_key.data,
                 files=posted_files(),

@@ -7,9 +7,10 @@ from flask import Flask
 from cop import counters, events, realtime
 from cop.courses.events import ModuleUnpublished
 from cop.discussions.events import DiscussionMoved, ForumConfigured, PostHidden, Replied
-from cop.live import broadcast, revocation
+from cop.live import broadcast, reminders, revocation
 from cop.live.broadcast import discussion_room
 from cop.live.counters import STORED
+from cop.live.events import LiveSessionStarting
 from cop.live.replies import DELIVER, WITHDRAW, deliver, reply_hidden, reply_posted, withdraw
 from cop.orgs.events import MembershipRemoved
 from cop.realtime import user_room
@@ -40,6 +41,7 @@ def _space_changed(_event: SpaceAccessChanged | ForumConfigured | ModuleUnpublis
 
 def register(app: Flask) -> None:
     counters.declare(app, STORED)
+    events.subscribe(app, LiveSessionStarting, reminders.tell_followers)
     realtime.on_control(app, DELIVER, deliver)
     realtime.on_control(app, WITHDRAW, withdraw)
     realtime.on_control(app, broadcast.SEND, broadcast.deliver)

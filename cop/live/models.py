@@ -45,6 +45,8 @@ class LiveSession(db.Model):
     scheduled_at: Mapped[datetime]
     started_at: Mapped[datetime | None]
     ended_at: Mapped[datetime | None]
+    # When its followers were told it starts soon: once per session, whichever process.
+    reminded_at: Mapped[datetime | None]
     # Questions wait for approval before others see them.
     moderated: Mapped[bool] = mapped_column(default=False, server_default=false())
     anonymous_allowed: Mapped[bool] = mapped_column(default=True, server_default=true())

@@ -6,11 +6,12 @@ from pydantic import Field
 
 from cop import policy
 from cop.discussions.api import DiscussionOut, PostOut, _discussion_out, _post_out
+from cop.discussions.models import TITLE_MAX
 from cop.discussions.queries import get_discussion, get_post
 from cop.errors import Forbidden
-from cop.inputs import Body, Id
+from cop.inputs import Body, Id, Line
 from cop.jsonapi import Input, Output, endpoint
-from cop.moderation import queries, service
+from cop.moderation import queries, service, split
 from cop.moderation.models import REASON_MAX
 from cop.spaces.queries import get_space
 
@@ -35,6 +36,10 @@ class ReportList(Output):
 
 class MoveIn(Input):
     space_id: Id
+
+
+class SplitIn(Input):
+    title: Line = Field(max_length=TITLE_MAX, description="The new discussion's title")
 
 
 class AuditOut(Output):
@@ -109,6 +114,20 @@ def move_discussion(discussion_id: int, data: MoveIn):
     discussion = get_discussion(current_user, discussion_id)
     target = get_space(current_user, data.space_id)
     return _discussion_out(service.move_discussion(current_user, discussion, target))
+
+
+@endpoint(
+    bp,
+    "/posts/<int:post_id>/split",
+    "POST",
+    summary="Make a reply and the replies below it a new discussion in the same forum (moderators)",
+    body=SplitIn,
+    response=DiscussionOut,
+    status=201,
+)
+def split_discussion(post_id: int, data: SplitIn):
+    post = get_post(current_user, post_id)
+    return _discussion_out(split.split_discussion(current_user, post, data.title))
 
 
 @endpoint(

@@ -1,13 +1,17 @@
 """The audit log's entries for what moderators and managers do through other features,
-written in the same transaction as the action (cop.events)."""
+written in the same transaction as the action (cop.events); and the moderators told of a
+new report."""
 
 from flask import Flask
 
-from cop import events
+from cop import events, policy
 from cop.accounts.events import PersonErased
 from cop.attachments.events import AttachmentAdded, AttachmentRemoved
 from cop.discussions.events import DiscussionFlagged, ForumConfigured, PostDeleted, PostEdited
+from cop.moderation.events import PostReported
 from cop.moderation.service import record
+from cop.notifications import workflow
+from cop.notifications.models import NotificationKind
 
 
 def _on_someone_elses_post(action: str):
@@ -65,8 +69,18 @@ def _person_erased(event: PersonErased) -> None:
     record(event.actor, "person.erased", event.user, None)
 
 
+def _reported(event: PostReported) -> None:
+    """The space's moderators hear of a report (those who may still read the post)."""
+    space = event.report.post.discussion.space
+    people = workflow.active_users()
+    policy.preload_facts(people)
+    moderators = [u for u in people if policy.can(u, policy.MODERATE, space)]
+    workflow.notify(NotificationKind.REPORT, moderators, event.actor.id, post=event.report.post)
+
+
 def register(app: Flask) -> None:
     events.subscribe(app, PersonErased, _person_erased)
+    events.subscribe(app, PostReported, _reported)
     events.subscribe(app, PostEdited, _on_someone_elses_post("post.edited"))
     events.subscribe(app, PostDeleted, _on_someone_elses_post("post.deleted"))
     events.subscribe(app, DiscussionFlagged, _flagged)

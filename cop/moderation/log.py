@@ -30,6 +30,7 @@ SENTENCES = {
     "discussion.locked": _l("Discussion %(object)s closed to replies"),
     "discussion.unlocked": _l("Discussion %(object)s opened to replies again"),
     "discussion.moved": _l("Discussion %(object)s moved to another space"),
+    "discussion.split": _l("Discussion %(object)s split off from another discussion"),
     "forum.configured": _l("Settings of the forum %(object)s changed"),
     "attachment.added": _l("File added to someone else's post in %(object)s"),
     "attachment.removed": _l("File removed from someone else's post in %(object)s"),

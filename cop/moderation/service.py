@@ -12,6 +12,7 @@ from cop.discussions.models import Discussion, Post
 from cop.discussions.service import DISCUSSION_KINDS
 from cop.errors import Conflict, Invalid
 from cop.extensions import db
+from cop.moderation.events import PostReported
 from cop.moderation.models import REASON_MAX, AuditEntry, Report, ReportOutcome
 from cop.spaces.models import Space
 
@@ -32,7 +33,7 @@ def record(actor, action: str, target, space_id: int | None, **detail) -> None:
 
 def report_post(actor, post: Post, reason: str) -> Report:
     """Anyone signed in who can see a post reports it once; reporting again returns the
-    same report. Commits."""
+    same report. Commits; publishes `post.reported` (its moderators are told)."""
     policy.require(actor, "report", post)
     reason = inputs.check_body(reason, "reason", REASON_MAX)
     existing = db.session.scalar(
@@ -40,8 +41,10 @@ def report_post(actor, post: Post, reason: str) -> Report:
     )
     if existing is not None:
         return existing
-    report = Report(post_id=post.id, reporter_id=actor.id, reason=reason)
+    report = Report(post_id=post.id, reporter_id=actor.id, reason=reason, post=post)
     db.session.add(report)
+    db.session.flush()
+    events.publish(PostReported(actor, report))
     db.session.commit()
     return report
 

@@ -5,7 +5,7 @@ from flask_login import current_user, login_required
 from cop import inputs, policy
 from cop.discussions.queries import get_discussion, get_post
 from cop.errors import AppError, Forbidden
-from cop.moderation import log, queries, service
+from cop.moderation import log, queries, service, split
 from cop.spaces.queries import get_space
 
 bp = Blueprint("moderation", __name__)
@@ -75,3 +75,21 @@ def audit():
         raise Forbidden()
     lines = log.lines(current_user, queries.list_audit())
     return render_template("moderation/audit.html", lines=lines)
+
+
+@bp.route("/posts/<int:post_id>/split", methods=["GET", "POST"])
+@login_required
+def split_page(post_id: int):
+    """Moderators make a reply and its replies a discussion of their own."""
+    post = get_post(current_user, post_id)
+    policy.require(current_user, policy.MODERATE, post.discussion)
+    error = None
+    if request.method == "POST":
+        try:
+            discussion = split.split_discussion(current_user, post, request.form.get("title", ""))
+        except AppError as exc:
+            error = exc.summary()
+        else:
+            flash(_("The replies are a discussion of their own now."), "success")
+            return redirect(url_for("discussions.discussion", discussion_id=discussion.id))
+    return render_template("moderation/split.html", post=post, error=error)

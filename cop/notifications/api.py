@@ -19,9 +19,11 @@ class NotificationOut(Output):
     id: int
     kind: NotificationKind
     text: str = Field(description="What happened, in the user's language")
-    post_id: int
-    discussion_id: int
-    space_id: int
+    post_id: int | None = Field(description="The post it is about, if any")
+    discussion_id: int | None
+    module_id: int | None = Field(description="The course module it is about, if any")
+    live_session_id: int | None = Field(description="The live session it is about, if any")
+    space_id: int = Field(description="Where it happened (a module's course)")
     actor_id: int
     created_at: datetime
     read: bool
@@ -43,6 +45,17 @@ class Unread(Output):
     unread: int
 
 
+class ChoicesOut(Output):
+    on: list[NotificationKind] = Field(description="The kinds one gets, in the app and by mail")
+    off: list[NotificationKind] = Field(description="The kinds one turned off")
+
+
+class ChoicesIn(Input):
+    on: list[NotificationKind] = Field(
+        max_length=len(NotificationKind), description="The kinds to get; the others go off"
+    )
+
+
 class SubscriptionOut(Output):
     subscribed: bool
     can_change: bool = Field(description="False in forced and disabled forums")
@@ -60,7 +73,9 @@ def _out(n) -> NotificationOut:
         text=n.headline(),
         post_id=n.post_id,
         discussion_id=n.discussion_id,
-        space_id=n.discussion.space_id,
+        module_id=n.module_id,
+        live_session_id=n.live_session_id,
+        space_id=n.space.id,
         actor_id=n.actor_id,
         created_at=n.created_at,
         read=n.read_at is not None,
@@ -98,6 +113,36 @@ def list_notifications(params: PageQuery):
 def read_notifications(data: ReadIn):
     service.mark_read(current_user, data.ids)
     return Unread(unread=queries.unread_count(current_user, fresh=True))
+
+
+def _choices_out(user) -> ChoicesOut:
+    chosen = service.choices(user)
+    return ChoicesOut(
+        on=[k for k, on in chosen.items() if on], off=[k for k, on in chosen.items() if not on]
+    )
+
+
+@endpoint(
+    bp,
+    "/notifications/choices",
+    summary="Which kinds of notification I get (in the app and by email)",
+    response=ChoicesOut,
+)
+def get_choices():
+    return _choices_out(current_user)
+
+
+@endpoint(
+    bp,
+    "/notifications/choices",
+    "PUT",
+    summary="Choose the kinds of notification I get; those left out are turned off",
+    body=ChoicesIn,
+    response=ChoicesOut,
+)
+def put_choices(data: ChoicesIn):
+    service.choose_kinds(current_user, data.on)
+    return _choices_out(current_user)
 
 
 def _subscription_out(state) -> SubscriptionOut:

@@ -17,18 +17,17 @@ import logging
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from flask import current_app, url_for
+from flask import current_app
 from flask_babel import force_locale
-from flask_babel import gettext as _
 from sqlalchemy import select, update
 
 from cop import policy
 from cop.accounts.models import EmailMode, User
-from cop.dates import exact
 from cop.db import utcnow
 from cop.discussions.models import Post
 from cop.extensions import db
 from cop.mail import send_mail
+from cop.notifications.compose import compose
 from cop.notifications.models import Notification
 from cop.notifications.service import HELD_FOR
 
@@ -123,28 +122,24 @@ def _hold(notifications: list[Notification], now: datetime) -> None:
         )
 
 
-def _link(notification: Notification) -> str:
-    return url_for("notifications.follow", notification_id=notification.id, _external=True)
+def _held(notification: Notification, user: User, now: datetime) -> bool:
+    """A recent post the person may read soon (a Q&A answer held back for a while): asked
+    again later rather than dropped."""
+    post = notification.post
+    return (
+        post is not None
+        and post.deleted_at is None
+        and post.created_at > now - HELD_FOR
+        and bool(policy.readers(post, [user], soon=True))
+    )
 
 
-def _entry(notification: Notification) -> str:
-    place = f"{notification.discussion.space.title}, {exact(notification.post.created_at)}"
-    body = notification.post.body
-    return f"{notification.headline()} ({place})\n\n{body}\n\n{_link(notification)}"
-
-
-def _footer() -> str:
-    settings = url_for("accounts.profile", _external=True)
-    return "-- \n" + _("Choose how you get these emails: %(url)s", url=settings)
-
-
-def _compose(user: User, notifications: list[Notification]) -> tuple[str, str]:
-    if user.email_mode == EmailMode.DIGEST:
-        subject = _("Your daily digest: %(n)s new", n=len(notifications))
-    else:
-        subject = notifications[0].headline()
-    body = "\n\n----\n\n".join(_entry(n) for n in notifications)
-    return subject, f"{body}\n\n{_footer()}\n"
+def _readable(user: User, notification: Notification) -> bool:
+    """Whether the person may still read what the notification is about, asked now."""
+    post = notification.post
+    if post is not None and (post.deleted_at is not None or not policy.readers(post, [user])):
+        return False  # (`readers` loads what the Q&A rule needs at once)
+    return policy.can(user, policy.VIEW, notification)
 
 
 def deliver(now: datetime | None = None) -> int:
@@ -159,11 +154,9 @@ def _deliver(now: datetime) -> int:
     for user, notifications in _pending(now):
         readable, held = [], []
         for n in notifications:
-            if n.post.deleted_at is not None:
-                continue
-            if policy.readers(n.post, [user]):
+            if _readable(user, n):
                 readable.append(n)
-            elif n.post.created_at > now - HELD_FOR and policy.readers(n.post, [user], soon=True):
+            elif _held(n, user, now):
                 held.append(n)
         _hold(held, now)
         if not _claim([n for n in notifications if n not in held], now):
@@ -173,9 +166,16 @@ def _deliver(now: datetime) -> int:
         batches = [readable] if user.email_mode == EmailMode.DIGEST else [[n] for n in readable]
         for batch in batches:
             with force_locale(user.locale):
-                subject, body = _compose(user, batch)
+                mail = compose(user, batch)
             try:
-                send_mail(user.email, subject, body, to_name=user.display_name)
+                send_mail(
+                    user.email,
+                    mail.subject,
+                    mail.text,
+                    to_name=user.display_name,
+                    html=mail.html,
+                    headers=mail.headers,
+                )
             except Exception:  # the server said no or is away: try again later
                 log.exception("mail to user %s failed", user.id)
                 _failed(batch, now)

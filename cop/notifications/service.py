@@ -28,6 +28,7 @@ from cop.notifications.models import (
     ForumSubscription,
     Notification,
     NotificationKind,
+    NotificationMute,
 )
 from cop.spaces.models import Space
 from cop.text import find_mentions
@@ -124,11 +125,24 @@ def _subscribers(discussion: Discussion) -> list[User]:
     """Everyone following the discussion by their own or the forum's choice, in a forum
     with groups only its group and the space's moderators, before asking whether they
     may read a particular post."""
-    return policy.in_discussion_group(discussion, _following(discussion))
+    chosen = dict(
+        db.session.execute(
+            select(DiscussionSubscription.user_id, DiscussionSubscription.subscribed).where(
+                DiscussionSubscription.discussion_id == discussion.id
+            )
+        ).all()
+    )
+    return policy.in_discussion_group(discussion, _following(discussion.space, chosen))
 
 
-def _following(discussion: Discussion) -> list[User]:
-    mode = _mode(discussion.space)
+def subscribers_of(space: Space) -> list[User]:
+    """Everyone following a space (its forum, course or live sessions) by their own or its
+    subscription mode's choice, before asking whether they may read what it is about."""
+    return _following(space, {})
+
+
+def _following(space: Space, chosen: dict[int, bool]) -> list[User]:
+    mode = _mode(space)
     if mode == SubscriptionMode.DISABLED:
         return []
     active = select(User).where(User.active.is_(True))
@@ -137,14 +151,7 @@ def _following(discussion: Discussion) -> list[User]:
     forum = dict(
         db.session.execute(
             select(ForumSubscription.user_id, ForumSubscription.subscribed).where(
-                ForumSubscription.space_id == discussion.space_id
-            )
-        ).all()
-    )
-    chosen = dict(
-        db.session.execute(
-            select(DiscussionSubscription.user_id, DiscussionSubscription.subscribed).where(
-                DiscussionSubscription.discussion_id == discussion.id
+                ForumSubscription.space_id == space.id
             )
         ).all()
     )
@@ -169,10 +176,25 @@ def _mentioned(source: str) -> list[User]:
     )
 
 
+def muted(kind: NotificationKind, user_ids) -> set[int]:
+    """Those of these people who turned this kind of notification off."""
+    if not user_ids:
+        return set()
+    return set(
+        db.session.scalars(
+            select(NotificationMute.user_id).where(
+                NotificationMute.kind == kind, NotificationMute.user_id.in_(user_ids)
+            )
+        )
+    )
+
+
 def _notify(
     post: Post, users, kind: NotificationKind, already: set[int], actor_id: int | None = None
 ) -> None:
-    for user in policy.readers(post, [u for u in users if u.id not in already], soon=True):
+    users = [u for u in users if u.id not in already]
+    off = muted(kind, [u.id for u in users])
+    for user in policy.readers(post, [u for u in users if u.id not in off], soon=True):
         db.session.add(
             Notification(
                 user_id=user.id,
@@ -282,5 +304,59 @@ def forget_person(user_id: int) -> None:
     """An erased person's notifications (and the mail still owed for them) and
     subscriptions go, in the caller's transaction; others' notifications about what the
     person wrote stay, naming the placeholder."""
-    for model in (Notification, DiscussionSubscription, ForumSubscription):
+    for model in (Notification, DiscussionSubscription, ForumSubscription, NotificationMute):
         db.session.execute(delete(model).where(model.user_id == user_id))
+
+
+def choices(user) -> dict[NotificationKind, bool]:
+    """Each kind of notification, and whether the person gets it (in the app and by mail)."""
+    off = muted_kinds(user)
+    return {kind: kind not in off for kind in NotificationKind}
+
+
+def muted_kinds(user) -> set[NotificationKind]:
+    return set(
+        db.session.scalars(select(NotificationMute.kind).where(NotificationMute.user_id == user.id))
+    )
+
+
+def choose_kinds(user, wanted) -> None:
+    """Keep the kinds of notification in `wanted`, turn the others off. Commits."""
+    wanted = set(wanted)
+    db.session.execute(
+        NotificationMute.__table__.delete().where(NotificationMute.user_id == user.id)
+    )
+    db.session.add_all(
+        NotificationMute(user_id=user.id, kind=kind)
+        for kind in NotificationKind
+        if kind not in wanted
+    )
+    db.session.commit()
+
+
+def turn_off(user, kind: NotificationKind) -> None:
+    """One kind of notification off, from the link in its mail. Commits."""
+    if db.session.get(NotificationMute, (user.id, kind)) is None:
+        db.session.add(NotificationMute(user_id=user.id, kind=kind))
+    db.session.commit()
+
+
+def discussion_split(source: Discussion, discussion: Discussion, post_ids) -> None:
+    """Posts moved to a discussion split off: their notifications lead there, and whoever
+    chose to follow (or not) the discussion they came from has the same choice for the new
+    one. Part of the caller's transaction."""
+    db.session.execute(
+        update(Notification)
+        .where(Notification.post_id.in_(list(post_ids)))
+        .values(discussion_id=discussion.id),
+        execution_options={"synchronize_session": False},
+    )
+    choices = db.session.execute(
+        select(DiscussionSubscription.user_id, DiscussionSubscription.subscribed).where(
+            DiscussionSubscription.discussion_id == source.id
+        )
+    ).all()
+    db.session.add_all(
+        DiscussionSubscription(user_id=user_id, discussion_id=discussion.id, subscribed=chosen)
+        for user_id, chosen in choices
+    )

@@ -5,10 +5,11 @@ from flask_login import current_user, login_required
 from cop import inputs, policy
 from cop.discussions import queries as discussions
 from cop.discussions.views import discussion_url
-from cop.errors import NotFound
-from cop.extensions import db
+from cop.errors import Invalid, NotFound
+from cop.extensions import csrf, db
 from cop.notifications import queries, service
-from cop.notifications.models import Notification
+from cop.notifications import unsubscribe as unsubscribing
+from cop.notifications.models import Notification, NotificationKind
 from cop.spaces.models import SpaceKind
 from cop.spaces.queries import get_space
 
@@ -39,7 +40,34 @@ def follow(notification_id: int):
         raise NotFound()
     policy.require(current_user, policy.VIEW, notification)
     service.mark_read(current_user, [notification.id])
-    return redirect(discussion_url(notification.discussion_id, notification.post_id))
+    return redirect(target_url(notification))
+
+
+def target_url(notification: Notification) -> str:
+    """Where a notification leads: the module, the live session, the moderation queue
+    for a report, or else the post."""
+    if notification.module_id is not None:
+        return url_for("courses.module", module_id=notification.module_id)
+    if notification.live_session_id is not None:
+        return url_for("live.session", session_id=notification.live_session_id)
+    if notification.kind == NotificationKind.REPORT:
+        return url_for("moderation.queue")
+    return discussion_url(notification.discussion_id, notification.post_id)
+
+
+@bp.post("/notifications/choices")
+@login_required
+def choose():
+    """The profile page's choices: the kinds ticked stay on, the others go off."""
+    wanted = set()
+    for value in request.form.getlist("kind"):
+        try:
+            wanted.add(NotificationKind(value))
+        except ValueError:
+            raise Invalid(fields={"kind": _("Unknown kind of notification.")}) from None
+    service.choose_kinds(current_user, wanted)
+    flash(_("Notification choices saved."), "success")
+    return redirect(url_for("accounts.profile", _anchor="notifications"))
 
 
 @bp.post("/notifications/read")
@@ -68,6 +96,14 @@ def forum_subscription(space_id: int):
             "success",
         )
         return redirect(url_for("consultations.desk", community_id=space.community_id))
+    if space.kind == SpaceKind.COURSE:  # followed from the course page
+        flash(
+            _("You will hear of new modules of this course.")
+            if state.subscribed
+            else _("No more news of new modules of this course."),
+            "success",
+        )
+        return redirect(url_for("courses.course", course_id=space.id))
     flash(
         _("You follow this forum.") if state.subscribed else _("You no longer follow this forum."),
         "success",
@@ -87,3 +123,18 @@ def discussion_subscription(discussion_id: int):
         "success",
     )
     return redirect(discussion_url(discussion.id))
+
+
+@bp.route("/unsubscribe/<token>", methods=["GET", "POST"])
+@csrf.exempt  # the link is the credential: mail programs POST it as it is (RFC 8058)
+def unsubscribe(token: str):
+    """Without signing in: opening the link asks, a POST (the page's button, or the mail
+    program's one-click request) turns that kind of notification off."""
+    found = unsubscribing.read(token)
+    if found is None:
+        raise NotFound()
+    user, kind = found
+    done = request.method == "POST"
+    if done:
+        unsubscribing.unsubscribe(user, kind)
+    return render_template("notifications/unsubscribe.html", kind=kind, done=done)

@@ -81,7 +81,7 @@ def test_each_notification_is_emailed_once_in_the_readers_language(app, client, 
     [to] = mail["To"].addresses
     assert (to.display_name, to.addr_spec) == ("member", world.users["member"].email)
     assert mail["Subject"] == "expert started “Стратегія 2030”"
-    text = mail.get_content()
+    text = mail.get_body(("plain",)).get_content()
     assert "Чи є шаблон **SWOT**?" in text
     assert f"{app.config['COP_BASE_URL']}/notifications/" in text  # opens the post, reads it
     assert "Choose how you get these emails" in text
@@ -118,11 +118,12 @@ def test_the_daily_digest_comes_once_a_day_at_the_digest_hour(app, client, world
     assert run(app, kyiv_six + timedelta(hours=1)) == 1
     [digest] = smtp.messages
     assert digest["Subject"] == "Ваш щоденний дайджест: нових — 2"
-    assert "Перша" in digest.get_content() and "Друга" in digest.get_content()
+    text = digest.get_body(("plain",)).get_content()
+    assert "Перша" in text and "Друга" in text
     post_discussion(client, h, forum, "Третя")
     assert run(app, kyiv_six + timedelta(hours=5)) == 0  # already had today's
     assert run(app, kyiv_six + timedelta(days=1, hours=1)) == 1
-    assert "Третя" in smtp.messages[1].get_content()
+    assert "Третя" in smtp.messages[1].get_body(("plain",)).get_content()
 
 
 def test_when_the_smtp_server_is_away_the_mail_waits_a_while(app, client, world, h, smtp):
@@ -234,6 +235,8 @@ def test_mail_queued_before_access_was_lost_is_not_sent(app, client, world, h, s
     listed = client.get("/api/v1/notifications", headers=h["expert"]).get_json()
     assert (listed["total"], listed["unread"]) == (0, 0)
     assert run(app) == 0  # nor later
+
+
 def first_post_id(client, h, discussion) -> int:
     posts = client.get(f"/api/v1/discussions/{discussion['id']}/posts", headers=h["expert"])
     return posts.get_json()["items"][0]["id"]

@@ -216,6 +216,8 @@ def test_a_forum_may_show_each_posts_word_count(client, world, h, login_as):
     moderator = login_as(world.users["moderator"])
     form = moderator.get(f"/spaces/{forum}/forum").get_data(as_text=True)
     assert 'name="show_word_count"' in form and "Показувати кількість слів" in form
+
+
 def test_the_threaded_outline_marks_private_replies(client, world, h, login_as):
     from tests.api.test_discussions_api import reply, start
 
