@@ -3,7 +3,7 @@ post, one per person, post and kind; kinds a person turned off; live sessions re
 that their followers were reminded; course modules completed by forum participation
 
 Revision ID: 0027
-Revises: 0020
+Revises: 0026
 Create Date: 2026-12-05 21:00:00.000000
 
 """
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0027'
-down_revision = '0020'
+down_revision = '0026'
 branch_labels = None
 depends_on = None
 
