@@ -255,7 +255,7 @@ def test_mail_waits_for_the_edit_window_and_carries_the_edited_text(app, client,
     )
     assert edited.status_code == 200
     assert run(app) == 1
-    text = smtp.messages[0].get_content()
+    text = smtp.messages[0].get_body(("plain",)).get_content()
     assert "Виправлений текст" in text and "Чернетка" not in text
 
 
@@ -272,7 +272,7 @@ def test_send_now_mails_without_waiting(app, client, world, h, smtp):
     )
     assert answer.status_code == 201
     assert run(app, utcnow()) == 2  # to the member and to the expert, who started it
-    assert all("Одразу" in m.get_content() for m in smtp.messages[1:])
+    assert all("Одразу" in m.get_body(("plain",)).get_content() for m in smtp.messages[1:])
 
 
 def test_qanda_answers_reach_those_who_answered_once_they_may_read_them(
@@ -320,10 +320,10 @@ def test_qanda_answers_reach_those_who_answered_once_they_may_read_them(
     age(second, 35)  # now they may, and may read each other's answers
     assert first.get_json()["id"] in bell("outsider")
     run(app, now + timedelta(minutes=6))
-    assert [m.get_content().split("\n\n")[1] for m in mailed_to("outsider")] == [
-        "Відповідь громади А"
-    ]
-    assert [m.get_content().split("\n\n")[1] for m in mailed_to("member")] == [
+    assert [
+        m.get_body(("plain",)).get_content().split("\n\n")[1] for m in mailed_to("outsider")
+    ] == ["Відповідь громади А"]
+    assert [m.get_body(("plain",)).get_content().split("\n\n")[1] for m in mailed_to("member")] == [
         "Відповідь громади Б"
     ]
 
@@ -340,7 +340,9 @@ def test_the_reply_form_offers_send_now(app, client, world, h, smtp, login_as):
         data = {"body": body, "idempotency_key": body, **({"mail_now": now} if now else {})}
         assert trainee.post(f"/posts/{first}/reply", data=data).status_code == 302
     run(app, utcnow())
-    assert {m.get_content().split("\n\n")[1] for m in smtp.messages} == {"Термінова відповідь"}
+    assert {m.get_body(("plain",)).get_content().split("\n\n")[1] for m in smtp.messages} == {
+        "Термінова відповідь"
+    }
 
 
 def test_an_edit_may_send_now(app, client, world, h, smtp, login_as):
@@ -358,4 +360,4 @@ def test_an_edit_may_send_now(app, client, world, h, smtp, login_as):
     )
     assert edited.status_code == 200
     assert run(app, utcnow()) == 1
-    assert "Збори в суботу" in smtp.messages[0].get_content()
+    assert "Збори в суботу" in smtp.messages[0].get_body(("plain",)).get_content()
