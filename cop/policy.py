@@ -889,6 +889,14 @@ def last_activity(user, space: Space) -> ColumnElement:
     )
 
 
+def last_activity_anywhere(user) -> ColumnElement:
+    """`last_activity` for the discussions of many spaces at once, as SQL on Discussion
+    joined with its Space."""
+    return case(
+        (qanda_unlocked_anywhere(user), Discussion.last_post_at), else_=Discussion.created_at
+    )
+
+
 def readable_posts_anywhere(
     user, unlocked: ColumnElement[bool] | None = None
 ) -> ColumnElement[bool]:

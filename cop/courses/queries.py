@@ -135,19 +135,23 @@ def list_revisions(module: CourseModule) -> list[ModuleRevision]:
 
 
 def recent_discussions(user, modules: list[CourseModule], limit: int = 5) -> list[Discussion]:
-    """The latest active discussions in these modules' forums that the user may read."""
+    """The latest active discussions in these modules' forums that the user may read, by
+    their activity as far as the user may see it (`policy.last_activity`: a Q&A answer the
+    user may not read yet neither reorders nor dates them), kept as `last_activity`."""
     forum_ids = [m.forum_id for m in modules]
     if not forum_ids:
         return []
-    return list(
-        db.session.scalars(
-            select(Discussion)
-            .join(Space, Space.id == Discussion.space_id)
-            .where(
-                Discussion.space_id.in_(forum_ids),
-                policy.readable_discussions_anywhere(user),
-            )
-            .order_by(Discussion.last_post_at.desc(), Discussion.id.desc())
-            .limit(limit)
+    activity = policy.last_activity_anywhere(user)
+    rows = db.session.execute(
+        select(Discussion, activity)
+        .join(Space, Space.id == Discussion.space_id)
+        .where(
+            Discussion.space_id.in_(forum_ids),
+            policy.readable_discussions_anywhere(user),
         )
-    )
+        .order_by(activity.desc(), Discussion.id.desc())
+        .limit(limit)
+    ).all()
+    for discussion, last in rows:
+        discussion.last_activity = last
+    return [discussion for discussion, _last in rows]

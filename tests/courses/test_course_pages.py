@@ -229,3 +229,33 @@ def test_a_module_forum_leads_back_to_its_module_and_course(client, people, worl
     forum = page(people["member"], f"/spaces/{module['forum_id']}")
     assert f'href="/modules/{module["id"]}">Аналіз громади</a>' in forum
     assert f'href="/courses/{world.spaces["course"]}"' in forum
+
+
+def test_an_answer_a_learner_may_not_read_yet_does_not_reorder_the_modules_discussions(
+    client, people, world, h
+):
+    """In a Q&A module forum a learner who has not answered sees the discussions by when
+    they were started; those who may read the answers see the answered one move up."""
+    module = published_module(client, h, world.spaces["course"], title="Питання й відповіді")
+    forum = module["forum_id"]
+    configured = client.patch(
+        f"/api/v1/spaces/{forum}/forum", headers=h["admin"], json={"forum_type": "qanda"}
+    )
+    assert configured.status_code == 200, configured.get_json()
+    started = []
+    for title in ("Перше питання", "Друге питання"):
+        response = client.post(
+            f"/api/v1/spaces/{forum}/discussions",
+            headers=h["expert"],
+            json={"title": title, "body": "Що ви думаєте?"},
+        )
+        assert response.status_code == 201, response.get_json()
+        started.append(response.get_json()["id"])
+    answered = client.post(
+        f"/api/v1/discussions/{started[0]}/posts", headers=h["trainee"], json={"body": "Ось так."}
+    )
+    assert answered.status_code == 201, answered.get_json()
+    url = f"/modules/{module['id']}"
+    learner, expert = page(people["member"], url), page(people["expert"], url)
+    assert learner.index("Друге питання") < learner.index("Перше питання")
+    assert expert.index("Перше питання") < expert.index("Друге питання")
