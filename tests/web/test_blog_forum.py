@@ -81,3 +81,21 @@ def test_a_hidden_opening_post_is_not_shown_in_the_blog(app, client, world, h, l
     other = outsider.get(f"/spaces/{forum}").get_data(as_text=True)
     assert "Прихований" in other and "Секретний текст" not in other
     assert "Перший допис недоступний." in other
+
+
+def test_the_settings_form_offers_and_saves_the_blog_type(world, login_as):
+    moderator, member = login_as(world.users["moderator"]), login_as(world.users["member"])
+    forum = world.spaces["forum_signed"]
+    form = moderator.get(f"/spaces/{forum}/forum").get_data(as_text=True)
+    assert 'value="blog"' in form and "Блог: повні дописи, новіші вгорі" in form
+    fields = ("subscription_mode", "group_mode", "read_tracking", "max_attachments")
+    data = dict(zip(fields, ("optional", "none", "optional", "5"), strict=True))
+    for zero in ("post_period_hours", "warn_after", "block_after"):
+        data[zero] = "0"
+    saved = moderator.post(
+        f"/spaces/{forum}/forum", data={**data, "forum_type": "blog", "max_attachment_mb": "5"}
+    )
+    assert saved.status_code == 302
+    _start(member, forum, "Запис у блозі", "Повний текст запису", "f")
+    page = member.get(f"/spaces/{forum}").get_data(as_text=True)
+    assert "Повний текст запису" in page and "Обговорити (0 відповідей)" in page
