@@ -46,6 +46,7 @@ LABELS = {
         ForumType.QANDA: _l("Questions and answers: others' replies show after your own"),
         ForumType.SINGLE: _l("One discussion only"),
         ForumType.EACH_ONE: _l("Each member starts one discussion"),
+        ForumType.BLOG: _l("Blog: full posts, newest first"),
     },
     ReadTracking: {
         ReadTracking.OPTIONAL: _l("Unread posts marked for those who want it (profile setting)"),

@@ -18,8 +18,9 @@ def _forum(user, space, page: int, per_page: int) -> dict:
     tag = request.args.get("tag") or None  # the list's filter, from the page's address
     choices = groups.group_choices(user, space)
     group = inputs.id_arg("group") if choices else None
+    blog = settings_of(space).forum_type == ForumType.BLOG
     items, total, unread, last_authors = queries.list_discussions(
-        user, space, (page - 1) * per_page, per_page, tag=tag, group=group
+        user, space, (page - 1) * per_page, per_page, tag=tag, group=group, newest=blog
     )
     forum = {
         "items": items,
@@ -30,6 +31,8 @@ def _forum(user, space, page: int, per_page: int) -> dict:
         "qanda": settings_of(space).forum_type == ForumType.QANDA,
         "tracks_reads": reads.tracks(user, space),
         "each_one": settings_of(space).forum_type == ForumType.EACH_ONE,
+        # A blog: each discussion's opening post in full (None: a table of discussions).
+        "openings": queries.opening_posts(user, space, items) if blog else None,
         "own": queries.own_discussion(user, space),
         "edit_minutes": current_app.config["COP_EDIT_WINDOW_MINUTES"],
         "tag": tag,

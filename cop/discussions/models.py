@@ -25,6 +25,7 @@ class ForumType(StrEnum):
     QANDA = "qanda"  # others' replies appear once you have posted yours
     SINGLE = "single"  # one discussion, started with the forum
     EACH_ONE = "each_one"  # each person starts one discussion
+    BLOG = "blog"  # a standard forum shown as a blog: opening posts in full, newest first
 
 
 class SubscriptionMode(StrEnum):

@@ -63,12 +63,13 @@ def list_discussions(
     limit: int = 50,
     tag: str | None = None,
     group: int | None = None,
+    newest: bool = False,
 ):
     """A forum's discussions, pinned first and then by last activity the user may see
-    (`policy.last_activity`), with their tags, the total, the user's unread counts and the
-    names of the last posts' authors (by post id). With a `tag`, those carrying it; with a
-    `group` (a community), that group's discussions and those for all participants, as
-    Moodle's group menu shows."""
+    (`policy.last_activity`) or, `newest`, by when they were started (a blog), with their
+    tags, the total, the user's unread counts and the names of the last posts' authors (by
+    post id). With a `tag`, those carrying it; with a `group` (a community), that group's
+    discussions and those for all participants, as Moodle's group menu shows."""
     where = and_(Discussion.space_id == space.id, policy.readable_discussions(user, space))
     if tag:
         where = and_(where, tagged(tag))
@@ -77,13 +78,17 @@ def list_discussions(
             where, or_(Discussion.community_id == group, Discussion.community_id.is_(None))
         )
     total = db.session.scalar(select(func.count()).select_from(Discussion).where(where))
-    activity = policy.last_activity(user, space)
+    order = (
+        (Discussion.created_at.desc(), Discussion.id.desc())
+        if newest
+        else (policy.last_activity(user, space).desc(), Discussion.id)
+    )
     discussions = list(
         db.session.scalars(
             select(Discussion)
             .join(Space, Space.id == Discussion.space_id)
             .where(where)
-            .order_by(Discussion.pinned.desc(), activity.desc(), Discussion.id)
+            .order_by(Discussion.pinned.desc(), *order)
             .offset(offset)
             .limit(limit)
         )
@@ -183,6 +188,25 @@ class Thread:
             found.extend(replies)
             todo.extend(reply.id for reply in replies)
         return sorted(found, key=lambda p: (p.created_at, p.id))
+
+
+def opening_posts(user, space: Space, discussions: list[Discussion]) -> dict[int, Post]:
+    """The opening posts of these discussions (already readable ones of `space`) whose
+    text the user may read, by discussion id, in one query: a deleted one is left out,
+    as is one hidden by a moderator but for moderators and its author (post `view_body`;
+    an opening post is never private; an internal note is left out)."""
+    if not discussions:
+        return {}
+    where = [
+        Post.discussion_id.in_([d.id for d in discussions]),
+        Post.parent_id.is_(None),
+        Post.deleted_at.is_(None),
+        Post.internal.is_(False),
+    ]
+    if not policy.can(user, policy.MODERATE, space):
+        shown = Post.hidden_at.is_(None)
+        where.append(or_(shown, Post.author_id == user.id) if user.is_authenticated else shown)
+    return {post.discussion_id: post for post in db.session.scalars(select(Post).where(*where))}
 
 
 def _first_post_id(discussion: Discussion) -> int | None:

@@ -171,3 +171,16 @@ def test_forum_settings_need_manage_rights(client, world, h):
     )
     assert bad.status_code == 422
     assert client.get(f"/api/v1/spaces/{forum}/forum").status_code == 404  # guest
+
+
+def test_the_api_makes_a_forum_a_blog(client, world, h):
+    forum = world.spaces["forum_signed"]
+    assert configure(client, h, forum, forum_type="blog")["forum_type"] == "blog"
+    shown = client.get(f"/api/v1/spaces/{forum}/forum", headers=h["member"]).get_json()
+    assert shown["forum_type"] == "blog"
+    assert start(client, h["member"], forum, "Перший запис").status_code == 201
+    assert start(client, h["member"], forum, "Другий запис").status_code == 201
+    refused = client.patch(
+        f"/api/v1/spaces/{forum}/forum", headers=h["moderator"], json={"forum_type": "vlog"}
+    )
+    assert refused.status_code == 422 and refused.get_json()["error"]["message"]
