@@ -20,7 +20,7 @@ def _forum(user, space, page: int, per_page: int) -> dict:
     group = inputs.id_arg("group") if choices else None
     blog = settings_of(space).forum_type == ForumType.BLOG
     items, total, unread, last_authors = queries.list_discussions(
-        user, space, (page - 1) * per_page, per_page, tag=tag, group=group, newest=blog
+        user, space, (page - 1) * per_page, per_page, tag=tag, group=group
     )
     forum = {
         "items": items,

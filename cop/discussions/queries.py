@@ -63,10 +63,9 @@ def list_discussions(
     limit: int = 50,
     tag: str | None = None,
     group: int | None = None,
-    newest: bool = False,
 ):
     """A forum's discussions, pinned first and then by last activity the user may see
-    (`policy.last_activity`) or, `newest`, by when they were started (a blog), with their
+    (`policy.last_activity`) or, in a blog, by when they were started, with their
     tags, the total, the user's unread counts and the names of the last posts' authors (by
     post id). With a `tag`, those carrying it; with a `group` (a community), that group's
     discussions and those for all participants, as Moodle's group menu shows."""
@@ -80,7 +79,7 @@ def list_discussions(
     total = db.session.scalar(select(func.count()).select_from(Discussion).where(where))
     order = (
         (Discussion.created_at.desc(), Discussion.id.desc())
-        if newest
+        if settings_of(space).forum_type == ForumType.BLOG
         else (policy.last_activity(user, space).desc(), Discussion.id)
     )
     discussions = list(

@@ -178,8 +178,18 @@ def test_the_api_makes_a_forum_a_blog(client, world, h):
     assert configure(client, h, forum, forum_type="blog")["forum_type"] == "blog"
     shown = client.get(f"/api/v1/spaces/{forum}/forum", headers=h["member"]).get_json()
     assert shown["forum_type"] == "blog"
-    assert start(client, h["member"], forum, "Перший запис").status_code == 201
+    first = start(client, h["member"], forum, "Перший запис")
+    assert first.status_code == 201
     assert start(client, h["member"], forum, "Другий запис").status_code == 201
+    replied = client.post(
+        f"/api/v1/discussions/{first.get_json()['id']}/posts",
+        headers=h["expert"],
+        json={"body": "Відповідь не піднімає запис"},
+    )
+    assert replied.status_code == 201
+    listed = client.get(f"/api/v1/spaces/{forum}/discussions", headers=h["member"]).get_json()
+    titles = [d["title"] for d in listed["items"]]
+    assert titles.index("Другий запис") < titles.index("Перший запис")  # newest started first
     refused = client.patch(
         f"/api/v1/spaces/{forum}/forum", headers=h["moderator"], json={"forum_type": "vlog"}
     )
