@@ -21,11 +21,20 @@ Prints one JSON object: medians in milliseconds and the ratios to the anchors.
 
 import argparse
 import json
-import statistics
-import tempfile
-import time
+import sys
+from pathlib import Path
 
-clock = time.perf_counter
+sys.path.insert(0, str(Path(__file__).parent))
+from audience import (  # noqa: E402 (a sibling module of this script)
+    clock,
+    connect,
+    drain,
+    forum_with_people,
+    make_app,
+    median_ms,
+    statement_counter,
+    timed,
+)
 
 
 def main():
@@ -33,15 +42,11 @@ def main():
     ap.add_argument("--sockets", type=int, default=100)
     ap.add_argument("--sends", type=int, default=200)
     args = ap.parse_args()
-    folder = tempfile.mkdtemp(prefix="cop_h2_bench_")
 
     from flask import g
-    from sqlalchemy import event, func, select
+    from sqlalchemy import func, select
 
-    from cop import create_app
-    from cop.accounts.models import Role, User
-    from cop.accounts.service import create_token
-    from cop.cli import init_database
+    from cop.accounts.models import User
     from cop.discussions import service as discussions
     from cop.discussions.models import Post
     from cop.extensions import db, socketio
@@ -50,37 +55,11 @@ def main():
     from cop.notifications.models import Notification
     from cop.notifications.queries import unread_count
     from cop.realtime import NAMESPACE
-    from cop.spaces.models import Space, SpaceKind, Visibility
 
-    app = create_app(
-        {
-            "TESTING": True,
-            "INSTANCE_PATH": folder,
-            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{folder}/cop.sqlite",
-            "SECRET_KEY": "bench-not-secret",
-            "COP_BASE_URL": "http://cop.test",
-            "COP_SMTP_URL": None,
-        }
-    )
+    app = make_app()
     with app.app_context():
-        init_database()
-        people = [
-            User(
-                email=f"p{n}@example.org",
-                display_name=f"Person {n}",
-                role=Role.EXPERT if n == 0 else Role.MEMBER,
-                password_hash="x",
-            )
-            for n in range(args.sockets + 1)
-        ]
-        db.session.add_all(people)
-        forum = Space(
-            kind=SpaceKind.FORUM, visibility=Visibility.SIGNED_IN, title="Форум", description=""
-        )
-        db.session.add(forum)
-        db.session.commit()
-        author, writer = people[1], people[0]
-        tokens = [create_token(p, "bench")[1] for p in people[1:]]
+        writer, members, forum, tokens = forum_with_people(args.sockets)
+        author = members[0]
         discussion = discussions.start_discussion(author, forum, title="Тема", body="Питання")
         post = discussions.reply(writer, discussion, body="Відповідь")
         discussion_id, post_id = discussion.id, post.id
@@ -92,11 +71,7 @@ def main():
             discussions.reply(writer, discussion, body=f"Ще {r}")
         author_id = author.id
 
-    clients = []
-    for token in tokens:
-        client = socketio.test_client(app, namespace=NAMESPACE, auth={"token": token})
-        client.emit("watch", {"discussion_id": discussion_id}, namespace=NAMESPACE)
-        clients.append(client)
+    clients = connect(app, tokens, "watch", {"discussion_id": discussion_id})
     room = discussion_room(discussion_id)
     body = {"discussion_id": discussion_id, "post_id": post_id, "author_id": writer.id}
 
@@ -106,21 +81,11 @@ def main():
     def checked_send():
         deliver(f"{discussion_id}:{post_id}")
 
-    def timed(fn) -> float:
-        with app.app_context():
-            start = clock()
-            fn()
-            return clock() - start
-
-    def drain():
-        for client in clients:
-            client.get_received(NAMESPACE)
-
     sends = {"anchor": [], "checked": []}
     for _ in range(args.sends):
-        sends["anchor"].append(timed(anchor_send))
-        sends["checked"].append(timed(checked_send))
-        drain()
+        sends["anchor"].append(timed(app, anchor_send))
+        sends["checked"].append(timed(app, checked_send))
+        drain(clients)
     with app.app_context():
         checked_send()
     received = sum(
@@ -130,20 +95,11 @@ def main():
         if e["name"] == "reply" and e["args"][0]["post_id"] == post_id
     )
 
-    statements = []
-    with app.app_context():
-        event.listen(db.engine, "before_cursor_execute", lambda *a: statements.append(1))
-
-    def count_statements() -> int:
-        statements.clear()
-        with app.app_context():
-            checked_send()
-        return len(statements)
-
-    at_full = count_statements()
+    count = statement_counter(app)
+    at_full = count(checked_send)
     for client in clients[10:]:
         client.disconnect(NAMESPACE)
-    at_ten = count_statements()
+    at_ten = count(checked_send)
 
     def old_unread(user_id: int) -> int:
         still_there = (
@@ -176,7 +132,7 @@ def main():
             bells["checked"].append(clock() - start)
 
     def ms(values) -> float:
-        return round(1000 * statistics.median(values), 3)
+        return median_ms(values, digits=3)
 
     print(
         json.dumps(
