@@ -128,6 +128,7 @@ class Recorder:
             auth={"token": token} if token else None,
             headers={"Cookie": cookies} if cookies else {},
             transports=list(transports),
+            wait_timeout=10,  # a loaded machine may take more than the default second
         )
 
     def _record(self, event: str, data) -> None:

@@ -11,7 +11,7 @@ from wtforms import (
     SelectField,
     StringField,
 )
-from wtforms.validators import InputRequired, Length, NumberRange
+from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
 from cop.discussions.models import TAG_MAX, TAGS_MAX, TITLE_MAX
 from cop.forms import CheckboxListField, FormattedTextField, optional_int, required
@@ -89,14 +89,14 @@ class ForumSettingsForm(FlaskForm):
     )
     post_period_hours = IntegerField(
         _l("Posting threshold: period in hours (0: none)"),
-        validators=[InputRequired(), NumberRange(min=0)],
+        validators=[Optional(), NumberRange(min=0)],  # blank: unchanged
     )
     warn_after = IntegerField(
         _l("Warn from this many posts in the period (0: never)"),
-        validators=[InputRequired(), NumberRange(min=0)],
+        validators=[Optional(), NumberRange(min=0)],  # blank: unchanged
     )
     block_after = IntegerField(
         _l("No more posts after this many in the period (0: never)"),
-        validators=[InputRequired(), NumberRange(min=0)],
+        validators=[Optional(), NumberRange(min=0)],  # blank: unchanged
     )
     show_word_count = BooleanField(_l("Show each post's word count"))

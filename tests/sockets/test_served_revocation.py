@@ -39,6 +39,8 @@ def test_removed_from_a_group_on_one_process_the_other_stops_sending(app, world,
             for socket in (lost, kept):
                 assert socket.call("watch", {"discussion_id": discussion["id"]}) == {"ok": True}
             before = api("POST", f"/discussions/{discussion['id']}/posts", "trainee", body="Перша")
+            for socket in (lost, kept):  # sent, and checked, before the change
+                socket.wait_for(lambda s=socket: s.named("reply"))
             trainee = world.users["trainee"].id
             api("PATCH", f"/expert-groups/{group}", "admin", member_ids=[trainee])
             lost.wait_for(lambda: lost.named("error"))

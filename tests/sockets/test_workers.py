@@ -61,18 +61,15 @@ def _recorder_on_each_worker(server, workers, app, user) -> dict[int, Recorder]:
     """Clients connected until each worker holds one (the kernel hands each connection to
     whichever worker accepts first)."""
     placed: dict[int, Recorder] = {}
-    spare = []
     for _attempt in range(40):
         recorder = Recorder(server.url, _token(app, user))
         pid = worker_of(recorder.client.eio.ws.sock, server, workers)
         if pid in placed:
-            spare.append(recorder)
+            recorder.close()  # at once: a person may hold only so many sockets
         else:
             placed[pid] = recorder
         if len(placed) == len(workers):
             break
-    for recorder in spare:
-        recorder.close()
     assert len(placed) == len(workers), "40 connections all went to one worker"
     return placed
 
