@@ -158,6 +158,7 @@ def test_those_who_may_not_read_the_forum_find_no_export(client, world, h, login
     outsider = login_as(world.users["outsider"])
     for path in (f"/spaces/{members}/export.csv", f"/discussions/{inside['id']}/export.html"):
         assert outsider.get(path).status_code == 404
+        assert "/login" in client.get(path).headers["Location"]
     missing = client.get("/api/v1/discussions/999999/export", headers=h["admin"])
     assert missing.status_code == 404
     assert outsider.get("/discussions/999999/export.csv").status_code == 404
