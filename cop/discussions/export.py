@@ -1,15 +1,17 @@
-"""Export of a forum or one discussion, for those who moderate the space: as a CSV file
-(a row per post, for spreadsheets) or as one HTML page to keep or print (Moodle's forum
-export). It holds exactly what the exporting person may read there: the discussions
-their groups allow (discussion VIEW) and, in each, the posts whose text they may read
-(post `view_body`: private replies, internal notes and hidden posts by the same rules as
-the pages); deleted posts are left out. Two queries whatever the size of the forum."""
+"""Export of a forum or one discussion as a CSV file (a row per post, for spreadsheets) or
+as one HTML page to keep or print (Moodle's forum export): everything for those who
+moderate the space (`exportforum`), only their own posts for the other signed-in
+members who may read it (`exportownpost`). It holds exactly what the exporting person
+may read there: the discussions their groups allow (discussion VIEW) and, in each, the
+posts whose text they may read (post `view_body`: private replies, internal notes and
+hidden posts by the same rules as the pages); deleted posts are left out. Two queries
+whatever the size of the forum."""
 
 from dataclasses import dataclass
 
 from flask_babel import format_datetime
 from flask_babel import gettext as _
-from sqlalchemy import and_, select
+from sqlalchemy import and_, select, true
 
 from cop import policy
 from cop.discussions.models import Discussion, Post
@@ -26,10 +28,13 @@ class Exported:
 
 def export(user, space: Space, discussion: Discussion | None = None) -> list[Exported]:
     """The forum's discussions (or the one given), oldest first, each with the posts the
-    user may read; the caller has checked that the user moderates the space."""
+    user may read: all of them for those who moderate the space, else only the user's
+    own (and only the discussions holding some); the caller has checked that the user
+    may read the space."""
     where = and_(Discussion.space_id == space.id, policy.readable_discussions(user, space))
     if discussion is not None:
         where = and_(where, Discussion.id == discussion.id)
+    own = not policy.can(user, policy.MODERATE, space)
     discussions = list(
         db.session.scalars(select(Discussion).where(where).order_by(Discussion.created_at))
     )
@@ -37,12 +42,17 @@ def export(user, space: Space, discussion: Discussion | None = None) -> list[Exp
     if discussions:
         found = db.session.scalars(
             select(Post)
-            .where(Post.discussion_id.in_(list(posts)), Post.deleted_at.is_(None))
+            .where(
+                Post.discussion_id.in_(list(posts)),
+                Post.deleted_at.is_(None),
+                Post.author_id == user.id if own else true(),
+            )
             .order_by(Post.created_at, Post.id)
         )
         for post in found:
             posts[post.discussion_id].append(post)
-    return [Exported(d, policy.readable_bodies(user, d, posts[d.id])) for d in discussions]
+    exported = [Exported(d, policy.readable_bodies(user, d, posts[d.id])) for d in discussions]
+    return [item for item in exported if item.posts or not own]
 
 
 def _moment(value) -> str:

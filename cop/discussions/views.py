@@ -598,7 +598,6 @@ def _export_response(space, discussion, fmt: str) -> Response:
     the site's page)."""
     if fmt not in EXPORT_FORMATS:
         raise NotFound()
-    policy.require(current_user, policy.MODERATE, space)
     exported = export(current_user, space, discussion)
     if fmt == "csv":
         content = export_csv(exported, current_locale())
@@ -620,7 +619,8 @@ def _export_response(space, discussion, fmt: str) -> Response:
 @bp.get("/spaces/<int:space_id>/export.<fmt>")
 @login_required
 def export_forum(space_id: int, fmt: str):
-    """Moderators: the forum's discussions and posts they may read, as CSV or HTML."""
+    """The forum's discussions and posts the user may read, as CSV or HTML: all of them
+    for those who moderate it, the user's own posts for the other members."""
     return _export_response(get_space(current_user, space_id), None, fmt)
 
 

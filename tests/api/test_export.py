@@ -1,5 +1,6 @@
-"""Export of a forum or a discussion for those who moderate it: exactly what the
-exporting person may read, as JSON (API), CSV and HTML (pages)."""
+"""Export of a forum or a discussion: everything for those who moderate it, their own
+posts for the other members; exactly what the exporting person may read, as JSON (API),
+CSV and HTML (pages)."""
 
 import csv
 import io
@@ -96,16 +97,71 @@ def test_export_leaves_out_what_the_exporter_may_not_read(app, client, world, h)
         assert "Як?" in text and "Нотатка" not in text
 
 
-def test_only_those_who_moderate_export(client, world, h):
+def test_a_member_exports_only_their_own_posts(client, world, h, login_as):
     forum = world.spaces["forum_signed"]
     mine = start(client, h["member"], forum, "Моя тема")
-    assert client.get(f"/api/v1/spaces/{forum}/export", headers=h["member"]).status_code == 403
-    path = f"/api/v1/discussions/{mine['id']}/export"
-    assert client.get(path, headers=h["member"]).status_code == 403
+    reply(client, h["outsider"], mine["id"], "Чужа відповідь")
+    reply(client, h["expert"], mine["id"], "Лише автору", private=True)
+    hidden = reply(client, h["member"], mine["id"], "Моя прихована")
+    assert client.put(f"/api/v1/posts/{hidden['id']}/hidden", headers=h["moderator"]).status_code
+    gone = reply(client, h["member"], mine["id"], "Моя видалена")
+    assert client.delete(f"/api/v1/posts/{gone['id']}", headers=h["member"]).status_code == 204
+    theirs = start(client, h["outsider"], forum, "Чужа тема", body="Чужий допис")
+    reply(client, h["member"], theirs["id"], "Моя відповідь там")
+    start(client, h["outsider"], forum, "Тема без мене")
+    path = f"/api/v1/spaces/{forum}/export"
+    exported = client.get(path, headers=h["member"]).get_json()
+    # the author still reads their hidden post (policy `view_body`), so it is theirs to keep
+    assert bodies(exported) == {
+        "Моя тема": ["Перший допис", "Моя прихована"],
+        "Чужа тема": ["Моя відповідь там"],
+    }
+    assert [p["hidden"] for p in exported["discussions"][0]["posts"]] == [False, True]
+    everything = bodies(client.get(path, headers=h["space_moderator"]).get_json())
+    assert everything["Моя тема"] == [
+        "Перший допис",
+        "Чужа відповідь",
+        "Лише автору",
+        "Моя прихована",
+    ]
+    assert everything["Тема без мене"] == ["Перший допис"]
+    one = client.get(f"/api/v1/discussions/{theirs['id']}/export", headers=h["member"])
+    assert one.status_code == 200 and bodies(one.get_json()) == {"Чужа тема": ["Моя відповідь там"]}
+    page = login_as(world.users["member"])
+    for fmt in ("csv", "html"):
+        text = page.get(f"/spaces/{forum}/export.{fmt}").get_data(as_text=True)
+        assert "Моя відповідь там" in text and "Моя прихована" in text
+        assert "Чужа відповідь" not in text and "Лише автору" not in text
+        assert "Чужий допис" not in text and "Тема без мене" not in text
+
+
+def test_a_member_who_wrote_nothing_exports_nothing(client, world, h):
+    forum = world.spaces["forum_signed"]
+    theirs = start(client, h["outsider"], forum, "Чужа тема")
+    assert client.get(f"/api/v1/spaces/{forum}/export", headers=h["member"]).get_json() == {
+        "space_id": forum,
+        "discussions": [],
+    }
+    path = f"/api/v1/discussions/{theirs['id']}/export"
+    assert client.get(path, headers=h["member"]).get_json()["discussions"] == []
+
+
+def test_those_who_may_not_read_the_forum_find_no_export(client, world, h, login_as):
     members = world.spaces["forum_members"]
-    assert client.get(f"/api/v1/spaces/{members}/export", headers=h["outsider"]).status_code == 404
-    assert client.get("/api/v1/discussions/999999/export", headers=h["admin"]).status_code == 404
-    assert client.get(path).status_code == 401
+    inside = start(client, h["member"], members, "Для своїх")
+    for path in (
+        f"/api/v1/spaces/{members}/export",
+        f"/api/v1/discussions/{inside['id']}/export",
+    ):
+        assert client.get(path, headers=h["outsider"]).status_code == 404
+        assert client.get(path).status_code == 401
+    outsider = login_as(world.users["outsider"])
+    for path in (f"/spaces/{members}/export.csv", f"/discussions/{inside['id']}/export.html"):
+        assert outsider.get(path).status_code == 404
+        assert "/login" in client.get(path).headers["Location"]
+    missing = client.get("/api/v1/discussions/999999/export", headers=h["admin"])
+    assert missing.status_code == 404
+    assert outsider.get("/discussions/999999/export.csv").status_code == 404
 
 
 def test_csv_and_html_files_open_safely(client, world, h, login_as):
@@ -150,13 +206,18 @@ def test_forum_export_costs_the_same_queries_for_more_discussions(app, client, w
     assert counted() == small
 
 
-def test_discussion_and_report_pages_offer_the_export_to_moderators(client, world, h, login_as):
+def test_pages_offer_the_whole_export_to_moderators_and_their_own_to_members(
+    client, world, h, login_as
+):
     forum = world.spaces["forum_signed"]
     mine = start(client, h["member"], forum, "Тема")
     link = f"/discussions/{mine['id']}/export.html"
-    assert link in login_as(world.users["space_moderator"]).get(f"/discussions/{mine['id']}").text
+    staff = login_as(world.users["space_moderator"]).get(f"/discussions/{mine['id']}").text
+    assert link in staff and "Експортувати мої дописи" not in staff
     member = login_as(world.users["member"])
-    assert link not in member.get(f"/discussions/{mine['id']}").text
-    assert member.get(link).status_code == 403
+    page = member.get(f"/discussions/{mine['id']}").text
+    assert "Експортувати мої дописи" in page and link in page
+    forum_page = member.get(f"/spaces/{forum}").text
+    assert "Експортувати мої дописи" in forum_page and f"/spaces/{forum}/export.csv" in forum_page
     report = login_as(world.users["moderator"]).get(f"/spaces/{forum}/participation").text
     assert f"/spaces/{forum}/export.csv" in report
