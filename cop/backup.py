@@ -28,6 +28,7 @@ from cop.attachments.storage import root as attachments_root
 from cop.db import utcnow
 from cop.extensions import db
 from cop.search import backend
+from cop.search.pg import table as search_tables
 
 FORMAT = 1
 MANIFEST = "manifest.json"
@@ -231,6 +232,7 @@ def _load(dialect: str, dump: Path) -> None:
         return
     with db.engine.begin() as conn:  # whatever this version's schema holds goes first
         db.metadata.drop_all(conn)
+        search_tables.metadata.drop_all(conn)  # made by migration 0023, outside the app's
         conn.execute(text("DROP TABLE IF EXISTS alembic_version"))
     db.engine.dispose()
     args, env = _pg(db.engine.url)

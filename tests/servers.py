@@ -118,7 +118,8 @@ class Recorder:
     It signs in with an API token, or else with the cookies given (a browser's sign-in)."""
 
     def __init__(self, url: str, token: str | None, transports=("websocket",), cookies: str = ""):
-        self.client = sio.Client(reconnection=False)
+        # A loaded machine may take more than the default 5 s to answer the handshake.
+        self.client = sio.Client(reconnection=False, request_timeout=20)
         self.events: list[tuple[str, object]] = []
         self.batches = 0
         self.client.on("*", self._record, namespace=NS)
