@@ -304,4 +304,8 @@ def test_desk_notifications_say_what_happened(client, world, h):
         n["text"]
         for n in client.get("/api/v1/notifications", headers=h["member"]).get_json()["items"]
     ]
-    assert member == ["expert replied to the consultation “Як оцінити ризики?”"]
+    # What happened, and (a kind of its own, which may be turned off) that it is their turn.
+    assert sorted(member) == [
+        "The consultation “Як оцінити ризики?” has an answer and awaits your reply",
+        "expert replied to the consultation “Як оцінити ризики?”",
+    ]
