@@ -884,9 +884,7 @@ def last_activity(user, space: Space) -> ColumnElement:
     yet, when it was started (an answer they may not see must not reorder their list)."""
     if settings_of(space).forum_type != ForumType.QANDA:
         return Discussion.last_post_at
-    return case(
-        (qanda_unlocked_anywhere(user), Discussion.last_post_at), else_=Discussion.created_at
-    )
+    return last_activity_anywhere(user)
 
 
 def last_activity_anywhere(user) -> ColumnElement:
