@@ -44,7 +44,7 @@ print(round(time.monotonic() - start, 2))
 """
 
 
-@pytest.mark.skipif(not DATABASE_URL, reason="PostgreSQL only (COP_DATABASE_URL)")
+@pytest.mark.postgresql
 def test_postgresql_queries_do_not_block_other_greenlets():
     url = DATABASE_URL.replace("postgresql+psycopg://", "postgresql://")
     result = subprocess.run(
