@@ -43,6 +43,9 @@ def test_postgres_read_only_at_start_then_writable(postgres, tmp_path):
     client = site.app().test_client()
 
     assert _read(client, site).status_code == 200
+    # A token not used for five minutes records its use: the write fails, the read does not.
+    member = client.get("/api/v1/me", headers={"Authorization": f"Bearer {site.token}"})
+    assert member.status_code == 200, member.data[:300]
     for _ in range(3):
         _unavailable(_write(client, site))
     assert _read(client, site).json["total"] == 0
