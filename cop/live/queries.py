@@ -28,8 +28,9 @@ _SPACE_FOR_POLICY = (
         lazyload(Space.community),
         joinedload(Space.course_module).lazyload(CourseModule.author),
     ),
-    # The policy reads who is staff and as what, not the people themselves.
-    lazyload(LiveSession.staff).lazyload(LiveStaff.user),
+    # The policy reads who is staff and as what, not the people themselves: in the same
+    # statement (every event asks whether its person moderates).
+    joinedload(LiveSession.staff).lazyload(LiveStaff.user),
 )
 
 

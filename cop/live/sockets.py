@@ -197,14 +197,14 @@ def _str(data: dict, key: str) -> str:
     return value
 
 
-def state(user, session, present: bool = False) -> dict:
+def state(user, session, moderates: bool, present: bool = False) -> dict:
     """The snapshot a client gets on join (and on every rejoin after a reconnect), with
     the change number it was read at: read first, so the questions read after it hold
     every change up to it (the client keeps the changes it receives with a higher one).
     The question lists are shared by everyone who sees the same thing (cop/live/snapshots).
-    `present`: for the projected view, as the room sees it (no anonymous asker named)."""
+    `moderates`: whether the view is the staff's (never the projected one); `present`: for
+    the projected view, as the room sees it (no anonymous asker named)."""
     at = snapshots.version(session.id)
-    moderates = policy.can(user, policy.MODERATE, session) and not present
     built = snapshots.lists(current_app._get_current_object(), session, at)
     return {
         "seq": at[0],
@@ -254,7 +254,7 @@ def join(user, data):
         return {"ok": False}
     _joined.setdefault(request.sid, set()).add(session.id)
     # To this socket, which is on this process: not through the message queue.
-    snapshot = state(user, session, present)
+    snapshot = state(user, session, moderates, present)
     socketio.server.emit("state", snapshot, to=request.sid, namespace=NAMESPACE, ignore_queue=True)
     broadcast.presence_changed(session.id)
 
