@@ -125,8 +125,9 @@ def _open(path: Path) -> Index:
 
 
 def others(path: Path) -> list[Path]:
-    """The files of indexes other than this version's in the folder."""
-    mine = (f"_{NAME}_", f"{NAME}_")
+    """The files of indexes other than this version's in the folder (not the lock of
+    this version's background rebuild)."""
+    mine = (f"_{NAME}_", f"{NAME}_", BUILD)
     return [f for f in path.iterdir() if f.is_file() and not f.name.startswith(mine)]
 
 

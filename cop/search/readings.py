@@ -39,8 +39,9 @@ def telling_forms(word: str) -> tuple[tuple[str, ...], ...]:
 
 def weights(word: str, count: Callable[[tuple[str, ...]], int]) -> tuple[float, ...]:
     """One weight per lemma of the word (1.0 for the likeliest reading, and for a reading
-    with no form of its own, which nothing tells apart); `count` gives the number of
-    documents holding any of some exact forms."""
+    with no form of its own, which nothing tells apart); `count` gives how many
+    documents hold some exact forms (Whoosh sums their document frequencies; PostgreSQL
+    counts the documents holding any, at most 1,000)."""
     forms = telling_forms(word)
     if not forms:
         return (1.0,) * len(lemmas(word))

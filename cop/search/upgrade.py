@@ -24,6 +24,7 @@ from pathlib import Path
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 from whoosh import index as whoosh_index
+from whoosh.filedb.filestore import FileStorage
 from whoosh.index import Index
 
 from cop.extensions import db
@@ -130,21 +131,31 @@ def _switch(live: Path, build: Path, outbox_before: int | None) -> None:
 def step() -> bool:
     """One pass of the background rebuild: one batch, or the switch once every document
     is in. Returns whether the index is still outdated (searches still answer 503). Does
-    nothing while another process's pass holds the new index's writer."""
+    nothing while another process's pass is under way (a lock file in the index folder,
+    which the old version's files do not count)."""
     live = index.state().path
     build = _build(live)
     if not index.outdated():
         if build.exists():  # `cop search rebuild` made the current index meanwhile
             shutil.rmtree(build, ignore_errors=True)
         return False
-    ix, progress = _start(build)
+    lock_name = f"{index.BUILD}_LOCK"
+    lock = FileStorage(str(live)).lock(lock_name)
+    if not lock.acquire(blocking=False):  # another process's worker is at it
+        return True
+    switched = False
     try:
+        ix, progress = _start(build)
         added = _batch(ix, indexer.DOCUMENTS)
-    except whoosh_index.LockError:
-        return True
-    done = ix.doc_count()
-    if added:
-        _write_progress(build, {**progress, "done": done, "total": max(done, progress["total"])})
-        return True
-    _switch(live, build, progress["outbox_before"])
-    return False
+        done = ix.doc_count()
+        if added:
+            total = max(done, progress["total"])
+            _write_progress(build, {**progress, "done": done, "total": total})
+            return True
+        _switch(live, build, progress["outbox_before"])
+        switched = True
+        return False
+    finally:
+        lock.release()
+        if switched:  # nobody takes it again: the index is current
+            (live / lock_name).unlink(missing_ok=True)
