@@ -59,7 +59,9 @@ def remind_live_sessions(app: Flask, stop: threading.Event) -> None:
 
 
 def index_search(app: Flask, stop: threading.Event) -> None:
-    every(app, stop, app.config["COP_SEARCH_INTERVAL_MS"] / 1000, backend.drain, "search indexing")
+    """The outbox drained into the index, and an outdated index rebuilt, a batch a pass."""
+    seconds = app.config["COP_SEARCH_INTERVAL_MS"] / 1000
+    every(app, stop, seconds, backend.index_pass, "search indexing")
 
 
 WORKERS = (send_mail, send_password_resets, remind_live_sessions, index_search)

@@ -50,6 +50,11 @@ class ErrorBody(BaseModel):
         description="On a stale edit (409): the object as it is now, with its `version`; "
         "show it beside the text that was not saved",
     )
+    progress: dict[str, int] | None = Field(
+        None,
+        description="While the search index is rebuilt for a new version (503): `done` and "
+        "`total` documents",
+    )
 
 
 class Error(BaseModel):
@@ -266,6 +271,8 @@ ERROR_DESCRIPTIONS = {
     413: "The upload is too large",
     422: "Some fields need attention: `fields` says which and why",
     429: "Too many requests: wait and try again",
+    503: "Not available for now (the search index is being rebuilt): try again after "
+    "`Retry-After` seconds",
 }
 _PATH_ARG = re.compile(r"<(?:(\w+):)?(\w+)>")
 

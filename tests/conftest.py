@@ -113,7 +113,9 @@ def app(tmp_path, migrated, app_config, search_backend):
     if DATABASE_URL:
         with app.app_context():
             tables = [t.name for t in db.metadata.sorted_tables if t.name not in KEEP_TABLES]
-            tables += [t.name for t in search_tables.metadata.sorted_tables]
+            next_table = search_tables.next_documents
+            db.session.execute(text(f"DROP TABLE IF EXISTS {next_table.name}"))
+            tables += [t.name for t in search_tables.metadata.sorted_tables if t is not next_table]
             quoted = ", ".join(f'"{name}"' for name in tables)
             db.session.execute(text(f"TRUNCATE {quoted} RESTART IDENTITY CASCADE"))
             db.session.commit()

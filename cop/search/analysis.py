@@ -264,12 +264,18 @@ def lemmas(word: str) -> tuple[str, ...]:
     if len(word) < 2 or not _CYRILLIC.search(word):
         return (word,)
     found: list[str] = []
+    for lemma, _parse in parses(word):
+        if lemma not in found:
+            found.append(lemma)
+    return tuple(found) or (fold(word),)
+
+
+def parses(word: str):
+    """pymorphy3's parses of a normalized Cyrillic word (and of its spelling with the
+    apostrophe left out), each with its lemma as the index holds it (ґ folded)."""
     for spelling in _spellings(word):
         for parse in _analyzer().parse(spelling):
-            lemma = fold(parse.normal_form)
-            if lemma not in found:
-                found.append(lemma)
-    return tuple(found) or (fold(word),)
+            yield fold(parse.normal_form), parse
 
 
 class NormalizeFilter(Filter):

@@ -92,6 +92,7 @@ class SearchOut(Output):
     query=SearchQuery,
     response=SearchOut,
     auth=False,
+    errors=(503,),
 )
 def search_api(params: SearchQuery):
     if params.q.strip():

@@ -15,9 +15,11 @@ from cop import cpu
 from cop.accounts.models import User
 from cop.errors import Invalid
 from cop.extensions import db
-from cop.search import index, indexer, querying
+from cop.search import index, indexer, querying, upgrade
 from cop.search.pg import indexing as pg_indexing
 from cop.search.pg import searching as pg_searching
+from cop.search.pg import upgrade as pg_upgrade
+from cop.search.pg import version as pg_version
 from cop.search.results import Results
 
 NAMES = ("whoosh", "postgres")
@@ -29,7 +31,10 @@ class Backend:
     may read (options: kind, space_id, platform_id, year, sort, page, per_page, facets);
     `drain(wait)`: index what waits in the outbox, returns how many rows it took;
     `rebuild(progress)`: index everything anew; `check()`: drain, then the drift from the
-    database; `outdated()`: built by an older version of the analysis, not searchable."""
+    database; `outdated()`: built by an older version of the analysis, not searchable;
+    `upgrade()`: one batch of the background rebuild of an outdated index, or its switch
+    to the new one (returns whether it is still outdated); `progress()`: that rebuild's
+    (documents done, total), or None before it starts."""
 
     name: str
     search: Callable[..., Results]
@@ -37,6 +42,8 @@ class Backend:
     rebuild: Callable[[Callable[[int], None]], int]
     check: Callable[[], indexer.Drift]
     outdated: Callable[[], bool]
+    upgrade: Callable[[], bool]
+    progress: Callable[[], tuple[int, int] | None]
 
 
 WHOOSH = Backend(
@@ -46,6 +53,8 @@ WHOOSH = Backend(
     rebuild=indexer.rebuild,
     check=indexer.check,
     outdated=index.outdated,
+    upgrade=upgrade.step,
+    progress=lambda: index.build_progress(index.state().path),
 )
 POSTGRES = Backend(
     name="postgres",
@@ -53,7 +62,9 @@ POSTGRES = Backend(
     drain=pg_indexing.drain,
     rebuild=pg_indexing.rebuild,
     check=pg_indexing.check,
-    outdated=lambda: False,
+    outdated=pg_version.outdated,
+    upgrade=pg_upgrade.step,
+    progress=pg_version.progress,
 )
 
 
@@ -75,6 +86,15 @@ def current() -> Backend:
 
 def drain(wait: bool = True) -> int:
     return current().drain(wait)
+
+
+def index_pass() -> None:
+    """The background worker's pass (`cop worker`, never a serving worker): rebuild an
+    outdated index one batch at a time, and once it is current, drain the outbox (which
+    holds the writes made during the rebuild)."""
+    chosen = current()
+    if not chosen.upgrade():
+        chosen.drain(True)
 
 
 def search(user, text: str, **options) -> Results:

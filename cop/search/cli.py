@@ -25,7 +25,18 @@ def check_command() -> None:
     stale in it or left over; exits with 1 when there are any."""
     chosen = backend.current()
     if chosen.outdated():
-        click.echo("The index was built by an older version of cop: run `cop search rebuild`.")
+        progress = chosen.progress()
+        if progress is None:
+            click.echo(
+                "The index was built by another version of cop and is not searched: the "
+                "background worker (`cop worker`, started by `cop run`) rebuilds it, or "
+                "run `cop search rebuild`."
+            )
+        else:
+            click.echo(
+                "The index was built by another version of cop and is being rebuilt in the "
+                f"background: {progress[0]} of {progress[1]} documents."
+            )
         sys.exit(1)
     drift = chosen.check()
     for name in ("missing", "stale", "extra"):

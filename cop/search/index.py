@@ -6,10 +6,13 @@ fail for a moment while another process commits (its new table of contents is be
 written), so opening retries.
 
 The index's name carries the schema's VERSION. An index of another version in the folder
-(left by an older cop) is not searched: searches answer 503 and `cop search check` fails
-until `cop search rebuild` makes the current one and deletes the old one's files."""
+(left by an older cop) is not searched: searches answer 503 with the progress of the
+rebuild the background worker makes beside it (cop/search/upgrade.py), until that one
+(or `cop search rebuild`) puts the current one in its place and deletes the old one's
+files."""
 
 import bisect
+import json
 import os
 import threading
 import time
@@ -33,10 +36,48 @@ NAME = f"cop{VERSION}"
 SEARCHER_THREADS = 64  # searchers kept for threads that may have ended
 
 
+BUILD = f"rebuild{VERSION}"  # the folder, inside the index's, where the worker rebuilds it
+PROGRESS = "progress.json"
+RETRY_AFTER = 30  # seconds
+
+
 class IndexOutdated(Unavailable):
+    """Search is unavailable while the index is rebuilt for a new version (by the
+    background worker: cop/search/upgrade.py); `progress` is (documents done, of total)
+    once the rebuild has started."""
+
     default_message = _l(
         "Search is being updated to a new version and will be back soon. Try again later."
     )
+
+    def __init__(self, progress: tuple[int, int] | None = None):
+        message = None
+        if progress is not None:
+            message = _l(
+                "Search is being updated to a new version: %(done)s of %(total)s documents "
+                "are ready. Try again in a minute.",
+                done=progress[0],
+                total=progress[1],
+            )
+        super().__init__(message)
+        self.progress = progress
+
+    def headers(self) -> list[tuple[str, str]]:
+        return [("Retry-After", str(RETRY_AFTER))]
+
+    def details(self) -> dict:
+        if self.progress is None:
+            return {}
+        return {"progress": {"done": self.progress[0], "total": self.progress[1]}}
+
+
+def build_progress(path: Path) -> tuple[int, int] | None:
+    """(documents done, total) of the rebuild under way in the index folder `path`."""
+    try:
+        found = json.loads((path / BUILD / PROGRESS).read_text())
+        return int(found["done"]), int(found["total"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
 
 
 class IndexState:
@@ -73,8 +114,8 @@ def _open(path: Path) -> Index:
         try:
             if index.exists_in(str(path), indexname=NAME):
                 return index.open_dir(str(path), indexname=NAME)
-            if _others(path):
-                raise IndexOutdated()
+            if others(path):
+                raise IndexOutdated(build_progress(path))
             return index.create_in(str(path), make_schema(), indexname=NAME)
         except (EmptyIndexError, FileNotFoundError, OSError):
             if attempt == OPEN_ATTEMPTS - 1:
@@ -83,9 +124,10 @@ def _open(path: Path) -> Index:
     raise AssertionError("unreachable")
 
 
-def _others(path: Path) -> list[Path]:
-    """The files of indexes other than this version's in the folder."""
-    mine = (f"_{NAME}_", f"{NAME}_")
+def others(path: Path) -> list[Path]:
+    """The files of indexes other than this version's in the folder (not the lock of
+    this version's background rebuild)."""
+    mine = (f"_{NAME}_", f"{NAME}_", BUILD)
     return [f for f in path.iterdir() if f.is_file() and not f.name.startswith(mine)]
 
 
@@ -106,6 +148,25 @@ def outdated() -> bool:
     return False
 
 
+def forget() -> None:
+    """Drop the open index and everything cached of it (its files were replaced)."""
+    st = state()
+    with st.lock:
+        st.ix = None
+        _clear(st)
+
+
+def _clear(st: IndexState) -> None:
+    st.searchers.clear()
+    st.allowed.clear()
+    st.allowed_size = 0
+    st.joined.clear()
+    st.term_sets.clear()
+    st.columns.clear()
+    st.postings.clear()
+    st.postings_size = 0
+
+
 def reset_index() -> Index:
     """A fresh, empty index in place of the current one, or of an older version's, whose
     files are deleted (for a rebuild)."""
@@ -113,16 +174,9 @@ def reset_index() -> Index:
     with st.lock:
         st.path.mkdir(parents=True, exist_ok=True)
         st.ix = index.create_in(str(st.path), make_schema(), indexname=NAME)
-        for old in _others(st.path):
+        for old in others(st.path):
             old.unlink(missing_ok=True)
-        st.searchers.clear()
-        st.allowed.clear()
-        st.allowed_size = 0
-        st.joined.clear()
-        st.term_sets.clear()
-        st.columns.clear()
-        st.postings.clear()
-        st.postings_size = 0
+        _clear(st)
         return st.ix
 
 

@@ -44,7 +44,7 @@ def stamp(fields: dict) -> str:
     return hashlib.blake2b(text.encode(), digest_size=12).hexdigest()
 
 
-def _indexed(fields: dict) -> dict:
+def indexed(fields: dict) -> dict:
     """What the index gets for a source's document: its fields, the text once more for
     the `derived` and `exact` fields, an opening post's title for `title`, and the
     stamp."""
@@ -148,17 +148,17 @@ def drain_batch(
             keys = {(row.field, row.value) for row in taken}
             wanted = documents_for(session, keys)
             number = index.writer_number(searcher, writer)
-            indexed = {
+            held = {
                 searcher.stored_fields(doc)["id"]
                 for field_name, value in keys
                 if field_name in searcher.schema
                 for doc in searcher.document_numbers(**{field_name: value})
             }
-            for doc_id in indexed | wanted.keys():  # gone, or to be written anew
+            for doc_id in held | wanted.keys():  # gone, or to be written anew
                 for doc in searcher.document_numbers(id=doc_id):
                     writer.delete_document(number(doc))
             for fields in wanted.values():
-                writer.add_document(**_indexed(fields))
+                writer.add_document(**indexed(fields))
             writer.commit()
             session.execute(delete(SearchOutbox).where(SearchOutbox.id.in_([r.id for r in taken])))
             session.commit()
@@ -226,7 +226,7 @@ def rebuild(progress: Callable[[int], None] = lambda n: None) -> int:
         with Session(db.engine) as session:
             done_before = session.scalar(select(func.max(SearchOutbox.id)))
             for _doc_id, fields in all_documents(session):
-                writer.add_document(**_indexed(fields))
+                writer.add_document(**indexed(fields))
                 count += 1
                 progress(1)
             writer.commit(mergetype=CLEAR)

@@ -61,22 +61,38 @@ def _invalid(message: str) -> Invalid:
     return Invalid(message, fields={"q": message})
 
 
-def word_query(word: str, derived: bool = False, field_name: str = "text") -> query.Query:
-    """Any of the word's lemmas; with `derived`, also, at a lower weight, the noun it
-    comes from and the adjectives and verbs that come from that noun or from the word."""
+Weigh = Callable[[str], tuple[float, ...]]
+
+
+def unweighed(word: str) -> tuple[float, ...]:
+    return (1.0,) * len(lemmas(word))
+
+
+def word_query(
+    word: str, derived: bool = False, field_name: str = "text", weigh: Weigh = unweighed
+) -> query.Query:
+    """Any of the word's lemmas, each at the weight `weigh` gives its reading
+    (cop/search/readings.py); with `derived`, also, at a lower weight, the noun it comes
+    from and the adjectives and verbs that come from that noun or from the word."""
     found = lemmas(word)
-    terms = [query.Term(field_name, lemma) for lemma in found]
+    weights = dict(zip(found, weigh(word), strict=True))
+    terms = [query.Term(field_name, lemma, boost=weights[lemma]) for lemma in found]
     if derived:
-        nouns = dict.fromkeys([*found, *(noun_of(lemma) for lemma in found)])
-        nouns.pop(None, None)
-        for noun in nouns:
+        nouns: dict[str, float] = {}
+        for lemma in found:
+            for noun in (lemma, noun_of(lemma)):
+                if noun is not None:
+                    nouns[noun] = max(nouns.get(noun, 0.0), weights[lemma] * DERIVED_WEIGHT)
+        for noun, weight in nouns.items():
             if noun not in found:
-                terms.append(query.Term("text", noun, boost=DERIVED_WEIGHT))
-            terms.append(query.Term("derived", noun, boost=DERIVED_WEIGHT))
+                terms.append(query.Term("text", noun, boost=weight))
+            terms.append(query.Term("derived", noun, boost=weight))
     return terms[0] if len(terms) == 1 else query.Or(terms)
 
 
-def _text_query(text: str, exact: bool, field_name: str = "text") -> query.Query | None:
+def _text_query(
+    text: str, exact: bool, field_name: str = "text", weigh: Weigh = unweighed
+) -> query.Query | None:
     """Words in any of their forms (in `field_name`), or `exact`ly as written: one word,
     or a phrase (its words in order, stop words between them skipped)."""
     words = query_words(text)
@@ -89,7 +105,7 @@ def _text_query(text: str, exact: bool, field_name: str = "text") -> query.Query
         parts = [query.Term("exact", fold(w)) for w in words]
     else:
         derived = field_name == "text"
-        parts = [word_query(w, derived=derived, field_name=field_name) for w in words]
+        parts = [word_query(w, derived, field_name, weigh) for w in words]
     if len(parts) == 1:
         return parts[0]
     return query.Sequence(parts, slop=1) if exact else query.And(parts)
@@ -207,10 +223,13 @@ FILTERS = (
 
 
 def parse(
-    text: str, expand: Callable[[str], list[str]], starred: Callable[[], list[int]] = list
+    text: str,
+    expand: Callable[[str], list[str]],
+    starred: Callable[[], list[int]] = list,
+    weigh: Weigh = unweighed,
 ) -> Parsed:
     """The query; `expand` gives the index terms a `word*` stands for, `starred` the
-    searcher's starred discussions."""
+    searcher's starred discussions, `weigh` the weights of a word's readings."""
     try:
         text = clean_note(text)
     except ValueError as error:
@@ -241,11 +260,11 @@ def parse(
             join_next = bool(parsed.positive)
             continue
         if name == "title":
-            clause = _text_query(value, exact=False, field_name="title")
+            clause = _text_query(value, False, "title", weigh)
         elif "*" in (bare or ""):
             clause = _prefix_query(bare, expand)
         else:
-            clause = _text_query(value, exact=phrase is not None or negated)
+            clause = _text_query(value, phrase is not None or negated, "text", weigh)
         if clause is None:
             continue
         if negated:

@@ -9,7 +9,7 @@ from whoosh import query
 
 from cop.discussions import stars
 from cop.errors import Invalid
-from cop.search import collect, grouping, index, indexer, vocabulary
+from cop.search import collect, grouping, index, indexer, readings, vocabulary
 from cop.search.parse import Parsed, filter_query, parse, word_query
 from cop.search.permissions import allowed_docs
 from cop.search.results import MAX_PAGE, Hit, Results, match_of
@@ -20,10 +20,14 @@ from cop.search.sources import modules
 
 def _parse(matches: collect.Matches, text: str, user) -> tuple[Parsed, vocabulary.Budget]:
     """The query, its prefixes expanded to what the user may read, `is:starred` to the
-    user's own stars, and the budget that paid for the expansion."""
-    budget = vocabulary.Budget(matches.searcher.reader())
+    user's own stars, an ambiguous word's readings weighed by the index's use of each
+    (cop/search/readings.py), and the budget that paid for the expansion."""
+    reader = matches.searcher.reader()
+    budget = vocabulary.Budget(reader)
     expand = lambda stem: vocabulary.prefix_terms(matches, budget, stem)  # noqa: E731
-    return parse(text, expand, lambda: stars.starred_ids(user)), budget
+    count = lambda forms: sum(reader.doc_frequency("exact", f) for f in forms)  # noqa: E731
+    weigh = lambda word: readings.weights(word, count)  # noqa: E731
+    return parse(text, expand, lambda: stars.starred_ids(user), weigh), budget
 
 
 def search(

@@ -6,6 +6,7 @@ from cop.errors import Invalid
 from cop.paging import Pager
 from cop.search.backend import search
 from cop.search.facets import FACET_LABELS, KIND_LABELS, hit_url, labelled, names, thread_url
+from cop.search.index import IndexOutdated
 from cop.search.parse import KINDS
 from cop.search.results import SORTS, YEARS, Results
 
@@ -30,7 +31,7 @@ def _params() -> dict:
 def search_page():
     params = _params()
     page = inputs.page_arg()
-    error = None
+    error, status = None, 200
     if params["q"].strip():
         rate_limits.hit("COP_SEARCH_LIMIT", "search", rate_limits.requester(current_user))
     try:
@@ -45,7 +46,11 @@ def search_page():
             page=page,
         )
     except Invalid as invalid:
-        error, results = str(invalid), Results(total=0, page=1, per_page=10)
+        error, status = str(invalid), 422
+        results = Results(total=0, page=1, per_page=10)
+    except IndexOutdated as outdated:  # rebuilt by the background worker: say how far
+        error, status = str(outdated), 503
+        results = Results(total=0, page=1, per_page=10)
 
     def link(**changes) -> str:
         args = {k: v for k, v in {**params, "page": None, **changes}.items() if v}
@@ -54,19 +59,24 @@ def search_page():
         return url_for("search.search_page", **args)
 
     authors, spaces, erased = names(results)
-    return render_template(
-        "search/search.html",
-        authors=authors,
-        erased=erased,
-        spaces=spaces,
-        thread_url=thread_url,
-        params=params,
-        results=results,
-        facets=labelled(results),
-        facet_labels=FACET_LABELS,
-        kind_labels=KIND_LABELS,
-        hit_url=hit_url,
-        link=link,
-        pager=Pager(results.page, results.pages, lambda n: link(page=n)),
-        error=error,
-    ), (422 if error else 200)
+    return (
+        render_template(
+            "search/search.html",
+            authors=authors,
+            erased=erased,
+            spaces=spaces,
+            thread_url=thread_url,
+            params=params,
+            results=results,
+            facets=labelled(results),
+            facet_labels=FACET_LABELS,
+            kind_labels=KIND_LABELS,
+            hit_url=hit_url,
+            link=link,
+            pager=Pager(results.page, results.pages, lambda n: link(page=n)),
+            error=error,
+            invalid=status == 422,
+        ),
+        status,
+        (IndexOutdated().headers() if status == 503 else []),
+    )

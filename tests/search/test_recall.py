@@ -1,8 +1,9 @@
 """Ukrainian-aware recall: a query in one grammatical form finds a text in another
 (lemmas, apostrophe variants, ґ/г, Latin look-alikes, English stems), a noun its adjective
-or verb and the reverse, a word however it is spelled; and hard negatives (words the
-derivation rules could join by mistake) stay out of the top 10. recall@10 and MRR@10 per
-category are printed (`pytest -s`) and reported in docs/search.md."""
+or verb and the reverse, a word however it is spelled, an ambiguous word its common
+reading first; and hard negatives (words the derivation rules could join by mistake) stay
+out of the top 10, a text with an ambiguous word's rare reading below its common one.
+recall@10 and MRR@10 per category are printed (`pytest -s`) and reported in docs/search.md."""
 
 import unicodedata
 
@@ -129,7 +130,25 @@ HARD_NEGATIVES = [
     ("вільний", "Вілла на березі продається."),
     ("денний", "Дно ставка почистили."),
 ]
-CATEGORIES = {"forms": PAIRS, "derived": DERIVED, "spelled": SPELLED}
+# (query, a text with the word's common reading, a text with its rare one): a word
+# pymorphy3 reads two ways finds both, the common reading first (cop/search/readings.py).
+AMBIGUOUS = [
+    ("рік", "Звіт про виконання бюджету за минулі роки.", "Ріки області очищують від пластику."),
+    ("води", "Питну воду підвозять до кожного двору.", "Хто водить шкільний автобус у суботу?"),
+    ("дні", "Прийомний день у старостаті — четвер.", "Водолази оглянули дно озера."),
+    ("старости", "Старосту округу обрали на сесії.", "Гідна старість для кожного мешканця."),
+    ("гори", "Туристичні маршрути в горах відкрили.", "Ліхтарі на площі горять усю ніч."),
+    ("брати", "Мешканці беруть участь у бюджеті участі.", "Брат голови працює в управлінні."),
+    ("мети", "Мета програми — підтримка ветеранів.", "Двірники метуть вулиці щоранку."),
+    ("люди", "Зібрали підписи сотні людей.", "Люда з сусіднього села виграла конкурс."),
+    ("поле", "Фермери засіяли полями кукурудзи схили.", "Пололи грядки всією родиною."),
+]
+CATEGORIES = {
+    "forms": PAIRS,
+    "derived": DERIVED,
+    "spelled": SPELLED,
+    "ambiguous": [(query, common) for query, common, _rare in AMBIGUOUS],
+}
 
 DISTRACTORS = [
     "Дякую всім за участь у зустрічі!",
@@ -146,6 +165,8 @@ def test_recall_at_10_is_at_least_0_95_with_no_hard_negative(app, world):
             service.start_discussion(member, forum, title=f"Тема {n}", body=text)
         for n, (_query, text) in enumerate(HARD_NEGATIVES):
             service.start_discussion(member, forum, title=f"Хибна {n}", body=text)
+        for n, (_query, _common, rare) in enumerate(AMBIGUOUS):
+            service.start_discussion(member, forum, title=f"Рідше {n}", body=rare)
         for n, text in enumerate(DISTRACTORS):
             service.start_discussion(member, forum, title=f"Інше {n}", body=text)
         ranks = {category: [] for category in CATEGORIES}
@@ -160,6 +181,13 @@ def test_recall_at_10_is_at_least_0_95_with_no_hard_negative(app, world):
             for n, (query, _text) in enumerate(HARD_NEGATIVES)
             if f"Хибна {n}" in [hit.title for hit in search(member, query, per_page=10).hits]
         ]
+        first = len(cases) - len(AMBIGUOUS)
+        for n, (query, _common, _rare) in enumerate(AMBIGUOUS):
+            titles = [hit.title for hit in search(member, query, per_page=20).hits]
+            assert f"Рідше {n}" in titles, f"{query!r} no longer finds its rare reading"
+            place = lambda title: titles.index(title) if title in titles else len(titles)  # noqa: E731, B023
+            if place(f"Рідше {n}") < place(f"Тема {first + n}"):
+                negatives.append(query)
     for category, found in ranks.items():
         recall = sum(1 for r in found if r) / len(found)
         mrr = sum(1 / r for r in found if r) / len(found)
@@ -167,6 +195,6 @@ def test_recall_at_10_is_at_least_0_95_with_no_hard_negative(app, world):
     assert len(DERIVED) + len(SPELLED) >= 30 and len(HARD_NEGATIVES) >= 10
     recall = 1 - len(missed) / len(cases)
     print(f"all: {len(cases)} pairs, recall@10 {recall:.3f}; missed: {missed}")
-    print(f"hard negatives in the top 10: {len(negatives)} {negatives}")
+    print(f"hard negatives in the top 10 or above the common reading: {negatives}")
     assert recall >= 0.95, f"recall@10 {recall:.2f}, missed: {missed}"
     assert negatives == []

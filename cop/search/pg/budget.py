@@ -23,7 +23,7 @@ def _broad() -> Invalid:
     return Invalid(message, fields={"q": message})
 
 
-def _bounded_count(query, bound: int) -> int:
+def bounded_count(query, bound: int) -> int:
     return db.session.scalar(select(func.count()).select_from(query.limit(bound + 1).subquery()))
 
 
@@ -39,7 +39,7 @@ def spend(parsed: Parsed) -> None:
     for field, text in sorted(asked):
         if field == "text" and text.endswith(PREFIX):
             stem = text[: -len(PREFIX)]
-            terms -= _bounded_count(
+            terms -= bounded_count(
                 select(words.c.word).where(words.c.word.like(_like(stem), escape="\\")),
                 max(terms, 0),
             )
@@ -47,7 +47,7 @@ def spend(parsed: Parsed) -> None:
             terms -= 1
         if terms < 0:
             raise _broad()
-        postings -= _bounded_count(
+        postings -= bounded_count(
             select(documents.c.id).where(matches(lexeme(field, text))), max(postings, 0)
         )
         if postings < 0:

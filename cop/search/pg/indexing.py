@@ -23,7 +23,8 @@ from sqlalchemy.orm import Session
 from cop.extensions import db
 from cop.search import indexer
 from cop.search.models import SearchOutbox
-from cop.search.pg.table import documents, words
+from cop.search.pg import version
+from cop.search.pg.table import documents, next_documents, words
 from cop.search.pg.vector import lexemes
 from cop.search.sources import SOURCES
 
@@ -37,7 +38,7 @@ KEY_FIELDS = ("post", "discussion", "consultation", "space", "community", "id")
 CHUNK = 500
 
 
-def _lock(session: Session) -> None:
+def lock(session: Session) -> None:
     session.execute(select(func.pg_advisory_xact_lock(LOCK)))
 
 
@@ -45,7 +46,7 @@ def _lock_within(session: Session, milliseconds: int) -> bool:
     """The drains' lock, or False once `milliseconds` passed waiting for it."""
     session.execute(text(f"SET LOCAL lock_timeout = {int(milliseconds)}"))
     try:
-        _lock(session)
+        lock(session)
     except OperationalError as error:
         if not isinstance(error.orig, LockNotAvailable):
             raise
@@ -62,7 +63,7 @@ def _row(fields: dict) -> tuple[dict, set[str]]:
     return row, vocabulary
 
 
-def _write(session: Session, found: dict[str, dict]) -> None:
+def write(session: Session, found: dict[str, dict], table=documents) -> None:
     """Insert the documents (their old rows already deleted) and their words."""
     items = list(found.values())
     for start in range(0, len(items), CHUNK):
@@ -71,7 +72,7 @@ def _write(session: Session, found: dict[str, dict]) -> None:
             row, row_words = _row(fields)
             rows.append(row)
             vocabulary |= row_words
-        session.execute(documents.insert(), rows)
+        session.execute(table.insert(), rows)
         if vocabulary:
             session.execute(
                 insert(words).on_conflict_do_nothing(),
@@ -124,7 +125,7 @@ def drain_batch(
     drain, then searches without catching up. Returns how many rows it took."""
     with Session(db.engine) as session:
         if not request:
-            _lock(session)
+            lock(session)
         elif not _lock_within(session, REQUEST_WAIT_MS):
             return 0
         rows = session.execute(
@@ -142,7 +143,7 @@ def drain_batch(
                 session.execute(delete(documents).where(documents.c[field_name] == value))
         if found:
             session.execute(delete(documents).where(documents.c.id.in_(list(found))))
-        _write(session, found)
+        write(session, found)
         session.execute(delete(SearchOutbox).where(SearchOutbox.id.in_([r.id for r in rows])))
         session.commit()
         return len(rows)
@@ -152,7 +153,7 @@ def drain(wait: bool = True) -> int:
     """Index everything waiting in the outbox; returns how many rows it took. (`wait` is
     the Whoosh backend's: a drain here always waits for the one before it.)"""
     total = 0
-    while indexer.waiting():
+    while indexer.waiting() and not version.outdated():
         taken = drain_batch()
         if not taken:
             return total
@@ -163,7 +164,9 @@ def drain(wait: bool = True) -> int:
 def catch_up() -> None:
     """What a search does first, so that a person's own writes are found at once, on this
     machine or any other: index the waiting rows, REQUEST_DOCUMENTS documents at most.
-    Rows covering more (a change to a whole space) are left to the worker."""
+    Rows covering more (a change to a whole space) are left to the worker. Raises
+    IndexOutdated (a 503) while the table is of another version."""
+    version.require_current()
     if indexer.waiting():
         limit = indexer.REQUEST_DOCUMENTS
         drain_batch(rows_limit=limit, documents_limit=limit, request=True)
@@ -171,10 +174,11 @@ def catch_up() -> None:
 
 def rebuild(progress: Callable[[int], None] = lambda n: None) -> int:
     """Index every document from the database anew, in one transaction: searches see the
-    old rows until it commits. Outbox rows older than the rebuild are then done."""
+    old rows until it commits. Outbox rows older than the rebuild are then done, and the
+    table is of the current version (a background rebuild under way is dropped)."""
     count = 0
     with Session(db.engine) as session:
-        _lock(session)
+        lock(session)
         done_before = session.scalar(select(func.max(SearchOutbox.id)))
         session.execute(delete(documents))
         session.execute(delete(words))
@@ -182,15 +186,17 @@ def rebuild(progress: Callable[[int], None] = lambda n: None) -> int:
         for doc_id, fields in indexer.all_documents(session):
             batch[doc_id] = fields
             if len(batch) == CHUNK:
-                _write(session, batch)
+                write(session, batch)
                 count += len(batch)
                 progress(len(batch))
                 batch = {}
-        _write(session, batch)
+        write(session, batch)
         count += len(batch)
         progress(len(batch))
         if done_before is not None:
             session.execute(delete(SearchOutbox).where(SearchOutbox.id <= done_before))
+        next_documents.drop(session.connection(), checkfirst=True)  # a background rebuild's
+        version.mark_current(session)
         session.commit()
     log.info("search: indexed %d documents in PostgreSQL", count)
     return count

@@ -10,13 +10,13 @@ from whoosh import query
 
 from cop.discussions import stars
 from cop.extensions import db
-from cop.search import grouping, snippets
+from cop.search import grouping, readings, snippets
 from cop.search.collect import scoring_terms
 from cop.search.parse import Parsed, filter_query, parse
 from cop.search.permissions import permission_query
 from cop.search.pg import budget, indexing, suggestions
 from cop.search.pg.table import documents
-from cop.search.pg.tsquery import PREFIX, condition, lexeme, prefix
+from cop.search.pg.tsquery import PREFIX, condition, lexeme, matches, prefix
 from cop.search.results import MAX_PAGE, Hit, Results, match_of
 from cop.search.scope import search_scope
 from cop.search.sources import modules
@@ -28,10 +28,11 @@ WEIGHTS = [0.1, 0.2, 0.4, 1.0]
 NORMALISATION = 1
 
 
-def _rank(parsed: Parsed):
-    terms = scoring_terms(parsed.positive)
-    if not terms:
-        return literal(0.0)
+LIKELY = 0.5  # a term weighed less (a rare reading, a derived noun) ranks once, not twice
+COUNTED = 1000  # documents counted per reading when weighing readings
+
+
+def _rank_of(terms: list[tuple[str, str, float]]):
     ranked = " | ".join(lexeme(field, text) for field, text, _weight in terms)
     return func.ts_rank_cd(
         cast(WEIGHTS, ARRAY(REAL)),
@@ -39,6 +40,24 @@ def _rank(parsed: Parsed):
         cast(literal(ranked), TSQUERY),
         NORMALISATION,
     )
+
+
+def _rank(parsed: Parsed):
+    """ts_rank_cd has no weight per query term: the rank of every term, plus that of the
+    likely ones again (all but an ambiguous word's rare readings, weighed by
+    cop/search/readings.py, and derived nouns), so a text with only a rare reading ranks
+    below one with the common reading."""
+    terms = scoring_terms(parsed.positive)
+    if not terms:
+        return literal(0.0)
+    likely = [term for term in terms if term[2] >= LIKELY]
+    return _rank_of(terms) + (_rank_of(likely) if likely else literal(0.0))
+
+
+def _telling(forms: tuple[str, ...]) -> int:
+    """The documents (at most COUNTED) holding any of these exact forms."""
+    held = matches(" | ".join(lexeme("exact", form) for form in forms))
+    return budget.bounded_count(select(documents.c.id).where(held), COUNTED)
 
 
 def allowed(scope):
@@ -149,7 +168,8 @@ def search(
     page = min(max(page, 1), MAX_PAGE)
     indexing.catch_up()
     scope = search_scope(user)
-    parsed = parse(text, prefix, lambda: stars.starred_ids(user))
+    weigh = lambda word: readings.weights(word, _telling)  # noqa: E731
+    parsed = parse(text, prefix, lambda: stars.starred_ids(user), weigh)
     if kind:
         parsed.filters.append(filter_query("kind", kind))
     for name, value in (("space", space_id), ("platform", platform_id), ("year", year)):

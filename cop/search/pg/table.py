@@ -8,7 +8,7 @@ A, body words at B, and at D the nouns the words derive from, as `~noun` lexemes
 `derived` field); `tags` holds a discussion's tags as Whoosh's comma-separated keyword
 field does. `search_word` is the vocabulary "did you mean" draws from (pg_trgm)."""
 
-from sqlalchemy import Column, DateTime, Index, MetaData, String, Table, Text
+from sqlalchemy import Column, DateTime, Index, Integer, MetaData, String, Table, Text
 from sqlalchemy.dialects.postgresql import TSVECTOR
 
 from cop.db import NAMING_CONVENTION
@@ -35,23 +35,46 @@ ID_FIELDS = (
     "hidden",
 )
 
-documents = Table(
-    "search_document",
+KEY_INDEXES = ("discussion", "consultation", "space", "community", "post")
+
+
+def document_table(name: str) -> Table:
+    """`search_document`, or the table a rebuild fills beside it (cop/search/pg/upgrade.py),
+    whose indexes are renamed to the first one's when it takes its place."""
+    return Table(
+        name,
+        metadata,
+        Column("id", String(40), primary_key=True),
+        *(Column(field, String(100), nullable=False) for field in ID_FIELDS),
+        Column("created", DateTime, nullable=False),
+        Column("heading", Text, nullable=False),
+        Column("text", Text, nullable=False),
+        Column("tags", Text, nullable=False),  # the discussion's tags, comma-separated
+        Column("stamp", String(24), nullable=False),
+        Column("vector", TSVECTOR, nullable=False),
+        Index(f"ix_{name}_vector", "vector", postgresql_using="gin"),
+        # A drain deletes a key's documents by these.
+        *(Index(f"ix_{name}_{field}", field) for field in KEY_INDEXES),
+    )
+
+
+documents = document_table("search_document")
+next_documents = document_table("search_document_next")
+
+# One row: the schema VERSION (cop/search/schema.py) whose analysis built
+# `search_document` (migration 0029), and the state of a rebuild under way: the documents
+# to index and indexed, the source and document number it got to, and the last outbox row
+# older than it.
+state = Table(
+    "search_state",
     metadata,
-    Column("id", String(40), primary_key=True),
-    *(Column(name, String(100), nullable=False) for name in ID_FIELDS),
-    Column("created", DateTime, nullable=False),
-    Column("heading", Text, nullable=False),
-    Column("text", Text, nullable=False),
-    Column("tags", Text, nullable=False),  # the discussion's tags, comma-separated
-    Column("stamp", String(24), nullable=False),
-    Column("vector", TSVECTOR, nullable=False),
-    Index("ix_search_document_vector", "vector", postgresql_using="gin"),
-    # A drain deletes a key's documents by these.
-    *(
-        Index(f"ix_search_document_{name}", name)
-        for name in ("discussion", "consultation", "space", "community", "post")
-    ),
+    Column("id", Integer, primary_key=True),
+    Column("version", Integer, nullable=False),
+    Column("total", Integer),
+    Column("done", Integer),
+    Column("source", Integer),
+    Column("after", Integer),
+    Column("outbox_before", Integer),
 )
 
 words = Table(

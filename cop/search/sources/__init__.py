@@ -11,7 +11,9 @@ A source module has:
 - `document_ids(session, field, value, limit)`: the ids of at most `limit` of this
   source's documents one key covers, whatever their state (the indexer counts and splits
   keys by them); for an ("id", doc id) key of its own, that id.
-- `all_documents(session)`: every document, for `cop search rebuild` and `check`;
+- `all_documents(session, after=0)`: every document, in the order of their ids
+  numbers (`PREFIX` and a number), from the number after `after`, for `cop search
+  rebuild`, the background rebuild (cop/search/upgrade.py) and `check`;
   `count(session)`: how many, for the progress bar.
 
 Adding a kind is one module here, listed in SOURCES, plus any field

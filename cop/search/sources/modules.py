@@ -129,8 +129,8 @@ def document_ids(session: Session, field: str, value: str, limit: int) -> set[st
     return {f"{PREFIX}{i}" for i in ids}
 
 
-def all_documents(session: Session) -> Iterator[tuple[str, dict]]:
-    for row in session.execute(_select(CourseModule.id > 0)):
+def all_documents(session: Session, after: int = 0) -> Iterator[tuple[str, dict]]:
+    for row in session.execute(_select(CourseModule.id > after)):
         yield _document(row)
 
 

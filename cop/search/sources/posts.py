@@ -197,8 +197,8 @@ def documents(session: Session, keys: set[tuple[str, str]]) -> dict[str, dict]:
     return dict(_documents(session, session.execute(_select(where)).all()))
 
 
-def all_documents(session: Session) -> Iterator[tuple[str, dict]]:
-    last = 0
+def all_documents(session: Session, after: int = 0) -> Iterator[tuple[str, dict]]:
+    last = after
     while True:
         rows = session.execute(_select(Post.id > last).limit(2000)).all()
         if not rows:
