@@ -100,7 +100,7 @@ def _replica_usable() -> bool:
         if now < state.down_until:
             return False
         if now - state.checked < CHECK_EVERY:
-            return state.usable
+            return bool(state.usable)
         state.checked = now  # one check at a time; the others use the last answer
     try:
         with db.engines[REPLICA].connect() as conn:
