@@ -5,6 +5,7 @@ at start on SQLite."""
 
 import logging
 import time
+import urllib.parse
 
 import pytest
 
@@ -13,7 +14,8 @@ from cop.discussions import service
 from cop.extensions import db
 from tests.conftest import DATABASE_URL, both_backends
 from tests.search.helpers import finds, person, space
-from tests.servers import Standby
+from tests.search.test_processes import fetch
+from tests.servers import CopServer, Standby
 
 
 def test_a_replica_is_refused_at_start_on_sqlite(tmp_path):
@@ -148,3 +150,38 @@ def test_a_stopped_standby_leaves_searches_to_the_primary_with_one_log_line(
         assert len(failed) == 1, [r.getMessage() for r in caplog.records]
     finally:
         standby.start()
+
+
+@pytest.mark.postgresql
+@pytest.mark.parametrize("search_backend", ["postgres"], indirect=True)
+def test_under_cop_run_searches_in_its_worker_processes_read_the_replica(
+    app, h, standby, replayed, tmp_path
+):
+    """The served path: `cop run` searches in cop.cpu worker processes, which get the
+    choice made in the request's process."""
+    server = CopServer(
+        {
+            "COP_DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"],
+            "COP_DATABASE_REPLICA_URL": standby.url,
+            "COP_DATABASE_REPLICA_MAX_LAG": "3600",
+            "COP_SECRET_KEY": "test-secret",
+            "COP_SEARCH_BACKEND": "postgres",
+            "COP_WORKERS": "1",
+            "COP_INSTANCE_PATH": str(tmp_path / "served"),
+        }
+    )
+    try:
+        server.wait_ready()
+        api = f"{server.url}/api/v1"
+        query = urllib.parse.urlencode({"q": "рогіз"})
+        standby.pause()
+        status, _ = fetch(f"{api}/discussions/{replayed}/posts", {"body": "рогіз"}, h["expert"])
+        assert status == 201
+        assert fetch(f"{api}/search?{query}", headers=h["outsider"])[1]["total"] == 0
+        assert fetch(f"{api}/search?{query}", headers=h["expert"])[1]["total"] == 1
+        standby.resume()
+        with app.app_context():
+            standby.catch_up(db.engine)
+        assert fetch(f"{api}/search?{query}", headers=h["outsider"])[1]["total"] == 1
+    finally:
+        server.stop()
