@@ -93,7 +93,7 @@ def search(user, text: str, **options) -> Results:
 
 
 def _search_as(
-    user_id: int | None, locale: str, text: str, options: dict, on_replica: bool
+    user_id: int | None, locale: str, text: str, options: dict, on_replica: bool = False
 ) -> tuple:
     """The search in a cop.cpu worker: ("ok", results) or ("invalid", (message, fields))
     (an exception's own arguments would not carry its fields across)."""
