@@ -56,6 +56,16 @@ def engine_options(url: str) -> dict:
     return {"pool_pre_ping": True}
 
 
+def replica_options(config: dict) -> dict:
+    """The replica's engine: as the primary's, but a replica that does not answer costs a
+    search two seconds at most before it falls back to the primary."""
+    return {
+        **config["SQLALCHEMY_ENGINE_OPTIONS"],
+        "url": config["COP_DATABASE_REPLICA_URL"],
+        "connect_args": {"connect_timeout": 2},
+    }
+
+
 REDIS_SCHEMES = ("redis://", "rediss://", "unix://")
 
 
@@ -78,6 +88,14 @@ def load_config(overrides: dict | None = None) -> dict:
         "INSTANCE_PATH": instance_path,
         "SQLALCHEMY_DATABASE_URI": _env("DATABASE_URL")
         or f"sqlite:///{instance_path / 'cop.sqlite'}",
+        # A read-only hot standby of that (PostgreSQL) database, where searches run when
+        # it is up, replays within MAX_LAG seconds, and the searcher has not written
+        # anything searchable in the last OWN_WRITES seconds (docs/serving.md, "Read
+        # replicas"); a failed replica is tried again after RETRY seconds.
+        "COP_DATABASE_REPLICA_URL": _env("DATABASE_REPLICA_URL"),
+        "COP_DATABASE_REPLICA_MAX_LAG": float(_env("DATABASE_REPLICA_MAX_LAG", "10")),
+        "COP_DATABASE_REPLICA_OWN_WRITES": float(_env("DATABASE_REPLICA_OWN_WRITES", "30")),
+        "COP_DATABASE_REPLICA_RETRY": float(_env("DATABASE_REPLICA_RETRY", "10")),
         "SECRET_KEY": None,
         # A whole request (all of a post's files together); larger ones get a 413 unread.
         "MAX_CONTENT_LENGTH": _env_int("MAX_UPLOAD_MB", 50) * 1024 * 1024,
@@ -174,6 +192,8 @@ def load_config(overrides: dict | None = None) -> dict:
     config.setdefault(
         "SQLALCHEMY_ENGINE_OPTIONS", engine_options(config["SQLALCHEMY_DATABASE_URI"])
     )
+    if config["COP_DATABASE_REPLICA_URL"]:
+        config.setdefault("SQLALCHEMY_BINDS", {"replica": replica_options(config)})
     if not config["SECRET_KEY"]:
         config["SECRET_KEY"] = _secret_key(instance_path)
     return config

@@ -1,6 +1,7 @@
 """Flask extensions, created unbound and initialised once in create_app."""
 
 import json
+from contextvars import ContextVar
 
 from flask_babel import Babel
 from flask_limiter import Limiter
@@ -9,6 +10,7 @@ from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_socketio import SocketIO
 from flask_sqlalchemy import SQLAlchemy
+from flask_sqlalchemy.session import Session
 from flask_wtf import CSRFProtect
 
 from cop.db import Base
@@ -58,7 +60,31 @@ class _Utf8Json:
     loads = staticmethod(json.loads)
 
 
-db = SQLAlchemy(model_class=Base)
+# Set (by cop/search/replica.py) around what a search reads, in this greenlet or thread only.
+READ_REPLICA = ContextVar("cop_read_replica", default=False)
+REPLICA = "replica"  # the bind key of COP_DATABASE_REPLICA_URL's engine
+
+
+class RoutingSession(Session):
+    """`db.session`, sending its reads to the read replica while READ_REPLICA is set and a
+    replica is configured: SQLAlchemy's documented way to split reads from writes in one
+    session (a custom `get_bind`). Flushes and INSERT/UPDATE/DELETE statements always go to
+    the primary, as does every session made on `db.engine` itself (the indexers')."""
+
+    def get_bind(self, mapper=None, clause=None, bind=None, **kwargs):
+        if (
+            bind is None
+            and READ_REPLICA.get()
+            and not self._flushing
+            and not getattr(clause, "is_dml", False)
+        ):
+            replica = self._db.engines.get(REPLICA)
+            if replica is not None:
+                return replica
+        return super().get_bind(mapper=mapper, clause=clause, bind=bind, **kwargs)
+
+
+db = SQLAlchemy(model_class=Base, session_options={"class_": RoutingSession})
 migrate = Migrate()
 login = LoginManager()
 babel = Babel()

@@ -6,6 +6,7 @@ import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 from contextlib import contextmanager
@@ -169,3 +170,138 @@ def two_servers_over_redis(env: dict, timeout: float = 90):
         for server in servers:
             server.stop()
         redis.stop()
+
+
+PG_BIN = "/usr/lib/postgresql/{major}/bin"  # Debian's, per major version
+# What a hot standby must have at least the primary's value of, or it refuses to replay.
+STANDBY_AT_LEAST = (
+    "max_connections",
+    "max_worker_processes",
+    "max_wal_senders",
+    "max_prepared_transactions",
+    "max_locks_per_transaction",
+)
+
+
+def _as_postgres(command: list[str]) -> list[str]:
+    """PostgreSQL refuses to run as root: as root, run as Debian's `postgres` user."""
+    return ["runuser", "-u", "postgres", "--", *command] if os.geteuid() == 0 else command
+
+
+class Standby:
+    """A physical hot standby of the test database's cluster (Debian's PostgreSQL on
+    this machine, read through its Unix socket as the `postgres` user, who may replicate
+    by Debian's default pg_hba.conf): `pg_basebackup -R` into a folder of its own, started
+    with pg_ctl on a free port; `url` is the test database on it. Only read from the
+    primary: nothing there is changed."""
+
+    def __init__(self, primary_url: str):
+        from sqlalchemy import create_engine, make_url, text
+
+        primary = make_url(primary_url)
+        engine = create_engine(primary)
+        with engine.connect() as conn:
+            settings = {name: conn.scalar(text(f"SHOW {name}")) for name in STANDBY_AT_LEAST}
+            major = int(conn.scalar(text("SHOW server_version_num"))) // 10000
+        engine.dispose()
+        self.bin = PG_BIN.format(major=major)
+        self.port = free_port()
+        self.url = primary.set(port=self.port).render_as_string(hide_password=False)
+        self.folder = tempfile.mkdtemp(prefix="cop_standby_")
+        self.data = os.path.join(self.folder, "data")
+        if os.geteuid() == 0:
+            shutil.chown(self.folder, "postgres", "postgres")
+        try:
+            self._copy(primary.port or 5432, settings)
+            self.start()
+        except BaseException:
+            self.remove()
+            raise
+
+    def _copy(self, primary_port: int, settings: dict) -> None:
+        """The base backup and the standby's own settings. `-c fast` asks the primary for
+        an immediate checkpoint, which still writes all its dirty pages: on a machine
+        busy with other databases' writes, that may take minutes."""
+        subprocess.run(
+            _as_postgres(
+                [f"{self.bin}/pg_basebackup", "-h", "/var/run/postgresql", "-p", str(primary_port)]
+                + ["-D", self.data, "-R", "-X", "stream", "-c", "fast"]
+            ),
+            check=True,
+            capture_output=True,
+            timeout=600,
+        )
+        conf = {
+            **settings,
+            "port": self.port,
+            "listen_addresses": "'127.0.0.1'",
+            "unix_socket_directories": f"'{self.folder}'",
+            "hot_standby": "on",
+        }
+        self._write("postgresql.conf", "".join(f"{k} = {v}\n" for k, v in conf.items()))
+        self._write("pg_hba.conf", "local all all peer\nhost all all 127.0.0.1/32 scram-sha-256\n")
+        self._write("pg_ident.conf", "")
+
+    def _write(self, name: str, content: str) -> None:
+        subprocess.run(
+            _as_postgres(["tee", os.path.join(self.data, name)]),
+            input=content.encode(),
+            check=True,
+            capture_output=True,
+        )
+
+    def _pg_ctl(self, *args: str) -> None:
+        subprocess.run(
+            _as_postgres([f"{self.bin}/pg_ctl", "-D", self.data, "-w", "-t", "60", *args]),
+            check=True,
+            capture_output=True,
+            timeout=90,
+        )
+
+    def start(self) -> None:
+        self._pg_ctl("-l", os.path.join(self.folder, "log"), "start")
+
+    def stop(self) -> None:
+        self._pg_ctl("-m", "fast", "stop")
+
+    def sql(self, statement: str) -> str:
+        """A statement as the standby's superuser (pausing replay needs one)."""
+        done = subprocess.run(
+            _as_postgres(["psql", "-h", self.folder, "-p", str(self.port), "-d", "postgres"])
+            + ["-Atc", statement],
+            check=True,
+            capture_output=True,
+            timeout=30,
+        )
+        return done.stdout.decode().strip()
+
+    def pause(self) -> None:
+        self.sql("SELECT pg_wal_replay_pause()")
+
+    def resume(self) -> None:
+        self.sql("SELECT pg_wal_replay_resume()")
+
+    def log(self) -> str:
+        with open(os.path.join(self.folder, "log"), errors="replace") as f:
+            return f.read()[-3000:]
+
+    def catch_up(self, primary_engine, timeout: float = 60) -> None:
+        """Wait until the standby has replayed everything the primary has written so far."""
+        from sqlalchemy import text
+
+        with primary_engine.connect() as conn:
+            lsn = conn.scalar(text("SELECT pg_current_wal_lsn()"))
+        deadline = time.monotonic() + timeout
+        check = f"SELECT pg_last_wal_replay_lsn() >= '{lsn}'::pg_lsn"
+        while self.sql(check) != "t":
+            assert time.monotonic() < deadline, f"the standby did not reach {lsn}:\n{self.log()}"
+            time.sleep(0.1)
+
+    def remove(self) -> None:
+        """Stopped (if it runs) and deleted."""
+        subprocess.run(
+            _as_postgres([f"{self.bin}/pg_ctl", "-D", self.data, "-m", "immediate", "stop"]),
+            capture_output=True,
+            timeout=90,
+        )
+        shutil.rmtree(self.folder, ignore_errors=True)

@@ -15,7 +15,7 @@ from cop import cpu
 from cop.accounts.models import User
 from cop.errors import Invalid
 from cop.extensions import db
-from cop.search import index, indexer, querying, upgrade
+from cop.search import index, indexer, querying, replica, upgrade
 from cop.search.pg import indexing as pg_indexing
 from cop.search.pg import searching as pg_searching
 from cop.search.pg import upgrade as pg_upgrade
@@ -99,18 +99,22 @@ def index_pass() -> None:
 
 def search(user, text: str, **options) -> Results:
     """One page of what the user may read that matches the query. In a server, searched
-    in a cop.cpu worker process, so that a broad query does not hold the event loop.
+    in a cop.cpu worker process, so that a broad query does not hold the event loop; on
+    the read replica when there is one fit for this user (cop/search/replica.py).
     Raises Invalid for a query outside the language's bounds."""
+    on_replica = replica.chosen(user)
     if not cpu.started():
-        return current().search(user, text, **options)
+        return replica.searched(on_replica, lambda: current().search(user, text, **options))
     user_id = user.id if getattr(user, "is_authenticated", False) else None
-    outcome, value = cpu.run(_search_as, user_id, str(get_locale()), text, options)
+    outcome, value = cpu.run(_search_as, user_id, str(get_locale()), text, options, on_replica)
     if outcome == "invalid":
         raise Invalid(value[0], fields=value[1])
     return value
 
 
-def _search_as(user_id: int | None, locale: str, text: str, options: dict) -> tuple:
+def _search_as(
+    user_id: int | None, locale: str, text: str, options: dict, on_replica: bool = False
+) -> tuple:
     """The search in a cop.cpu worker: ("ok", results) or ("invalid", (message, fields))
     (an exception's own arguments would not carry its fields across)."""
     if user_id is None:
@@ -119,6 +123,7 @@ def _search_as(user_id: int | None, locale: str, text: str, options: dict) -> tu
         user = db.session.get(User, user_id)
     with force_locale(locale):
         try:
-            return "ok", current().search(user, text, **options)
+            found = replica.searched(on_replica, lambda: current().search(user, text, **options))
+            return "ok", found
         except Invalid as invalid:
             return "invalid", (invalid.message and str(invalid.message), invalid.fields)

@@ -11,6 +11,9 @@ from cop.search.models import SearchOutbox
 from cop.search.sources import SOURCES
 
 _installed = False
+# Set in a session's info by a flush that changed index documents (cop/search/replica.py
+# sends the writer's next searches to the primary).
+CHANGED = "cop_search_changed"
 
 
 def install() -> None:
@@ -42,6 +45,7 @@ def keys_for(session: Session) -> set[tuple[str, str]]:
 def _note_changes(session: Session, _flush_context) -> None:
     keys = keys_for(session)
     if keys:
+        session.info[CHANGED] = True
         # Core, on the flush's own connection: an ORM statement here would flush again.
         session.connection().execute(
             SearchOutbox.__table__.insert(),

@@ -6,7 +6,10 @@ index (strings, so a parsed query's terms compare as they do there) and `vector`
 document's lemma stream from cop/search/analysis.py as a tsvector: title words at weight
 A, body words at B, and at D the nouns the words derive from, as `~noun` lexemes (Whoosh's
 `derived` field); `tags` holds a discussion's tags as Whoosh's comma-separated keyword
-field does. `search_word` is the vocabulary "did you mean" draws from (pg_trgm)."""
+field does. `search_word` is the vocabulary "did you mean" draws from (pg_trgm).
+`search_recent_write` (migration 0030) holds when each person last wrote something
+searchable, for sending their searches to the primary rather than to a lagging read
+replica (cop/search/replica.py); a read replica means PostgreSQL, whichever backend."""
 
 from sqlalchemy import Column, DateTime, Index, Integer, MetaData, String, Table, Text
 from sqlalchemy.dialects.postgresql import TSVECTOR
@@ -87,4 +90,13 @@ words = Table(
         postgresql_using="gin",
         postgresql_ops={"word": "gin_trgm_ops"},
     ),
+)
+
+# No foreign key to "user" (another metadata): a person's row is only ever looked up by
+# their id, and an erased account keeps its id.
+recent_writes = Table(
+    "search_recent_write",
+    metadata,
+    Column("user_id", Integer, primary_key=True, autoincrement=False),
+    Column("at", DateTime(timezone=True), nullable=False),
 )
