@@ -207,6 +207,13 @@ def _record(session: Session) -> None:
     )
 
 
+def forget_person(event) -> None:
+    """An erased person's last write time goes with the rest of what cop keeps of them
+    (the table exists on PostgreSQL only, where a replica can be)."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        db.session.execute(recent_writes.delete().where(recent_writes.c.user_id == event.user.id))
+
+
 def _forget(session: Session, transaction) -> None:
     if transaction.parent is None:
         session.info.pop(WROTE, None)

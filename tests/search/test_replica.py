@@ -8,10 +8,12 @@ import time
 import urllib.parse
 
 import pytest
+from sqlalchemy import select
 
 from cop import create_app
 from cop.discussions import service
 from cop.extensions import db
+from cop.search.pg.table import recent_writes
 from tests.conftest import DATABASE_URL, both_backends
 from tests.search.helpers import finds, person, space
 from tests.search.test_processes import fetch
@@ -185,3 +187,15 @@ def test_under_cop_run_searches_in_its_worker_processes_read_the_replica(
         assert fetch(f"{api}/search?{query}", headers=h["outsider"])[1]["total"] == 1
     finally:
         server.stop()
+
+
+@pytest.mark.postgresql
+def test_erasing_a_person_removes_the_time_of_their_last_write(app, client, h, world, replayed):
+    _reply(client, h, "expert", replayed, "верес")
+    expert_id = world.users["expert"].id
+    with app.app_context():
+        written = select(recent_writes.c.user_id).where(recent_writes.c.user_id == expert_id)
+        assert db.session.scalar(written) == expert_id
+    assert client.delete(f"/api/v1/users/{expert_id}", headers=h["admin"]).status_code == 204
+    with app.app_context():
+        assert db.session.scalar(written) is None
