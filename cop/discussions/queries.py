@@ -144,6 +144,9 @@ class Thread:
     children: dict[int | None, list[Post]] = field(default_factory=dict)
     useful_mine: set[int] = field(default_factory=set)
     unread: set[int] = field(default_factory=set)  # ids of the page's posts to mark new
+    # asked for with load_thread(elsewhere=True): the oldest unread post the user may see
+    # on another page (id, created_at, discussion_id), None if none or not asked
+    unread_elsewhere: object = None
     revised: set[int] = field(default_factory=set)
     allowed: dict[str, set[int]] = field(default_factory=dict)  # action -> post ids
     attachments: dict[int, list[Attachment]] = field(default_factory=dict)  # only visible ones
@@ -270,9 +273,11 @@ def load_thread(
     page: int = 1,
     per_page: int = POSTS_PER_PAGE,
     internal: bool | None = None,
+    elsewhere: bool = False,
 ) -> Thread:
     """One page of the posts the user may see, in the given display mode (see
-    POSTS_PER_PAGE), in a fixed number of queries."""
+    POSTS_PER_PAGE), in a fixed number of queries; with `elsewhere`, also the oldest
+    unread post the user may see on other pages (in the same query as the page's)."""
     readable = policy.readable_posts(user, discussion)
     if internal is not None:  # a consultation's internal notes, or everything but them
         readable = and_(readable, Post.internal.is_(internal))
@@ -307,7 +312,9 @@ def load_thread(
                 )
             )
         )
-        thread.unread = reads.unread_post_ids(user, discussion, ids)
+        thread.unread, thread.unread_elsewhere = reads.unread_on_page(
+            user, discussion, ids, readable if elsewhere else None
+        )
         thread.revised = set(
             db.session.scalars(
                 select(PostRevision.post_id).where(PostRevision.post_id.in_(ids)).distinct()
