@@ -60,15 +60,26 @@ class CardCache:
                 self.size -= dropped[2]
 
 
-def _key(post, thread, word_count, signed_in: bool, locale: str) -> tuple:
+def _reader() -> tuple:
+    """What every card's key holds of the request: language, the site's root URL (links
+    start with it) and whether the reader is signed in; worked out once a request."""
+    reader = g.get("_card_reader")
+    if reader is None:
+        reader = g._card_reader = (
+            current_locale(),
+            request.script_root,
+            current_user.is_authenticated,
+        )
+    return reader
+
+
+def _key(post, thread, word_count) -> tuple:
     allowed = thread.allowed
     author = post.author
     files = thread.attachments.get(post.id) or ()
     return (
         post.id,
-        locale,
-        request.script_root,
-        signed_in,
+        *_reader(),
         post.id in allowed["view_author"],
         post.id in allowed["view_body"],
         post.deleted_at is not None,
@@ -103,7 +114,7 @@ def shared_card(post, thread, word_count=None) -> tuple[Markup, Markup]:
     cache: CardCache | None = current_app.extensions.get(EXTENSION)
     if cache is None:
         return _render(post, thread, word_count)
-    key = _key(post, thread, word_count, current_user.is_authenticated, current_locale())
+    key = _key(post, thread, word_count)
     found = cache.get(key)
     if found is None:
         found = _render(post, thread, word_count)
