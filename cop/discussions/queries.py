@@ -2,7 +2,7 @@
 
 from dataclasses import dataclass, field
 
-from sqlalchemy import and_, exists, func, or_, select
+from sqlalchemy import and_, exists, func, literal_column, or_, select, union
 
 from cop import policy
 from cop.accounts.models import User
@@ -266,6 +266,26 @@ def _branch_page(user, discussion, readable, first_id: int | None, page: int):
     return list(posts), total
 
 
+def _page_marks(user, ids: list[int]) -> tuple[set[int], set[int], set[int]]:
+    """Of these posts: those with replies (as policy._has_replies: notes do not count),
+    those the user found useful, those with earlier versions; in one query."""
+    marks = union(
+        select(literal_column("'replied'").label("mark"), Post.parent_id.label("post_id")).where(
+            Post.parent_id.in_(ids), Post.internal.is_(False)
+        ),
+        select(literal_column("'useful'"), Reaction.post_id).where(
+            Reaction.user_id == user.id, Reaction.post_id.in_(ids)
+        ),
+        select(literal_column("'revised'"), PostRevision.post_id).where(
+            PostRevision.post_id.in_(ids)
+        ),
+    )
+    found: dict[str, set[int]] = {"replied": set(), "useful": set(), "revised": set()}
+    for mark, post_id in db.session.execute(marks):
+        found[mark].add(post_id)
+    return found["replied"], found["useful"], found["revised"]
+
+
 def load_thread(
     user,
     discussion: Discussion,
@@ -293,32 +313,11 @@ def load_thread(
         thread.children.setdefault(post.parent_id, []).append(post)
     ids = [p.id for p in posts]
     if user.is_authenticated:  # what only a signed-in person's actions need
-        replied = set(
-            db.session.scalars(
-                select(Post.parent_id)
-                .where(
-                    Post.parent_id.in_(ids),
-                    Post.internal.is_(False),  # as policy._has_replies
-                )
-                .distinct()
-            )
-        )
+        replied, thread.useful_mine, thread.revised = _page_marks(user, ids)
         for post in posts:
             post.has_replies = post.id in replied
-        thread.useful_mine = set(
-            db.session.scalars(
-                select(Reaction.post_id).where(
-                    Reaction.user_id == user.id, Reaction.post_id.in_(ids)
-                )
-            )
-        )
         thread.unread, thread.unread_elsewhere = reads.unread_on_page(
             user, discussion, ids, readable if elsewhere else None
-        )
-        thread.revised = set(
-            db.session.scalars(
-                select(PostRevision.post_id).where(PostRevision.post_id.in_(ids)).distinct()
-            )
         )
     thread.allowed = policy.post_permissions(user, discussion, posts)
     thread.attachments = by_post(thread.allowed["view_attachments"])

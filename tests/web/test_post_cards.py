@@ -164,3 +164,24 @@ def test_a_guest_never_gets_a_members_profile_link(app, world, login_as, make_us
     assert re.search(r'<a href="/people/\d+">member</a>', _page(member, url))
     guest_page = _page(app.test_client(), url)
     assert "member" in guest_page and not re.search(r'<a href="/people/\d+">member</a>', guest_page)
+
+
+def test_the_readers_own_marks_stay_per_person(world, login_as, card):
+    """Beside the kept part: who found the post useful, whether it has earlier versions
+    (History) and whether a reply already stops its author from deleting it."""
+    url, post_id, member, moderator = card
+    expert = login_as(world.users["space_moderator"])
+    history = f'href="/posts/{post_id}/history"'
+    delete = f'action="/posts/{post_id}/delete"'
+    assert history not in _page(member, url) and delete in _page(member, url)
+    assert expert.post(f"/posts/{post_id}/useful", data={"useful": "1"}).status_code == 302
+    assert 'aria-pressed="true"' in _page(expert, url)
+    assert 'aria-pressed="true"' not in _page(moderator, url)
+    assert (
+        member.post(f"/posts/{post_id}/edit", data={"body": "Друга редакція."}).status_code == 302
+    )
+    assert history in _page(member, url)
+    replied = expert.post(f"/posts/{post_id}/reply", data={"body": "Так.", "idempotency_key": "r"})
+    assert replied.status_code == 302
+    assert delete not in _page(member, url)  # the author may no longer delete it
+    assert delete in _page(moderator, url)  # a moderator still may
