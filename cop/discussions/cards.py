@@ -124,6 +124,6 @@ def shared_card(post, thread, word_count=None) -> tuple[Markup, Markup]:
 
 def init_app(app: Flask) -> None:
     megabytes = app.config["COP_CARD_CACHE_MB"]
-    if megabytes > 0:
-        app.extensions[EXTENSION] = CardCache(megabytes * 1024 * 1024)
+    if megabytes > 0:  # a character of Ukrainian text takes two bytes in a Python string
+        app.extensions[EXTENSION] = CardCache(megabytes * 1024 * 1024 // 2)
     app.jinja_env.globals["shared_card"] = shared_card
