@@ -48,8 +48,10 @@ def create_app(config: dict | None = None) -> Flask:
         faults.configure(ext.db.engine)
 
     from cop import search
+    from cop.discussions import cards
 
     search.init_app(app)
+    cards.init_app(app)
 
     from cop.attachments import listeners as attachments_listeners
     from cop.consultations import listeners as consultations_listeners

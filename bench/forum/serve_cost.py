@@ -12,7 +12,8 @@ server's processes divided by the completed requests, all of which must answer 2
 member's pages are requested with the session cookie of user0001 signed in through the
 form; guests' pages with the guest page cache on (as served). Rounds alternate the
 servers so both see the same load; the report gives the median over rounds and the share
-of the hello app's CPU per request in the same round. Ports 5151 and 5152 on 127.0.0.1.
+of the hello app's CPU per request in the same round. Ports 5151 and 5152 on 127.0.0.1
+(--ports COP,HELLO to choose others).
 """
 
 import argparse
@@ -117,17 +118,20 @@ def main():
     ap.add_argument("--seconds", type=float, default=10)
     ap.add_argument("--rounds", type=int, default=2)
     ap.add_argument("--connections", type=int, default=4)
+    ap.add_argument("--ports", default="5151,5152", help="cop's and hello's, e.g. 1151,1152")
     ap.add_argument("--out", default=None)
     args = ap.parse_args()
+    cop_port, hello_port = (int(p) for p in args.ports.split(","))
     os.sched_setaffinity(0, {0})
     with open(args.vars) as fh:
         v = json.load(fh)
     venv = os.path.abspath(args.venv)
     env = dict(os.environ, COP_INSTANCE_PATH=v["instance"], COP_LOG_REQUESTS="0",
                COP_SECRET_KEY="forum-bench-not-secret")
-    cop = [f"{venv}/bin/cop", "run", "--port", "5151"]
-    hello = [f"{venv}/bin/python", "-m", "gunicorn", "--bind", "127.0.0.1:5152", "--workers",
-             "1", "--worker-class", "geventwebsocket.gunicorn.workers.GeventWebSocketWorker",
+    cop = [f"{venv}/bin/cop", "run", "--port", str(cop_port)]
+    hello = [f"{venv}/bin/python", "-m", "gunicorn", "--bind", f"127.0.0.1:{hello_port}",
+             "--workers", "1",
+             "--worker-class", "geventwebsocket.gunicorn.workers.GeventWebSocketWorker",
              "--worker-connections", "10000", "--no-control-socket", "hello_app:app"]
     disc = f"/discussions/{v['hot_discussion_id']}"
     forum = f"/spaces/{v['hot_forum_id']}"
@@ -138,16 +142,16 @@ def main():
     rounds = []
     for r in range(args.rounds):
         row = {}
-        proc = start(hello, env, 5152)
+        proc = start(hello, env, hello_port)
         try:
-            row["hello world"] = measure(proc, 5152, "/", "", args)
+            row["hello world"] = measure(proc, hello_port, "/", "", args)
         finally:
             stop(proc)
-        proc = start(cop, env, 5151)
+        proc = start(cop, env, cop_port)
         try:
-            cookie = sign_in("http://127.0.0.1:5151", "user0001@example.org", "benchpass")
+            cookie = sign_in(f"http://127.0.0.1:{cop_port}", "user0001@example.org", "benchpass")
             for title, path, member in pages:
-                row[title] = measure(proc, 5151, path, cookie if member else "", args)
+                row[title] = measure(proc, cop_port, path, cookie if member else "", args)
         finally:
             stop(proc)
         for entry in row.values():

@@ -2,7 +2,7 @@
 
 from dataclasses import dataclass, field
 
-from sqlalchemy import and_, exists, func, or_, select
+from sqlalchemy import and_, exists, func, literal_column, or_, select, union
 
 from cop import policy
 from cop.accounts.models import User
@@ -144,6 +144,9 @@ class Thread:
     children: dict[int | None, list[Post]] = field(default_factory=dict)
     useful_mine: set[int] = field(default_factory=set)
     unread: set[int] = field(default_factory=set)  # ids of the page's posts to mark new
+    # asked for with load_thread(elsewhere=True): the oldest unread post the user may see
+    # on another page (id, created_at, discussion_id), None if none or not asked
+    unread_elsewhere: object = None
     revised: set[int] = field(default_factory=set)
     allowed: dict[str, set[int]] = field(default_factory=dict)  # action -> post ids
     attachments: dict[int, list[Attachment]] = field(default_factory=dict)  # only visible ones
@@ -263,6 +266,26 @@ def _branch_page(user, discussion, readable, first_id: int | None, page: int):
     return list(posts), total
 
 
+def _page_marks(user, ids: list[int]) -> tuple[set[int], set[int], set[int]]:
+    """Of these posts: those with replies (as policy._has_replies: notes do not count),
+    those the user found useful, those with earlier versions; in one query."""
+    marks = union(
+        select(literal_column("'replied'").label("mark"), Post.parent_id.label("post_id")).where(
+            Post.parent_id.in_(ids), Post.internal.is_(False)
+        ),
+        select(literal_column("'useful'"), Reaction.post_id).where(
+            Reaction.user_id == user.id, Reaction.post_id.in_(ids)
+        ),
+        select(literal_column("'revised'"), PostRevision.post_id).where(
+            PostRevision.post_id.in_(ids)
+        ),
+    )
+    found: dict[str, set[int]] = {"replied": set(), "useful": set(), "revised": set()}
+    for mark, post_id in db.session.execute(marks):
+        found[mark].add(post_id)
+    return found["replied"], found["useful"], found["revised"]
+
+
 def load_thread(
     user,
     discussion: Discussion,
@@ -270,9 +293,11 @@ def load_thread(
     page: int = 1,
     per_page: int = POSTS_PER_PAGE,
     internal: bool | None = None,
+    elsewhere: bool = False,
 ) -> Thread:
     """One page of the posts the user may see, in the given display mode (see
-    POSTS_PER_PAGE), in a fixed number of queries."""
+    POSTS_PER_PAGE), in a fixed number of queries; with `elsewhere`, also the oldest
+    unread post the user may see on other pages (in the same query as the page's)."""
     readable = policy.readable_posts(user, discussion)
     if internal is not None:  # a consultation's internal notes, or everything but them
         readable = and_(readable, Post.internal.is_(internal))
@@ -288,30 +313,11 @@ def load_thread(
         thread.children.setdefault(post.parent_id, []).append(post)
     ids = [p.id for p in posts]
     if user.is_authenticated:  # what only a signed-in person's actions need
-        replied = set(
-            db.session.scalars(
-                select(Post.parent_id)
-                .where(
-                    Post.parent_id.in_(ids),
-                    Post.internal.is_(False),  # as policy._has_replies
-                )
-                .distinct()
-            )
-        )
+        replied, thread.useful_mine, thread.revised = _page_marks(user, ids)
         for post in posts:
             post.has_replies = post.id in replied
-        thread.useful_mine = set(
-            db.session.scalars(
-                select(Reaction.post_id).where(
-                    Reaction.user_id == user.id, Reaction.post_id.in_(ids)
-                )
-            )
-        )
-        thread.unread = reads.unread_post_ids(user, discussion, ids)
-        thread.revised = set(
-            db.session.scalars(
-                select(PostRevision.post_id).where(PostRevision.post_id.in_(ids)).distinct()
-            )
+        thread.unread, thread.unread_elsewhere = reads.unread_on_page(
+            user, discussion, ids, readable if elsewhere else None
         )
     thread.allowed = policy.post_permissions(user, discussion, posts)
     thread.attachments = by_post(thread.allowed["view_attachments"])

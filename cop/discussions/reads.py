@@ -18,7 +18,7 @@ its SQL twins, each in one query however many forums, discussions and posts ther
 from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import ColumnElement, and_, delete, exists, func, select, true
+from sqlalchemy import ColumnElement, and_, delete, exists, func, or_, select, true
 
 from cop import policy
 from cop.db import utcnow
@@ -130,16 +130,35 @@ def forum_unread_counts(user, space_ids: list[int]) -> dict[int, int]:
     return {space_id: count for space_id, count in rows}
 
 
-def unread_post_ids(user, discussion: Discussion, among: list[int]) -> set[int]:
-    """Which of these posts of a discussion (a page's) to mark new."""
-    if not user.is_authenticated or not among:
-        return set()
-    return set(
-        db.session.scalars(
+def unread_on_page(user, discussion: Discussion, among: list[int], readable=None):
+    """Which of these posts of a discussion (a page's) to mark new and, given the read
+    rule of its posts (`readable`), the oldest unread post the user may see elsewhere in
+    it (id, created_at, discussion_id; None if none), in one query."""
+    if not user.is_authenticated:
+        return set(), None
+    on_page = Post.id.in_(among)
+    if readable is not None:
+        elsewhere = (
             select(Post.id)
             .join(Discussion, Discussion.id == Post.discussion_id)
-            .where(Post.discussion_id == discussion.id, Post.id.in_(among), unread(user))
+            .where(Post.discussion_id == discussion.id, unread(user), readable)
+            .where(Post.id.not_in(among))
+            .order_by(Post.created_at, Post.id)
+            .limit(1)
+            .correlate(None)  # a query of its own, not tied to the outer query's post
+            .scalar_subquery()
         )
+        on_page = or_(on_page, Post.id == elsewhere)
+    elif not among:
+        return set(), None
+    rows = db.session.execute(
+        select(Post.id, Post.created_at, Post.discussion_id)
+        .join(Discussion, Discussion.id == Post.discussion_id)
+        .where(Post.discussion_id == discussion.id, on_page, unread(user))
+    ).all()
+    shown = set(among)
+    return {row.id for row in rows if row.id in shown}, next(
+        (row for row in rows if row.id not in shown), None
     )
 
 

@@ -160,13 +160,13 @@ def discussion(discussion_id: int):
             return redirect(elsewhere)
     mode = _mode()
     page = inputs.page_arg()
-    thread = queries.load_thread(current_user, discussion, mode, page)
+    thread = queries.load_thread(current_user, discussion, mode, page, elsewhere=True)
     if page > thread.pages:
         raise NotFound()
     tags.load_tags([discussion])
     new_here = _new_posts(thread)
     can_reply = policy.can(current_user, policy.REPLY, discussion)
-    unread_elsewhere = queries.first_unread(current_user, discussion, [p.id for p in thread.posts])
+    unread_elsewhere = thread.unread_elsewhere
     reply_form = posting_warning = None
     if can_reply:
         reply_form = ReplyForm()
