@@ -2,10 +2,17 @@
 in one statement's WHERE (cop/search/pg/tsquery.py), so the total, the facets and "did
 you mean" only ever count what the reader may read. Results are grouped per discussion
 as the Whoosh path groups them (a discussion ranks by its best post and shows up to
-grouping.MAX_SHOWN of its matching posts), with the same snippets."""
+grouping.MAX_SHOWN of its matching posts), with the same snippets.
+
+A search's own statements: the budget's counts (one for up to four terms), then one
+that takes the allowed matches from the GIN index, ranks them once and returns both the
+facet counts and the page from them; "did you mean" only when nothing was found. The
+statements before (catching up, the reader's scope) are both backends'."""
+
+from datetime import datetime
 
 from sqlalchemy import REAL, and_, cast, func, literal, select
-from sqlalchemy.dialects.postgresql import ARRAY, TSQUERY
+from sqlalchemy.dialects.postgresql import ARRAY, TSQUERY, aggregate_order_by
 from whoosh import query
 
 from cop.discussions import stars
@@ -14,7 +21,7 @@ from cop.search import grouping, snippets
 from cop.search.collect import scoring_terms
 from cop.search.parse import Parsed, filter_query, parse
 from cop.search.permissions import permission_query
-from cop.search.pg import budget, indexing, suggestions
+from cop.search.pg import budget, indexing, planned, suggestions
 from cop.search.pg.table import documents
 from cop.search.pg.tsquery import PREFIX, condition, lexeme, prefix
 from cop.search.results import MAX_PAGE, Hit, Results, match_of
@@ -49,7 +56,8 @@ def allowed(scope):
 
 def _ranked(parsed: Parsed, scope, sort: str):
     """Every allowed match with its result (`grp`), its place in it (`n`, 1 the best) and
-    its result's size (`size`)."""
+    its result's size (`size`). Read from the GIN index and ranked once per search: the
+    total, the facets and the page are all taken from it in the same statement."""
     t = documents.c
     result = func.coalesce(func.nullif(t.discussion, ""), t.id)
     matching = (
@@ -73,27 +81,20 @@ def _order(columns, sort: str) -> tuple:
     return (columns.score.desc(), columns.created, columns.id)
 
 
-def _facets(ranked) -> tuple[int, dict[str, dict[str, int]]]:
-    """The number of results and the facet counts of their best posts, in one GROUP BY."""
+def _facet_rows(ranked):
+    """The facet values of each result's best post, counted in one GROUP BY."""
     r = ranked.c
-    rows = db.session.execute(
-        select(r.kind, r.space, r.platform, r.year, func.count())
+    return (
+        select(r.kind, r.space, r.platform, r.year, func.count().label("count"))
         .where(r.n == 1)
         .group_by(r.kind, r.space, r.platform, r.year)
-    ).all()
-    facets: dict[str, dict[str, int]] = {name: {} for name in ("kind", "space", "platform", "year")}
-    total = 0
-    for *values, count in rows:
-        total += count
-        for name, value in zip(facets, values, strict=True):
-            if value:
-                facets[name][value] = facets[name].get(value, 0) + count
-    return total, facets
+        .subquery("facet")
+    )
 
 
-def _page(ranked, sort: str, page: int, per_page: int) -> list[list[dict]]:
-    """The page's results, each its best posts first (at most grouping.MAX_SHOWN), with
-    the stored fields snippets need."""
+def _page_rows(ranked, sort: str, page: int, per_page: int):
+    """The page's results, each with its best posts (at most grouping.MAX_SHOWN) and the
+    stored fields snippets need."""
     r = ranked.c
     best_order = _order(r, sort)
     chosen = (
@@ -105,17 +106,47 @@ def _page(ranked, sort: str, page: int, per_page: int) -> list[list[dict]]:
         .cte("chosen")
     )
     t = documents.c
-    rows = db.session.execute(
+    return (
         select(t.id, t.kind, t.post, t.discussion, t.consultation, t.space, t.author)
-        .add_columns(t.created, t.heading, t.text, r.size, chosen.c.place)
+        .add_columns(t.created, t.heading, t.text, r.size, chosen.c.place, r.n)
         .join(ranked, r.id == t.id)
         .join(chosen, chosen.c.grp == r.grp)
         .where(r.n <= grouping.MAX_SHOWN)
-        .order_by(chosen.c.place, r.n)
-    ).mappings()
+        .subquery("shown")
+    )
+
+
+def _found(parsed: Parsed, scope, sort: str, page: int, per_page: int) -> tuple[list, list]:
+    """The facet rows and the page's rows, in one statement (one JSON array each)."""
+    ranked = _ranked(parsed, scope, sort)
+    facet = _facet_rows(ranked)
+    shown = _page_rows(ranked, sort, page, per_page)
+    facets = select(func.json_agg(facet.table_valued())).scalar_subquery()
+    rows = select(
+        func.json_agg(aggregate_order_by(shown.table_valued(), shown.c.place, shown.c.n))
+    ).scalar_subquery()
+    found = db.session.execute(select(facets, rows)).one()
+    return found[0] or [], found[1] or []
+
+
+def _facets(rows: list[dict]) -> tuple[int, dict[str, dict[str, int]]]:
+    """The number of results, and the facet counts of their best posts."""
+    facets: dict[str, dict[str, int]] = {name: {} for name in ("kind", "space", "platform", "year")}
+    total = 0
+    for row in rows:
+        total += row["count"]
+        for name in facets:
+            if row[name]:
+                facets[name][row[name]] = facets[name].get(row[name], 0) + row["count"]
+    return total, facets
+
+
+def _grouped(rows: list[dict]) -> list[list[dict]]:
+    """The page's rows as results, each its best posts first."""
     results: dict[int, list[dict]] = {}
     for row in rows:
-        results.setdefault(row["place"], []).append(dict(row))
+        row["created"] = datetime.fromisoformat(row["created"])
+        results.setdefault(row["place"], []).append(row)
     return list(results.values())
 
 
@@ -158,12 +189,15 @@ def search(
     found = Results(total=0, page=page, per_page=per_page)
     if parsed.empty or not scope.spaces:
         return found
-    budget.spend(parsed)
-    ranked = _ranked(parsed, scope, sort)
-    found.total, counts = _facets(ranked)
+    with planned.index_first():
+        budget.spend(parsed)
+        facet_rows, page_rows = _found(parsed, scope, sort, page, per_page)
+        found.total, counts = _facets(facet_rows)
+        if found.total == 0:  # "did you mean" only then, on the same plans
+            found.suggestion = suggestions.suggestion(text, parsed, allowed(scope))
     if facets:
         found.facets = counts
-    pages = _page(ranked, sort, page, per_page) if found.total else []
+    pages = _grouped(page_rows)
     marked = _marked(parsed, [hit["text"] for shown in pages for hit in shown])
     for shown in pages:
         first = shown[0]
@@ -179,6 +213,4 @@ def search(
                 count=first["size"],
             )
         )
-    if found.total == 0:
-        found.suggestion = suggestions.suggestion(text, parsed, allowed(scope))
     return found
