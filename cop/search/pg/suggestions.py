@@ -6,7 +6,7 @@ the reader cannot read are never candidates, so nothing shown depends on them.""
 
 import re
 
-from sqlalchemy import and_, exists, func, literal, select
+from sqlalchemy import and_, exists, func, literal, or_, select
 
 from cop.errors import Invalid
 from cop.extensions import db
@@ -35,17 +35,24 @@ def _finds(q, allowed) -> bool:
     return bool(db.session.scalar(select(exists().where(and_(tsquery.condition(q), allowed)))))
 
 
-def _readable_count(word: str, allowed) -> int:
-    return db.session.scalar(
-        select(func.count())
-        .select_from(documents)
-        .where(tsquery.matches(tsquery.quote(word)), allowed)
+def _readable_counts(terms: list[str], allowed) -> list[int]:
+    """How many readable documents hold each term, in one pass over their matches."""
+    if not terms:
+        return []
+    holding = [tsquery.matches(tsquery.quote(term)) for term in terms]
+    return list(
+        db.session.execute(
+            select(*(func.count().filter(match) for match in holding))
+            .select_from(documents)
+            .where(or_(*holding), allowed)
+        ).one()
     )
 
 
 def corrections(word: str, allowed) -> list[str]:
     """Readable words within two edits of the word (same first letter): nearest first,
-    then those in more readable documents."""
+    then those in more readable documents. Two statements: the similar words (the
+    trigram index), then the readable documents of the close ones."""
     folded = fold(word)
     similar = db.session.scalars(
         select(words.c.word)
@@ -57,13 +64,13 @@ def corrections(word: str, allowed) -> list[str]:
         .order_by(func.similarity(words.c.word, folded).desc(), words.c.word)
         .limit(SIMILAR)
     )
-    ranked = {}
-    for term in similar:
-        distance = _edits(term, folded)
-        if distance <= MAX_EDITS:
-            count = _readable_count(term, allowed)
-            if count:
-                ranked[term] = (distance, -count)
+    distances = {term: _edits(term, folded) for term in similar}
+    close = [term for term, distance in distances.items() if distance <= MAX_EDITS]
+    ranked = {
+        term: (distances[term], -count)
+        for term, count in zip(close, _readable_counts(close, allowed), strict=True)
+        if count
+    }
     return sorted(ranked, key=lambda t: (*ranked[t], t))[:SUGGESTION_CANDIDATES]
 
 
