@@ -297,7 +297,7 @@ def main():
             avg_words=round(sum(len(b.split()) for b in bodies) / len(bodies), 1),
             render_seconds=round(render_s, 1), render_workers=args.workers,
             insert_seconds=round(insert_s, 1),
-            db_bytes=os.path.getsize(db_path),
+            db_bytes=os.path.getsize(db_path) if os.path.exists(db_path) else None,
             seconds=round(time.perf_counter() - t_start, 1),
         )
     out = os.path.join(instance, "populate.json")
