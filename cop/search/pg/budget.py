@@ -3,18 +3,21 @@ bounds it, with the same settings and message: the words it asks for
 (COP_SEARCH_MAX_TERMS; a `word*` counts every vocabulary word it stands for) and the
 documents holding them (COP_SEARCH_MAX_POSTINGS: ranking reads each one's vector).
 
-Counted before the search in one statement, term by term (a recursive query): each count
-stops past the budget, and no term is counted once the budget is spent, so a query of
-many common words reads about as much as one of them before it is refused."""
+Counted term by term (a recursive query) in a CTE of the search's own statement, which
+reads no match unless it is within the budget: each count stops past the budget, and no
+term is counted once the budget is spent, so a query of many common words reads about as
+much as one of them before it is refused. The terms are the recursive query's parameters,
+so each count is planned through the GIN index: counting a common word given as a
+literal, the planner chose a sequential scan that decompresses every document's vector
+(at 20,000 posts, "сервер": 70 ms against 12 ms through the index)."""
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import bindparam, text
+from sqlalchemy import BigInteger, Boolean, bindparam, column, text
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.types import Text
 
 from cop.errors import Invalid
-from cop.extensions import db
 from cop.search.collect import scoring_terms
 from cop.search.parse import Parsed
 from cop.search.pg.tsquery import PREFIX, lexeme
@@ -37,11 +40,9 @@ _SPENT = text(
         FROM spent
         WHERE k < cardinality(:lexemes) AND words <= :max_words AND postings <= :max_postings
     )
-    SELECT words, postings FROM spent ORDER BY k DESC LIMIT 1
+    SELECT words, postings, words <= :max_words AND postings <= :max_postings AS within
+    FROM spent ORDER BY k DESC LIMIT 1
     """
-).bindparams(
-    bindparam("likes", type_=ARRAY(Text)),
-    bindparam("lexemes", type_=ARRAY(Text)),
 )
 
 
@@ -56,24 +57,30 @@ def _like(stem: str) -> str:
     return stem.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
 
 
-def spend(parsed: Parsed) -> None:
-    """Raise Invalid when the query's words would read more than the budget allows."""
-    max_words = max(current_app.config["COP_SEARCH_MAX_TERMS"], 0)
-    max_postings = max(current_app.config["COP_SEARCH_MAX_POSTINGS"], 0)
+def spent(parsed: Parsed):
+    """The budget's CTE for the query: `words` and `postings` counted, and `within`, or
+    None when the query asks for no word (filters only)."""
     asked = sorted({(f, t) for f, t, _w in scoring_terms(parsed.positive + parsed.negative)})
     if not asked:
-        return
+        return None
     likes = [
         _like(t[: -len(PREFIX)]) if f == "text" and t.endswith(PREFIX) else None for f, t in asked
     ]
-    words, postings = db.session.execute(
-        _SPENT,
-        {
-            "likes": likes,
-            "lexemes": [lexeme(f, t) for f, t in asked],
-            "max_words": max_words,
-            "max_postings": max_postings,
-        },
-    ).one()
-    if words > max_words or postings > max_postings:
+    return (
+        _SPENT.bindparams(
+            bindparam("likes", likes, type_=ARRAY(Text)),
+            bindparam("lexemes", [lexeme(f, t) for f, t in asked], type_=ARRAY(Text)),
+            max_words=max(current_app.config["COP_SEARCH_MAX_TERMS"], 0),
+            max_postings=max(current_app.config["COP_SEARCH_MAX_POSTINGS"], 0),
+        )
+        .columns(
+            column("words", BigInteger), column("postings", BigInteger), column("within", Boolean)
+        )
+        .cte("spent")
+    )
+
+
+def check(within: bool | None) -> None:
+    """Raise Invalid when the query's words would read more than the budget allows."""
+    if within is False:
         raise _broad()

@@ -4,14 +4,14 @@ you mean" only ever count what the reader may read. Results are grouped per disc
 as the Whoosh path groups them (a discussion ranks by its best post and shows up to
 grouping.MAX_SHOWN of its matching posts), with the same snippets.
 
-A search's own statements: the budget's counts (one for up to four terms), then one
-that takes the allowed matches from the GIN index, ranks them once and returns both the
-facet counts and the page from them; "did you mean" only when nothing was found. The
+A search's own statement: the budget's counts, then, within the budget, the allowed
+matches from the GIN index, ranked once, and both the facet counts and the page from
+them; "did you mean" only when nothing was found. The
 statements before (catching up, the reader's scope) are both backends'."""
 
 from datetime import datetime
 
-from sqlalchemy import REAL, and_, cast, func, literal, select
+from sqlalchemy import REAL, and_, cast, func, literal, select, true
 from sqlalchemy.dialects.postgresql import ARRAY, TSQUERY, aggregate_order_by
 from whoosh import query
 
@@ -21,7 +21,7 @@ from cop.search import grouping, snippets
 from cop.search.collect import scoring_terms
 from cop.search.parse import Parsed, filter_query, parse
 from cop.search.permissions import permission_query
-from cop.search.pg import budget, indexing, planned, suggestions
+from cop.search.pg import budget, indexing, suggestions
 from cop.search.pg.table import documents
 from cop.search.pg.tsquery import PREFIX, condition, lexeme, prefix
 from cop.search.results import MAX_PAGE, Hit, Results, match_of
@@ -54,16 +54,18 @@ def allowed(scope):
     return condition(permission_query(scope))
 
 
-def _ranked(parsed: Parsed, scope, sort: str):
+def _ranked(parsed: Parsed, scope, sort: str, spent):
     """Every allowed match with its result (`grp`), its place in it (`n`, 1 the best) and
     its result's size (`size`). Read from the GIN index and ranked once per search: the
-    total, the facets and the page are all taken from it in the same statement."""
+    total, the facets and the page are all taken from it in the same statement. None is
+    read when the query is beyond the budget (`spent`, a one-time filter)."""
     t = documents.c
     result = func.coalesce(func.nullif(t.discussion, ""), t.id)
+    within = true() if spent is None else select(spent.c.within).scalar_subquery()
     matching = (
         select(t.id, t.kind, t.space, t.platform, t.year, t.created, _rank(parsed).label("score"))
         .add_columns(result.label("grp"))
-        .where(and_(condition(parsed.query()), allowed(scope)))
+        .where(and_(within, condition(parsed.query()), allowed(scope)))
         .cte("matching")
     )
     m = matching.c
@@ -117,15 +119,19 @@ def _page_rows(ranked, sort: str, page: int, per_page: int):
 
 
 def _found(parsed: Parsed, scope, sort: str, page: int, per_page: int) -> tuple[list, list]:
-    """The facet rows and the page's rows, in one statement (one JSON array each)."""
-    ranked = _ranked(parsed, scope, sort)
+    """The facet rows and the page's rows, in one statement (one JSON array each), with
+    the budget checked first in it. Raises Invalid for a query beyond the budget."""
+    spent = budget.spent(parsed)
+    ranked = _ranked(parsed, scope, sort, spent)
     facet = _facet_rows(ranked)
     shown = _page_rows(ranked, sort, page, per_page)
     facets = select(func.json_agg(facet.table_valued())).scalar_subquery()
     rows = select(
         func.json_agg(aggregate_order_by(shown.table_valued(), shown.c.place, shown.c.n))
     ).scalar_subquery()
-    found = db.session.execute(select(facets, rows)).one()
+    within = literal(None) if spent is None else select(spent.c.within).scalar_subquery()
+    found = db.session.execute(select(facets, rows, within)).one()
+    budget.check(found[2])
     return found[0] or [], found[1] or []
 
 
@@ -189,12 +195,10 @@ def search(
     found = Results(total=0, page=page, per_page=per_page)
     if parsed.empty or not scope.spaces:
         return found
-    with planned.index_first():
-        budget.spend(parsed)
-        facet_rows, page_rows = _found(parsed, scope, sort, page, per_page)
-        found.total, counts = _facets(facet_rows)
-        if found.total == 0:  # "did you mean" only then, on the same plans
-            found.suggestion = suggestions.suggestion(text, parsed, allowed(scope))
+    facet_rows, page_rows = _found(parsed, scope, sort, page, per_page)
+    found.total, counts = _facets(facet_rows)
+    if found.total == 0:  # "did you mean" only then
+        found.suggestion = suggestions.suggestion(text, parsed, allowed(scope))
     if facets:
         found.facets = counts
     pages = _grouped(page_rows)

@@ -1,12 +1,15 @@
 """ "Did you mean" for the PostgreSQL backend, as the Whoosh backend's (cop/search/
 vocabulary.py): a word no readable document holds is replaced by a close word (pg_trgm's
 similarity, then at most two edits, same first letter) that a readable document holds,
-if the corrected query then finds something the reader may read. Words only in documents
+if the corrected query then finds something the reader may read. Whether the words find
+anything readable and their similar words are one statement; counting the close ones'
+readable documents another, only when there are close ones. Words only in documents
 the reader cannot read are never candidates, so nothing shown depends on them."""
 
 import re
 
 from sqlalchemy import and_, exists, func, literal, or_, select
+from sqlalchemy.dialects.postgresql import aggregate_order_by
 
 from cop.errors import Invalid
 from cop.extensions import db
@@ -49,13 +52,12 @@ def _readable_counts(terms: list[str], allowed) -> list[int]:
     )
 
 
-def corrections(word: str, allowed) -> list[str]:
-    """Readable words within two edits of the word (same first letter): nearest first,
-    then those in more readable documents. Two statements: the similar words (the
-    trigram index), then the readable documents of the close ones."""
+def _similar(word: str):
+    """The vocabulary words most similar to the word (pg_trgm's `%`, through the trigram
+    index), with the same first letter, most similar first, as an array."""
     folded = fold(word)
-    similar = db.session.scalars(
-        select(words.c.word)
+    similar = (
+        select(words.c.word, func.similarity(words.c.word, folded).label("similarity"))
         .where(
             words.c.word.op("%")(literal(folded)),
             func.left(words.c.word, 1) == folded[:1],
@@ -63,7 +65,31 @@ def corrections(word: str, allowed) -> list[str]:
         )
         .order_by(func.similarity(words.c.word, folded).desc(), words.c.word)
         .limit(SIMILAR)
+        .subquery()
     )
+    ordered = aggregate_order_by(similar.c.word, similar.c.similarity.desc(), similar.c.word)
+    return select(func.array_agg(ordered)).scalar_subquery()
+
+
+def _unknown(asked: list[str], allowed) -> list[tuple[str, list[str]]]:
+    """The words no readable document holds, each with its similar vocabulary words, in
+    one statement."""
+    columns = []
+    for word in asked:
+        columns.append(exists().where(and_(tsquery.condition(word_query(word)), allowed)))
+        columns.append(_similar(word))
+    found = iter(db.session.execute(select(*columns)).one())
+    return [
+        (word, similar or [])
+        for word, (finds, similar) in zip(asked, zip(found, found, strict=True), strict=True)
+        if not finds
+    ]
+
+
+def corrections(word: str, similar: list[str], allowed) -> list[str]:
+    """Readable words within two edits of the word among the similar ones: nearest first,
+    then those in more readable documents."""
+    folded = fold(word)
     distances = {term: _edits(term, folded) for term in similar}
     close = [term for term, distance in distances.items() if distance <= MAX_EDITS]
     ranked = {
@@ -78,10 +104,8 @@ def suggestion(text: str, parsed: Parsed, allowed) -> str | None:
     """The query with unknown words replaced, if that finds something readable."""
     corrected = text
     changed = False
-    for word in parsed.words[:3]:
-        if _finds(word_query(word), allowed):
-            continue
-        for candidate in corrections(word, allowed):
+    for word, similar in _unknown(parsed.words[:3], allowed):
+        for candidate in corrections(word, similar, allowed):
             attempt = re.sub(re.escape(word), candidate, corrected, count=1, flags=re.IGNORECASE)
             try:
                 attempted = parse(attempt, tsquery.prefix)
