@@ -6,12 +6,12 @@ grouping.MAX_SHOWN of its matching posts), with the same snippets.
 
 A search's own statement: the budget's counts, then, within the budget, the allowed
 matches from the GIN index, ranked once, and both the facet counts and the page from
-them; "did you mean" only when nothing was found. The
+them, and, only when it finds nothing, the lookups "did you mean" starts from. The
 statements before (catching up, the reader's scope) are both backends'."""
 
 from datetime import datetime
 
-from sqlalchemy import REAL, and_, cast, func, literal, select, true
+from sqlalchemy import REAL, and_, case, cast, exists, func, literal, select, true
 from sqlalchemy.dialects.postgresql import ARRAY, TSQUERY, aggregate_order_by
 from whoosh import query
 
@@ -118,9 +118,10 @@ def _page_rows(ranked, sort: str, page: int, per_page: int):
     )
 
 
-def _found(parsed: Parsed, scope, sort: str, page: int, per_page: int) -> tuple[list, list]:
+def _found(parsed: Parsed, scope, sort: str, page: int, per_page: int, readable) -> tuple:
     """The facet rows and the page's rows, in one statement (one JSON array each), with
-    the budget checked first in it. Raises Invalid for a query beyond the budget."""
+    the budget checked first in it, and what "did you mean" needs when nothing is found.
+    Raises Invalid for a query beyond the budget."""
     spent = budget.spent(parsed)
     ranked = _ranked(parsed, scope, sort, spent)
     facet = _facet_rows(ranked)
@@ -130,9 +131,11 @@ def _found(parsed: Parsed, scope, sort: str, page: int, per_page: int) -> tuple[
         func.json_agg(aggregate_order_by(shown.table_valued(), shown.c.place, shown.c.n))
     ).scalar_subquery()
     within = literal(None) if spent is None else select(spent.c.within).scalar_subquery()
-    found = db.session.execute(select(facets, rows, within)).one()
+    nothing = ~exists(select(facet.c.count))
+    lookups = [case((nothing, column)) for column in suggestions.lookups(parsed, readable)]
+    found = db.session.execute(select(facets, rows, within, *lookups)).one()
     budget.check(found[2])
-    return found[0] or [], found[1] or []
+    return found[0] or [], found[1] or [], list(found[3:])
 
 
 def _facets(rows: list[dict]) -> tuple[int, dict[str, dict[str, int]]]:
@@ -195,10 +198,11 @@ def search(
     found = Results(total=0, page=page, per_page=per_page)
     if parsed.empty or not scope.spaces:
         return found
-    facet_rows, page_rows = _found(parsed, scope, sort, page, per_page)
+    readable = allowed(scope)
+    facet_rows, page_rows, looked_up = _found(parsed, scope, sort, page, per_page, readable)
     found.total, counts = _facets(facet_rows)
     if found.total == 0:  # "did you mean" only then
-        found.suggestion = suggestions.suggestion(text, parsed, allowed(scope))
+        found.suggestion = suggestions.suggestion(text, parsed, readable, looked_up)
     if facets:
         found.facets = counts
     pages = _grouped(page_rows)

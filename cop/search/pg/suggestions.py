@@ -2,8 +2,9 @@
 vocabulary.py): a word no readable document holds is replaced by a close word (pg_trgm's
 similarity, then at most two edits, same first letter) that a readable document holds,
 if the corrected query then finds something the reader may read. Whether the words find
-anything readable and their similar words are one statement; counting the close ones'
-readable documents another, only when there are close ones. Words only in documents
+anything readable and their similar words are asked in the search's own statement, and
+only when it finds nothing; counting the close words' readable documents is one more
+statement, only when there are close ones. Words only in documents
 the reader cannot read are never candidates, so nothing shown depends on them."""
 
 import re
@@ -71,17 +72,28 @@ def _similar(word: str):
     return select(func.array_agg(ordered)).scalar_subquery()
 
 
-def _unknown(asked: list[str], allowed) -> list[tuple[str, list[str]]]:
-    """The words no readable document holds, each with its similar vocabulary words, in
-    one statement."""
+def asked(parsed: Parsed) -> list[str]:
+    """The words "did you mean" looks at."""
+    return parsed.words[:3]
+
+
+def lookups(parsed: Parsed, allowed) -> list:
+    """For each word asked, two columns: whether a readable document holds it, and its
+    similar vocabulary words (the search's statement selects them when it finds nothing)."""
     columns = []
-    for word in asked:
+    for word in asked(parsed):
         columns.append(exists().where(and_(tsquery.condition(word_query(word)), allowed)))
         columns.append(_similar(word))
-    found = iter(db.session.execute(select(*columns)).one())
+    return columns
+
+
+def _unknown(parsed: Parsed, looked_up: list) -> list[tuple[str, list[str]]]:
+    """The words no readable document holds, each with its similar vocabulary words."""
+    found = iter(looked_up)
+    pairs = zip(found, found, strict=True)
     return [
         (word, similar or [])
-        for word, (finds, similar) in zip(asked, zip(found, found, strict=True), strict=True)
+        for word, (finds, similar) in zip(asked(parsed), pairs, strict=True)
         if not finds
     ]
 
@@ -100,11 +112,12 @@ def corrections(word: str, similar: list[str], allowed) -> list[str]:
     return sorted(ranked, key=lambda t: (*ranked[t], t))[:SUGGESTION_CANDIDATES]
 
 
-def suggestion(text: str, parsed: Parsed, allowed) -> str | None:
-    """The query with unknown words replaced, if that finds something readable."""
+def suggestion(text: str, parsed: Parsed, allowed, looked_up: list) -> str | None:
+    """The query with unknown words replaced, if that finds something readable
+    (`looked_up`: the values of `lookups`' columns)."""
     corrected = text
     changed = False
-    for word, similar in _unknown(parsed.words[:3], allowed):
+    for word, similar in _unknown(parsed, looked_up):
         for candidate in corrections(word, similar, allowed):
             attempt = re.sub(re.escape(word), candidate, corrected, count=1, flags=re.IGNORECASE)
             try:
