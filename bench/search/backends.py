@@ -11,7 +11,12 @@ of the PostgreSQL backend is also given as its ratio to Whoosh's, measured in th
 run, query by query, alternating backends. Under writes, a separate process replies
 every WRITE_EVERY seconds through cop's service (so the outbox fills as on a live
 site), and only the measured backend drains it (the outbox is shared: the phases run one
-backend after the other). Writes results/backends.json and prints a table.
+backend after the other). Each query's warm-up search also counts the SQL statements
+it sends (machine-independent: the catch-up, the reader's scope and the backend's own).
+Writes results/backends.json (--out: another name) and prints a table.
+
+For the 100,000-post corpus: `populate.py --posts 100000 --topics 2000` (its default);
+a rebuild takes about five times the 20,000-post one (docs/benchmarks.md).
 """
 
 import argparse
@@ -64,35 +69,61 @@ def writer(instance: str) -> None:
             time.sleep(WRITE_EVERY)
 
 
+class Statements:
+    """SQL statements sent through the apps' engines while counting."""
+
+    def __init__(self) -> None:
+        self.count = 0
+        self.on = False
+
+    def watch(self, engine) -> None:
+        from sqlalchemy import event
+
+        event.listen(engine, "before_cursor_execute", self._seen)
+
+    def _seen(self, *args) -> None:
+        self.count += self.on
+
+
+STATEMENTS = Statements()
+
+
 def timed(search, member, q: str) -> tuple[float, int]:
     started = time.perf_counter()
     found = search(member, q)
     return (time.perf_counter() - started) * 1000, found.total
 
 
-def latencies(apps, member_id: int, backends) -> dict:
-    """p50 / p95 per query kind and backend, queries alternating between the backends."""
+def latencies(apps, member_id: int, backends, rounds: int) -> dict:
+    """p50 / p95 per query kind and backend, queries alternating between the backends,
+    and the statements of each query's warm-up search."""
     from cop.accounts.models import User
     from cop.extensions import db
     from cop.search.backend import search
 
     times = {(b, kind): [] for b in backends for kind in QUERIES}
     totals = {(b, kind): [] for b in backends for kind in QUERIES}
+    statements = {(b, kind): [] for b in backends for kind in QUERIES}
     for kind, queries in QUERIES.items():
         for q in queries:
-            for n in range(ROUNDS + 1):  # the first round warms up
+            for n in range(rounds + 1):  # the first round warms up
                 for b in backends:
                     with apps[b].test_request_context():
-                        ms, total = timed(search, db.session.get(User, member_id), q)
+                        member = db.session.get(User, member_id)
+                        STATEMENTS.count, STATEMENTS.on = 0, n == 0
+                        ms, total = timed(search, member, q)
+                        STATEMENTS.on = False
                     if n > 0:
                         times[(b, kind)].append(ms)
                     else:
                         totals[(b, kind)].append(total)
+                        statements[(b, kind)].append(STATEMENTS.count)
     return {
         f"{b} {kind}": {
             "p50_ms": round(statistics.median(times[(b, kind)]), 1),
             "p95_ms": round(percentile(times[(b, kind)], 95), 1),
             "matches": totals[(b, kind)],
+            "statements": statements[(b, kind)],
         }
         for (b, kind) in times
     }
@@ -133,11 +164,32 @@ def after_writes(app, member_id: int) -> dict:
     }
 
 
+def index_in_both(apps, last_post: int) -> None:
+    """The posts written during the writes phases, into both indexes: the outbox is shared,
+    so each phase's posts went into the measured backend only, and the next run would
+    start from indexes that differ by them."""
+    from sqlalchemy import select
+
+    from cop.discussions.models import Post
+    from cop.extensions import db
+    from cop.search import backend
+    from cop.search.models import SearchOutbox
+
+    for b in BACKENDS:
+        with apps[b].app_context():
+            written = db.session.scalars(select(Post.id).where(Post.id > last_post)).all()
+            db.session.add_all(SearchOutbox(field="post", value=str(n)) for n in written)
+            db.session.commit()
+            backend.current().drain(True)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("instance", nargs="?", default="/tmp/cop-backends")
     ap.add_argument("--skip-build", action="store_true")
     ap.add_argument("--skip-quiet", action="store_true", help="only the phase under writes")
+    ap.add_argument("--rounds", type=int, default=ROUNDS, help="timed rounds per query")
+    ap.add_argument("--out", default="backends.json", help="file name under results/")
     ap.add_argument("--writer", action="store_true", help=argparse.SUPPRESS)
     args = ap.parse_args()
     instance = os.path.abspath(args.instance)
@@ -149,11 +201,15 @@ def main() -> None:
     from sqlalchemy import func, select, text
 
     from cop import create_app
+    from cop.discussions.models import Post
     from cop.extensions import db
     from cop.search import indexer
 
     config = {"COP_SEARCH_LIMIT": "100000 per minute", "COP_POST_LIMIT": "100000 per minute"}
     apps = {b: create_app({**config, "COP_SEARCH_BACKEND": b}) for b in BACKENDS}
+    for b in BACKENDS:
+        with apps[b].app_context():
+            STATEMENTS.watch(db.engine)
     prepared = prepare(apps["whoosh"])
     out: dict = {"readable_spaces": prepared["readable_spaces"]}
     with apps["whoosh"].app_context():  # searches stand for themselves: nothing waits
@@ -188,15 +244,17 @@ def main() -> None:
 
     member_id = prepared["member_id"]
     if not args.skip_quiet:
-        out["quiet"] = latencies(apps, member_id, BACKENDS)
+        out["quiet"] = latencies(apps, member_id, BACKENDS, args.rounds)
         print(json.dumps(out["quiet"]), flush=True)
     out["under writes"] = {}
     out["search after own write"] = {}
+    with apps["whoosh"].app_context():
+        last_post = db.session.scalar(select(func.max(Post.id)))
     for b in BACKENDS:
         job = subprocess.Popen([sys.executable, __file__, instance, "--writer"], env={**os.environ})
         try:
             time.sleep(2)
-            out["under writes"].update(latencies(apps, member_id, (b,)))
+            out["under writes"].update(latencies(apps, member_id, (b,), args.rounds))
             out["search after own write"][b] = after_writes(apps[b], member_id)
         finally:
             job.kill()
@@ -205,20 +263,24 @@ def main() -> None:
             from cop.search import backend
 
             backend.current().drain(True)
+    index_in_both(apps, last_post)
     os.makedirs(os.path.join(HERE, "results"), exist_ok=True)
-    with open(os.path.join(HERE, "results", "backends.json"), "w") as f:
+    with open(os.path.join(HERE, "results", args.out), "w") as f:
         json.dump(out, f, ensure_ascii=False, indent=1)
     print(json.dumps({k: v for k, v in out.items() if not isinstance(v, dict)}))
     print(json.dumps(out["search after own write"], ensure_ascii=False))
     for phase in [p for p in ("quiet", "under writes") if p in out]:
-        print(f"\n{phase}\n| query | whoosh p50 / p95 ms | postgres p50 / p95 ms | p95 ratio |")
-        print("|---|---:|---:|---:|")
+        print(
+            f"\n{phase}\n| query | whoosh p50 / p95 ms | postgres p50 / p95 ms | p95 ratio "
+            "| statements whoosh / postgres |"
+        )
+        print("|---|---:|---:|---:|---|")
         for kind in QUERIES:
             w, p = out[phase][f"whoosh {kind}"], out[phase][f"postgres {kind}"]
             ratio = p["p95_ms"] / w["p95_ms"] if w["p95_ms"] else float("nan")
             print(
                 f"| {kind} | {w['p50_ms']} / {w['p95_ms']} | {p['p50_ms']} / {p['p95_ms']} "
-                f"| {ratio:.2f} |"
+                f"| {ratio:.2f} | {w['statements']} / {p['statements']} |"
             )
 
 

@@ -16,7 +16,7 @@ from cop.moderation.service import move_discussion
 from cop.search import backend
 from cop.search.pg import indexing
 from cop.search.pg.table import documents
-from tests.conftest import DATABASE_URL, bearer
+from tests.conftest import DATABASE_URL, QueryCounter, bearer
 from tests.search.helpers import discussion, person, search, space
 from tests.search.test_processes import fetch, wait_until
 from tests.servers import CopServer
@@ -141,3 +141,27 @@ if DATABASE_URL:  # what follows needs the backend, hence PostgreSQL (CI's secon
         finally:
             for server in servers:
                 server.stop()
+
+    @postgres_only
+    def test_a_search_takes_as_many_statements_for_many_results_as_for_one(app, client, world):
+        """The matches are read and ranked once for the total, the facets and the page:
+        the statements do not grow with the results, their posts or the query's words."""
+        with app.app_context():
+            member = person(world, "member")
+            d = service.start_discussion(
+                member, space(world, "forum_public"), title="Т", body="тополя"
+            )
+            for n in range(12):
+                service.start_discussion(
+                    member, space(world, "forum_public"), title=f"Т {n}", body="верба"
+                )
+                service.reply(member, discussion(d.id), body=f"тополя {n}")
+            engine = db.engine
+        search(client, "тополя")  # catches up with the writes
+        counted = {}
+        for q in ("тополя", "верба", "тополя OR верба", "тополя -верба", "вер*"):
+            with QueryCounter(engine) as queries:
+                found = search(client, q)
+            counted[q] = len(queries)
+        assert found["total"] == 12
+        assert len(set(counted.values())) == 1, counted

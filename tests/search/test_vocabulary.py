@@ -132,3 +132,28 @@ def test_a_query_reading_too_many_terms_is_refused_with_how_to_narrow_it(app, cl
     assert refused.status_code == 422
     assert "більше літер перед *" in refused.get_json()["error"]["fields"]["q"]
     assert search(client, "зорянабв")["total"] == 1
+
+
+def test_the_documents_a_query_reads_are_counted_over_all_its_words(app, client, world):
+    """The postings budget is spent by every word together: two words that each fit
+    are refused together once they read more than it allows, and found when they fit."""
+    with app.app_context():
+        member = person(world, "member")
+        for word in ("вільха", "вільха", "вільха", "ясен", "ясен"):
+            service.start_discussion(member, space(world, "forum_public"), title="Т", body=word)
+
+    def least_budget(q: str) -> int:
+        for budget in range(1, 40):
+            app.config["COP_SEARCH_MAX_POSTINGS"] = budget
+            if client.get("/api/v1/search", query_string={"q": q}).status_code == 200:
+                return budget
+        raise AssertionError(f"{q!r} never fits")
+
+    alder, ash = least_budget("вільха"), least_budget("ясен")
+    assert alder > 1 and ash > 1
+    app.config["COP_SEARCH_MAX_POSTINGS"] = alder + ash - 1
+    refused = client.get("/api/v1/search", query_string={"q": "вільха OR ясен"})
+    assert refused.status_code == 422
+    assert "надто широкий" in refused.get_json()["error"]["fields"]["q"]
+    app.config["COP_SEARCH_MAX_POSTINGS"] = alder + ash
+    assert search(client, "вільха OR ясен")["total"] == 5

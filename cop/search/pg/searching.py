@@ -2,10 +2,17 @@
 in one statement's WHERE (cop/search/pg/tsquery.py), so the total, the facets and "did
 you mean" only ever count what the reader may read. Results are grouped per discussion
 as the Whoosh path groups them (a discussion ranks by its best post and shows up to
-grouping.MAX_SHOWN of its matching posts), with the same snippets."""
+grouping.MAX_SHOWN of its matching posts), with the same snippets.
 
-from sqlalchemy import REAL, and_, cast, func, literal, select
-from sqlalchemy.dialects.postgresql import ARRAY, TSQUERY
+A search's own statement: the budget's counts, then, within the budget, the allowed
+matches from the GIN index, ranked once, and both the facet counts and the page from
+them, and, only when it finds nothing, the lookups "did you mean" starts from. The
+statements before (catching up, the reader's scope) are both backends'."""
+
+from datetime import datetime
+
+from sqlalchemy import REAL, and_, case, cast, exists, func, literal, select, true
+from sqlalchemy.dialects.postgresql import ARRAY, TSQUERY, aggregate_order_by
 from whoosh import query
 
 from cop.discussions import stars
@@ -57,7 +64,8 @@ def _rank(parsed: Parsed):
 def _telling(forms: tuple[str, ...]) -> int:
     """The documents (at most COUNTED) holding any of these exact forms."""
     held = matches(" | ".join(lexeme("exact", form) for form in forms))
-    return budget.bounded_count(select(documents.c.id).where(held), COUNTED)
+    some = select(documents.c.id).where(held).limit(COUNTED + 1).subquery()
+    return db.session.scalar(select(func.count()).select_from(some))
 
 
 def allowed(scope):
@@ -66,15 +74,18 @@ def allowed(scope):
     return condition(permission_query(scope))
 
 
-def _ranked(parsed: Parsed, scope, sort: str):
+def _ranked(parsed: Parsed, scope, sort: str, spent):
     """Every allowed match with its result (`grp`), its place in it (`n`, 1 the best) and
-    its result's size (`size`)."""
+    its result's size (`size`). Read from the GIN index and ranked once per search: the
+    total, the facets and the page are all taken from it in the same statement. None is
+    read when the query is beyond the budget (`spent`, a one-time filter)."""
     t = documents.c
     result = func.coalesce(func.nullif(t.discussion, ""), t.id)
+    within = true() if spent is None else select(spent.c.within).scalar_subquery()
     matching = (
         select(t.id, t.kind, t.space, t.platform, t.year, t.created, _rank(parsed).label("score"))
         .add_columns(result.label("grp"))
-        .where(and_(condition(parsed.query()), allowed(scope)))
+        .where(and_(within, condition(parsed.query()), allowed(scope)))
         .cte("matching")
     )
     m = matching.c
@@ -92,27 +103,20 @@ def _order(columns, sort: str) -> tuple:
     return (columns.score.desc(), columns.created, columns.id)
 
 
-def _facets(ranked) -> tuple[int, dict[str, dict[str, int]]]:
-    """The number of results and the facet counts of their best posts, in one GROUP BY."""
+def _facet_rows(ranked):
+    """The facet values of each result's best post, counted in one GROUP BY."""
     r = ranked.c
-    rows = db.session.execute(
-        select(r.kind, r.space, r.platform, r.year, func.count())
+    return (
+        select(r.kind, r.space, r.platform, r.year, func.count().label("count"))
         .where(r.n == 1)
         .group_by(r.kind, r.space, r.platform, r.year)
-    ).all()
-    facets: dict[str, dict[str, int]] = {name: {} for name in ("kind", "space", "platform", "year")}
-    total = 0
-    for *values, count in rows:
-        total += count
-        for name, value in zip(facets, values, strict=True):
-            if value:
-                facets[name][value] = facets[name].get(value, 0) + count
-    return total, facets
+        .subquery("facet")
+    )
 
 
-def _page(ranked, sort: str, page: int, per_page: int) -> list[list[dict]]:
-    """The page's results, each its best posts first (at most grouping.MAX_SHOWN), with
-    the stored fields snippets need."""
+def _page_rows(ranked, sort: str, page: int, per_page: int):
+    """The page's results, each with its best posts (at most grouping.MAX_SHOWN) and the
+    stored fields snippets need."""
     r = ranked.c
     best_order = _order(r, sort)
     chosen = (
@@ -124,17 +128,54 @@ def _page(ranked, sort: str, page: int, per_page: int) -> list[list[dict]]:
         .cte("chosen")
     )
     t = documents.c
-    rows = db.session.execute(
+    return (
         select(t.id, t.kind, t.post, t.discussion, t.consultation, t.space, t.author)
-        .add_columns(t.created, t.heading, t.text, r.size, chosen.c.place)
+        .add_columns(t.created, t.heading, t.text, r.size, chosen.c.place, r.n)
         .join(ranked, r.id == t.id)
         .join(chosen, chosen.c.grp == r.grp)
         .where(r.n <= grouping.MAX_SHOWN)
-        .order_by(chosen.c.place, r.n)
-    ).mappings()
+        .subquery("shown")
+    )
+
+
+def _found(parsed: Parsed, scope, sort: str, page: int, per_page: int, readable) -> tuple:
+    """The facet rows and the page's rows, in one statement (one JSON array each), with
+    the budget checked first in it, and what "did you mean" needs when nothing is found.
+    Raises Invalid for a query beyond the budget."""
+    spent = budget.spent(parsed)
+    ranked = _ranked(parsed, scope, sort, spent)
+    facet = _facet_rows(ranked)
+    shown = _page_rows(ranked, sort, page, per_page)
+    facets = select(func.json_agg(facet.table_valued())).scalar_subquery()
+    rows = select(
+        func.json_agg(aggregate_order_by(shown.table_valued(), shown.c.place, shown.c.n))
+    ).scalar_subquery()
+    within = literal(None) if spent is None else select(spent.c.within).scalar_subquery()
+    nothing = ~exists(select(facet.c.count))
+    lookups = [case((nothing, column)) for column in suggestions.lookups(parsed, readable)]
+    found = db.session.execute(select(facets, rows, within, *lookups)).one()
+    budget.check(found[2])
+    return found[0] or [], found[1] or [], list(found[3:])
+
+
+def _facets(rows: list[dict]) -> tuple[int, dict[str, dict[str, int]]]:
+    """The number of results, and the facet counts of their best posts."""
+    facets: dict[str, dict[str, int]] = {name: {} for name in ("kind", "space", "platform", "year")}
+    total = 0
+    for row in rows:
+        total += row["count"]
+        for name in facets:
+            if row[name]:
+                facets[name][row[name]] = facets[name].get(row[name], 0) + row["count"]
+    return total, facets
+
+
+def _grouped(rows: list[dict]) -> list[list[dict]]:
+    """The page's rows as results, each its best posts first."""
     results: dict[int, list[dict]] = {}
     for row in rows:
-        results.setdefault(row["place"], []).append(dict(row))
+        row["created"] = datetime.fromisoformat(row["created"])
+        results.setdefault(row["place"], []).append(row)
     return list(results.values())
 
 
@@ -178,12 +219,14 @@ def search(
     found = Results(total=0, page=page, per_page=per_page)
     if parsed.empty or not scope.spaces:
         return found
-    budget.spend(parsed)
-    ranked = _ranked(parsed, scope, sort)
-    found.total, counts = _facets(ranked)
+    readable = allowed(scope)
+    facet_rows, page_rows, looked_up = _found(parsed, scope, sort, page, per_page, readable)
+    found.total, counts = _facets(facet_rows)
+    if found.total == 0:  # "did you mean" only then
+        found.suggestion = suggestions.suggestion(text, parsed, readable, looked_up)
     if facets:
         found.facets = counts
-    pages = _page(ranked, sort, page, per_page) if found.total else []
+    pages = _grouped(page_rows)
     marked = _marked(parsed, [hit["text"] for shown in pages for hit in shown])
     for shown in pages:
         first = shown[0]
@@ -199,6 +242,4 @@ def search(
                 count=first["size"],
             )
         )
-    if found.total == 0:
-        found.suggestion = suggestions.suggestion(text, parsed, allowed(scope))
     return found
