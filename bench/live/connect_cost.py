@@ -40,11 +40,12 @@ def main() -> None:
     parser.add_argument("--session", type=int, default=3, help="index into the world's sessions")
     parser.add_argument("--n", type=int, default=200, help="participants per round")
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--first", type=int, default=0, help="the world's first token to use")
     args = parser.parse_args()
     instance = Path(os.environ["COP_INSTANCE_PATH"])
     world = json.loads((instance / "world.json").read_text())
     session_id = world["session_ids"][args.session]
-    tokens = world["tokens"]
+    tokens = world["tokens"][args.first :]
     app = create_app()
     statements = 0
 
