@@ -10,13 +10,18 @@ best reading's. So the weights are the site's own usage; an index that has neith
 reading's telling forms weighs the readings alike, as before. Like IDF, the counts are
 the whole index's (an aggregate: one document moves a weight by one count)."""
 
+import time
 from collections.abc import Callable
 from functools import lru_cache
+
+from flask import current_app
 
 from cop.search.analysis import fold, lemmas, normalize, parses
 
 FLOOR = 0.05  # a reading is never weighed to nothing: its texts are still found
 MAX_FORMS = 40  # telling forms counted per reading (a verb's paradigm has over a hundred)
+KEEP_SECONDS = 600  # how long a process keeps a word's weights (kept_weights)
+KEPT_MAX = 20_000  # words kept per process before the store starts again
 
 
 @lru_cache(maxsize=20_000)
@@ -48,3 +53,19 @@ def weights(word: str, count: Callable[[tuple[str, ...]], int]) -> tuple[float, 
     counts = [count(telling) if telling else None for telling in forms]
     best = max((found for found in counts if found is not None), default=0)
     return tuple(1.0 if found is None else max(FLOOR, (found + 1) / (best + 1)) for found in counts)
+
+
+def kept_weights(word: str, count: Callable[[tuple[str, ...]], int]) -> tuple[float, ...]:
+    """weights(), kept by the app for KEEP_SECONDS: where counting costs a statement per
+    reading (PostgreSQL), a search repeats none of them for a word searched lately. A
+    weight is the site's usage, which the writes of ten minutes barely move."""
+    kept = current_app.extensions.setdefault("cop_search_weights", {})
+    now = time.monotonic()
+    found = kept.get(word)
+    if found is not None and found[0] > now:
+        return found[1]
+    weighed = weights(word, count)
+    if len(kept) >= KEPT_MAX:
+        kept.clear()
+    kept[word] = (now + KEEP_SECONDS, weighed)
+    return weighed

@@ -35,7 +35,7 @@ WEIGHTS = [0.1, 0.2, 0.4, 1.0]
 NORMALISATION = 1
 
 
-LIKELY = 0.5  # a term weighed less (a rare reading, a derived noun) ranks once, not twice
+LIKELY = 0.5  # a reading weighed less ranks once, the likely ones twice
 COUNTED = 1000  # documents counted per reading when weighing readings
 
 
@@ -50,14 +50,17 @@ def _rank_of(terms: list[tuple[str, str, float]]):
 
 
 def _rank(parsed: Parsed):
-    """ts_rank_cd has no weight per query term: the rank of every term, plus that of the
-    likely ones again (all but an ambiguous word's rare readings, weighed by
-    cop/search/readings.py, and derived nouns), so a text with only a rare reading ranks
-    below one with the common reading."""
+    """ts_rank_cd has no weight per query term: the rank of every term, plus, when a word
+    has an unlikely reading (weighed by cop/search/readings.py), that of the likely terms
+    again, so a text with only a rare reading ranks below one with the common reading.
+    Derived nouns need no second pass: their label (D) already weighs them least. Each
+    pass ranks every allowed match, the most costly part of a common word's search."""
     terms = scoring_terms(parsed.positive)
     if not terms:
         return literal(0.0)
-    likely = [term for term in terms if term[2] >= LIKELY]
+    likely = [term for term in terms if term[2] >= LIKELY or term[0] == "derived"]
+    if len(likely) == len(terms):
+        return _rank_of(terms)
     return _rank_of(terms) + (_rank_of(likely) if likely else literal(0.0))
 
 
@@ -209,7 +212,7 @@ def search(
     page = min(max(page, 1), MAX_PAGE)
     indexing.catch_up()
     scope = search_scope(user)
-    weigh = lambda word: readings.weights(word, _telling)  # noqa: E731
+    weigh = lambda word: readings.kept_weights(word, _telling)  # noqa: E731
     parsed = parse(text, prefix, lambda: stars.starred_ids(user), weigh)
     if kind:
         parsed.filters.append(filter_query("kind", kind))
