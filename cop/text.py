@@ -193,10 +193,19 @@ def check_marks(source: str, field: str, marks: int = MARKS_MAX) -> str:
     return source
 
 
+# Texts up to this long are rendered where they are asked for, even in a server: the
+# worst of them costs a few milliseconds (the formatting cap), less than the wait for a
+# cpu worker busy with a long post, which a live question must not stand behind.
+INLINE_MAX = 1_000
+
+
 def render_markdown(source: str, profiles: dict[str, str] | None = None) -> str:
     """Sanitized HTML for Markdown source (pass it through check_body first); in a server,
-    rendered in a cop.cpu worker process, off the event loop. `profiles`: the profile
-    address of each @mentioned username (lower-case) that names someone."""
+    a text longer than INLINE_MAX is rendered in a cop.cpu worker process, off the event
+    loop. `profiles`: the profile address of each @mentioned username (lower-case) that
+    names someone."""
+    if len(source) <= INLINE_MAX:
+        return _render(source, profiles)
     return cpu.run(_render, source, profiles)
 
 
@@ -245,7 +254,10 @@ def count_words(html: str) -> int:
 
 def find_mentions(source: str) -> set[str]:
     """The usernames @mentioned in Markdown source, lower-cased; mentions inside code or
-    quotes (someone else's words) don't count. In a server, parsed in a cop.cpu worker."""
+    quotes (someone else's words) don't count. In a server, a text longer than INLINE_MAX
+    is parsed in a cop.cpu worker."""
+    if len(source) <= INLINE_MAX:
+        return _find_mentions(source)
     return cpu.run(_find_mentions, source)
 
 

@@ -63,11 +63,13 @@ class Clients:
         self.port, self.warm, self.until = port, warm, until
         self.times: dict[str, list[float]] = {}
         self.errors: dict[str, int] = {}
+        self.failures: dict[str, dict[str, int]] = {}  # kind -> status (or "timeout") -> count
         self.threads: list[threading.Thread] = []
 
     def add(self, kind: str, requests: list[tuple[str, str, bytes | None, dict]]) -> None:
         self.times.setdefault(kind, [])
         self.errors.setdefault(kind, 0)
+        self.failures.setdefault(kind, {})
         thread = threading.Thread(target=self._loop, args=(kind, requests), daemon=True)
         self.threads.append(thread)
 
@@ -84,17 +86,19 @@ class Clients:
                 connection.request(method, path, body=body, headers=headers)
                 response = connection.getresponse()
                 response.read()
-                ok = response.status < 400
-            except OSError:
+                ok, failure = response.status < 400, str(response.status)
+            except OSError as error:
                 connection.close()
                 connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=60)
-                ok = False
+                ok, failure = False, type(error).__name__
             if asked < self.warm:
                 continue
             if ok:
                 self.times[kind].append(time.perf_counter() - started)
             else:
                 self.errors[kind] += 1
+                failures = self.failures[kind]
+                failures[failure] = failures.get(failure, 0) + 1
 
     def start(self) -> None:
         for thread in self.threads:
@@ -104,7 +108,7 @@ class Clients:
         for thread in self.threads:
             thread.join()
         return {
-            kind: {**percentiles(values), "errors": self.errors[kind]}
+            kind: {**percentiles(values), "errors": self.errors[kind], "why": self.failures[kind]}
             for kind, values in self.times.items()
         }
 

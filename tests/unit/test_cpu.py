@@ -96,6 +96,40 @@ def test_in_a_server_the_event_loop_runs_while_a_post_renders():
     assert ticks_during_render("pool") >= 10
 
 
+# One cpu worker, busy with a long post: a live question's few words are rendered in the
+# process meanwhile, not after the post.
+SHORT_WHILE_LONG = """
+from gevent import monkey; monkey.patch_all()
+import sys, gevent
+from cop import cpu, text
+cpu.start(1)
+text.render_markdown(sys.argv[1])  # the worker has loaded everything
+done = []
+def long():
+    text.render_markdown(sys.argv[1])
+    done.append("long")
+rendering = gevent.spawn(long)
+gevent.sleep(0.005)
+text.render_markdown("A *question* from the floor, @olena?")
+text.find_mentions("A *question* from the floor, @olena?")
+done.append("short")
+rendering.join()
+cpu.stop()
+print(",".join(done))
+"""
+
+
+def test_a_short_text_does_not_wait_behind_a_long_one_in_the_workers():
+    result = subprocess.run(
+        [sys.executable, "-c", SHORT_WHILE_LONG, POST],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+    assert result.stdout.split() == ["short,long"]
+
+
 def test_a_worker_finds_the_mentions_the_process_finds(pool):
     source = "@olena і @Petro.Ivanenko\n\n> @quoted\n\n`@code` @olena"
     assert pool.run(text._find_mentions, source) == text._find_mentions(source)
