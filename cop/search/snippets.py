@@ -15,7 +15,7 @@ from markupsafe import Markup, escape
 
 from cop.search.analysis import EN_STOP, UK_STOP, WORD_RE, fold, lemmas, normalize
 from cop.search.derivation import noun_of
-from cop.text import render_markdown
+from cop.text import plain_text
 
 SNIPPET_CHARS = 240
 CONTEXT_CHARS = 60
@@ -120,7 +120,7 @@ def snippet(text: str, terms: frozenset[str]) -> Markup | None:
 
 def plain(source: str) -> str:
     """Markdown source as the text a reader sees: no `**`, list numbers or link targets."""
-    return Markup(render_markdown(source)).striptags() if source else ""
+    return plain_text(source)
 
 
 def opening(text: str) -> Markup:
