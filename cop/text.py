@@ -194,18 +194,24 @@ def check_marks(source: str, field: str, marks: int = MARKS_MAX) -> str:
     return source
 
 
-# Texts up to this long are rendered where they are asked for, even in a server: the
-# worst of them costs a few milliseconds (the formatting cap), less than the wait for a
-# cpu worker busy with a long post, which a live question must not stand behind.
+# Texts this short and this plain are rendered where they are asked for, even in a server:
+# a render's cost follows its formatting marks (up to ~0.05 ms each), so the worst of them
+# costs about 2 ms, less than the wait for a cpu worker busy with a long post, which a
+# live question must not stand behind.
 INLINE_MAX = 1_000
+INLINE_MARKS = 40
+
+
+def _inline(source: str) -> bool:
+    return len(source) <= INLINE_MAX and count_marks(source) <= INLINE_MARKS
 
 
 def render_markdown(source: str, profiles: dict[str, str] | None = None) -> str:
     """Sanitized HTML for Markdown source (pass it through check_body first); in a server,
-    a text longer than INLINE_MAX is rendered in a cop.cpu worker process, off the event
-    loop. `profiles`: the profile address of each @mentioned username (lower-case) that
-    names someone."""
-    if len(source) <= INLINE_MAX:
+    a text longer than INLINE_MAX or with more than INLINE_MARKS formatting marks is
+    rendered in a cop.cpu worker process, off the event loop. `profiles`: the profile
+    address of each @mentioned username (lower-case) that names someone."""
+    if _inline(source):
         return _render(source, profiles)
     return cpu.run(_render, source, profiles)
 
@@ -263,9 +269,9 @@ def count_words(html: str) -> int:
 
 def find_mentions(source: str) -> set[str]:
     """The usernames @mentioned in Markdown source, lower-cased; mentions inside code or
-    quotes (someone else's words) don't count. In a server, a text longer than INLINE_MAX
-    is parsed in a cop.cpu worker."""
-    if len(source) <= INLINE_MAX:
+    quotes (someone else's words) don't count. In a server, a text that is not short and
+    plain (INLINE_MAX, INLINE_MARKS) is parsed in a cop.cpu worker."""
+    if _inline(source):
         return _find_mentions(source)
     return cpu.run(_find_mentions, source)
 
