@@ -127,7 +127,8 @@ def app(tmp_path, migrated, app_config, search_backend):
 
             drift = backend.current().check()
             assert not drift, f"the search index drifted from the database: {drift}"
-        db.engine.dispose()
+        for engine in db.engines.values():  # the replica's too, when a test has one
+            engine.dispose()
 
 
 @pytest.fixture

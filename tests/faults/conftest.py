@@ -28,7 +28,9 @@ class Site:
     email: str
 
     def app(self, **extra):
-        return create_app(_config(self.instance, self.uri, **extra))
+        app = create_app(_config(self.instance, self.uri, **extra))
+        _apps.append(app)
+        return app
 
     def served_env(self) -> dict[str, str]:
         """`cop run`'s environment for this site."""
@@ -37,6 +39,21 @@ class Site:
             "COP_INSTANCE_PATH": str(self.instance),
             "COP_SECRET_KEY": "test-secret",
         }
+
+
+# The apps a test made with Site.app: their connections are closed after it, else the
+# garbage collector finds them open later and psycopg's warning fails another test.
+_apps: list = []
+
+
+@pytest.fixture(autouse=True)
+def _close_site_apps():
+    yield
+    while _apps:
+        with _apps.pop().app_context():
+            db.session.remove()
+            for engine in db.engines.values():
+                engine.dispose()
 
 
 def prepare(instance: Path, uri: str, migrate: bool = True) -> Site:
