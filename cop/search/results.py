@@ -9,6 +9,7 @@ from markupsafe import Markup
 
 from cop.search import snippets
 from cop.search.schema import FACETS
+from cop.text import plain_text
 
 MAX_PAGE = 100
 SORTS = ("relevance", "newest")
@@ -76,7 +77,7 @@ def _snippet(hit: dict, terms: frozenset[str]) -> Markup:
         text = text[len(title) :]
     elif text == hit["heading"]:
         text = ""
-    text = snippets.plain(text)
+    text = plain_text(text)
     return snippets.snippet(text, terms) or snippets.opening(text)
 
 

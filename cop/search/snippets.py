@@ -15,7 +15,6 @@ from markupsafe import Markup, escape
 
 from cop.search.analysis import EN_STOP, UK_STOP, WORD_RE, fold, lemmas, normalize
 from cop.search.derivation import noun_of
-from cop.text import plain_text
 
 SNIPPET_CHARS = 240
 CONTEXT_CHARS = 60
@@ -116,11 +115,6 @@ def snippet(text: str, terms: frozenset[str]) -> Markup | None:
     best = sorted(fragments, key=lambda f: (-len({w for *_, w in f[2]}), -len(f[2]), f[0]))
     chosen = sorted(best[:FRAGMENTS])
     return Markup(BETWEEN.join(_marked(text, *fragment) for fragment in chosen))
-
-
-def plain(source: str) -> str:
-    """Markdown source as the text a reader sees: no `**`, list numbers or link targets."""
-    return plain_text(source)
 
 
 def opening(text: str) -> Markup:
