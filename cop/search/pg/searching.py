@@ -4,10 +4,11 @@ you mean" only ever count what the reader may read. Results are grouped per disc
 as the Whoosh path groups them (a discussion ranks by its best post and shows up to
 grouping.MAX_SHOWN of its matching posts), with the same snippets.
 
-A search's own statement: the budget's counts, then, within the budget, the allowed
-matches from the GIN index, ranked once, and both the facet counts and the page from
-them, and, only when it finds nothing, the lookups "did you mean" starts from. The
-statements before (catching up, the reader's scope) are both backends'."""
+A search's own statement: the budget's count of words, then, within it, the allowed
+matches from the GIN index (at most one past the documents the budget allows), ranked
+once, and both the facet counts and the page from them, and, only when it finds
+nothing, the lookups "did you mean" starts from. The statements before (catching up,
+the reader's scope) are both backends'."""
 
 from datetime import datetime
 
@@ -28,9 +29,11 @@ from cop.search.results import MAX_PAGE, Hit, Results, match_of
 from cop.search.scope import search_scope
 from cop.search.sources import modules
 
-# ts_rank_cd's weights for D (derived nouns), C (unused), B (body) and A (title), and its
+# ts_rank's weights for D (derived nouns), C (unused), B (body) and A (title), and its
 # normalisation 1: the rank divided by 1 + log(the document's length), as BM25 favours
-# a short text that is about the word over a long one that mentions it.
+# a short text that is about the word over a long one that mentions it. ts_rank rather
+# than ts_rank_cd: the recall set ranks the same with either (docs/search.md), and at
+# 100,000 posts the cover density cost a common word's search a quarter of its time.
 WEIGHTS = [0.1, 0.2, 0.4, 1.0]
 NORMALISATION = 1
 
@@ -41,7 +44,7 @@ COUNTED = 1000  # documents counted per reading when weighing readings
 
 def _rank_of(terms: list[tuple[str, str, float]]):
     ranked = " | ".join(lexeme(field, text) for field, text, _weight in terms)
-    return func.ts_rank_cd(
+    return func.ts_rank(
         cast(WEIGHTS, ARRAY(REAL)),
         documents.c.vector,
         cast(literal(ranked), TSQUERY),
@@ -50,7 +53,7 @@ def _rank_of(terms: list[tuple[str, str, float]]):
 
 
 def _rank(parsed: Parsed):
-    """ts_rank_cd has no weight per query term: the rank of every term, plus, when a word
+    """ts_rank has no weight per query term: the rank of every term, plus, when a word
     has an unlikely reading (weighed by cop/search/readings.py), that of the likely terms
     again, so a text with only a rare reading ranks below one with the common reading.
     Derived nouns need no second pass: their label (D) already weighs them least. Each
@@ -77,26 +80,29 @@ def allowed(scope):
     return condition(permission_query(scope))
 
 
-def _ranked(parsed: Parsed, scope, sort: str, spent):
-    """Every allowed match with its result (`grp`), its place in it (`n`, 1 the best) and
-    its result's size (`size`). Read from the GIN index and ranked once per search: the
-    total, the facets and the page are all taken from it in the same statement. None is
-    read when the query is beyond the budget (`spent`, a one-time filter)."""
+def _ranked(parsed: Parsed, readable, sort: str, spent):
+    """The allowed matches (`matching`: at most one past the budget's documents, and none
+    when its words are beyond it, `spent` being a one-time filter), and each with its
+    result (`grp`), its place in it (`n`, 1 the best) and its result's size (`size`):
+    read from the GIN index and ranked once per search, the total, the facets and the
+    page are all taken from it in the same statement."""
     t = documents.c
     result = func.coalesce(func.nullif(t.discussion, ""), t.id)
     within = true() if spent is None else select(spent.c.within).scalar_subquery()
     matching = (
         select(t.id, t.kind, t.space, t.platform, t.year, t.created, _rank(parsed).label("score"))
         .add_columns(result.label("grp"))
-        .where(and_(within, condition(parsed.query()), allowed(scope)))
+        .where(and_(within, condition(parsed.query()), readable))
+        .limit(budget.documents() + 1)
         .cte("matching")
     )
     m = matching.c
-    return select(
+    ranked = select(
         matching,
         func.row_number().over(partition_by=m.grp, order_by=_order(m, sort)).label("n"),
         func.count().over(partition_by=m.grp).label("size"),
     ).cte("ranked")
+    return matching, ranked
 
 
 def _order(columns, sort: str) -> tuple:
@@ -141,12 +147,12 @@ def _page_rows(ranked, sort: str, page: int, per_page: int):
     )
 
 
-def _found(parsed: Parsed, scope, sort: str, page: int, per_page: int, readable) -> tuple:
+def _found(parsed: Parsed, readable, sort: str, page: int, per_page: int) -> tuple:
     """The facet rows and the page's rows, in one statement (one JSON array each), with
     the budget checked first in it, and what "did you mean" needs when nothing is found.
     Raises Invalid for a query beyond the budget."""
     spent = budget.spent(parsed)
-    ranked = _ranked(parsed, scope, sort, spent)
+    matching, ranked = _ranked(parsed, readable, sort, spent)
     facet = _facet_rows(ranked)
     shown = _page_rows(ranked, sort, page, per_page)
     facets = select(func.json_agg(facet.table_valued())).scalar_subquery()
@@ -154,11 +160,12 @@ def _found(parsed: Parsed, scope, sort: str, page: int, per_page: int, readable)
         func.json_agg(aggregate_order_by(shown.table_valued(), shown.c.place, shown.c.n))
     ).scalar_subquery()
     within = literal(None) if spent is None else select(spent.c.within).scalar_subquery()
+    read = select(func.count()).select_from(matching).scalar_subquery()
     nothing = ~exists(select(facet.c.count))
     lookups = [case((nothing, column)) for column in suggestions.lookups(parsed, readable)]
-    found = db.session.execute(select(facets, rows, within, *lookups)).one()
-    budget.check(found[2])
-    return found[0] or [], found[1] or [], list(found[3:])
+    found = db.session.execute(select(facets, rows, within, read, *lookups)).one()
+    budget.check(found[2], found[3])
+    return found[0] or [], found[1] or [], list(found[4:])
 
 
 def _facets(rows: list[dict]) -> tuple[int, dict[str, dict[str, int]]]:
@@ -223,7 +230,7 @@ def search(
     if parsed.empty or not scope.spaces:
         return found
     readable = allowed(scope)
-    facet_rows, page_rows, looked_up = _found(parsed, scope, sort, page, per_page, readable)
+    facet_rows, page_rows, looked_up = _found(parsed, readable, sort, page, per_page)
     found.total, counts = _facets(facet_rows)
     if found.total == 0:  # "did you mean" only then
         found.suggestion = suggestions.suggestion(text, parsed, readable, looked_up)
