@@ -33,31 +33,37 @@ class CardCache:
 
     def __init__(self, max_chars: int) -> None:
         self.max_chars = max_chars
-        self.items: OrderedDict[tuple, tuple[Markup, Markup, int]] = OrderedDict()
+        self.items: OrderedDict[tuple, tuple[tuple[Markup, ...], int]] = OrderedDict()
         self.size = 0
         self.lock = threading.Lock()
 
-    def get(self, key: tuple) -> tuple[Markup, Markup] | None:
+    def get(self, key: tuple) -> tuple[Markup, ...] | None:
         with self.lock:
             found = self.items.get(key)
             if found is None:
                 return None
             self.items.move_to_end(key)
-            return found[0], found[1]
+            return found[0]
 
-    def put(self, key: tuple, head: Markup, body: Markup, text: str) -> None:
-        size = len(head) + len(body) + len(text)  # the post's text is in the key too
+    def put(self, key: tuple, fragments: tuple[Markup, ...], key_chars: int = 0) -> None:
+        """Keep the fragments; `key_chars` counts a long text held in the key."""
+        size = sum(len(f) for f in fragments) + key_chars
         if size > self.max_chars // 8:
             return
         with self.lock:
             old = self.items.pop(key, None)
             if old is not None:
-                self.size -= old[2]
-            self.items[key] = (head, body, size)
+                self.size -= old[1]
+            self.items[key] = (fragments, size)
             self.size += size
             while self.size > self.max_chars:
                 _key, dropped = self.items.popitem(last=False)
-                self.size -= dropped[2]
+                self.size -= dropped[1]
+
+
+def kept_fragments() -> CardCache | None:
+    """This process's cache of rendered fragments, or None when it is turned off."""
+    return current_app.extensions.get(EXTENSION)
 
 
 def _reader() -> tuple:
@@ -111,14 +117,14 @@ def _render(post, thread, word_count) -> tuple[Markup, Markup]:
 
 def shared_card(post, thread, word_count=None) -> tuple[Markup, Markup]:
     """The card's head (author) and body (text, word count, files) for this reader."""
-    cache: CardCache | None = current_app.extensions.get(EXTENSION)
+    cache = kept_fragments()
     if cache is None:
         return _render(post, thread, word_count)
     key = _key(post, thread, word_count)
     found = cache.get(key)
     if found is None:
         found = _render(post, thread, word_count)
-        cache.put(key, *found, post.body_html)
+        cache.put(key, found, len(post.body_html))  # the post's text is in the key too
     return found
 
 

@@ -1,5 +1,6 @@
 import uuid
 
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import MultipleFileField
@@ -13,17 +14,24 @@ from wtforms import (
 )
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
+from cop.attachments import filetypes
+from cop.attachments.service import FIELD, limits_of
 from cop.discussions.models import TAG_MAX, TAGS_MAX, TITLE_MAX
 from cop.forms import CheckboxListField, FormattedTextField, optional_int, required
+from cop.i18n import format_size
 from cop.text import BODY_MAX
 
 MAIL_NOW = _l("Send notifications now, without waiting for the time to edit")
 
 
+def fresh_key() -> str:
+    return uuid.uuid4().hex
+
+
 class OnceForm(FlaskForm):
     """Carries a fresh idempotency key, so a double click creates one post."""
 
-    idempotency_key = HiddenField(default=lambda: uuid.uuid4().hex)
+    idempotency_key = HiddenField(default=fresh_key)
 
 
 def tags_field() -> StringField:
@@ -100,3 +108,19 @@ class ForumSettingsForm(FlaskForm):
         validators=[Optional(), NumberRange(min=0)],  # blank: unchanged
     )
     show_word_count = BooleanField(_l("Show each post's word count"))
+
+
+def offer_files(form, space) -> None:
+    """The file field with the forum's limits as its hint, or none if the forum takes no
+    files (posted files are still handed to the service, which says so)."""
+    limits = limits_of(space)
+    if limits.count == 0:
+        del form[FIELD]
+        return
+    form[FIELD].description = _(
+        "Up to %(n)s files, each at most %(size)s: %(types)s.",
+        n=limits.count,
+        size=format_size(limits.max_bytes),
+        types=filetypes.EXTENSIONS,
+    )
+    form[FIELD].render_kw = {"accept": filetypes.ACCEPT}

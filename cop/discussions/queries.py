@@ -2,7 +2,7 @@
 
 from dataclasses import dataclass, field
 
-from sqlalchemy import and_, exists, func, literal_column, or_, select, union
+from sqlalchemy import and_, bindparam, exists, func, literal_column, or_, select, union
 
 from cop import policy
 from cop.accounts.models import User
@@ -211,10 +211,28 @@ def opening_posts(user, space: Space, discussions: list[Discussion]) -> dict[int
     return {post.discussion_id: post for post in db.session.scalars(select(Post).where(*where))}
 
 
+# Statements that need nothing of the policy, built once per process with bound values: a
+# statement built per request costs more to build and to key for the compiled cache than
+# SQLite takes to run it.
+_FIRST_POST = select(Post.id).where(
+    Post.discussion_id == bindparam("discussion_id"), Post.parent_id.is_(None)
+)
+_PAGE_IDS = bindparam("ids", expanding=True)
+_PAGE_MARKS = union(
+    select(literal_column("'replied'").label("mark"), Post.parent_id.label("post_id")).where(
+        Post.parent_id.in_(_PAGE_IDS), Post.internal.is_(False)
+    ),
+    select(literal_column("'useful'"), Reaction.post_id).where(
+        Reaction.user_id == bindparam("user_id"), Reaction.post_id.in_(_PAGE_IDS)
+    ),
+    select(literal_column("'revised'"), PostRevision.post_id).where(
+        PostRevision.post_id.in_(_PAGE_IDS)
+    ),
+)
+
+
 def _first_post_id(discussion: Discussion) -> int | None:
-    return db.session.scalar(
-        select(Post.id).where(Post.discussion_id == discussion.id, Post.parent_id.is_(None))
-    )
+    return db.session.scalar(_FIRST_POST, {"discussion_id": discussion.id})
 
 
 def _branch_tops(user, discussion: Discussion, first_id: int):
@@ -269,19 +287,8 @@ def _branch_page(user, discussion, readable, first_id: int | None, page: int):
 def _page_marks(user, ids: list[int]) -> tuple[set[int], set[int], set[int]]:
     """Of these posts: those with replies (as policy._has_replies: notes do not count),
     those the user found useful, those with earlier versions; in one query."""
-    marks = union(
-        select(literal_column("'replied'").label("mark"), Post.parent_id.label("post_id")).where(
-            Post.parent_id.in_(ids), Post.internal.is_(False)
-        ),
-        select(literal_column("'useful'"), Reaction.post_id).where(
-            Reaction.user_id == user.id, Reaction.post_id.in_(ids)
-        ),
-        select(literal_column("'revised'"), PostRevision.post_id).where(
-            PostRevision.post_id.in_(ids)
-        ),
-    )
     found: dict[str, set[int]] = {"replied": set(), "useful": set(), "revised": set()}
-    for mark, post_id in db.session.execute(marks):
+    for mark, post_id in db.session.execute(_PAGE_MARKS, {"ids": ids, "user_id": user.id}):
         found[mark].add(post_id)
     return found["replied"], found["useful"], found["revised"]
 

@@ -137,11 +137,12 @@ def unread_on_page(user, discussion: Discussion, among: list[int], readable=None
     if not user.is_authenticated:
         return set(), None
     on_page = Post.id.in_(among)
+    is_unread = unread(user)  # built once, used in both parts of the statement
     if readable is not None:
         elsewhere = (
             select(Post.id)
             .join(Discussion, Discussion.id == Post.discussion_id)
-            .where(Post.discussion_id == discussion.id, unread(user), readable)
+            .where(Post.discussion_id == discussion.id, is_unread, readable)
             .where(Post.id.not_in(among))
             .order_by(Post.created_at, Post.id)
             .limit(1)
@@ -154,7 +155,7 @@ def unread_on_page(user, discussion: Discussion, among: list[int], readable=None
     rows = db.session.execute(
         select(Post.id, Post.created_at, Post.discussion_id)
         .join(Discussion, Discussion.id == Post.discussion_id)
-        .where(Post.discussion_id == discussion.id, on_page, unread(user))
+        .where(Post.discussion_id == discussion.id, on_page, is_unread)
     ).all()
     shown = set(among)
     return {row.id for row in rows if row.id in shown}, next(

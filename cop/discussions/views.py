@@ -15,14 +15,20 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from cop import events, inputs, policy, rate_limits
-from cop.attachments import filetypes
 from cop.attachments import queries as attachment_queries
-from cop.attachments.service import FIELD, limits_of
+from cop.attachments.service import FIELD
 from cop.db import utcnow
 from cop.discussions import groups, queries, service, stars, tags, threshold, timing
 from cop.discussions.events import PAGE_CONTEXT, PAGE_ELSEWHERE
 from cop.discussions.export import export, export_csv
-from cop.discussions.forms import DiscussionForm, EditForm, ForumSettingsForm, ReplyForm
+from cop.discussions.forms import (
+    DiscussionForm,
+    EditForm,
+    ForumSettingsForm,
+    ReplyForm,
+    fresh_key,
+    offer_files,
+)
 from cop.discussions.models import (
     ForumType,
     GroupMode,
@@ -33,11 +39,12 @@ from cop.discussions.models import (
 from cop.discussions.participation import ParticipationQuery, participation
 from cop.discussions.participation_chart import participation_chart
 from cop.discussions.participation_csv import participation_csv
+from cop.discussions.reply_box import reply_fields
 from cop.errors import AppError, Conflict, Invalid, NotFound, StaleEdit
 from cop.extensions import db
 from cop.forms import apply_errors, options, refusal_status
 from cop.guest_cache import guest_cached
-from cop.i18n import current_locale, format_size
+from cop.i18n import current_locale
 from cop.jsonapi import parse_query
 from cop.labels import choices
 from cop.limits import accepts_uploads
@@ -50,22 +57,6 @@ bp = Blueprint("discussions", __name__)
 MODES = ("oldest", "newest", "threaded", "nested")
 DEFAULT_MODE = "nested"
 MB = 1024 * 1024
-
-
-def offer_files(form, space) -> None:
-    """The file field with the forum's limits as its hint, or none if the forum takes no
-    files (posted files are still handed to the service, which says so)."""
-    limits = limits_of(space)
-    if limits.count == 0:
-        del form[FIELD]
-        return
-    form[FIELD].description = _(
-        "Up to %(n)s files, each at most %(size)s: %(types)s.",
-        n=limits.count,
-        size=format_size(limits.max_bytes),
-        types=filetypes.EXTENSIONS,
-    )
-    form[FIELD].render_kw = {"accept": filetypes.ACCEPT}
 
 
 def posted_files():
@@ -167,10 +158,10 @@ def discussion(discussion_id: int):
     new_here = _new_posts(thread)
     can_reply = policy.can(current_user, policy.REPLY, discussion)
     unread_elsewhere = thread.unread_elsewhere
-    reply_form = posting_warning = None
+    can_reply_privately = can_reply and policy.can(current_user, "reply_privately", discussion)
+    reply_box = posting_warning = None
     if can_reply:
-        reply_form = ReplyForm()
-        offer_files(reply_form, discussion.space)
+        reply_box = reply_fields(discussion.space, can_reply_privately)
         posting_warning = threshold.warning(threshold.standing(current_user, discussion.space))
     html = render_template(
         "discussions/discussion.html",
@@ -182,10 +173,10 @@ def discussion(discussion_id: int):
         pager=Pager(thread.page, thread.pages, lambda n: page_url(discussion.id, mode, n)),
         nested_url=page_url(discussion.id, "nested", thread.page),
         first_unread_url=_first_unread_url(new_here, unread_elsewhere, mode),
-        reply_form=reply_form,
+        reply_box=reply_box,
+        idempotency_key=fresh_key(),
         posting_warning=posting_warning,
         can_reply=can_reply,
-        can_reply_privately=policy.can(current_user, "reply_privately", discussion),
         can_moderate=policy.can(current_user, policy.MODERATE, discussion),
         move_targets=_move_targets(discussion),
         qanda_rule=queries.qanda_rule(current_user, discussion),
