@@ -44,7 +44,7 @@ def configure(engine: Engine, lock_wait: float) -> None:
         return
     database = engine.url.database
     on_disk = database and database != ":memory:" and not database.startswith("file:")
-    writers = _Writers(WriteTurn(f"{database}-writer" if on_disk else None), lock_wait)
+    writers = _Writers(WriteTurn(database if on_disk else None), lock_wait)
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection, _record):

@@ -5,12 +5,15 @@ SQLite lets one transaction write at a time. Left to its own lock, a refused wri
 so under steady writes one writer can be refused until its bound passes while later ones
 go ahead. Here a writer queues instead: first behind the other writers of its process
 (a FIFO hand-over), then, as the head of that queue, on an exclusive `flock` of a file
-beside the database, which the kernel grants to the processes waiting for it as each
-holder lets go. The wait for the `flock` blocks a real thread, never the gevent loop.
+beside the database (`<database>-writer`), which the kernel gives to one of the processes
+waiting for it as each holder lets go. The wait blocks a real thread, never the gevent
+loop. A process takes a free lock at once only when no other process is waiting (they
+hold a shared lock on `<database>-waiting` meanwhile); else it waits beside them, so a
+busy process cannot take the lock again and again ahead of the others.
 
 A turn is bounded: a writer that has not got it within the bound gives up (its request
 gets the 503 of cop/faults.py); a thread still waiting on the kernel's lock for it lets
-the lock go again as soon as it gets it."""
+the lock go again as soon as it gets it. A process that dies lets its locks go with it."""
 
 import fcntl
 import os
@@ -96,19 +99,22 @@ class _Queue:
 class _Claim:
     """A blocking `flock` in a thread, given up by the writer it was for when its bound
     passes; whoever comes second (the thread getting the lock, the writer giving up)
-    decides, under a real lock."""
+    decides, under a real lock. While it waits it holds a shared lock on the waiting file."""
 
-    def __init__(self, fd: int) -> None:
-        self.fd = fd
+    def __init__(self, fd: int, waiting: int) -> None:
+        self.fd, self.waiting = fd, waiting
         self._guard = _native_lock()
         self._taken = self._abandoned = False
 
     def block(self) -> None:
         try:
+            fcntl.flock(self.waiting, fcntl.LOCK_SH)
             fcntl.flock(self.fd, fcntl.LOCK_EX)
             locked = True
         except OSError:
             locked = False
+        finally:
+            os.close(self.waiting)
         with self._guard:
             if self._abandoned or not locked:
                 os.close(self.fd)  # nobody wants it any more: let the next process have it
@@ -127,11 +133,11 @@ class _Claim:
 
 class WriteTurn:
     """The turn to write to one SQLite file: `take(timeout)` then `give()`, from any
-    thread or greenlet of any process. `path` None (an in-memory database): this process
-    only."""
+    thread or greenlet of any process. `database` None (in memory): this process only."""
 
-    def __init__(self, path: str | None) -> None:
-        self.path = path
+    def __init__(self, database: str | None) -> None:
+        self.path = f"{database}-writer" if database else None
+        self.waiting = f"{database}-waiting" if database else None
         self._queue = _Queue()
         self._fd: int | None = None
 
@@ -161,15 +167,27 @@ class WriteTurn:
     def _flock(self, deadline: float) -> int | None:
         fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
         try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            return fd
-        except BlockingIOError:
-            pass
+            waiting = os.open(self.waiting, os.O_RDWR | os.O_CREAT, 0o600)
         except BaseException:
             os.close(fd)
             raise
-        claim = _Claim(fd)
-        wait = _in_a_thread(claim.block)
-        if wait(deadline - time.monotonic()) or not claim.give_up():
-            return fd
-        return None
+        if not _held(waiting, fcntl.LOCK_EX):  # no other process waits: take it if free
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                os.close(waiting)
+                return fd
+            except BlockingIOError:
+                pass
+        claim = _Claim(fd, waiting)
+        _in_a_thread(claim.block)(deadline - time.monotonic())
+        return None if claim.give_up() else fd  # else it came, in time or just as it ran out
+
+
+def _held(fd: int, mode: int) -> bool:
+    """Whether another open file holds a lock on this file that conflicts with `mode`."""
+    try:
+        fcntl.flock(fd, mode | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return True
+    fcntl.flock(fd, fcntl.LOCK_UN)
+    return False
