@@ -267,13 +267,28 @@ def count_words(html: str) -> int:
     return len(_COUNTED_WORD.findall(unescape(_TAG.sub(" ", html))))
 
 
+# The mentions of the last long texts parsed: a post's are found before it is rendered
+# (its profile links) and again once it is written (its notifications), and the second
+# time must not wait in the cpu workers' queue while the write holds SQLite's writers
+# back (cop/sqlite.py).
+_MENTIONS_KEPT = 64
+_mentions: dict[str, frozenset[str]] = {}
+
+
 def find_mentions(source: str) -> set[str]:
     """The usernames @mentioned in Markdown source, lower-cased; mentions inside code or
     quotes (someone else's words) don't count. In a server, a text that is not short and
-    plain (INLINE_MAX, INLINE_MARKS) is parsed in a cop.cpu worker."""
+    plain (INLINE_MAX, INLINE_MARKS) is parsed in a cop.cpu worker, once while it is
+    among the last _MENTIONS_KEPT such texts."""
     if _inline(source):
         return _find_mentions(source)
-    return cpu.run(_find_mentions, source)
+    names = _mentions.get(source)
+    if names is None:
+        names = frozenset(cpu.run(_find_mentions, source))
+        if len(_mentions) >= _MENTIONS_KEPT:
+            _mentions.pop(next(iter(_mentions)), None)
+        _mentions[source] = names
+    return set(names)
 
 
 def _find_mentions(source: str) -> set[str]:

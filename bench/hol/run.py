@@ -199,8 +199,15 @@ def main() -> None:
         Path(args.out).write_text(text)
     print(text)
     for name in ("quiet", "heavy"):
-        page = results[name]["page"]
-        print(f"{name}: pages p50/p99 {page.get('p50')}/{page.get('p99')} ms", file=sys.stderr)
+        result = results[name]
+        page, webinar = result["page"], result["webinar"]
+        reached = webinar.get("time_to_all_ms", {}).get("count")
+        failed = {kind: result[kind]["why"] for kind in ("post", "search") if kind in result}
+        print(
+            f"{name}: pages p50/p99 {page.get('p50')}/{page.get('p99')} ms; questions that "
+            f"reached every client {reached} of {webinar.get('questions')}; failed {failed}",
+            file=sys.stderr,
+        )
 
 
 if __name__ == "__main__":

@@ -1,7 +1,7 @@
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import ForeignKey, Index, String, Text, false, true
+from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint, false, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from cop.accounts.models import User, enum_column
@@ -103,11 +103,17 @@ class LiveQuestion(db.Model):
     answered_at: Mapped[datetime | None]
     answered_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # The asker's own name for this question (the browser's, once per question): asked
+    # again with it, after a timeout or a 503, the question is not asked twice.
+    client_key: Mapped[str | None] = mapped_column(String(64))
 
     author: Mapped[User] = relationship(foreign_keys=[author_id], lazy="joined")
     session: Mapped[LiveSession] = relationship()
 
-    __table_args__ = (Index("ix_live_question_session_status", "session_id", "status"),)
+    __table_args__ = (
+        Index("ix_live_question_session_status", "session_id", "status"),
+        UniqueConstraint("session_id", "author_id", "client_key"),
+    )
 
 
 class LiveVote(db.Model):

@@ -187,11 +187,20 @@ def _open(session: LiveSession) -> None:
         raise Conflict(_("This session has ended."))
 
 
-def ask(actor, session: LiveSession, text: str, anonymous: bool = False) -> LiveQuestion:
+def ask(
+    actor, session: LiveSession, text: str, anonymous: bool = False, key: str | None = None
+) -> LiveQuestion:
     """Whoever may take part asks, within the session's length limit and the per-person
     rate; anonymous only where the session allows it. In a moderated session the question
-    waits for approval (hosts' and moderators' own go straight up). Commits, publishes."""
+    waits for approval (hosts' and moderators' own go straight up). Asked again with the
+    same `key` (the client's retry after a timeout or a 503), it returns the question
+    asked first and changes nothing. Commits, publishes."""
     policy.require(actor, "ask", session)
+    if key is not None:
+        inputs.check_line(key, "key", KEY_MAX)
+        earlier = _asked(actor, session, key)
+        if earlier is not None:
+            return earlier
     _open(session)
     text = check_body(text, "text", session.max_question_length, QUESTION_MARKS)
     if anonymous and not session.anonymous_allowed:
@@ -204,12 +213,33 @@ def ask(actor, session: LiveSession, text: str, anonymous: bool = False) -> Live
         text=text,
         anonymous=anonymous,
         status=QuestionStatus.PENDING if waits else QuestionStatus.VISIBLE,
+        client_key=key,
     )
     db.session.add(question)
-    db.session.flush()
+    try:
+        db.session.flush()
+    except IntegrityError:  # the same key, a moment earlier, from another socket
+        db.session.rollback()
+        earlier = _asked(actor, session, key)
+        if earlier is None:
+            raise
+        return earlier
     broadcast.question_changed(question, was_visible=False)
     db.session.commit()
     return question
+
+
+KEY_MAX = 64
+
+
+def _asked(actor, session: LiveSession, key: str) -> LiveQuestion | None:
+    return db.session.scalar(
+        select(LiveQuestion).where(
+            LiveQuestion.session_id == session.id,
+            LiveQuestion.author_id == actor.id,
+            LiveQuestion.client_key == key,
+        )
+    )
 
 
 def _question_for(actor, question: LiveQuestion, action: str) -> LiveSession:

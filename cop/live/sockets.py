@@ -171,7 +171,8 @@ def _event(name: str) -> Callable:
                 rollback_session()
                 faults.log(kind, error, f"socket {name}")
                 _error("unavailable", faults.message(kind))
-                return {"ok": False}
+                # Nothing was written: the client may send the same again after this.
+                return {"ok": False, "retry_after": faults.RETRY_AFTER}
 
         socketio.on_event(name, handler, namespace=NAMESPACE)
         return fn
@@ -274,7 +275,10 @@ def ask(user, data):
     anonymous = data.get("anonymous", False)
     if not isinstance(anonymous, bool):
         raise Invalid(fields={"anonymous": _("Yes or no.")})
-    question = service.ask(user, session, _str(data, "text"), anonymous)
+    key = data.get("key")
+    if key is not None and not isinstance(key, str):
+        raise Invalid(fields={"key": _("Text is required.")})
+    question = service.ask(user, session, _str(data, "text"), anonymous, key)
     return {"question_id": question.id}
 
 

@@ -82,6 +82,37 @@
     });
   }
 
+  // An ask or a vote the server could not take (a 503: `retry_after` in the answer, nothing
+  // written) or did not answer within ACK_WAIT is sent again, the same (an ask with the
+  // same key: never asked twice), up to TRIES times; `failed` after the last.
+  var ACK_WAIT = 10000;
+  var TRIES = 5;
+
+  function sendSurely(event, data, done, failed) {
+    var tries = 0;
+    function attempt() {
+      tries += 1;
+      socket.timeout(ACK_WAIT).emit(event, data, function (error, ack) {
+        if (!error && ack && ack.ok) {
+          done(ack);
+        } else if ((error || (ack && ack.retry_after)) && tries < TRIES) {
+          setTimeout(attempt, error ? 1000 : ack.retry_after * 1000);
+        } else if (failed) {
+          failed();
+        }
+      });
+    }
+    attempt();
+  }
+
+  function newKey() {
+    var bytes = new Uint8Array(16);
+    window.crypto.getRandomValues(bytes);
+    return Array.prototype.map.call(bytes, function (b) {
+      return (b < 16 ? "0" : "") + b.toString(16);
+    }).join("");
+  }
+
   function voteControl(q) {
     var voted = myVotes.has(q.id);
     var node = element("button", "live-vote" + (voted ? " live-voted" : ""));
@@ -93,7 +124,7 @@
     node.setAttribute("aria-label", (voted ? t.tUnvote : t.tVote) + " (" + t.tVotes + ": " + q.votes + ")");
     node.disabled = q.status !== "visible" || session.status === "ended" || !me.id;
     node.addEventListener("click", function () {
-      send(myVotes.has(q.id) ? "unvote" : "vote", { question_id: q.id }, function (ack) {
+      sendSurely(myVotes.has(q.id) ? "unvote" : "vote", { question_id: q.id }, function (ack) {
         if (ack.voted) {
           myVotes.add(q.id);
         } else {
@@ -367,13 +398,27 @@
       event.preventDefault();
       var text = askForm.elements.text;
       var anonymous = askForm.elements.anonymous;
-      send("ask", {
+      var submit = askForm.querySelector("[type=submit]");
+      if (submit) {
+        submit.disabled = true;
+      }
+      say(t.tSending);
+      sendSurely("ask", {
         session_id: sessionId,
         text: text.value,
-        anonymous: anonymous ? anonymous.checked : false
+        anonymous: anonymous ? anonymous.checked : false,
+        key: newKey()
       }, function () {
         text.value = "";
+        if (submit) {
+          submit.disabled = false;
+        }
         say(session.moderated && !me.moderates ? t.tAskedPending : t.tAsked);
+      }, function () {
+        if (submit) {
+          submit.disabled = false;
+        }
+        say(t.tNotSent);
       });
     });
   }

@@ -101,3 +101,50 @@ def test_a_moderator_sees_their_approval_at_once(app, browser, live_url, world, 
     expect(first.get_by_role("button", name="Схвалити")).to_have_count(0)
     second = moderator.locator(".live-q", has_text="Хто веде протокол?")
     expect(second.get_by_role("button", name="Схвалити")).to_be_focused()
+
+
+def test_a_question_the_busy_server_refused_is_sent_again_and_asked_once(
+    app, browser, live_url, world, live
+):
+    """Another process holds the database's write lock past the server's bound (SQLite: a
+    503 for the ask, so the page sends it again after the Retry-After; PostgreSQL: a table
+    lock the ask waits for). The page shows the question pending, then sent, and the other
+    page gets it once."""
+    from sqlalchemy import create_engine, text
+
+    from tests.faults.infra import WriteLock
+
+    asker = sign_in(browser, live_url, world.users["member"])
+    other = sign_in(browser, live_url, world.users["outsider"])
+    for page in (asker, other):
+        page.goto(f"/live/{live}")
+        expect(page.locator("#live-connection")).to_have_text("З’єднано: зміни з’являються одразу.")
+
+    uri = app.config["SQLALCHEMY_DATABASE_URI"]
+    if uri.startswith("sqlite"):
+        lock = WriteLock(uri.removeprefix("sqlite:///"), 3)
+    else:
+        engine = create_engine(uri)
+        holder = engine.connect()
+        holder.execute(text("LOCK TABLE live_question IN ACCESS EXCLUSIVE MODE"))
+    try:
+        asker.fill("#live-ask-text", "Чи буде запис вебінару?")
+        asker.get_by_role("button", name="Запитати", exact=True).click()
+        expect(asker.locator("#live-connection")).to_have_text("Запитання надсилається…")
+        if uri.startswith("sqlite"):
+            expect(asker.locator("#live-error")).to_contain_text("Спробуйте", timeout=10_000)
+    finally:
+        if uri.startswith("sqlite"):
+            lock.wait()
+        else:
+            holder.rollback()
+            holder.close()
+            engine.dispose()
+    expect(asker.locator("#live-connection")).to_have_text(
+        "Ваше запитання надіслано.", timeout=15_000
+    )
+    expect(asker.locator("#live-ask-text")).to_have_value("")
+    questions = other.locator(".live-q", has_text="Чи буде запис вебінару?")
+    expect(questions).to_have_count(1)
+    other.reload()
+    expect(other.locator(".live-q", has_text="Чи буде запис вебінару?")).to_have_count(1)

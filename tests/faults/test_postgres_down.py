@@ -22,7 +22,8 @@ def test_a_stopped_database_gets_503_and_service_resumes_within_a_second(postgre
 
         postgres.stop()
         # A socket event gets the documented error, and the connection stays.
-        assert socket.call("join", {"session_id": 1}) == {"ok": False}
+        # Nothing was done: the answer says when to try again.
+        assert socket.call("join", {"session_id": 1}) == {"ok": False, "retry_after": 5}
         assert socket.named("error")[-1]["code"] == "unavailable"
         refusals = []
         newcomer = socketio.Client(reconnection=False)

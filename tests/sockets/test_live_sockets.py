@@ -366,3 +366,28 @@ def test_questions_with_nothing_visible_or_control_characters_are_refused(
     asker.emit("ask", {"session_id": live, "text": text}, namespace=NS)
     assert [e["code"] for e in events(asker, "error")] == ["invalid"]
     assert events(watcher, "question") == []
+
+
+def test_a_question_asked_again_with_its_key_is_asked_once(app, world, connect, live):
+    """The browser sends an ask again, with the same key, when its answer was lost (a
+    timeout, a dropped connection) or the server was busy: the room sees one question."""
+    asker, other = connect("member"), connect("outsider")
+    join(asker, live)
+    join(other, live)
+    ask = {"session_id": live, "text": "Чи буде запис?", "key": "a1b2c3d4e5f60718"}
+    first = asker.emit("ask", ask, namespace=NS, callback=True)
+    asker.disconnect(NS)  # its answer "lost"; the page reconnects and sends it again
+    asker.connect(NS)
+    join(asker, live)
+    again = asker.emit("ask", ask, namespace=NS, callback=True)
+    assert first["ok"] and again == first
+    assert [q["text"] for q in events(other, "question")] == ["Чи буде запис?"]
+    # Another question of the same person, and the same key from someone else, are new.
+    asker.emit("ask", {**ask, "key": "ffff0000ffff0000"}, namespace=NS)
+    other.emit("ask", ask, namespace=NS)
+    state = join(connect("expert"), live)
+    assert sorted(q["author"]["name"] for q in state["questions"]) == [
+        "member",
+        "member",
+        "outsider",
+    ]
