@@ -13,7 +13,7 @@ from functools import wraps
 from flask import current_app, g, request
 from flask_babel import gettext as _
 from flask_login import current_user
-from flask_socketio import ConnectionRefusedError, emit, join_room, leave_room
+from flask_socketio import ConnectionRefusedError, emit, join_room
 from sqlalchemy import inspect
 
 from cop import faults, policy, rate_limits
@@ -116,9 +116,13 @@ def _leave_rooms(session_id: int, user_id: int | None = None, sid: str | None = 
     rooms = [broadcast.public_room(session_id), broadcast.staff_room(session_id)]
     if user_id is not None:
         rooms.append(broadcast.person_room(session_id, user_id))
+    # The socket is on this process: Socket.IO's leave_room, called for a socket that is
+    # disconnecting, tells every other process through the message queue instead (six
+    # messages per departure, for nothing: the others do not hold it).
+    manager, sid = socketio.server.manager, sid or request.sid
     for room in rooms:
-        leave_room(room, sid=sid, namespace=NAMESPACE)
-        leave_room(broadcast.batch_twin(room), sid=sid, namespace=NAMESPACE)
+        manager.basic_leave_room(sid, NAMESPACE, room)
+        manager.basic_leave_room(sid, NAMESPACE, broadcast.batch_twin(room))
 
 
 def joined(sid: str) -> frozenset[int]:
