@@ -146,6 +146,7 @@ class Client:
         return self.acks[ack]
 
     def on_text(self, text: str, t: float) -> None:
+        self.bench.frames += 1
         if text == "2":
             self.socket.send("3")
         elif text.startswith("0"):
@@ -192,6 +193,7 @@ class Bench:
         self.vote_sent: dict[tuple[int, int], float] = {}  # (question id, k-th vote) -> sent at
         self.vote_received: dict[tuple[int, int], list[float]] = {}
         self.votes_cast: dict[int, int] = {}
+        self.frames = 0  # Socket.IO messages received by all clients
 
     def question_received(self, marker: int, t: float) -> None:
         receipts = self.received.get(marker)
@@ -231,6 +233,9 @@ class Bench:
         wall = loop.time() - start
         self.clients = [c for c in results if c is not None]
         return {
+            # what the server wrote meanwhile, per client (the state, acknowledgements,
+            # presence counts): independent of the machine's speed, unlike the times
+            "messages_per_client": round(self.frames / max(1, self.args.n), 1),
             "connected": len(self.clients),
             "errors": len(errors),
             "error_samples": sorted(set(errors))[:3],

@@ -6,7 +6,7 @@ pending, hidden and anonymous questions in full). Vote counts go out as one `vot
 with the current counts from the database: at once when the process is quiet, and under
 load the votes that come while it writes one round to the sockets go out together in the
 next. Presence goes out at most once per `COP_LIVE_BROADCAST_WINDOW` seconds (0: both at
-once, inline).
+once, inline), and less often in big rooms: each count is one write per socket.
 
 A socket that joined with `batch: true` sits in each room's batch twin (`<room>:batch`)
 instead and gets `batch` events, each a list of `[event, data]`: the first change after a
@@ -254,6 +254,7 @@ def _send_batches(app: Flask, wait: bool = True) -> None:
 class _Pending:
     votes: dict[int, set[int]] = field(default_factory=dict)  # session id -> question ids
     presence: set[int] = field(default_factory=set)
+    presence_written: int = 0  # sockets the last presence round wrote to on this process
     running: set[str] = field(default_factory=set)  # "votes", "presence": a task is on it
     lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -273,15 +274,34 @@ def votes_changed(session_id: int, question_id: int) -> None:
     _schedule(app, "votes", _flush_votes, _until_written)
 
 
+# A process's presence rounds, sized by its own sockets in the room, come at most this many
+# times a second per socket (every process writes each round to its sockets). In a join
+# storm the count changes with every arrival: at four rounds a second from each process,
+# 1,000 clients got 20-40 counts each while joining, more writes than the arrivals' own
+# (docs/benchmarks.md, "Live, session 10").
+PRESENCE_WRITES_PER_SECOND = 250
+
+
+def presence_pause(window: float, written: int) -> float:
+    """Seconds between presence rounds: the window, or longer when the last round wrote to
+    more sockets than PRESENCE_WRITES_PER_SECOND allows in it."""
+    return max(window, written / PRESENCE_WRITES_PER_SECOND)
+
+
 def presence_changed(session_id: int) -> None:
-    """Presence goes out at most once per COP_LIVE_BROADCAST_WINDOW: a thousand people
-    joining make a few dozen counts, not a thousand."""
+    """Presence goes out at most once per COP_LIVE_BROADCAST_WINDOW, and in big rooms at
+    most once per `presence_pause`: a thousand people joining make a few counts, not a
+    thousand."""
     app = current_app._get_current_object()
     pending = _pending(app)
     with pending.lock:
         pending.presence.add(session_id)
     window = app.config["COP_LIVE_BROADCAST_WINDOW"]
-    _schedule(app, "presence", _flush_presence, lambda: socketio.sleep(window), first=window)
+
+    def pause() -> None:
+        socketio.sleep(presence_pause(window, pending.presence_written))
+
+    _schedule(app, "presence", _flush_presence, pause, first=window)
 
 
 def _until_written() -> None:
@@ -357,6 +377,10 @@ def _flush_presence(app: Flask) -> None:
     pending = _pending(app)
     with pending.lock:
         presence, pending.presence = pending.presence, set()
+    written = 0
     for session_id in presence:
-        body = {"session_id": session_id, "count": presence_count(session_id)}
+        count = presence_count(session_id)
+        written += count
+        body = {"session_id": session_id, "count": count}
         send("presence", body, [public_room(session_id), staff_room(session_id)])
+    pending.presence_written = written

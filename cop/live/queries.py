@@ -36,9 +36,16 @@ _SPACE_FOR_POLICY = (
 
 def get_session(user, session_id: int) -> LiveSession:
     session = db.session.get(LiveSession, session_id, options=_SPACE_FOR_POLICY)
-    if session is None or not policy.can(user, policy.VIEW, session):
+    if session is None:
         raise NotFound()
+    require_view(user, session)
     return session
+
+
+def require_view(user, session: LiveSession) -> None:
+    """A session the user may not view answers as a missing one."""
+    if not policy.can(user, policy.VIEW, session):
+        raise NotFound()
 
 
 def get_question(user, question_id: int) -> LiveQuestion:

@@ -9,15 +9,25 @@ full, in order (staff see that), and the public list participants share (visible
 anonymous asker not named), each encoded to JSON once. A participant with questions of
 their own that others do not see in full (pending, hidden, anonymous) gets a list of their
 own, made from the same built questions without another query.
+
+The session itself, as the policy reads it (its space and staff), is kept per process too,
+under its `seq` and the access counter (cop/access_counter.py), read in the statement that
+reads the version: whatever may change who sees or moderates it (its status, its space,
+its staff, a membership) moves one of them. A join then asks the policy about a copy of
+it and loads nothing: in a join storm, loading it was the largest part of an arrival.
 """
 
 import json
 import threading
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from flask import Flask
 from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
+from cop.access_counter import ScopeGeneration
+from cop.errors import NotFound
 from cop.extensions import RawJSON, db
 from cop.live import broadcast, queries
 from cop.live.models import LiveQuestion, LiveSession, QuestionStatus
@@ -53,12 +63,53 @@ _SEQ_AND_VOTES = (
 )
 
 
-def version(session_id: int) -> tuple[int, int]:
-    """The session's change number and the sum of its questions' vote numbers, read now."""
+_ACCESS_COUNTER = (
+    select(ScopeGeneration.value).where(ScopeGeneration.id == 1).scalar_subquery()
+)
+
+
+class Version(NamedTuple):
+    lists: tuple[int, int]  # the change number and the sum of the questions' vote numbers
+    access: int | None  # the access counter (None without its row: nothing is kept)
+
+
+def version(session_id: int) -> Version:
+    """The session's version and the access counter, read now; NotFound without it."""
     row = db.session.execute(
-        select(LiveSession.seq, _SEQ_AND_VOTES).where(LiveSession.id == session_id)
-    ).one()
-    return row[0], row[1]
+        select(LiveSession.seq, _SEQ_AND_VOTES, _ACCESS_COUNTER).where(
+            LiveSession.id == session_id
+        )
+    ).one_or_none()
+    if row is None:
+        raise NotFound()
+    return Version((row[0], row[1]), row[2])
+
+
+def session(app: Flask, user, session_id: int, at: Version) -> LiveSession:
+    """The session for `user`, as queries.get_session gives it (NotFound if they may not
+    view it), in the current database session: a copy of the one this process keeps at
+    `at`'s change number and access counter, or loaded now and kept."""
+    cache = _cache(app)
+    key = (at.lists[0], at.access)
+    kept = cache.sessions.get(session_id)
+    if kept is None or kept[0] != key or at.access is None:
+        found = queries.get_session(user, session_id)  # the policy asked there
+        if at.access is not None:
+            with cache.lock:
+                cache.sessions[session_id] = (key, _detached(found))
+        return found
+    found = db.session.merge(kept[1], load=False)
+    queries.require_view(user, found)
+    return found
+
+
+def _detached(found: LiveSession) -> LiveSession:
+    """A copy for the cache, never attached to a database session (each join merges its
+    own copy of it): the loaded one stays with the join that loaded it."""
+    with Session() as scratch:  # no engine: a merge without loading needs none
+        copy = scratch.merge(found, load=False)
+        scratch.expunge_all()
+    return copy
 
 
 def _build(session: LiveSession, at: tuple[int, int]) -> Lists:
@@ -80,6 +131,8 @@ def _build(session: LiveSession, at: tuple[int, int]) -> Lists:
 class _Cache:
     lists: dict[int, Lists]
     lock: threading.Lock
+    # session id -> ((seq, access counter), the session detached, with its space and staff)
+    sessions: dict[int, tuple[tuple[int, int], LiveSession]] = field(default_factory=dict)
 
 
 def _cache(app: Flask) -> _Cache:

@@ -13,7 +13,7 @@ from functools import wraps
 from flask import current_app, g, request
 from flask_babel import gettext as _
 from flask_login import current_user
-from flask_socketio import ConnectionRefusedError, emit, join_room, leave_room
+from flask_socketio import ConnectionRefusedError, emit, join_room
 from sqlalchemy import inspect
 
 from cop import faults, policy, rate_limits
@@ -116,9 +116,13 @@ def _leave_rooms(session_id: int, user_id: int | None = None, sid: str | None = 
     rooms = [broadcast.public_room(session_id), broadcast.staff_room(session_id)]
     if user_id is not None:
         rooms.append(broadcast.person_room(session_id, user_id))
+    # The socket is on this process: Socket.IO's leave_room, called for a socket that is
+    # disconnecting, tells every other process through the message queue instead (six
+    # messages per departure, for nothing: the others do not hold it).
+    manager, sid = socketio.server.manager, sid or request.sid
     for room in rooms:
-        leave_room(room, sid=sid, namespace=NAMESPACE)
-        leave_room(broadcast.batch_twin(room), sid=sid, namespace=NAMESPACE)
+        manager.basic_leave_room(sid, NAMESPACE, room)
+        manager.basic_leave_room(sid, NAMESPACE, broadcast.batch_twin(room))
 
 
 def joined(sid: str) -> frozenset[int]:
@@ -198,17 +202,17 @@ def _str(data: dict, key: str) -> str:
     return value
 
 
-def state(user, session, moderates: bool, present: bool = False) -> dict:
+def state(user, session, at: snapshots.Version, moderates: bool, present: bool = False) -> dict:
     """The snapshot a client gets on join (and on every rejoin after a reconnect), with
     the change number it was read at: read first, so the questions read after it hold
     every change up to it (the client keeps the changes it receives with a higher one).
     The question lists are shared by everyone who sees the same thing (cop/live/snapshots).
     `moderates`: whether the view is the staff's (never the projected one); `present`: for
-    the projected view, as the room sees it (no anonymous asker named)."""
-    at = snapshots.version(session.id)
-    built = snapshots.lists(current_app._get_current_object(), session, at)
+    the projected view, as the room sees it (no anonymous asker named); `at`: the version
+    read before the session."""
+    built = snapshots.lists(current_app._get_current_object(), session, at.lists)
     return {
-        "seq": at[0],
+        "seq": at.lists[0],
         "session": broadcast.session_out(session),
         "questions": snapshots.questions_for(built, None if present else user.id, moderates),
         "my_votes": queries.my_votes(user, session),
@@ -234,7 +238,9 @@ def _enter(room: str) -> bool:
 
 @_event("join")
 def join(user, data):
-    session = queries.get_session(user, _id(data, "session_id"))
+    session_id = _id(data, "session_id")
+    at = snapshots.version(session_id)  # first: what is read after it is at least as new
+    session = snapshots.session(current_app._get_current_object(), user, session_id, at)
     batched = data.get("batch", False)
     if not isinstance(batched, bool):
         raise Invalid(fields={"batch": _("Yes or no.")})
@@ -255,7 +261,7 @@ def join(user, data):
         return {"ok": False}
     _joined.setdefault(request.sid, set()).add(session.id)
     # To this socket, which is on this process: not through the message queue.
-    snapshot = state(user, session, moderates, present)
+    snapshot = state(user, session, at, moderates, present)
     socketio.server.emit("state", snapshot, to=request.sid, namespace=NAMESPACE, ignore_queue=True)
     broadcast.presence_changed(session.id)
 

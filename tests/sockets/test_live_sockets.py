@@ -340,16 +340,16 @@ def test_a_join_handled_after_its_client_left_is_dropped_quietly(
     join(present, live)
     present.get_received(NS)
     leaving = connect("outsider")
-    get_session = queries.get_session
+    require_view = queries.require_view  # asked on every join, the session kept or not
 
-    def leave_meanwhile(user, session_id):
+    def leave_meanwhile(user, session):
         socketio.server.disconnect(request.sid, namespace=NS)
-        return get_session(user, session_id)
+        return require_view(user, session)
 
-    monkeypatch.setattr(queries, "get_session", leave_meanwhile)
+    monkeypatch.setattr(queries, "require_view", leave_meanwhile)
     ack = leaving.emit("join", {"session_id": live}, namespace=NS, callback=True)
     assert ack in (None, {"ok": False})
-    monkeypatch.setattr(queries, "get_session", get_session)
+    monkeypatch.setattr(queries, "require_view", require_view)
     assert not any(sid not in sockets._people for sid in sockets._joined)
     third = connect("trainee")
     assert join(third, live)["presence"] == 2  # the member and the trainee, not the leaver
@@ -390,4 +390,32 @@ def test_a_question_asked_again_with_its_key_is_asked_once(app, world, connect, 
         "member",
         "member",
         "outsider",
+    ]
+
+
+def test_a_join_reads_the_session_as_it_is_now(app, world, connect, h, live):
+    """Joins share the session this process keeps (cop/live/snapshots.py): a change to its
+    state or its space reaches the next join."""
+    host = connect("expert")
+    assert join(host, live)["session"]["status"] == "live"
+    join(connect("outsider"), live)
+    host.emit("end", {"session_id": live}, namespace=NS)
+    assert join(connect("outsider"), live)["session"]["status"] == "ended"
+    space = world.spaces["forum_signed"]
+    r = app.test_client().patch(
+        f"/api/v1/spaces/{space}", headers=h["admin"], json={"visibility": "members"}
+    )
+    assert r.status_code == 200, r.get_json()
+    outsider = connect("outsider")
+    outsider.emit("join", {"session_id": live}, namespace=NS)
+    assert received(outsider) == [
+        ("error", {"code": "not_found", "message": "Не знайдено."}),
+    ]
+
+
+def test_a_join_of_a_missing_session_is_not_found(app, world, connect):
+    client = connect("member")
+    client.emit("join", {"session_id": 999_999}, namespace=NS)
+    assert received(client) == [
+        ("error", {"code": "not_found", "message": "Не знайдено."}),
     ]
