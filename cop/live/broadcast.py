@@ -19,6 +19,7 @@ instead of several (docs/live-protocol.md, docs/benchmarks.md).
 import json
 import logging
 import threading
+import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
@@ -30,6 +31,7 @@ from cop.extensions import db, socketio
 from cop.live import audience
 from cop.live.models import LiveQuestion, LiveSession, QuestionStatus
 from cop.realtime import (
+    CONTROL,
     NAMESPACE,
     everywhere,
     local_count,
@@ -160,10 +162,100 @@ def session_changed(session: LiveSession) -> None:
     publish_after_commit("session", session_out(session), rooms, via=send)
 
 
-def presence_count(session_id: int) -> int:
+def local_presence(session_id: int) -> int:
     """The sockets in the session on this process."""
     rooms = (public_room(session_id), staff_room(session_id))
     return sum(local_count(r) + local_count(batch_twin(r)) for r in rooms)
+
+
+def presence_count(session_id: int) -> int:
+    """The sockets in the session on every server process: this one's, and what each of
+    the others last said of theirs (`heard`), unless it has not said it for PRESENCE_STALE
+    seconds (a process that stopped)."""
+    app = current_app._get_current_object()
+    here = _host(app)
+    return local_presence(session_id) + sum(
+        count for host, count in _counts(app, session_id).items() if host != here
+    )
+
+
+# With several server processes each says how many of a session's sockets it holds (the
+# `presence` control message) whenever that changes, and again every PRESENCE_BEAT
+# seconds while it holds any; a count not said again for PRESENCE_STALE seconds is
+# dropped from the sums.
+PRESENCE = "presence"
+PRESENCE_BEAT = 20.0
+PRESENCE_STALE = 3 * PRESENCE_BEAT
+
+
+@dataclass
+class _Heard:
+    counts: dict[int, dict[str, tuple[int, float]]] = field(default_factory=dict)
+    beating: bool = False
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+
+def _heard(app: Flask) -> _Heard:
+    return app.extensions.setdefault("cop_live_presence", _Heard())
+
+
+def _host(app: Flask) -> str:
+    control = app.extensions.get(CONTROL)
+    return control.host if control is not None else "here"
+
+
+def _counts(app: Flask, session_id: int) -> dict[str, int]:
+    heard, now = _heard(app), time.monotonic()
+    with heard.lock:
+        said = dict(heard.counts.get(session_id, {}))
+    return {host: count for host, (count, at) in said.items() if now - at < PRESENCE_STALE}
+
+
+def _say_presence(app: Flask, session_id: int) -> int:
+    """Tell every process how many of the session's sockets this one holds; returns it.
+    A process that has heard nothing of the session from the others (it has just started
+    or got its first socket there) asks them to say theirs."""
+    count, here = local_presence(session_id), _host(app)
+    heard = _heard(app)
+    with heard.lock:
+        ask = not set(heard.counts.get(session_id, {})) - {here}
+    everywhere(PRESENCE, json.dumps([session_id, here, count, ask]))
+    return count
+
+
+def hear_presence(arg: str) -> None:
+    """A process's count of a session's sockets (the `presence` control message): kept,
+    and the session's new total sent to this process's sockets in it."""
+    session_id, host, count, ask = json.loads(arg)
+    app = current_app._get_current_object()
+    heard = _heard(app)
+    with heard.lock:
+        heard.counts.setdefault(session_id, {})[host] = (count, time.monotonic())
+    mine = local_presence(session_id)
+    if host != _host(app) and ask and mine:
+        everywhere(PRESENCE, json.dumps([session_id, _host(app), mine, False]))
+    if host != _host(app) and not mine:
+        return
+    body = {"session_id": session_id, "count": presence_count(session_id)}
+    deliver(json.dumps([PRESENCE, body, [public_room(session_id), staff_room(session_id)]]))
+
+
+def _beat(app: Flask) -> None:
+    """Say this process's counts again every PRESENCE_BEAT seconds while it holds sockets
+    in a session, so that the others keep them (and drop those of a process that
+    stopped)."""
+    heard, here = _heard(app), _host(app)
+    while True:
+        socketio.sleep(PRESENCE_BEAT)
+        with heard.lock:
+            sessions = [s for s, said in heard.counts.items() if said.get(here, (0, 0))[0]]
+        if not sessions:
+            with heard.lock:
+                heard.beating = False
+            return
+        with app.app_context():
+            for session_id in sessions:
+                _say_presence(app, session_id)
 
 
 def send(event: str, data: dict, to: str | Iterable[str]) -> None:
@@ -379,8 +471,11 @@ def _flush_presence(app: Flask) -> None:
         presence, pending.presence = pending.presence, set()
     written = 0
     for session_id in presence:
-        count = presence_count(session_id)
-        written += count
-        body = {"session_id": session_id, "count": count}
-        send("presence", body, [public_room(session_id), staff_room(session_id)])
+        written += _say_presence(app, session_id)
     pending.presence_written = written
+    heard = _heard(app)
+    with heard.lock:
+        start = CONTROL in app.extensions and not heard.beating
+        heard.beating = heard.beating or start
+    if start:
+        socketio.start_background_task(_beat, app)

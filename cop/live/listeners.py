@@ -45,6 +45,7 @@ def register(app: Flask) -> None:
     realtime.on_control(app, DELIVER, deliver)
     realtime.on_control(app, WITHDRAW, withdraw)
     realtime.on_control(app, broadcast.SEND, broadcast.deliver)
+    realtime.on_control(app, broadcast.PRESENCE, broadcast.hear_presence)
     realtime.on_control(app, revocation.RECHECK, revocation.recheck)
     events.subscribe(app, Replied, _replied, events.AFTER_COMMIT)
     events.subscribe(app, PostHidden, _hidden, events.AFTER_COMMIT)

@@ -159,3 +159,44 @@ def test_two_processes_share_questions_and_votes_through_redis(app, world, live,
         for server in servers:
             server.stop()
         redis.stop()
+
+
+def test_presence_counts_the_sockets_of_every_process(app, world, live, served_env):
+    """Each process holds only its own sockets; the count everyone sees is the session's,
+    not the half on the process that sent it."""
+    redis = RedisServer()
+    servers = [CopServer({**served_env, "COP_MESSAGE_QUEUE": redis.url}) for _ in range(2)]
+    clients: list[Recorder] = []
+    try:
+        for server in servers:
+            server.wait_ready(timeout=90)
+        first, second = servers
+
+        def arrive(name: str, server: CopServer) -> Recorder:
+            recorder = Recorder(server.url, _token(app, world.users[name]))
+            clients.append(recorder)
+            assert recorder.call("join", {"session_id": live})["ok"]
+            return recorder
+
+        def shown(recorder: Recorder) -> int | None:
+            counts = [event["count"] for event in recorder.named("presence")]
+            return counts[-1] if counts else None
+
+        member, outsider = arrive("member", first), arrive("outsider", first)
+        trainee = arrive("trainee", second)
+        for recorder in (member, outsider, trainee):
+            recorder.wait_for(lambda r=recorder: shown(r) == 3)
+        expert = arrive("expert", second)  # its snapshot counts the first process's too
+        expert.wait_for(lambda: expert.named("state"))
+        assert expert.named("state")[0]["presence"] == 4
+        for recorder in (member, outsider, trainee):
+            recorder.wait_for(lambda r=recorder: shown(r) == 4)
+        outsider.close()
+        for recorder in (member, trainee, expert):
+            recorder.wait_for(lambda r=recorder: shown(r) == 3)
+    finally:
+        for recorder in clients:
+            recorder.close()
+        for server in servers:
+            server.stop()
+        redis.stop()
