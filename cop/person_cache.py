@@ -203,12 +203,15 @@ def kept(
     user,
     what: Hashable,
     compute: Callable[[], object],
-    until: Callable[[], datetime | None],
+    until: Callable[[], datetime | None] | None = None,
+    personal: bool = True,
 ):
     """`compute()` for this person, or its value kept from an earlier request while
     nothing it depends on was written and the clock has not reached `until()` (the next
     moment it may change by itself, None for never; kept under the page generation
-    alone, since only what everyone writes moves it).
+    alone, since only what everyone writes moves it; no `until`: only writes change it).
+    `personal=False`: the value does not depend on PERSONAL_TABLES, so the person's own
+    read marks and notifications leave it kept.
 
     A request that has itself written the person's rows (a discussion page's read mark)
     computes without reading the key: the key has just moved, so a kept value could not
@@ -220,13 +223,13 @@ def kept(
     if key is None:
         return compute()
     cache = current_app.extensions.setdefault("cop_person_cache", _Kept())
-    held = cache.get((user.id, what), key)
+    held = cache.get((user.id, what), key if personal else key[0])
     if held is not None:
         return held
     value = compute()
     if _storable():
-        expires = _expires(cache, user, key, until)
-        cache.put((user.id, what), key, value, expires)
+        expires = None if until is None else _expires(cache, user, key, until)
+        cache.put((user.id, what), key if personal else key[0], value, expires)
     return value
 
 

@@ -12,7 +12,8 @@ from cop.db import utcnow
 from cop.discussions.models import Discussion, DiscussionRead, Post
 from cop.extensions import db
 from cop.notifications.models import Notification, NotificationKind
-from cop.spaces.models import SpaceMembership
+from cop.orgs.models import CommitteeMembership, Community
+from cop.spaces.models import Space, SpaceMembership
 from tests.conftest import QueryCounter
 from tests.web.test_notification_pages import _bell
 from tests.web.test_read_pages import badge, start
@@ -185,3 +186,28 @@ def test_someone_elses_reading_keeps_my_counts(app, world, login_as):
         page = member.get("/").text
     assert len(after) == len(kept)
     assert badge(page, "Загальний форум") == "Непрочитаних: 1"
+
+
+def test_the_dashboard_lists_show_a_rename_and_a_committee_from_another_process(
+    app, world, login_as
+):
+    outsider = login_as(world.users["outsider"])
+    forum = world.spaces["forum_signed"]
+    for _ in range(2):  # the second from the kept lists
+        page = outsider.get("/").text
+        assert "<strong>Загальний форум</strong>" in page
+    with app.app_context():
+        db.session.get(Space, forum).title = "Форум громад"
+        member_of = db.session.scalar(
+            select(CommitteeMembership.community_id).where(
+                CommitteeMembership.user_id == world.users["member"].id
+            )
+        )
+        db.session.add(
+            CommitteeMembership(user_id=world.users["outsider"].id, community_id=member_of)
+        )
+        name = db.session.get(Community, member_of).name
+        db.session.commit()
+    page = outsider.get("/").text
+    assert "<strong>Форум громад</strong>" in page and "Загальний форум" not in page
+    assert f"<li>{name} " in page
