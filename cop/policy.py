@@ -115,11 +115,6 @@ def _facts_query():
         select(literal("counter"), null(), ScopeGeneration.value, none).where(
             ScopeGeneration.id == 1
         ),
-        # the key of the counts kept per person (cop/person_cache.py), in the same snapshot
-        select(literal("page"), null(), PageGeneration.value, none).where(PageGeneration.id == 1),
-        select(literal("person"), PersonGeneration.user_id, PersonGeneration.value, none).where(
-            people
-        ),
         select(
             literal("committee"),
             CommitteeMembership.user_id,
@@ -146,6 +141,12 @@ def _facts_query():
             SpaceMembership.space_id,
             SpaceMembership.role.cast(String),
         ).where(stale, SpaceMembership.user_id.in_(ids)),
+        # the key of the counts kept per person (cop/person_cache.py), in the same snapshot
+        # (last: PostgreSQL types a UNION's NULL columns from the branches before)
+        select(literal("page"), null(), PageGeneration.value, none).where(PageGeneration.id == 1),
+        select(literal("person"), PersonGeneration.user_id, PersonGeneration.value, none).where(
+            people
+        ),
     )
 
 
