@@ -12,7 +12,8 @@ have not moved: a write in any process changes the key at its commit. What chang
 the clock alone (display periods, a Q&A answer leaving its edit window) is the caller's
 `until`: the entry is not used from that moment on.
 
-Kept per process in an LRU of KEPT_COUNTS entries (each a few ints)."""
+The dashboard's lists of spaces are kept the same way (`personal=False`: under the page
+generation alone). Kept per process in an LRU bounded by KEPT_WEIGHT."""
 
 import threading
 from collections import OrderedDict
@@ -34,7 +35,10 @@ from cop.write_counter import WRITE_VERBS
 # The person's own rows behind the counts: read marks, notifications, kinds turned off.
 PERSONAL_TABLES = frozenset({"discussion_read", "forum_read", "notification", "notification_mute"})
 EVERYONE = 0
-KEPT_COUNTS = 16384
+# How much a process keeps: a count (or a dict of a page's counts) weighs 1, a list of
+# values its length (the dashboard's cards, a few hundred bytes each): at most a few tens
+# of megabytes.
+KEPT_WEIGHT = 65536
 _TOUCHED = "cop_person_generation"
 _KEY = "cop_person_cache_key"
 
@@ -181,6 +185,7 @@ class _Kept:
     def __init__(self) -> None:
         self.lock = threading.Lock()
         self.entries: OrderedDict[tuple, tuple] = OrderedDict()
+        self.weight = 0
 
     def get(self, name: tuple, key, missing=None):
         with self.lock:
@@ -192,11 +197,13 @@ class _Kept:
             self.entries.move_to_end(name)
             return held[2]
 
-    def put(self, name: tuple, key, value, expires: datetime | None) -> None:
+    def put(self, name: tuple, key, value, expires: datetime | None, weight: int = 1) -> None:
         with self.lock:
-            self.entries[name] = (key, expires, value)
-            while len(self.entries) > KEPT_COUNTS:
-                self.entries.popitem(last=False)
+            old = self.entries.pop(name, None)
+            self.weight += weight - (old[3] if old else 0)
+            self.entries[name] = (key, expires, value, weight)
+            while self.weight > KEPT_WEIGHT:
+                self.weight -= self.entries.popitem(last=False)[1][3]
 
 
 def kept(
@@ -205,13 +212,14 @@ def kept(
     compute: Callable[[], object],
     until: Callable[[], datetime | None] | None = None,
     personal: bool = True,
+    weight: Callable[[object], int] = lambda _value: 1,
 ):
     """`compute()` for this person, or its value kept from an earlier request while
     nothing it depends on was written and the clock has not reached `until()` (the next
     moment it may change by itself, None for never; kept under the page generation
     alone, since only what everyone writes moves it; no `until`: only writes change it).
     `personal=False`: the value does not depend on PERSONAL_TABLES, so the person's own
-    read marks and notifications leave it kept.
+    read marks and notifications leave it kept. `weight(value)`: its share of KEPT_WEIGHT.
 
     A request that has itself written the person's rows (a discussion page's read mark)
     computes without reading the key: the key has just moved, so a kept value could not
@@ -229,7 +237,7 @@ def kept(
     value = compute()
     if _storable():
         expires = None if until is None else _expires(cache, user, key, until)
-        cache.put((user.id, what), key if personal else key[0], value, expires)
+        cache.put((user.id, what), key if personal else key[0], value, expires, weight(value))
     return value
 
 

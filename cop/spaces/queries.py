@@ -78,7 +78,11 @@ def dashboard_lists(user, limit: int):
     (cop/person_cache.py: spaces, memberships and roles all move the page generation)."""
     policy.facts(user)  # every page asks for them; their query also reads the cache's key
     return person_cache.kept(
-        user, "dashboard", lambda: _dashboard_lists(user, limit), personal=False
+        user,
+        "dashboard",
+        lambda: _dashboard_lists(user, limit),
+        personal=False,
+        weight=lambda lists: 1 + sum(map(len, lists)),
     )
 
 
