@@ -8,6 +8,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 
 from cop import person_cache, policy
+from cop.discussions import reads
 from cop.discussions.models import Discussion, Post
 from cop.extensions import db
 from cop.notifications.models import Notification
@@ -38,7 +39,7 @@ def unread_count(user, fresh: bool = False) -> int:
         return 0
     if fresh or "_unread_notifications" not in g:
         g._unread_notifications = person_cache.kept(
-            user, "bell", lambda: _count_unread(user), lambda: policy.next_change(user)
+            user, "bell", lambda: _count_unread(user), lambda: reads.next_change(user)
         )
     return g._unread_notifications
 
