@@ -37,7 +37,7 @@ from cop.write_counter import WriteCounter
 ENVIRON_KEY = "cop.guest_cache"
 # Tables whose changes never show on a guest's page: one person's read marks (written on
 # every signed-in page view), notifications, the kinds turned off and subscriptions,
-# sign-ins, reset requests, API token bookkeeping, idempotency keys, the counter itself,
+# sign-ins, reset requests, API token bookkeeping, idempotency keys, the counters themselves,
 # and live questions and votes (the live page is never cached and reads them over its
 # socket; a session's archive is a discussion).
 PRIVATE_TABLES = frozenset(
@@ -55,6 +55,7 @@ PRIVATE_TABLES = frozenset(
         "idempotency_key",
         "live_question",
         "live_vote",
+        "person_generation",
     }
 )
 # Session keys a guest's page does not depend on.

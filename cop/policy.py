@@ -10,7 +10,7 @@ import threading
 from collections import OrderedDict
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
-from datetime import timedelta
+from datetime import datetime, timedelta
 from enum import StrEnum
 from functools import wraps
 
@@ -34,6 +34,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import aliased
 
+from cop import person_cache
 from cop.access_counter import ScopeGeneration
 from cop.accounts.models import Role, User
 from cop.attachments.models import Attachment
@@ -50,6 +51,7 @@ from cop.discussions.models import (
 )
 from cop.errors import Forbidden, NotFound
 from cop.extensions import db
+from cop.guest_cache import PageGeneration
 from cop.live.models import LiveQuestion, LiveSession, QuestionStatus, StaffRole
 from cop.notifications.models import Notification, NotificationKind
 from cop.orgs.models import (
@@ -60,6 +62,7 @@ from cop.orgs.models import (
     expert_group_community,
     expert_group_member,
 )
+from cop.person_cache import EVERYONE, PersonGeneration
 from cop.spaces.models import Space, SpaceKind, SpaceMembership, SpaceRole, Visibility
 
 VIEW = "view"
@@ -107,6 +110,7 @@ def _facts_query():
     none = null().cast(String)
     counter = select(ScopeGeneration.value).where(ScopeGeneration.id == 1).scalar_subquery()
     stale = func.coalesce(counter, -1) != bindparam("known")
+    people = or_(PersonGeneration.user_id.in_(ids), PersonGeneration.user_id == EVERYONE)
     return union_all(
         select(literal("counter"), null(), ScopeGeneration.value, none).where(
             ScopeGeneration.id == 1
@@ -137,6 +141,12 @@ def _facts_query():
             SpaceMembership.space_id,
             SpaceMembership.role.cast(String),
         ).where(stale, SpaceMembership.user_id.in_(ids)),
+        # the key of the counts kept per person (cop/person_cache.py), in the same snapshot
+        # (last: PostgreSQL types a UNION's NULL columns from the branches before)
+        select(literal("page"), null(), PageGeneration.value, none).where(PageGeneration.id == 1),
+        select(literal("person"), PersonGeneration.user_id, PersonGeneration.value, none).where(
+            people
+        ),
     )
 
 
@@ -150,10 +160,15 @@ def _load_facts(user_ids: list[int], known: int = NOTHING_KEPT):
     rows = db.session.execute(_FACTS_QUERY, {"user_ids": user_ids, "known": known})
     found = {u: {"committee": set(), "group": set(), "coached": set()} for u in user_ids}
     roles = {u: {} for u in user_ids}
-    counter = None
+    counter = page = None
+    generations = {}
     for kind, user_id, key, role in rows:
         if kind == "counter":
             counter = key
+        elif kind == "page":
+            page = key
+        elif kind == "person":
+            generations[user_id] = key
         elif kind == "space":
             roles[user_id][key] = SpaceRole(role)
         else:
@@ -167,6 +182,10 @@ def _load_facts(user_ids: list[int], known: int = NOTHING_KEPT):
         )
         for u in user_ids
     }
+    if len(user_ids) == 1 and page is not None:
+        person_cache.remember_key(
+            user_ids[0], (page, generations.get(EVERYONE), generations.get(user_ids[0]))
+        )
     return facts, counter
 
 
@@ -710,6 +729,30 @@ def displayed_discussions() -> ColumnElement[bool]:
         or_(Discussion.display_from.is_(None), Discussion.display_from <= now),
         or_(Discussion.display_until.is_(None), Discussion.display_until > now),
     )
+
+
+def next_change(user) -> datetime | None:
+    """The next moment what the user may read changes with the clock alone, in one query:
+    a discussion's display period opening or closing (`_displayed`), or a post of the
+    user's own leaving its edit window (`qanda_unlocked`: counted for any own post, which
+    is sooner or the same). None when nothing is waiting. For caches of counts."""
+    now = utcnow()
+    start = now - edit_window()
+    soonest = [
+        select(func.min(Discussion.display_from)).where(Discussion.display_from > now),
+        select(func.min(Discussion.display_until)).where(Discussion.display_until > now),
+    ]
+    if _role(user) is not None:
+        soonest.append(
+            select(func.min(Post.created_at)).where(
+                Post.author_id == user.id, Post.created_at > start
+            )
+        )
+    row = db.session.execute(select(*(q.scalar_subquery() for q in soonest))).one()
+    moments = [m for m in row if m is not None]
+    if len(row) == 3 and row[2] is not None:
+        moments[-1] += edit_window()
+    return min(moments, default=None)
 
 
 def readable_discussions(user, space: Space) -> ColumnElement[bool]:

@@ -20,7 +20,7 @@ from datetime import datetime, timedelta
 from flask import current_app
 from sqlalchemy import ColumnElement, and_, delete, exists, func, or_, select, true
 
-from cop import policy
+from cop import person_cache, policy
 from cop.db import utcnow
 from cop.discussions.models import (
     Discussion,
@@ -99,6 +99,29 @@ def unread_counts(user, discussion_ids: list[int], hidden: set[int] = frozenset(
     first post counts."""
     if not user.is_authenticated or not discussion_ids:
         return {}
+    days = current_app.config["COP_READ_HORIZON_DAYS"]
+    key = ("discussions", days, tuple(discussion_ids), tuple(sorted(hidden)))
+    counts = person_cache.kept(
+        user,
+        key,
+        lambda: _discussion_counts(user, discussion_ids, hidden),
+        lambda: next_change(user),
+    )
+    return dict(counts)  # the kept dict is shared: callers get their own
+
+
+def next_change(user) -> datetime | None:
+    """The next moment the user's counts change with the clock alone: `policy.next_change`,
+    or the oldest post inside the read horizon leaving it (then it counts as read). The
+    same for every count kept per person (cop/person_cache.py keeps one per person)."""
+    oldest = db.session.scalar(select(func.min(Post.created_at)).where(Post.created_at > horizon()))
+    leaves = (
+        oldest + timedelta(days=current_app.config["COP_READ_HORIZON_DAYS"]) if oldest else None
+    )
+    return min((m for m in (policy.next_change(user), leaves) if m is not None), default=None)
+
+
+def _discussion_counts(user, discussion_ids: list[int], hidden: set[int]) -> dict:
     unlocked = Post.discussion_id.not_in(list(hidden)) if hidden else true()
     rows = db.session.execute(
         _posts(Post.discussion_id, func.count())
@@ -117,6 +140,16 @@ def forum_unread_counts(user, space_ids: list[int]) -> dict[int, int]:
     (spaces, group mode, private replies, Q&A); nothing for guests."""
     if not user.is_authenticated or not space_ids:
         return {}
+    counts = person_cache.kept(
+        user,
+        ("forums", current_app.config["COP_READ_HORIZON_DAYS"], tuple(space_ids)),
+        lambda: _forum_counts(user, space_ids),
+        lambda: next_change(user),
+    )
+    return dict(counts)
+
+
+def _forum_counts(user, space_ids: list[int]) -> dict[int, int]:
     rows = db.session.execute(
         _posts(Discussion.space_id, func.count())
         .where(

@@ -7,7 +7,8 @@ from flask import g
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 
-from cop import policy
+from cop import person_cache, policy
+from cop.discussions import reads
 from cop.discussions.models import Discussion, Post
 from cop.extensions import db
 from cop.notifications.models import Notification
@@ -32,15 +33,20 @@ def _module_course():
 
 
 def unread_count(user, fresh: bool = False) -> int:
-    """For the bell on every page: one query, once per request."""
+    """For the bell on every page: once per request, kept across requests until a write
+    may change it (cop/person_cache.py)."""
     if not user.is_authenticated:
         return 0
     if fresh or "_unread_notifications" not in g:
-        mine = select(func.count()).select_from(Notification)
-        g._unread_notifications = db.session.scalar(
-            _readable(mine, user).where(Notification.read_at.is_(None))
+        g._unread_notifications = person_cache.kept(
+            user, "bell", lambda: _count_unread(user), lambda: reads.next_change(user)
         )
     return g._unread_notifications
+
+
+def _count_unread(user) -> int:
+    mine = select(func.count()).select_from(Notification)
+    return db.session.scalar(_readable(mine, user).where(Notification.read_at.is_(None)))
 
 
 def list_notifications(user, offset: int = 0, limit: int = 30) -> tuple[list[Notification], int]:

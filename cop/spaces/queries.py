@@ -1,10 +1,13 @@
+from dataclasses import dataclass
+
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import joinedload
 
-from cop import events, policy
+from cop import events, person_cache, policy
 from cop.collation import by_person
 from cop.errors import NotFound
 from cop.extensions import db
+from cop.orgs.models import CommitteeMembership, Community
 from cop.spaces.events import UNREAD_COUNTS
 from cop.spaces.models import Space, SpaceKind, SpaceMembership
 
@@ -37,6 +40,81 @@ def list_my_spaces(user) -> list[Space]:
     mine = or_(Space.kind.in_(policy.CLOSED_KINDS), Space.id.in_(joined))
     query = select(Space).where(policy.readable_spaces(user), mine, ~Space.course_module.has())
     return list(db.session.scalars(query.order_by(Space.kind, Space.title, Space.id)))
+
+
+@dataclass(frozen=True)
+class Named:
+    """A thematic platform's or a community's names, kept apart from the session."""
+
+    name_uk: str
+    name_en: str
+
+    def name(self, locale: str) -> str:
+        return self.name_en if locale == "en" else self.name_uk
+
+
+@dataclass(frozen=True)
+class SpaceCard:
+    """What a space's card on the dashboard shows (and `space_url` needs)."""
+
+    id: int
+    kind: SpaceKind
+    title: str
+    description: str
+    community_id: int | None
+    platform: Named | None
+
+
+@dataclass(frozen=True)
+class CommunityLine:
+    name: str
+    kind: object
+    oblast: str
+
+
+def dashboard_lists(user, limit: int):
+    """The dashboard's communities, the user's spaces and the others they may view (at
+    most `limit`), as plain values kept per person until a write that may change them
+    (cop/person_cache.py: spaces, memberships and roles all move the page generation)."""
+    policy.facts(user)  # every page asks for them; their query also reads the cache's key
+    return person_cache.kept(
+        user,
+        "dashboard",
+        lambda: _dashboard_lists(user, limit),
+        personal=False,
+        weight=lambda lists: 1 + sum(map(len, lists)),
+    )
+
+
+def _card(space: Space) -> SpaceCard:
+    platform = space.platform
+    return SpaceCard(
+        space.id,
+        space.kind,
+        space.title,
+        space.description,
+        space.community_id,
+        Named(platform.name_uk, platform.name_en) if platform else None,
+    )
+
+
+def _dashboard_lists(user, limit: int):
+    communities = []
+    if user.is_authenticated:
+        communities = [
+            CommunityLine(c.name, c.kind, c.oblast)
+            for c in db.session.scalars(
+                select(Community)
+                .join(CommitteeMembership)
+                .where(CommitteeMembership.user_id == user.id)
+                .order_by(Community.name)
+            )
+        ]
+    mine = list_my_spaces(user)
+    readable, _total = list_spaces(user, limit=limit)
+    mine_ids = {s.id for s in mine}
+    others = [s for s in readable if s.id not in mine_ids]
+    return communities, [_card(s) for s in mine], [_card(s) for s in others]
 
 
 def list_members(space: Space) -> list[SpaceMembership]:

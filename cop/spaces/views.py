@@ -1,11 +1,8 @@
 from flask import Blueprint, redirect, render_template, request, url_for
 from flask_login import current_user
-from sqlalchemy import select
 
 from cop import events, inputs, policy
-from cop.extensions import db
 from cop.guest_cache import guest_cached
-from cop.orgs.models import CommitteeMembership, Community
 from cop.spaces import queries
 from cop.spaces.events import PAGE_CONTEXT
 from cop.spaces.models import SpaceKind
@@ -28,26 +25,18 @@ def space_url(space) -> str:
 @bp.get("/")
 @guest_cached
 def dashboard():
-    communities = []
-    if current_user.is_authenticated:
-        communities = list(
-            db.session.scalars(
-                select(Community)
-                .join(CommitteeMembership)
-                .where(CommitteeMembership.user_id == current_user.id)
-                .order_by(Community.name)
-            )
-        )
-    mine = queries.list_my_spaces(current_user)
-    readable, _total = queries.list_spaces(current_user, limit=PER_PAGE)
-    mine_ids = {s.id for s in mine}
-    others = [s for s in readable if s.id not in mine_ids]
+    if not current_user.is_authenticated:  # guests: the guest page cache keeps the page
+        communities = []
+        mine = []
+        spaces, _total = queries.list_spaces(current_user, limit=PER_PAGE)
+    else:
+        communities, mine, spaces = queries.dashboard_lists(current_user, PER_PAGE)
     return render_template(
         "spaces/dashboard.html",
         my_spaces=mine,
         communities=communities,
-        spaces=others,
-        unread=queries.unread_counts(current_user, [s.id for s in mine + others]),
+        spaces=spaces,
+        unread=queries.unread_counts(current_user, [s.id for s in mine + spaces]),
     )
 
 

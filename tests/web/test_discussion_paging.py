@@ -184,7 +184,9 @@ class TestQueryCounts:
                 count(client, f"/discussions/{big}?mode={mode}"),
                 count(client, f"/discussions/{big}?mode={mode}&page=3"),
             ]
-            assert counts[0] == counts[1] == counts[2] > 0, counts
+            # a view that marks nothing read finds the bell's count kept from the one
+            # before (cop/person_cache.py): one statement fewer, whatever the posts
+            assert max(counts) - min(counts) <= 1 and min(counts) > 0, counts
 
     def test_a_forum_page_costs_the_same_for_10_and_200_discussions(self, app, world):
         forum = world.spaces["forum_public"]

@@ -134,8 +134,11 @@ def test_the_starred_list_costs_the_same_queries_for_few_or_many(app, client, wo
 
     star(client, h["member"], start(client, h["outsider"], world.spaces["forum_signed"], "Т0"))
     count()
-    few = count()
-    for n in range(1, 12):
+    star(client, h["member"], start(client, h["outsider"], world.spaces["forum_public"], "Т1"))
+    counted = count()  # after a write: the unread counts are counted again
+    few = count()  # then kept (cop/person_cache.py)
+    for n in range(2, 13):
         d = start(client, h["outsider"], world.spaces["forum_public"], f"Т{n}")
         star(client, h["member"], d)
+    assert count() == counted
     assert count() == few
