@@ -274,6 +274,12 @@ def main():
         assert newest == hot_did, (newest, hot_did)
         if db.engine.dialect.name == "sqlite":  # COP_DATABASE_URL may be PostgreSQL
             db.session.execute(text("PRAGMA wal_checkpoint(TRUNCATE)"))
+        else:  # the ids were given here: the sequences go on after them
+            for table in ("user", "space", "discussion", "post"):
+                db.session.execute(text(
+                    f"SELECT setval(pg_get_serial_sequence('\"{table}\"', 'id'), "
+                    f"(SELECT max(id) FROM \"{table}\"))"))
+            db.session.commit()
 
         summary = dict(
             instance=instance, db=db_path, created_at=now.isoformat(),

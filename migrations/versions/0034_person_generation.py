@@ -1,7 +1,7 @@
 """A per-person write counter for the counts kept across requests (cop/person_cache.py)
 
 Revision ID: 0034
-Revises: 0030
+Revises: 0033
 Create Date: 2026-12-06 03:10:00.000000
 
 """
