@@ -213,12 +213,12 @@ def _counts(app: Flask, session_id: int) -> dict[str, int]:
 
 def _say_presence(app: Flask, session_id: int) -> int:
     """Tell every process how many of the session's sockets this one holds; returns it.
-    A process that has heard nothing of the session from the others (it has just started
-    or got its first socket there) asks them to say theirs."""
+    A process that held none there before (its first socket in the session, maybe its
+    first at all: it may have missed what the others said) asks them to say theirs."""
     count, here = local_presence(session_id), _host(app)
     heard = _heard(app)
     with heard.lock:
-        ask = not set(heard.counts.get(session_id, {})) - {here}
+        ask = not heard.counts.get(session_id, {}).get(here, (0, 0))[0]
     everywhere(PRESENCE, json.dumps([session_id, here, count, ask]))
     return count
 
