@@ -24,7 +24,7 @@ from cop.extensions import db
 from cop.search import indexer
 from cop.search.models import SearchOutbox
 from cop.search.pg import version
-from cop.search.pg.table import documents, next_documents, words
+from cop.search.pg.table import analyze, documents, next_documents, words
 from cop.search.pg.vector import lexemes
 from cop.search.sources import SOURCES
 
@@ -165,9 +165,10 @@ def catch_up() -> None:
     """What a search does first, so that a person's own writes are found at once, on this
     machine or any other: index the waiting rows, REQUEST_DOCUMENTS documents at most.
     Rows covering more (a change to a whole space) are left to the worker. Raises
-    IndexOutdated (a 503) while the table is of another version."""
-    version.require_current()
+    IndexOutdated (a 503) while the table is of another version and rows wait (with none
+    waiting, the search's own statement reads the version: cop/search/pg/searching.py)."""
     if indexer.waiting():
+        version.require_current()
         limit = indexer.REQUEST_DOCUMENTS
         drain_batch(rows_limit=limit, documents_limit=limit, request=True)
 
@@ -197,6 +198,8 @@ def rebuild(progress: Callable[[int], None] = lambda n: None) -> int:
             session.execute(delete(SearchOutbox).where(SearchOutbox.id <= done_before))
         next_documents.drop(session.connection(), checkfirst=True)  # a background rebuild's
         version.mark_current(session)
+        session.commit()
+        analyze(session.connection(), documents)
         session.commit()
     log.info("search: indexed %d documents in PostgreSQL", count)
     return count

@@ -2,8 +2,8 @@
 vocabulary.py): a word no readable document holds is replaced by a close word (pg_trgm's
 similarity, then at most two edits, same first letter) that a readable document holds,
 if the corrected query then finds something the reader may read. Whether the words find
-anything readable and their similar words are asked in the search's own statement, and
-only when it finds nothing; counting the close words' readable documents is one more
+anything readable and their similar words are asked in one statement, only when the
+search finds nothing; counting the close words' readable documents is one more
 statement, only when there are close ones. Words only in documents
 the reader cannot read are never candidates, so nothing shown depends on them."""
 
@@ -77,14 +77,14 @@ def asked(parsed: Parsed) -> list[str]:
     return parsed.words[:3]
 
 
-def lookups(parsed: Parsed, allowed) -> list:
-    """For each word asked, two columns: whether a readable document holds it, and its
-    similar vocabulary words (the search's statement selects them when it finds nothing)."""
+def _looked_up(parsed: Parsed, allowed) -> list:
+    """For each word asked, in one statement: whether a readable document holds it, and
+    its similar vocabulary words."""
     columns = []
     for word in asked(parsed):
         columns.append(exists().where(and_(tsquery.condition(word_query(word)), allowed)))
         columns.append(_similar(word))
-    return columns
+    return list(db.session.execute(select(*columns)).one()) if columns else []
 
 
 def _unknown(parsed: Parsed, looked_up: list) -> list[tuple[str, list[str]]]:
@@ -112,12 +112,11 @@ def corrections(word: str, similar: list[str], allowed) -> list[str]:
     return sorted(ranked, key=lambda t: (*ranked[t], t))[:SUGGESTION_CANDIDATES]
 
 
-def suggestion(text: str, parsed: Parsed, allowed, looked_up: list) -> str | None:
-    """The query with unknown words replaced, if that finds something readable
-    (`looked_up`: the values of `lookups`' columns)."""
+def suggestion(text: str, parsed: Parsed, allowed) -> str | None:
+    """The query with unknown words replaced, if that finds something readable."""
     corrected = text
     changed = False
-    for word, similar in _unknown(parsed, looked_up):
+    for word, similar in _unknown(parsed, _looked_up(parsed, allowed)):
         for candidate in corrections(word, similar, allowed):
             attempt = re.sub(re.escape(word), candidate, corrected, count=1, flags=re.IGNORECASE)
             try:

@@ -20,7 +20,7 @@ from cop.extensions import db
 from cop.search import indexer
 from cop.search.models import SearchOutbox
 from cop.search.pg import indexing, version
-from cop.search.pg.table import KEY_INDEXES, documents, next_documents, state
+from cop.search.pg.table import KEY_INDEXES, analyze, documents, next_documents, state, tune
 from cop.search.schema import VERSION
 from cop.search.sources import SOURCES
 
@@ -30,6 +30,7 @@ log = logging.getLogger(__name__)
 def _start(session: Session) -> None:
     next_documents.drop(session.connection(), checkfirst=True)
     next_documents.create(session.connection())
+    tune(session.connection(), next_documents)
     session.execute(
         update(state).values(
             total=indexer.count_documents(),
@@ -90,6 +91,8 @@ def step() -> bool:
             _start(session)
         elif not _batch(session, row.source, row.after):
             _switch(session, row.outbox_before)
+            session.commit()
+            analyze(session.connection(), documents)
             session.commit()
             return False
         session.commit()
