@@ -213,6 +213,7 @@ def kept(
     until: Callable[[], datetime | None] | None = None,
     personal: bool = True,
     weight: Callable[[object], int] = lambda _value: 1,
+    lapses: Callable[[object], datetime | None] | None = None,
 ):
     """`compute()` for this person, or its value kept from an earlier request while
     nothing it depends on was written and the clock has not reached `until()` (the next
@@ -220,6 +221,9 @@ def kept(
     alone, since only what everyone writes moves it; no `until`: only writes change it).
     `personal=False`: the value does not depend on PERSONAL_TABLES, so the person's own
     read marks and notifications leave it kept. `weight(value)`: its share of KEPT_WEIGHT.
+    `lapses(value)`: a moment of this value's own from which it is not used (what it shows
+    of the clock, such as relative dates), besides `until()`, which the person's values
+    share; None for never.
 
     A request that has itself written the person's rows (a discussion page's read mark)
     computes without reading the key: the key has just moved, so a kept value could not
@@ -237,6 +241,9 @@ def kept(
     value = compute()
     if _storable():
         expires = None if until is None else _expires(cache, user, key, until)
+        own = None if lapses is None else lapses(value)
+        if own is not None and (expires is None or own < expires):
+            expires = own
         cache.put((user.id, what), key if personal else key[0], value, expires, weight(value))
     return value
 
