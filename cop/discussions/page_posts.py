@@ -26,7 +26,7 @@ from markupsafe import Markup
 from cop import person_cache, policy
 from cop.dates import relative_until
 from cop.db import utcnow
-from cop.discussions import queries
+from cop.discussions import queries, tags
 from cop.discussions.models import settings_of
 from cop.errors import NotFound
 from cop.i18n import current_locale
@@ -56,6 +56,7 @@ class PostsPart:
     new_here: tuple[Seen, ...]  # the shown posts to mark new
     unread_elsewhere: Seen | None  # the oldest unread post on another page
     lapses: datetime | None  # the first moment its dates, links or marks may read otherwise
+    tag_names: tuple[str, ...]  # the discussion's tags, shown in the page's head
 
     def markup(self) -> Markup:
         token = generate_csrf() if CSRF_MARK in self.html else ""
@@ -72,14 +73,30 @@ def posts_part(
     page_url: Callable[[int, str, int], str],
 ) -> PostsPart:
     """The page's posts part for this reader, kept for a signed-in person (a guest's
-    whole page is kept by the guest cache). Raises NotFound past the last page."""
+    whole page is kept by the guest cache), with the discussion's tags (also written
+    data): sets `discussion.tag_names`. Raises NotFound past the last page."""
 
     def compute() -> PostsPart:
         return _render(user, discussion, mode, page, can_reply, can_moderate, page_url)
 
     if not user.is_authenticated:
-        return compute()
-    name = (
+        part = compute()
+    else:
+        part = person_cache.kept(
+            user,
+            _name(discussion, mode, page, can_reply, can_moderate),
+            compute,
+            weight=lambda part: 1 + len(part.html) // CHARS_PER_WEIGHT,
+            lapses=lambda part: part.lapses,
+        )
+    discussion.tag_names = part.tag_names
+    return part
+
+
+def _name(discussion, mode, page, can_reply, can_moderate) -> tuple:
+    """What the kept part depends on besides the person's key (written data) and the
+    clock: the request's part and what the policy decided for this request."""
+    return (
         "discussion-posts",
         discussion.id,
         mode,
@@ -90,19 +107,13 @@ def posts_part(
         can_moderate,
         discussion.replies_hidden,
     )
-    return person_cache.kept(
-        user,
-        name,
-        compute,
-        weight=lambda part: 1 + len(part.html) // CHARS_PER_WEIGHT,
-        lapses=lambda part: part.lapses,
-    )
 
 
 def _render(user, discussion, mode, page, can_reply, can_moderate, page_url) -> PostsPart:
     thread = queries.load_thread(user, discussion, mode, page, elsewhere=True)
     if page > thread.pages:
         raise NotFound()
+    tags.load_tags([discussion])
     html = render_template(
         TEMPLATE,
         discussion=discussion,
@@ -128,7 +139,9 @@ def _render(user, discussion, mode, page, can_reply, can_moderate, page_url) -> 
         pages=thread.pages,
         new_here=new_here,
         unread_elsewhere=elsewhere,
-        lapses=_lapses(thread, new_here, elsewhere),
+        # a guest's part is not kept here (their whole page is, by the guest cache)
+        lapses=_lapses(thread, new_here, elsewhere) if user.is_authenticated else None,
+        tag_names=discussion.tag_names,
     )
 
 

@@ -3,6 +3,7 @@
 from dataclasses import dataclass, field
 
 from sqlalchemy import and_, bindparam, exists, func, literal_column, or_, select, union
+from sqlalchemy.orm import contains_eager
 
 from cop import policy
 from cop.accounts.models import User
@@ -30,6 +31,7 @@ def get_discussion(user, discussion_id: int) -> Discussion:
     discussion = db.session.scalar(
         select(Discussion)
         .join(Space, Space.id == Discussion.space_id)
+        .options(contains_eager(Discussion.space))  # with its forum settings (joined)
         .where(Discussion.id == discussion_id, policy.readable_discussions_anywhere(user))
     )
     if discussion is None or not policy.can(user, policy.VIEW, discussion):

@@ -148,7 +148,6 @@ def discussion(discussion_id: int):
     posts = posts_part(
         current_user, discussion, mode, inputs.page_arg(), can_reply, can_moderate, page_url
     )
-    tags.load_tags([discussion])
     can_reply_privately = can_reply and policy.can(current_user, "reply_privately", discussion)
     reply_box = posting_warning = None
     if can_reply:
@@ -168,7 +167,7 @@ def discussion(discussion_id: int):
         posting_warning=posting_warning,
         can_reply=can_reply,
         can_moderate=can_moderate,
-        move_targets=_move_targets(discussion),
+        move_targets=_move_targets(discussion) if can_moderate else [],
         qanda_rule=queries.qanda_rule(current_user, discussion),
         edit_minutes=current_app.config["COP_EDIT_WINDOW_MINUTES"],
         starred=stars.is_starred(current_user, discussion.id),
@@ -230,9 +229,8 @@ def first_unread(discussion_id: int):
 
 
 def _move_targets(discussion) -> list:
-    """Other forums and rooms the user moderates too (one space query; staff mostly)."""
-    if not policy.can(current_user, policy.MODERATE, discussion):
-        return []
+    """For one who moderates the discussion: other forums and rooms they moderate too (one
+    space query; staff mostly)."""
     spaces, _total = list_spaces(current_user)
     return [
         s

@@ -14,7 +14,7 @@ from cop.accounts.erasure import erase_person
 from cop.accounts.models import User
 from cop.db import utcnow
 from cop.discussions import service
-from cop.discussions.models import Discussion, Post
+from cop.discussions.models import Discussion, DiscussionTag, Post
 from cop.extensions import db
 from cop.spaces.models import Space, SpaceMembership, SpaceRole
 
@@ -170,3 +170,13 @@ def test_the_site_root_is_part_of_what_is_kept(world, login_as, talk):
     page = member.get(url, base_url="http://localhost/cop").get_data(as_text=True)
     assert f'href="/cop/posts/{reply}/reply"' in page
     assert f'href="/posts/{reply}/reply"' not in page
+
+
+def test_a_tag_added_by_another_process_shows_at_once(app, world, login_as, talk):
+    url, _first, _reply = talk
+    member = login_as(world.users["member"])
+    assert 'class="tag topic"' not in _seen_twice(member, url)
+    with app.app_context():
+        db.session.add(DiscussionTag(discussion_id=int(url.rsplit("/", 1)[1]), name="школа"))
+        db.session.commit()
+    assert re.search(r'<a class="tag topic" href="[^"]+">школа</a>', _page(member, url))
