@@ -14,7 +14,7 @@ from cop.accounts.erasure import erase_person
 from cop.accounts.models import User
 from cop.db import utcnow
 from cop.discussions import service
-from cop.discussions.models import Discussion, DiscussionTag, Post
+from cop.discussions.models import Discussion, DiscussionStar, DiscussionTag, Post
 from cop.extensions import db
 from cop.spaces.models import Space, SpaceMembership, SpaceRole
 
@@ -180,3 +180,18 @@ def test_a_tag_added_by_another_process_shows_at_once(app, world, login_as, talk
         db.session.add(DiscussionTag(discussion_id=int(url.rsplit("/", 1)[1]), name="школа"))
         db.session.commit()
     assert re.search(r'<a class="tag topic" href="[^"]+">школа</a>', _page(member, url))
+
+
+def test_a_star_given_elsewhere_shows_at_once_and_only_to_its_owner(app, world, login_as, talk):
+    """The star's state is kept per person too (cop/discussions/stars.py)."""
+    url, _first, _reply = talk
+    member, outsider = login_as(world.users["member"]), login_as(world.users["outsider"])
+    for client in (member, outsider):
+        assert 'aria-pressed="false">☆' in _seen_twice(client, url)
+    with app.app_context():  # another process: the member stars it
+        db.session.add(
+            DiscussionStar(user_id=world.users["member"].id, discussion_id=int(url.split("/")[-1]))
+        )
+        db.session.commit()
+    assert 'aria-pressed="true">★' in _page(member, url)
+    assert 'aria-pressed="false">☆' in _page(outsider, url)
