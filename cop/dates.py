@@ -9,7 +9,7 @@ later. Formatted with month names read once from Babel and plain string work, si
 page formats dozens of dates (Babel's formatter cost showed in page profiles)."""
 
 from datetime import date, datetime, time, timedelta
-from functools import cache
+from functools import cache, lru_cache
 
 from babel.dates import get_month_names
 from flask import Flask, g, has_request_context
@@ -98,9 +98,13 @@ def relative_until(value: datetime, now: datetime | None = None) -> datetime:
     past = now - value
     if timedelta(0) <= past < timedelta(hours=1):
         return value + (past // timedelta(minutes=1) + 1) * timedelta(minutes=1)
-    tomorrow = now.astimezone(zone).date() + timedelta(days=1)
-    midnight = zone.localize(datetime.combine(tomorrow, time())).astimezone(now.tzinfo)  # pytz
+    midnight = _midnight_after(zone, now.astimezone(zone).date()).astimezone(now.tzinfo)
     return min(midnight, value) if value > now else midnight
+
+
+@lru_cache(maxsize=8)  # a few zones and days
+def _midnight_after(zone, today: date) -> datetime:
+    return zone.localize(datetime.combine(today + timedelta(days=1), time()))  # a pytz zone
 
 
 def when(value: datetime | None) -> Markup:
