@@ -1,16 +1,18 @@
 """Counts kept per person across requests: the bell's unread notifications, the unread
-posts per forum (dashboard) and per discussion (forum page).
+posts per forum (dashboard) and per discussion (forum page); and a discussion page's
+posts part, star and follow state (cop/discussions/page_posts.py, stars.py,
+cop/notifications/listeners.py).
 
 Such a count depends on what everyone writes (posts, discussions, memberships, settings:
 the guest cache's page generation moves on each) and on the person's own bookkeeping that
-the page generation ignores (read marks, notifications, the kinds turned off). So every
-transaction writing one of PERSONAL_TABLES also adds one to that person's row of
-`person_generation`, in the same transaction; a bulk statement whose person cannot be told
-adds one to row 0, everyone's. A count is kept under (page generation, row 0, the
-person's row), read in one statement *before* it is computed, and used while the three
-have not moved: a write in any process changes the key at its commit. What changes with
-the clock alone (display periods, a Q&A answer leaving its edit window) is the caller's
-`until`: the entry is not used from that moment on.
+the page generation ignores (read marks, notifications, the kinds turned off, what they
+follow). So every transaction writing one of PERSONAL_TABLES also adds one to that
+person's row of `person_generation`, in the same transaction; a bulk statement whose
+person cannot be told adds one to row 0, everyone's. A count is kept under (page
+generation, row 0, the person's row), read in one statement *before* it is computed, and
+used while the three have not moved: a write in any process changes the key at its
+commit. What changes with the clock alone (display periods, a Q&A answer leaving its
+edit window) is the caller's `until`: the entry is not used from that moment on.
 
 The dashboard's lists of spaces are kept the same way (`personal=False`: under the page
 generation alone). Kept per process in an LRU bounded by KEPT_WEIGHT."""
@@ -32,8 +34,18 @@ from cop.extensions import db
 from cop.guest_cache import PageGeneration
 from cop.write_counter import WRITE_VERBS
 
-# The person's own rows behind the counts: read marks, notifications, kinds turned off.
-PERSONAL_TABLES = frozenset({"discussion_read", "forum_read", "notification", "notification_mute"})
+# The person's own rows behind what is kept: read marks, notifications, kinds turned off,
+# and what they follow (a discussion page's follow button).
+PERSONAL_TABLES = frozenset(
+    {
+        "discussion_read",
+        "forum_read",
+        "notification",
+        "notification_mute",
+        "forum_subscription",
+        "discussion_subscription",
+    }
+)
 EVERYONE = 0
 # How much a process keeps: a count (or a dict of a page's counts) weighs 1, a list of
 # values its length (the dashboard's cards, a few hundred bytes each): at most a few tens

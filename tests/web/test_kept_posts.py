@@ -16,6 +16,7 @@ from cop.db import utcnow
 from cop.discussions import service
 from cop.discussions.models import Discussion, DiscussionStar, DiscussionTag, Post
 from cop.extensions import db
+from cop.notifications.models import DiscussionSubscription
 from cop.spaces.models import Space, SpaceMembership, SpaceRole
 
 
@@ -195,3 +196,22 @@ def test_a_star_given_elsewhere_shows_at_once_and_only_to_its_owner(app, world, 
         db.session.commit()
     assert 'aria-pressed="true">★' in _page(member, url)
     assert 'aria-pressed="false">☆' in _page(outsider, url)
+
+
+def test_following_chosen_elsewhere_shows_at_once(app, world, login_as, talk):
+    """The follow button's state is kept per person (cop/notifications/listeners.py): a
+    choice written by another process moves the person's generation."""
+    url, _first, _reply = talk
+    member = login_as(world.users["member"])
+    assert ">Стежити</button>" in _seen_twice(member, url)
+    with app.app_context():
+        db.session.add(
+            DiscussionSubscription(
+                user_id=world.users["member"].id,
+                discussion_id=int(url.split("/")[-1]),
+                subscribed=True,
+            )
+        )
+        db.session.commit()
+    page = _page(member, url)
+    assert "Ви стежите." in page and ">Стежити</button>" not in page
