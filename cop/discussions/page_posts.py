@@ -1,5 +1,6 @@
 """The posts part of a discussion page (its pager, its cards and what the page needs of
-them), rendered once per person and kept across requests while nothing it shows changed.
+them, and the discussion's tags), rendered once per person and kept across requests while
+nothing it shows changed.
 
 What that part shows depends on the discussion's posts, their authors, files, reactions
 and permissions (written data: the page generation moves on any such write, in any
@@ -51,8 +52,6 @@ class Seen(NamedTuple):
 class PostsPart:
     html: str  # with CSRF_MARK where the token goes
     first_id: int | None
-    page: int
-    pages: int
     new_here: tuple[Seen, ...]  # the shown posts to mark new
     unread_elsewhere: Seen | None  # the oldest unread post on another page
     lapses: datetime | None  # the first moment its dates, links or marks may read otherwise
@@ -135,8 +134,6 @@ def _render(user, discussion, mode, page, can_reply, can_moderate, page_url) -> 
     return PostsPart(
         html=html,
         first_id=thread.first_id,
-        page=thread.page,
-        pages=thread.pages,
         new_here=new_here,
         unread_elsewhere=elsewhere,
         # a guest's part is not kept here (their whole page is, by the guest cache)
