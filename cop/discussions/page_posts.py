@@ -36,8 +36,10 @@ from cop.text import count_words
 
 TEMPLATE = "discussions/_posts.html"
 CSRF_MARK = f"csrf-{secrets.token_hex(16)}"
-# A kept part weighs one unit of person_cache.KEPT_WEIGHT per this many characters.
-CHARS_PER_WEIGHT = 500
+# A kept part weighs one unit of person_cache.KEPT_WEIGHT per this many characters: about
+# the few hundred bytes of a unit there (a Ukrainian character takes two bytes in a Python
+# string), so the bound holds in bytes; the bench's long page (46,500 characters) weighs 311.
+CHARS_PER_WEIGHT = 150
 
 
 class Seen(NamedTuple):
