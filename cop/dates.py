@@ -8,8 +8,8 @@ and the exact form in `title`. E-mails and stored texts use `exact`: they are re
 later. Formatted with month names read once from Babel and plain string work, since a
 page formats dozens of dates (Babel's formatter cost showed in page profiles)."""
 
-from datetime import date, datetime, timedelta
-from functools import cache
+from datetime import date, datetime, time, timedelta
+from functools import cache, lru_cache
 
 from babel.dates import get_month_names
 from flask import Flask, g, has_request_context
@@ -86,6 +86,25 @@ def relative(value: datetime, now: datetime | None = None) -> str:
     if abs(days) < 180:
         return f"{_day(local, locale, year=local.year != today.year)} {at}"
     return _day(local, locale, year=True)
+
+
+def relative_until(value: datetime, now: datetime | None = None) -> datetime:
+    """The next moment `relative(value)` may read otherwise, never later than it does:
+    the next minute within the hour after `value`, else the next midnight in the site's
+    zone (today becomes yesterday, a day gets its year); `value` itself while it is ahead.
+    What keeps a page's dates (the discussion page's posts) keeps them until then."""
+    zone = _setting()[1]
+    now = now or utcnow()
+    past = now - value
+    if timedelta(0) <= past < timedelta(hours=1):
+        return value + (past // timedelta(minutes=1) + 1) * timedelta(minutes=1)
+    midnight = _midnight_after(zone, now.astimezone(zone).date()).astimezone(now.tzinfo)
+    return min(midnight, value) if value > now else midnight
+
+
+@lru_cache(maxsize=8)  # a few zones and days
+def _midnight_after(zone, today: date) -> datetime:
+    return zone.localize(datetime.combine(today + timedelta(days=1), time()))  # a pytz zone
 
 
 def when(value: datetime | None) -> Markup:

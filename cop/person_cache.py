@@ -1,16 +1,18 @@
 """Counts kept per person across requests: the bell's unread notifications, the unread
-posts per forum (dashboard) and per discussion (forum page).
+posts per forum (dashboard) and per discussion (forum page); and a discussion page's
+posts part, star and follow state (cop/discussions/page_posts.py, stars.py,
+cop/notifications/listeners.py).
 
 Such a count depends on what everyone writes (posts, discussions, memberships, settings:
 the guest cache's page generation moves on each) and on the person's own bookkeeping that
-the page generation ignores (read marks, notifications, the kinds turned off). So every
-transaction writing one of PERSONAL_TABLES also adds one to that person's row of
-`person_generation`, in the same transaction; a bulk statement whose person cannot be told
-adds one to row 0, everyone's. A count is kept under (page generation, row 0, the
-person's row), read in one statement *before* it is computed, and used while the three
-have not moved: a write in any process changes the key at its commit. What changes with
-the clock alone (display periods, a Q&A answer leaving its edit window) is the caller's
-`until`: the entry is not used from that moment on.
+the page generation ignores (read marks, notifications, the kinds turned off, what they
+follow). So every transaction writing one of PERSONAL_TABLES also adds one to that
+person's row of `person_generation`, in the same transaction; a bulk statement whose
+person cannot be told adds one to row 0, everyone's. A count is kept under (page
+generation, row 0, the person's row), read in one statement *before* it is computed, and
+used while the three have not moved: a write in any process changes the key at its
+commit. What changes with the clock alone (display periods, a Q&A answer leaving its
+edit window) is the caller's `until`: the entry is not used from that moment on.
 
 The dashboard's lists of spaces are kept the same way (`personal=False`: under the page
 generation alone). Kept per process in an LRU bounded by KEPT_WEIGHT."""
@@ -32,8 +34,18 @@ from cop.extensions import db
 from cop.guest_cache import PageGeneration
 from cop.write_counter import WRITE_VERBS
 
-# The person's own rows behind the counts: read marks, notifications, kinds turned off.
-PERSONAL_TABLES = frozenset({"discussion_read", "forum_read", "notification", "notification_mute"})
+# The person's own rows behind what is kept: read marks, notifications, kinds turned off,
+# and what they follow (a discussion page's follow button).
+PERSONAL_TABLES = frozenset(
+    {
+        "discussion_read",
+        "forum_read",
+        "notification",
+        "notification_mute",
+        "forum_subscription",
+        "discussion_subscription",
+    }
+)
 EVERYONE = 0
 # How much a process keeps: a count (or a dict of a page's counts) weighs 1, a list of
 # values its length (the dashboard's cards, a few hundred bytes each): at most a few tens
@@ -213,6 +225,7 @@ def kept(
     until: Callable[[], datetime | None] | None = None,
     personal: bool = True,
     weight: Callable[[object], int] = lambda _value: 1,
+    lapses: Callable[[object], datetime | None] | None = None,
 ):
     """`compute()` for this person, or its value kept from an earlier request while
     nothing it depends on was written and the clock has not reached `until()` (the next
@@ -220,6 +233,9 @@ def kept(
     alone, since only what everyone writes moves it; no `until`: only writes change it).
     `personal=False`: the value does not depend on PERSONAL_TABLES, so the person's own
     read marks and notifications leave it kept. `weight(value)`: its share of KEPT_WEIGHT.
+    `lapses(value)`: a moment of this value's own from which it is not used (what it shows
+    of the clock, such as relative dates), besides `until()`, which the person's values
+    share; None for never.
 
     A request that has itself written the person's rows (a discussion page's read mark)
     computes without reading the key: the key has just moved, so a kept value could not
@@ -237,6 +253,9 @@ def kept(
     value = compute()
     if _storable():
         expires = None if until is None else _expires(cache, user, key, until)
+        own = None if lapses is None else lapses(value)
+        if own is not None and (expires is None or own < expires):
+            expires = own
         cache.put((user.id, what), key if personal else key[0], value, expires, weight(value))
     return value
 

@@ -269,7 +269,7 @@ def _remembered(build):
     """An SQL condition that depends only on the user's role, id and facts, built once for
     as long as the facts hold (for guests once per process); the statements around it are
     new each time. Conditions that read the clock or the user's own posts are not."""
-    name = build.__name__
+    name = f"{build.__module__}.{build.__qualname__}"
 
     @wraps(build)
     def condition(user) -> ColumnElement[bool]:
@@ -289,6 +289,14 @@ def _remembered(build):
         return found
 
     return condition
+
+
+def remembered(build):
+    """For the features' queries: a statement built around the conditions above from the
+    user's role, id and facts alone (its values as bound parameters), remembered like
+    them, so a page that runs it neither builds it nor walks it for the compiled cache's
+    key again while the facts hold."""
+    return _remembered(build)
 
 
 def _role(user) -> Role | None:

@@ -3,6 +3,7 @@
 from dataclasses import dataclass, field
 
 from sqlalchemy import and_, bindparam, exists, func, literal_column, or_, select, union
+from sqlalchemy.orm import contains_eager
 
 from cop import policy
 from cop.accounts.models import User
@@ -27,15 +28,24 @@ def get_discussion(user, discussion_id: int) -> Discussion:
     """The discussion if the user may view it. One query with the read rule in it, so a
     discussion that exists but is not theirs costs what a missing id costs (the answer's
     time says nothing); the policy then confirms what was found."""
-    discussion = db.session.scalar(
-        select(Discussion)
-        .join(Space, Space.id == Discussion.space_id)
-        .where(Discussion.id == discussion_id, policy.readable_discussions_anywhere(user))
-    )
+    discussion = db.session.scalar(_readable_discussion(user), {"discussion_id": discussion_id})
     if discussion is None or not policy.can(user, policy.VIEW, discussion):
         raise NotFound()
     discussion.replies_hidden = not policy.qanda_unlocked(user, discussion)
     return discussion
+
+
+@policy.remembered
+def _readable_discussion(user):
+    return (
+        select(Discussion)
+        .join(Space, Space.id == Discussion.space_id)
+        .options(contains_eager(Discussion.space))  # with its forum settings (joined)
+        .where(
+            Discussion.id == bindparam("discussion_id"),
+            policy.readable_discussions_anywhere(user),
+        )
+    )
 
 
 def get_post(user, post_id: int) -> Post:

@@ -5,7 +5,7 @@ out of their lists (the read rules apply as everywhere)."""
 from sqlalchemy import and_, delete, func, select
 from sqlalchemy.orm import contains_eager
 
-from cop import policy
+from cop import person_cache, policy
 from cop.discussions import reads
 from cop.discussions.models import Discussion, DiscussionStar
 from cop.extensions import db
@@ -29,9 +29,16 @@ def star(actor, discussion: Discussion, starred: bool) -> bool:
 
 
 def is_starred(user, discussion_id: int) -> bool:
+    """Kept per person across requests: a star written anywhere moves the page generation
+    (cop/guest_cache.py), under which it is kept (cop/person_cache.py)."""
     if not user.is_authenticated:
         return False
-    return db.session.get(DiscussionStar, (user.id, discussion_id)) is not None
+    return person_cache.kept(
+        user,
+        ("starred", discussion_id),
+        lambda: db.session.get(DiscussionStar, (user.id, discussion_id)) is not None,
+        personal=False,
+    )
 
 
 def list_starred(user, space_id: int | None, offset: int, limit: int):

@@ -36,6 +36,7 @@ from cop.discussions.models import (
     SubscriptionMode,
     settings_of,
 )
+from cop.discussions.page_posts import posts_part
 from cop.discussions.participation import ParticipationQuery, participation
 from cop.discussions.participation_chart import participation_chart
 from cop.discussions.participation_csv import participation_csv
@@ -50,7 +51,6 @@ from cop.labels import choices
 from cop.limits import accepts_uploads
 from cop.paging import Pager
 from cop.spaces.queries import get_space, list_spaces
-from cop.text import count_words
 
 bp = Blueprint("discussions", __name__)
 
@@ -135,13 +135,6 @@ def new_discussion(space_id: int):
     return page, *refusal_status(refusal)
 
 
-def _word_counts(discussion, thread) -> dict[int, int]:
-    """Each shown post's word count, in a forum that shows them."""
-    if not settings_of(discussion.space).show_word_count:
-        return {}
-    return {post.id: count_words(post.body_html) for post in thread.posts}
-
-
 @bp.get("/discussions/<int:discussion_id>")
 @guest_cached
 def discussion(discussion_id: int):
@@ -150,14 +143,11 @@ def discussion(discussion_id: int):
         if elsewhere:
             return redirect(elsewhere)
     mode = _mode()
-    page = inputs.page_arg()
-    thread = queries.load_thread(current_user, discussion, mode, page, elsewhere=True)
-    if page > thread.pages:
-        raise NotFound()
-    tags.load_tags([discussion])
-    new_here = _new_posts(thread)
     can_reply = policy.can(current_user, policy.REPLY, discussion)
-    unread_elsewhere = thread.unread_elsewhere
+    can_moderate = policy.can(current_user, policy.MODERATE, discussion)
+    posts = posts_part(
+        current_user, discussion, mode, inputs.page_arg(), can_reply, can_moderate, page_url
+    )
     can_reply_privately = can_reply and policy.can(current_user, "reply_privately", discussion)
     reply_box = posting_warning = None
     if can_reply:
@@ -167,25 +157,23 @@ def discussion(discussion_id: int):
         "discussions/discussion.html",
         discussion=discussion,
         space=discussion.space,
-        thread=thread,
+        posts=posts.markup(),
+        first_id=posts.first_id,
         mode=mode,
         modes=MODES,
-        pager=Pager(thread.page, thread.pages, lambda n: page_url(discussion.id, mode, n)),
-        nested_url=page_url(discussion.id, "nested", thread.page),
-        first_unread_url=_first_unread_url(new_here, unread_elsewhere, mode),
+        first_unread_url=_first_unread_url(posts.new_here, posts.unread_elsewhere, mode),
         reply_box=reply_box,
         idempotency_key=fresh_key(),
         posting_warning=posting_warning,
         can_reply=can_reply,
-        can_moderate=policy.can(current_user, policy.MODERATE, discussion),
-        move_targets=_move_targets(discussion),
+        can_moderate=can_moderate,
+        move_targets=_move_targets(discussion) if can_moderate else [],
         qanda_rule=queries.qanda_rule(current_user, discussion),
         edit_minutes=current_app.config["COP_EDIT_WINDOW_MINUTES"],
         starred=stars.is_starred(current_user, discussion.id),
-        word_counts=_word_counts(discussion, thread),
         **_page_context(discussion),
     )
-    until = _read_until(discussion, thread, new_here, unread_elsewhere)
+    until = _read_until(discussion, posts.new_here, posts.unread_elsewhere)
     if until is not None:  # after rendering, so the markers show what was new
         service.mark_read(current_user, discussion, until=until)
     return html
@@ -200,12 +188,7 @@ def _page_context(discussion) -> dict:
     return context
 
 
-def _new_posts(thread) -> list:
-    """The shown posts to mark new (none for guests)."""
-    return [p for p in thread.posts if p.id in thread.unread]
-
-
-def _read_until(discussion, thread, new_here, elsewhere):
+def _read_until(discussion, new_here, elsewhere):
     """How far this page moves the signed-in user's read mark: to now, or, when an
     unread post is on another page, to just before it; None when nothing new is shown."""
     if not current_user.is_authenticated or not new_here:
@@ -246,9 +229,8 @@ def first_unread(discussion_id: int):
 
 
 def _move_targets(discussion) -> list:
-    """Other forums and rooms the user moderates too (one space query; staff mostly)."""
-    if not policy.can(current_user, policy.MODERATE, discussion):
-        return []
+    """For one who moderates the discussion: other forums and rooms they moderate too (one
+    space query; staff mostly)."""
     spaces, _total = list_spaces(current_user)
     return [
         s

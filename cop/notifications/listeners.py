@@ -3,7 +3,7 @@
 
 from flask import Flask
 
-from cop import events
+from cop import events, person_cache
 from cop.accounts.events import PROFILE_CONTEXT, PersonErased
 from cop.discussions import events as discussion_events
 from cop.discussions.events import DiscussionSeen, DiscussionSplit, PostCreated, PostEdited
@@ -33,7 +33,12 @@ def _discussion_seen(event: DiscussionSeen) -> None:
 def _page_context(user, discussion) -> dict:
     if not user.is_authenticated:
         return {"follow": None}
-    return {"follow": service.discussion_subscription(user, discussion)}
+    # Kept per person: one's choices move one's own generation (person_cache's
+    # PERSONAL_TABLES), the forum's subscription mode the page generation.
+    follow = person_cache.kept(
+        user, ("follow", discussion.id), lambda: service.discussion_subscription(user, discussion)
+    )
+    return {"follow": follow}
 
 
 def _space_page_context(user, space, _page: int, _per_page: int) -> dict:

@@ -5,7 +5,7 @@ from datetime import UTC, date, datetime, timedelta
 
 from flask_babel import force_locale
 
-from cop.dates import day, exact, relative, when
+from cop.dates import day, exact, relative, relative_until, when
 
 # 16:30 in Kyiv (UTC+2 in December)
 NOW = datetime(2026, 12, 5, 14, 30, tzinfo=UTC)
@@ -53,3 +53,29 @@ def test_a_page_shows_the_relative_text_with_the_exact_moment(ctx):
             '<time datetime="2025-03-01T09:05:00+00:00" title="1 березня 2025, 11:05">'
             "1 березня 2025</time>"
         )
+
+
+def test_a_relative_text_holds_until_the_moment_said_and_no_longer_than_a_day(ctx):
+    """What keeps a page's dates (the discussion page) keeps them until `relative_until`:
+    the text must not change before it, whatever the moment's distance (a minute's steps,
+    the hour, the day, the 180 days, the year, ahead of now)."""
+    offsets = [timedelta(seconds=s) for s in (0, 1, 59, 60, 61, 119, 3599, 3600, 3601)]
+    offsets += [timedelta(hours=h, minutes=7) for h in (2, 13, 23, 25, 49)]
+    offsets += [timedelta(days=d, hours=3) for d in (3, 40, 178, 179, 180, 181, 300, 400)]
+    offsets += [-timedelta(minutes=5), -timedelta(hours=20), -timedelta(days=3)]
+    nows = [NOW, datetime(2026, 12, 31, 21, 59, 30, tzinfo=UTC)]  # 23:59:30 in Kyiv
+    with force_locale("uk"):
+        for now in nows:
+            for offset in offsets:
+                value = now - offset
+                until = relative_until(value, now)
+                assert now < until <= now + timedelta(days=1), (value, now, until)
+                text = relative(value, now)
+                step = (until - now) / 7
+                for moment in [now + step * k for k in range(7)]:
+                    assert relative(value, moment) == text, (value, now, moment)
+                assert relative(value, until - timedelta(microseconds=1)) == text
+        assert relative_until(NOW - timedelta(seconds=20), NOW) == NOW + timedelta(seconds=40)
+        assert relative_until(NOW - timedelta(hours=2), NOW) == datetime(
+            2026, 12, 5, 22, 0, tzinfo=UTC
+        )  # midnight in Kyiv
