@@ -47,6 +47,26 @@ def test_a_killed_worker_is_replaced_and_the_call_still_answered(pool):
     assert replacement.process.pid != worker.process.pid
 
 
+def worker_priority(pool: cpu.Pool) -> int:
+    """The nice value of the pool's worker, once it has started serving (it lowers its
+    priority first thing)."""
+    pool.run(text._render, "*x*")
+    worker = pool._idle.get()
+    pool._idle.put(worker)
+    return os.getpriority(os.PRIO_PROCESS, worker.process.pid)
+
+
+def test_a_worker_runs_below_the_serving_process_by_cop_nice(pool, monkeypatch):
+    own = os.getpriority(os.PRIO_PROCESS, 0)
+    assert worker_priority(pool) == min(own + cpu.NICE, 19)  # the default, COP_NICE unset
+    monkeypatch.setenv("COP_NICE", "0")
+    level = cpu.Pool(1)
+    try:
+        assert worker_priority(level) == own
+    finally:
+        level.close()
+
+
 def test_without_start_calls_run_in_the_process():
     assert cpu._pool is None
     assert cpu.run(os.getpid) == os.getpid()
