@@ -8,6 +8,7 @@ without clients doing the costliest legal work beside them.
     cop search rebuild
     # then
     python bench/hol/run.py $COP_INSTANCE_PATH [--secs 20] [--port 1150] [--out FILE]
+                            [--only quiet|heavy]
 
 With --cpu-workers 0 posts render in the server process itself, as before cop/cpu.py.
 Two phases, each on a fresh `cop run` (port 1150) with its own live session:
@@ -184,21 +185,23 @@ def main() -> None:
     parser.add_argument("--session", type=int, default=0, help="first of two live sessions")
     parser.add_argument("--cpu-workers", type=int, default=2, help="COP_CPU_WORKERS")
     parser.add_argument("--out")
+    parser.add_argument("--only", choices=("quiet", "heavy"), help="run one phase")
     args = parser.parse_args()
     instance = Path(args.instance)
     world = json.loads((instance / "world.json").read_text())
     corpus = json.loads((instance / "populate.json").read_text())
+    names = [args.only] if args.only else ["quiet", "heavy"]
     results = {
-        "quiet": phase(args, world, corpus, args.session, heavy=False),
-        "heavy": phase(args, world, corpus, args.session + 1, heavy=True),
-        "cpu_workers": args.cpu_workers,
-        "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
+        name: phase(args, world, corpus, args.session + n, heavy=name == "heavy")
+        for n, name in enumerate(names)
     }
+    results["cpu_workers"] = args.cpu_workers
+    results["date"] = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
     text = json.dumps(results, indent=1)
     if args.out:
         Path(args.out).write_text(text)
     print(text)
-    for name in ("quiet", "heavy"):
+    for name in names:
         result = results[name]
         page, webinar = result["page"], result["webinar"]
         reached = webinar.get("time_to_all_ms", {}).get("count")
