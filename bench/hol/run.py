@@ -22,7 +22,9 @@ Two phases, each on a fresh `cop run` (port 1150) with its own live session:
   query the parser and COP_SEARCH_MAX_POSTINGS let through at this corpus).
 The posting and search limits are lifted (COP_POST_LIMIT, COP_SEARCH_LIMIT): the heavy
 clients go as fast as the server answers. Prints one JSON object: per phase, page latency
-p50/p99/max, webinar fan-out p50/p99, the heavy clients' counts and latencies.
+p50/p99/max, webinar fan-out p50/p99, the heavy clients' counts and latencies,
+and the CPU seconds the server's serving workers, cpu workers and `cop worker` used in
+the measured window (how the heavy work shared the cores with the serving).
 """
 
 import argparse
@@ -114,6 +116,33 @@ class Clients:
         }
 
 
+def cpu_by_kind(pid: int) -> dict[str, float]:
+    """CPU seconds (user + system) so far of the server's processes by kind: the serving
+    workers (gunicorn's master included), the cpu workers and `cop worker` (Linux /proc)."""
+    kinds = {"serving": 0.0, "cpu workers": 0.0, "background": 0.0}
+    pids = [pid]
+    while pids:
+        current = pids.pop()
+        try:
+            command = Path(f"/proc/{current}/cmdline").read_bytes()
+            fields = Path(f"/proc/{current}/stat").read_text().rsplit(")", 1)[1].split()
+            children = Path(f"/proc/{current}/task/{current}/children").read_text().split()
+        except (FileNotFoundError, ProcessLookupError):
+            continue
+        pids += [int(c) for c in children]
+        if b"redis-server" in command:
+            continue
+        kind = (
+            "cpu workers"
+            if b"cop.cpu" in command
+            else "background"
+            if command.endswith(b"\0worker\0")
+            else "serving"
+        )
+        kinds[kind] += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return kinds
+
+
 def phase(args, world: dict, corpus: dict, session: int, heavy: bool) -> dict:
     """One run of the clients against a fresh server; `session` indexes the world's live
     sessions (each run needs its own: loadclient measures from an empty session)."""
@@ -167,7 +196,11 @@ def phase(args, world: dict, corpus: dict, session: int, heavy: bool) -> dict:
                 headers = {"Authorization": f"Bearer {tokens[n]}"}
                 clients.add("search", [("GET", search, None, headers)])
         clients.start()
+        time.sleep(WARM_SECS)
+        before = cpu_by_kind(server.pid)
         result = clients.join()
+        after = cpu_by_kind(server.pid)
+        result["cpu_seconds"] = {k: round(after[k] - before[k], 2) for k in after}
         fan_out = json.loads(webinar.communicate(timeout=300)[0])
         result["webinar"] = fan_out.get("fan_out", fan_out)
         result["load_avg"] = os.getloadavg()
