@@ -1,7 +1,8 @@
 """The PostgreSQL backend's search slots (cop/search/pg/slots.py): at most
 COP_SEARCH_CONCURRENCY searches at once over every process; one more waits for a slot and
 then runs, one whose wait passes COP_SEARCH_WAIT_MS is refused with a 503 that says so,
-and a server's event loop answers other requests while a search waits. The slots of
+and a server's event loop answers other requests while a search waits; a bound that
+lets no search run is refused at start. The slots of
 searches running elsewhere (another process, another machine) are held here by
 connections of the test's own, as a search holds one: its transaction's advisory lock."""
 
@@ -12,6 +13,7 @@ import urllib.parse
 import pytest
 from sqlalchemy import func, select
 
+from cop import create_app
 from cop.discussions import service
 from cop.extensions import db
 from cop.search.pg import slots
@@ -54,6 +56,20 @@ def _written(app, world, word: str) -> None:
         service.start_discussion(
             person(world, "member"), space(world, "forum_public"), title="Тема", body=word
         )
+
+
+@pytest.mark.parametrize(
+    "setting", [{"COP_SEARCH_CONCURRENCY": 0}, {"COP_SEARCH_WAIT_MS": -1}], ids=str
+)
+def test_a_bound_that_lets_no_search_run_is_refused_at_start(tmp_path, setting):
+    config = {
+        "INSTANCE_PATH": tmp_path,
+        "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'cop.sqlite'}",
+        "SECRET_KEY": "test-secret",
+        **setting,
+    }
+    with pytest.raises(RuntimeError, match="COP_SEARCH_CONCURRENCY is at least 1"):
+        create_app(config)
 
 
 if DATABASE_URL:  # the slots are PostgreSQL's advisory locks
