@@ -38,6 +38,10 @@ class WorkerDied(RuntimeError):
     pass
 
 
+class Busy(RuntimeError):
+    """No worker came free within the wait the caller allowed."""
+
+
 def _send(stream, payload: object) -> None:
     data = pickle.dumps(payload, protocol=pickle.HIGHEST_PROTOCOL)
     stream.write(_HEADER.pack(len(data)) + data)
@@ -98,8 +102,11 @@ class Pool:
         for _ in range(size):
             self._idle.put(_Worker(app_module))
 
-    def run(self, func: Callable, *args):
-        worker = self._idle.get()
+    def run(self, func: Callable, *args, wait: float | None = None):
+        try:
+            worker = self._idle.get(timeout=wait)
+        except queue.Empty:
+            raise Busy(f"no cpu worker came free within {wait:g} s") from None
         try:
             try:
                 return worker.call(func, args)
@@ -137,11 +144,12 @@ def stop() -> None:
         _pool = None
 
 
-def run(func: Callable, *args):
-    """func(*args), in a worker process when `start` has been called in this one."""
+def run(func: Callable, *args, wait: float | None = None):
+    """func(*args), in a worker process when `start` has been called in this one. With
+    `wait`, raises Busy when every worker stays busy for that many seconds."""
     if _pool is None:
         return func(*args)
-    return _pool.run(func, *args)
+    return _pool.run(func, *args, wait=wait)
 
 
 def nice_step() -> int:

@@ -108,14 +108,20 @@ def search(user, text: str, **options) -> Results:
     the read replica when there is one fit for this user (cop/search/replica.py). With
     the PostgreSQL backend, on the primary, first waits for one of the database's search
     slots (cop/search/pg/slots.py). Raises Invalid for a query outside the language's
-    bounds, SearchBusy when no slot came free in time."""
+    bounds, SearchBusy when no slot or no cpu worker came free within COP_SEARCH_WAIT_MS."""
     on_replica = replica.chosen(user)
     if current() is POSTGRES and not on_replica:
         pg_slots.take()
     if not cpu.started():
         return replica.searched(on_replica, lambda: current().search(user, text, **options))
     user_id = user.id if getattr(user, "is_authenticated", False) else None
-    outcome, value = cpu.run(_search_as, user_id, str(get_locale()), text, options, on_replica)
+    wait = current_app.config["COP_SEARCH_WAIT_MS"] / 1000
+    try:
+        outcome, value = cpu.run(
+            _search_as, user_id, str(get_locale()), text, options, on_replica, wait=wait
+        )
+    except cpu.Busy:
+        raise pg_slots.SearchBusy() from None
     if outcome == "invalid":
         raise Invalid(value[0], fields=value[1])
     return value

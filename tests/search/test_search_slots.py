@@ -13,7 +13,7 @@ import urllib.parse
 import pytest
 from sqlalchemy import func, select
 
-from cop import create_app
+from cop import cpu, create_app, text
 from cop.discussions import service
 from cop.extensions import db
 from cop.search.pg import slots
@@ -70,6 +70,30 @@ def test_a_bound_that_lets_no_search_run_is_refused_at_start(tmp_path, setting):
     }
     with pytest.raises(RuntimeError, match="COP_SEARCH_CONCURRENCY is at least 1"):
         create_app(config)
+
+
+def test_a_search_is_refused_while_the_cpu_workers_stay_busy_past_the_bound(
+    app, client, monkeypatch
+):
+    """Either backend: the search waits for one of the process's cpu workers at most
+    COP_SEARCH_WAIT_MS, then gets the same refusal."""
+    monkeypatch.setenv("COP_INSTANCE_PATH", app.instance_path)
+    monkeypatch.setenv("COP_DATABASE_URL", app.config["SQLALCHEMY_DATABASE_URI"])
+    app.config["COP_SEARCH_WAIT_MS"] = 100
+    cpu.start(1, "cop.wsgi")
+    try:
+        assert search(client, "ясен")["total"] == 0  # the worker has loaded the app
+        long_post = threading.Thread(target=cpu.run, args=(text._render, "*a* " * 30_000))
+        long_post.start()
+        while cpu._pool._idle.qsize():  # until the render has the only worker
+            time.sleep(0.001)
+        response = client.get(API, query_string={"q": "ясен"})
+        assert response.status_code == 503 and response.headers["Retry-After"] == "5"
+        assert response.get_json()["error"]["message"] == BUSY
+        long_post.join()
+        assert search(client, "ясен")["total"] == 0
+    finally:
+        cpu.stop()
 
 
 if DATABASE_URL:  # the slots are PostgreSQL's advisory locks

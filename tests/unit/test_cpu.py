@@ -6,6 +6,8 @@ import os
 import signal
 import subprocess
 import sys
+import threading
+import time
 
 import pytest
 
@@ -65,6 +67,17 @@ def test_a_worker_runs_below_the_serving_process_by_cop_nice(pool, monkeypatch):
         assert worker_priority(level) == own
     finally:
         level.close()
+
+
+def test_a_caller_that_may_wait_so_long_only_is_refused_while_the_workers_are_busy(pool):
+    busy = threading.Thread(target=pool.run, args=(text._render, POST * 5))
+    busy.start()
+    while pool._idle.qsize():  # until the long render has the only worker
+        time.sleep(0.001)
+    with pytest.raises(cpu.Busy, match="no cpu worker came free within 0.05 s"):
+        pool.run(text._render, "*x*", wait=0.05)
+    busy.join()
+    assert pool.run(text._render, "*x*", wait=0.05) == "<p><em>x</em></p>\n"
 
 
 def test_without_start_calls_run_in_the_process():

@@ -33,7 +33,8 @@ _TAKE = text(
 
 
 class SearchBusy(Unavailable):
-    """Every search slot stayed taken for COP_SEARCH_WAIT_MS."""
+    """Every search slot, or every cpu worker of the process (either backend,
+    cop/search/backend.py), stayed taken for COP_SEARCH_WAIT_MS."""
 
     default_message = _l("Search is busy right now. Try again in a few seconds.")
 
