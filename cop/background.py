@@ -17,7 +17,7 @@ from collections.abc import Callable
 
 from flask import Flask
 
-from cop import faults
+from cop import cpu, faults
 from cop.accounts import service as accounts
 from cop.live import reminders
 from cop.notifications.delivery import deliver
@@ -80,7 +80,9 @@ def start(app: Flask) -> threading.Event:
 
 def run(app: Flask) -> None:
     """`cop worker`: every worker until TERM or Ctrl+C, or until the process that started
-    it (COP_PARENT_PID, set by cop/processes.py) is gone."""
+    it (COP_PARENT_PID, set by cop/processes.py) is gone. Runs below the serving processes'
+    priority (COP_NICE, cop/cpu.py): a rebuild takes the cores only when pages leave them."""
+    cpu.lower_priority()
     stop = start(app)
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: stop.set())

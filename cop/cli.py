@@ -15,7 +15,7 @@ from flask.cli import FlaskGroup, with_appcontext
 from flask_migrate import upgrade
 from flask_migrate.cli import db as migrate_cli
 
-from cop import background, backup, counters
+from cop import background, backup, counters, cpu
 from cop.accounts.models import Role
 from cop.accounts.service import create_user, send_password_resets
 from cop.errors import AppError
@@ -131,6 +131,11 @@ def run_command(host: str, port: int, workers: int | None) -> None:
             f"The database's schema is at {found}, this version of cop needs {wanted}: "
             "run `cop init` to upgrade it (back up the database first)."
         )
+
+    try:
+        cpu.nice_step()  # checked here: a cpu worker that cannot start is restarted forever
+    except ValueError as error:
+        raise click.ClickException(str(error)) from None
 
     error = bind_error(host, port)
     if error is not None and error.errno == errno.EADDRINUSE:

@@ -32,6 +32,14 @@ def _env_bool(name: str, default: bool = False) -> bool:
     return value.strip().lower() in {"1", "true", "yes", "on"}
 
 
+def _cores() -> int:
+    """The cores this process may run on (cop/processes.py counts them the same way)."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not Linux
+        return os.cpu_count() or 1
+
+
 def _secret_key(instance_path: Path) -> str:
     """COP_SECRET_KEY, or one generated once and kept in the instance folder (never in git)."""
     key = _env("SECRET_KEY")
@@ -151,6 +159,12 @@ def load_config(overrides: dict | None = None) -> dict:
         # Where searches look: `whoosh`, the index folder above (one machine), or
         # `postgres`, a table in the database (several machines; docs/serving.md).
         "COP_SEARCH_BACKEND": _env("SEARCH_BACKEND", "whoosh"),
+        # With `postgres`, at most this many searches at once over every process and
+        # machine (half the cores here by default, for a database on this machine; set it
+        # to half the database server's cores otherwise), and how long a search waits for
+        # its turn before a 503 (cop/search/pg/slots.py, docs/serving.md).
+        "COP_SEARCH_CONCURRENCY": _env_int("SEARCH_CONCURRENCY", max(1, _cores() // 2)),
+        "COP_SEARCH_WAIT_MS": _env_int("SEARCH_WAIT_MS", 5000),
         # How long a statement waits for a SQLite write lock held elsewhere before the
         # request gets a 503 (cop/sqlite.py, docs/faults.md).
         "COP_SQLITE_LOCK_WAIT_MS": _env_int("SQLITE_LOCK_WAIT_MS", 2000),

@@ -12,6 +12,10 @@ What may be sent: a module-level function of a `cop` module with picklable argum
 result (cop.text's rendering; with an app module, cop.search.backend's search, which runs in
 the worker's own app context). A worker that dies is
 replaced and the call is tried once more on the new one.
+
+The workers run at a lower scheduling priority than the serving process (`lower_priority`,
+COP_NICE): when every core is busy, the kernel runs the serving processes' pages and socket
+writes first and the renders and searches in what is left (docs/serving.md).
 """
 
 import contextlib
@@ -27,10 +31,15 @@ from collections.abc import Callable
 
 log = logging.getLogger(__name__)
 _HEADER = struct.Struct("!I")
+NICE = 10  # COP_NICE's default: the kernel weighs a nice-0 process 9 times a nice-10 one
 
 
 class WorkerDied(RuntimeError):
     pass
+
+
+class Busy(RuntimeError):
+    """No worker came free within the wait the caller allowed."""
 
 
 def _send(stream, payload: object) -> None:
@@ -93,8 +102,11 @@ class Pool:
         for _ in range(size):
             self._idle.put(_Worker(app_module))
 
-    def run(self, func: Callable, *args):
-        worker = self._idle.get()
+    def run(self, func: Callable, *args, wait: float | None = None):
+        try:
+            worker = self._idle.get(timeout=wait)
+        except queue.Empty:
+            raise Busy(f"no cpu worker came free within {wait:g} s") from None
         try:
             try:
                 return worker.call(func, args)
@@ -132,16 +144,37 @@ def stop() -> None:
         _pool = None
 
 
-def run(func: Callable, *args):
-    """func(*args), in a worker process when `start` has been called in this one."""
+def run(func: Callable, *args, wait: float | None = None):
+    """func(*args), in a worker process when `start` has been called in this one. With
+    `wait`, raises Busy when every worker stays busy for that many seconds."""
     if _pool is None:
         return func(*args)
-    return _pool.run(func, *args)
+    return _pool.run(func, *args, wait=wait)
+
+
+def nice_step() -> int:
+    """COP_NICE: how far below the serving processes heavy work runs, 0 (the same
+    priority) to 19; NICE when unset."""
+    value = os.environ.get("COP_NICE", "").strip()
+    if not value:
+        return NICE
+    if not value.isdigit() or int(value) > 19:
+        raise ValueError(f"COP_NICE is a whole number from 0 to 19, not {value!r}.")
+    return int(value)
+
+
+def lower_priority() -> None:
+    """This process below the serving processes in the kernel's scheduler, by COP_NICE:
+    the cpu workers and `cop worker` (cop/background.py) call it as they start."""
+    step = nice_step()
+    if step:
+        os.nice(step)
 
 
 def _serve(app_module: str | None) -> None:
     """A worker's loop: calls in on stdin, (ok, result or exception) out on what was
     stdout; anything the called code prints goes to stderr instead of into the replies."""
+    lower_priority()
     stdin = sys.stdin.buffer
     replies = os.fdopen(os.dup(sys.stdout.fileno()), "wb")
     os.dup2(sys.stderr.fileno(), sys.stdout.fileno())

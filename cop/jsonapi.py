@@ -271,8 +271,8 @@ ERROR_DESCRIPTIONS = {
     413: "The upload is too large",
     422: "Some fields need attention: `fields` says which and why",
     429: "Too many requests: wait and try again",
-    503: "Not available for now (the search index is being rebuilt): try again after "
-    "`Retry-After` seconds",
+    503: "Not available for now (the search index is being rebuilt, or too many searches "
+    "run at once): try again after `Retry-After` seconds",
 }
 _PATH_ARG = re.compile(r"<(?:(\w+):)?(\w+)>")
 

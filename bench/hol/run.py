@@ -8,6 +8,7 @@ without clients doing the costliest legal work beside them.
     cop search rebuild
     # then
     python bench/hol/run.py $COP_INSTANCE_PATH [--secs 20] [--port 1150] [--out FILE]
+                            [--only quiet|heavy]
 
 With --cpu-workers 0 posts render in the server process itself, as before cop/cpu.py.
 Two phases, each on a fresh `cop run` (port 1150) with its own live session:
@@ -21,7 +22,9 @@ Two phases, each on a fresh `cop run` (port 1150) with its own live session:
   query the parser and COP_SEARCH_MAX_POSTINGS let through at this corpus).
 The posting and search limits are lifted (COP_POST_LIMIT, COP_SEARCH_LIMIT): the heavy
 clients go as fast as the server answers. Prints one JSON object: per phase, page latency
-p50/p99/max, webinar fan-out p50/p99, the heavy clients' counts and latencies.
+p50/p99/max, webinar fan-out p50/p99, the heavy clients' counts and latencies,
+and the CPU seconds the server's serving workers, cpu workers and `cop worker` used in
+the measured window (how the heavy work shared the cores with the serving).
 """
 
 import argparse
@@ -113,6 +116,33 @@ class Clients:
         }
 
 
+def cpu_by_kind(pid: int) -> dict[str, float]:
+    """CPU seconds (user + system) so far of the server's processes by kind: the serving
+    workers (gunicorn's master included), the cpu workers and `cop worker` (Linux /proc)."""
+    kinds = {"serving": 0.0, "cpu workers": 0.0, "background": 0.0}
+    pids = [pid]
+    while pids:
+        current = pids.pop()
+        try:
+            command = Path(f"/proc/{current}/cmdline").read_bytes()
+            fields = Path(f"/proc/{current}/stat").read_text().rsplit(")", 1)[1].split()
+            children = Path(f"/proc/{current}/task/{current}/children").read_text().split()
+        except (FileNotFoundError, ProcessLookupError):
+            continue
+        pids += [int(c) for c in children]
+        if b"redis-server" in command:
+            continue
+        kind = (
+            "cpu workers"
+            if b"cop.cpu" in command
+            else "background"
+            if command.endswith(b"\0worker\0")
+            else "serving"
+        )
+        kinds[kind] += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return kinds
+
+
 def phase(args, world: dict, corpus: dict, session: int, heavy: bool) -> dict:
     """One run of the clients against a fresh server; `session` indexes the world's live
     sessions (each run needs its own: loadclient measures from an empty session)."""
@@ -166,7 +196,11 @@ def phase(args, world: dict, corpus: dict, session: int, heavy: bool) -> dict:
                 headers = {"Authorization": f"Bearer {tokens[n]}"}
                 clients.add("search", [("GET", search, None, headers)])
         clients.start()
+        time.sleep(WARM_SECS)
+        before = cpu_by_kind(server.pid)
         result = clients.join()
+        after = cpu_by_kind(server.pid)
+        result["cpu_seconds"] = {k: round(after[k] - before[k], 2) for k in after}
         fan_out = json.loads(webinar.communicate(timeout=300)[0])
         result["webinar"] = fan_out.get("fan_out", fan_out)
         result["load_avg"] = os.getloadavg()
@@ -184,21 +218,23 @@ def main() -> None:
     parser.add_argument("--session", type=int, default=0, help="first of two live sessions")
     parser.add_argument("--cpu-workers", type=int, default=2, help="COP_CPU_WORKERS")
     parser.add_argument("--out")
+    parser.add_argument("--only", choices=("quiet", "heavy"), help="run one phase")
     args = parser.parse_args()
     instance = Path(args.instance)
     world = json.loads((instance / "world.json").read_text())
     corpus = json.loads((instance / "populate.json").read_text())
+    names = [args.only] if args.only else ["quiet", "heavy"]
     results = {
-        "quiet": phase(args, world, corpus, args.session, heavy=False),
-        "heavy": phase(args, world, corpus, args.session + 1, heavy=True),
-        "cpu_workers": args.cpu_workers,
-        "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
+        name: phase(args, world, corpus, args.session + n, heavy=name == "heavy")
+        for n, name in enumerate(names)
     }
+    results["cpu_workers"] = args.cpu_workers
+    results["date"] = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
     text = json.dumps(results, indent=1)
     if args.out:
         Path(args.out).write_text(text)
     print(text)
-    for name in ("quiet", "heavy"):
+    for name in names:
         result = results[name]
         page, webinar = result["page"], result["webinar"]
         reached = webinar.get("time_to_all_ms", {}).get("count")

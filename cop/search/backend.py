@@ -18,6 +18,7 @@ from cop.extensions import db
 from cop.search import index, indexer, querying, replica, upgrade
 from cop.search.pg import indexing as pg_indexing
 from cop.search.pg import searching as pg_searching
+from cop.search.pg import slots as pg_slots
 from cop.search.pg import upgrade as pg_upgrade
 from cop.search.pg import version as pg_version
 from cop.search.results import Results
@@ -78,6 +79,10 @@ def check_config(config) -> None:
             "COP_SEARCH_BACKEND=postgres needs a PostgreSQL database (COP_DATABASE_URL); "
             "with SQLite, use the default COP_SEARCH_BACKEND=whoosh."
         )
+    if config["COP_SEARCH_CONCURRENCY"] < 1 or config["COP_SEARCH_WAIT_MS"] < 0:
+        raise RuntimeError(
+            "COP_SEARCH_CONCURRENCY is at least 1 and COP_SEARCH_WAIT_MS at least 0."
+        )
 
 
 def current() -> Backend:
@@ -100,13 +105,23 @@ def index_pass() -> None:
 def search(user, text: str, **options) -> Results:
     """One page of what the user may read that matches the query. In a server, searched
     in a cop.cpu worker process, so that a broad query does not hold the event loop; on
-    the read replica when there is one fit for this user (cop/search/replica.py).
-    Raises Invalid for a query outside the language's bounds."""
+    the read replica when there is one fit for this user (cop/search/replica.py). With
+    the PostgreSQL backend, on the primary, first waits for one of the database's search
+    slots (cop/search/pg/slots.py). Raises Invalid for a query outside the language's
+    bounds, SearchBusy when no slot or no cpu worker came free within COP_SEARCH_WAIT_MS."""
     on_replica = replica.chosen(user)
+    if current() is POSTGRES and not on_replica:
+        pg_slots.take()
     if not cpu.started():
         return replica.searched(on_replica, lambda: current().search(user, text, **options))
     user_id = user.id if getattr(user, "is_authenticated", False) else None
-    outcome, value = cpu.run(_search_as, user_id, str(get_locale()), text, options, on_replica)
+    wait = current_app.config["COP_SEARCH_WAIT_MS"] / 1000
+    try:
+        outcome, value = cpu.run(
+            _search_as, user_id, str(get_locale()), text, options, on_replica, wait=wait
+        )
+    except cpu.Busy:
+        raise pg_slots.SearchBusy() from None
     if outcome == "invalid":
         raise Invalid(value[0], fields=value[1])
     return value

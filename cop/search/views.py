@@ -2,11 +2,10 @@ from flask import Blueprint, render_template, request, url_for
 from flask_login import current_user
 
 from cop import inputs, rate_limits
-from cop.errors import Invalid
+from cop.errors import Invalid, Unavailable
 from cop.paging import Pager
 from cop.search.backend import search
 from cop.search.facets import FACET_LABELS, KIND_LABELS, hit_url, labelled, names, thread_url
-from cop.search.index import IndexOutdated
 from cop.search.parse import KINDS
 from cop.search.results import SORTS, YEARS, Results
 
@@ -31,7 +30,7 @@ def _params() -> dict:
 def search_page():
     params = _params()
     page = inputs.page_arg()
-    error, status = None, 200
+    error, status, retry = None, 200, []
     if params["q"].strip():
         rate_limits.hit("COP_SEARCH_LIMIT", "search", rate_limits.requester(current_user))
     try:
@@ -48,8 +47,8 @@ def search_page():
     except Invalid as invalid:
         error, status = str(invalid), 422
         results = Results(total=0, page=1, per_page=10)
-    except IndexOutdated as outdated:  # rebuilt by the background worker: say how far
-        error, status = str(outdated), 503
+    except Unavailable as unavailable:  # an index being rebuilt (how far), or search busy
+        error, status, retry = str(unavailable), 503, unavailable.headers()
         results = Results(total=0, page=1, per_page=10)
 
     def link(**changes) -> str:
@@ -78,5 +77,5 @@ def search_page():
             invalid=status == 422,
         ),
         status,
-        (IndexOutdated().headers() if status == 503 else []),
+        retry,
     )

@@ -6,6 +6,8 @@ import os
 import signal
 import subprocess
 import sys
+import threading
+import time
 
 import pytest
 
@@ -45,6 +47,37 @@ def test_a_killed_worker_is_replaced_and_the_call_still_answered(pool):
     replacement = pool._idle.get()
     pool._idle.put(replacement)
     assert replacement.process.pid != worker.process.pid
+
+
+def worker_priority(pool: cpu.Pool) -> int:
+    """The nice value of the pool's worker, once it has started serving (it lowers its
+    priority first thing)."""
+    pool.run(text._render, "*x*")
+    worker = pool._idle.get()
+    pool._idle.put(worker)
+    return os.getpriority(os.PRIO_PROCESS, worker.process.pid)
+
+
+def test_a_worker_runs_below_the_serving_process_by_cop_nice(pool, monkeypatch):
+    own = os.getpriority(os.PRIO_PROCESS, 0)
+    assert worker_priority(pool) == min(own + cpu.NICE, 19)  # the default, COP_NICE unset
+    monkeypatch.setenv("COP_NICE", "0")
+    level = cpu.Pool(1)
+    try:
+        assert worker_priority(level) == own
+    finally:
+        level.close()
+
+
+def test_a_caller_that_may_wait_so_long_only_is_refused_while_the_workers_are_busy(pool):
+    busy = threading.Thread(target=pool.run, args=(text._render, POST * 5))
+    busy.start()
+    while pool._idle.qsize():  # until the long render has the only worker
+        time.sleep(0.001)
+    with pytest.raises(cpu.Busy, match="no cpu worker came free within 0.05 s"):
+        pool.run(text._render, "*x*", wait=0.05)
+    busy.join()
+    assert pool.run(text._render, "*x*", wait=0.05) == "<p><em>x</em></p>\n"
 
 
 def test_without_start_calls_run_in_the_process():
