@@ -13,7 +13,9 @@ the clock alone (display periods, a Q&A answer leaving its edit window) is the c
 `until`: the entry is not used from that moment on.
 
 The dashboard's lists of spaces are kept the same way (`personal=False`: under the page
-generation alone). Kept per process in an LRU bounded by KEPT_WEIGHT."""
+generation alone), and what is the same for everyone who may see it, such as a space's
+live sessions, once for all (`kept_for_everyone`). Kept per process in an LRU bounded by
+KEPT_WEIGHT."""
 
 import threading
 from collections import OrderedDict
@@ -238,6 +240,33 @@ def kept(
     if _storable():
         expires = None if until is None else _expires(cache, user, key, until)
         cache.put((user.id, what), key if personal else key[0], value, expires, weight(value))
+    return value
+
+
+def kept_for_everyone(
+    user,
+    what: Hashable,
+    compute: Callable[[], object],
+    weight: Callable[[object], int] = lambda _value: 1,
+):
+    """`compute()`, or its value kept from anyone's earlier request while the page
+    generation has not moved: for what is the same for every reader allowed to see it (the
+    caller has checked that this one is) and changes only with what everyone writes. The
+    key costs no statement for a person signed in (the policy's facts query reads it);
+    guests compute, since the guest page cache keeps their pages whole."""
+    if not getattr(user, "is_authenticated", False):
+        return compute()
+    key = _key_of(user.id)
+    if key is None:
+        return compute()
+    cache = current_app.extensions.setdefault("cop_person_cache", _Kept())
+    name = (EVERYONE, what)  # no person's id is 0
+    held = cache.get(name, key[0])
+    if held is not None:
+        return held
+    value = compute()
+    if _storable():
+        cache.put(name, key[0], value, None, weight(value))
     return value
 
 
