@@ -13,7 +13,7 @@ from cop.db import utcnow
 from cop.discussions import counters
 from cop.discussions.models import Discussion, DiscussionTag, ForumSettings, ForumType
 from cop.extensions import db
-from cop.spaces.models import SpaceMembership
+from cop.spaces.models import Space, SpaceMembership, Visibility
 from tests.conftest import QueryCounter
 from tests.web.test_person_cache import _same_page, _write_reply
 from tests.web.test_read_pages import reply, start
@@ -204,3 +204,23 @@ def test_the_forum_page_takes_the_same_queries_for_any_number_of_discussions(app
     for i in range(3, 30):
         reply(expert, start(expert, forum, title=f"Тема {i}"), body=f"Відповідь {i}")
     assert count() == few
+
+
+def test_the_forums_own_changes_by_another_process_show_at_once(app, world, login_as):
+    member = login_as(world.users["member"])
+    forum = world.spaces["forum_signed"]
+    for _ in range(2):  # the second from the space kept for everyone
+        page = member.get(f"/spaces/{forum}").get_data(as_text=True)
+        assert "<h1>Загальний форум</h1>" in page and "qanda-rule" not in page
+    _rename(app, Space, forum, title="Форум громад")
+    assert "<h1>Форум громад</h1>" in member.get(f"/spaces/{forum}").get_data(as_text=True)
+    with app.app_context():
+        db.session.add(ForumSettings(space_id=forum, forum_type=ForumType.QANDA))
+        db.session.commit()
+    assert "qanda-rule" in member.get(f"/spaces/{forum}").get_data(as_text=True)
+    _rename(app, Space, forum, visibility=Visibility.MEMBERS)  # the member is not one
+    assert member.get(f"/spaces/{forum}").status_code == 404
+    with app.app_context():
+        db.session.execute(delete(Space).where(Space.id == world.spaces["forum_public"]))
+        db.session.commit()
+    assert member.get(f"/spaces/{world.spaces['forum_public']}").status_code == 404
