@@ -248,10 +248,12 @@ def kept_for_everyone(
     what: Hashable,
     compute: Callable[[], object],
     weight: Callable[[object], int] = lambda _value: 1,
+    until: Callable[[], datetime | None] | None = None,
 ):
     """`compute()`, or its value kept from anyone's earlier request while the page
     generation has not moved: for what is the same for every reader allowed to see it (the
-    caller has checked that this one is) and changes only with what everyone writes. The
+    caller has checked that this one is) and changes only with what everyone writes, or
+    with the clock at `until()` (asked when it is computed; None: never). The
     key costs no statement for a person signed in (the policy's facts query reads it);
     guests compute, since the guest page cache keeps their pages whole."""
     if not getattr(user, "is_authenticated", False):
@@ -266,7 +268,7 @@ def kept_for_everyone(
         return held
     value = compute()
     if _storable():
-        cache.put(name, key[0], value, None, weight(value))
+        cache.put(name, key[0], value, None if until is None else until(), weight(value))
     return value
 
 
