@@ -91,7 +91,10 @@ def list_discussions(user, space, offset: int, limit: int, tag: str | None, grou
     if settings_of(space).forum_type in (ForumType.QANDA, ForumType.BLOG):
         return queries.list_discussions(user, space, offset, limit, tag=tag, group=group)
 
+    changes = []  # taken before the list: a period opening meanwhile is not missed
+
     def compute():
+        changes.append(_next_display_change(space.id))
         items, total, _unread, last_authors = queries.list_discussions(
             user, space, offset, limit, tag=tag, group=group
         )
@@ -103,7 +106,7 @@ def list_discussions(user, space, offset: int, limit: int, tag: str | None, grou
         (*what, policy.discussion_read_rule(user, space)),
         compute,
         weight=lambda value: 1 + len(value[0]),
-        until=lambda: _next_display_change(space.id),
+        until=lambda: changes[0],
     )
     unread = reads.unread_counts(user, [d.id for d in items])
     return items, total, unread, last_authors
