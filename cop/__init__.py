@@ -49,9 +49,11 @@ def create_app(config: dict | None = None) -> Flask:
 
     from cop import search
     from cop.discussions import cards
+    from cop.spaces import rows
 
     search.init_app(app)
     cards.init_app(app)
+    rows.init_app(app)
 
     from cop.attachments import listeners as attachments_listeners
     from cop.consultations import listeners as consultations_listeners

@@ -171,8 +171,9 @@ def load_config(overrides: dict | None = None) -> dict:
         "COP_READ_HORIZON_DAYS": _env_int("READ_HORIZON_DAYS", 14),
         # Rendered public pages kept for guests, per worker process (0: off).
         "COP_GUEST_CACHE_MB": _env_int("GUEST_CACHE_MB", 32),
-        # Post cards' shared parts (author, text, files) kept per worker process, for
-        # everyone's pages (cop/discussions/cards.py; 0: off).
+        # Post cards' shared parts (author, text, files) and forum pages' rows kept per
+        # worker process, for everyone's pages (cop/discussions/cards.py,
+        # cop/spaces/rows.py; each up to this size; 0: off).
         "COP_CARD_CACHE_MB": _env_int("CARD_CACHE_MB", 16),
         # Consultations unanswered after this many working days (Mon-Fri) are overdue.
         "COP_RESPONSE_TARGET_WORKING_DAYS": _env_int("RESPONSE_TARGET_WORKING_DAYS", 2),

@@ -15,7 +15,9 @@ commit. What changes with the clock alone (display periods, a Q&A answer leaving
 edit window) is the caller's `until`: the entry is not used from that moment on.
 
 The dashboard's lists of spaces are kept the same way (`personal=False`: under the page
-generation alone). Kept per process in an LRU bounded by KEPT_WEIGHT."""
+generation alone), and what is the same for everyone who may see it, such as a space's
+live sessions, once for all (`kept_for_everyone`). Kept per process in an LRU bounded by
+KEPT_WEIGHT."""
 
 import threading
 from collections import OrderedDict
@@ -257,6 +259,35 @@ def kept(
         if own is not None and (expires is None or own < expires):
             expires = own
         cache.put((user.id, what), key if personal else key[0], value, expires, weight(value))
+    return value
+
+
+def kept_for_everyone(
+    user,
+    what: Hashable,
+    compute: Callable[[], object],
+    weight: Callable[[object], int] = lambda _value: 1,
+    until: Callable[[], datetime | None] | None = None,
+):
+    """`compute()`, or its value kept from anyone's earlier request while the page
+    generation has not moved: for what is the same for every reader allowed to see it (the
+    caller has checked that this one is) and changes only with what everyone writes, or
+    with the clock at `until()` (asked when it is computed; None: never). The
+    key costs no statement for a person signed in (the policy's facts query reads it);
+    guests compute, since the guest page cache keeps their pages whole."""
+    if not getattr(user, "is_authenticated", False):
+        return compute()
+    key = _key_of(user.id)
+    if key is None:
+        return compute()
+    cache = current_app.extensions.setdefault("cop_person_cache", _Kept())
+    name = (EVERYONE, what)  # no person's id is 0
+    held = cache.get(name, key[0])
+    if held is not None:
+        return held
+    value = compute()
+    if _storable():
+        cache.put(name, key[0], value, None if until is None else until(), weight(value))
     return value
 
 

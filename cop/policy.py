@@ -773,6 +773,17 @@ def readable_discussions(user, space: Space) -> ColumnElement[bool]:
     return and_(_in_my_groups(user), displayed_discussions())
 
 
+def discussion_read_rule(user, space: Space) -> tuple:
+    """What `readable_discussions` depends on for this user, besides the clock and what
+    everyone writes: the same value means the same condition (a key for lists of
+    discussions kept for everyone it applies to)."""
+    if _can_space(user, MODERATE, space):
+        return ("all",)
+    if settings_of(space).group_mode != GroupMode.SEPARATE:
+        return ("displayed",)
+    return ("groups", tuple(sorted(_my_communities(user))))
+
+
 @_remembered
 def _in_my_groups(user) -> ColumnElement[bool]:
     mine = _my_communities(user)

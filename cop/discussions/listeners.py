@@ -5,7 +5,7 @@ from flask import Flask, current_app, request
 
 from cop import counters, events, inputs
 from cop.accounts.events import PERSON_PAGE_CONTEXT, PersonErased
-from cop.discussions import groups, idempotency, people, queries, reads, stars
+from cop.discussions import forum_list, groups, idempotency, people, queries, reads, stars
 from cop.discussions.counters import STORED
 from cop.discussions.models import ForumType, settings_of
 from cop.discussions.service import DISCUSSION_KINDS, may_start, unlink_person
@@ -19,8 +19,8 @@ def _forum(user, space, page: int, per_page: int) -> dict:
     choices = groups.group_choices(user, space)
     group = inputs.id_arg("group") if choices else None
     blog = settings_of(space).forum_type == ForumType.BLOG
-    items, total, unread, last_authors = queries.list_discussions(
-        user, space, (page - 1) * per_page, per_page, tag=tag, group=group
+    items, total, unread, last_authors = forum_list.list_discussions(
+        user, space, (page - 1) * per_page, per_page, tag, group
     )
     forum = {
         "items": items,

@@ -1,15 +1,17 @@
+from dataclasses import dataclass
+from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from flask import Blueprint, redirect, render_template, url_for
 from flask_babel import get_timezone
 from flask_login import current_user, login_required
 
-from cop import inputs, policy
+from cop import inputs, person_cache, policy
 from cop.errors import AppError
 from cop.forms import apply_errors
 from cop.live import queries, service
 from cop.live.forms import LiveSessionForm
-from cop.live.models import StaffRole
+from cop.live.models import SessionStatus, StaffRole
 from cop.paging import Pager
 from cop.spaces.queries import get_space
 
@@ -18,10 +20,32 @@ bp = Blueprint("live", __name__)
 PER_PAGE = 50
 
 
+@dataclass(frozen=True)
+class SessionLine:
+    """What a space's page shows of a live session, kept apart from the database session."""
+
+    id: int
+    title: str
+    status: SessionStatus
+    scheduled_at: datetime
+    started_at: datetime | None
+    archive_id: int | None
+
+
 def sessions_in(space) -> dict:
     """For a space's page (which the person may read): its live and coming sessions (the
-    latest ended few too), and whether the person may schedule one."""
-    items = queries.space_sessions(space, 10)
+    latest ended few too), and whether the person may schedule one. The sessions are the
+    same for everyone who reads the space and change only with a write that moves the
+    page generation (a session's every change does): kept for everyone until then."""
+    items = person_cache.kept_for_everyone(
+        current_user,
+        ("live_sessions_in", space.id),
+        lambda: [
+            SessionLine(s.id, s.title, s.status, s.scheduled_at, s.started_at, s.archive_id)
+            for s in queries.space_sessions(space, 10)
+        ],
+        weight=lambda lines: 1 + len(lines),
+    )
     return {"items": items, "can_schedule": policy.can_schedule_live(current_user, space)}
 
 

@@ -1,7 +1,7 @@
 from dataclasses import dataclass
 
 from sqlalchemy import func, or_, select
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import Session, joinedload
 
 from cop import events, person_cache, policy
 from cop.collation import by_person
@@ -12,12 +12,40 @@ from cop.spaces.events import UNREAD_COUNTS
 from cop.spaces.models import Space, SpaceKind, SpaceMembership
 
 
-def get_space(user, space_id: int) -> Space:
-    """The space if the user may view it; NotFound alike for missing and private ones."""
-    space = db.session.get(Space, space_id)
+def get_space(user, space_id: int, kept: bool = False) -> Space:
+    """The space if the user may view it; NotFound alike for missing and private ones.
+    `kept` (pages that only read it): for a person signed in, the space as an earlier
+    request loaded it, while the page generation has not moved (`_kept_space`)."""
+    space = _kept_space(user, space_id) if kept else db.session.get(Space, space_id)
     if space is None or not policy.can(user, policy.VIEW, space):
         raise NotFound()
     return space
+
+
+def _kept_space(user, space_id: int) -> Space | None:
+    """The space put into this session from a copy kept for everyone (no statement), or
+    loaded. The copy is kept until the page generation moves, as it does on any write to
+    a space, its forum settings, course module, platform, community or expert group; it
+    belongs to no session, so nothing done to this request's instance reaches it."""
+    if not getattr(user, "is_authenticated", False):
+        return db.session.get(Space, space_id)
+    policy.facts(user)  # every page asks for them; their query also reads the key
+    loaded = []
+
+    def load() -> Space | None:
+        space = db.session.get(Space, space_id)
+        loaded.append(space)
+        if space is None:
+            return None
+        scratch = Session()  # a copy of the loaded state, then out of any session
+        copy = scratch.merge(space, load=False)
+        scratch.expunge_all()
+        return copy
+
+    copy = person_cache.kept_for_everyone(user, ("space", space_id), load)
+    if loaded:
+        return loaded[0]
+    return db.session.merge(copy, load=False)
 
 
 def list_spaces(user, kind: SpaceKind | None = None, offset: int = 0, limit: int | None = None):

@@ -62,7 +62,7 @@ def space_list():
 @bp.get("/spaces/<int:space_id>")
 @guest_cached
 def space(space_id: int):
-    space = queries.get_space(current_user, space_id)
+    space = queries.get_space(current_user, space_id, kept=True)
     if space.kind in (SpaceKind.COURSE, SpaceKind.CONSULTATION_DESK):
         return redirect(space_url(space))
     members = []
