@@ -14,6 +14,9 @@ browser joins. Measured, each after a warm-up:
 - anchor: one emit of the same question to the session's room with nothing else (what
   bare Flask-SocketIO does per event).
 
+Calls and statements are what compare across machines; CPU ms (median) only beside the
+anchor of the same run.
+
 Sends go out inline (COP_LIVE_BROADCAST_WINDOW=0), one process, no message queue: the
 Redis publish to the other processes is not in the counts. Prints one JSON object.
 """
@@ -22,7 +25,9 @@ import argparse
 import cProfile
 import json
 import pstats
+import statistics
 import sys
+import time
 from datetime import timedelta
 from pathlib import Path
 
@@ -34,6 +39,13 @@ from audience import (  # noqa: E402 (a sibling module of this script)
     make_app,
     statement_counter,
 )
+
+
+def cpu_ms(app, fn) -> float:
+    with app.app_context():
+        started = time.process_time()
+        fn()
+        return 1000 * (time.process_time() - started)
 
 
 def calls(app, fn) -> int:
@@ -106,12 +118,15 @@ def main():
     result = {"sockets": args.sockets, "events": args.events}
     for name, fn in (("anchor", anchor), ("ask", ask), ("vote", vote)):
         total_calls = statements = 0
+        times = []
         for _ in range(args.events):
             total_calls += calls(app, fn)
             statements += count(fn)
+            times.append(cpu_ms(app, fn))
             drain(clients)
         result[f"{name}_calls"] = round(total_calls / args.events)
         result[f"{name}_statements"] = round(statements / args.events, 2)
+        result[f"{name}_cpu_ms"] = round(statistics.median(times), 2)
     for name in ("ask", "vote"):
         result[f"{name}_to_anchor"] = round(result[f"{name}_calls"] / result["anchor_calls"], 2)
     with app.app_context():

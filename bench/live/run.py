@@ -114,6 +114,8 @@ def run_app(args, n: int, session: int, sustain: bool, port: int, batch: bool = 
             str(args.lat_msgs),
             "--lat-rate",
             str(args.lat_rate),
+            "--server-pid",
+            str(server.pid),
         ]
         if sustain:
             command += ["--sustain-rate", str(args.sustain_rate), "--sustain-secs", "10"]
