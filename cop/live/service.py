@@ -160,8 +160,7 @@ def _archive(actor, session: LiveSession):
         intro += "\n\n" + session.description
     title = _("Live Q&A: %(title)s", title=session.title)[:TITLE_MAX]
     discussion = discussions.write_discussion(actor, session.space, title, intro, None)
-    for question in questions:
-        discussions.write_reply(actor, discussion, _archived_question(question))
+    discussions.write_replies(actor, discussion, [_archived_question(q) for q in questions])
     return discussion
 
 
