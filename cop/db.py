@@ -2,7 +2,7 @@
 
 from datetime import UTC, datetime
 
-from sqlalchemy import DateTime, MetaData
+from sqlalchemy import DateTime, MetaData, Table, func, select, text
 from sqlalchemy.orm import DeclarativeBase, registry
 from sqlalchemy.types import TypeDecorator
 
@@ -41,3 +41,19 @@ class Base(DeclarativeBase):
         metadata=MetaData(naming_convention=NAMING_CONVENTION),
         type_annotation_map={datetime: UTCDateTime()},
     )
+
+
+def reserve_ids(session, table: Table, n: int) -> list[int]:
+    """`n` new ids of `table` (its integer primary key `id`), ascending, for rows a flush
+    then inserts in one executemany (with their ids known, the ORM needs no RETURNING,
+    which SQLite cannot give for many rows in their order). On SQLite the ids follow the
+    highest: the caller's transaction must have written already (it then holds SQLite's
+    only write lock until it commits, so nobody else takes them)."""
+    if session.get_bind().dialect.name == "postgresql":
+        ids = session.scalars(
+            text("SELECT nextval(pg_get_serial_sequence(:t, 'id')) FROM generate_series(1, :n)"),
+            {"t": table.name, "n": n},
+        )
+        return sorted(ids)
+    highest = session.scalar(select(func.coalesce(func.max(table.c.id), 0)))
+    return list(range(highest + 1, highest + 1 + n))

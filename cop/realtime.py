@@ -135,11 +135,12 @@ def everywhere(verb: str, arg: str) -> None:
     """Act on the sockets of every server process: this one's at once, the others' through
     the control channel (with `COP_MESSAGE_QUEUE=redis://...`). What a socket belongs to
     and who is behind it is known only to the process holding it, so each process decides
-    for its own (Socket.IO's queue carries events to rooms, not decisions)."""
-    _run(current_app._get_current_object(), verb, arg)
+    for its own (Socket.IO's queue carries events to rooms, not decisions). The others are
+    told first: they start on their sockets while this one writes to its own."""
     control = current_app.extensions.get(CONTROL)
     if control is not None:
         control.tell_others(verb, arg)
+    _run(current_app._get_current_object(), verb, arg)
 
 
 class Control:

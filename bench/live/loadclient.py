@@ -25,6 +25,8 @@ import os
 import resource
 import time
 
+from run import cpu_seconds
+
 NS = "/live"
 clock = time.perf_counter
 
@@ -189,6 +191,7 @@ class Bench:
         self.tokens = world["tokens"]
         self.clients: list[Client] = []
         self.asked: dict[int, float] = {}  # marker -> sent at
+        self.acked: dict[int, float] = {}  # marker -> until the server acknowledged it
         self.received: dict[int, list[float]] = {}  # marker -> receipts
         self.vote_sent: dict[tuple[int, int], float] = {}  # (question id, k-th vote) -> sent at
         self.vote_received: dict[tuple[int, int], list[float]] = {}
@@ -247,7 +250,10 @@ class Bench:
         self.received[marker] = []
         self.asked[marker] = clock()
         text = f"q{marker} Коли громада отримає звіт про бюджет участі?"
-        return client.call("ask", {"session_id": self.session_id, "text": text})
+        future = client.call("ask", {"session_id": self.session_id, "text": text})
+        sent = self.asked[marker]
+        future.add_done_callback(lambda _f: self.acked.__setitem__(marker, clock() - sent))
+        return future
 
     async def drain(self, done, timeout: float) -> None:
         deadline = clock() + timeout
@@ -267,6 +273,8 @@ class Bench:
             "questions": len(markers),
             "missing_deliveries": missing,
             "time_to_all_ms": percentiles(to_all),
+            # the asker's acknowledgement: the server's handling before it sends anything
+            "ack_ms": percentiles([self.acked[m] for m in markers if m in self.acked]),
             "delivery_ms": percentiles(deliveries),
         }
 
@@ -343,13 +351,29 @@ class Bench:
         )
         return report
 
+    def server_cpu(self) -> float:
+        """The server's CPU seconds so far (its process tree; 0 without --server-pid)."""
+        return cpu_seconds(self.args.server_pid) if self.args.server_pid else 0.0
+
+    async def phase(self, out: dict, name: str, run) -> None:
+        """Run a phase; with --server-pid, the server's CPU it took (and per event)."""
+        before = self.server_cpu()
+        out[name] = await run()
+        if self.args.server_pid:
+            events = out[name].get("questions", 0) + out[name].get("votes", 0)
+            spent = self.server_cpu() - before
+            out[name]["server_cpu_s"] = round(spent, 2)
+            if events:
+                out[name]["server_cpu_ms_per_event"] = round(1000 * spent / events, 2)
+
     async def run(self) -> dict:
-        out = {"n": self.args.n, "session_id": self.session_id, "connect": await self.connect()}
+        out = {"n": self.args.n, "session_id": self.session_id}
+        await self.phase(out, "connect", self.connect)
         await asyncio.sleep(self.args.settle)
-        out["fan_out"] = await self.fan_out()
+        await self.phase(out, "fan_out", self.fan_out)
         if self.args.sustain_rate:
             await asyncio.sleep(self.args.settle)
-            out["sustain"] = await self.sustain()
+            await self.phase(out, "sustain", self.sustain)
         for client in self.clients:
             client.socket.transport.close()
         return out
@@ -378,6 +402,9 @@ def main() -> None:
     parser.add_argument("--sustain-secs", type=float, default=10)
     parser.add_argument("--askers", type=int, default=50)
     parser.add_argument("--cpu", type=int, default=-1, help="pin this process to one CPU")
+    parser.add_argument(
+        "--server-pid", type=int, default=0, help="report this process tree's CPU per phase"
+    )
     args = parser.parse_args()
     if args.cpu >= 0:
         os.sched_setaffinity(0, {args.cpu})

@@ -114,6 +114,8 @@ def run_app(args, n: int, session: int, sustain: bool, port: int, batch: bool = 
             str(args.lat_msgs),
             "--lat-rate",
             str(args.lat_rate),
+            "--server-pid",
+            str(server.pid),
         ]
         if sustain:
             command += ["--sustain-rate", str(args.sustain_rate), "--sustain-secs", "10"]
@@ -242,6 +244,16 @@ def main() -> None:
     parser.add_argument("--sustain-rate", type=float, default=50)
     parser.add_argument("--no-anchors", action="store_true", help="the app alone")
     parser.add_argument(
+        "--no-single", action="store_true", help="skip the app with one event per change"
+    )
+    parser.add_argument(
+        "--first-session",
+        type=int,
+        default=0,
+        help="the world's session to start from (each N takes one, two when sustained):"
+        " another run on the same world starts without the earlier run's questions",
+    )
+    parser.add_argument(
         "--harness",
         default=str(ROOT.parent / "shared" / "bench" / "realtime"),
         help="the shared realtime harness (Node and bare servers, their load client)",
@@ -261,11 +273,11 @@ def main() -> None:
     rows = []
     anchors = [] if args.no_anchors else ["fsio", "node"]
     ns = [int(n) for n in args.ns.split(",")]
-    for session, n in enumerate(ns):
+    for session, n in enumerate(ns, start=args.first_session):
         sustain = n == args.sustain_at
         row = {"n": n, "app": run_app(args, n, session, sustain=sustain, port=args.port)}
         (Path(args.out) / f"app_n{n}.json").write_text(json.dumps(row["app"], indent=1))
-        if sustain:  # the same with one event per change, in a session of its own
+        if sustain and not args.no_single:  # one event per change, in a session of its own
             single = run_app(args, n, len(ns) + session, sustain, args.port, batch=False)
             (Path(args.out) / f"app_single_n{n}.json").write_text(json.dumps(single, indent=1))
             row["app_single"] = single

@@ -61,7 +61,7 @@ def main():
     clients = connect(app, tokens, "join", {"session_id": session_id})
     room = broadcast.public_room(session_id)
     body = {"id": 1, "session_id": session_id, "text": "Питання", "status": "visible"}
-    order = json.dumps(["question", body, [room]])
+    order = json.dumps([["question", body, [room]]])
 
     def anchor_send():
         socketio.server.emit("question", body, to=room, namespace=NAMESPACE, ignore_queue=True)

@@ -26,7 +26,7 @@ from datetime import timedelta
 from pathlib import Path
 
 from loadclient import NS, Socket, clock, percentiles
-from run import COP, cpu_seconds, stop, wait_http
+from run import COP, cpu_seconds, stop, wait_http, wait_settled
 
 
 def prepare(n: int) -> dict:
@@ -422,6 +422,7 @@ def main() -> None:
         )
     try:
         wait_http(f"http://127.0.0.1:{args.port}/login", server)
+        wait_settled(server.pid)  # every worker started (the first answers before the rest)
         result = asyncio.run(main_async(args, world, server))
         result["load_avg"] = os.getloadavg()
     finally:

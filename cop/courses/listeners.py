@@ -8,7 +8,7 @@ from flask import Flask
 from cop import events, policy
 from cop.courses import service
 from cop.courses.events import ModuleDrafted, ModulePublished
-from cop.discussions.events import PostCreated
+from cop.discussions.events import PostCreated, RepliesCopied
 from cop.notifications import workflow
 from cop.notifications.models import NotificationKind
 from cop.notifications.service import subscribers_of
@@ -31,7 +31,12 @@ def _post_created(event: PostCreated) -> None:
     service.participated(event.actor, event.post)
 
 
+def _replies_copied(event: RepliesCopied) -> None:
+    service.participated(event.actor, event.posts[-1])  # counts all of them, once
+
+
 def register(app: Flask) -> None:
     events.subscribe(app, PostCreated, _post_created)
+    events.subscribe(app, RepliesCopied, _replies_copied)
     events.subscribe(app, ModuleDrafted, _drafted)
     events.subscribe(app, ModulePublished, _published)

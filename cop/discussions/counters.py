@@ -69,9 +69,10 @@ STORED = (
 _FIELDS = ("reply_count", "last_post_id", "last_post_at")
 
 
-def reply_added(discussion: Discussion, post: Post) -> None:
-    """Count a reply everyone sees (flushed, in the caller's transaction): one more, and
-    the last post if it is the newest, whatever other replies commit meanwhile."""
+def reply_added(discussion: Discussion, post: Post, added: int = 1) -> None:
+    """Count a reply everyone sees (flushed, in the caller's transaction): one more (or
+    `added` more, `post` the newest of them), and the last post if it is the newest,
+    whatever other replies commit meanwhile."""
     at = bindparam("at", post.created_at, type_=UTCDateTime())
     newer = or_(
         Discussion.last_post_at < at,
@@ -81,7 +82,7 @@ def reply_added(discussion: Discussion, post: Post) -> None:
         update(Discussion)
         .where(Discussion.id == discussion.id)
         .values(
-            reply_count=Discussion.reply_count + 1,
+            reply_count=Discussion.reply_count + added,
             last_post_id=case((newer, post.id), else_=Discussion.last_post_id),
             last_post_at=case((newer, at), else_=Discussion.last_post_at),
         )

@@ -32,6 +32,18 @@ class Replied(Event):
 
 
 @dataclass(frozen=True)
+class RepliesCopied(Event):
+    """Plain replies of one author to a discussion's first post, written together (a live
+    session's archive), published in their transaction instead of a `post.created` each:
+    everyone who may read one of them may read them all."""
+
+    name = "replies.copied"
+    actor: User
+    discussion: Discussion
+    posts: tuple[Post, ...]
+
+
+@dataclass(frozen=True)
 class PostEdited(Event):
     """A post's text or files changed; `previous` is the text before, None when only the
     files changed."""

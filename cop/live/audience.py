@@ -8,8 +8,11 @@ moderate it. Whoever lost it through a change no event announced hears nothing, 
 while their socket is still in the room.
 
 The decisions are kept per process under the access counter (cop/access_counter.py):
-a write that may change who reads what moves it, and the next send decides afresh. So a
-send to a thousand sockets costs one small query while nothing changed.
+a write that may change who reads what moves it, and the next send decides afresh. They
+are kept per person and what the room asks of them (to view the session, or to moderate
+it): a person's own room and the public room ask the same. The counter is read once per
+round of sends (`Round`: one event's rooms, or one round of batches), so a round to a
+thousand sockets in several rooms costs one small query while nothing changed.
 """
 
 import threading
@@ -20,7 +23,7 @@ from flask import current_app
 from cop import policy
 from cop.access_counter import generation
 from cop.extensions import db
-from cop.live.connected import local_people
+from cop.live.connected import people
 from cop.live.models import LiveSession
 
 PUBLIC, STAFF, PERSON = "public", "staff", "user"
@@ -39,9 +42,24 @@ def _room_of(room: str) -> tuple[int, str, int | None] | None:
     return None
 
 
+class Round:
+    """One round of sends: the access counter, read when a send first needs it."""
+
+    _UNREAD = object()
+
+    def __init__(self) -> None:
+        self._counter = self._UNREAD
+
+    def counter(self) -> int | None:
+        if self._counter is self._UNREAD:
+            self._counter = generation()
+        return self._counter
+
+
 @dataclass
 class _Decisions:
     generation: int | None = None
+    # (session id, policy action, person's id) -> may they
     allowed: dict[tuple[int, str, int], bool] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -50,29 +68,30 @@ def _decisions() -> _Decisions:
     return current_app.extensions.setdefault("cop_live_audience", _Decisions())
 
 
-def refused(room: str, sids: list[str]) -> list[str]:
+def refused(room: str, sids: list[str], round_: Round | None = None) -> list[str]:
     """Those of `sids` (this process's sockets in `room`) whose person may not have the
-    room's events now."""
+    room's events now (`round_`: the round of sends this one belongs to)."""
     which = _room_of(room)
     if which is None:
         return []
     session_id, kind, owner = which
-    people = local_people()
+    action = policy.MODERATE if kind == STAFF else policy.VIEW
     users = {p.id: p for sid in sids if (p := people.get(sid)) is not None}
-    counter = generation()
+    counter = (round_ or Round()).counter()
     kept = _decisions()
     with kept.lock:
         if counter is None or counter != kept.generation or len(kept.allowed) > KEPT_MAX:
             kept.generation, kept.allowed = counter, {}
             policy.forget()  # facts cached before the counter moved may be stale
-        allowed = {u: kept.allowed.get((session_id, kind, u)) for u in users}
-    missing = [users[u] for u, known in allowed.items() if known is None]
+        known = kept.allowed
+        allowed = {u: known.get((session_id, action, u)) for u in users}
+    missing = [users[u] for u, decided in allowed.items() if decided is None]
     if missing:
-        decided = _decide(session_id, kind, missing)
+        decided = _decide(session_id, action, missing)
         allowed.update(decided)
         with kept.lock:
             if kept.generation == counter:
-                kept.allowed.update({(session_id, kind, u): v for u, v in decided.items()})
+                kept.allowed.update({(session_id, action, u): v for u, v in decided.items()})
     return [
         sid
         for sid in sids
@@ -82,9 +101,8 @@ def refused(room: str, sids: list[str]) -> list[str]:
     ]
 
 
-def _decide(session_id: int, kind: str, users: list) -> dict[int, bool]:
+def _decide(session_id: int, action: str, users: list) -> dict[int, bool]:
     session = db.session.get(LiveSession, session_id)
-    action = policy.MODERATE if kind == STAFF else policy.VIEW
     users = [db.session.merge(u, load=False) for u in users]
     policy.preload_facts(users)
     return {

@@ -2,11 +2,12 @@
 
 Rooms per session: `public` (participants), `staff` (moderators and hosts: they see
 pending and hidden questions and who asked anonymous ones) and one per person (their own
-pending, hidden and anonymous questions in full). Vote counts go out as one `votes` event
-with the current counts from the database: at once when the process is quiet, and under
-load the votes that come while it writes one round to the sockets go out together in the
-next. Presence goes out at most once per `COP_LIVE_BROADCAST_WINDOW` seconds (0: both at
-once, inline), and less often in big rooms: each count is one write per socket.
+pending, hidden and anonymous questions in full). A vote's count, as its statement
+returned it, goes out with the process's next round: at once when it is quiet, and under
+load the counts that come while it writes one round to the sockets go out together in the
+next, one `votes` event per session. Presence goes out at most once per
+`COP_LIVE_BROADCAST_WINDOW` seconds (0: both at once, inline), and less often in big
+rooms: each count is one write per socket.
 
 A socket that joined with `batch: true` sits in each room's batch twin (`<room>:batch`)
 instead and gets `batch` events, each a list of `[event, data]`: the first change after a
@@ -24,9 +25,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from flask import Flask, current_app
-from sqlalchemy import select, update
+from sqlalchemy import update
 from sqlalchemy.orm.attributes import set_committed_value
 
+from cop import events
 from cop.extensions import db, socketio
 from cop.live import audience
 from cop.live.models import LiveQuestion, LiveSession, QuestionStatus
@@ -36,7 +38,6 @@ from cop.realtime import (
     everywhere,
     local_count,
     local_sids,
-    publish_after_commit,
     wait_until_idle,
 )
 
@@ -119,7 +120,7 @@ def session_out(session: LiveSession) -> dict:
     }
 
 
-def _next_seq(session_id: int) -> int:
+def next_seq(session_id: int) -> int:
     """The session's next change number. Its row stays locked until the commit, so the
     numbers are in commit order: a snapshot read at number n holds every change up to n."""
     return db.session.execute(
@@ -131,16 +132,19 @@ def _next_seq(session_id: int) -> int:
     ).scalar_one()
 
 
-def question_changed(question: LiveQuestion, was_visible: bool) -> None:
+def question_changed(question: LiveQuestion, was_visible: bool, numbered: bool = False) -> None:
     """Send a new or changed question to whoever may see it, once the transaction commits
     (call it before the commit, after a flush). Participants who saw it before it was
-    hidden get only its id and status, so their lists drop it."""
+    hidden get only its id and status, so their lists drop it. The change takes the
+    session's next number, unless the caller gave the question one already (`numbered`: a
+    new question takes it with `next_seq` before its insert, which then writes it too)."""
     session_id = question.session_id
-    question.seq = _next_seq(session_id)
+    if not numbered:
+        question.seq = next_seq(session_id)
     full = question_out(question, full=True)
+    items = []
     if question.status == QuestionStatus.VISIBLE:
-        public = question_out(question, full=False)
-        publish_after_commit("question", public, public_room(session_id), via=send)
+        items.append(("question", question_out(question, full=False), public_room(session_id)))
     elif was_visible:
         stub = {
             "id": question.id,
@@ -148,18 +152,19 @@ def question_changed(question: LiveQuestion, was_visible: bool) -> None:
             "status": question.status.value,
             "seq": question.seq,
         }
-        publish_after_commit("question", stub, public_room(session_id), via=send)
-    publish_after_commit("question", full, staff_room(session_id), via=send)
+        items.append(("question", stub, public_room(session_id)))
+    rooms = [staff_room(session_id)]
     if question.status != QuestionStatus.VISIBLE or question.anonymous:
-        room = person_room(session_id, question.author_id)
-        publish_after_commit("question", full, room, via=send)
+        rooms.append(person_room(session_id, question.author_id))
+    items.append(("question", full, rooms))
+    send_after_commit(items)
 
 
 def session_changed(session: LiveSession) -> None:
     """Send the session's new state once the transaction commits (call it before)."""
-    set_committed_value(session, "seq", _next_seq(session.id))
+    set_committed_value(session, "seq", next_seq(session.id))
     rooms = [public_room(session.id), staff_room(session.id)]
-    publish_after_commit("session", session_out(session), rooms, via=send)
+    send_after_commit([("session", session_out(session), rooms)])
 
 
 def local_presence(session_id: int) -> int:
@@ -237,7 +242,7 @@ def hear_presence(arg: str) -> None:
     if host != _host(app) and not mine:
         return
     body = {"session_id": session_id, "count": presence_count(session_id)}
-    deliver(json.dumps([PRESENCE, body, [public_room(session_id), staff_room(session_id)]]))
+    deliver(json.dumps([[PRESENCE, body, [public_room(session_id), staff_room(session_id)]]]))
 
 
 def _beat(app: Flask) -> None:
@@ -261,29 +266,49 @@ def _beat(app: Flask) -> None:
 def send(event: str, data: dict, to: str | Iterable[str]) -> None:
     """Send a session's event to its rooms, in every server process (each checks its own
     sockets: `deliver`)."""
-    rooms = [to] if isinstance(to, str) else list(to)
-    everywhere(SEND, json.dumps([event, data, rooms]))
+    send_all([(event, data, to)])
 
 
-SEND = "live"  # the control message of a session's event
+def send_all(items: list[tuple[str, dict, str | Iterable[str]]]) -> None:
+    """Send several events of a session, `(event, data, rooms)`, as one control message:
+    one publish to the other processes for what one change causes."""
+    rooms = [[to] if isinstance(to, str) else list(to) for _event, _data, to in items]
+    order = [[event, data, to] for (event, data, _to), to in zip(items, rooms, strict=True)]
+    everywhere(SEND, json.dumps(order))
+
+
+def send_after_commit(items: list[tuple[str, dict, str | Iterable[str]]]) -> None:
+    """`send_all(items)` once the session's transaction commits, never if it rolls back."""
+    events.after_commit(send_all, items)
+
+
+SEND = "live"  # the control message of a session's events
+VOTES = "votes"
 
 
 def deliver(arg: str) -> None:
-    """Send a session's event (`[event, data, rooms]`) to this process's sockets in its
-    rooms whose person may have it now (cop/live/audience.py): at once to the sockets that
-    take events one by one, and into the next batch for the batch twins (the `live`
-    control message). A process with no socket in the rooms does nothing."""
-    event, data, rooms = json.loads(arg)
-    for room in rooms:
-        _emit(event, data, room)
-    app = current_app._get_current_object()
-    twins = [batch_twin(room) for room in rooms if local_count(batch_twin(room))]
-    if not twins:
+    """Send a session's events (`[[event, data, rooms], ...]`, the `live` control message)
+    to this process's sockets in their rooms whose person may have them now
+    (cop/live/audience.py): at once to the sockets that take events one by one, and into
+    the next batch for the batch twins. Vote counts go out with the next round for both
+    (`_queue`: counts that come while a round is written go out together). A process with
+    no socket in the rooms does nothing."""
+    round_, queued = audience.Round(), []
+    for event, data, rooms in json.loads(arg):
+        for room in rooms:
+            if event == VOTES:
+                queued.append((room, event, data))
+            else:
+                _emit(event, data, room, round_)
+            queued.append((batch_twin(room), event, data))
+    queued = [item for item in queued if local_count(item[0])]
+    if not queued:
         return
+    app = current_app._get_current_object()
     batches = _batches(app)
     with batches.lock:
-        for twin in twins:
-            batches.rooms.setdefault(twin, []).append([event, data])
+        for room, event, data in queued:
+            _queue(batches.rooms.setdefault(room, []), event, data)
         if batches.running:
             return
         batches.running = True
@@ -293,14 +318,34 @@ def deliver(arg: str) -> None:
         socketio.start_background_task(_send_batches, app)
 
 
-def _emit(event: str, data, room: str) -> None:
+def _queue(pending: list[list], event: str, data: dict) -> None:
+    """Add an event to a room's next round; a session's vote counts join the counts
+    already waiting there (per question the one with the highest `votes_seq`: a client
+    keeps that one whatever the order)."""
+    if event == VOTES:
+        for item in pending:
+            if item[0] == VOTES and item[1]["session_id"] == data["session_id"]:
+                item[1] = _merged(item[1], data)
+                return
+    pending.append([event, data])
+
+
+def _merged(counts: dict, newer: dict) -> dict:
+    votes, seqs = dict(counts["votes"]), dict(counts["votes_seq"])
+    for qid, seq in newer["votes_seq"].items():
+        if seq > seqs.get(qid, -1):
+            votes[qid], seqs[qid] = newer["votes"][qid], seq
+    return {**counts, "votes": votes, "votes_seq": seqs}
+
+
+def _emit(event: str, data, room: str, round_: audience.Round) -> None:
     """To this process's sockets in `room` whose person may have its events now; a
     failure is logged, never raised (the write it tells of stands)."""
     try:
         sids = local_sids(room)
         if not sids:
             return
-        skip = audience.refused(room, sids)
+        skip = audience.refused(room, sids, round_)
         if len(skip) == len(sids):
             return
         socketio.server.emit(
@@ -312,7 +357,7 @@ def _emit(event: str, data, room: str) -> None:
 
 @dataclass
 class _Batches:
-    rooms: dict[str, list[list]] = field(default_factory=dict)  # batch twin -> events
+    rooms: dict[str, list[list]] = field(default_factory=dict)  # room -> its next round
     running: bool = False
     lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -321,13 +366,14 @@ def _batches(app: Flask) -> _Batches:
     return app.extensions.setdefault("cop_live_batches", _Batches())
 
 
-# The longest a batch waits for the one before it to be written to every socket.
+# The longest a round waits for the one before it to be written to every socket.
 BATCH_WAIT = 0.1
 
 
 def _send_batches(app: Flask, wait: bool = True) -> None:
-    """Send what has gathered, wait until the process has written it out (or BATCH_WAIT
-    has passed), and again, until nothing more came meanwhile."""
+    """Send what has gathered (to a batch twin as one `batch`, to a room of single events
+    its counts), wait until the process has written it out (or BATCH_WAIT has passed), and
+    again, until nothing more came meanwhile."""
     batches = _batches(app)
     while True:
         with batches.lock:
@@ -336,34 +382,45 @@ def _send_batches(app: Flask, wait: bool = True) -> None:
                 batches.running = False
                 return
         with app.app_context():  # a background task's own, for the audience's queries
-            for room, events in rooms.items():
-                _emit("batch", events, room)
+            round_ = audience.Round()
+            for room, items in rooms.items():
+                if room.endswith(BATCH):
+                    _emit("batch", items, room, round_)
+                else:
+                    for event, data in items:
+                        _emit(event, data, room, round_)
         if wait:
             wait_until_idle(BATCH_WAIT)
 
 
+def vote_counted(question_id: int, session_id: int, counted, voter_id: int, up: bool) -> None:
+    """After a vote or unvote that changed something (call it before the commit, with the
+    question's `counted` row: vote_count, vote_seq, status, as the change left them): its
+    count to the session (participants only for a visible question), and `voted` to the
+    voter's own sockets, once the transaction commits."""
+    key = str(question_id)
+    counts = {
+        "session_id": session_id,
+        "votes": {key: counted.vote_count},
+        "votes_seq": {key: counted.vote_seq},
+    }
+    rooms = [staff_room(session_id)]
+    if counted.status == QuestionStatus.VISIBLE:
+        rooms.insert(0, public_room(session_id))
+    voted = {"question_id": question_id, "voted": up}
+    send_after_commit([(VOTES, counts, rooms), ("voted", voted, person_room(session_id, voter_id))])
+
+
 @dataclass
 class _Pending:
-    votes: dict[int, set[int]] = field(default_factory=dict)  # session id -> question ids
     presence: set[int] = field(default_factory=set)
     presence_written: int = 0  # sockets the last presence round wrote to on this process
-    running: set[str] = field(default_factory=set)  # "votes", "presence": a task is on it
+    running: bool = False  # a task is sending presence
     lock: threading.Lock = field(default_factory=threading.Lock)
 
 
 def _pending(app: Flask) -> _Pending:
     return app.extensions.setdefault("cop_live_pending", _Pending())
-
-
-def votes_changed(session_id: int, question_id: int) -> None:
-    """After a vote's commit: its count goes out at once if the process is quiet; the
-    votes that come while it is still writing counts to every socket go out together
-    next (at most one `votes` event per session per such round)."""
-    app = current_app._get_current_object()
-    pending = _pending(app)
-    with pending.lock:
-        pending.votes.setdefault(session_id, set()).add(question_id)
-    _schedule(app, "votes", _flush_votes, _until_written)
 
 
 # A process's presence rounds, sized by its own sockets in the room, come at most this many
@@ -388,81 +445,33 @@ def presence_changed(session_id: int) -> None:
     pending = _pending(app)
     with pending.lock:
         pending.presence.add(session_id)
-    window = app.config["COP_LIVE_BROADCAST_WINDOW"]
-
-    def pause() -> None:
-        socketio.sleep(presence_pause(window, pending.presence_written))
-
-    _schedule(app, "presence", _flush_presence, pause, first=window)
-
-
-def _until_written() -> None:
-    wait_until_idle(BATCH_WAIT)
-
-
-def _schedule(app: Flask, kind: str, flush, pause, first: float = 0) -> None:
-    """Run `flush` now (COP_LIVE_BROADCAST_WINDOW = 0: inline, as tests want), or in a
-    background task that flushes, pauses and flushes again until nothing came."""
-    if app.config["COP_LIVE_BROADCAST_WINDOW"] <= 0:
-        flush(app)
+    if app.config["COP_LIVE_BROADCAST_WINDOW"] <= 0:  # inline, as tests want
+        _flush_presence(app)
         return
-    pending = _pending(app)
     with pending.lock:
-        if kind in pending.running:
+        if pending.running:
             return
-        pending.running.add(kind)
-    socketio.start_background_task(_run, app, kind, flush, pause, first)
+        pending.running = True
+    socketio.start_background_task(_send_presence, app)
 
 
-def _run(app: Flask, kind: str, flush, pause, first: float) -> None:
+def _send_presence(app: Flask) -> None:
+    """Wait for the window, send the counts that changed, pause (`presence_pause`) and
+    again, until nothing changed meanwhile."""
     pending = _pending(app)
-    if first:
-        socketio.sleep(first)
+    window = app.config["COP_LIVE_BROADCAST_WINDOW"]
+    socketio.sleep(window)
     while True:
         with pending.lock:
-            if not (pending.votes if kind == "votes" else pending.presence):
-                pending.running.discard(kind)
+            if not pending.presence:
+                pending.running = False
                 return
         try:
             with app.app_context():
-                flush(app)
+                _flush_presence(app)
         except Exception:
-            log.exception("live %s flush failed", kind)
-        pause()
-
-
-def _votes(session_id: int, rows) -> dict:
-    return {
-        "session_id": session_id,
-        "votes": {r.id: r.vote_count for r in rows},
-        "votes_seq": {r.id: r.vote_seq for r in rows},
-    }
-
-
-def _flush_votes(app: Flask) -> None:
-    """One `votes` event per session with the current counts of the questions voted on
-    since the last one, read from the database (right with several processes)."""
-    pending = _pending(app)
-    with pending.lock:
-        votes, pending.votes = pending.votes, {}
-    if not votes:
-        return
-    ids = set().union(*votes.values())
-    rows = db.session.execute(
-        select(
-            LiveQuestion.id,
-            LiveQuestion.session_id,
-            LiveQuestion.vote_count,
-            LiveQuestion.vote_seq,
-            LiveQuestion.status,
-        ).where(LiveQuestion.id.in_(ids))
-    ).all()
-    for session_id in votes:
-        mine = [r for r in rows if r.session_id == session_id]
-        shown = [r for r in mine if r.status == QuestionStatus.VISIBLE]
-        if shown:
-            send("votes", _votes(session_id, shown), public_room(session_id))
-        send("votes", _votes(session_id, mine), staff_room(session_id))
+            log.exception("live presence failed")
+        socketio.sleep(presence_pause(window, pending.presence_written))
 
 
 def _flush_presence(app: Flask) -> None:

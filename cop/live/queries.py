@@ -2,7 +2,6 @@
 
 from sqlalchemy import or_, select
 from sqlalchemy.orm import joinedload, lazyload, selectinload
-from sqlalchemy.orm.attributes import set_committed_value
 
 from cop import policy
 from cop.accounts.models import User
@@ -50,11 +49,18 @@ def require_view(user, session: LiveSession) -> None:
 
 def get_question(user, question_id: int) -> LiveQuestion:
     """A question the user may see, in a session they may view."""
-    question = db.session.get(LiveQuestion, question_id, options=[lazyload(LiveQuestion.author)])
+    # With its session as get_session loads it, in the same statement.
+    question = db.session.get(
+        LiveQuestion,
+        question_id,
+        options=[
+            lazyload(LiveQuestion.author),
+            joinedload(LiveQuestion.session).options(*_SPACE_FOR_POLICY),
+        ],
+    )
     if question is None:
         raise NotFound()
-    # The session as get_session loads it, kept on the question for what follows.
-    set_committed_value(question, "session", get_session(user, question.session_id))
+    require_view(user, question.session)
     if not policy.sees_question(user, question):
         raise NotFound()
     return question

@@ -160,8 +160,7 @@ def _archive(actor, session: LiveSession):
         intro += "\n\n" + session.description
     title = _("Live Q&A: %(title)s", title=session.title)[:TITLE_MAX]
     discussion = discussions.write_discussion(actor, session.space, title, intro, None)
-    for question in questions:
-        discussions.write_reply(actor, discussion, _archived_question(question))
+    discussions.write_replies(actor, discussion, [_archived_question(q) for q in questions])
     return discussion
 
 
@@ -214,6 +213,7 @@ def ask(
         anonymous=anonymous,
         status=QuestionStatus.PENDING if waits else QuestionStatus.VISIBLE,
         client_key=key,
+        seq=broadcast.next_seq(session.id),
     )
     db.session.add(question)
     try:
@@ -224,7 +224,7 @@ def ask(
         if earlier is None:
             raise
         return earlier
-    broadcast.question_changed(question, was_visible=False)
+    broadcast.question_changed(question, was_visible=False, numbered=True)
     db.session.commit()
     return question
 
@@ -250,7 +250,8 @@ def _question_for(actor, question: LiveQuestion, action: str) -> LiveSession:
 def vote(actor, question: LiveQuestion, up: bool = True) -> bool:
     """One upvote per person per visible question of an open session; voting twice, or
     taking back a vote never given, changes nothing. Returns whether anything changed.
-    Commits; the new count goes out with the next coalesced `votes` event."""
+    Commits; a change publishes the question's new count (`votes`, as this transaction
+    left it) and `voted` to the voter's own sockets."""
     session = _question_for(actor, question, "ask")
     _open(session)
     if question.status != QuestionStatus.VISIBLE:
@@ -273,20 +274,21 @@ def vote(actor, question: LiveQuestion, up: bool = True) -> bool:
             if not removed.rowcount:
                 db.session.rollback()
                 return False
-        db.session.execute(
+        counted = db.session.execute(
             update(LiveQuestion)
             .where(LiveQuestion.id == question_id)
             .values(
                 vote_count=LiveQuestion.vote_count + (1 if up else -1),
                 vote_seq=LiveQuestion.vote_seq + 1,
             )
+            .returning(LiveQuestion.vote_count, LiveQuestion.vote_seq, LiveQuestion.status)
             .execution_options(synchronize_session=False)
-        )
+        ).one()
+        broadcast.vote_counted(question_id, session_id, counted, actor.id, up)
         db.session.commit()
     except IntegrityError:  # voted already (maybe a moment earlier, from another socket)
         db.session.rollback()
         return False
-    broadcast.votes_changed(session_id, question_id)
     return True
 
 

@@ -291,9 +291,7 @@ def ask(user, data):
 def _vote(user, data, up: bool) -> dict:
     question = queries.get_question(user, _id(data, "question_id"))
     changed = service.vote(user, question, up)
-    body = {"question_id": question.id, "voted": up}
-    broadcast.send("voted", body, broadcast.person_room(question.session_id, user.id))
-    return {**body, "changed": changed}
+    return {"question_id": question.id, "voted": up, "changed": changed}
 
 
 @_event("vote")

@@ -6,7 +6,13 @@ from flask import Flask
 from cop import events, person_cache
 from cop.accounts.events import PROFILE_CONTEXT, PersonErased
 from cop.discussions import events as discussion_events
-from cop.discussions.events import DiscussionSeen, DiscussionSplit, PostCreated, PostEdited
+from cop.discussions.events import (
+    DiscussionSeen,
+    DiscussionSplit,
+    PostCreated,
+    PostEdited,
+    RepliesCopied,
+)
 from cop.discussions.service import DISCUSSION_KINDS
 from cop.notifications import service
 from cop.spaces import events as space_events
@@ -15,6 +21,10 @@ from cop.spaces.models import SpaceKind
 
 def _post_created(event: PostCreated) -> None:
     service.post_created(event.post, event.follow)
+
+
+def _replies_copied(event: RepliesCopied) -> None:
+    service.replies_copied(event.posts)
 
 
 def _post_edited(event: PostEdited) -> None:
@@ -59,6 +69,7 @@ def register(app: Flask) -> None:
     events.subscribe(app, PersonErased, _person_erased)
     events.register_hook(app, PROFILE_CONTEXT, _profile_context)
     events.subscribe(app, PostCreated, _post_created)
+    events.subscribe(app, RepliesCopied, _replies_copied)
     events.subscribe(app, PostEdited, _post_edited)
     events.subscribe(app, DiscussionSeen, _discussion_seen)
     events.subscribe(app, DiscussionSplit, _discussion_split)

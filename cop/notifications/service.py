@@ -19,7 +19,7 @@ from sqlalchemy import delete, select, update
 
 from cop import policy
 from cop.accounts.models import User
-from cop.db import utcnow
+from cop.db import reserve_ids, utcnow
 from cop.discussions.models import Discussion, ForumType, Post, SubscriptionMode, settings_of
 from cop.errors import Conflict
 from cop.extensions import db
@@ -168,7 +168,10 @@ def _following(space: Space, chosen: dict[int, bool]) -> list[User]:
 
 
 def _mentioned(source: str) -> list[User]:
-    names = find_mentions(source)
+    return _mentioned_by_name(find_mentions(source))
+
+
+def _mentioned_by_name(names) -> list[User]:
     if not names:
         return []
     return list(
@@ -226,6 +229,57 @@ def post_created(post: Post, follow: bool = True) -> None:
         _choose(post.author_id, discussion.id, True)
     if post.parent_id and settings_of(discussion.space).forum_type == ForumType.QANDA:
         _earlier_answers(post)
+
+
+def replies_copied(posts) -> None:
+    """`post_created` for each of these plain replies of one author to one discussion (a
+    live session's archive), with the people, their mutes and their right to read asked
+    once for all: whoever may read one of them may read them all. Does not commit."""
+    first = posts[0]
+    discussion, author_id = first.discussion, first.author_id
+    named = {post.id: find_mentions(post.body) for post in posts}
+    mentioned = _mentioned_by_name(set().union(*named.values()))
+    subscribers = _subscribers(discussion)
+    people = {u.id: u for u in (*mentioned, *subscribers) if u.id != author_id}
+    may_read = {u.id for u in policy.readers(first, list(people.values()), soon=True)}
+    off = {
+        NotificationKind.MENTION: muted(NotificationKind.MENTION, [u.id for u in mentioned]),
+        NotificationKind.REPLY: muted(NotificationKind.REPLY, [u.id for u in subscribers]),
+    }
+    told = []
+    for post in posts:
+        already = {author_id}
+        mentions = [u for u in mentioned if u.username in named[post.id]]
+        for kind, users in (
+            (NotificationKind.MENTION, mentions),
+            (NotificationKind.REPLY, subscribers),
+        ):
+            for user in users:
+                if user.id in already or user.id in off[kind] or user.id not in may_read:
+                    continue
+                told.append((user.id, kind, post))
+                already.add(user.id)
+    # Their ids reserved, the rows go in one executemany (cop.db.reserve_ids).
+    ids = reserve_ids(db.session, Notification.__table__, len(told)) if told else []
+    db.session.add_all(
+        Notification(
+            id=id_,
+            user_id=user_id,
+            kind=kind,
+            post_id=post.id,
+            discussion_id=post.discussion_id,
+            actor_id=author_id,
+            created_at=post.created_at,
+            mail_tries=0,  # every column given: nothing to read back
+        )
+        for id_, (user_id, kind, post) in zip(ids, told, strict=True)
+    )
+    choosing = _mode(discussion.space) not in (SubscriptionMode.DISABLED, SubscriptionMode.FORCED)
+    if choosing and db.session.get(DiscussionSubscription, (author_id, discussion.id)) is None:
+        _choose(author_id, discussion.id, True)
+    if settings_of(discussion.space).forum_type == ForumType.QANDA:
+        for post in posts:
+            _earlier_answers(post)
 
 
 def _earlier_answers(answer: Post) -> None:
