@@ -92,7 +92,10 @@ def _matching(parsed: Parsed, readable, spent):
     filter). Read from the GIN index and ranked once per search: the total, the facets and
     the page are all taken from it in the same statement."""
     t = documents.c
-    result = func.coalesce(func.nullif(t.discussion, ""), t.id)
+    # Byte order: the result only groups and sorts the matches to find each one's best
+    # post, and the database's collation compared them letter by letter (2 of a common
+    # word's 30 ms of backend CPU at 100,000 posts).
+    result = func.coalesce(func.nullif(t.discussion, ""), t.id).collate("C")
     within = true() if spent is None else select(spent.c.within).scalar_subquery()
     return (
         select(t.id, t.kind, t.space, t.platform, t.year, t.created, _rank(parsed).label("score"))
