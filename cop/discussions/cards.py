@@ -15,53 +15,18 @@ gets the fragment rendered for the permissions they hold now. The per-person par
 (dates, unread marks, reactions, actions) are rendered per request by `_post.html`.
 """
 
-import threading
-from collections import OrderedDict
-
 from flask import Flask, current_app, g, request
 from flask_login import current_user
 from markupsafe import Markup
 
 from cop.i18n import current_locale
+from cop.sized_lru import SizedLRU
 
 EXTENSION = "cop.post_cards"
 TEMPLATE = "discussions/_card_shared.html"
 
 
-class CardCache:
-    """An LRU of rendered fragments bounded by their size in characters."""
-
-    def __init__(self, max_chars: int) -> None:
-        self.max_chars = max_chars
-        self.items: OrderedDict[tuple, tuple[tuple[Markup, ...], int]] = OrderedDict()
-        self.size = 0
-        self.lock = threading.Lock()
-
-    def get(self, key: tuple) -> tuple[Markup, ...] | None:
-        with self.lock:
-            found = self.items.get(key)
-            if found is None:
-                return None
-            self.items.move_to_end(key)
-            return found[0]
-
-    def put(self, key: tuple, fragments: tuple[Markup, ...], key_chars: int = 0) -> None:
-        """Keep the fragments; `key_chars` counts a long text held in the key."""
-        size = sum(len(f) for f in fragments) + key_chars
-        if size > self.max_chars // 8:
-            return
-        with self.lock:
-            old = self.items.pop(key, None)
-            if old is not None:
-                self.size -= old[1]
-            self.items[key] = (fragments, size)
-            self.size += size
-            while self.size > self.max_chars:
-                _key, dropped = self.items.popitem(last=False)
-                self.size -= dropped[1]
-
-
-def kept_fragments() -> CardCache | None:
+def kept_fragments() -> SizedLRU | None:
     """This process's cache of rendered fragments, or None when it is turned off."""
     return current_app.extensions.get(EXTENSION)
 
@@ -131,5 +96,5 @@ def shared_card(post, thread, word_count=None) -> tuple[Markup, Markup]:
 def init_app(app: Flask) -> None:
     megabytes = app.config["COP_CARD_CACHE_MB"]
     if megabytes > 0:  # a character of Ukrainian text takes two bytes in a Python string
-        app.extensions[EXTENSION] = CardCache(megabytes * 1024 * 1024 // 2)
+        app.extensions[EXTENSION] = SizedLRU(megabytes * 1024 * 1024 // 2)
     app.jinja_env.globals["shared_card"] = shared_card

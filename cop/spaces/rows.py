@@ -16,49 +16,17 @@ a reader gets is decided before, by the query that lists them. Per request: the 
 count (the reader's) and the last post's date (its wording moves with the clock and the
 reader's language and time zone)."""
 
-import threading
-from collections import OrderedDict
-
 from flask import Flask, current_app, g, request
 from flask_login import current_user
 from markupsafe import Markup, escape
 
 from cop.dates import when
 from cop.i18n import current_locale
+from cop.sized_lru import SizedLRU
 from cop.urls import url_pattern
 
 EXTENSION = "cop.forum_rows"
 TEMPLATE = "spaces/_discussion_row.html"
-
-
-class RowCache:
-    """An LRU of rendered rows bounded by their size in characters."""
-
-    def __init__(self, max_chars: int) -> None:
-        self.max_chars = max_chars
-        self.items: OrderedDict[tuple, tuple[tuple, int]] = OrderedDict()
-        self.size = 0
-        self.lock = threading.Lock()
-
-    def get(self, key: tuple) -> tuple | None:
-        with self.lock:
-            found = self.items.get(key)
-            if found is None:
-                return None
-            self.items.move_to_end(key)
-            return found[0]
-
-    def put(self, key: tuple, parts: tuple[str, ...]) -> None:
-        size = sum(map(len, parts))
-        with self.lock:
-            old = self.items.pop(key, None)
-            if old is not None:
-                self.size -= old[1]
-            self.items[key] = (parts, size)
-            self.size += size
-            while self.size > self.max_chars:
-                _key, dropped = self.items.popitem(last=False)
-                self.size -= dropped[1]
 
 
 def _key(reader: tuple, space_id: int, d, last: str | None) -> tuple:
@@ -130,5 +98,5 @@ def forum_rows(space, forum: dict) -> Markup:
 def init_app(app: Flask) -> None:
     megabytes = app.config["COP_CARD_CACHE_MB"]
     if megabytes > 0:  # a character of Ukrainian text takes two bytes in a Python string
-        app.extensions[EXTENSION] = RowCache(megabytes * 1024 * 1024 // 2)
+        app.extensions[EXTENSION] = SizedLRU(megabytes * 1024 * 1024 // 2)
     app.jinja_env.globals["forum_rows"] = forum_rows
