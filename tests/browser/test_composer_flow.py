@@ -17,6 +17,9 @@ def test_a_reply_is_formatted_previewed_kept_as_a_draft_and_posted(browser, live
     page.get_by_role("button", name="Розпочати обговорення").click()
     expect(page.locator("h1")).to_contain_text("Бюджет участі")
     discussion = page.url
+    # The toolbar shows once composer.js has set the field up (its shortcuts with it): on a
+    # busy machine the page can be typed into before that.
+    expect(page.get_by_role("button", name="Список")).to_be_visible()
 
     body = page.locator("#body")
     body.fill("Збір пропозицій ")
