@@ -9,11 +9,9 @@ leaves alone.
 
 import argparse
 import collections
-import json
-import os
 import sys
 
-from profile_pages import member_client
+from profile_pages import bench_app, member_client
 
 # Functions that open a section (by name; a template's blocks are its `root` and
 # `block_<name>` functions).
@@ -52,14 +50,8 @@ def main():
     ap.add_argument("--path", default=None, help="default: the hot forum")
     ap.add_argument("--n", type=int, default=10)
     args = ap.parse_args()
-    with open(args.vars) as fh:
-        v = json.load(fh)
-    os.environ.setdefault("COP_INSTANCE_PATH", v["instance"])
-    os.environ.setdefault("COP_SECRET_KEY", "forum-bench-not-secret")
+    v, app = bench_app(args.vars)
 
-    from cop import create_app
-
-    app = create_app({"COP_GUEST_CACHE_MB": 0})
     client = member_client(app)
     path = args.path or f"/spaces/{v['hot_forum_id']}"
     for _ in range(5):

@@ -15,12 +15,10 @@ kept part and count is worked out again. The forum page, viewed again, is the an
 import argparse
 import cProfile
 import gc
-import json
-import os
 import pstats
 import time
 
-from profile_pages import member_client
+from profile_pages import bench_app, member_client
 
 
 def main():
@@ -28,17 +26,12 @@ def main():
     ap.add_argument("--vars", default="/tmp/cop-forum-bench/populate.json")
     ap.add_argument("--n", type=int, default=20)
     args = ap.parse_args()
-    with open(args.vars) as fh:
-        v = json.load(fh)
-    os.environ.setdefault("COP_INSTANCE_PATH", v["instance"])
-    os.environ.setdefault("COP_SECRET_KEY", "forum-bench-not-secret")
+    v, app = bench_app(args.vars)
 
     from sqlalchemy import text
 
-    from cop import create_app
     from cop.extensions import db
 
-    app = create_app({"COP_GUEST_CACHE_MB": 0})
     member = member_client(app)
     gc.freeze()
     gc.set_threshold(50_000, 20, 100)

@@ -15,12 +15,11 @@ import argparse
 import cProfile
 import gc
 import json
-import os
 import pstats
 import statistics
 import time
 
-from profile_pages import member_client
+from profile_pages import bench_app, member_client
 
 
 def main():
@@ -33,14 +32,8 @@ def main():
                          "requests): a measure of work that the machine's load leaves alone")
     ap.add_argument("--out", default=None)
     args = ap.parse_args()
-    with open(args.vars) as fh:
-        v = json.load(fh)
-    os.environ.setdefault("COP_INSTANCE_PATH", v["instance"])
-    os.environ.setdefault("COP_SECRET_KEY", "forum-bench-not-secret")
+    v, app = bench_app(args.vars)
 
-    from cop import create_app
-
-    app = create_app({"COP_GUEST_CACHE_MB": 0})
     member, guest = member_client(app), app.test_client()
     # As cop/gunicorn_conf.py's worker does once the app is loaded: without it, collections
     # of the whole loaded app land in random requests (2-3 ms of some pages here).

@@ -113,20 +113,29 @@ def member_client(app, email="user0001@example.org", password="benchpass"):
     return client
 
 
-def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--vars", default="/tmp/cop-forum-bench/populate.json")
-    ap.add_argument("--n", type=int, default=50)
-    ap.add_argument("--out", default=None)
-    args = ap.parse_args()
-    with open(args.vars) as fh:
+def bench_app(vars_path: str):
+    """populate.json's values and an app over its instance with the guest page cache off
+    (every request renders): what each of this folder's in-process benches starts with."""
+    with open(vars_path) as fh:
         v = json.load(fh)
     os.environ.setdefault("COP_INSTANCE_PATH", v["instance"])
     os.environ.setdefault("COP_SECRET_KEY", "forum-bench-not-secret")
 
     from cop import create_app
 
-    app = create_app({"COP_GUEST_CACHE_MB": 0})  # every request renders
+    return v, create_app({"COP_GUEST_CACHE_MB": 0})
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--vars", default="/tmp/cop-forum-bench/populate.json")
+    ap.add_argument("--n", type=int, default=50)
+    ap.add_argument("--out", default=None)
+    args = ap.parse_args()
+    v, app = bench_app(args.vars)
+
+    from cop import create_app
+
     cached = create_app().test_client()  # the guest page cache on, as served
     guest, member = app.test_client(), member_client(app)
     disc = f"/discussions/{v['hot_discussion_id']}"
