@@ -7,6 +7,13 @@ from cop.spaces.models import Space
 
 API = "/api/v1/search"
 
+# A text with two words a prefix (налашт*) finds, and its snippet for "налашт* мережа".
+PREFIXED = "Ми налаштували сервер, а налаштування мережі ще попереду."
+PREFIXED_MARKED = (
+    "Ми <mark>налаштували</mark> сервер, а <mark>налаштування</mark> "
+    "<mark>мережі</mark> ще попереду."
+)
+
 
 def person(world, name: str) -> User:
     return db.session.get(User, world.users[name].id)

@@ -7,7 +7,7 @@ backends (`both_backends`)."""
 import urllib.parse
 
 import pytest
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, select, text
 
 from cop import create_app
 from cop.discussions import service
@@ -15,9 +15,17 @@ from cop.extensions import db
 from cop.moderation.service import move_discussion
 from cop.search import backend
 from cop.search.pg import indexing
+from cop.search.pg.searching import SPELLED_OUT
 from cop.search.pg.table import documents
 from tests.conftest import DATABASE_URL, QueryCounter, bearer
-from tests.search.helpers import discussion, person, search, space
+from tests.search.helpers import (
+    PREFIXED,
+    PREFIXED_MARKED,
+    discussion,
+    person,
+    search,
+    space,
+)
 from tests.search.test_processes import fetch, wait_until
 from tests.servers import CopServer
 
@@ -104,6 +112,23 @@ if DATABASE_URL:  # what follows needs the backend, hence PostgreSQL (CI's secon
         assert search(client, "береза")["total"] == 1
 
     @postgres_only
+    def test_written_words_go_straight_into_the_word_index(app, client, world):
+        """No GIN pending list (migration 0036): a search never reads through words
+        waiting there, and no write pays for merging them all."""
+        with app.app_context():
+            for n in range(5):
+                service.start_discussion(
+                    person(world, "member"),
+                    space(world, "forum_public"),
+                    title=f"Т {n}",
+                    body="осика",
+                )
+        assert search(client, "осика")["total"] == 5
+        with app.app_context():
+            waiting = text("SELECT gin_clean_pending_list(CAST(:index AS regclass))")
+            assert db.session.scalar(waiting, {"index": "ix_search_document_vector"}) == 0
+
+    @postgres_only
     def test_two_machines_on_one_database_find_what_the_other_wrote(app, world, tmp_path):
         headers = bearer(app, world.users["member"])
         forum = world.spaces["forum_public"]
@@ -145,7 +170,8 @@ if DATABASE_URL:  # what follows needs the backend, hence PostgreSQL (CI's secon
     @postgres_only
     def test_a_search_takes_as_many_statements_for_many_results_as_for_one(app, client, world):
         """The matches are read and ranked once for the total, the facets and the page:
-        the statements do not grow with the results, their posts or the query's words."""
+        the statements do not grow with the results, their posts or the query's words.
+        A prefix's words are looked up first, in one statement more."""
         with app.app_context():
             member = person(world, "member")
             d = service.start_discussion(
@@ -164,4 +190,23 @@ if DATABASE_URL:  # what follows needs the backend, hence PostgreSQL (CI's secon
                 found = search(client, q)
             counted[q] = len(queries)
         assert found["total"] == 12
+        prefixed = counted.pop("вер*")
         assert len(set(counted.values())) == 1, counted
+        assert prefixed == counted["верба"] + 1
+
+    @postgres_only
+    def test_a_prefix_standing_for_many_words_finds_and_marks_them_all(app, client, world):
+        """Past SPELLED_OUT words a prefix is a partial match of the index: the same
+        documents, each word it matched marked (the Whoosh backend takes a prefix's first
+        50 words only)."""
+        crowd = " ".join("налаштаб" + a + b for a in "бвгдежз" for b in "бвгдежзклм")
+        with app.app_context():
+            forum = space(world, "forum_public")
+            member = person(world, "member")
+            service.start_discussion(member, forum, title="Мережа", body=PREFIXED)
+            service.start_discussion(member, forum, title="Інше", body=crowd)
+        assert len({word for word in crowd.split()}) > SPELLED_OUT
+        found = search(client, "налашт* мережа")
+        assert found["total"] == 1
+        assert found["items"][0]["snippet"] == PREFIXED_MARKED
+        assert search(client, "налашт*")["total"] == 2

@@ -4,7 +4,7 @@ post's snippet taken from its body (its title is the hit's heading already)."""
 from cop.discussions import service
 from cop.search.snippets import SNIPPET_CHARS, snippet
 from tests.conftest import both_backends
-from tests.search.helpers import person, search, space
+from tests.search.helpers import PREFIXED, PREFIXED_MARKED, person, search, space
 
 pytestmark = both_backends
 
@@ -22,6 +22,19 @@ def test_an_opening_posts_snippet_does_not_repeat_its_title(app, client, world):
     assert by_title["snippet"] == "Ми обговорили план розвитку."
     by_body = search(client, "планом")["items"][0]
     assert by_body["snippet"] == "Ми обговорили <mark>план</mark> розвитку."
+
+
+def test_a_prefix_marks_every_word_it_found(app, client, world):
+    with app.app_context():
+        service.start_discussion(
+            person(world, "member"),
+            space(world, "forum_public"),
+            title="Мережа",
+            body=PREFIXED,
+        )
+    found = search(client, "налашт* мережа")
+    assert found["total"] == 1
+    assert found["items"][0]["snippet"] == PREFIXED_MARKED
 
 
 def test_a_long_text_gives_its_best_fragments_with_every_form_marked():

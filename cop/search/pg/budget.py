@@ -15,7 +15,7 @@ cost here (a document holding two OR'd words is read once)."""
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import BigInteger, Boolean, bindparam, column, text
+from sqlalchemy import BigInteger, Boolean, Integer, bindparam, column, text
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.types import Text
 
@@ -49,27 +49,41 @@ def _broad() -> Invalid:
     return Invalid(message, fields={"q": message})
 
 
-def _like(stem: str) -> str:
+def like(stem: str) -> str:
+    """The LIKE pattern of the words that begin with `stem`."""
     return stem.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
 
 
-def spent(parsed: Parsed):
-    """The budget's CTE for the query's words: `words` counted and `within`, or None when
-    the query asks for no word (filters only)."""
+def likes(parsed: Parsed) -> list[str | None] | None:
+    """The words the query asks for, one per term: a prefix's LIKE pattern (it counts as
+    every vocabulary word it stands for) or None (a word, counted once); None when the
+    query asks for no word (filters only)."""
     asked = sorted({(f, t) for f, t, _w in scoring_terms(parsed.positive + parsed.negative)})
     if not asked:
         return None
-    likes = [
-        _like(t[: -len(PREFIX)]) if f == "text" and t.endswith(PREFIX) else None for f, t in asked
+    return [
+        like(t[: -len(PREFIX)]) if f == "text" and t.endswith(PREFIX) else None for f, t in asked
     ]
+
+
+def spent():
+    """The budget's CTE over the bound `likes` (see `values`): `words` counted and
+    `within`."""
     return (
         _SPENT.bindparams(
-            bindparam("likes", likes, type_=ARRAY(Text)),
-            max_words=max(current_app.config["COP_SEARCH_MAX_TERMS"], 0),
+            bindparam("likes", type_=ARRAY(Text)), bindparam("max_words", type_=Integer)
         )
         .columns(column("words", BigInteger), column("within", Boolean))
         .cte("spent")
     )
+
+
+def values(patterns: list[str | None] | None) -> dict:
+    """The values `spent` is sent with."""
+    return {
+        "likes": patterns or [],
+        "max_words": max(current_app.config["COP_SEARCH_MAX_TERMS"], 0),
+    }
 
 
 def documents() -> int:

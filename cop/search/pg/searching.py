@@ -4,71 +4,48 @@ you mean" only ever count what the reader may read. Results are grouped per disc
 as the Whoosh path groups them (a discussion ranks by its best post and shows up to
 grouping.MAX_SHOWN of its matching posts), with the same snippets.
 
-A search's own statement: the budget's count of words, then, within it, the allowed
-matches from the GIN index (at most one past the documents the budget allows), ranked
-once, sorted once to find each result's best post, the facet counts and the page from
-those, and the table's version. Only a search that finds nothing sends more (the
-lookups "did you mean" starts from). The statements before (catching up, the reader's
-scope) are both backends'; the reader's permission condition is built once per scope."""
+A search sends one statement of its own (cop/search/pg/statement.py: the total, the
+facets, the page and the budget's verdict together). Before it, a query with a `word*`
+looks up the words the prefix stands for; after it, only a search that finds nothing sends
+more (the lookups "did you mean" starts from). The statements before (catching up, the
+reader's scope) are both backends'."""
 
-import functools
 from datetime import datetime
 
-from sqlalchemy import REAL, and_, cast, func, literal, select, true
-from sqlalchemy.dialects.postgresql import ARRAY, TSQUERY, aggregate_order_by, distinct_on
+from sqlalchemy import func, literal, select, union_all
 from whoosh import query
 
 from cop.discussions import stars
 from cop.extensions import db
-from cop.search import grouping, readings, snippets
+from cop.search import readings, snippets, vocabulary
 from cop.search.collect import scoring_terms
 from cop.search.parse import Parsed, filter_query, parse
-from cop.search.permissions import permission_query
-from cop.search.pg import budget, indexing, suggestions, version
-from cop.search.pg.table import documents, state
-from cop.search.pg.tsquery import PREFIX, condition, lexeme, matches, prefix
+from cop.search.pg import budget, indexing, statement, suggestions, tsquery, version
+from cop.search.pg.table import documents, words
+from cop.search.pg.tsquery import PREFIX, condition, lexeme, matches, prefix, spelled_out, stems
 from cop.search.results import MAX_PAGE, Hit, Results, match_of
 from cop.search.schema import VERSION
 from cop.search.scope import search_scope
 from cop.search.sources import modules
 
-# ts_rank's weights for D (derived nouns), C (unused), B (body) and A (title), and its
-# normalisation 1: the rank divided by 1 + log(the document's length), as BM25 favours
-# a short text that is about the word over a long one that mentions it. ts_rank rather
-# than ts_rank_cd: the recall set ranks the same with either (docs/search.md), and at
-# 100,000 posts the cover density cost a common word's search a quarter of its time.
-WEIGHTS = [0.1, 0.2, 0.4, 1.0]
-NORMALISATION = 1
-
-
-ALLOWED_KEPT = 256  # readers' permission conditions kept per process
+SPELLED_OUT = vocabulary.PREFIX_TERMS  # a prefix standing for more words stays a partial match
 LIKELY = 0.5  # a reading weighed less ranks once, the likely ones twice
 COUNTED = 1000  # documents counted per reading when weighing readings
 
 
-def _rank_of(terms: list[tuple[str, str, float]]):
-    ranked = " | ".join(lexeme(field, text) for field, text, _weight in terms)
-    return func.ts_rank(
-        cast(WEIGHTS, ARRAY(REAL)),
-        documents.c.vector,
-        cast(literal(ranked), TSQUERY),
-        NORMALISATION,
-    )
-
-
-def _rank(parsed: Parsed):
-    """ts_rank has no weight per query term: the rank of every term, plus, when a word
-    has an unlikely reading (weighed by cop/search/readings.py), that of the likely terms
-    again, so a text with only a rare reading ranks below one with the common reading.
-    Derived nouns need no second pass: their label (D) already weighs them least. Each
-    pass ranks every allowed match, the most costly part of a common word's search."""
+def ranked(parsed: Parsed) -> list[str]:
+    """The tsqueries whose ranks add up to a match's score. ts_rank has no weight per
+    query term: the rank of every term, plus, when a word has an unlikely reading (weighed
+    by cop/search/readings.py), that of the likely terms again, so a text with only a rare
+    reading ranks below one with the common reading. Derived nouns need no second pass:
+    their label (D) already weighs them least. Each pass ranks every allowed match, the
+    most costly part of a common word's search."""
     terms = scoring_terms(parsed.positive)
     if not terms:
-        return literal(0.0)
+        return []
     likely = [term for term in terms if term[2] >= LIKELY or term[0] == "derived"]
-    if len(likely) == len(terms):
-        return _rank_of(terms)
-    return _rank_of(terms) + (_rank_of(likely) if likely else literal(0.0))
+    passes = [terms] if len(likely) in (0, len(terms)) else [terms, likely]
+    return [" | ".join(lexeme(field, text) for field, text, _w in chosen) for chosen in passes]
 
 
 def _telling(forms: tuple[str, ...]) -> int:
@@ -78,140 +55,82 @@ def _telling(forms: tuple[str, ...]) -> int:
     return db.session.scalar(select(func.count()).select_from(some))
 
 
-@functools.lru_cache(maxsize=ALLOWED_KEPT)
-def allowed(scope):
-    """The reader's permission query as SQL (the scope comes from the policy's SQL read
-    conditions, cop/policy.py's SearchScope), built once per scope and process: a scope
-    is a frozen value, and a change of what someone may read gives them a new one."""
-    return condition(permission_query(scope))
-
-
-def _matching(parsed: Parsed, readable, spent):
-    """The allowed matches, each ranked and with its result (`grp`): at most one past the
-    budget's documents, and none when its words are beyond it (`spent` being a one-time
-    filter). Read from the GIN index and ranked once per search: the total, the facets and
-    the page are all taken from it in the same statement."""
-    t = documents.c
-    # Byte order: the result only groups and sorts the matches to find each one's best
-    # post, and the database's collation compared them letter by letter (2 of a common
-    # word's 30 ms of backend CPU at 100,000 posts).
-    result = func.coalesce(func.nullif(t.discussion, ""), t.id).collate("C")
-    within = true() if spent is None else select(spent.c.within).scalar_subquery()
-    return (
-        select(t.id, t.kind, t.space, t.platform, t.year, t.created, _rank(parsed).label("score"))
-        .add_columns(result.label("grp"))
-        .where(and_(within, condition(parsed.query()), readable))
-        .limit(budget.documents() + 1)
-        .cte("matching")
-    )
-
-
-def _order(columns, sort: str) -> tuple:
-    """Best first: the highest rank (ties: the older post), or the newest."""
-    if sort == "newest":
-        return (columns.created.desc(), columns.id.desc())
-    return (columns.score.desc(), columns.created, columns.id)
-
-
-def _best(matching, sort: str):
-    """Each result's best post, one row per result: the one sort of the matches a search
-    needs (numbering every result's posts with window functions sorted and kept them all,
-    a third of a common word's time at 100,000 posts)."""
-    m = matching.c
-    return select(matching).ext(distinct_on(m.grp)).order_by(m.grp, *_order(m, sort)).cte("best")
-
-
-def _facet_rows(best):
-    """The facet values of each result's best post, counted in one GROUP BY."""
-    b = best.c
-    return (
-        select(b.kind, b.space, b.platform, b.year, func.count().label("count"))
-        .group_by(b.kind, b.space, b.platform, b.year)
-        .subquery("facet")
-    )
-
-
-def _page_rows(matching, best, sort: str, page: int, per_page: int):
-    """The page's results, each with its best posts (at most grouping.MAX_SHOWN), its size
-    and the stored fields snippets need: only the page's results' matches are numbered."""
-    b = best.c
-    best_order = _order(b, sort)
-    chosen = (
-        select(b.grp, func.row_number().over(order_by=best_order).label("place"))
-        .order_by(*best_order)
-        .offset((page - 1) * per_page)
-        .limit(per_page)
-        .cte("chosen")
-    )
-    m = matching.c
-    numbered = (
-        select(m.id, chosen.c.place)
-        .add_columns(
-            func.row_number().over(partition_by=m.grp, order_by=_order(m, sort)).label("n"),
-            func.count().over(partition_by=m.grp).label("size"),
-        )
-        .join(chosen, chosen.c.grp == m.grp)
-        .subquery("numbered")
-    )
-    t, r = documents.c, numbered.c
-    return (
-        select(t.id, t.kind, t.post, t.discussion, t.consultation, t.space, t.author)
-        .add_columns(t.created, t.heading, t.text, r.size, r.place, r.n)
-        .join(numbered, r.id == t.id)
-        .where(r.n <= grouping.MAX_SHOWN)
-        .subquery("shown")
-    )
+def _prefix_words(parsed: Parsed) -> dict[str, list[str]]:
+    """The vocabulary's words that begin with each of the query's prefixes, for those
+    that stand for at most SPELLED_OUT words (one statement, only for a query with a
+    prefix). The vocabulary holds every word of every document, whoever may read it: the
+    matches are the same with the words as with the prefix (see tsquery.spelled_out)."""
+    wanted = stems(parsed.query())
+    if not wanted:
+        return {}
+    w = words.c.word
+    branches = [
+        select(literal(stem).label("stem"), w)
+        .where(w.like(budget.like(stem), escape="\\"))
+        .limit(SPELLED_OUT + 1)
+        .subquery()
+        .select()
+        for stem in wanted
+    ]
+    found: dict[str, list[str]] = {stem: [] for stem in wanted}
+    for stem, word in db.session.execute(union_all(*branches)):
+        found[stem].append(word)
+    return {stem: sorted(ws) for stem, ws in found.items() if 0 < len(ws) <= SPELLED_OUT}
 
 
 def _found(
-    parsed: Parsed, readable, sort: str, page: int, per_page: int, checked: bool = False
+    parsed: Parsed,
+    spelled: dict[str, list[str]],
+    scope,
+    sort: str,
+    page: int,
+    per_page: int,
+    checked: bool = False,
 ) -> tuple | None:
-    """The facet rows and the page's rows, in one statement (one JSON array each), with
-    the budget checked first in it and the table's version read beside it: None when the
-    table is of another version, unless that was `checked` already. Raises Invalid for a
-    query beyond the budget."""
-    spent = budget.spent(parsed)
-    matching = _matching(parsed, readable, spent)
-    best = _best(matching, sort)
-    facet = _facet_rows(best)
-    shown = _page_rows(matching, best, sort, page, per_page)
-    facets = select(func.json_agg(facet.table_valued())).scalar_subquery()
-    rows = select(
-        func.json_agg(aggregate_order_by(shown.table_valued(), shown.c.place, shown.c.n))
-    ).scalar_subquery()
-    within = literal(None) if spent is None else select(spent.c.within).scalar_subquery()
-    read = select(func.count()).select_from(matching).scalar_subquery()
-    current = select(state.c.version).scalar_subquery()
-    found = _planned_for_its_words(select(facets, rows, within, read, current))
+    """The facet rows and the page's rows, from the search's statement
+    (cop/search/pg/statement.py), with the budget checked first in it and the table's
+    version read beside it: None when the table is of another version, unless that was
+    `checked` already. Raises Invalid for a query beyond the budget."""
+    asked = spelled_out(parsed.query(), spelled)
+    words_only = tsquery.words(asked)
+    rank = ranked(parsed)
+    likes = budget.likes(parsed)
+    if words_only is not None:
+        sent = statement.of_words(scope, len(rank), likes is not None, sort)
+    else:
+        sent = statement.built(condition(asked), scope, len(rank), likes is not None, sort)
+    found = _planned_for_its_words(sent, statement.values(words_only, rank, likes, page, per_page))
     if found[4] != VERSION and not checked:
         return None
     budget.check(found[2], found[3])
     return found[0] or [], found[1] or []
 
 
-def _planned_for_its_words(statement):
+def _planned_for_its_words(sent, values: dict):
     """The statement's row, never sent as a prepared statement: psycopg prepares one after
     a few runs, and PostgreSQL may then plan it once for any words, a plan that misjudges
     how many documents a word has (at 100,000 posts, 46 ms of backend CPU for a common
     word instead of 38). Planned per search, for its words, it costs under a millisecond."""
-    connection = db.session.connection(bind_arguments={"clause": statement})
+    connection = db.session.connection(bind_arguments={"clause": sent})
     driver = connection.connection.driver_connection
     kept, driver.prepare_threshold = driver.prepare_threshold, None
     try:
-        return connection.execute(statement).one()
+        return connection.execute(sent, values).one()
     finally:
         driver.prepare_threshold = kept
 
 
-def _current_found(parsed: Parsed, readable, sort: str, page: int, per_page: int) -> tuple:
+def _current_found(
+    parsed: Parsed, spelled: dict[str, list[str]], scope, sort: str, page: int, per_page: int
+) -> tuple:
     """_found, from a table of this version. When the version read is another, the
     primary's word decides (version.require_current): IndexOutdated (a 503 with the
     rebuild's progress) for an outdated table; an empty one is marked current, and a
     read replica may simply not have replayed the switch yet."""
-    found = _found(parsed, readable, sort, page, per_page)
+    found = _found(parsed, spelled, scope, sort, page, per_page)
     if found is None:
         version.require_current()
-        found = _found(parsed, readable, sort, page, per_page, checked=True)
+        found = _found(parsed, spelled, scope, sort, page, per_page, checked=True)
     return found
 
 
@@ -236,13 +155,20 @@ def _grouped(rows: list[dict]) -> list[list[dict]]:
     return list(results.values())
 
 
-def _marked(parsed: Parsed, texts: list[str]) -> frozenset[str]:
-    """The terms snippets mark: the query's words, and what its prefixes matched in the
-    shown texts (the Whoosh backend expands a prefix to its words before searching)."""
+def _marked(parsed: Parsed, spelled: dict[str, list[str]], texts: list[str]) -> frozenset[str]:
+    """The terms snippets mark: the query's words, the words its prefixes were spelled
+    out to, and what the other prefixes matched in the shown texts (the Whoosh backend
+    expands a prefix to its words before searching)."""
     terms = {text for _field, text, _weight in scoring_terms(parsed.positive)}
-    stems = [term[: -len(PREFIX)] for term in terms if term.endswith(PREFIX)]
-    if stems:
-        terms |= set().union(*(snippets.prefixed(text, stems) for text in texts))
+    for words_of_stem in spelled.values():
+        terms.update(words_of_stem)
+    partial = [
+        term[: -len(PREFIX)]
+        for term in terms
+        if term.endswith(PREFIX) and term[: -len(PREFIX)] not in spelled
+    ]
+    if partial:
+        terms |= set().union(*(snippets.prefixed(text, partial) for text in texts))
     return frozenset(terms)
 
 
@@ -276,15 +202,15 @@ def search(
     found = Results(total=0, page=page, per_page=per_page)
     if parsed.empty or not scope.spaces:
         return found
-    readable = allowed(scope)
-    facet_rows, page_rows = _current_found(parsed, readable, sort, page, per_page)
+    spelled = _prefix_words(parsed)
+    facet_rows, page_rows = _current_found(parsed, spelled, scope, sort, page, per_page)
     found.total, counts = _facets(facet_rows)
     if found.total == 0:  # "did you mean" only then
-        found.suggestion = suggestions.suggestion(text, parsed, readable)
+        found.suggestion = suggestions.suggestion(text, parsed, statement.allowed(scope))
     if facets:
         found.facets = counts
     pages = _grouped(page_rows)
-    marked = _marked(parsed, [hit["text"] for shown in pages for hit in shown])
+    marked = _marked(parsed, spelled, [hit["text"] for shown in pages for hit in shown])
     for shown in pages:
         first = shown[0]
         found.hits.append(

