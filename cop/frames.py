@@ -92,10 +92,13 @@ class Writer(eio_gevent.WebSocketWSGI):
 
     def write(self, frame: Frame) -> bool:
         """Send `frame` to this socket: at once when its writer is idle and nothing waits
-        in its queue, else through the queue. False when the socket cannot take a frame
-        (not yet on the websocket, or closed): the caller sends the packet instead."""
+        in its queue, else through the queue; nowhere once it is closed (its writer has
+        stopped). False when the socket is not on the websocket yet: the caller sends the
+        packet instead."""
         socket = self.socket
-        if not socket.upgraded or socket.upgrading or socket.closed or self._sock.closed:
+        if socket.closed or self._sock.closed:
+            return True
+        if not socket.upgraded or socket.upgrading:
             return False
         if self.writing or not socket.queue.empty():
             socket.send(frame)  # behind what waits; the writer sends it as it is

@@ -95,6 +95,22 @@ def test_frames_go_straight_out_then_queue_behind_a_full_buffer_in_order():
     assert eio_socket.sid not in frames.WRITERS  # forgotten once its handler returned
 
 
+def test_a_closed_socket_takes_nothing():
+    eio = engineio.Server(async_mode="gevent")
+    frames.install(eio)
+    client_end, eio_socket, runs, handler = _served(eio)
+    writer = frames.WRITERS[eio_socket.sid]
+    try:
+        eio_socket.close(wait=False, abort=True)
+        assert writer.write(frames.text_frame("4late"))  # handled: nothing to send
+        assert eio_socket.queue.qsize() == 1  # only the close's own end-of-queue mark
+    finally:
+        client_end.close()
+        runs.join(timeout=5)
+        handler.rfile.close()
+        handler.socket.close()
+
+
 def test_a_frame_larger_than_64_kib_keeps_its_length():
     text = "x" * 70_000
     frame = frames.text_frame(text)
