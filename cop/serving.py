@@ -13,7 +13,7 @@ import socketio as python_socketio
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from cop import realtime
+from cop import frames, realtime
 from cop.config import REDIS_SCHEMES
 from cop.extensions import socketio
 
@@ -61,6 +61,7 @@ def init_socketio(app: Flask) -> None:
         socketio.init_app(app, async_mode=mode, client_manager=manager)
     else:
         socketio.init_app(app, async_mode=mode, message_queue=app.config["COP_MESSAGE_QUEUE"])
+    frames.install(socketio.server.eio)
 
 
 class RequestLog:

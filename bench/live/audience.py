@@ -47,7 +47,9 @@ def forum_with_people(members: int):
         )
         for n in range(members + 1)
     ]
-    db.session.add_all(people)
+    for start in range(0, len(people), 200):  # SQLite: one flush of 1,000 ran too deep
+        db.session.add_all(people[start : start + 200])
+        db.session.commit()
     forum = Space(
         kind=SpaceKind.FORUM, visibility=Visibility.SIGNED_IN, title="Форум", description=""
     )

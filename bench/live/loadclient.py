@@ -23,6 +23,7 @@ import asyncio
 import json
 import os
 import resource
+import sys
 import time
 
 from run import cpu_seconds
@@ -366,9 +367,20 @@ class Bench:
             if events:
                 out[name]["server_cpu_ms_per_event"] = round(1000 * spent / events, 2)
 
+    async def hold(self) -> dict:
+        """Connected and joined: say so (one line), then read until standard input
+        closes; the messages received meanwhile."""
+        print(json.dumps({"connected": len(self.clients)}), flush=True)
+        frames = self.frames
+        await asyncio.get_running_loop().run_in_executor(None, sys.stdin.read)
+        return {"messages": self.frames - frames}
+
     async def run(self) -> dict:
         out = {"n": self.args.n, "session_id": self.session_id}
         await self.phase(out, "connect", self.connect)
+        if self.args.hold:
+            out["hold"] = await self.hold()
+            return out
         await asyncio.sleep(self.args.settle)
         await self.phase(out, "fan_out", self.fan_out)
         if self.args.sustain_rate:
@@ -398,6 +410,12 @@ def main() -> None:
     parser.add_argument("--settle", type=float, default=1.0)
     parser.add_argument("--lat-msgs", type=int, default=50)
     parser.add_argument("--lat-rate", type=float, default=5)
+    parser.add_argument(
+        "--hold",
+        action="store_true",
+        help="after joining, print a line and take messages until standard input closes"
+        " (the server's own bench sends them: bench/live/frame_cost.py)",
+    )
     parser.add_argument("--sustain-rate", type=float, default=0)
     parser.add_argument("--sustain-secs", type=float, default=10)
     parser.add_argument("--askers", type=int, default=50)

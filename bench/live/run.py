@@ -145,10 +145,13 @@ def run_anchor(args, name: str, n: int, port: int, sustain: bool) -> dict:
         command = [PYTHON, "-m", "gunicorn", "-w", "1", "-k"]
         command += ["geventwebsocket.gunicorn.workers.GeventWebSocketWorker"]
         command += ["--worker-connections", "5000", "-b", f"127.0.0.1:{port}", "app:app"]
+        # gunicorn's control socket has one path per user: another bench's would clash.
+        command.append("--no-control-socket")
         env = {**os.environ, "ASYNC_MODE": "gevent"}
-    server = subprocess.Popen(
-        command, cwd=harness, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT
-    )
+    with open(Path(args.out) / f"{name}_n{n}.log", "w") as log:
+        server = subprocess.Popen(
+            command, cwd=harness, env=env, stdout=log, stderr=subprocess.STDOUT
+        )
     try:
         wait_http(f"http://127.0.0.1:{port}/socket.io/?EIO=4&transport=polling", server)
         out = Path(args.out) / f"{name}_n{n}.json"

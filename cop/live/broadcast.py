@@ -28,7 +28,7 @@ from flask import Flask, current_app
 from sqlalchemy import update
 from sqlalchemy.orm.attributes import set_committed_value
 
-from cop import events
+from cop import events, frames
 from cop.extensions import db, socketio
 from cop.live import audience
 from cop.live.models import LiveQuestion, LiveSession, QuestionStatus
@@ -348,9 +348,7 @@ def _emit(event: str, data, room: str, round_: audience.Round) -> None:
         skip = audience.refused(room, sids, round_)
         if len(skip) == len(sids):
             return
-        socketio.server.emit(
-            event, data, to=room, skip_sid=skip or None, namespace=NAMESPACE, ignore_queue=True
-        )
+        frames.emit(socketio.server, event, data, NAMESPACE, room, set(skip))
     except Exception:
         log.exception("could not send %s", event)
 
