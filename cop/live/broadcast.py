@@ -17,11 +17,12 @@ one message where it would get several, and the process writes one frame per soc
 instead of several (docs/live-protocol.md, docs/benchmarks.md).
 """
 
+import itertools
 import json
 import logging
 import threading
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
 from flask import Flask, current_app
@@ -187,7 +188,10 @@ def presence_count(session_id: int) -> int:
 # With several server processes each says how many of a session's sockets it holds (the
 # `presence` control message) whenever that changes, and again every PRESENCE_BEAT
 # seconds while it holds any; a count not said again for PRESENCE_STALE seconds is
-# dropped from the sums.
+# dropped from the sums. A process's counts carry a number that grows as it reads them:
+# said from different greenlets (its own changes, its answers to another's ask, its
+# beat), they may reach the others in another order, and an older count never replaces
+# a newer one.
 PRESENCE = "presence"
 PRESENCE_BEAT = 20.0
 PRESENCE_STALE = 3 * PRESENCE_BEAT
@@ -195,7 +199,9 @@ PRESENCE_STALE = 3 * PRESENCE_BEAT
 
 @dataclass
 class _Heard:
-    counts: dict[int, dict[str, tuple[int, float]]] = field(default_factory=dict)
+    # session -> host -> (count, when heard, the host's number for that count)
+    counts: dict[int, dict[str, tuple[int, float, int]]] = field(default_factory=dict)
+    said: Iterator[int] = field(default_factory=itertools.count)
     beating: bool = False
     lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -213,32 +219,34 @@ def _counts(app: Flask, session_id: int) -> dict[str, int]:
     heard, now = _heard(app), time.monotonic()
     with heard.lock:
         said = dict(heard.counts.get(session_id, {}))
-    return {host: count for host, (count, at) in said.items() if now - at < PRESENCE_STALE}
+    return {host: count for host, (count, at, _n) in said.items() if now - at < PRESENCE_STALE}
 
 
 def _say_presence(app: Flask, session_id: int) -> int:
     """Tell every process how many of the session's sockets this one holds; returns it.
     A process that held none there before (its first socket in the session, maybe its
     first at all: it may have missed what the others said) asks them to say theirs."""
-    count, here = local_presence(session_id), _host(app)
-    heard = _heard(app)
+    here, heard = _host(app), _heard(app)
     with heard.lock:
-        ask = not heard.counts.get(session_id, {}).get(here, (0, 0))[0]
-    everywhere(PRESENCE, json.dumps([session_id, here, count, ask]))
+        count, number = local_presence(session_id), next(heard.said)
+        ask = not heard.counts.get(session_id, {}).get(here, (0, 0, 0))[0]
+    everywhere(PRESENCE, json.dumps([session_id, here, count, ask, number]))
     return count
 
 
 def hear_presence(arg: str) -> None:
     """A process's count of a session's sockets (the `presence` control message): kept,
     and the session's new total sent to this process's sockets in it."""
-    session_id, host, count, ask = json.loads(arg)
+    session_id, host, count, ask, number = json.loads(arg)
     app = current_app._get_current_object()
     heard = _heard(app)
     with heard.lock:
-        heard.counts.setdefault(session_id, {})[host] = (count, time.monotonic())
-    mine = local_presence(session_id)
+        hosts = heard.counts.setdefault(session_id, {})
+        if number > hosts.get(host, (0, 0, -1))[2]:
+            hosts[host] = (count, time.monotonic(), number)
+        mine, mine_number = local_presence(session_id), next(heard.said)
     if host != _host(app) and ask and mine:
-        everywhere(PRESENCE, json.dumps([session_id, _host(app), mine, False]))
+        everywhere(PRESENCE, json.dumps([session_id, _host(app), mine, False, mine_number]))
     if host != _host(app) and not mine:
         return
     body = {"session_id": session_id, "count": presence_count(session_id)}
@@ -253,7 +261,7 @@ def _beat(app: Flask) -> None:
     while True:
         socketio.sleep(PRESENCE_BEAT)
         with heard.lock:
-            sessions = [s for s, said in heard.counts.items() if said.get(here, (0, 0))[0]]
+            sessions = [s for s, said in heard.counts.items() if said.get(here, (0, 0, 0))[0]]
         if not sessions:
             with heard.lock:
                 heard.beating = False
