@@ -213,7 +213,6 @@ def ask(
         anonymous=anonymous,
         status=QuestionStatus.PENDING if waits else QuestionStatus.VISIBLE,
         client_key=key,
-        seq=broadcast.next_seq(session.id),
     )
     db.session.add(question)
     try:
@@ -224,7 +223,7 @@ def ask(
         if earlier is None:
             raise
         return earlier
-    broadcast.question_changed(question, was_visible=False, numbered=True)
+    broadcast.question_changed(question, was_visible=False)
     db.session.commit()
     return question
 
