@@ -416,20 +416,24 @@ def _send_batches(app: Flask, wait: bool = True) -> None:
             wait_until_idle(BATCH_WAIT)
 
 
-def vote_counted(question_id: int, session_id: int, counted, voter_id: int, up: bool) -> None:
+def vote_counted(count, question_id: int, session_id: int, voter_id: int, up: bool) -> None:
     """After a vote or unvote that changed something (call it before the commit, with the
-    question's `counted` row: vote_count, vote_seq, status, as the change left them): its
-    count to the session (participants only for a visible question), and `voted` to the
-    voter's own sockets, once the transaction commits."""
+    UPDATE `count` of the question's vote_count and vote_seq, returning them with its
+    status): the count is the transaction's last write (cop/db.py, `write_last`: a popular
+    question's row is hot), and its result goes to the session (participants only for a
+    visible question), and `voted` to the voter's own sockets, once the transaction
+    commits."""
     key = str(question_id)
-    counts = {
-        "session_id": session_id,
-        "votes": {key: counted.vote_count},
-        "votes_seq": {key: counted.vote_seq},
-    }
+    counts = {"session_id": session_id, "votes": {}, "votes_seq": {}}
     rooms = [staff_room(session_id)]
-    if counted.status == QuestionStatus.VISIBLE:
-        rooms.insert(0, public_room(session_id))
+
+    def counted(rows) -> None:
+        vote_count, vote_seq, status = rows[0]
+        counts["votes"][key], counts["votes_seq"][key] = vote_count, vote_seq
+        if status == QuestionStatus.VISIBLE:
+            rooms.insert(0, public_room(session_id))
+
+    write_last(db.session, count, counted)
     voted = {"question_id": question_id, "voted": up}
     send_after_commit([(VOTES, counts, rooms), ("voted", voted, person_room(session_id, voter_id))])
 

@@ -273,7 +273,7 @@ def vote(actor, question: LiveQuestion, up: bool = True) -> bool:
             if not removed.rowcount:
                 db.session.rollback()
                 return False
-        counted = db.session.execute(
+        broadcast.vote_counted(
             update(LiveQuestion)
             .where(LiveQuestion.id == question_id)
             .values(
@@ -281,9 +281,12 @@ def vote(actor, question: LiveQuestion, up: bool = True) -> bool:
                 vote_seq=LiveQuestion.vote_seq + 1,
             )
             .returning(LiveQuestion.vote_count, LiveQuestion.vote_seq, LiveQuestion.status)
-            .execution_options(synchronize_session=False)
-        ).one()
-        broadcast.vote_counted(question_id, session_id, counted, actor.id, up)
+            .execution_options(synchronize_session=False),
+            question_id,
+            session_id,
+            actor.id,
+            up,
+        )
         db.session.commit()
     except IntegrityError:  # voted already (maybe a moment earlier, from another socket)
         db.session.rollback()

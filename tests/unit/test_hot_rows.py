@@ -62,11 +62,15 @@ def test_a_reply_at_its_commit_holds_neither_its_discussion_nor_the_counters(app
             for table in COUNTERS
         ]
         touch = "UPDATE discussion SET title = title WHERE id = :id RETURNING reply_count"
+        # the member's own counter (cop/person_cache.py): the reply moves their read mark
+        mine = "UPDATE person_generation SET value = value WHERE user_id = :id RETURNING value"
         discussion = db.session.get(Discussion, discussion_id)
-        with at_commit([(touch, {"id": discussion_id}), *bump], returned):
+        statements = [(touch, {"id": discussion_id}), (mine, {"id": member.id}), *bump]
+        with at_commit(statements, returned):
             post = discussions.reply(member, discussion, body="Підтримую")
 
         assert returned[0] == 0  # the other writer got the row before the reply's count
+        assert returned[1] is not None  # the member's counter row exists, and was free
         db.session.expire_all()
         discussion = db.session.get(Discussion, discussion_id)
         assert (discussion.reply_count, discussion.last_post_id) == (1, post.id)
@@ -88,3 +92,19 @@ def test_a_question_at_its_commit_holds_no_session_row_and_is_numbered_after(app
         db.session.expire_all()
         stored = db.session.scalar(select(LiveQuestion.seq).where(LiveQuestion.id == question.id))
         assert stored == question.seq == db.session.get(LiveSession, live).seq
+
+
+def test_a_vote_at_its_commit_holds_no_question_row(app, world, live):
+    with app.app_context():
+        member = db.session.get(User, world.users["member"].id)
+        trainee = db.session.get(User, world.users["trainee"].id)
+        session = db.session.get(LiveSession, live)
+        question_id = live_service.ask(member, session, "Коли звіт?").id
+        returned: list = []
+        touch = "UPDATE live_question SET text = text WHERE id = :id RETURNING vote_count"
+        with at_commit([(touch, {"id": question_id})], returned):
+            assert live_service.vote(trainee, db.session.get(LiveQuestion, question_id))
+
+        assert returned == [0]
+        db.session.expire_all()
+        assert db.session.get(LiveQuestion, question_id).vote_count == 1
