@@ -4,6 +4,7 @@ the hot rows' statements a transaction sends last (`write_last`)."""
 from collections.abc import Callable
 from datetime import UTC, datetime
 
+import psycopg
 from sqlalchemy import DateTime, MetaData, Table, event, func, select, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Session, registry
@@ -73,13 +74,15 @@ def write_last(session, statement, done: Callable[[list], None] | None = None) -
     statement with RETURNING, gets the rows it returned (on PostgreSQL once the
     transaction has committed, never if it did not).
 
-    On PostgreSQL the statements travel with the COMMIT in one round trip (psycopg's
-    pipeline mode), so the row lock they take is held only while the server runs them and
-    the commit, never while this greenlet waits for a busy event loop to send its next
-    statement: under gevent every statement is a trip round the loop, and a hot row held
-    across one made every other writer of it queue behind (docs/benchmarks.md,
-    "Head-of-line, session 12"). Its parameters go to the driver as they are: plain values
-    (ints, aware datetimes), no values a type must convert.
+    On PostgreSQL the statements travel with the COMMIT in one round trip (one string of
+    statements, the simple query protocol), so the row lock they take is held only while
+    the server runs them and the commit, never while this greenlet waits for a busy event
+    loop to send its next statement: under gevent every statement is a trip round the
+    loop, and a hot row held across one made every other writer of it queue behind
+    (docs/benchmarks.md, "Head-of-line, session 12"). Its parameters are merged into the
+    text by the driver's quoting as they are: plain values (ints, aware datetimes), no
+    values a type must convert. Not for a savepoint that may roll back alone: the statement
+    waits for the outer COMMIT.
 
     On SQLite it runs at once: its only write lock is held from the transaction's first
     write to its end (cop/write_turn.py) wherever the statement stands, so running it
@@ -119,17 +122,19 @@ def configure(engine: Engine) -> None:
         if not pending:
             commit(dbapi_connection)
             return
-        driver = dbapi_connection.driver_connection
-        cursors = []
-        with driver.pipeline():
-            for sql, params, _done in pending:
-                cursor = driver.cursor()
-                cursor.execute(sql, params)
-                cursors.append(cursor)
-            driver.commit()  # sent with them; returns once the server has answered all
-        for cursor, (_sql, _params, done) in zip(cursors, pending, strict=True):
-            if done is not None:
-                done(cursor.fetchall())
+        # One string, one send, one wait: the statements (parameters merged here, by the
+        # driver's own quoting) and the COMMIT run as one simple query. psycopg's pipeline
+        # mode would send each statement as it comes, waiting on the socket (a gevent
+        # switch) between them, so the first one's lock would be held across the loop.
+        cursor = psycopg.ClientCursor(dbapi_connection.driver_connection)
+        try:
+            merged = [cursor.mogrify(sql, params) for sql, params, _done in pending]
+            cursor.execute(";\n".join([*merged, "COMMIT"]))
+            for _sql, _params, done in pending:  # a result per statement, in order
+                if done is not None:
+                    done(cursor.fetchall())
+                cursor.nextset()
+        finally:
             cursor.close()
 
     def do_rollback(dbapi_connection) -> None:
