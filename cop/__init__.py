@@ -25,7 +25,7 @@ def create_app(config: dict | None = None) -> Flask:
     settings["INSTANCE_PATH"].mkdir(parents=True, exist_ok=True)
 
     # Here, not at the top: `import cop` (gunicorn, the CLI) stays light until an app is built.
-    from cop import dates, events, faults, guest_cache, headers, i18n, login, serving, sqlite
+    from cop import dates, db, events, faults, guest_cache, headers, i18n, login, serving, sqlite
     from cop import extensions as ext
     from cop.live import sockets  # noqa: F401  (its handlers must exist before init_app)
 
@@ -46,6 +46,7 @@ def create_app(config: dict | None = None) -> Flask:
     with app.app_context():
         sqlite.configure(ext.db.engine, app.config["COP_SQLITE_LOCK_WAIT_MS"] / 1000)
         faults.configure(ext.db.engine)
+        db.configure(ext.db.engine)  # hot rows' statements go with the COMMIT
 
     from cop import search
     from cop.discussions import cards

@@ -8,11 +8,23 @@ a write in any process or server empties the cache at its commit. The guest page
 
 What counts as a write: rows a flush inserts, deletes or really changes, bulk and textual
 INSERT/UPDATE/DELETE statements run through the session (a table nobody listed counts, so
-a new table can only cost a cache miss, never a stale entry). Schema statements do not:
-the schema changes with a restart.
+a new table can only cost a cache miss, never a stale entry), and the hot rows' statements
+a transaction sends last (cop/db.py, `write_last`). Schema statements do not: the schema
+changes with a restart.
+
+The counter's row is the hottest of the site: every write updates it. So its UPDATE is the
+transaction's last statement (`write_last`), which on PostgreSQL travels in one round trip
+with the COMMIT: the row lock is held while the server runs the two, never while the
+writer's greenlet waits for the event loop between statements (under gevent every statement
+is a trip round the loop; with the UPDATE in the commit's hooks, every writer of the site
+queued behind whichever writer held the row and waited for its loop, docs/benchmarks.md
+"Head-of-line, session 12"). The count stays in the transaction it counts, so the argument
+above holds as it is.
 """
 
 from sqlalchemy import event, update
+
+from cop.db import write_last, written_last
 
 WRITE_VERBS = ("INSERT", "UPDATE", "DELETE", "MERGE", "REPLACE", "TRUNCATE")
 
@@ -56,8 +68,9 @@ class WriteCounter:
     def _count(self, session) -> None:
         if session.new or session.deleted or session.dirty:
             session.flush()  # the commit would flush them after this hook; do it now
-        if session.info.pop(self.key, False):
-            session.execute(update(self.model).values(value=self.model.value + 1))
+        wrote = session.info.pop(self.key, False)
+        if wrote or any(self.writes(s) for s in written_last(session)):
+            write_last(session, update(self.model).values(value=self.model.value + 1))
 
     def _forget(self, session, transaction) -> None:
         if transaction.parent is None:  # committed (and counted), rolled back or closed

@@ -10,7 +10,7 @@ them with the rows (cop/counters.py)."""
 from sqlalchemy import and_, bindparam, case, func, or_, select, update
 
 from cop.counters import Stored
-from cop.db import UTCDateTime
+from cop.db import UTCDateTime, write_last
 from cop.discussions.models import Discussion, Post, Reaction
 from cop.extensions import db
 
@@ -72,13 +72,18 @@ _FIELDS = ("reply_count", "last_post_id", "last_post_at")
 def reply_added(discussion: Discussion, post: Post, added: int = 1) -> None:
     """Count a reply everyone sees (flushed, in the caller's transaction): one more (or
     `added` more, `post` the newest of them), and the last post if it is the newest,
-    whatever other replies commit meanwhile."""
+    whatever other replies commit meanwhile. The discussion's row is hot (every reply to
+    a busy discussion updates it), so this is the transaction's last write (cop/db.py,
+    `write_last`: on PostgreSQL it goes with the COMMIT, and no reply holds the row while
+    its greenlet waits for the event loop); until the commit the discussion's counts read
+    as they were."""
     at = bindparam("at", post.created_at, type_=UTCDateTime())
     newer = or_(
         Discussion.last_post_at < at,
         and_(Discussion.last_post_at == at, func.coalesce(Discussion.last_post_id, 0) < post.id),
     )
-    db.session.execute(
+    write_last(
+        db.session,
         update(Discussion)
         .where(Discussion.id == discussion.id)
         .values(
@@ -86,7 +91,7 @@ def reply_added(discussion: Discussion, post: Post, added: int = 1) -> None:
             last_post_id=case((newer, post.id), else_=Discussion.last_post_id),
             last_post_at=case((newer, at), else_=Discussion.last_post_at),
         )
-        .execution_options(synchronize_session=False)
+        .execution_options(synchronize_session=False),
     )
     db.session.expire(discussion, _FIELDS)
 

@@ -258,7 +258,7 @@ def write_replies(actor, discussion: Discussion, bodies: list[str]) -> list[Post
     db.session.add_all(posts)
     db.session.flush()
     events.publish(RepliesCopied(actor, discussion, tuple(posts)))
-    counters.reply_added(discussion, posts[-1], len(posts))  # last: it locks the row
+    counters.reply_added(discussion, posts[-1], len(posts))
     return posts
 
 
@@ -379,7 +379,7 @@ def _add_reply(
     _read_up_to(actor, discussion, now)
     events.publish(PostCreated(actor, post, follow))
     if not private and not internal:  # lists and counts show what everyone may see
-        counters.reply_added(discussion, post)  # last: it locks the discussion's row
+        counters.reply_added(discussion, post)
     return post
 
 

@@ -26,10 +26,11 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
 from flask import Flask, current_app
-from sqlalchemy import update
+from sqlalchemy import select, update
 from sqlalchemy.orm.attributes import set_committed_value
 
 from cop import events, frames
+from cop.db import write_last
 from cop.extensions import db, socketio
 from cop.live import audience
 from cop.live.models import LiveQuestion, LiveSession, QuestionStatus
@@ -121,51 +122,73 @@ def session_out(session: LiveSession) -> dict:
     }
 
 
-def next_seq(session_id: int) -> int:
-    """The session's next change number. Its row stays locked until the commit, so the
-    numbers are in commit order: a snapshot read at number n holds every change up to n."""
-    return db.session.execute(
+def number_last(session_id: int, numbered, question_id: int | None = None) -> None:
+    """Give the change the session's next change number, as the transaction's last write
+    (cop/db.py, `write_last`: on PostgreSQL in the COMMIT's round trip), and the question
+    changed, if any, that number too; `numbered(seq)` gets it once the transaction has
+    committed. The session's row stays locked from that UPDATE to the COMMIT, so the
+    numbers are in commit order: a snapshot read at number n holds every change up to n
+    (docs/live-protocol.md). Taken last, the lock is never held while the writer's greenlet
+    waits for a busy event loop: taken first, questions asked at once queued on the row
+    for seconds (docs/benchmarks.md, "Head-of-line, session 12")."""
+    write_last(
+        db.session,
         update(LiveSession)
         .where(LiveSession.id == session_id)
         .values(seq=LiveSession.seq + 1)
         .returning(LiveSession.seq)
-        .execution_options(synchronize_session=False)
-    ).scalar_one()
+        .execution_options(synchronize_session=False),
+        lambda rows: numbered(rows[0][0]),
+    )
+    if question_id is not None:
+        latest = select(LiveSession.seq).where(LiveSession.id == session_id).scalar_subquery()
+        write_last(
+            db.session,
+            update(LiveQuestion)
+            .where(LiveQuestion.id == question_id)
+            .values(seq=latest)
+            .execution_options(synchronize_session=False),
+        )
 
 
-def question_changed(question: LiveQuestion, was_visible: bool, numbered: bool = False) -> None:
+def question_changed(question: LiveQuestion, was_visible: bool) -> None:
     """Send a new or changed question to whoever may see it, once the transaction commits
-    (call it before the commit, after a flush). Participants who saw it before it was
-    hidden get only its id and status, so their lists drop it. The change takes the
-    session's next number, unless the caller gave the question one already (`numbered`: a
-    new question takes it with `next_seq` before its insert, which then writes it too)."""
+    (call it before the commit, after a flush), with the session's next change number
+    (`number_last`). Participants who saw it before it was hidden get only its id and
+    status, so their lists drop it."""
     session_id = question.session_id
-    if not numbered:
-        question.seq = next_seq(session_id)
     full = question_out(question, full=True)
     items = []
     if question.status == QuestionStatus.VISIBLE:
         items.append(("question", question_out(question, full=False), public_room(session_id)))
     elif was_visible:
-        stub = {
-            "id": question.id,
-            "session_id": session_id,
-            "status": question.status.value,
-            "seq": question.seq,
-        }
+        stub = {"id": question.id, "session_id": session_id, "status": question.status.value}
         items.append(("question", stub, public_room(session_id)))
     rooms = [staff_room(session_id)]
     if question.status != QuestionStatus.VISIBLE or question.anonymous:
         rooms.append(person_room(session_id, question.author_id))
     items.append(("question", full, rooms))
+
+    def numbered(seq: int) -> None:
+        set_committed_value(question, "seq", seq)
+        for _event, data, _rooms in items:
+            data["seq"] = seq
+
+    number_last(session_id, numbered, question.id)
     send_after_commit(items)
 
 
 def session_changed(session: LiveSession) -> None:
-    """Send the session's new state once the transaction commits (call it before)."""
-    set_committed_value(session, "seq", next_seq(session.id))
-    rooms = [public_room(session.id), staff_room(session.id)]
-    send_after_commit([("session", session_out(session), rooms)])
+    """Send the session's new state once the transaction commits (call it before), with
+    its next change number (`number_last`)."""
+    data = session_out(session)
+
+    def numbered(seq: int) -> None:
+        set_committed_value(session, "seq", seq)
+        data["seq"] = seq
+
+    number_last(session.id, numbered)
+    send_after_commit([("session", data, [public_room(session.id), staff_room(session.id)])])
 
 
 def local_presence(session_id: int) -> int:
@@ -399,20 +422,24 @@ def _send_batches(app: Flask, wait: bool = True) -> None:
             wait_until_idle(BATCH_WAIT)
 
 
-def vote_counted(question_id: int, session_id: int, counted, voter_id: int, up: bool) -> None:
+def vote_counted(count, question_id: int, session_id: int, voter_id: int, up: bool) -> None:
     """After a vote or unvote that changed something (call it before the commit, with the
-    question's `counted` row: vote_count, vote_seq, status, as the change left them): its
-    count to the session (participants only for a visible question), and `voted` to the
-    voter's own sockets, once the transaction commits."""
+    UPDATE `count` of the question's vote_count and vote_seq, returning them with its
+    status): the count is the transaction's last write (cop/db.py, `write_last`: a popular
+    question's row is hot), and its result goes to the session (participants only for a
+    visible question), and `voted` to the voter's own sockets, once the transaction
+    commits."""
     key = str(question_id)
-    counts = {
-        "session_id": session_id,
-        "votes": {key: counted.vote_count},
-        "votes_seq": {key: counted.vote_seq},
-    }
+    counts = {"session_id": session_id, "votes": {}, "votes_seq": {}}
     rooms = [staff_room(session_id)]
-    if counted.status == QuestionStatus.VISIBLE:
-        rooms.insert(0, public_room(session_id))
+
+    def counted(rows) -> None:
+        vote_count, vote_seq, status = rows[0]
+        counts["votes"][key], counts["votes_seq"][key] = vote_count, vote_seq
+        if status == QuestionStatus.VISIBLE:
+            rooms.insert(0, public_room(session_id))
+
+    write_last(db.session, count, counted)
     voted = {"question_id": question_id, "voted": up}
     send_after_commit([(VOTES, counts, rooms), ("voted", voted, person_room(session_id, voter_id))])
 

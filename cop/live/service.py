@@ -213,7 +213,6 @@ def ask(
         anonymous=anonymous,
         status=QuestionStatus.PENDING if waits else QuestionStatus.VISIBLE,
         client_key=key,
-        seq=broadcast.next_seq(session.id),
     )
     db.session.add(question)
     try:
@@ -224,7 +223,7 @@ def ask(
         if earlier is None:
             raise
         return earlier
-    broadcast.question_changed(question, was_visible=False, numbered=True)
+    broadcast.question_changed(question, was_visible=False)
     db.session.commit()
     return question
 
@@ -274,7 +273,7 @@ def vote(actor, question: LiveQuestion, up: bool = True) -> bool:
             if not removed.rowcount:
                 db.session.rollback()
                 return False
-        counted = db.session.execute(
+        broadcast.vote_counted(
             update(LiveQuestion)
             .where(LiveQuestion.id == question_id)
             .values(
@@ -282,9 +281,12 @@ def vote(actor, question: LiveQuestion, up: bool = True) -> bool:
                 vote_seq=LiveQuestion.vote_seq + 1,
             )
             .returning(LiveQuestion.vote_count, LiveQuestion.vote_seq, LiveQuestion.status)
-            .execution_options(synchronize_session=False)
-        ).one()
-        broadcast.vote_counted(question_id, session_id, counted, actor.id, up)
+            .execution_options(synchronize_session=False),
+            question_id,
+            session_id,
+            actor.id,
+            up,
+        )
         db.session.commit()
     except IntegrityError:  # voted already (maybe a moment earlier, from another socket)
         db.session.rollback()

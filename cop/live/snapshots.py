@@ -63,9 +63,7 @@ _SEQ_AND_VOTES = (
 )
 
 
-_ACCESS_COUNTER = (
-    select(ScopeGeneration.value).where(ScopeGeneration.id == 1).scalar_subquery()
-)
+_ACCESS_COUNTER = select(ScopeGeneration.value).where(ScopeGeneration.id == 1).scalar_subquery()
 
 
 class Version(NamedTuple):
@@ -76,9 +74,7 @@ class Version(NamedTuple):
 def version(session_id: int) -> Version:
     """The session's version and the access counter, read now; NotFound without it."""
     row = db.session.execute(
-        select(LiveSession.seq, _SEQ_AND_VOTES, _ACCESS_COUNTER).where(
-            LiveSession.id == session_id
-        )
+        select(LiveSession.seq, _SEQ_AND_VOTES, _ACCESS_COUNTER).where(LiveSession.id == session_id)
     ).one_or_none()
     if row is None:
         raise NotFound()
