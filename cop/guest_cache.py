@@ -11,7 +11,16 @@ changes rows (other than the private bookkeeping in PRIVATE_TABLES) also adds on
 `page_generation.value`, in the same transaction. A page is stored with the value read
 *before* it was rendered and served only while the value is unchanged, which costs one
 primary-key read per cached request. A write therefore empties every worker's cache at
-its commit: a guest sees a new reply on the next request.
+its commit (no page kept before it is current again): a guest sees a new reply on the next
+request.
+
+One render per page per change, not one per waiting guest (Varnish's grace, nginx's
+`proxy_cache_use_stale updating` with `proxy_cache_lock`): while one request renders a page
+again after a write, the guests who ask for the same page meanwhile get the copy kept
+before the write, as long as that copy was known to be current at most STALE_SECONDS ago
+and nothing has changed who may read what since it was rendered (the access counter,
+cop/access_counter.py, read in the same statement as the page generation). A guest who
+asks when no render of the page is under way gets the new page.
 
 Never cached: requests with an Authorization header, a remember-me cookie or a session
 with anything but a language or a CSRF token in it (signed-in people, flash messages);
@@ -21,6 +30,7 @@ ETag and `Cache-Control: no-cache`, so browsers revalidate and get a 304.
 
 import hashlib
 import threading
+import time
 from collections import OrderedDict
 from dataclasses import dataclass
 from functools import wraps
@@ -60,7 +70,15 @@ PRIVATE_TABLES = frozenset(
 )
 # Session keys a guest's page does not depend on.
 GUEST_SESSION_KEYS = frozenset({"locale", "csrf_token", "_fresh"})
-GENERATION_SQL = "SELECT value FROM page_generation WHERE id = 1"
+# Both counters in one primary-key read: the page generation (any write) and the access
+# counter (who may read what), under which an outdated copy may still be served.
+GENERATION_SQL = (
+    "SELECT p.value, s.value FROM page_generation p, search_scope_generation s"
+    " WHERE p.id = 1 AND s.id = 1"
+)
+# How long ago an outdated copy may have been current for it to be served while its page is
+# rendered again (a render under load takes tens of milliseconds, rarely a second).
+STALE_SECONDS = 3.0
 
 
 class PageGeneration(db.Model):
@@ -80,23 +98,25 @@ WriteCounter(PageGeneration, PRIVATE_TABLES).listen(db.session)
 
 @dataclass
 class _Page:
-    generation: int
+    generation: tuple[int, int]  # (page generation, access counter) read before the render
     status: str
     headers: list[tuple[str, str]]
     body: bytes
     etag: str
+    current_at: float  # time.monotonic() when the page was last known to be current
 
 
 class _Pending:
     """A guest's request that missed: the generation read before the view rendered."""
 
-    def __init__(self, cache: "GuestPageCache", key: tuple, generation: int | None):
+    def __init__(self, cache: "GuestPageCache", key: tuple, generation: tuple | None):
         self.cache, self.key, self.generation = cache, key, generation
+        self.read_at = time.monotonic()
         self.cacheable = False
 
     def begin(self) -> None:
         if self.generation is None:
-            self.generation = self.cache.generation()
+            self.generation, self.read_at = self.cache.generation(), time.monotonic()
         self.cacheable = self.generation is not None
 
 
@@ -121,7 +141,7 @@ class GuestPageCache:
         self.max_bytes = max_bytes
         self.pages: OrderedDict[tuple, _Page] = OrderedDict()
         self.size = 0
-        self.seen = None  # the newest generation this worker has read
+        self.rendering: dict[tuple, _Pending] = {}  # page key -> the request rendering it
         self.lock = threading.Lock()
         self.session_cookie = app.config["SESSION_COOKIE_NAME"]
         self.remember_cookie = app.config.get("REMEMBER_COOKIE_NAME", "remember_token")
@@ -135,8 +155,8 @@ class GuestPageCache:
         self.connection = None
         event.listen(self.engine, "engine_disposed", self._close)
 
-    def generation(self) -> int | None:
-        """The counter, read on one connection this worker keeps for it (checking out a
+    def generation(self) -> tuple[int, int] | None:
+        """The two counters, read on one connection this worker keeps for it (checking out a
         pooled connection per read cost 14 times as much); None if it cannot be read."""
         with self.lock:
             try:
@@ -149,7 +169,7 @@ class GuestPageCache:
                 finally:
                     cursor.close()
                 self.connection.rollback()  # no snapshot or transaction left open
-                return row[0] if row else None
+                return (row[0], row[1]) if row else None
             except Exception:  # noqa: BLE001 - a broken connection: uncached, then reconnect
                 if self.connection is not None:
                     self.connection.invalidate()
@@ -192,10 +212,20 @@ class GuestPageCache:
         generation = None
         if key in self.pages:
             generation = self.generation()
-            page = self._fresh(key, generation)
+            page = self._kept(key, generation)
             if page is not None:
                 return self._serve(page, environ, start_response)
         pending = environ[ENVIRON_KEY] = _Pending(self, key, generation)
+        with self.lock:
+            self.rendering.setdefault(key, pending)
+        try:
+            return self._render(pending, environ, start_response)
+        finally:
+            with self.lock:
+                if self.rendering.get(key) is pending:
+                    del self.rendering[key]
+
+    def _render(self, pending: _Pending, environ, start_response):
         captured = []
 
         def capture(status, headers, exc_info=None):
@@ -223,16 +253,23 @@ class GuestPageCache:
         start_response(status, page.headers)
         return [body]
 
-    def _fresh(self, key, generation) -> _Page | None:
+    def _kept(self, key, generation) -> _Page | None:
+        """The kept page if it is current; or the outdated one while another request
+        renders it again, if it was current a moment ago for the same readers."""
         with self.lock:
-            if generation is None:
-                return None
-            if generation != self.seen:
-                self._forget_all(generation)
-                return None
             page = self.pages.get(key)
-            if page is not None:
-                self.pages.move_to_end(key)
+            if page is None or generation is None:
+                return None
+            now = time.monotonic()
+            if page.generation == generation:
+                page.current_at = now
+            elif not (
+                key in self.rendering
+                and page.generation[1] == generation[1]
+                and now - page.current_at <= STALE_SECONDS
+            ):
+                return None
+            self.pages.move_to_end(key)
             return page
 
     def _store(self, pending: _Pending, status, headers, body: bytes) -> _Page:
@@ -242,23 +279,19 @@ class GuestPageCache:
             ("ETag", etag),
             ("Cache-Control", "no-cache"),
         ]
-        page = _Page(pending.generation, status, headers, body, etag)
+        page = _Page(pending.generation, status, headers, body, etag, pending.read_at)
         with self.lock:
-            if self.seen is None or pending.generation > self.seen:
-                self._forget_all(pending.generation)
-            if pending.generation == self.seen and len(body) <= self.max_bytes // 4:
-                old = self.pages.pop(pending.key, None)
+            old = self.pages.get(pending.key)
+            if (old is None or old.generation <= page.generation) and (
+                len(body) <= self.max_bytes // 4
+            ):
+                self.pages.pop(pending.key, None)
                 self.size += len(body) - (len(old.body) if old else 0)
                 self.pages[pending.key] = page
                 while self.size > self.max_bytes:
                     _key, evicted = self.pages.popitem(last=False)
                     self.size -= len(evicted.body)
         return page
-
-    def _forget_all(self, generation: int) -> None:
-        self.pages.clear()
-        self.size = 0
-        self.seen = generation
 
     def _serve(self, page: _Page, environ, start_response):
         if page.etag in environ.get("HTTP_IF_NONE_MATCH", ""):

@@ -2,12 +2,17 @@
 their own language; signed-in people and private content never go through it."""
 
 import re
+import sys
+import threading
+import time
 
 import pytest
+from sqlalchemy import update
 
 from cop import create_app
 from cop.accounts.models import User
 from cop.discussions import service
+from cop.discussions.models import Discussion, Post
 from cop.extensions import db
 from cop.spaces.models import Space
 from tests.conftest import QueryCounter, _config, login
@@ -55,8 +60,6 @@ def test_a_write_by_another_worker_empties_this_ones_cache(app, client, world, t
     assert _hit(app, client, url)[1]
     with other.app_context():
         expert = db.session.get(User, world.users["expert"].id)
-        from cop.discussions.models import Discussion
-
         service.reply(expert, db.session.get(Discussion, discussion), body="З іншого воркера")
         db.session.remove()
         db.engine.dispose()
@@ -195,3 +198,93 @@ class TestWithCsrf:
         token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', client.get("/").text).group(1)
         switched = client.post("/locale/en", data={"next": "/", "csrf_token": token})
         assert switched.status_code == 302
+
+
+# --- one render per change: the others get the earlier page meanwhile -------------------
+
+
+def _long_thread(app, world, replies=400):
+    """A discussion whose first page shows a chain of `replies` replies, each answering the
+    one before (all in one branch): its page takes a while to render. Returns its URL and
+    its first post."""
+    discussion, first = _start(app, world, title="Довга гілка")
+    with app.app_context():
+        member = db.session.get(User, world.users["member"].id)
+        body = "Ще одна думка про бюджет участі громади. " * 40
+        posts = service.write_replies(
+            member, db.session.get(Discussion, discussion), [body] * replies
+        )
+        ids = [post.id for post in posts]
+        db.session.commit()
+        for parent, child in zip(ids, ids[1:], strict=False):
+            db.session.execute(update(Post).where(Post.id == child).values(parent_id=parent))
+        db.session.commit()
+    return f"/discussions/{discussion}", first
+
+
+class _Render(threading.Thread):
+    """A guest's request on a thread of its own: the page renders while the test goes on."""
+
+    def __init__(self, app, url):
+        super().__init__(daemon=True)
+        self.app, self.url, self.page = app, url, None
+
+    def run(self):
+        self.page = self.app.test_client().get(self.url)
+
+
+@pytest.fixture
+def quick_switching():
+    """Threads take turns every 0.1 ms (Python's default is 5 ms), so the test's thread
+    gets its turn while the render is under way."""
+    before = sys.getswitchinterval()
+    sys.setswitchinterval(0.0001)
+    yield
+    sys.setswitchinterval(before)
+
+
+def _start_render(app, url) -> _Render:
+    render = _Render(app, url)
+    render.start()
+    deadline = time.monotonic() + 30
+    while ("uk", url, "") not in app.wsgi_app.rendering:
+        assert render.is_alive() and time.monotonic() < deadline, "the render never began"
+        time.sleep(0.0005)
+    return render
+
+
+def test_while_a_changed_page_renders_the_next_guest_gets_the_earlier_one(
+    app, client, world, login_as, quick_switching
+):
+    url, first = _long_thread(app, world)
+    earlier = client.get(url)
+    assert _hit(app, client, url)[1]
+    member = login_as(world.users["member"])
+    assert member.post(f"/posts/{first}/reply", data={"body": "Нова думка наостанок"}).status_code
+    render = _start_render(app, url)
+    meanwhile = app.test_client().get(url)
+    render.join()
+    assert meanwhile.status_code == 200 and meanwhile.data == earlier.data
+    assert "Нова думка наостанок" in render.page.text
+    after, cached = _hit(app, client, url)
+    assert cached and after.data == render.page.data
+
+
+def test_a_page_whose_readers_changed_is_never_served_from_an_earlier_copy(
+    app, client, world, login_as, h, quick_switching
+):
+    url, first = _long_thread(app, world)
+    client.get(url)
+    assert _hit(app, client, url)[1]
+    member = login_as(world.users["member"])
+    assert member.post(f"/posts/{first}/reply", data={"body": "Нова думка наостанок"}).status_code
+    render = _start_render(app, url)
+    forum = world.spaces["forum_public"]
+    closed = app.test_client().patch(
+        f"/api/v1/spaces/{forum}", json={"visibility": "members"}, headers=h["admin"]
+    )
+    assert closed.status_code == 200
+    meanwhile = app.test_client().get(url)
+    render.join()
+    assert meanwhile.status_code == 404 and "Довга гілка" not in meanwhile.text
+    assert client.get(url).status_code == 404
