@@ -20,7 +20,9 @@ again after a write, the guests who ask for the same page meanwhile get the copy
 before the write, as long as that copy was known to be current at most STALE_SECONDS ago
 and nothing has changed who may read what since it was rendered (the access counter,
 cop/access_counter.py, read in the same statement as the page generation). A guest who
-asks when no render of the page is under way gets the new page.
+asks when no render of the page is under way gets the new page. With several serving
+processes sharing a Redis (the message queue's, COP_GUEST_CACHE_SHARE), the render is
+claimed and its page shared there, so that it is one for all of them (cop/shared_pages.py).
 
 Never cached: requests with an Authorization header, a remember-me cookie or a session
 with anything but a language or a CSRF token in it (signed-in people, flash messages);
@@ -42,6 +44,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from werkzeug.http import parse_cookie
 
 from cop.extensions import db
+from cop.shared_pages import SharedPages
 from cop.write_counter import WriteCounter
 
 ENVIRON_KEY = "cop.guest_cache"
@@ -113,6 +116,8 @@ class _Pending:
         self.cache, self.key, self.generation = cache, key, generation
         self.read_at = time.monotonic()
         self.cacheable = False
+        self.claimed = False  # the render is claimed in the shared store
+        self.kept: _Page | None = None
 
     def begin(self) -> None:
         if self.generation is None:
@@ -136,8 +141,9 @@ def guest_cached(view):
 class GuestPageCache:
     """WSGI middleware around the Flask app; one per worker process."""
 
-    def __init__(self, app: Flask, wsgi_app, max_bytes: int):
+    def __init__(self, app: Flask, wsgi_app, max_bytes: int, shared: SharedPages | None = None):
         self.wsgi_app = wsgi_app
+        self.shared = shared
         self.max_bytes = max_bytes
         self.pages: OrderedDict[tuple, _Page] = OrderedDict()
         self.size = 0
@@ -209,13 +215,16 @@ class GuestPageCache:
         if locale is None:
             return self.wsgi_app(environ, start_response)
         key = (locale, environ.get("PATH_INFO", ""), environ.get("QUERY_STRING", ""))
-        generation = None
+        generation, page, claimed = None, None, False
         if key in self.pages:
             generation = self.generation()
             page = self._kept(key, generation)
+            if page is None and self.shared is not None and generation is not None:
+                page, claimed = self._from_shared(key, generation)
             if page is not None:
                 return self._serve(page, environ, start_response)
         pending = environ[ENVIRON_KEY] = _Pending(self, key, generation)
+        pending.claimed = claimed
         with self.lock:
             self.rendering.setdefault(key, pending)
         try:
@@ -224,6 +233,9 @@ class GuestPageCache:
             with self.lock:
                 if self.rendering.get(key) is pending:
                     del self.rendering[key]
+            if pending.claimed:
+                kept = pending.kept
+                self.shared.put(key, kept and _facts(kept), kept.body if kept else b"")
 
     def _render(self, pending: _Pending, environ, start_response):
         captured = []
@@ -253,9 +265,25 @@ class GuestPageCache:
         start_response(status, page.headers)
         return [body]
 
-    def _kept(self, key, generation) -> _Page | None:
+    def _from_shared(self, key, generation) -> tuple[_Page | None, bool]:
+        """The page another process rendered at this generation; else whether this
+        request may render it for every process, and if not, the outdated copy."""
+        found = self.shared.get(key)
+        if found is not None and tuple(found[0]["generation"]) == generation:
+            facts, body = found
+            headers = [tuple(header) for header in facts["headers"]]
+            now = time.monotonic()
+            page = _Page(generation, facts["status"], headers, body, facts["etag"], now)
+            self._keep(key, page)
+            return page, False
+        if self.shared.claim(key):
+            return None, True
+        return self._kept(key, generation, elsewhere=True), False
+
+    def _kept(self, key, generation, elsewhere: bool = False) -> _Page | None:
         """The kept page if it is current; or the outdated one while another request
-        renders it again, if it was current a moment ago for the same readers."""
+        (`elsewhere`: of another process) renders it again, if it was current a moment
+        ago for the same readers."""
         with self.lock:
             page = self.pages.get(key)
             if page is None or generation is None:
@@ -264,7 +292,7 @@ class GuestPageCache:
             if page.generation == generation:
                 page.current_at = now
             elif not (
-                key in self.rendering
+                (elsewhere or key in self.rendering)
                 and page.generation[1] == generation[1]
                 and now - page.current_at <= STALE_SECONDS
             ):
@@ -280,18 +308,25 @@ class GuestPageCache:
             ("Cache-Control", "no-cache"),
         ]
         page = _Page(pending.generation, status, headers, body, etag, pending.read_at)
-        with self.lock:
-            old = self.pages.get(pending.key)
-            if (old is None or old.generation <= page.generation) and (
-                len(body) <= self.max_bytes // 4
-            ):
-                self.pages.pop(pending.key, None)
-                self.size += len(body) - (len(old.body) if old else 0)
-                self.pages[pending.key] = page
-                while self.size > self.max_bytes:
-                    _key, evicted = self.pages.popitem(last=False)
-                    self.size -= len(evicted.body)
+        if self._keep(pending.key, page):
+            pending.kept = page
         return page
+
+    def _keep(self, key, page: _Page) -> bool:
+        """Keep the page unless it is too large or a newer one is kept already."""
+        with self.lock:
+            old = self.pages.get(key)
+            if len(page.body) > self.max_bytes // 4 or (
+                old is not None and old.generation > page.generation
+            ):
+                return False
+            self.pages.pop(key, None)
+            self.size += len(page.body) - (len(old.body) if old else 0)
+            self.pages[key] = page
+            while self.size > self.max_bytes:
+                _key, evicted = self.pages.popitem(last=False)
+                self.size -= len(evicted.body)
+            return True
 
     def _serve(self, page: _Page, environ, start_response):
         if page.etag in environ.get("HTTP_IF_NONE_MATCH", ""):
@@ -302,6 +337,16 @@ class GuestPageCache:
         return [page.body]
 
 
+def _facts(page: _Page) -> dict:
+    """What the shared store keeps of a page beside its body."""
+    return {
+        "generation": page.generation,
+        "status": page.status,
+        "headers": page.headers,
+        "etag": page.etag,
+    }
+
+
 def _header(headers, name: str, default=None):
     name = name.lower()
     return next((v for k, v in headers if k.lower() == name), default)
@@ -309,5 +354,11 @@ def _header(headers, name: str, default=None):
 
 def init_app(app: Flask) -> None:
     megabytes = app.config["COP_GUEST_CACHE_MB"]
-    if megabytes > 0:
-        app.wsgi_app = GuestPageCache(app, app.wsgi_app, megabytes * 1024 * 1024)
+    if megabytes <= 0:
+        return
+    shared = None
+    if app.config["COP_GUEST_CACHE_SHARE"]:
+        database = app.config["SQLALCHEMY_DATABASE_URI"]  # pages of one database only
+        namespace = hashlib.blake2b(database.encode(), digest_size=8).hexdigest()
+        shared = SharedPages(app.config["COP_GUEST_CACHE_SHARE"], namespace)
+    app.wsgi_app = GuestPageCache(app, app.wsgi_app, megabytes * 1024 * 1024, shared)

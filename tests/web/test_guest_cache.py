@@ -16,6 +16,7 @@ from cop.discussions.models import Discussion, Post
 from cop.extensions import db
 from cop.spaces.models import Space
 from tests.conftest import QueryCounter, _config, login
+from tests.servers import RedisServer
 
 
 def _start(app, world, forum="forum_public", title="Бюджет участі"):
@@ -288,3 +289,62 @@ def test_a_page_whose_readers_changed_is_never_served_from_an_earlier_copy(
     render.join()
     assert meanwhile.status_code == 404 and "Довга гілка" not in meanwhile.text
     assert client.get(url).status_code == 404
+
+
+# --- one render for every serving process, through the queue's Redis ------------------
+
+
+@pytest.fixture(scope="module")
+def redis_url():
+    server = RedisServer()
+    yield server.url
+    server.stop()
+
+
+class TestSharedByTwoWorkers:
+    """Two app instances on one database and one Redis stand for two gunicorn workers."""
+
+    @pytest.fixture
+    def app_config(self, redis_url):
+        return {"COP_GUEST_CACHE_SHARE": redis_url}
+
+    @pytest.fixture
+    def other(self, app, tmp_path, redis_url):
+        uri = app.config["SQLALCHEMY_DATABASE_URI"]
+        other = create_app(_config(tmp_path, uri, COP_GUEST_CACHE_SHARE=redis_url))
+        yield other
+        with other.app_context():
+            db.engine.dispose()
+
+    def test_a_page_outdated_by_a_write_is_rendered_by_one_worker_for_both(
+        self, app, other, client, world, login_as
+    ):
+        discussion, first = _start(app, world)
+        url, guest = f"/discussions/{discussion}", other.test_client()
+        for worker, visitor in ((app, client), (other, guest)):
+            visitor.get(url)
+            assert _hit(worker, visitor, url)[1]
+        member = login_as(world.users["member"])
+        assert member.post(f"/posts/{first}/reply", data={"body": "Одна відповідь"}).status_code
+        fresh, cached = _hit(app, client, url)
+        assert not cached and "Одна відповідь" in fresh.text
+        shared, cached = _hit(other, guest, url)
+        assert cached and shared.data == fresh.data and shared.headers["ETag"]
+
+    def test_while_one_worker_renders_the_other_answers_with_its_earlier_page(
+        self, app, other, world, login_as, quick_switching
+    ):
+        url, first = _long_thread(app, world)
+        guest = other.test_client()
+        earlier = guest.get(url)
+        app.test_client().get(url)
+        member = login_as(world.users["member"])
+        assert member.post(
+            f"/posts/{first}/reply", data={"body": "Нова думка наостанок"}
+        ).status_code
+        render = _start_render(app, url)
+        meanwhile = guest.get(url)
+        render.join()
+        assert meanwhile.data == earlier.data and "Нова думка наостанок" in render.page.text
+        after, cached = _hit(other, guest, url)
+        assert cached and after.data == render.page.data

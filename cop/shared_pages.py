@@ -1,0 +1,62 @@
+"""Guest pages shared by the serving processes through the message queue's Redis, so that
+a page outdated by a write is rendered once for all of them (cop/guest_cache.py).
+
+Each process keeps its own pages in memory. When a kept page is outdated, the process
+first looks here for the page another process has rendered since, under the same key and
+both counters; if there is none, it claims the render (a key that expires after
+CLAIM_SECONDS, in case its process dies), renders, and leaves the page here for
+KEEP_SECONDS, long enough for the other processes' next guests. While another process
+holds the claim, the guest cache may answer with its own outdated copy.
+
+Redis not answering costs at most a second once, then the cache renders as it would
+alone: a claim that cannot be taken counts as taken by this process.
+"""
+
+import hashlib
+import json
+
+import redis
+
+CLAIM_SECONDS = 10
+KEEP_SECONDS = 10
+
+
+class SharedPages:
+    def __init__(self, url: str, namespace: str) -> None:
+        self.redis = redis.Redis.from_url(url, socket_connect_timeout=1, socket_timeout=1)
+        self.prefix = f"cop:guest-page:{namespace}:"
+
+    def _name(self, key: tuple) -> str:
+        return self.prefix + hashlib.blake2b(repr(key).encode(), digest_size=16).hexdigest()
+
+    def get(self, key: tuple) -> tuple[dict, bytes] | None:
+        """The page another process left for `key`: its facts (generation, status,
+        headers, etag) and its body; None if there is none or Redis does not answer."""
+        try:
+            blob = self.redis.get(self._name(key))
+        except redis.RedisError:
+            return None
+        if blob is None:
+            return None
+        head, _newline, body = blob.partition(b"\n")
+        return json.loads(head), body
+
+    def claim(self, key: tuple) -> bool:
+        """True if this process may render the page now: no other process is rendering it."""
+        try:
+            return bool(self.redis.set(self._name(key) + ":r", 1, nx=True, ex=CLAIM_SECONDS))
+        except redis.RedisError:
+            return True
+
+    def put(self, key: tuple, facts: dict | None, body: bytes) -> None:
+        """Leave the page rendered for `key` (None: not kept, nothing to share) and give
+        the claim back."""
+        name = self._name(key)
+        try:
+            with self.redis.pipeline(transaction=False) as pipe:
+                if facts is not None:
+                    pipe.set(name, json.dumps(facts).encode() + b"\n" + body, ex=KEEP_SECONDS)
+                pipe.delete(name + ":r")
+                pipe.execute()
+        except redis.RedisError:
+            pass  # the claim expires; the other processes render the page themselves
