@@ -29,7 +29,9 @@ the measured window (how the heavy work shared the cores with the serving).
 With --count-renders, the server runs with bench/hol/renders on PYTHONPATH (a
 sitecustomize that logs every template Flask renders) and each phase also reports how
 many times the hot discussion's and the hot forum's pages were rendered in the measured
-window, and per post done: a count that does not depend on the machine's load.
+window, per post done and per change of the page generation (cop/guest_cache.py: every
+post, and anything else written, such as a webinar's questions, makes each guest page
+outdated once): with one render per page per change, at most 1.
 """
 
 import argparse
@@ -208,12 +210,17 @@ def phase(args, world: dict, corpus: dict, session: int, heavy: bool) -> dict:
                 clients.add("search", [("GET", search, None, headers)])
         clients.start()
         time.sleep(WARM_SECS)
-        before, began = cpu_by_kind(server.pid), time.time()
+        before, began, first = cpu_by_kind(server.pid), time.time(), page_generation(args)
         result = clients.join()
-        after, ended = cpu_by_kind(server.pid), time.time()
+        after, ended, last = cpu_by_kind(server.pid), time.time(), page_generation(args)
         result["cpu_seconds"] = {k: round(after[k] - before[k], 2) for k in after}
         if args.count_renders:
             result["renders"] = count_renders(renders, began, ended, result.get("post"))
+            result["renders"]["changes"] = changes = last - first
+            per_change = {
+                page: round(n / changes, 2) for page, n in result["renders"]["count"].items()
+            }
+            result["renders"]["per_change"] = per_change if changes else None
         fan_out = json.loads(webinar.communicate(timeout=300)[0])
         result["webinar"] = fan_out.get("fan_out", fan_out)
         result["load_avg"] = os.getloadavg()
@@ -221,6 +228,22 @@ def phase(args, world: dict, corpus: dict, session: int, heavy: bool) -> dict:
     finally:
         stop(server)
         log.close()
+
+
+def page_generation(args) -> int:
+    """The guest page cache's change number in the instance's database (0 without
+    --count-renders)."""
+    if not args.count_renders:
+        return 0
+    import sqlalchemy  # noqa: PLC0415  (cop's venv)
+
+    url = os.environ.get("COP_DATABASE_URL") or f"sqlite:///{Path(args.instance) / 'cop.sqlite'}"
+    engine = sqlalchemy.create_engine(url)
+    try:
+        with engine.connect() as connection:
+            return connection.scalar(sqlalchemy.text("SELECT value FROM page_generation"))
+    finally:
+        engine.dispose()
 
 
 def count_renders(log: Path, began: float, ended: float, posts: dict | None) -> dict:
