@@ -93,7 +93,11 @@ class PageGeneration(db.Model):
 
 # --- the counter ---------------------------------------------------------------------
 
-WriteCounter(PageGeneration, PRIVATE_TABLES).listen(db.session)
+# A live session's change number, moved by each question and vote, is on no page (the
+# live page is never cached); its status, times and settings are, and count.
+WriteCounter(PageGeneration, PRIVATE_TABLES, quiet={"live_session": frozenset({"seq"})}).listen(
+    db.session
+)
 
 
 # --- the cache -------------------------------------------------------------------------

@@ -201,6 +201,26 @@ class TestWithCsrf:
         assert switched.status_code == 302
 
 
+def test_a_webinars_questions_leave_guest_pages_kept_and_its_start_does_not(
+    app, client, world, live, session_factory
+):
+    from cop.live import service as live_service
+    from cop.live.models import LiveSession
+
+    url = f"/spaces/{world.spaces['forum_public']}"
+    client.get(url)
+    assert _hit(app, client, url)[1]
+    with app.app_context():
+        member = db.session.get(User, world.users["member"].id)
+        live_service.ask(member, db.session.get(LiveSession, live), "Коли наступне засідання?")
+    assert _hit(app, client, url)[1]
+    later = session_factory()
+    with app.app_context():
+        expert = db.session.get(User, world.users["expert"].id)
+        live_service.start_session(expert, db.session.get(LiveSession, later))
+    assert not _hit(app, client, url)[1]
+
+
 # --- one render per change: the others get the earlier page meanwhile -------------------
 
 
