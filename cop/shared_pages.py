@@ -8,8 +8,9 @@ CLAIM_SECONDS, in case its process dies), renders, and leaves the page here for
 KEEP_SECONDS, long enough for the other processes' next guests. While another process
 holds the claim, the guest cache may answer with its own outdated copy.
 
-Redis not answering costs at most a second once, then the cache renders as it would
-alone: a claim that cannot be taken counts as taken by this process.
+Redis not answering: each look costs at most its one-second timeout (an instant where
+nothing listens), and the cache renders as it would alone: a claim that cannot be taken
+counts as taken by this process.
 """
 
 import hashlib

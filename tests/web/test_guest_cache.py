@@ -16,7 +16,7 @@ from cop.discussions.models import Discussion, Post
 from cop.extensions import db
 from cop.spaces.models import Space
 from tests.conftest import QueryCounter, _config, login
-from tests.servers import RedisServer
+from tests.servers import RedisServer, free_port
 
 
 def _start(app, world, forum="forum_public", title="Бюджет участі"):
@@ -368,3 +368,22 @@ class TestSharedByTwoWorkers:
         assert meanwhile.data == earlier.data and "Нова думка наостанок" in render.page.text
         after, cached = _hit(other, guest, url)
         assert cached and after.data == render.page.data
+
+
+class TestSharedRedisDown:
+    """The Redis to share through does not answer (nothing listens on its port)."""
+
+    @pytest.fixture
+    def app_config(self):
+        return {"COP_GUEST_CACHE_SHARE": f"redis://127.0.0.1:{free_port()}/0"}
+
+    def test_guests_still_get_kept_pages_and_each_new_one(self, app, client, world, login_as):
+        discussion, first = _start(app, world)
+        url = f"/discussions/{discussion}"
+        client.get(url)
+        assert _hit(app, client, url)[1]
+        member = login_as(world.users["member"])
+        assert member.post(f"/posts/{first}/reply", data={"body": "Без Redis"}).status_code
+        fresh, cached = _hit(app, client, url)
+        assert fresh.status_code == 200 and not cached and "Без Redis" in fresh.text
+        assert _hit(app, client, url)[1]
