@@ -52,7 +52,8 @@ ENVIRON_KEY = "cop.guest_cache"
 # every signed-in page view), notifications, the kinds turned off and subscriptions,
 # sign-ins, reset requests, API token bookkeeping, idempotency keys, the counters themselves,
 # and live questions and votes (the live page is never cached and reads them over its
-# socket; a session's archive is a discussion).
+# socket; a session's archive is a discussion); and the PostgreSQL search backend's index
+# (cop/search/pg/table.py: no cached page shows it, and it decides nobody's access).
 PRIVATE_TABLES = frozenset(
     {
         "discussion_read",
@@ -69,6 +70,10 @@ PRIVATE_TABLES = frozenset(
         "live_question",
         "live_vote",
         "person_generation",
+        "search_document",
+        "search_state",
+        "search_word",
+        "search_recent_write",
     }
 )
 # Session keys a guest's page does not depend on.

@@ -14,6 +14,7 @@ from cop.accounts.models import User
 from cop.discussions import service
 from cop.discussions.models import Discussion, Post
 from cop.extensions import db
+from cop.search import backend
 from cop.spaces.models import Space
 from tests.conftest import QueryCounter, _config, login
 from tests.servers import RedisServer, free_port
@@ -289,6 +290,29 @@ def test_while_a_changed_page_renders_the_next_guest_gets_the_earlier_one(
     assert "Нова думка наостанок" in render.page.text
     after, cached = _hit(app, client, url)
     assert cached and after.data == render.page.data
+
+
+@pytest.mark.postgresql
+@pytest.mark.parametrize("search_backend", ["postgres"], indirect=True)
+def test_indexing_a_reply_for_search_changes_nobodys_access(
+    app, client, world, login_as, h, quick_switching
+):
+    """The PostgreSQL search backend writes its index in the database: that is no change
+    of who may read what, so the earlier page may still stand in while one renders."""
+    url, first = _long_thread(app, world)
+    with app.app_context():
+        backend.drain()  # the thread's 400 replies
+    earlier = client.get(url)
+    member = login_as(world.users["member"])
+    assert member.post(f"/posts/{first}/reply", data={"body": "шелюга над річкою"}).status_code
+    with app.app_context():
+        backend.drain()  # what `cop worker` does: the reply into the search table
+    found = client.get("/api/v1/search", query_string={"q": "шелюга"}, headers=h["member"])
+    assert found.status_code == 200 and found.json["total"] >= 1
+    render = _start_render(app, url)
+    meanwhile = app.test_client().get(url)
+    render.join()
+    assert meanwhile.data == earlier.data and "шелюга над річкою" in render.page.text
 
 
 def test_a_page_whose_readers_changed_is_never_served_from_an_earlier_copy(
