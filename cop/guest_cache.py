@@ -244,7 +244,8 @@ class GuestPageCache:
                     del self.rendering[key]
             if pending.claimed:
                 kept = pending.kept
-                self.shared.put(key, kept and _facts(kept), kept.body if kept else b"")
+                facts = kept and _facts(kept)
+                self.shared.put(key, pending.generation, facts, kept.body if kept else b"")
 
     def _render(self, pending: _Pending, environ, start_response):
         captured = []
@@ -277,8 +278,8 @@ class GuestPageCache:
     def _from_shared(self, key, generation) -> tuple[_Page | None, bool]:
         """The page another process rendered at this generation; else whether this
         request may render it for every process, and if not, the outdated copy."""
-        found = self.shared.get(key)
-        if found is not None and tuple(found[0]["generation"]) == generation:
+        found = self.shared.get(key, generation)
+        if found is not None:
             facts, body = found
             headers = [tuple(header) for header in facts["headers"]]
             now = time.monotonic()
@@ -349,7 +350,6 @@ class GuestPageCache:
 def _facts(page: _Page) -> dict:
     """What the shared store keeps of a page beside its body."""
     return {
-        "generation": page.generation,
         "status": page.status,
         "headers": page.headers,
         "etag": page.etag,

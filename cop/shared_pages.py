@@ -3,10 +3,11 @@ a page outdated by a write is rendered once for all of them (cop/guest_cache.py)
 
 Each process keeps its own pages in memory. When a kept page is outdated, the process
 first looks here for the page another process has rendered since, under the same key and
-both counters; if there is none, it claims the render (a key that expires after
-CLAIM_SECONDS, in case its process dies), renders, and leaves the page here for
-KEEP_SECONDS, long enough for the other processes' next guests. While another process
-holds the claim, the guest cache may answer with its own outdated copy.
+both counters (part of the Redis key: a look for a page not rendered yet moves no page);
+if there is none, it claims the render (a key that expires after CLAIM_SECONDS, in case
+its process dies), renders, and leaves the page here for KEEP_SECONDS, long enough for
+the other processes' next guests. While another process holds the claim, the guest cache
+may answer with its own outdated copy.
 
 Redis not answering: each look costs at most its one-second timeout (an instant where
 nothing listens), and the cache renders as it would alone: a claim that cannot be taken
@@ -19,7 +20,7 @@ import json
 import redis
 
 CLAIM_SECONDS = 10
-KEEP_SECONDS = 10
+KEEP_SECONDS = 5
 
 
 class SharedPages:
@@ -30,11 +31,11 @@ class SharedPages:
     def _name(self, key: tuple) -> str:
         return self.prefix + hashlib.blake2b(repr(key).encode(), digest_size=16).hexdigest()
 
-    def get(self, key: tuple) -> tuple[dict, bytes] | None:
-        """The page another process left for `key`: its facts (generation, status,
+    def get(self, key: tuple, generation: tuple) -> tuple[dict, bytes] | None:
+        """The page another process left for `key` at `generation`: its facts (status,
         headers, etag) and its body; None if there is none or Redis does not answer."""
         try:
-            blob = self.redis.get(self._name(key))
+            blob = self.redis.get(self._name(key) + _suffix(generation))
         except redis.RedisError:
             return None
         if blob is None:
@@ -49,15 +50,20 @@ class SharedPages:
         except redis.RedisError:
             return True
 
-    def put(self, key: tuple, facts: dict | None, body: bytes) -> None:
-        """Leave the page rendered for `key` (None: not kept, nothing to share) and give
-        the claim back."""
+    def put(self, key: tuple, generation: tuple, facts: dict | None, body: bytes) -> None:
+        """Leave the page rendered for `key` at `generation` (facts None: not kept,
+        nothing to share) and give the claim back."""
         name = self._name(key)
         try:
             with self.redis.pipeline(transaction=False) as pipe:
                 if facts is not None:
-                    pipe.set(name, json.dumps(facts).encode() + b"\n" + body, ex=KEEP_SECONDS)
+                    blob = json.dumps(facts).encode() + b"\n" + body
+                    pipe.set(name + _suffix(generation), blob, ex=KEEP_SECONDS)
                 pipe.delete(name + ":r")
                 pipe.execute()
         except redis.RedisError:
             pass  # the claim expires; the other processes render the page themselves
+
+
+def _suffix(generation: tuple) -> str:
+    return ":" + ".".join(str(n) for n in generation)
