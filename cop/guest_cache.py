@@ -278,7 +278,7 @@ class GuestPageCache:
     def _from_shared(self, key, generation) -> tuple[_Page | None, bool]:
         """The page another process rendered at this generation; else whether this
         request may render it for every process, and if not, the outdated copy."""
-        found = self.shared.get(key, generation)
+        found, claimed = self.shared.take(key, generation)
         if found is not None:
             facts, body = found
             headers = [tuple(header) for header in facts["headers"]]
@@ -286,7 +286,7 @@ class GuestPageCache:
             page = _Page(generation, facts["status"], headers, body, facts["etag"], now)
             self._keep(key, page)
             return page, False
-        if self.shared.claim(key):
+        if claimed:
             return None, True
         return self._kept(key, generation, elsewhere=True), False
 

@@ -31,24 +31,26 @@ class SharedPages:
     def _name(self, key: tuple) -> str:
         return self.prefix + hashlib.blake2b(repr(key).encode(), digest_size=16).hexdigest()
 
-    def get(self, key: tuple, generation: tuple) -> tuple[dict, bytes] | None:
-        """The page another process left for `key` at `generation`: its facts (status,
-        headers, etag) and its body; None if there is none or Redis does not answer."""
+    def take(self, key: tuple, generation: tuple) -> tuple[tuple[dict, bytes] | None, bool]:
+        """The page another process left for `key` at `generation` (its facts: status,
+        headers, etag; and its body), else whether this process may render it now (no
+        other process is rendering it). One round trip: the claim, then the look; a
+        renderer leaves its page before it gives the claim back, so a claim taken after
+        that finds the page (and is given back)."""
+        name = self._name(key)
         try:
-            blob = self.redis.get(self._name(key) + _suffix(generation))
+            with self.redis.pipeline(transaction=False) as pipe:
+                pipe.set(name + ":r", 1, nx=True, ex=CLAIM_SECONDS)
+                pipe.get(name + _suffix(generation))
+                claimed, blob = pipe.execute()
+            if blob is not None and claimed:
+                self.redis.delete(name + ":r")
         except redis.RedisError:
-            return None
+            return None, True
         if blob is None:
-            return None
+            return None, bool(claimed)
         head, _newline, body = blob.partition(b"\n")
-        return json.loads(head), body
-
-    def claim(self, key: tuple) -> bool:
-        """True if this process may render the page now: no other process is rendering it."""
-        try:
-            return bool(self.redis.set(self._name(key) + ":r", 1, nx=True, ex=CLAIM_SECONDS))
-        except redis.RedisError:
-            return True
+        return (json.loads(head), body), False
 
     def put(self, key: tuple, generation: tuple, facts: dict | None, body: bytes) -> None:
         """Leave the page rendered for `key` at `generation` (facts None: not kept,
