@@ -30,8 +30,9 @@ With --count-renders, the server runs with bench/hol/renders on PYTHONPATH (a
 sitecustomize that logs every template Flask renders) and each phase also reports how
 many times the hot discussion's and the hot forum's pages were rendered in the measured
 window, per post done and per change of the page generation (cop/guest_cache.py: every
-post, and anything else written, such as a webinar's questions, makes each guest page
-outdated once): with one render per page per change, at most 1.
+post, and anything else written, makes each guest page outdated once), and "again": the
+renders of a page at a generation it had already been rendered at (a render that another
+request's served no one: with one render per page per change, 0).
 """
 
 import argparse
@@ -247,16 +248,20 @@ def page_generation(args) -> int:
 
 
 def count_renders(log: Path, began: float, ended: float, posts: dict | None) -> dict:
-    """Renders of the hot pages between `began` and `ended`, and per post done then."""
+    """Renders of the hot pages between `began` and `ended`, per post done then, and
+    how many rendered a page at a generation it had been rendered at already."""
     counts = dict.fromkeys(HOT_TEMPLATES, 0)
+    seen: dict[str, set] = {page: set() for page in HOT_TEMPLATES}
     names = {template: page for page, template in HOT_TEMPLATES.items()}
     for line in log.read_text().splitlines() if log.exists() else []:
-        at, name = line.split(" ", 1)
+        at, name, generation = (line.split(" ") + ["-"])[:3]
         if name in names and began <= float(at) <= ended:
             counts[names[name]] += 1
+            seen[names[name]].add(generation)
     done = (posts or {}).get("count", 0)
     per_post = {page: round(n / done, 2) for page, n in counts.items()} if done else None
-    return {"count": counts, "per_post": per_post}
+    again = {page: counts[page] - len(seen[page]) for page in counts}
+    return {"count": counts, "per_post": per_post, "again": again}
 
 
 def main() -> None:

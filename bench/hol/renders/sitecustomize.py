@@ -1,7 +1,9 @@
 """Counts page renders for bench/hol/run.py --count-renders (on PYTHONPATH of the server):
-one line per template Flask renders, `<unix time> <template name>`, appended to the file
-named by COP_BENCH_RENDERS. Flask's `template_rendered` signal is connected as soon as
-Flask is imported, so it counts the same in any tree of cop (before and after a change)."""
+one line per template Flask renders, `<unix time> <template name> <generation>`, appended
+to the file named by COP_BENCH_RENDERS; the generation is the page generation the guest
+page cache read before the render (its `_Pending` in the request's environ, `-` if none).
+Flask's `template_rendered` signal is connected as soon as Flask is imported, so it counts
+the same in any tree of cop (before and after a change)."""
 
 import importlib.machinery
 import os
@@ -16,7 +18,14 @@ def _record(_app, template, context, **_extra) -> None:
     global _fd
     if _fd is None:
         _fd = os.open(_path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
-    os.write(_fd, f"{time.time():.4f} {template.name}\n".encode())  # one write: whole lines
+    from flask import has_request_context, request  # noqa: PLC0415  (loaded by now)
+
+    pending = request.environ.get("cop.guest_cache") if has_request_context() else None
+    generation = getattr(pending, "generation", None)
+    if isinstance(generation, tuple):
+        generation = generation[0]
+    line = f"{time.time():.4f} {template.name} {'-' if generation is None else generation}\n"
+    os.write(_fd, line.encode())  # one write: whole lines
 
 
 class _ThenConnect:
