@@ -87,6 +87,9 @@ GENERATION_SQL = (
 # How long ago an outdated copy may have been current for it to be served while its page is
 # rendered again (a render under load takes tens of milliseconds, rarely a second).
 STALE_SECONDS = 3.0
+# How long a process that found another's claim on a page answers with its outdated copy
+# before it asks the shared store again: each ask is a round trip, a turn of a busy loop.
+RECHECK_SECONDS = 0.02
 
 
 class PageGeneration(db.Model):
@@ -116,6 +119,7 @@ class _Page:
     body: bytes
     etag: str
     current_at: float  # time.monotonic() when the page was last known to be current
+    elsewhere_until: float = 0.0  # another process renders it again (see RECHECK_SECONDS)
 
 
 class _Pending:
@@ -288,7 +292,10 @@ class GuestPageCache:
             return page, False
         if claimed:
             return None, True
-        return self._kept(key, generation, elsewhere=True), False
+        page = self._kept(key, generation, elsewhere=True)
+        if page is not None:
+            page.elsewhere_until = time.monotonic() + RECHECK_SECONDS
+        return page, False
 
     def _kept(self, key, generation, elsewhere: bool = False) -> _Page | None:
         """The kept page if it is current; or the outdated one while another request
@@ -302,7 +309,7 @@ class GuestPageCache:
             if page.generation == generation:
                 page.current_at = now
             elif not (
-                (elsewhere or key in self.rendering)
+                (elsewhere or key in self.rendering or page.elsewhere_until > now)
                 and page.generation[1] == generation[1]
                 and now - page.current_at <= STALE_SECONDS
             ):

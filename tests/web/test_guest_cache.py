@@ -225,7 +225,7 @@ def test_a_webinars_questions_leave_guest_pages_kept_and_its_start_does_not(
 # --- one render per change: the others get the earlier page meanwhile -------------------
 
 
-def _long_thread(app, world, replies=400):
+def _long_thread(app, world, replies=600):
     """A discussion whose first page shows a chain of `replies` replies, each answering the
     one before (all in one branch): its page takes a while to render. Returns its URL and
     its first post."""
