@@ -90,6 +90,11 @@ def shared_storage(queue: str | None) -> str:
     return f"redis+{queue}" if queue.startswith("unix://") else queue
 
 
+def shared_redis(queue: str | None) -> str | None:
+    """The message queue's URL if it is a Redis, else None."""
+    return queue if queue and queue.startswith(REDIS_SCHEMES) else None
+
+
 def load_config(overrides: dict | None = None) -> dict:
     overrides = dict(overrides or {})
     instance_path = Path(
@@ -171,6 +176,9 @@ def load_config(overrides: dict | None = None) -> dict:
         "COP_READ_HORIZON_DAYS": _env_int("READ_HORIZON_DAYS", 14),
         # Rendered public pages kept for guests, per worker process (0: off).
         "COP_GUEST_CACHE_MB": _env_int("GUEST_CACHE_MB", 32),
+        # A Redis through which the serving processes share the guest pages they render
+        # (cop/shared_pages.py): the message queue's when it is a Redis.
+        "COP_GUEST_CACHE_SHARE": _env("GUEST_CACHE_SHARE") or shared_redis(_env("MESSAGE_QUEUE")),
         # Post cards' shared parts (author, text, files) and forum pages' rows kept per
         # worker process, for everyone's pages (cop/discussions/cards.py,
         # cop/spaces/rows.py; each up to this size; 0: off).

@@ -11,7 +11,18 @@ changes rows (other than the private bookkeeping in PRIVATE_TABLES) also adds on
 `page_generation.value`, in the same transaction. A page is stored with the value read
 *before* it was rendered and served only while the value is unchanged, which costs one
 primary-key read per cached request. A write therefore empties every worker's cache at
-its commit: a guest sees a new reply on the next request.
+its commit (no page kept before it is current again): a guest sees a new reply on the next
+request.
+
+One render per page per change, not one per waiting guest (Varnish's grace, nginx's
+`proxy_cache_use_stale updating` with `proxy_cache_lock`): while one request renders a page
+again after a write, the guests who ask for the same page meanwhile get the copy kept
+before the write, as long as that copy was known to be current at most STALE_SECONDS ago
+and nothing has changed who may read what since it was rendered (the access counter,
+cop/access_counter.py, read in the same statement as the page generation). A guest who
+asks when no render of the page is under way gets the new page. With several serving
+processes sharing a Redis (the message queue's, COP_GUEST_CACHE_SHARE), the render is
+claimed and its page shared there, so that it is one for all of them (cop/shared_pages.py).
 
 Never cached: requests with an Authorization header, a remember-me cookie or a session
 with anything but a language or a CSRF token in it (signed-in people, flash messages);
@@ -21,6 +32,7 @@ ETag and `Cache-Control: no-cache`, so browsers revalidate and get a 304.
 
 import hashlib
 import threading
+import time
 from collections import OrderedDict
 from dataclasses import dataclass
 from functools import wraps
@@ -32,6 +44,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from werkzeug.http import parse_cookie
 
 from cop.extensions import db
+from cop.shared_pages import SharedPages
 from cop.write_counter import WriteCounter
 
 ENVIRON_KEY = "cop.guest_cache"
@@ -39,7 +52,8 @@ ENVIRON_KEY = "cop.guest_cache"
 # every signed-in page view), notifications, the kinds turned off and subscriptions,
 # sign-ins, reset requests, API token bookkeeping, idempotency keys, the counters themselves,
 # and live questions and votes (the live page is never cached and reads them over its
-# socket; a session's archive is a discussion).
+# socket; a session's archive is a discussion); and the PostgreSQL search backend's index
+# (cop/search/pg/table.py: no cached page shows it, and it decides nobody's access).
 PRIVATE_TABLES = frozenset(
     {
         "discussion_read",
@@ -56,11 +70,26 @@ PRIVATE_TABLES = frozenset(
         "live_question",
         "live_vote",
         "person_generation",
+        "search_document",
+        "search_state",
+        "search_word",
+        "search_recent_write",
     }
 )
 # Session keys a guest's page does not depend on.
 GUEST_SESSION_KEYS = frozenset({"locale", "csrf_token", "_fresh"})
-GENERATION_SQL = "SELECT value FROM page_generation WHERE id = 1"
+# Both counters in one primary-key read: the page generation (any write) and the access
+# counter (who may read what), under which an outdated copy may still be served.
+GENERATION_SQL = (
+    "SELECT p.value, s.value FROM page_generation p, search_scope_generation s"
+    " WHERE p.id = 1 AND s.id = 1"
+)
+# How long ago an outdated copy may have been current for it to be served while its page is
+# rendered again (a render under load takes tens of milliseconds, rarely a second).
+STALE_SECONDS = 3.0
+# How long a process that found another's claim on a page answers with its outdated copy
+# before it asks the shared store again: each ask is a round trip, a turn of a busy loop.
+RECHECK_SECONDS = 0.02
 
 
 class PageGeneration(db.Model):
@@ -72,7 +101,11 @@ class PageGeneration(db.Model):
 
 # --- the counter ---------------------------------------------------------------------
 
-WriteCounter(PageGeneration, PRIVATE_TABLES).listen(db.session)
+# A live session's change number, moved by each question and vote, is on no page (the
+# live page is never cached); its status, times and settings are, and count.
+WriteCounter(PageGeneration, PRIVATE_TABLES, quiet={"live_session": frozenset({"seq"})}).listen(
+    db.session
+)
 
 
 # --- the cache -------------------------------------------------------------------------
@@ -80,23 +113,28 @@ WriteCounter(PageGeneration, PRIVATE_TABLES).listen(db.session)
 
 @dataclass
 class _Page:
-    generation: int
+    generation: tuple[int, int]  # (page generation, access counter) read before the render
     status: str
     headers: list[tuple[str, str]]
     body: bytes
     etag: str
+    current_at: float  # time.monotonic() when the page was last known to be current
+    elsewhere_until: float = 0.0  # another process renders it again (see RECHECK_SECONDS)
 
 
 class _Pending:
     """A guest's request that missed: the generation read before the view rendered."""
 
-    def __init__(self, cache: "GuestPageCache", key: tuple, generation: int | None):
+    def __init__(self, cache: "GuestPageCache", key: tuple, generation: tuple | None):
         self.cache, self.key, self.generation = cache, key, generation
+        self.read_at = time.monotonic()
         self.cacheable = False
+        self.claimed = False  # the render is claimed in the shared store
+        self.kept: _Page | None = None
 
     def begin(self) -> None:
         if self.generation is None:
-            self.generation = self.cache.generation()
+            self.generation, self.read_at = self.cache.generation(), time.monotonic()
         self.cacheable = self.generation is not None
 
 
@@ -116,12 +154,13 @@ def guest_cached(view):
 class GuestPageCache:
     """WSGI middleware around the Flask app; one per worker process."""
 
-    def __init__(self, app: Flask, wsgi_app, max_bytes: int):
+    def __init__(self, app: Flask, wsgi_app, max_bytes: int, shared: SharedPages | None = None):
         self.wsgi_app = wsgi_app
+        self.shared = shared
         self.max_bytes = max_bytes
         self.pages: OrderedDict[tuple, _Page] = OrderedDict()
         self.size = 0
-        self.seen = None  # the newest generation this worker has read
+        self.rendering: dict[tuple, _Pending] = {}  # page key -> the request rendering it
         self.lock = threading.Lock()
         self.session_cookie = app.config["SESSION_COOKIE_NAME"]
         self.remember_cookie = app.config.get("REMEMBER_COOKIE_NAME", "remember_token")
@@ -135,8 +174,8 @@ class GuestPageCache:
         self.connection = None
         event.listen(self.engine, "engine_disposed", self._close)
 
-    def generation(self) -> int | None:
-        """The counter, read on one connection this worker keeps for it (checking out a
+    def generation(self) -> tuple[int, int] | None:
+        """The two counters, read on one connection this worker keeps for it (checking out a
         pooled connection per read cost 14 times as much); None if it cannot be read."""
         with self.lock:
             try:
@@ -149,7 +188,7 @@ class GuestPageCache:
                 finally:
                     cursor.close()
                 self.connection.rollback()  # no snapshot or transaction left open
-                return row[0] if row else None
+                return (row[0], row[1]) if row else None
             except Exception:  # noqa: BLE001 - a broken connection: uncached, then reconnect
                 if self.connection is not None:
                     self.connection.invalidate()
@@ -189,13 +228,30 @@ class GuestPageCache:
         if locale is None:
             return self.wsgi_app(environ, start_response)
         key = (locale, environ.get("PATH_INFO", ""), environ.get("QUERY_STRING", ""))
-        generation = None
+        generation, page, claimed = None, None, False
         if key in self.pages:
             generation = self.generation()
-            page = self._fresh(key, generation)
+            page = self._kept(key, generation)
+            if page is None and self.shared is not None and generation is not None:
+                page, claimed = self._from_shared(key, generation)
             if page is not None:
                 return self._serve(page, environ, start_response)
         pending = environ[ENVIRON_KEY] = _Pending(self, key, generation)
+        pending.claimed = claimed
+        with self.lock:
+            self.rendering.setdefault(key, pending)
+        try:
+            return self._render(pending, environ, start_response)
+        finally:
+            with self.lock:
+                if self.rendering.get(key) is pending:
+                    del self.rendering[key]
+            if pending.claimed:
+                kept = pending.kept
+                facts = kept and _facts(kept)
+                self.shared.put(key, pending.generation, facts, kept.body if kept else b"")
+
+    def _render(self, pending: _Pending, environ, start_response):
         captured = []
 
         def capture(status, headers, exc_info=None):
@@ -223,16 +279,42 @@ class GuestPageCache:
         start_response(status, page.headers)
         return [body]
 
-    def _fresh(self, key, generation) -> _Page | None:
+    def _from_shared(self, key, generation) -> tuple[_Page | None, bool]:
+        """The page another process rendered at this generation; else whether this
+        request may render it for every process, and if not, the outdated copy."""
+        found, claimed = self.shared.take(key, generation)
+        if found is not None:
+            facts, body = found
+            headers = [tuple(header) for header in facts["headers"]]
+            now = time.monotonic()
+            page = _Page(generation, facts["status"], headers, body, facts["etag"], now)
+            self._keep(key, page)
+            return page, False
+        if claimed:
+            return None, True
+        page = self._kept(key, generation, elsewhere=True)
+        if page is not None:
+            page.elsewhere_until = time.monotonic() + RECHECK_SECONDS
+        return page, False
+
+    def _kept(self, key, generation, elsewhere: bool = False) -> _Page | None:
+        """The kept page if it is current; or the outdated one while another request
+        (`elsewhere`: of another process) renders it again, if it was current a moment
+        ago for the same readers."""
         with self.lock:
-            if generation is None:
-                return None
-            if generation != self.seen:
-                self._forget_all(generation)
-                return None
             page = self.pages.get(key)
-            if page is not None:
-                self.pages.move_to_end(key)
+            if page is None or generation is None:
+                return None
+            now = time.monotonic()
+            if page.generation == generation:
+                page.current_at = now
+            elif not (
+                (elsewhere or key in self.rendering or page.elsewhere_until > now)
+                and page.generation[1] == generation[1]
+                and now - page.current_at <= STALE_SECONDS
+            ):
+                return None
+            self.pages.move_to_end(key)
             return page
 
     def _store(self, pending: _Pending, status, headers, body: bytes) -> _Page:
@@ -242,23 +324,26 @@ class GuestPageCache:
             ("ETag", etag),
             ("Cache-Control", "no-cache"),
         ]
-        page = _Page(pending.generation, status, headers, body, etag)
-        with self.lock:
-            if self.seen is None or pending.generation > self.seen:
-                self._forget_all(pending.generation)
-            if pending.generation == self.seen and len(body) <= self.max_bytes // 4:
-                old = self.pages.pop(pending.key, None)
-                self.size += len(body) - (len(old.body) if old else 0)
-                self.pages[pending.key] = page
-                while self.size > self.max_bytes:
-                    _key, evicted = self.pages.popitem(last=False)
-                    self.size -= len(evicted.body)
+        page = _Page(pending.generation, status, headers, body, etag, pending.read_at)
+        if self._keep(pending.key, page):
+            pending.kept = page
         return page
 
-    def _forget_all(self, generation: int) -> None:
-        self.pages.clear()
-        self.size = 0
-        self.seen = generation
+    def _keep(self, key, page: _Page) -> bool:
+        """Keep the page unless it is too large or a newer one is kept already."""
+        with self.lock:
+            old = self.pages.get(key)
+            if len(page.body) > self.max_bytes // 4 or (
+                old is not None and old.generation > page.generation
+            ):
+                return False
+            self.pages.pop(key, None)
+            self.size += len(page.body) - (len(old.body) if old else 0)
+            self.pages[key] = page
+            while self.size > self.max_bytes:
+                _key, evicted = self.pages.popitem(last=False)
+                self.size -= len(evicted.body)
+            return True
 
     def _serve(self, page: _Page, environ, start_response):
         if page.etag in environ.get("HTTP_IF_NONE_MATCH", ""):
@@ -269,6 +354,15 @@ class GuestPageCache:
         return [page.body]
 
 
+def _facts(page: _Page) -> dict:
+    """What the shared store keeps of a page beside its body."""
+    return {
+        "status": page.status,
+        "headers": page.headers,
+        "etag": page.etag,
+    }
+
+
 def _header(headers, name: str, default=None):
     name = name.lower()
     return next((v for k, v in headers if k.lower() == name), default)
@@ -276,5 +370,11 @@ def _header(headers, name: str, default=None):
 
 def init_app(app: Flask) -> None:
     megabytes = app.config["COP_GUEST_CACHE_MB"]
-    if megabytes > 0:
-        app.wsgi_app = GuestPageCache(app, app.wsgi_app, megabytes * 1024 * 1024)
+    if megabytes <= 0:
+        return
+    shared = None
+    if app.config["COP_GUEST_CACHE_SHARE"]:
+        database = app.config["SQLALCHEMY_DATABASE_URI"]  # pages of one database only
+        namespace = hashlib.blake2b(database.encode(), digest_size=8).hexdigest()
+        shared = SharedPages(app.config["COP_GUEST_CACHE_SHARE"], namespace)
+    app.wsgi_app = GuestPageCache(app, app.wsgi_app, megabytes * 1024 * 1024, shared)

@@ -10,7 +10,9 @@ What counts as a write: rows a flush inserts, deletes or really changes, bulk an
 INSERT/UPDATE/DELETE statements run through the session (a table nobody listed counts, so
 a new table can only cost a cache miss, never a stale entry), and the hot rows' statements
 a transaction sends last (cop/db.py, `write_last`). Schema statements do not: the schema
-changes with a restart.
+changes with a restart. Nor do changes of only the `quiet` columns of a table (an UPDATE
+setting nothing else, an ORM row with nothing else changed): a counter that change
+numbers no cached entry shows (a live session's `seq`, moved by every question).
 
 The counter's row is the hottest of the site: every write updates it. So its UPDATE is the
 transaction's last statement (`write_last`), which on PostgreSQL travels in one round trip
@@ -22,7 +24,7 @@ queued behind whichever writer held the row and waited for its loop, docs/benchm
 above holds as it is.
 """
 
-from sqlalchemy import event, update
+from sqlalchemy import event, inspect, update
 
 from cop.db import write_last, written_last
 
@@ -30,9 +32,10 @@ WRITE_VERBS = ("INSERT", "UPDATE", "DELETE", "MERGE", "REPLACE", "TRUNCATE")
 
 
 class WriteCounter:
-    def __init__(self, model, ignored: frozenset[str]) -> None:
+    def __init__(self, model, ignored: frozenset[str], quiet: dict | None = None) -> None:
         self.model = model  # one row, id 1, with an integer `value`
         self.ignored = ignored | {model.__table__.name}
+        self.quiet: dict[str, frozenset[str]] = quiet or {}  # table -> columns
         self.key = f"cop_wrote_{model.__table__.name}"
 
     def listen(self, target) -> None:
@@ -48,16 +51,33 @@ class WriteCounter:
     def writes(self, statement) -> bool:
         table = getattr(statement, "table", None)
         if table is not None:
-            return self.counts(table)
+            return self.counts(table) and not self._sets_only_quiet(statement, table)
         sql = getattr(statement, "text", None)
         if sql is not None:
             return sql.lstrip()[:8].upper().startswith(WRITE_VERBS)
         return True
 
+    def _sets_only_quiet(self, statement, table) -> bool:
+        quiet = self.quiet.get(table.name)
+        if not quiet or not getattr(statement, "is_update", False):
+            return False
+        values = statement._values or dict(statement._ordered_values or ())
+        names = {getattr(column, "key", column) for column in values}
+        return bool(names) and names <= quiet
+
+    def _changed(self, session, obj) -> bool:
+        if obj not in session.dirty:
+            return True  # inserted or deleted
+        if not session.is_modified(obj):
+            return False
+        quiet = self.quiet.get(obj.__table__.name)
+        if not quiet:
+            return True
+        return any(a.history.has_changes() for a in inspect(obj).attrs if a.key not in quiet)
+
     def _note_flushed_rows(self, session, _context) -> None:
         for obj in (*session.new, *session.deleted, *session.dirty):
-            changed = obj not in session.dirty or session.is_modified(obj)
-            if changed and self.counts(obj.__table__):
+            if self.counts(obj.__table__) and self._changed(session, obj):
                 session.info[self.key] = True
                 return
 

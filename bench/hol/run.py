@@ -25,6 +25,14 @@ clients go as fast as the server answers. Prints one JSON object: per phase, pag
 p50/p99/max, webinar fan-out p50/p99, the heavy clients' counts and latencies,
 and the CPU seconds the server's serving workers, cpu workers and `cop worker` used in
 the measured window (how the heavy work shared the cores with the serving).
+
+With --count-renders, the server runs with bench/hol/renders on PYTHONPATH (a
+sitecustomize that logs every template Flask renders) and each phase also reports how
+many times the hot discussion's and the hot forum's pages were rendered in the measured
+window, per post done and per change of the page generation (cop/guest_cache.py: every
+post, and anything else written, makes each guest page outdated once), and "again": the
+renders of a page at a generation it had already been rendered at (a render that another
+request's served no one: with one render per page per change, 0).
 """
 
 import argparse
@@ -45,6 +53,7 @@ from run import COP, PYTHON, stop, wait_http  # noqa: E402  (bench/live: server 
 
 QUERY = "python сервер помилка форум запит"
 WARM_SECS = 10
+HOT_TEMPLATES = {"discussion": "discussions/discussion.html", "forum": "spaces/space.html"}
 
 
 def percentiles(values: list[float]) -> dict:
@@ -154,6 +163,11 @@ def phase(args, world: dict, corpus: dict, session: int, heavy: bool) -> dict:
         "COP_SEARCH_LIMIT": "100000 per second",
         "COP_CPU_WORKERS": str(args.cpu_workers),
     }
+    renders = Path(args.instance) / f"hol_{'heavy' if heavy else 'quiet'}_renders.log"
+    if args.count_renders:
+        renders.unlink(missing_ok=True)
+        paths = [str(HERE / "renders"), *filter(None, [os.environ.get("PYTHONPATH")])]
+        env |= {"PYTHONPATH": os.pathsep.join(paths), "COP_BENCH_RENDERS": str(renders)}
     log = open(Path(args.instance) / f"hol_{'heavy' if heavy else 'quiet'}.log", "w")  # noqa: SIM115
     server = subprocess.Popen(
         [COP, "run", "--port", str(args.port)], env=env, stdout=log, stderr=subprocess.STDOUT
@@ -197,10 +211,17 @@ def phase(args, world: dict, corpus: dict, session: int, heavy: bool) -> dict:
                 clients.add("search", [("GET", search, None, headers)])
         clients.start()
         time.sleep(WARM_SECS)
-        before = cpu_by_kind(server.pid)
+        before, began, first = cpu_by_kind(server.pid), time.time(), page_generation(args)
         result = clients.join()
-        after = cpu_by_kind(server.pid)
+        after, ended, last = cpu_by_kind(server.pid), time.time(), page_generation(args)
         result["cpu_seconds"] = {k: round(after[k] - before[k], 2) for k in after}
+        if args.count_renders:
+            result["renders"] = count_renders(renders, began, ended, result.get("post"))
+            result["renders"]["changes"] = changes = last - first
+            per_change = {
+                page: round(n / changes, 2) for page, n in result["renders"]["count"].items()
+            }
+            result["renders"]["per_change"] = per_change if changes else None
         fan_out = json.loads(webinar.communicate(timeout=300)[0])
         result["webinar"] = fan_out.get("fan_out", fan_out)
         result["load_avg"] = os.getloadavg()
@@ -208,6 +229,39 @@ def phase(args, world: dict, corpus: dict, session: int, heavy: bool) -> dict:
     finally:
         stop(server)
         log.close()
+
+
+def page_generation(args) -> int:
+    """The guest page cache's change number in the instance's database (0 without
+    --count-renders)."""
+    if not args.count_renders:
+        return 0
+    import sqlalchemy  # noqa: PLC0415  (cop's venv)
+
+    url = os.environ.get("COP_DATABASE_URL") or f"sqlite:///{Path(args.instance) / 'cop.sqlite'}"
+    engine = sqlalchemy.create_engine(url)
+    try:
+        with engine.connect() as connection:
+            return connection.scalar(sqlalchemy.text("SELECT value FROM page_generation"))
+    finally:
+        engine.dispose()
+
+
+def count_renders(log: Path, began: float, ended: float, posts: dict | None) -> dict:
+    """Renders of the hot pages between `began` and `ended`, per post done then, and
+    how many rendered a page at a generation it had been rendered at already."""
+    counts = dict.fromkeys(HOT_TEMPLATES, 0)
+    seen: dict[str, set] = {page: set() for page in HOT_TEMPLATES}
+    names = {template: page for page, template in HOT_TEMPLATES.items()}
+    for line in log.read_text().splitlines() if log.exists() else []:
+        at, name, generation = (line.split(" ") + ["-"])[:3]
+        if name in names and began <= float(at) <= ended:
+            counts[names[name]] += 1
+            seen[names[name]].add(generation)
+    done = (posts or {}).get("count", 0)
+    per_post = {page: round(n / done, 2) for page, n in counts.items()} if done else None
+    again = {page: counts[page] - len(seen[page]) for page in counts}
+    return {"count": counts, "per_post": per_post, "again": again}
 
 
 def main() -> None:
@@ -219,6 +273,7 @@ def main() -> None:
     parser.add_argument("--cpu-workers", type=int, default=2, help="COP_CPU_WORKERS")
     parser.add_argument("--out")
     parser.add_argument("--only", choices=("quiet", "heavy"), help="run one phase")
+    parser.add_argument("--count-renders", action="store_true", help="renders of the hot pages")
     args = parser.parse_args()
     instance = Path(args.instance)
     world = json.loads((instance / "world.json").read_text())
@@ -237,11 +292,14 @@ def main() -> None:
     for name in names:
         result = results[name]
         page, webinar = result["page"], result["webinar"]
-        reached = webinar.get("time_to_all_ms", {}).get("count")
+        fan_out = webinar.get("time_to_all_ms", {})
+        reached = fan_out.get("count")
         failed = {kind: result[kind]["why"] for kind in ("post", "search") if kind in result}
         print(
-            f"{name}: pages p50/p99 {page.get('p50')}/{page.get('p99')} ms; questions that "
-            f"reached every client {reached} of {webinar.get('questions')}; failed {failed}",
+            f"{name}: pages p50/p99 {page.get('p50')}/{page.get('p99')} ms; webinar fan-out "
+            f"p50/p99 {fan_out.get('p50')}/{fan_out.get('p99')} ms; questions that "
+            f"reached every client {reached} of {webinar.get('questions')}; failed {failed}; "
+            f"renders {result.get('renders')}",
             file=sys.stderr,
         )
 

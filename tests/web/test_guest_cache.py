@@ -2,15 +2,22 @@
 their own language; signed-in people and private content never go through it."""
 
 import re
+import sys
+import threading
+import time
 
 import pytest
+from sqlalchemy import update
 
 from cop import create_app
 from cop.accounts.models import User
 from cop.discussions import service
+from cop.discussions.models import Discussion, Post
 from cop.extensions import db
+from cop.search import backend
 from cop.spaces.models import Space
 from tests.conftest import QueryCounter, _config, login
+from tests.servers import RedisServer, free_port
 
 
 def _start(app, world, forum="forum_public", title="Бюджет участі"):
@@ -55,8 +62,6 @@ def test_a_write_by_another_worker_empties_this_ones_cache(app, client, world, t
     assert _hit(app, client, url)[1]
     with other.app_context():
         expert = db.session.get(User, world.users["expert"].id)
-        from cop.discussions.models import Discussion
-
         service.reply(expert, db.session.get(Discussion, discussion), body="З іншого воркера")
         db.session.remove()
         db.engine.dispose()
@@ -195,3 +200,214 @@ class TestWithCsrf:
         token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', client.get("/").text).group(1)
         switched = client.post("/locale/en", data={"next": "/", "csrf_token": token})
         assert switched.status_code == 302
+
+
+def test_a_webinars_questions_leave_guest_pages_kept_and_its_start_does_not(
+    app, client, world, live, session_factory
+):
+    from cop.live import service as live_service
+    from cop.live.models import LiveSession
+
+    url = f"/spaces/{world.spaces['forum_public']}"
+    client.get(url)
+    assert _hit(app, client, url)[1]
+    with app.app_context():
+        member = db.session.get(User, world.users["member"].id)
+        live_service.ask(member, db.session.get(LiveSession, live), "Коли наступне засідання?")
+    assert _hit(app, client, url)[1]
+    later = session_factory()
+    with app.app_context():
+        expert = db.session.get(User, world.users["expert"].id)
+        live_service.start_session(expert, db.session.get(LiveSession, later))
+    assert not _hit(app, client, url)[1]
+
+
+# --- one render per change: the others get the earlier page meanwhile -------------------
+
+
+def _long_thread(app, world, replies=600):
+    """A discussion whose first page shows a chain of `replies` replies, each answering the
+    one before (all in one branch): its page takes a while to render. Returns its URL and
+    its first post."""
+    discussion, first = _start(app, world, title="Довга гілка")
+    with app.app_context():
+        member = db.session.get(User, world.users["member"].id)
+        body = "Ще одна думка про бюджет участі громади. " * 40
+        posts = service.write_replies(
+            member, db.session.get(Discussion, discussion), [body] * replies
+        )
+        ids = [post.id for post in posts]
+        db.session.commit()
+        for parent, child in zip(ids, ids[1:], strict=False):
+            db.session.execute(update(Post).where(Post.id == child).values(parent_id=parent))
+        db.session.commit()
+    return f"/discussions/{discussion}", first
+
+
+class _Render(threading.Thread):
+    """A guest's request on a thread of its own: the page renders while the test goes on."""
+
+    def __init__(self, app, url):
+        super().__init__(daemon=True)
+        self.app, self.url, self.page = app, url, None
+
+    def run(self):
+        self.page = self.app.test_client().get(self.url)
+
+
+@pytest.fixture
+def quick_switching():
+    """Threads take turns every 0.1 ms (Python's default is 5 ms), so the test's thread
+    gets its turn while the render is under way."""
+    before = sys.getswitchinterval()
+    sys.setswitchinterval(0.0001)
+    yield
+    sys.setswitchinterval(before)
+
+
+def _start_render(app, url) -> _Render:
+    render = _Render(app, url)
+    render.start()
+    deadline = time.monotonic() + 30
+    while ("uk", url, "") not in app.wsgi_app.rendering:
+        assert render.is_alive() and time.monotonic() < deadline, "the render never began"
+        time.sleep(0.0005)
+    return render
+
+
+def test_while_a_changed_page_renders_the_next_guest_gets_the_earlier_one(
+    app, client, world, login_as, quick_switching
+):
+    url, first = _long_thread(app, world)
+    earlier = client.get(url)
+    assert _hit(app, client, url)[1]
+    member = login_as(world.users["member"])
+    assert member.post(f"/posts/{first}/reply", data={"body": "Нова думка наостанок"}).status_code
+    render = _start_render(app, url)
+    meanwhile = app.test_client().get(url)
+    render.join()
+    assert meanwhile.status_code == 200 and meanwhile.data == earlier.data
+    assert "Нова думка наостанок" in render.page.text
+    after, cached = _hit(app, client, url)
+    assert cached and after.data == render.page.data
+
+
+@pytest.mark.postgresql
+@pytest.mark.parametrize("search_backend", ["postgres"], indirect=True)
+def test_indexing_a_reply_for_search_changes_nobodys_access(
+    app, client, world, login_as, h, quick_switching
+):
+    """The PostgreSQL search backend writes its index in the database: that is no change
+    of who may read what, so the earlier page may still stand in while one renders."""
+    url, first = _long_thread(app, world)
+    with app.app_context():
+        backend.drain()  # the thread's 400 replies
+    earlier = client.get(url)
+    member = login_as(world.users["member"])
+    assert member.post(f"/posts/{first}/reply", data={"body": "шелюга над річкою"}).status_code
+    with app.app_context():
+        backend.drain()  # what `cop worker` does: the reply into the search table
+    found = client.get("/api/v1/search", query_string={"q": "шелюга"}, headers=h["member"])
+    assert found.status_code == 200 and found.json["total"] >= 1
+    render = _start_render(app, url)
+    meanwhile = app.test_client().get(url)
+    render.join()
+    assert meanwhile.data == earlier.data and "шелюга над річкою" in render.page.text
+
+
+def test_a_page_whose_readers_changed_is_never_served_from_an_earlier_copy(
+    app, client, world, login_as, h, quick_switching
+):
+    url, first = _long_thread(app, world)
+    client.get(url)
+    assert _hit(app, client, url)[1]
+    member = login_as(world.users["member"])
+    assert member.post(f"/posts/{first}/reply", data={"body": "Нова думка наостанок"}).status_code
+    render = _start_render(app, url)
+    forum = world.spaces["forum_public"]
+    closed = app.test_client().patch(
+        f"/api/v1/spaces/{forum}", json={"visibility": "members"}, headers=h["admin"]
+    )
+    assert closed.status_code == 200
+    meanwhile = app.test_client().get(url)
+    render.join()
+    assert meanwhile.status_code == 404 and "Довга гілка" not in meanwhile.text
+    assert client.get(url).status_code == 404
+
+
+# --- one render for every serving process, through the queue's Redis ------------------
+
+
+@pytest.fixture(scope="module")
+def redis_url():
+    server = RedisServer()
+    yield server.url
+    server.stop()
+
+
+class TestSharedByTwoWorkers:
+    """Two app instances on one database and one Redis stand for two gunicorn workers."""
+
+    @pytest.fixture
+    def app_config(self, redis_url):
+        return {"COP_GUEST_CACHE_SHARE": redis_url}
+
+    @pytest.fixture
+    def other(self, app, tmp_path, redis_url):
+        uri = app.config["SQLALCHEMY_DATABASE_URI"]
+        other = create_app(_config(tmp_path, uri, COP_GUEST_CACHE_SHARE=redis_url))
+        yield other
+        with other.app_context():
+            db.engine.dispose()
+
+    def test_a_page_outdated_by_a_write_is_rendered_by_one_worker_for_both(
+        self, app, other, client, world, login_as
+    ):
+        discussion, first = _start(app, world)
+        url, guest = f"/discussions/{discussion}", other.test_client()
+        for worker, visitor in ((app, client), (other, guest)):
+            visitor.get(url)
+            assert _hit(worker, visitor, url)[1]
+        member = login_as(world.users["member"])
+        assert member.post(f"/posts/{first}/reply", data={"body": "Одна відповідь"}).status_code
+        fresh, cached = _hit(app, client, url)
+        assert not cached and "Одна відповідь" in fresh.text
+        shared, cached = _hit(other, guest, url)
+        assert cached and shared.data == fresh.data and shared.headers["ETag"]
+
+    def test_while_one_worker_renders_the_other_answers_with_its_earlier_page(
+        self, app, other, world, login_as, quick_switching
+    ):
+        url, first = _long_thread(app, world)
+        guest = other.test_client()
+        earlier = guest.get(url)
+        app.test_client().get(url)
+        member = login_as(world.users["member"])
+        assert member.post(
+            f"/posts/{first}/reply", data={"body": "Нова думка наостанок"}
+        ).status_code
+        render = _start_render(app, url)
+        meanwhile = guest.get(url)
+        render.join()
+        assert meanwhile.data == earlier.data and "Нова думка наостанок" in render.page.text
+        after, cached = _hit(other, guest, url)
+        assert cached and after.data == render.page.data
+
+
+class TestSharedRedisDown:
+    """The Redis to share through does not answer (nothing listens on its port)."""
+
+    @pytest.fixture
+    def app_config(self):
+        return {"COP_GUEST_CACHE_SHARE": f"redis://127.0.0.1:{free_port()}/0"}
+
+    def test_guests_still_get_kept_pages_and_each_new_one(self, app, client, world, login_as):
+        discussion, first = _start(app, world)
+        url = f"/discussions/{discussion}"
+        client.get(url)
+        assert _hit(app, client, url)[1]
+        member = login_as(world.users["member"])
+        assert member.post(f"/posts/{first}/reply", data={"body": "Без Redis"}).status_code
+        fresh, cached = _hit(app, client, url)
+        assert fresh.status_code == 200 and not cached and "Без Redis" in fresh.text
+        assert _hit(app, client, url)[1]
