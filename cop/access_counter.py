@@ -1,12 +1,15 @@
 """The counter of writes that may change what someone may read, for caches of access.
 
 Memberships, roles, spaces, forum settings and course modules decide who reads what;
-posts, replies, reactions and the like never do. So every transaction that writes to a
-table outside ACCESS_NEUTRAL_TABLES also adds one to `search_scope_generation.value`, in
-the same transaction (a table nobody listed counts, so a new table can only cost a cache
-miss, never a stale entry). A cache entry stored under the value read *before* it was
-computed is never newer than its key says. Two caches use it: the policy's facts of a
-person (cop/policy.py) and the search permission scope (cop/search/scope.py)."""
+writing posts, replies, reactions and the like never does, but moving a discussion or
+hiding a post does (ACCESS_LOUD_COLUMNS). So every transaction that writes to a table
+outside ACCESS_NEUTRAL_TABLES, or to one of those columns, or deletes such a row, also
+adds one to `search_scope_generation.value`, in the same transaction (a table nobody
+listed counts, so a new table can only cost a cache miss, never a stale entry). A cache
+entry stored under the value read *before* it was computed is never newer than its key
+says. It keys the policy's facts of a person
+(cop/policy.py) and the search permission scope (cop/search/scope.py), and it decides
+when a guest's earlier page may stand in for one being rendered (cop/guest_cache.py)."""
 
 from sqlalchemy import BigInteger, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
@@ -49,7 +52,15 @@ class ScopeGeneration(db.Model):
     value: Mapped[int] = mapped_column(BigInteger)
 
 
-WriteCounter(ScopeGeneration, ACCESS_NEUTRAL_TABLES).listen(Session)
+# What takes something away from its readers, although in a table of what people write:
+# a discussion moved (to another space or group, or out of its display period), a post
+# deleted, hidden, made private or internal, and any such row deleted.
+ACCESS_LOUD_COLUMNS = {
+    "discussion": frozenset({"space_id", "community_id", "display_from", "display_until"}),
+    "post": frozenset({"deleted_at", "hidden_at", "private_to_id", "internal"}),
+}
+
+WriteCounter(ScopeGeneration, ACCESS_NEUTRAL_TABLES, loud=ACCESS_LOUD_COLUMNS).listen(Session)
 
 
 def generation() -> int | None:

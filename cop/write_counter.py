@@ -12,7 +12,10 @@ a new table can only cost a cache miss, never a stale entry), and the hot rows' 
 a transaction sends last (cop/db.py, `write_last`). Schema statements do not: the schema
 changes with a restart. Nor do changes of only the `quiet` columns of a table (an UPDATE
 setting nothing else, an ORM row with nothing else changed): a counter that change
-numbers no cached entry shows (a live session's `seq`, moved by every question).
+numbers no cached entry shows (a live session's `seq`, moved by every question). And the
+other way round, a table the counter ignores may have `loud` columns: a change of one of
+them, or a row deleted, counts (a discussion moved to another space, a post hidden:
+the access counter ignores what people write, but not what takes it away from readers).
 
 The counter's row is the hottest of the site: every write updates it. So its UPDATE is the
 transaction's last statement (`write_last`), which on PostgreSQL travels in one round trip
@@ -32,10 +35,17 @@ WRITE_VERBS = ("INSERT", "UPDATE", "DELETE", "MERGE", "REPLACE", "TRUNCATE")
 
 
 class WriteCounter:
-    def __init__(self, model, ignored: frozenset[str], quiet: dict | None = None) -> None:
+    def __init__(
+        self,
+        model,
+        ignored: frozenset[str],
+        quiet: dict | None = None,
+        loud: dict | None = None,
+    ) -> None:
         self.model = model  # one row, id 1, with an integer `value`
         self.ignored = ignored | {model.__table__.name}
         self.quiet: dict[str, frozenset[str]] = quiet or {}  # table -> columns
+        self.loud: dict[str, frozenset[str]] = loud or {}  # ignored table -> columns
         self.key = f"cop_wrote_{model.__table__.name}"
 
     def listen(self, target) -> None:
@@ -51,19 +61,34 @@ class WriteCounter:
     def writes(self, statement) -> bool:
         table = getattr(statement, "table", None)
         if table is not None:
-            return self.counts(table) and not self._sets_only_quiet(statement, table)
+            if not self.counts(table):
+                return self._takes_away(statement, table)
+            return not self._sets_only_quiet(statement, table)
         sql = getattr(statement, "text", None)
         if sql is not None:
             return sql.lstrip()[:8].upper().startswith(WRITE_VERBS)
         return True
 
+    @staticmethod
+    def _set(statement) -> set[str]:
+        values = statement._values or dict(statement._ordered_values or ())
+        return {getattr(column, "key", column) for column in values}
+
     def _sets_only_quiet(self, statement, table) -> bool:
         quiet = self.quiet.get(table.name)
         if not quiet or not getattr(statement, "is_update", False):
             return False
-        values = statement._values or dict(statement._ordered_values or ())
-        names = {getattr(column, "key", column) for column in values}
+        names = self._set(statement)
         return bool(names) and names <= quiet
+
+    def _takes_away(self, statement, table) -> bool:
+        """A bulk DELETE from, or UPDATE of a loud column of, an ignored table."""
+        loud = self.loud.get(table.name)
+        if not loud:
+            return False
+        if getattr(statement, "is_delete", False):
+            return True
+        return getattr(statement, "is_update", False) and not loud.isdisjoint(self._set(statement))
 
     def _changed(self, session, obj) -> bool:
         if obj not in session.dirty:
@@ -75,9 +100,20 @@ class WriteCounter:
             return True
         return any(a.history.has_changes() for a in inspect(obj).attrs if a.key not in quiet)
 
+    def _loud_change(self, session, obj) -> bool:
+        loud = self.loud.get(obj.__table__.name)
+        if not loud:
+            return False
+        if obj in session.deleted:
+            return True
+        state = inspect(obj)
+        return obj in session.dirty and any(state.attrs[k].history.has_changes() for k in loud)
+
     def _note_flushed_rows(self, session, _context) -> None:
         for obj in (*session.new, *session.deleted, *session.dirty):
-            if self.counts(obj.__table__) and self._changed(session, obj):
+            table = obj.__table__
+            counted = self._changed(session, obj) if self.counts(table) else None
+            if counted or (counted is None and self._loud_change(session, obj)):
                 session.info[self.key] = True
                 return
 

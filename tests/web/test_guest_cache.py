@@ -14,6 +14,7 @@ from cop.accounts.models import User
 from cop.discussions import service
 from cop.discussions.models import Discussion, Post
 from cop.extensions import db
+from cop.moderation.service import hide_post, move_discussion
 from cop.search import backend
 from cop.spaces.models import Space
 from tests.conftest import QueryCounter, _config, login
@@ -333,6 +334,42 @@ def test_a_page_whose_readers_changed_is_never_served_from_an_earlier_copy(
     render.join()
     assert meanwhile.status_code == 404 and "Довга гілка" not in meanwhile.text
     assert client.get(url).status_code == 404
+
+
+def test_a_discussion_moved_away_from_guests_is_never_served_from_an_earlier_copy(
+    app, client, world, login_as, quick_switching
+):
+    url, first = _long_thread(app, world)
+    client.get(url)
+    member = login_as(world.users["member"])
+    assert member.post(f"/posts/{first}/reply", data={"body": "Нова думка наостанок"}).status_code
+    render = _start_render(app, url)
+    with app.app_context():
+        admin = db.session.get(User, world.users["admin"].id)
+        discussion = db.session.get(Discussion, int(url.rsplit("/", 1)[1]))
+        move_discussion(admin, discussion, db.session.get(Space, world.spaces["forum_members"]))
+    meanwhile = app.test_client().get(url)
+    render.join()
+    assert meanwhile.status_code == 404 and "Довга гілка" not in meanwhile.text
+
+
+def test_a_post_hidden_meanwhile_is_never_served_from_an_earlier_copy(
+    app, client, world, login_as, quick_switching
+):
+    url, first = _long_thread(app, world)
+    with app.app_context():
+        member = db.session.get(User, world.users["member"].id)
+        discussion = db.session.get(Discussion, int(url.rsplit("/", 1)[1]))
+        rude = service.reply(member, discussion, body="Грубе слово для прикладу")
+    assert "Грубе слово" in client.get(url).text
+    member = login_as(world.users["member"])
+    assert member.post(f"/posts/{first}/reply", data={"body": "Нова думка наостанок"}).status_code
+    render = _start_render(app, url)
+    with app.app_context():
+        hide_post(db.session.get(User, world.users["admin"].id), db.session.get(Post, rude.id))
+    meanwhile = app.test_client().get(url)
+    render.join()
+    assert meanwhile.status_code == 200 and "Грубе слово" not in meanwhile.text
 
 
 # --- one render for every serving process, through the queue's Redis ------------------
