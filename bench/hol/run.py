@@ -218,10 +218,10 @@ def phase(args, world: dict, corpus: dict, session: int, heavy: bool) -> dict:
         if args.count_renders:
             result["renders"] = count_renders(renders, began, ended, result.get("post"))
             result["renders"]["changes"] = changes = last - first
-            per_change = {
-                page: round(n / changes, 2) for page, n in result["renders"]["count"].items()
-            }
-            result["renders"]["per_change"] = per_change if changes else None
+            counted = result["renders"]["count"].items()
+            result["renders"]["per_change"] = (
+                {page: round(n / changes, 2) for page, n in counted} if changes else None
+            )
         fan_out = json.loads(webinar.communicate(timeout=300)[0])
         result["webinar"] = fan_out.get("fan_out", fan_out)
         result["load_avg"] = os.getloadavg()
