@@ -59,6 +59,25 @@ def forum_with_people(members: int):
     return people[0], people[1:], forum, tokens
 
 
+def live_session_with_people(members: int) -> tuple[int, list[str]]:
+    """In an app context: `forum_with_people`, and a live session of the expert's in the
+    forum (committed); its id and the members' API tokens."""
+    from datetime import timedelta
+
+    from cop.db import utcnow
+    from cop.extensions import db
+    from cop.live import service
+    from cop.live.models import LiveSession, SessionStatus
+
+    host, _members, forum, tokens = forum_with_people(members)
+    session = service.schedule_session(
+        host, forum, title="Сесія", scheduled_at=utcnow() + timedelta(hours=1)
+    )
+    db.session.get(LiveSession, session.id).status = SessionStatus.LIVE
+    db.session.commit()
+    return session.id, tokens
+
+
 def connect(app, tokens, event: str, data: dict) -> list:
     """A Socket.IO test client per token, each having sent `event` with `data`."""
     from cop.extensions import socketio

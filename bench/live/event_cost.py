@@ -28,14 +28,13 @@ import pstats
 import statistics
 import sys
 import time
-from datetime import timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
 from audience import (  # noqa: E402 (a sibling module of this script)
     connect,
     drain,
-    forum_with_people,
+    live_session_with_people,
     make_app,
     statement_counter,
 )
@@ -63,10 +62,8 @@ def main():
     ap.add_argument("--events", type=int, default=100, help="asks and votes, each")
     args = ap.parse_args()
 
-    from cop.db import utcnow
-    from cop.extensions import db, socketio
-    from cop.live import broadcast, service
-    from cop.live.models import LiveSession, SessionStatus
+    from cop.extensions import socketio
+    from cop.live import broadcast
     from cop.realtime import NAMESPACE
 
     app = make_app(
@@ -75,13 +72,7 @@ def main():
         COP_LIVE_VOTE_LIMIT="100000 per minute",
     )
     with app.app_context():
-        host, _members, forum, tokens = forum_with_people(args.sockets)
-        session = service.schedule_session(
-            host, forum, title="Сесія", scheduled_at=utcnow() + timedelta(hours=1)
-        )
-        db.session.get(LiveSession, session.id).status = SessionStatus.LIVE
-        db.session.commit()
-        session_id = session.id
+        session_id, tokens = live_session_with_people(args.sockets)
 
     clients = connect(app, tokens, "join", {"session_id": session_id, "batch": True})
     drain(clients)

@@ -36,7 +36,6 @@ import subprocess  # noqa: E402
 import sys  # noqa: E402
 import tempfile  # noqa: E402
 import time  # noqa: E402
-from datetime import timedelta  # noqa: E402
 from pathlib import Path  # noqa: E402
 
 import gevent  # noqa: E402
@@ -45,7 +44,7 @@ from geventwebsocket.handler import WebSocketHandler  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
-from audience import forum_with_people, make_app  # noqa: E402 (a sibling module)
+from audience import live_session_with_people, make_app  # noqa: E402 (a sibling module)
 
 QUESTION = {
     "id": 1,
@@ -78,21 +77,13 @@ def main() -> None:
     args = ap.parse_args()
 
     from cop import frames
-    from cop.db import utcnow
-    from cop.extensions import db, socketio
-    from cop.live import broadcast, service
-    from cop.live.models import LiveSession, SessionStatus
+    from cop.extensions import socketio
+    from cop.live import broadcast
     from cop.realtime import NAMESPACE
 
     app = make_app(COP_ASYNC_MODE="gevent", COP_LIVE_BROADCAST_WINDOW=0)
     with app.app_context():
-        host, _members, forum, tokens = forum_with_people(args.sockets)
-        session = service.schedule_session(
-            host, forum, title="Сесія", scheduled_at=utcnow() + timedelta(hours=1)
-        )
-        db.session.get(LiveSession, session.id).status = SessionStatus.LIVE
-        db.session.commit()
-        session_id = session.id
+        session_id, tokens = live_session_with_people(args.sockets)
     eio = socketio.server.eio
     eio.ping_interval = 3600  # no pings during the passes (they are writes of their own)
     world = Path(tempfile.mkdtemp(prefix="cop_bench_frames_")) / "world.json"

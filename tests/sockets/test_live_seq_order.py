@@ -19,13 +19,8 @@ ASKERS = ("member", "trainee", "expert", "other_expert", "space_moderator", "adm
 QUESTIONS_EACH = 15
 
 
-def test_questions_asked_at_once_are_numbered_in_order_without_a_gap(app, world, live):
-    env = {
-        "COP_DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"],
-        "COP_INSTANCE_PATH": app.instance_path,
-        "COP_SECRET_KEY": app.config["SECRET_KEY"],
-        "COP_LIVE_ASK_LIMIT": "10000 per minute",
-    }
+def test_questions_asked_at_once_are_numbered_in_order_without_a_gap(app, world, live, served_env):
+    env = {**served_env, "COP_LIVE_ASK_LIMIT": "10000 per minute"}
     tokens = {
         name: bearer(app, world.users[name])["Authorization"].split()[1]
         for name in (*ASKERS, "outsider")
