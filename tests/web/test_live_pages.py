@@ -75,6 +75,7 @@ def test_session_page_queries_do_not_grow_with_questions(app, world, login_as, s
         return len(counter)
 
     asker.emit("ask", {"session_id": session_id, "text": "Одне"}, namespace=NS)
+    member.get(f"/live/{session_id}")  # what is kept from a person's first view on
     one = count()
     for n in range(5):
         asker.emit("ask", {"session_id": session_id, "text": f"Ще {n}"}, namespace=NS)
