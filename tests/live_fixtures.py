@@ -59,3 +59,12 @@ def connect(app, world, login_as):
     for client in clients:
         if client.is_connected(NS):
             client.disconnect(NS)
+
+
+def ask_many(asker, session_id: int, count: int) -> list[int]:
+    """`count` questions asked one after another through a served socket (a
+    tests.servers.Recorder); their ids."""
+    return [
+        asker.call("ask", {"session_id": session_id, "text": f"Питання {i}"})["question_id"]
+        for i in range(count)
+    ]

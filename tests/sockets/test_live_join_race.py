@@ -6,6 +6,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 
 from tests.conftest import bearer
+from tests.live_fixtures import ask_many
 from tests.servers import CopServer, Recorder
 
 ASKERS = ("member", "trainee", "expert")
@@ -68,10 +69,7 @@ def test_clients_joining_while_questions_are_asked_end_with_every_question(app, 
             assert asker.call("join", {"session_id": live})["ok"]
 
         def ask_all(asker: Recorder) -> list[int]:
-            return [
-                asker.call("ask", {"session_id": live, "text": f"Питання {i}"})["question_id"]
-                for i in range(QUESTIONS_EACH)
-            ]
+            return ask_many(asker, live, QUESTIONS_EACH)
 
         def join(n: int) -> Recorder:
             time.sleep(n * 0.05)  # spread over the asking

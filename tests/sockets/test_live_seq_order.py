@@ -13,6 +13,7 @@ from sqlalchemy import select
 from cop.extensions import db
 from cop.live.models import LiveQuestion, LiveSession
 from tests.conftest import bearer
+from tests.live_fixtures import ask_many
 from tests.servers import CopServer, Recorder
 
 ASKERS = ("member", "trainee", "expert", "other_expert", "space_moderator", "admin")
@@ -40,10 +41,7 @@ def test_questions_asked_at_once_are_numbered_in_order_without_a_gap(app, world,
             assert asker.call("join", {"session_id": live})["ok"]
 
         def ask_all(asker: Recorder) -> list[int]:
-            return [
-                asker.call("ask", {"session_id": live, "text": f"Питання {i}"})["question_id"]
-                for i in range(QUESTIONS_EACH)
-            ]
+            return ask_many(asker, live, QUESTIONS_EACH)
 
         with ThreadPoolExecutor(len(askers)) as pool:
             asked = {qid for ids in pool.map(ask_all, askers) for qid in ids}
