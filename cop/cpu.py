@@ -70,7 +70,9 @@ class _Worker:
             env=env,
             # Out of the terminal's process group: Ctrl+C stops the server, which stops its
             # workers (or they read the end of their stdin), without a traceback from each.
-            start_new_session=True,
+            # In its session, though: the kernel's autogroups share the cores between
+            # sessions first, and a nice value counts only within its session's share.
+            process_group=0,
         )
 
     def call(self, func: Callable, args: tuple) -> object:

@@ -158,8 +158,10 @@ class Supervised:
             with self.lock:
                 if self.stopping.is_set():
                     return
+                # Its own process group (Ctrl+C goes to the server), in the server's session:
+                # a nice value counts only within its session's autogroup (cop/cpu.py).
                 self.process = subprocess.Popen(
-                    self.command, env=self.env, stdin=subprocess.DEVNULL, start_new_session=True
+                    self.command, env=self.env, stdin=subprocess.DEVNULL, process_group=0
                 )
             code = self.process.wait()
             if not self.stopping.wait(RESTART_DELAY):

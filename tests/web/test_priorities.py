@@ -1,7 +1,9 @@
 """`cop run`'s heavy work (the cpu workers' renders and searches, `cop worker`'s indexing
 and mail) runs below its serving workers in the kernel's scheduler (COP_NICE), so pages and
 socket writes go first on busy cores; a COP_NICE the kernel cannot take is refused at
-start. The processes are read from /proc (Linux)."""
+start. The heavy processes stay in the server's session: where the kernel shares the cores
+between sessions first (autogroups), a nice value counts only within its session. The
+processes are read from /proc (Linux)."""
 
 import os
 import subprocess
@@ -46,9 +48,10 @@ def descendants(pid: int) -> dict[int, str]:
     return found
 
 
-def priorities(server: subprocess.Popen) -> dict[str, set[int]]:
-    """The nice values of the server's serving workers, cpu workers and `cop worker`."""
-    kinds: dict[str, set[int]] = {"serving": set(), "cpu": set(), "background": set()}
+def priorities(server: subprocess.Popen) -> dict[str, set[tuple[int, int]]]:
+    """The nice values and sessions of the server's serving workers, cpu workers and
+    `cop worker`."""
+    kinds: dict[str, set[tuple[int, int]]] = {"serving": set(), "cpu": set(), "background": set()}
     for pid, command in descendants(server.pid).items():
         kind = (
             "cpu"
@@ -60,7 +63,7 @@ def priorities(server: subprocess.Popen) -> dict[str, set[int]]:
             else None
         )
         if kind:
-            kinds[kind].add(os.getpriority(os.PRIO_PROCESS, pid))
+            kinds[kind].add((os.getpriority(os.PRIO_PROCESS, pid), os.getsid(pid)))
     return kinds
 
 
@@ -74,7 +77,12 @@ def test_cop_run_serves_ahead_of_its_heavy_work(env):
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
-    wanted = {"serving": {own}, "cpu": {lowered}, "background": {lowered}}
+    session = os.getsid(server.pid)
+    wanted = {
+        "serving": {(own, session)},
+        "cpu": {(lowered, session)},
+        "background": {(lowered, session)},
+    }
     try:
         deadline = time.monotonic() + 60
         while (seen := priorities(server)) != wanted:
