@@ -5,6 +5,7 @@ same outbox (cop/search/outbox.py) with the same analysis, parse the same query 
 and search inside the same permission scope; the API, the page and `cop search` call them
 only through here."""
 
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -106,39 +107,57 @@ def search(user, text: str, **options) -> Results:
     """One page of what the user may read that matches the query. In a server, searched
     in a cop.cpu worker process, so that a broad query does not hold the event loop; on
     the read replica when there is one fit for this user (cop/search/replica.py). With
-    the PostgreSQL backend, on the primary, first waits for one of the database's search
-    slots (cop/search/pg/slots.py). Raises Invalid for a query outside the language's
-    bounds, SearchBusy when no slot or no cpu worker came free within COP_SEARCH_WAIT_MS."""
+    the PostgreSQL backend, on the primary, the search first waits for one of the
+    database's search slots (cop/search/pg/slots.py), in the cpu worker once it has one:
+    a slot is held while the statement runs, never while the search waits for a worker
+    busy with a long post. Raises Invalid for a query outside the language's bounds,
+    SearchBusy when no cpu worker and then no slot came free within COP_SEARCH_WAIT_MS."""
     on_replica = replica.chosen(user)
-    if current() is POSTGRES and not on_replica:
-        pg_slots.take()
-    if not cpu.started():
-        return replica.searched(on_replica, lambda: current().search(user, text, **options))
-    user_id = user.id if getattr(user, "is_authenticated", False) else None
     wait = current_app.config["COP_SEARCH_WAIT_MS"] / 1000
+    deadline = time.monotonic() + wait  # the clock is the machine's, the worker's too
+    if not cpu.started():
+        return _searched(user, text, options, on_replica, deadline)
+    user_id = user.id if getattr(user, "is_authenticated", False) else None
     try:
         outcome, value = cpu.run(
-            _search_as, user_id, str(get_locale()), text, options, on_replica, wait=wait
+            _search_as, user_id, str(get_locale()), text, options, on_replica, deadline, wait=wait
         )
     except cpu.Busy:
         raise pg_slots.SearchBusy() from None
+    if outcome == "busy":
+        raise pg_slots.SearchBusy()
     if outcome == "invalid":
         raise Invalid(value[0], fields=value[1])
     return value
 
 
+def _searched(user, text: str, options: dict, on_replica: bool, deadline: float) -> Results:
+    if current() is POSTGRES and not on_replica:
+        pg_slots.take(deadline)
+    return replica.searched(on_replica, lambda: current().search(user, text, **options))
+
+
 def _search_as(
-    user_id: int | None, locale: str, text: str, options: dict, on_replica: bool = False
+    user_id: int | None,
+    locale: str,
+    text: str,
+    options: dict,
+    on_replica: bool = False,
+    deadline: float | None = None,
 ) -> tuple:
-    """The search in a cop.cpu worker: ("ok", results) or ("invalid", (message, fields))
-    (an exception's own arguments would not carry its fields across)."""
+    """The search in a cop.cpu worker: ("ok", results), ("invalid", (message, fields)) or
+    ("busy", None) (an exception's own arguments would not carry its fields across). The
+    slot it takes is let go with the worker's transaction, at the end of the call."""
     if user_id is None:
         user = current_app.login_manager.anonymous_user()
     else:
         user = db.session.get(User, user_id)
+    if deadline is None:
+        deadline = time.monotonic() + current_app.config["COP_SEARCH_WAIT_MS"] / 1000
     with force_locale(locale):
         try:
-            found = replica.searched(on_replica, lambda: current().search(user, text, **options))
-            return "ok", found
+            return "ok", _searched(user, text, options, on_replica, deadline)
         except Invalid as invalid:
             return "invalid", (invalid.message and str(invalid.message), invalid.fields)
+        except pg_slots.SearchBusy:
+            return "busy", None

@@ -183,3 +183,44 @@ if DATABASE_URL:  # the slots are PostgreSQL's advisory locks
             if elsewhere is not None:
                 elsewhere.finish_all()
             server.stop()
+
+    @postgres_only
+    def test_a_search_waiting_for_a_cpu_worker_holds_no_slot(app, client, world, monkeypatch):
+        """The slot is taken in the worker once the search has one: while the only worker
+        renders a long post, a waiting search leaves every slot free for searches
+        elsewhere; when they still hold them at the bound, the worker refuses it."""
+        _written(app, world, "ясен")
+        monkeypatch.setenv("COP_INSTANCE_PATH", app.instance_path)
+        monkeypatch.setenv("COP_DATABASE_URL", app.config["SQLALCHEMY_DATABASE_URI"])
+        monkeypatch.setenv("COP_SEARCH_BACKEND", "postgres")
+        monkeypatch.setenv("COP_SEARCH_CONCURRENCY", "2")
+        app.config["COP_SEARCH_WAIT_MS"] = 5_000
+        cpu.start(1, "cop.wsgi")
+        with app.app_context():
+            elsewhere = db.engine.connect()
+        try:
+            assert search(client, "ясен")["total"] == 1  # the worker has loaded the app
+            long_post = threading.Thread(target=cpu.run, args=(text._render, "*a* " * 30_000))
+            long_post.start()
+            while cpu._pool._idle.qsize():  # until the render has the only worker
+                time.sleep(0.001)
+            answers = []
+            waiting = threading.Thread(
+                target=lambda: answers.append(client.get(API, query_string={"q": "ясен"}))
+            )
+            waiting.start()
+            time.sleep(0.2)  # the search waits for the worker
+            assert long_post.is_alive() and not answers
+            for n in (0, 1):  # searches elsewhere take both slots at once
+                taken = func.pg_try_advisory_xact_lock(slots.SLOTS, n)
+                assert elsewhere.scalar(select(taken)) is True
+            long_post.join()
+            waiting.join(30)
+            (response,) = answers
+            assert response.status_code == 503
+            assert response.get_json()["error"]["message"] == BUSY
+        finally:
+            elsewhere.rollback()
+            elsewhere.close()
+            cpu.stop()
+        assert search(client, "ясен")["total"] == 1

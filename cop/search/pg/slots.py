@@ -5,12 +5,13 @@ searching common words kept both cores of the bench machine busy and a page wait
 them (docs/benchmarks.md, "Head-of-line, session 11").
 
 A slot is a transaction-level advisory lock, (SLOTS, n) for n below the setting, taken in
-the request's own transaction before the search is sent to a cpu worker and let go with
-that transaction at the end of the request. When every slot is taken, the search tries
-again after a nap (a gevent sleep in a server: it holds neither a core nor the event loop),
-the naps doubling from FIRST_NAP to LONGEST_NAP, for up to COP_SEARCH_WAIT_MS; then it is
-refused with SearchBusy, a 503 with Retry-After. Slots are taken by whoever tries first
-after one comes free, not in the order of arrival: the wait is bounded, not fair."""
+the transaction that runs the search (in a server, the cpu worker's, once the search has
+a worker: cop/search/backend.py) and let go with it at the end of the search. When every
+slot is taken, the search tries again after a nap (it holds no core, nor, in the cpu
+worker, the server's event loop), the naps doubling from FIRST_NAP to LONGEST_NAP, until
+COP_SEARCH_WAIT_MS after the search came; then it is refused with SearchBusy, a 503 with
+Retry-After. Slots are taken by whoever tries first after one comes free, not in the
+order of arrival: the wait is bounded, not fair."""
 
 import time
 
@@ -47,10 +48,9 @@ def _try() -> bool:
     return db.session.execute(_TAKE, {"slots": slots, "key": SLOTS}).first() is not None
 
 
-def take() -> None:
+def take(deadline: float) -> None:
     """One of the slots, held by the session's transaction until it ends; raises
-    SearchBusy when none came free within COP_SEARCH_WAIT_MS."""
-    deadline = time.monotonic() + current_app.config["COP_SEARCH_WAIT_MS"] / 1000
+    SearchBusy when none came free by `deadline` (time.monotonic())."""
     nap = FIRST_NAP
     while not _try():
         left = deadline - time.monotonic()
