@@ -83,6 +83,7 @@ def run(app: Flask) -> None:
     it (COP_PARENT_PID, set by cop/processes.py) is gone. Runs below the serving processes'
     priority (COP_NICE, cop/cpu.py): a rebuild takes the cores only when pages leave them."""
     cpu.lower_priority()
+    cpu.settle_collector()
     stop = start(app)
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: stop.set())

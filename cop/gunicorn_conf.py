@@ -16,7 +16,6 @@ starts them with cop/run_conf.py's console). Reasons and measurements: docs/serv
   each websocket is one, so the default here is 10,000 (COP_WORKER_CONNECTIONS).
 """
 
-import gc
 import os
 import resource
 import shutil
@@ -37,9 +36,6 @@ cpu_workers = int(os.environ.get("COP_CPU_WORKERS", "1"))
 graceful_timeout = 5
 # gunicorn's control socket has one path per user: two servers on a machine would clash.
 control_socket_disable = True
-# Python's defaults (700, 10, 10) made a full collection of a process holding 1,000
-# websockets every few seconds, each stopping every socket for up to 230 ms (docs/serving.md).
-GC_THRESHOLDS = (50_000, 20, 100)
 errorlog = "-"
 loglevel = "info"
 
@@ -100,8 +96,9 @@ def post_worker_init(_worker) -> None:
 
     if cpu_workers:
         cpu.start(cpu_workers, app_module="cop.wsgi")
-    gc.freeze()
-    gc.set_threshold(*GC_THRESHOLDS)
+    # Python's defaults made a full collection of a process holding 1,000 websockets every
+    # few seconds, each stopping every socket for up to 230 ms (docs/serving.md).
+    cpu.settle_collector()
 
 
 def worker_exit(_server, _worker) -> None:
