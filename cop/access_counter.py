@@ -64,5 +64,14 @@ WriteCounter(ScopeGeneration, ACCESS_NEUTRAL_TABLES, loud=ACCESS_LOUD_COLUMNS).l
 
 
 def generation() -> int | None:
-    """The counter's value (None in a database without its row: then nothing is cached)."""
-    return db.session.scalar(select(ScopeGeneration.value).where(ScopeGeneration.id == 1))
+    """The counter's value (None in a database without its row: then nothing is cached).
+    On PostgreSQL outside a transaction (a live event's sends, after its commit), read in
+    one round trip on a connection in autocommit mode, without the BEGIN before it and the
+    ROLLBACK after: each is a turn round a busy event loop. What is read next still sees
+    every change counted up to the value (read committed), and with no transaction there
+    are no uncommitted writes of this session's own for the value to miss."""
+    read = select(ScopeGeneration.value).where(ScopeGeneration.id == 1)
+    if db.engine.dialect.name != "postgresql" or db.session().in_transaction():
+        return db.session.scalar(read)
+    with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+        return connection.scalar(read)

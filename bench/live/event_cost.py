@@ -19,11 +19,17 @@ anchor of the same run.
 
 Sends go out inline (COP_LIVE_BROADCAST_WINDOW=0), one process, no message queue: the
 Redis publish to the other processes is not in the counts. Prints one JSON object.
+
+With `--database URL` (an empty PostgreSQL database, `postgresql+psycopg://…`) instead of
+SQLite, it also counts the round trips to the server per event (`*_round_trips`: every
+query psycopg sends, the BEGIN, COMMIT and connection checks included; under gevent each
+is a turn round the event loop), with psycopg's pure-Python implementation.
 """
 
 import argparse
 import cProfile
 import json
+import os
 import pstats
 import statistics
 import sys
@@ -47,6 +53,30 @@ def cpu_ms(app, fn) -> float:
         return 1000 * (time.process_time() - started)
 
 
+def trip_counter():
+    """A function that runs `fn` in a fresh app context and returns how many queries
+    psycopg sent the server meanwhile."""
+    from psycopg.pq import pq_ctypes
+
+    sent = [0]
+    for name in ("send_query", "send_query_params", "send_query_prepared", "send_prepare"):
+        original = getattr(pq_ctypes.PGconn, name)
+
+        def counted(self, *args, _original=original, **kwargs):
+            sent[0] += 1
+            return _original(self, *args, **kwargs)
+
+        setattr(pq_ctypes.PGconn, name, counted)
+
+    def count(app, fn) -> int:
+        sent[0] = 0
+        with app.app_context():
+            fn()
+        return sent[0]
+
+    return count
+
+
 def calls(app, fn) -> int:
     profile = cProfile.Profile()
     with app.app_context():
@@ -60,7 +90,11 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--sockets", type=int, default=200)
     ap.add_argument("--events", type=int, default=100, help="asks and votes, each")
+    ap.add_argument("--database", help="an empty PostgreSQL database's URL (default SQLite)")
     args = ap.parse_args()
+    database = {"SQLALCHEMY_DATABASE_URI": args.database} if args.database else {}
+    if args.database:
+        os.environ["PSYCOPG_IMPL"] = "python"  # before psycopg is imported: trip_counter
 
     from cop.extensions import socketio
     from cop.live import broadcast
@@ -70,6 +104,7 @@ def main():
         COP_LIVE_BROADCAST_WINDOW=0,
         COP_LIVE_ASK_LIMIT="100000 per minute",
         COP_LIVE_VOTE_LIMIT="100000 per minute",
+        **database,
     )
     with app.app_context():
         session_id, tokens = live_session_with_people(args.sockets)
@@ -106,17 +141,21 @@ def main():
             fn()
     drain(clients)
     count = statement_counter(app)
+    trips = trip_counter() if args.database else None
     result = {"sockets": args.sockets, "events": args.events}
     for name, fn in (("anchor", anchor), ("ask", ask), ("vote", vote)):
-        total_calls = statements = 0
+        total_calls = statements = round_trips = 0
         times = []
         for _ in range(args.events):
             total_calls += calls(app, fn)
             statements += count(fn)
+            round_trips += trips(app, fn) if trips else 0
             times.append(cpu_ms(app, fn))
             drain(clients)
         result[f"{name}_calls"] = round(total_calls / args.events)
         result[f"{name}_statements"] = round(statements / args.events, 2)
+        if trips:
+            result[f"{name}_round_trips"] = round(round_trips / args.events, 2)
         result[f"{name}_cpu_ms"] = round(statistics.median(times), 2)
     for name in ("ask", "vote"):
         result[f"{name}_to_anchor"] = round(result[f"{name}_calls"] / result["anchor_calls"], 2)
