@@ -11,16 +11,37 @@ loop. A process takes a free lock at once only when no other process is waiting 
 hold a shared lock on `<database>-waiting` meanwhile); else it waits beside them, so a
 busy process cannot take the lock again and again ahead of the others.
 
+Live events go first (`first_in_line`): a question or a vote is one short row, and a
+webinar's hundred listeners wait for it, while a 20,000-character post's transaction
+held the turn for 12 ms at p50 and up to 68 ms under the head-of-line bench's posters.
+Within a process, writers marked first are handed the turn before the others, among
+themselves in arrival order (across processes the kernel's lock decides, as before).
+
 A turn is bounded: a writer that has not got it within the bound gives up (its request
 gets the 503 of cop/faults.py); a thread still waiting on the kernel's lock for it lets
 the lock go again as soon as it gets it. A process that dies lets its locks go with it."""
 
+import contextlib
 import fcntl
 import os
 import threading
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextvars import ContextVar
+
+# Set for the writes of a live event (greenlets and threads each have their own).
+_FIRST: ContextVar[bool] = ContextVar("cop_write_turn_first", default=False)
+
+
+@contextlib.contextmanager
+def first_in_line() -> Iterator[None]:
+    """The writes made inside go ahead of this process's other waiting writers."""
+    token = _FIRST.set(True)
+    try:
+        yield
+    finally:
+        _FIRST.reset(token)
 
 
 def _native_lock():
@@ -66,32 +87,36 @@ def _in_a_thread(call: Callable[[], None]) -> Callable[[float], bool]:
 
 
 class _Queue:
-    """The writers of one process, handed the turn one after another in arrival order."""
+    """The writers of one process, handed the turn one after another in arrival order,
+    those marked first (`first_in_line`) before the others."""
 
     def __init__(self) -> None:
         self._guard = threading.Lock()
+        self._first: deque[threading.Event] = deque()
         self._waiting: deque[threading.Event] = deque()
         self._held = False
 
     def take(self, timeout: float) -> bool:
+        line = self._first if _FIRST.get() else self._waiting
         with self._guard:
             if not self._held:
                 self._held = True
                 return True
             handed = threading.Event()
-            self._waiting.append(handed)
+            line.append(handed)
         if handed.wait(max(timeout, 0)):
             return True
         with self._guard:
             if handed.is_set():  # handed over just as the wait ran out
                 return True
-            self._waiting.remove(handed)
+            line.remove(handed)
             return False
 
     def give(self) -> None:
         with self._guard:
-            if self._waiting:
-                self._waiting.popleft().set()  # the next writer has it now
+            line = self._first or self._waiting
+            if line:
+                line.popleft().set()  # the next writer has it now
             else:
                 self._held = False
 

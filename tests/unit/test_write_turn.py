@@ -1,21 +1,24 @@
-"""The write turn of one process hands itself over in arrival order, and a writer that
-gives up waiting leaves the turn to the next (cop/write_turn.py; across processes:
-tests/faults/test_write_turn.py)."""
+"""The write turn of one process hands itself over in arrival order, a live event's writes
+(`first_in_line`) ahead of the others, and a writer that gives up waiting leaves the turn
+to the next (cop/write_turn.py; across processes: tests/faults/test_write_turn.py)."""
 
+import contextlib
 import threading
 import time
 
-from cop.write_turn import WriteTurn
+from cop.write_turn import WriteTurn, first_in_line
 
 
-def test_writers_get_the_turn_in_the_order_they_asked(tmp_path):
-    turn = WriteTurn(str(tmp_path / "cop.sqlite"))
+def _queued(turn: WriteTurn, first: set[int], count: int = 5) -> list[int]:
+    """Writers 0 to count - 1 queue one after another behind a holder (those in `first`
+    marked first in line); the order in which they got the turn."""
     assert turn.take(1)
     order, threads = [], []
-    for n in range(5):
+    for n in range(count):
 
         def write(n=n):
-            assert turn.take(5)
+            with first_in_line() if n in first else contextlib.nullcontext():
+                assert turn.take(5)
             order.append(n)
             turn.give()
 
@@ -25,7 +28,17 @@ def test_writers_get_the_turn_in_the_order_they_asked(tmp_path):
     turn.give()
     for thread in threads:
         thread.join(5)
-    assert order == [0, 1, 2, 3, 4]
+    return order
+
+
+def test_writers_get_the_turn_in_the_order_they_asked(tmp_path):
+    assert _queued(WriteTurn(str(tmp_path / "cop.sqlite")), first=set()) == [0, 1, 2, 3, 4]
+
+
+def test_a_live_events_writes_go_ahead_of_the_others(tmp_path):
+    """Two live questions queued behind three posts get the turn first, in their order."""
+    order = _queued(WriteTurn(str(tmp_path / "cop.sqlite")), first={2, 4})
+    assert order == [2, 4, 0, 1, 3]
 
 
 def test_a_writer_that_gave_up_leaves_the_turn_to_the_next(tmp_path):
