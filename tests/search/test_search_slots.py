@@ -51,6 +51,15 @@ class Elsewhere:
             self.finish(index)
 
 
+def _render_on_the_only_worker() -> threading.Thread:
+    """A long post rendering in the process's only cpu worker (cpu.start(1)), started."""
+    long_post = threading.Thread(target=cpu.run, args=(text._render, "*a* " * 30_000))
+    long_post.start()
+    while cpu._pool._idle.qsize():  # until the render has the only worker
+        time.sleep(0.001)
+    return long_post
+
+
 def _written(app, world, word: str) -> None:
     with app.app_context():
         service.start_discussion(
@@ -83,10 +92,7 @@ def test_a_search_is_refused_while_the_cpu_workers_stay_busy_past_the_bound(
     cpu.start(1, "cop.wsgi")
     try:
         assert search(client, "ясен")["total"] == 0  # the worker has loaded the app
-        long_post = threading.Thread(target=cpu.run, args=(text._render, "*a* " * 30_000))
-        long_post.start()
-        while cpu._pool._idle.qsize():  # until the render has the only worker
-            time.sleep(0.001)
+        long_post = _render_on_the_only_worker()
         response = client.get(API, query_string={"q": "ясен"})
         assert response.status_code == 503 and response.headers["Retry-After"] == "5"
         assert response.get_json()["error"]["message"] == BUSY
@@ -200,10 +206,7 @@ if DATABASE_URL:  # the slots are PostgreSQL's advisory locks
             elsewhere = db.engine.connect()
         try:
             assert search(client, "ясен")["total"] == 1  # the worker has loaded the app
-            long_post = threading.Thread(target=cpu.run, args=(text._render, "*a* " * 30_000))
-            long_post.start()
-            while cpu._pool._idle.qsize():  # until the render has the only worker
-                time.sleep(0.001)
+            long_post = _render_on_the_only_worker()
             answers = []
             waiting = threading.Thread(
                 target=lambda: answers.append(client.get(API, query_string={"q": "ясен"}))
