@@ -138,12 +138,7 @@ def _searched(user, text: str, options: dict, on_replica: bool, deadline: float)
 
 
 def _search_as(
-    user_id: int | None,
-    locale: str,
-    text: str,
-    options: dict,
-    on_replica: bool = False,
-    deadline: float | None = None,
+    user_id: int | None, locale: str, text: str, options: dict, on_replica: bool, deadline: float
 ) -> tuple:
     """The search in a cop.cpu worker: ("ok", results), ("invalid", (message, fields)) or
     ("busy", None) (an exception's own arguments would not carry its fields across). The
@@ -152,8 +147,6 @@ def _search_as(
         user = current_app.login_manager.anonymous_user()
     else:
         user = db.session.get(User, user_id)
-    if deadline is None:
-        deadline = time.monotonic() + current_app.config["COP_SEARCH_WAIT_MS"] / 1000
     with force_locale(locale):
         try:
             return "ok", _searched(user, text, options, on_replica, deadline)

@@ -173,11 +173,14 @@ def test_a_worker_with_the_app_searches_and_refuses_in_the_callers_language(app,
     monkeypatch.setenv("COP_INSTANCE_PATH", app.instance_path)
     monkeypatch.setenv("COP_DATABASE_URL", app.config["SQLALCHEMY_DATABASE_URI"])
     pool = cpu.Pool(1, "cop.wsgi")
+    deadline = time.monotonic() + 60  # the slots' (PostgreSQL backend only)
     try:
-        outcome, results = pool.run(backend._search_as, None, "en", "громада", {})
+        outcome, results = pool.run(backend._search_as, None, "en", "громада", {}, False, deadline)
         assert (outcome, results.total, results.hits) == ("ok", 0, [])
         words = " ".join(f"w{i}" for i in range(MAX_PAGE))
-        outcome, (message, fields) = pool.run(backend._search_as, None, "en", words, {})
+        outcome, (message, fields) = pool.run(
+            backend._search_as, None, "en", words, {}, False, deadline
+        )
         assert outcome == "invalid"
         assert "Too many words" in fields["q"]
     finally:
