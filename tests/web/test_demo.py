@@ -1,8 +1,11 @@
 """`cop demo` creates the accounts the README documents; each sees only its own spaces."""
 
+import shutil
+
 import pytest
 
-from tests.conftest import login
+from cop import create_app
+from tests.conftest import _config, close, dispose, login
 
 EVERYONE = {
     "Загальний форум",
@@ -34,11 +37,30 @@ EXPECTED = {
 }
 
 
+@pytest.fixture(scope="module")
+def loaded(tmp_path_factory, database_copy):
+    """The demo loaded once (ten seconds and more); each test starts from a copy of it."""
+    instance = tmp_path_factory.mktemp("demo")
+    with database_copy(instance, "demo") as uri:
+        app = create_app(_config(instance, uri))
+        result = app.test_cli_runner().invoke(args=["demo"])
+        assert result.exit_code == 0, result.output
+        dispose(app)
+        yield instance, uri
+
+
 @pytest.fixture
-def demo(app):
-    result = app.test_cli_runner().invoke(args=["demo"])
-    assert result.exit_code == 0, result.output
-    return app
+def demo(loaded, database_copy, tmp_path):
+    """A fresh app on a copy of the loaded demo, its database and its instance folder
+    (attachments, search index): what a test writes (sign-ins, reads) stays its own."""
+    instance, uri = loaded
+    shutil.copytree(
+        instance, tmp_path, dirs_exist_ok=True, ignore=shutil.ignore_patterns("cop.sqlite*")
+    )
+    with database_copy(tmp_path, "demo_copy", source=uri) as copy:
+        app = create_app(_config(tmp_path, copy))
+        yield app
+        close(app)
 
 
 def test_demo_loads_once(demo):
