@@ -10,7 +10,7 @@ from contextlib import contextmanager
 
 from cop import create_app
 from tests.conftest import _config, bearer, dispose
-from tests.servers import CopServer
+from tests.servers import CopServer, stop_all
 
 CHECKS = "not_a_server_error,response_schema_conformance"
 EXAMPLES = 5  # per operation in the fuzzing phase: a few minutes per person
@@ -18,19 +18,24 @@ SEED = 20261205  # the same requests on every run, so a failure can be replayed
 
 
 @contextmanager
-def served(app):
-    server = CopServer(
-        {
-            "COP_DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"],
-            "COP_INSTANCE_PATH": app.instance_path,
-            "COP_SECRET_KEY": app.config["SECRET_KEY"],
-        }
-    )
+def served(*apps):
+    """One `cop run` per app, booted and stopped together."""
+    servers = [
+        CopServer(
+            {
+                "COP_DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"],
+                "COP_INSTANCE_PATH": app.instance_path,
+                "COP_SECRET_KEY": app.config["SECRET_KEY"],
+            }
+        )
+        for app in apps
+    ]
     try:
-        server.wait_ready(timeout=180)  # a busy CI machine boots gunicorn slowly
-        yield server
+        for server in servers:
+            server.wait_ready(timeout=180)  # a busy CI machine boots gunicorn slowly
+        yield servers
     finally:
-        server.stop()
+        stop_all(servers)
 
 
 def fuzz(server: CopServer, headers: dict, workdir) -> subprocess.CompletedProcess:
@@ -72,7 +77,7 @@ def test_no_server_errors_and_answers_as_documented(app, world, database_copy, t
     with database_copy(instance, "fuzz_admin", source=source) as uri:
         copy = create_app(_config(instance, uri))
         try:
-            with served(app) as member_server, served(copy) as admin_server:
+            with served(app, copy) as (member_server, admin_server):
                 signed_in = {
                     "member": (member_server, bearer(app, world.users["member"])),
                     "admin": (admin_server, bearer(copy, world.users["admin"])),
