@@ -31,7 +31,7 @@ KEEP_TABLES = {
     "page_generation",
     "search_scope_generation",
 }
-pytest_plugins = ["tests.live_fixtures"]
+pytest_plugins = ["tests.live_fixtures", "tests.demo_fixtures"]
 
 
 def _config(instance, uri, **extra) -> dict:

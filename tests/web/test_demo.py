@@ -1,11 +1,8 @@
 """`cop demo` creates the accounts the README documents; each sees only its own spaces."""
 
-import shutil
-
 import pytest
 
-from cop import create_app
-from tests.conftest import _config, close, dispose, login
+from tests.conftest import login
 
 EVERYONE = {
     "Загальний форум",
@@ -35,32 +32,6 @@ EXPECTED = {
     "member@example.org": EVERYONE | {"Консультації: Великогаївська сільська громада"},
     "member2@example.org": EVERYONE | {"Консультації: Новоборівська селищна громада"},
 }
-
-
-@pytest.fixture(scope="module")
-def loaded(tmp_path_factory, database_copy):
-    """The demo loaded once (ten seconds and more); each test starts from a copy of it."""
-    instance = tmp_path_factory.mktemp("demo")
-    with database_copy(instance, "demo") as uri:
-        app = create_app(_config(instance, uri))
-        result = app.test_cli_runner().invoke(args=["demo"])
-        assert result.exit_code == 0, result.output
-        dispose(app)
-        yield instance, uri
-
-
-@pytest.fixture
-def demo(loaded, database_copy, tmp_path):
-    """A fresh app on a copy of the loaded demo, its database and its instance folder
-    (attachments, search index): what a test writes (sign-ins, reads) stays its own."""
-    instance, uri = loaded
-    shutil.copytree(
-        instance, tmp_path, dirs_exist_ok=True, ignore=shutil.ignore_patterns("cop.sqlite*")
-    )
-    with database_copy(tmp_path, "demo_copy", source=uri) as copy:
-        app = create_app(_config(tmp_path, copy))
-        yield app
-        close(app)
 
 
 def test_demo_loads_once(demo):
