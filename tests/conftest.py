@@ -6,9 +6,12 @@ as in CI): the schema is migrated once and each test starts from truncated table
 import os
 import re
 import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import create_engine, make_url, text
 from werkzeug.security import generate_password_hash
 
 from cop import create_app
@@ -28,7 +31,7 @@ KEEP_TABLES = {
     "page_generation",
     "search_scope_generation",
 }
-pytest_plugins = ["tests.live_fixtures"]
+pytest_plugins = ["tests.live_fixtures", "tests.demo_fixtures"]
 
 
 def _config(instance, uri, **extra) -> dict:
@@ -57,9 +60,63 @@ def migrated(tmp_path_factory):
             db.session.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
             db.session.commit()
         init_database()
+    dispose(app)
+    if not DATABASE_URL:
+        yield instance / "cop.sqlite"
+        return
+    # Tests truncate the test database; copies start from this untouched one.
+    with _created(_named("migrated"), template=DATABASE_URL):
+        yield instance / "cop.sqlite"
+
+
+def _named(suffix: str) -> str:
+    """The PostgreSQL database `<the test database>_<suffix>`, on the same server."""
+    url = make_url(DATABASE_URL)
+    return url.set(database=f"{url.database}_{suffix}").render_as_string(hide_password=False)
+
+
+@contextmanager
+def _created(uri: str, template: str) -> Iterator[str]:
+    """PostgreSQL: the database of `uri`, a copy of `template`'s, dropped afterwards."""
+    server = create_engine(make_url(uri).set(database="postgres"), isolation_level="AUTOCOMMIT")
+    name, source = make_url(uri).database, make_url(template).database
+    try:
+        with server.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
+            connection.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{source}"'))
+        yield uri
+    finally:
+        with server.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
+        server.dispose()
+
+
+@pytest.fixture(scope="session")
+def database_copy(migrated):
+    """`database_copy(instance, name, source=None)`: a database of its own for one app,
+    copied from the migrated one or from `source` (the URI of an earlier copy), so that
+    costly data is made once and each test writes to its own copy. SQLite: the file
+    `instance/cop.sqlite`. PostgreSQL: `<the test database>_<name>`, dropped afterwards."""
+
+    @contextmanager
+    def copy(instance: Path, name: str, source: str | None = None) -> Iterator[str]:
+        if DATABASE_URL:
+            with _created(_named(name), template=source or _named("migrated")) as uri:
+                yield uri
+            return
+        target = instance / "cop.sqlite"
+        shutil.copy(make_url(source).database if source else migrated, target)
+        yield f"sqlite:///{target}"
+
+    return copy
+
+
+def dispose(app) -> None:
+    """Closes the app's database connections (its replica's too, when it has one)."""
+    with app.app_context():
         db.session.remove()
-        db.engine.dispose()
-    return instance / "cop.sqlite"
+        for engine in db.engines.values():
+            engine.dispose()
 
 
 @pytest.fixture
@@ -120,15 +177,18 @@ def app(tmp_path, migrated, app_config, search_backend):
             db.session.execute(text(f"TRUNCATE {quoted} RESTART IDENTITY CASCADE"))
             db.session.commit()
     yield app
-    with app.app_context():
-        db.session.remove()
-        if SEARCH_CHECK:
-            from cop.search import backend
+    close(app)
 
+
+def close(app) -> None:
+    """After a test: the search check (COP_TEST_SEARCH_CHECK), then the app's connections."""
+    if SEARCH_CHECK:
+        from cop.search import backend
+
+        with app.app_context():
             drift = backend.current().check()
             assert not drift, f"the search index drifted from the database: {drift}"
-        for engine in db.engines.values():  # the replica's too, when a test has one
-            engine.dispose()
+    dispose(app)
 
 
 @pytest.fixture

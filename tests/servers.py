@@ -53,14 +53,23 @@ def _wait(check, process: subprocess.Popen, what: str, timeout: float) -> None:
         time.sleep(0.3)
 
 
-def _stop(process: subprocess.Popen) -> None:
-    process.terminate()
-    try:
-        process.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait(timeout=5)
-    process.stdout.close()
+def _stop(*processes: subprocess.Popen) -> None:
+    """All told to stop at once, then each waited for: a server's stop may take seconds
+    (sockets kept open, its background worker's last batch), which in turn added up."""
+    for process in processes:
+        process.terminate()
+    for process in processes:
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=5)
+        process.stdout.close()
+
+
+def stop_all(servers: list) -> None:
+    """Stops the servers (CopServer, RedisServer) together."""
+    _stop(*(server.process for server in servers))
 
 
 class CopServer:
@@ -167,8 +176,7 @@ def two_servers_over_redis(env: dict, timeout: float = 90):
             server.wait_ready(timeout=timeout)
         yield servers
     finally:
-        for server in servers:
-            server.stop()
+        stop_all(servers)
         redis.stop()
 
 

@@ -18,7 +18,7 @@ from cop.discussions.models import Discussion, Post
 from cop.extensions import db
 from cop.spaces.models import Space
 from tests.conftest import bearer
-from tests.servers import COP, CopServer
+from tests.servers import COP, CopServer, stop_all
 
 # As the hardening issue measured it: 30 s of posting. 10 s already lost replies on every
 # run with the old read-modify-write of the counters (PostgreSQL, and two processes over
@@ -130,6 +130,5 @@ def test_eight_people_reply_at_once_through_two_servers_on_one_database(app, wor
             server.wait_ready(timeout=90)
         acknowledged = _race(app, make_user, discussion_id, [s.url for s in servers], clients=8)
     finally:
-        for server in servers:
-            server.stop()
+        stop_all(servers)
     _assert_nothing_lost_or_drifted(app, discussion_id, acknowledged)

@@ -27,7 +27,7 @@ from tests.search.helpers import (
     space,
 )
 from tests.search.test_processes import fetch, wait_until
-from tests.servers import CopServer
+from tests.servers import CopServer, stop_all
 
 postgres_only = pytest.mark.parametrize("search_backend", ["postgres"], indirect=True)
 
@@ -164,8 +164,7 @@ if DATABASE_URL:  # what follows needs the backend, hence PostgreSQL (CI's secon
             assert wait_until(lambda: fetch(f"{one}/search?{query}")[1]["total"] == 2)
             assert not (tmp_path / "one" / "search").exists()  # no index folder needed
         finally:
-            for server in servers:
-                server.stop()
+            stop_all(servers)
 
     @postgres_only
     def test_a_search_takes_as_many_statements_for_many_results_as_for_one(app, client, world):

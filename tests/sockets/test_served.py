@@ -7,7 +7,7 @@ from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 
 from tests.conftest import bearer
-from tests.servers import NS, CopServer, Recorder, RedisServer
+from tests.servers import NS, CopServer, Recorder, RedisServer, stop_all
 
 
 def _token(app, user) -> str:
@@ -156,8 +156,7 @@ def test_two_processes_share_questions_and_votes_through_redis(app, world, live,
     finally:
         for recorder in clients.values():
             recorder.close()
-        for server in servers:
-            server.stop()
+        stop_all(servers)
         redis.stop()
 
 
@@ -197,6 +196,5 @@ def test_presence_counts_the_sockets_of_every_process(app, world, live, served_e
     finally:
         for recorder in clients:
             recorder.close()
-        for server in servers:
-            server.stop()
+        stop_all(servers)
         redis.stop()

@@ -8,7 +8,7 @@ import socketio as sio
 
 from tests.conftest import bearer
 from tests.live_fixtures import NS
-from tests.servers import CopServer, Recorder, RedisServer
+from tests.servers import CopServer, Recorder, RedisServer, stop_all
 from tests.sockets.conftest import events, join
 
 
@@ -96,6 +96,5 @@ def test_the_connection_cap_holds_across_processes_sharing_redis(app, world, liv
     finally:
         for recorder in open_:
             recorder.close()
-        for server in servers:
-            server.stop()
+        stop_all(servers)
         redis.stop()

@@ -34,13 +34,6 @@ EXPECTED = {
 }
 
 
-@pytest.fixture
-def demo(app):
-    result = app.test_cli_runner().invoke(args=["demo"])
-    assert result.exit_code == 0, result.output
-    return app
-
-
 def test_demo_loads_once(demo):
     again = demo.test_cli_runner().invoke(args=["demo"])
     assert again.exit_code == 0 and "already" in again.output
