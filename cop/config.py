@@ -55,17 +55,19 @@ def _secret_key(instance_path: Path) -> str:
     return key
 
 
-def engine_options() -> dict:
-    """A server's connections can drop (cop/db.py checks those that were idle); a SQLite
-    file's cannot. Under
+def engine_options(url: str) -> dict:
+    """A server's connections can drop (checked before use); a SQLite file's cannot. Under
     gevent many requests and socket events of one process hold a connection at once, so
     its pool keeps 20 and opens up to 20 more, on either database: with SQLAlchemy's
     default five and ten more, a 100-client webinar beside 20 page readers on PostgreSQL
     had socket connects wait 30 s for a connection and fail (bench/hol). Two serving
     workers then use at most 80 of PostgreSQL's 100 default connections
     (docs/serving.md). The pool hands out the connection given back last (LIFO): it is
-    the one least likely to need a check before use, and the others may close when idle."""
-    return {"pool_size": 20, "max_overflow": 20, "pool_use_lifo": True}
+    the one most likely to be alive, and the others may close when idle."""
+    pool = {"pool_size": 20, "max_overflow": 20, "pool_use_lifo": True}
+    if url.startswith("sqlite"):
+        return pool
+    return {**pool, "pool_pre_ping": True}
 
 
 def replica_options(config: dict) -> dict:
@@ -73,7 +75,6 @@ def replica_options(config: dict) -> dict:
     search two seconds at most before it falls back to the primary."""
     return {
         **config["SQLALCHEMY_ENGINE_OPTIONS"],
-        "pool_pre_ping": True,
         "url": config["COP_DATABASE_REPLICA_URL"],
         "connect_args": {"connect_timeout": 2},
     }
@@ -220,7 +221,9 @@ def load_config(overrides: dict | None = None) -> dict:
         "WTF_CSRF_TIME_LIMIT": None,
     }
     config.update(overrides)
-    config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", engine_options())
+    config.setdefault(
+        "SQLALCHEMY_ENGINE_OPTIONS", engine_options(config["SQLALCHEMY_DATABASE_URI"])
+    )
     if config["COP_DATABASE_REPLICA_URL"]:
         config.setdefault("SQLALCHEMY_BINDS", {"replica": replica_options(config)})
     if not config["SECRET_KEY"]:

@@ -1,12 +1,11 @@
 """Declarative base with a naming convention (Alembic needs stable constraint names), and
 the hot rows' statements a transaction sends last (`write_last`)."""
 
-import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 
 import psycopg
-from sqlalchemy import DateTime, MetaData, Table, event, exc, func, select, text
+from sqlalchemy import DateTime, MetaData, Table, event, func, select, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Session, registry
 from sqlalchemy.types import TypeDecorator
@@ -112,11 +111,9 @@ def _forget(session, transaction) -> None:
 
 
 def configure(engine: Engine) -> None:
-    """Make a PostgreSQL engine's COMMIT carry the transaction's `write_last` statements,
-    and check its connections before use when they have been idle (`ping_when_idle`)."""
+    """Make a PostgreSQL engine's COMMIT carry the transaction's `write_last` statements."""
     if engine.dialect.name != "postgresql":
         return
-    ping_when_idle(engine)
     dialect = engine.dialect
     commit, rollback = dialect.do_commit, dialect.do_rollback
 
@@ -154,35 +151,3 @@ def _taken(dbapi_connection) -> list | None:
     except NotImplementedError:  # the engine's first connect: a bare connection, no pool's
         return None
     return info.pop(_LAST, None)
-
-
-# A connection given back to the pool less than this many seconds ago is used without a
-# check; one idle longer is pinged first.
-IDLE_PING_SECONDS = 1.0
-
-
-def ping_when_idle(engine: Engine) -> None:
-    """SQLAlchemy's `pool_pre_ping` checks a connection at every checkout: one round trip
-    more per request and socket event, and under gevent each trip is a turn round a busy
-    event loop (a live question went out after ten). A connection that was in use a
-    moment ago is as alive as the check would say; one idle longer (the database may
-    have restarted meanwhile) is pinged, and a dead one replaced before anyone uses it.
-    One that dies within the second is found by its first statement, whose request gets
-    the 503 of cop/faults.py, and SQLAlchemy then replaces the pool's connections."""
-    dialect = engine.dialect
-
-    @event.listens_for(engine, "checkin")
-    def _given_back(_dbapi_connection, record) -> None:
-        record.info["cop_given_back"] = time.monotonic()
-
-    @event.listens_for(engine, "checkout")
-    def _checked_out(dbapi_connection, record, _proxy) -> None:
-        given_back = record.info.get("cop_given_back")
-        if given_back is not None and time.monotonic() - given_back < IDLE_PING_SECONDS:
-            return
-        try:
-            dialect.do_ping(dbapi_connection)
-        except dialect.loaded_dbapi.Error as error:
-            if dialect.is_disconnect(error, dbapi_connection, None):
-                raise exc.DisconnectionError() from error  # the pool connects anew
-            raise
