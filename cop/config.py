@@ -62,8 +62,8 @@ def engine_options(url: str) -> dict:
     default five and ten more, a 100-client webinar beside 20 page readers on PostgreSQL
     had socket connects wait 30 s for a connection and fail (bench/hol). Two serving
     workers then use at most 80 of PostgreSQL's 100 default connections
-    (docs/serving.md). The pool hands out the connection given back last (LIFO): it is
-    the one most likely to be alive, and the others may close when idle."""
+    (docs/serving.md). The pool hands out the connection given back last (LIFO), the
+    one least likely to have been ended by the server while it sat in the pool."""
     pool = {"pool_size": 20, "max_overflow": 20, "pool_use_lifo": True}
     if url.startswith("sqlite"):
         return pool

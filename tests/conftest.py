@@ -111,6 +111,14 @@ def database_copy(migrated):
     return copy
 
 
+def copy_instance(source, target) -> None:
+    """An instance folder's files (attachments, search index) into `target`, all but its
+    SQLite database, which `database_copy` copies."""
+    shutil.copytree(
+        source, target, dirs_exist_ok=True, ignore=shutil.ignore_patterns("cop.sqlite*")
+    )
+
+
 def dispose(app) -> None:
     """Closes the app's database connections (its replica's too, when it has one)."""
     with app.app_context():

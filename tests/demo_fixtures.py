@@ -1,12 +1,10 @@
 """The demo (`cop demo`), loaded once per test session: the demo page tests and the
 browser's walk through the spaces each start from a copy of it."""
 
-import shutil
-
 import pytest
 
 from cop import create_app
-from tests.conftest import _config, close, dispose
+from tests.conftest import _config, close, copy_instance, dispose
 
 
 @pytest.fixture(scope="session")
@@ -26,9 +24,7 @@ def demo(loaded_demo, database_copy, tmp_path, app_config):
     """A fresh app on a copy of the loaded demo, its database and its instance folder
     (attachments, search index): what a test writes (sign-ins, reads) stays its own."""
     instance, uri = loaded_demo
-    shutil.copytree(
-        instance, tmp_path, dirs_exist_ok=True, ignore=shutil.ignore_patterns("cop.sqlite*")
-    )
+    copy_instance(instance, tmp_path)
     with database_copy(tmp_path, "demo_copy", source=uri) as copy:
         app = create_app(_config(tmp_path, copy, **app_config))
         yield app

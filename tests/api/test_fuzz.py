@@ -2,14 +2,13 @@
 operation of /api/v1/openapi.json, valid and invalid requests, and no answer may be a
 server error or differ from what the document says."""
 
-import shutil
 import subprocess
 import sys
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 
 from cop import create_app
-from tests.conftest import _config, bearer, dispose
+from tests.conftest import _config, bearer, copy_instance, dispose
 from tests.servers import CopServer, stop_all
 
 CHECKS = "not_a_server_error,response_schema_conformance"
@@ -67,12 +66,7 @@ def test_no_server_errors_and_answers_as_documented(app, world, database_copy, t
     # if alone: what the admin changes stays out of the member's run.
     dispose(app)  # PostgreSQL copies only a database nobody is connected to
     instance = tmp_path_factory.mktemp("admin")
-    shutil.copytree(
-        app.instance_path,
-        instance,
-        dirs_exist_ok=True,
-        ignore=shutil.ignore_patterns("cop.sqlite*"),
-    )
+    copy_instance(app.instance_path, instance)
     source = app.config["SQLALCHEMY_DATABASE_URI"]
     with database_copy(instance, "fuzz_admin", source=source) as uri:
         copy = create_app(_config(instance, uri))
