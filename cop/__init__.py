@@ -3,6 +3,7 @@
 from flask import Flask
 
 from cop.config import load_config, shipped
+from cop.cooperative import CooperativeTemplate
 from cop.limits import BoundedRequest
 
 
@@ -16,6 +17,7 @@ def create_app(config: dict | None = None) -> Flask:
     )
     app.config.update(settings)
     app.request_class = BoundedRequest
+    app.jinja_env.template_class = CooperativeTemplate  # renders let live events in
     # Here, not at the top: cop.inputs brings the error handling and flask-limiter (with
     # redis and urllib3), which gunicorn's gevent worker must not find imported before it
     # patches.

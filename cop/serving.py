@@ -15,14 +15,10 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from cop import frames, realtime
 from cop.config import REDIS_SCHEMES
+from cop.cooperative import gevent_patched
 from cop.extensions import socketio
 
 ASYNC_MODES = ("threading", "gevent")
-
-
-def _gevent_patched() -> bool:
-    monkey = sys.modules.get("gevent.monkey")
-    return monkey is not None and monkey.is_module_patched("socket")
 
 
 def check_async_mode(mode: str) -> None:
@@ -30,7 +26,7 @@ def check_async_mode(mode: str) -> None:
     would block the whole server on every socket, threading under it works by accident."""
     if mode not in ASYNC_MODES:
         raise RuntimeError(f"COP_ASYNC_MODE must be one of {', '.join(ASYNC_MODES)}: {mode!r}")
-    if (mode == "gevent") != _gevent_patched():
+    if (mode == "gevent") != gevent_patched():
         raise RuntimeError(
             f"COP_ASYNC_MODE={mode} in a process that gevent has "
             f"{'not ' if mode == 'gevent' else ''}monkey-patched: serve with `cop run` or "
@@ -57,10 +53,15 @@ def init_socketio(app: Flask) -> None:
     check_async_mode(mode)
     realtime.init_control(app)
     manager = client_manager(app)
+    # A socket's events are handled in the greenlet that reads them, in the order sent,
+    # instead of each in a greenlet of its own: starting one waited for a turn of a busy
+    # event loop, up to 168 ms at p99 under the head-of-line bench's heavy clients
+    # (docs/benchmarks.md, "Session 14").
+    options = {"async_mode": mode, "async_handlers": False}
     if manager is not None:
-        socketio.init_app(app, async_mode=mode, client_manager=manager)
+        socketio.init_app(app, client_manager=manager, **options)
     else:
-        socketio.init_app(app, async_mode=mode, message_queue=app.config["COP_MESSAGE_QUEUE"])
+        socketio.init_app(app, message_queue=app.config["COP_MESSAGE_QUEUE"], **options)
     frames.install(socketio.server.eio)
 
 

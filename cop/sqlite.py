@@ -27,6 +27,8 @@ from collections.abc import Callable
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
+from cop import sqlite_checkpoints
+from cop.cooperative import cooperate, gevent_patched
 from cop.write_turn import WriteTurn
 
 FIRST_PAUSE = 0.002  # seconds; doubled after every refused try, up to LONGEST_PAUSE
@@ -54,6 +56,8 @@ def configure(engine: Engine, lock_wait: float) -> None:
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()
+        if on_disk and gevent_patched():  # checkpoints off the event loop
+            sqlite_checkpoints.take_over(dbapi_connection, database)
 
     @event.listens_for(engine, "do_execute")
     def _execute(cursor, statement, parameters, _context):
@@ -87,7 +91,10 @@ class _Writers:
     def run(self, cursor, statement: str, call: Callable):
         connection = cursor.connection
         wait = self.lock_wait
-        if connection is not self.holder and _WRITES.match(statement):
+        writes = _WRITES.match(statement)
+        if connection is not self.holder and not writes:
+            cooperate()  # a read blocks the event loop: let it in first if its turn is long
+        if connection is not self.holder and writes:
             started = time.monotonic()
             if not self.turn.take(wait):
                 raise busy(f"no turn to write within {wait:g} s")

@@ -36,7 +36,7 @@ request's served no one: with one render per page per change, 0).
 """
 
 import argparse
-import http.client
+import asyncio
 import json
 import os
 import subprocess
@@ -68,25 +68,30 @@ def percentiles(values: list[float]) -> dict:
 
 
 class Clients:
-    """Threads that each repeat one request until `until`, timing each answer that was
-    asked for after `warm` (the first seconds fill the caches and start the cpu workers)."""
+    """Clients that each repeat one request until `until` over a keep-alive connection,
+    timing each answer that was asked for after `warm` (the first seconds fill the caches
+    and start the cpu workers). All of them run on one asyncio loop in one thread, with a
+    minimal HTTP/1.1 client: they share the 2 cores with the server they measure, and 33
+    threads of http.client took 29 % of the machine (8.8 CPU-s in 15 s) and, woken at
+    every answer, kept the server's workers waiting for a core as long as they ran
+    (docs/benchmarks.md, "Session 14")."""
 
     def __init__(self, port: int, warm: float, until: float) -> None:
         self.port, self.warm, self.until = port, warm, until
         self.times: dict[str, list[float]] = {}
         self.errors: dict[str, int] = {}
         self.failures: dict[str, dict[str, int]] = {}  # kind -> status (or "timeout") -> count
-        self.threads: list[threading.Thread] = []
+        self.clients: list[tuple[str, list]] = []
+        self.thread: threading.Thread | None = None
 
     def add(self, kind: str, requests: list[tuple[str, str, bytes | None, dict]]) -> None:
         self.times.setdefault(kind, [])
         self.errors.setdefault(kind, 0)
         self.failures.setdefault(kind, {})
-        thread = threading.Thread(target=self._loop, args=(kind, requests), daemon=True)
-        self.threads.append(thread)
+        self.clients.append((kind, requests))
 
-    def _loop(self, kind: str, requests) -> None:
-        connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=60)
+    async def _loop(self, kind: str, requests) -> None:
+        connection = None
         i = 0
         while time.monotonic() < self.until:
             method, path, body, headers = requests[i % len(requests)]
@@ -95,13 +100,19 @@ class Clients:
             i += 1
             started, asked = time.perf_counter(), time.monotonic()
             try:
-                connection.request(method, path, body=body, headers=headers)
-                response = connection.getresponse()
-                response.read()
-                ok, failure = response.status < 400, str(response.status)
-            except OSError as error:
-                connection.close()
-                connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=60)
+                if connection is None:
+                    connection = await asyncio.open_connection("127.0.0.1", self.port)
+                status, kept = await asyncio.wait_for(
+                    _exchange(*connection, method, path, body, headers), 60
+                )
+                ok, failure = status < 400, str(status)
+                if not kept:
+                    connection[1].close()
+                    connection = None
+            except (TimeoutError, OSError, asyncio.IncompleteReadError) as error:
+                if connection is not None:
+                    connection[1].close()
+                connection = None
                 ok, failure = False, type(error).__name__
             if asked < self.warm:
                 continue
@@ -111,18 +122,42 @@ class Clients:
                 self.errors[kind] += 1
                 failures = self.failures[kind]
                 failures[failure] = failures.get(failure, 0) + 1
+        if connection is not None:
+            connection[1].close()
+
+    async def _all(self) -> None:
+        await asyncio.gather(*(self._loop(kind, requests) for kind, requests in self.clients))
 
     def start(self) -> None:
-        for thread in self.threads:
-            thread.start()
+        self.thread = threading.Thread(target=asyncio.run, args=(self._all(),), daemon=True)
+        self.thread.start()
 
     def join(self) -> dict:
-        for thread in self.threads:
-            thread.join()
+        self.thread.join()
         return {
             kind: {**percentiles(values), "errors": self.errors[kind], "why": self.failures[kind]}
             for kind, values in self.times.items()
         }
+
+
+async def _exchange(reader, writer, method: str, path: str, body, headers: dict):
+    """One request on a keep-alive connection; returns the status and whether the server
+    keeps the connection, once the whole answer (Content-Length or chunked) is read."""
+    head = [f"{method} {path} HTTP/1.1", "Host: 127.0.0.1"]
+    head += [f"{name}: {value}" for name, value in headers.items()]
+    if body is not None:
+        head.append(f"Content-Length: {len(body)}")
+    writer.write(("\r\n".join(head) + "\r\n\r\n").encode() + (body or b""))
+    lines = (await reader.readuntil(b"\r\n\r\n")).decode("latin-1").split("\r\n")
+    status = int(lines[0].split(" ", 2)[1])
+    fields = {k.strip().lower(): v.strip() for k, _, v in (x.partition(":") for x in lines[1:])}
+    if "content-length" in fields:
+        await reader.readexactly(int(fields["content-length"]))
+    elif fields.get("transfer-encoding", "").lower() == "chunked":
+        while size := int((await reader.readuntil(b"\r\n")).split(b";")[0], 16):
+            await reader.readexactly(size + 2)
+        await reader.readuntil(b"\r\n")
+    return status, fields.get("connection", "").lower() != "close"
 
 
 def cpu_by_kind(pid: int) -> dict[str, float]:

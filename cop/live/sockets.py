@@ -16,7 +16,7 @@ from flask_login import current_user
 from flask_socketio import ConnectionRefusedError, emit, join_room
 from sqlalchemy import inspect
 
-from cop import faults, policy, rate_limits, write_turn
+from cop import cooperative, faults, policy, rate_limits, write_turn
 from cop.accounts import sessions
 from cop.accounts.models import User
 from cop.accounts.service import user_for_token
@@ -163,7 +163,8 @@ def _event(name: str) -> Callable:
             try:
                 if not isinstance(data, dict):
                     raise Invalid(_("Send an object."))
-                with write_turn.first_in_line():  # SQLite: ahead of the posts' writes
+                # Ahead of the posts' writes (SQLite), and never letting others in first.
+                with write_turn.first_in_line(), cooperative.urgent():
                     return {"ok": True, **(fn(user, data) or {})}
             except AppError as error:
                 db.session.rollback()
