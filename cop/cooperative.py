@@ -2,10 +2,10 @@
 
 Under gevent a greenlet runs until it waits for I/O. Rendering a forum page again after a
 write is 15–30 ms of CPU with no I/O on SQLite (its reads block instead of waiting), and
-the sockets of a webinar on the same process wait for all of it: each hop of a live event
-(reading the ask, Redis's answer, the other processes' delivery) waited behind such
-renders, and the fan-out's p99 under the head-of-line bench's heavy clients was 300–640 ms
-(docs/benchmarks.md, "Session 14").
+the sockets of a webinar on the same process wait for all of it at each hop of a live
+event (reading the ask, the other processes' delivery). Under the head-of-line bench's
+heavy clients each serving worker had 86–148 turns of over 20 ms of page work in 20 s;
+with this, 15–18 (docs/benchmarks.md, "Session 14").
 
 `cooperate()`, called between the steps of such work (template output, SQLite reads),
 gives the loop a turn when the current turn has run longer than SLICE: the loop looks at
