@@ -11,6 +11,9 @@ without clients doing the costliest legal work beside them.
                             [--only quiet|heavy]
 
 With --cpu-workers 0 posts render in the server process itself, as before cop/cpu.py.
+With --webinar-port P the webinar's clients use a server you started on port P for the
+same instance (e.g. `cop run --port P --workers 1`): the webinar's sockets then share no
+event loop with the page clients (docs/benchmarks.md, "Session 14").
 Two phases, each on a fresh `cop run` (port 1150) with its own live session:
 - quiet: 20 page clients (guests, each GETs the hot discussion and its forum in turn, one
   request at a time) and a 100-client webinar (bench/live/loadclient.py: 5 questions a
@@ -210,7 +213,8 @@ def phase(args, world: dict, corpus: dict, session: int, heavy: bool) -> dict:
     try:
         wait_http(f"http://127.0.0.1:{args.port}/login", server)
         webinar = subprocess.Popen(
-            [PYTHON, str(HERE.parent / "live" / "loadclient.py"), "--port", str(args.port)]
+            [PYTHON, str(HERE.parent / "live" / "loadclient.py")]
+            + ["--port", str(args.webinar_port or args.port)]
             + ["--world", str(Path(args.instance) / "world.json"), "--session", str(session)]
             + ["--n", "100", "--lat-msgs", str((args.secs + WARM_SECS) * 5), "--lat-rate", "5"],
             stdout=subprocess.PIPE,
@@ -306,6 +310,12 @@ def main() -> None:
     parser.add_argument("--port", type=int, default=1150)
     parser.add_argument("--session", type=int, default=0, help="first of two live sessions")
     parser.add_argument("--cpu-workers", type=int, default=2, help="COP_CPU_WORKERS")
+    parser.add_argument(
+        "--webinar-port",
+        type=int,
+        help="the webinar's clients connect to a server already running here (same "
+        "instance), not to the one the bench starts: sockets and pages in separate processes",
+    )
     parser.add_argument("--out")
     parser.add_argument("--only", choices=("quiet", "heavy"), help="run one phase")
     parser.add_argument("--count-renders", action="store_true", help="renders of the hot pages")
