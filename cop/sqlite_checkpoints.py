@@ -4,8 +4,8 @@ In WAL mode a commit that finds the log past 1,000 pages (SQLite's automatic che
 copies the log into the database and syncs it to disk, inside the commit: under gevent
 the whole process stops meanwhile, every request and socket, and every writer of every
 process waits for the write turn that commit holds. Under the head-of-line bench's
-20,000-character posts the log passed 4 MB every 20-odd posts, and live questions waited
-up to 260 ms behind such a commit (docs/benchmarks.md, "Session 14").
+20,000-character posts the log stood at 4.7 MB: such a commit came every twenty-odd posts
+(docs/benchmarks.md, "Session 14").
 
 In a process that gevent has patched, connections do not checkpoint on commit
 (`wal_autocheckpoint=0`); a real thread of the process checks the log's size every
@@ -18,14 +18,14 @@ SQLite checkpoints and removes the log when its last connection closes, as befor
 import contextlib
 import os
 import sqlite3
-import threading
 
 # SQLite's own automatic checkpoint comes at 1,000 pages of 4 KiB.
 THRESHOLD_BYTES = 4 * 1024 * 1024
 EVERY = 0.5  # seconds
 
-_started: set[tuple[int, str]] = set()  # (process, database) with a checkpointer
-_guard = threading.Lock()
+# (process, database) with a checkpointer. Added to by the loop's greenlets only, which
+# do not switch in between; a checkpointer removes its own when it ends (atomic in Python).
+_started: set[tuple[int, str]] = set()
 
 
 def _native(module: str, name: str):
@@ -40,10 +40,9 @@ def take_over(dbapi_connection, database: str) -> None:
     checkpointer runs for `database` (call it for every new connection, under gevent)."""
     dbapi_connection.execute("PRAGMA wal_autocheckpoint=0")
     key = (os.getpid(), database)
-    with _guard:
-        if key in _started:
-            return
-        _started.add(key)
+    if key in _started:
+        return
+    _started.add(key)
     _native("_thread", "start_new_thread")(_checkpoint_while_open, (database,))
 
 
@@ -69,5 +68,4 @@ def _checkpoint_while_open(database: str) -> None:
     finally:
         if connection is not None:
             connection.close()
-        with _guard:
-            _started.discard((os.getpid(), database))
+        _started.discard((os.getpid(), database))
