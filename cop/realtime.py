@@ -138,12 +138,11 @@ def everywhere(verb: str, arg: str) -> None:
     for its own (Socket.IO's queue carries events to rooms, not decisions). The others are
     told first: they start on their sockets while this one writes to its own."""
     control = current_app.extensions.get(CONTROL)
-    told = control.tell_others(verb, arg) if control is not None else None
+    answered = control.tell_others(verb, arg) if control is not None else _nothing
     try:
         _run(current_app._get_current_object(), verb, arg)
     finally:
-        if told is not None:
-            told()
+        answered()
 
 
 def _nothing() -> None:

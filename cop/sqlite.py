@@ -91,10 +91,11 @@ class _Writers:
     def run(self, cursor, statement: str, call: Callable):
         connection = cursor.connection
         wait = self.lock_wait
-        writes = _WRITES.match(statement)
-        if connection is not self.holder and not writes:
+        if connection is self.holder:
+            pass  # its transaction writes already: no other writer goes meanwhile
+        elif not _WRITES.match(statement):
             cooperate()  # a read blocks the event loop: let it in first if its turn is long
-        if connection is not self.holder and writes:
+        else:
             started = time.monotonic()
             if not self.turn.take(wait):
                 raise busy(f"no turn to write within {wait:g} s")

@@ -8,11 +8,14 @@ process waits for the write turn that commit holds. Under the head-of-line bench
 (docs/benchmarks.md, "Session 14").
 
 In a process that gevent has patched, connections do not checkpoint on commit
-(`wal_autocheckpoint=0`); a real thread of the process checks the log's size every
-EVERY seconds and, past THRESHOLD_BYTES, runs a PASSIVE checkpoint on a connection of its
-own (it waits for no reader or writer, and the sqlite3 module lets the loop run while it
-works). Other processes (`cop worker`, commands, tests) keep SQLite's own checkpoints.
-SQLite checkpoints and removes the log when its last connection closes, as before.
+(`wal_autocheckpoint=0`); a real thread of the process checks the log's file every
+EVERY seconds and, once it has reached THRESHOLD_BYTES, runs a PASSIVE checkpoint on a
+connection of its own (it waits for no reader or writer, returns at once when nothing is
+left to copy, and the sqlite3 module lets the loop run while it works). SQLite writes the
+log from its start again after a checkpoint without shrinking the file, so from then on
+the thread checkpoints every EVERY seconds. Other processes (`cop worker`, commands,
+tests) keep SQLite's own checkpoints. SQLite checkpoints and removes the log when its last
+connection closes, as before.
 """
 
 import contextlib
