@@ -9,6 +9,8 @@ starts them with cop/run_conf.py's console). Reasons and measurements: docs/serv
   worker.
 - gevent-websocket's worker: gunicorn's plain gevent worker, with gevent-websocket
   installed, leaves browsers on long-polling; this class upgrades them to websockets.
+  Ours (cop/handoff.py) hands new websockets to a live worker of their own when there
+  are several workers.
 - CPU workers: each server process renders posts and runs searches in COP_CPU_WORKERS
   (default 1) processes of its own (cop/cpu.py), so they never hold its event loop; 0 does
   that work in the server process itself.
@@ -19,6 +21,7 @@ starts them with cop/run_conf.py's console). Reasons and measurements: docs/serv
 import os
 import resource
 import shutil
+from dataclasses import replace
 
 from cop import processes
 
@@ -27,8 +30,8 @@ os.environ["COP_ASYNC_MODE"] = "gevent"
 
 bind = os.environ.get("COP_BIND", "127.0.0.1:5000")
 PLAN = processes.plan_from_environment()
-workers = PLAN.workers
-worker_class = "geventwebsocket.gunicorn.workers.GeventWebSocketWorker"
+workers = PLAN.processes
+worker_class = "cop.handoff.Worker"
 worker_connections = int(os.environ.get("COP_WORKER_CONNECTIONS", "10000"))
 cpu_workers = int(os.environ.get("COP_CPU_WORKERS", "1"))
 # Open websockets would hold a stop for gunicorn's default 30 s; clients reconnect and
@@ -50,34 +53,57 @@ def on_starting(server) -> None:
     the soft limit on them is lifted as far as allowed."""
     if PLAN.embedded_queue:
         start_embedded_queue(server)
+    if PLAN.live and server.cfg.is_ssl:  # a TLS connection cannot be read ahead
+        set_plan(server, replace(PLAN, live=0))
+    if PLAN.live:
+        from cop.handoff import Listener, Worker  # gevent's modules: not before they are needed
+
+        Worker.listener = Listener()
     if os.environ.get("COP_BACKGROUND", "1") != "0":
         CHILDREN.append(processes.background_worker())
     lift_file_limit()
     # `cop run` says it in its start-up line instead (cop/run_conf.py logs warnings only).
-    server.log.info("cop serves with %s worker(s): %s", PLAN.workers, PLAN.reason)
+    server.log.info("cop serves with %s", processes.describe(PLAN))
+
+
+def set_plan(server, plan: processes.Plan) -> None:
+    global PLAN
+    PLAN = plan
+    server.num_workers = plan.processes
 
 
 def start_embedded_queue(server) -> None:
-    global PLAN
     queue = processes.EmbeddedRedis(shutil.which("redis-server"), processes.instance_path())
     if not queue.ready():
         queue.stop()
-        PLAN = processes.Plan(
-            1,
-            "one only: redis-server, started to share live events "
-            f"between several, did not answer (see {queue.folder}/redis.log)",
+        set_plan(
+            server,
+            processes.Plan(
+                1,
+                "one only: redis-server, started to share live events "
+                f"between several, did not answer (see {queue.folder}/redis.log)",
+            ),
         )
-        server.num_workers = 1
         server.log.warning("cop serves with %s", PLAN.reason)
         return
     CHILDREN.append(queue)
     os.environ["COP_MESSAGE_QUEUE"] = queue.url
 
 
+def pre_fork(server, worker) -> None:
+    """The new worker serves the live sockets when no other does (the first started, or
+    the one that replaces it)."""
+    worker.live = PLAN.live > sum(getattr(w, "live", False) for w in server.WORKERS.values())
+
+
 def on_exit(_server) -> None:
     """After the serving workers stopped: the background worker, then the queue."""
     for child in reversed(CHILDREN):
         child.stop()
+    from cop.handoff import Worker
+
+    if Worker.listener is not None:
+        Worker.listener.remove()
 
 
 def lift_file_limit() -> None:

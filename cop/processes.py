@@ -4,6 +4,8 @@
   when they can share live events through a message queue: `COP_MESSAGE_QUEUE`, or else
   Debian's `redis-server`, started here on a socket in the instance folder (the embedded
   queue). With neither, one worker, and a line saying why;
+- with several, one more worker that serves only the websockets the others hand it
+  (cop/handoff.py), so that a webinar's events never wait behind pages;
 - one background worker, `cop worker` (cop/background.py: search indexer, mail), started
   and restarted here, so that no long job runs in a serving worker's event loop.
 
@@ -36,9 +38,14 @@ RESTART_DELAY = 1.0
 
 @dataclass(frozen=True)
 class Plan:
-    workers: int
+    workers: int  # that serve pages (and long-polling)
     reason: str
     embedded_queue: bool = False
+    live: int = 0  # that serve only websockets, handed over by the others (cop/handoff.py)
+
+    @property
+    def processes(self) -> int:
+        return self.workers + self.live
 
 
 def cores() -> int:
@@ -55,14 +62,22 @@ def plan(requested: int | None, queue: str | None, redis_server: str | None, n: 
     if count == 1:
         return Plan(1, f"{why}; no message queue needed")
     if queue:
-        return Plan(count, f"{why}; live events shared through COP_MESSAGE_QUEUE")
+        return Plan(count, f"{why}; live events shared through COP_MESSAGE_QUEUE", live=1)
     if redis_server:
-        return Plan(count, f"{why}; live events shared through redis-server", True)
+        return Plan(count, f"{why}; live events shared through redis-server", True, live=1)
     return Plan(
         1,
         "one only: several would need a message queue to share live events and there is "
         "none; set COP_MESSAGE_QUEUE or install redis-server, docs/serving.md",
     )
+
+
+def describe(plan: Plan) -> str:
+    """`2 workers and 1 for live sockets (one per core; …)`."""
+    count = f"{plan.workers} worker" + ("s" if plan.workers > 1 else "")
+    if plan.live:
+        count += f" and {plan.live} for live sockets"
+    return f"{count} ({plan.reason})"
 
 
 def plan_from_environment() -> Plan:

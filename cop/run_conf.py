@@ -5,7 +5,7 @@ where it answers."""
 import multiprocessing
 import signal
 
-from cop import gunicorn_conf
+from cop import gunicorn_conf, processes
 from cop.gunicorn_conf import *  # noqa: F403  (every setting and hook)
 
 loglevel = "warning"
@@ -21,6 +21,8 @@ def post_worker_init(worker) -> None:
     # Ctrl+C reaches every process of the terminal: gunicorn's master stops the worker,
     # which quitting on its own as well printed a traceback of the second quit.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if worker.live:  # it does not answer on the port
+        return
     with _SAID.get_lock():
         first, _SAID.value = not _SAID.value, 1
     if first:  # once, whichever worker is ready first (not again for a restarted one)
@@ -28,5 +30,4 @@ def post_worker_init(worker) -> None:
 
 
 def startup_line(bind: str, plan) -> str:
-    count = f"{plan.workers} worker" + ("s" if plan.workers > 1 else "")
-    return f"cop is running at http://{bind} with {count} ({plan.reason}) — Ctrl+C to stop"
+    return f"cop is running at http://{bind} with {processes.describe(plan)} — Ctrl+C to stop"

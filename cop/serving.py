@@ -1,6 +1,7 @@
 """How the app is served: Socket.IO's async mode and message queue, and the server command.
 
-Production runs one gunicorn worker of gevent-websocket's class per process (settings in
+Production runs gunicorn workers of gevent-websocket's class, with websockets handed to a
+worker of their own when there are several (cop/handoff.py; settings in
 cop/gunicorn_conf.py; `cop run` starts that, with cop/run_conf.py's console). Why, with
 the numbers: docs/serving.md.
 """

@@ -10,6 +10,7 @@ import tempfile
 import time
 import urllib.request
 from contextlib import contextmanager
+from pathlib import Path
 
 import socketio as sio
 
@@ -94,6 +95,51 @@ class CopServer:
 
     def stop(self) -> None:
         _stop(self.process)
+
+
+def _children(pid: int) -> list[int]:
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text()
+            except OSError:
+                continue
+            if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
+                found.append(int(entry.name))
+    return found
+
+
+def serving_workers(server: CopServer) -> list[int]:
+    """gunicorn's workers: the children of `cop run`'s process that run gunicorn."""
+    return [
+        pid
+        for pid in _children(server.process.pid)
+        if b"gunicorn" in Path(f"/proc/{pid}/cmdline").read_bytes()
+    ]
+
+
+def _listens(pid: int, port: int) -> bool:
+    listening = {
+        f"socket:[{fields[9]}]"
+        for fields in (line.split() for line in Path("/proc/net/tcp").read_text().splitlines()[1:])
+        if int(fields[1].split(":")[1], 16) == port and fields[3] == "0A"  # LISTEN
+    }
+    return any(os.readlink(fd) in listening for fd in Path(f"/proc/{pid}/fd").iterdir())
+
+
+def worker_roles(server: CopServer, timeout: float = 30) -> tuple[list[int], int]:
+    """The page workers (they accept on the port) and the live worker (it does not, once
+    it has loaded the app and closed its copy of the port)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        workers = serving_workers(server)
+        pages = [pid for pid in workers if _listens(pid, server.port)]
+        if len(workers) == 3 and len(pages) == 2:
+            [live] = set(workers) - set(pages)
+            return pages, live
+        assert time.monotonic() < deadline, f"workers {workers}, accepting {pages}"
+        time.sleep(0.2)
 
 
 class RedisServer:

@@ -1,37 +1,17 @@
-"""`cop run --workers 2` on the embedded default (a redis-server it starts): a question
-asked through one serving worker reaches a client of the other, and one write empties the
-guest page cache of both. Which worker holds a connection is read from /proc (Linux)."""
+"""`cop run --workers 2` on the embedded default (a redis-server it starts): two page workers
+and the worker for live sockets (cop/handoff.py). Every websocket is held by the live
+worker, a deactivation made through a page worker closes that person's socket there, and
+one write empties the guest page cache of both page workers. Which worker holds a
+connection is read from /proc (Linux). Two `cop run` servers sharing questions through
+Redis: tests/sockets/test_served.py."""
 
 import http.client
 import json
 import os
-import time
 from pathlib import Path
 
 from tests.conftest import bearer
-from tests.servers import CopServer, Recorder
-
-
-def _children(pid: int) -> list[int]:
-    found = []
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                stat = (entry / "stat").read_text()
-            except OSError:
-                continue
-            if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
-                found.append(int(entry.name))
-    return found
-
-
-def serving_workers(server: CopServer) -> list[int]:
-    """gunicorn's workers: the children of `cop run`'s process that run gunicorn."""
-    return [
-        pid
-        for pid in _children(server.process.pid)
-        if b"gunicorn" in Path(f"/proc/{pid}/cmdline").read_bytes()
-    ]
+from tests.servers import NS, CopServer, Recorder, worker_roles
 
 
 def worker_of(connection, server: CopServer, workers: list[int]) -> int:
@@ -58,24 +38,6 @@ def _token(app, user) -> str:
     return bearer(app, user)["Authorization"].split()[1]
 
 
-def _recorder_on_each_worker(server, workers, app, user) -> dict[int, Recorder]:
-    """Clients connected until each worker holds one (the kernel hands each connection to
-    whichever worker accepts first; a worker still loading the app on a busy machine
-    accepts none yet, so the connections are spread over up to 30 s)."""
-    placed: dict[int, Recorder] = {}
-    deadline = time.monotonic() + 30
-    while len(placed) < len(workers) and time.monotonic() < deadline:
-        recorder = Recorder(server.url, _token(app, user))
-        pid = worker_of(recorder.client.eio.ws.sock, server, workers)
-        if pid in placed:
-            recorder.close()  # at once: a person may hold only so many sockets
-            time.sleep(0.2)
-        else:
-            placed[pid] = recorder
-    assert len(placed) == len(workers), "every connection for 30 s went to one worker"
-    return placed
-
-
 def _guest_get(server, workers, path, headers=None) -> tuple[int, int, bytes, str | None]:
     """(worker, status, body, ETag) of a guest's GET on a connection of its own."""
     connection = http.client.HTTPConnection("127.0.0.1", server.port, timeout=10)
@@ -99,24 +61,37 @@ def _on_each_worker(server, workers, path, headers=None) -> dict[int, tuple]:
     raise AssertionError(f"60 requests reached only {sorted(seen)} of {workers}")
 
 
-def test_two_workers_share_live_events_and_one_write_empties_both_page_caches(
+def test_two_workers_and_the_live_one_share_events_and_one_write_empties_both_page_caches(
     app, world, live, served_env
 ):
     server = CopServer(served_env | {"COP_WORKERS": "2"})
     clients: list[Recorder] = []
     try:
         server.wait_ready(timeout=90)
-        workers = serving_workers(server)
-        assert len(workers) == 2, workers
+        workers, live_worker = worker_roles(server)
 
-        # A question asked through one worker reaches a client of the other.
-        members = _recorder_on_each_worker(server, workers, app, world.users["member"])
-        clients.extend(members.values())
-        first, second = (members[pid] for pid in workers)
-        for recorder in (first, second):
-            assert recorder.call("join", {"session_id": live})["ok"]
-        asked = first.call("ask", {"session_id": live, "text": "Хто веде бюджет?"})
-        second.wait_for(lambda: asked["question_id"] in {q["id"] for q in second.named("question")})
+        # Every websocket is the live worker's, whichever page worker accepted it.
+        for name in ("member", "trainee", "member", "trainee"):
+            clients.append(Recorder(server.url, _token(app, world.users[name])))
+            assert clients[-1].call("join", {"session_id": live})["ok"]
+            held_by = worker_of(clients[-1].client.eio.ws.sock, server, [*workers, live_worker])
+            assert held_by == live_worker
+        member, trainee = clients[:2]
+        asked = member.call("ask", {"session_id": live, "text": "Хто веде бюджет?"})
+        trainee.wait_for(
+            lambda: asked["question_id"] in {q["id"] for q in trainee.named("question")}
+        )
+
+        # Deactivated through a page worker's API, the trainee's sockets on the live worker
+        # are closed by the server.
+        connection = http.client.HTTPConnection("127.0.0.1", server.port, timeout=10)
+        headers = {**bearer(app, world.users["admin"]), "Content-Type": "application/json"}
+        user_path = f"/api/v1/users/{world.users['trainee'].id}"
+        connection.request("PATCH", user_path, json.dumps({"active": False}).encode(), headers)
+        assert connection.getresponse().status == 200
+        connection.close()
+        for recorder in (trainee, clients[3]):
+            recorder.wait_for(lambda r=recorder: NS not in r.client.namespaces)
 
         # A guest's page, cached by both workers: each answers a revalidation with a 304.
         path = f"/spaces/{world.spaces['forum_public']}"

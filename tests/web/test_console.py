@@ -85,10 +85,16 @@ def _get(url: str) -> int:
 
 def started_line(port: int, workers: str = "") -> str:
     """This machine has redis-server (.ci/run installs it): one worker per core, sharing
-    live events through it (a machine of one core needs no queue)."""
+    live events through it, and one for live sockets (a machine of one core needs none)."""
     n = cores()
-    why = "live events shared through redis-server" if n > 1 else "no message queue needed"
-    workers = workers or f"{n} worker{'s' if n > 1 else ''} (one per core; {why})"
+    if n > 1:
+        default = (
+            f"{n} workers and 1 for live sockets "
+            "(one per core; live events shared through redis-server)"
+        )
+    else:
+        default = "1 worker (one per core; no message queue needed)"
+    workers = workers or default
     return f"cop is running at http://127.0.0.1:{port} with {workers} — Ctrl+C to stop"
 
 
