@@ -9,7 +9,7 @@ starts them with cop/run_conf.py's console). Reasons and measurements: docs/serv
   worker.
 - gevent-websocket's worker: gunicorn's plain gevent worker, with gevent-websocket
   installed, leaves browsers on long-polling; this class upgrades them to websockets.
-  Ours (cop/handoff.py) hands new websockets to a live worker of their own when there
+  Ours (cop/handoff.py) hands new websockets to live workers of their own when there
   are several workers.
 - CPU workers: each server process renders posts and runs searches in COP_CPU_WORKERS
   (default 1) processes of its own (cop/cpu.py), so they never hold its event loop; 0 does
@@ -56,9 +56,9 @@ def on_starting(server) -> None:
     if PLAN.live and server.cfg.is_ssl:  # a TLS connection cannot be read ahead
         set_plan(server, replace(PLAN, live=0))
     if PLAN.live:
-        from cop.handoff import Listener, Worker  # gevent's modules: not before they are needed
+        from cop.handoff import Listeners, Worker  # gevent's: not before they are needed
 
-        Worker.listener = Listener()
+        Worker.listeners = Listeners(PLAN.live)
     if os.environ.get("COP_BACKGROUND", "1") != "0":
         CHILDREN.append(processes.background_worker())
     lift_file_limit()
@@ -91,9 +91,11 @@ def start_embedded_queue(server) -> None:
 
 
 def pre_fork(server, worker) -> None:
-    """The new worker serves the live sockets when no other does (the first started, or
-    the one that replaces it)."""
-    worker.live = PLAN.live > sum(getattr(w, "live", False) for w in server.WORKERS.values())
+    """The new worker serves live sockets when a live worker's slot is free (at the start,
+    or after one exited), else pages."""
+    held = {getattr(w, "live_slot", None) for w in server.WORKERS.values()}
+    free = sorted(set(range(PLAN.live)) - held)
+    worker.live_slot = free[0] if free else None
 
 
 def on_exit(_server) -> None:
@@ -102,8 +104,8 @@ def on_exit(_server) -> None:
         child.stop()
     from cop.handoff import Worker
 
-    if Worker.listener is not None:
-        Worker.listener.remove()
+    if Worker.listeners is not None:
+        Worker.listeners.remove()
 
 
 def lift_file_limit() -> None:
@@ -115,12 +117,13 @@ def lift_file_limit() -> None:
         resource.setrlimit(resource.RLIMIT_NOFILE, (wanted, hard))
 
 
-def post_worker_init(_worker) -> None:
-    """The CPU workers, once per server process; then the garbage collector is told to
-    leave the loaded app alone and to run less often."""
+def post_worker_init(worker) -> None:
+    """The CPU workers, once per page worker (a live worker renders nothing: live text is
+    plain); then the garbage collector is told to leave the loaded app alone and to run
+    less often."""
     from cop import cpu  # in the worker, after the fork: the app is loaded there
 
-    if cpu_workers:
+    if cpu_workers and getattr(worker, "live_slot", None) is None:
         cpu.start(cpu_workers, app_module="cop.wsgi")
     # Python's defaults made a full collection of a process holding 1,000 websockets every
     # few seconds, each stopping every socket for up to 230 ms (docs/serving.md).

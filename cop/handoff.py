@@ -1,23 +1,26 @@
 """Live sockets in a worker of their own, on the server's one port (docs/serving.md, "Live
 sockets apart").
 
-With several workers sharing live events, `cop run` starts one more gunicorn worker that
-serves only websockets. It does not accept on the port: every page worker does, and when
-the first request of a connection it accepted is a Socket.IO websocket (`GET
-/socket.io/?...transport=websocket`, no session id), it hands the connection itself to the
-live worker (the file descriptor, over a unix socket) before reading a byte of it, peeking
-at the request line only. The live worker then serves it as though it had accepted it,
-and from then on the webinar's events never wait for a loop busy with pages, posts and
-searches: under the head-of-line bench's heavy clients that wait kept its fan-out over
-100 ms at p99 (docs/benchmarks.md, "Session 14").
+With several workers sharing live events, `cop run` starts as many more gunicorn workers
+that serve only websockets (the live workers). They do not accept on the port: every page
+worker does, and when the first request of a connection it accepted is a Socket.IO
+websocket (`GET /socket.io/?...transport=websocket`, no session id), it hands the
+connection itself to a live worker, each in turn (the file descriptor, over that worker's
+unix socket), before reading a byte of it, peeking at the request line only. The live
+worker then serves it as though it had accepted it, and from then on the webinar's events
+never wait for a loop busy with pages, posts and searches: under the head-of-line bench's
+heavy clients that wait kept its fan-out over 100 ms at p99 (docs/benchmarks.md, "Session
+14"). As many live workers as page workers, so that a big webinar has every core for its
+sockets as before (one live worker for two cores took 1.6 times as long to reach 1,000
+clients, "Session 15").
 
 Nothing else changes: a client on long-polling stays in the page worker it reached, and
-every worker shares events through the queue as before. When the live worker cannot be
-reached, the page worker serves the websocket itself. gunicorn supervises the live worker
-like any other: `pre_fork` gives the role to a new worker whenever none holds it.
+every worker shares events through the queue as before. When no live worker can be
+reached, the page worker serves the websocket itself. gunicorn supervises the live
+workers like any other: `pre_fork` gives a free slot to a new worker whenever one is
+free.
 """
 
-import os
 import socket
 import tempfile
 from pathlib import Path
@@ -57,52 +60,78 @@ def wants_live(head: bytes) -> bool:
     )
 
 
-class Listener:
-    """The unix socket the live worker takes connections on, made by gunicorn's master
-    before it forks (a folder of its own, readable by this user only)."""
+class Listeners:
+    """The unix sockets the live workers take connections on, one per slot, made by
+    gunicorn's master before it forks (in a folder of their own, this user's only). A
+    slot's socket outlives its worker: what is sent while it is replaced waits there."""
 
-    def __init__(self):
+    def __init__(self, count: int):
         self.folder = Path(tempfile.mkdtemp(prefix="cop-live-"))
-        self.path = str(self.folder / "handoff.sock")
-        self.socket = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        self.socket.bind(self.path)
-        self.socket.listen(64)
+        self.paths = [str(self.folder / f"{slot}.sock") for slot in range(count)]
+        self.sockets = []
+        for path in self.paths:
+            listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            listener.bind(path)
+            listener.listen(64)
+            self.sockets.append(listener)
+
+    def close(self) -> None:
+        """In a worker: the master keeps them."""
+        for listener in self.sockets:
+            listener.close()
 
     def remove(self) -> None:
-        self.socket.close()
-        Path(self.path).unlink(missing_ok=True)
+        self.close()
+        for path in self.paths:
+            Path(path).unlink(missing_ok=True)
         self.folder.rmdir()
 
 
-class Courier:
-    """A page worker's line to the live worker: one connection, made when first needed and
-    again after the live worker was restarted."""
+class Line:
+    """A page worker's connection to one live worker's socket, made when first needed and
+    again after that worker was replaced."""
 
     def __init__(self, path: str):
         self.path = path
-        self.line: socket.socket | None = None
+        self.socket: socket.socket | None = None
         self.lock = Semaphore()
 
     def send(self, connection: socket.socket) -> bool:
         with self.lock:
-            for _attempt in range(2):  # a line to a live worker since restarted fails once
+            for _attempt in range(2):  # a line to a live worker since replaced fails once
                 try:
-                    if self.line is None:
-                        self.line = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-                        self.line.connect(self.path)
-                    socket.send_fds(self.line, [b"\0"], [connection.fileno()])
+                    if self.socket is None:
+                        self.socket = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+                        self.socket.connect(self.path)
+                    socket.send_fds(self.socket, [b"\0"], [connection.fileno()])
                     return True
                 except OSError:
                     self._drop()
         return False
 
     def _drop(self) -> None:
-        if self.line is not None:
-            self.line.close()
-            self.line = None
+        if self.socket is not None:
+            self.socket.close()
+            self.socket = None
 
 
-COURIER: Courier | None = None  # set in page workers when a live worker runs
+class Courier:
+    """A page worker's lines to the live workers, taken in turn."""
+
+    def __init__(self, paths: list[str]):
+        self.lines = [Line(path) for path in paths]
+        self.turn = 0
+
+    def send(self, connection: socket.socket) -> bool:
+        for _ in self.lines:
+            line = self.lines[self.turn]
+            self.turn = (self.turn + 1) % len(self.lines)
+            if line.send(connection):
+                return True
+        return False
+
+
+COURIER: Courier | None = None  # set in page workers when live workers run
 
 
 class HandingOff(WebSocketHandler):
@@ -124,22 +153,27 @@ class HandingOff(WebSocketHandler):
 
 
 class Worker(GeventWebSocketWorker):
-    """A page worker (gevent-websocket's, handing websockets off), or, with `live` set by
-    gunicorn_conf.pre_fork, the live worker."""
+    """A page worker (gevent-websocket's, handing websockets off), or, with `live_slot`
+    set by gunicorn_conf.pre_fork, a live worker."""
 
     wsgi_handler = HandingOff
-    live = False
-    listener: Listener | None = None  # set by gunicorn_conf when a live worker runs
+    live_slot: int | None = None
+    listeners: Listeners | None = None  # set by gunicorn_conf when live workers run
 
     def init_process(self):
         global COURIER
-        if self.listener is not None and not self.live:
-            COURIER = Courier(self.listener.path)
-            self.listener.socket.close()
+        if self.listeners is not None:
+            if self.live_slot is None:
+                COURIER = Courier(self.listeners.paths)
+                self.listeners.close()
+            else:
+                mine = self.listeners.sockets.pop(self.live_slot)
+                self.listeners.close()
+                self.listeners.sockets = [mine]
         super().init_process()
 
     def run(self):
-        if not self.live:
+        if self.live_slot is None:
             return super().run()
         for public in self.sockets:  # connections come only from the page workers
             public.close()
@@ -155,8 +189,8 @@ class Worker(GeventWebSocketWorker):
             environ={**base_environ(self.cfg), "wsgi.multithread": True},
         )
         server.update_environ()
-        listener = socket.socket(fileno=os.dup(self.listener.socket.fileno()))
-        self.listener.socket.close()
+        [mine] = self.listeners.sockets
+        listener = socket.socket(fileno=mine.detach())  # gevent's, now that it patched
         lines = StreamServer(listener, handle=lambda line, _address: self._take(line, server, pool))
         lines.start()
         while self.alive:

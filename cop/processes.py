@@ -4,7 +4,7 @@
   when they can share live events through a message queue: `COP_MESSAGE_QUEUE`, or else
   Debian's `redis-server`, started here on a socket in the instance folder (the embedded
   queue). With neither, one worker, and a line saying why;
-- with several, one more worker that serves only the websockets the others hand it
+- with several, as many more that serve only the websockets the others hand them
   (cop/handoff.py), so that a webinar's events never wait behind pages;
 - one background worker, `cop worker` (cop/background.py: search indexer, mail), started
   and restarted here, so that no long job runs in a serving worker's event loop.
@@ -62,9 +62,9 @@ def plan(requested: int | None, queue: str | None, redis_server: str | None, n: 
     if count == 1:
         return Plan(1, f"{why}; no message queue needed")
     if queue:
-        return Plan(count, f"{why}; live events shared through COP_MESSAGE_QUEUE", live=1)
+        return Plan(count, f"{why}; live events shared through COP_MESSAGE_QUEUE", live=count)
     if redis_server:
-        return Plan(count, f"{why}; live events shared through redis-server", True, live=1)
+        return Plan(count, f"{why}; live events shared through redis-server", True, live=count)
     return Plan(
         1,
         "one only: several would need a message queue to share live events and there is "
@@ -73,7 +73,7 @@ def plan(requested: int | None, queue: str | None, redis_server: str | None, n: 
 
 
 def describe(plan: Plan) -> str:
-    """`2 workers and 1 for live sockets (one per core; …)`."""
+    """`2 workers and 2 for live sockets (one per core; …)`."""
     count = f"{plan.workers} worker" + ("s" if plan.workers > 1 else "")
     if plan.live:
         count += f" and {plan.live} for live sockets"

@@ -74,14 +74,16 @@ def stop_all(servers: list) -> None:
 
 
 class CopServer:
-    """`cop run` on a free port with the given environment (COP_* settings)."""
+    """`cop run` on a free port with the given environment (COP_* settings): one worker
+    unless `COP_WORKERS` says more (the tests of several workers, and of two servers
+    sharing Redis, say so; each worker boots the app, and so does its cpu worker)."""
 
     def __init__(self, env: dict[str, str]):
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.process = subprocess.Popen(
             [*COP, "run", "--port", str(self.port)],
-            env={**os.environ, **env},
+            env={**os.environ, "COP_WORKERS": "1", **env},
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
         )
@@ -128,16 +130,15 @@ def _listens(pid: int, port: int) -> bool:
     return any(os.readlink(fd) in listening for fd in Path(f"/proc/{pid}/fd").iterdir())
 
 
-def worker_roles(server: CopServer, timeout: float = 30) -> tuple[list[int], int]:
-    """The page workers (they accept on the port) and the live worker (it does not, once
-    it has loaded the app and closed its copy of the port)."""
+def worker_roles(server: CopServer, each: int, timeout: float = 30) -> tuple[list[int], list[int]]:
+    """The page workers (they accept on the port) and the live workers (they do not, once
+    they have loaded the app and closed their copy of the port), `each` of both."""
     deadline = time.monotonic() + timeout
     while True:
         workers = serving_workers(server)
         pages = [pid for pid in workers if _listens(pid, server.port)]
-        if len(workers) == 3 and len(pages) == 2:
-            [live] = set(workers) - set(pages)
-            return pages, live
+        if len(workers) == 2 * each and len(pages) == each:
+            return pages, sorted(set(workers) - set(pages))
         assert time.monotonic() < deadline, f"workers {workers}, accepting {pages}"
         time.sleep(0.2)
 

@@ -6,20 +6,20 @@ from cop.processes import Plan, describe, plan
 
 def test_one_worker_per_core_when_a_queue_is_set():
     assert plan(None, "redis://q", None, 4) == Plan(
-        4, "one per core; live events shared through COP_MESSAGE_QUEUE", live=1
+        4, "one per core; live events shared through COP_MESSAGE_QUEUE", live=4
     )
 
 
 def test_without_a_queue_redis_server_is_started_for_them():
     assert plan(None, None, "/usr/bin/redis-server", 4) == Plan(
-        4, "one per core; live events shared through redis-server", embedded_queue=True, live=1
+        4, "one per core; live events shared through redis-server", embedded_queue=True, live=4
     )
 
 
-def test_several_workers_get_one_more_for_live_sockets_and_say_so():
+def test_several_workers_get_as_many_for_live_sockets_and_say_so():
     several = plan(2, "redis://q", None, 2)
-    assert several.processes == 3
-    assert describe(several).startswith("2 workers and 1 for live sockets (as asked;")
+    assert several.processes == 4
+    assert describe(several).startswith("2 workers and 2 for live sockets (as asked;")
     one = plan(1, "redis://q", None, 2)
     assert one.processes == 1 and describe(one) == "1 worker (as asked; no message queue needed)"
 

@@ -85,11 +85,11 @@ def _get(url: str) -> int:
 
 def started_line(port: int, workers: str = "") -> str:
     """This machine has redis-server (.ci/run installs it): one worker per core, sharing
-    live events through it, and one for live sockets (a machine of one core needs none)."""
+    live events through it, and as many for live sockets (a machine of one core needs none)."""
     n = cores()
     if n > 1:
         default = (
-            f"{n} workers and 1 for live sockets "
+            f"{n} workers and {n} for live sockets "
             "(one per core; live events shared through redis-server)"
         )
     else:
