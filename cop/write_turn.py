@@ -15,7 +15,11 @@ Live events go first (`first_in_line`): a question or a vote is one short row, a
 webinar's hundred listeners wait for it, while a 20,000-character post's transaction
 held the turn for 12 ms at p50 and up to 68 ms under the head-of-line bench's posters.
 Within a process, writers marked first are handed the turn before the others, among
-themselves in arrival order (across processes the kernel's lock decides, as before).
+themselves in arrival order. Across processes (the live workers are processes of their
+own, cop/handoff.py), a live writer waiting for the file lock holds a shared lock on
+`<database>-urgent`; a writer of another kind waits until nobody holds it before it asks
+for the file lock, and lets the file lock go again if one came while it waited, so a
+question waits for at most the transaction under way.
 
 A turn is bounded: a writer that has not got it within the bound gives up (its request
 gets the 503 of cop/faults.py); a thread still waiting on the kernel's lock for it lets
@@ -126,20 +130,28 @@ class _Claim:
     passes; whoever comes second (the thread getting the lock, the writer giving up)
     decides, under a real lock. While it waits it holds a shared lock on the waiting file."""
 
-    def __init__(self, fd: int, waiting: int) -> None:
-        self.fd, self.waiting = fd, waiting
+    def __init__(self, fd: int, waiting: int, urgent: int, first: bool) -> None:
+        self.fd, self.waiting, self.urgent, self.first = fd, waiting, urgent, first
         self._guard = _native_lock()
         self._taken = self._abandoned = False
 
     def block(self) -> None:
         try:
             fcntl.flock(self.waiting, fcntl.LOCK_SH)
-            fcntl.flock(self.fd, fcntl.LOCK_EX)
+            while True:
+                if not self.first:  # after the live writers waiting
+                    fcntl.flock(self.urgent, fcntl.LOCK_EX)
+                    fcntl.flock(self.urgent, fcntl.LOCK_UN)
+                fcntl.flock(self.fd, fcntl.LOCK_EX)
+                if self.first or not _held(self.urgent, fcntl.LOCK_EX):
+                    break
+                fcntl.flock(self.fd, fcntl.LOCK_UN)  # one came meanwhile: it goes first
             locked = True
         except OSError:
             locked = False
         finally:
             os.close(self.waiting)
+            os.close(self.urgent)  # a live writer's shared lock goes with it
         with self._guard:
             if self._abandoned or not locked:
                 os.close(self.fd)  # nobody wants it any more: let the next process have it
@@ -163,6 +175,7 @@ class WriteTurn:
     def __init__(self, database: str | None) -> None:
         self.path = f"{database}-writer" if database else None
         self.waiting = f"{database}-waiting" if database else None
+        self.urgent = f"{database}-urgent" if database else None
         self._queue = _Queue()
         self._fd: int | None = None
 
@@ -190,20 +203,29 @@ class WriteTurn:
         self._queue.give()
 
     def _flock(self, deadline: float) -> int | None:
-        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
+        first = _FIRST.get()
+        fds: list[int] = []
         try:
-            waiting = os.open(self.waiting, os.O_RDWR | os.O_CREAT, 0o600)
+            for path in (self.path, self.waiting, self.urgent):
+                fds.append(os.open(path, os.O_RDWR | os.O_CREAT, 0o600))
         except BaseException:
-            os.close(fd)
+            for opened in fds:
+                os.close(opened)
             raise
-        if not _held(waiting, fcntl.LOCK_EX):  # no other process waits: take it if free
+        fd, waiting, urgent = fds
+        if first:  # says so to the other processes' writers (refused only while one looks)
+            with contextlib.suppress(BlockingIOError):
+                fcntl.flock(urgent, fcntl.LOCK_SH | fcntl.LOCK_NB)
+        # Nobody else waits, and no live writer if this is not one: take it if free.
+        if not _held(waiting, fcntl.LOCK_EX) and (first or not _held(urgent, fcntl.LOCK_EX)):
             try:
                 fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
                 os.close(waiting)
+                os.close(urgent)
                 return fd
             except BlockingIOError:
                 pass
-        claim = _Claim(fd, waiting)
+        claim = _Claim(fd, waiting, urgent, first)
         _in_a_thread(claim.block)(deadline - time.monotonic())
         return None if claim.give_up() else fd  # else it came, in time or just as it ran out
 

@@ -32,6 +32,32 @@ KEEP_TABLES = {
     "search_scope_generation",
 }
 pytest_plugins = ["tests.live_fixtures", "tests.demo_fixtures"]
+# On PostgreSQL every test starts from the emptied tables of one database: only those an
+# earlier test wrote to are truncated (all 48 at once took 155 ms a test), and every
+# sequence of theirs starts again at 1, as in a fresh database. `{tables}`: their names.
+EMPTY_TABLES = """
+DO $$
+DECLARE
+    name text;
+    found boolean;
+    written text[] := '{}';
+    owners oid[] := '{}';
+BEGIN
+    FOREACH name IN ARRAY ARRAY[{tables}]::text[] LOOP
+        owners := owners || to_regclass(quote_ident(name))::oid;
+        EXECUTE 'SELECT EXISTS (SELECT FROM ' || quote_ident(name) || ')' INTO found;
+        IF found THEN
+            written := written || quote_ident(name);
+        END IF;
+    END LOOP;
+    IF cardinality(written) > 0 THEN
+        EXECUTE 'TRUNCATE ' || array_to_string(written, ', ') || ' CASCADE';
+    END IF;
+    PERFORM setval(d.objid::regclass, 1, false)
+    FROM pg_depend d JOIN pg_class s ON s.oid = d.objid AND s.relkind = 'S'
+    WHERE d.classid = 'pg_class'::regclass AND d.refobjid = ANY (owners);
+END $$
+"""
 
 
 def _config(instance, uri, **extra) -> dict:
@@ -181,8 +207,8 @@ def app(tmp_path, migrated, app_config, search_backend):
             next_table = search_tables.next_documents
             db.session.execute(text(f"DROP TABLE IF EXISTS {next_table.name}"))
             tables += [t.name for t in search_tables.metadata.sorted_tables if t is not next_table]
-            quoted = ", ".join(f'"{name}"' for name in tables)
-            db.session.execute(text(f"TRUNCATE {quoted} RESTART IDENTITY CASCADE"))
+            names = ", ".join(f"'{name}'" for name in tables)
+            db.session.execute(text(EMPTY_TABLES.replace("{tables}", names)))
             db.session.commit()
     yield app
     close(app)

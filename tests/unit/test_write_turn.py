@@ -41,6 +41,34 @@ def test_a_live_events_writes_go_ahead_of_the_others(tmp_path):
     assert order == [2, 4, 0, 1, 3]
 
 
+def test_a_live_write_goes_ahead_of_another_process_writer_that_waited_longer(tmp_path):
+    """Three processes: one holds the turn, a post waits for it, then a live question does;
+    the question gets it first, and the post right after."""
+    database = str(tmp_path / "cop.sqlite")
+    holder, post, question = WriteTurn(database), WriteTurn(database), WriteTurn(database)
+    assert holder.take(1)
+    order: list[str] = []
+
+    def write(turn: WriteTurn, name: str) -> None:
+        with first_in_line() if name == "question" else contextlib.nullcontext():
+            assert turn.take(5)
+        order.append(name)
+        time.sleep(0.05)
+        turn.give()
+
+    threads = [
+        threading.Thread(target=write, args=(turn, name))
+        for turn, name in ((post, "post"), (question, "question"))
+    ]
+    for thread in threads:
+        thread.start()
+        time.sleep(0.2)  # the post waits on the file lock before the question comes
+    holder.give()
+    for thread in threads:
+        thread.join(5)
+    assert order == ["question", "post"]
+
+
 def test_a_writer_that_gave_up_leaves_the_turn_to_the_next(tmp_path):
     database = str(tmp_path / "cop.sqlite")
     holder, other = WriteTurn(database), WriteTurn(database)  # as two processes would
