@@ -99,7 +99,8 @@ def pre_fork(server, worker) -> None:
 
 
 def on_exit(_server) -> None:
-    """After the serving workers stopped: the background worker, then the queue."""
+    """After the serving workers stopped: the background worker, then the queue, then the
+    live workers' unix sockets."""
     for child in reversed(CHILDREN):
         child.stop()
     from cop.handoff import Worker
