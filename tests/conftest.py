@@ -168,16 +168,24 @@ both_backends = pytest.mark.both_backends
 def pytest_configure(config):
     config.addinivalue_line("markers", "both_backends: run with each search backend")
     config.addinivalue_line("markers", "postgresql: tests PostgreSQL itself; its pass only")
+    config.addinivalue_line("markers", "sqlite: tests SQLite itself; its pass only")
+
+
+def _sqlite_only(item) -> bool:
+    """Marked, or on a SQLite site of its own (tests/faults' `sqlite_template`) whatever
+    COP_DATABASE_URL says: it would run the same in both passes."""
+    return bool(item.get_closest_marker("sqlite")) or "sqlite_template" in item.fixturenames
 
 
 def pytest_collection_modifyitems(config, items):
-    """The SQLite pass leaves out what tests PostgreSQL itself; CI's PostgreSQL pass runs it."""
-    if DATABASE_URL:
-        return
-    left_out = [item for item in items if item.get_closest_marker("postgresql")]
+    """Each pass leaves out what tests the other database itself: the SQLite pass what
+    tests PostgreSQL (CI's PostgreSQL pass runs it), the PostgreSQL pass what tests SQLite
+    alone (the README's command runs it)."""
+    other = _sqlite_only if DATABASE_URL else lambda item: item.get_closest_marker("postgresql")
+    left_out = [item for item in items if other(item)]
     if left_out:
         config.hook.pytest_deselected(items=left_out)
-        items[:] = [item for item in items if not item.get_closest_marker("postgresql")]
+        items[:] = [item for item in items if not other(item)]
 
 
 def pytest_generate_tests(metafunc):

@@ -7,6 +7,8 @@ import json
 import subprocess
 import sys
 
+import pytest
+
 RENDER = """
 from gevent import monkey; monkey.patch_all()
 import json, time, gevent, jinja2
@@ -97,12 +99,14 @@ def test_a_long_render_lets_other_greenlets_run_and_a_live_events_does_not():
     assert result["urgent_ticked"] == 0
 
 
+@pytest.mark.sqlite
 def test_many_sqlite_reads_let_other_greenlets_run(tmp_path):
     result = _run(READS, str(tmp_path / "reads.sqlite"))
     assert result["took"] > 0.1
     assert result["ticked"] >= result["took"] / 0.02
 
 
+@pytest.mark.sqlite
 def test_under_gevent_a_commit_leaves_the_checkpoint_to_the_thread(tmp_path):
     result = _run(CHECKPOINT, str(tmp_path / "g.sqlite"), "gevent")
     # The commit returned without copying the log into the database (the event loop
@@ -111,6 +115,7 @@ def test_under_gevent_a_commit_leaves_the_checkpoint_to_the_thread(tmp_path):
     assert result["later"] > result["before"] + 5_000_000
 
 
+@pytest.mark.sqlite
 def test_elsewhere_sqlite_checkpoints_at_the_commit_as_before(tmp_path):
     result = _run(CHECKPOINT, str(tmp_path / "t.sqlite"), "threads")
     assert result["after_commit"] > result["before"] + 5_000_000

@@ -6,7 +6,11 @@ import contextlib
 import threading
 import time
 
+import pytest
+
 from cop.write_turn import WriteTurn, first_in_line
+
+pytestmark = pytest.mark.sqlite  # the turn of SQLite's writers: nothing of PostgreSQL's
 
 
 def _queued(turn: WriteTurn, first: set[int], count: int = 5) -> list[int]:
