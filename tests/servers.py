@@ -112,13 +112,30 @@ def _children(pid: int) -> list[int]:
     return found
 
 
+def _cmdline(pid: int) -> bytes:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:  # it ended meanwhile
+        return b""
+
+
 def serving_workers(server: CopServer) -> list[int]:
     """gunicorn's workers: the children of `cop run`'s process that run gunicorn."""
-    return [
-        pid
-        for pid in _children(server.process.pid)
-        if b"gunicorn" in Path(f"/proc/{pid}/cmdline").read_bytes()
-    ]
+    return [pid for pid in _children(server.process.pid) if b"gunicorn" in _cmdline(pid)]
+
+
+def _links(pid: int) -> set[str]:
+    """What the process's file descriptors point at (`socket:[inode]`, paths)."""
+    found = set()
+    try:
+        for fd in Path(f"/proc/{pid}/fd").iterdir():
+            try:
+                found.add(os.readlink(fd))
+            except OSError:  # closed meanwhile
+                continue
+    except OSError:  # it ended meanwhile
+        pass
+    return found
 
 
 def _listens(pid: int, port: int) -> bool:
@@ -127,7 +144,7 @@ def _listens(pid: int, port: int) -> bool:
         for fields in (line.split() for line in Path("/proc/net/tcp").read_text().splitlines()[1:])
         if int(fields[1].split(":")[1], 16) == port and fields[3] == "0A"  # LISTEN
     }
-    return any(os.readlink(fd) in listening for fd in Path(f"/proc/{pid}/fd").iterdir())
+    return bool(listening & _links(pid))
 
 
 def worker_roles(server: CopServer, each: int, timeout: float = 30) -> tuple[list[int], list[int]]:
