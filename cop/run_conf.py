@@ -21,7 +21,7 @@ def post_worker_init(worker) -> None:
     # Ctrl+C reaches every process of the terminal: gunicorn's master stops the worker,
     # which quitting on its own as well printed a traceback of the second quit.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    if worker.live_slot is not None:  # a live worker does not answer on the port
+    if getattr(worker, "live_slot", None) is not None:  # a live worker does not answer on the port
         return
     with _SAID.get_lock():
         first, _SAID.value = not _SAID.value, 1
