@@ -124,7 +124,7 @@ def serving_workers(server: CopServer) -> list[int]:
     return [pid for pid in _children(server.process.pid) if b"gunicorn" in _cmdline(pid)]
 
 
-def _links(pid: int) -> set[str]:
+def links(pid: int) -> set[str]:
     """What the process's file descriptors point at (`socket:[inode]`, paths)."""
     found = set()
     try:
@@ -144,7 +144,7 @@ def _listens(pid: int, port: int) -> bool:
         for fields in (line.split() for line in Path("/proc/net/tcp").read_text().splitlines()[1:])
         if int(fields[1].split(":")[1], 16) == port and fields[3] == "0A"  # LISTEN
     }
-    return bool(listening & _links(pid))
+    return bool(listening & links(pid))
 
 
 def worker_roles(server: CopServer, each: int, timeout: float = 30) -> tuple[list[int], list[int]]:

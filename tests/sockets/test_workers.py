@@ -8,11 +8,10 @@ Redis: tests/sockets/test_served.py."""
 
 import http.client
 import json
-import os
 from pathlib import Path
 
 from tests.conftest import bearer
-from tests.servers import NS, CopServer, Recorder, worker_roles
+from tests.servers import NS, CopServer, Recorder, links, worker_roles
 
 
 def worker_of(connection, server: CopServer, workers: list[int]) -> int:
@@ -26,12 +25,8 @@ def worker_of(connection, server: CopServer, workers: list[int]) -> int:
             inode = fields[9]
     assert inode, "the server's end of the connection is not there"
     for pid in workers:
-        for fd in Path(f"/proc/{pid}/fd").iterdir():
-            try:
-                if os.readlink(fd) == f"socket:[{inode}]":
-                    return pid
-            except OSError:
-                continue
+        if f"socket:[{inode}]" in links(pid):
+            return pid
     raise AssertionError("no serving worker holds the connection")
 
 
