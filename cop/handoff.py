@@ -48,10 +48,10 @@ def wants_live(head: bytes) -> bool:
         return False
     try:
         method, target, _version = line.decode("latin-1").split(" ")
-    except ValueError:
+        url = urlsplit(target)  # refuses some targets ("//[x", an open IPv6 bracket)
+        query = parse_qs(url.query)
+    except ValueError:  # not for the live workers: the page worker answers it as usual
         return False
-    url = urlsplit(target)
-    query = parse_qs(url.query)
     return (
         method == "GET"
         and url.path == SOCKET_IO_PATH
