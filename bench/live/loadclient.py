@@ -44,7 +44,7 @@ def percentiles(values: list[float]) -> dict:
 
 
 class Socket(asyncio.Protocol):
-    """A websocket to `/socket.io/`: hands every text frame to `on_text(text, t)`."""
+    """A websocket to `/socket.io/`: hands every text frame's bytes to `on_text(data, t)`."""
 
     def __init__(self, host: str, on_text):
         self.host, self.on_text = host, on_text
@@ -97,7 +97,7 @@ class Socket(asyncio.Protocol):
             payload = bytes(buf[pos + header : pos + header + length])
             pos += header + length
             if opcode == 1:
-                self.on_text(payload.decode(), t)
+                self.on_text(payload, t)
             elif opcode == 9:
                 self.send(payload, opcode=0xA)
         del buf[:pos]
@@ -148,39 +148,43 @@ class Client:
         self.socket.send(f"42{NS},{ack}{body}")
         return self.acks[ack]
 
-    def on_text(self, text: str, t: float) -> None:
+    def on_text(self, data: bytes, t: float) -> None:
+        """Every message, as bytes: the bench's markers and vote counts are found without
+        decoding or parsing what carries them, as the shared harness's client does (at
+        1,000 clients and 50 events a second a client that parsed every message fell
+        behind the server it measured: docs/benchmarks.md, "Session 16")."""
         self.bench.frames += 1
-        if text == "2":
-            self.socket.send("3")
-        elif text.startswith("0"):
-            self.socket.send(f"40{NS},{json.dumps({'token': self.token})}")
-        elif text.startswith(f"40{NS},"):
-            self.connected.set_result(True)
-        elif text.startswith(f"44{NS},"):
-            self.connected.set_exception(RuntimeError(f"connect refused: {text}"))
-        elif text.startswith(f"43{NS},"):
-            body = text[len(NS) + 3 :]
+        if data == b"2":
+            self.socket.send(b"3")
+        elif data.startswith(EVENT):
+            marker = data.find(b'"text":"q', EVENT_AT)
+            while marker >= 0:
+                digits = data[marker + 9 : data.index(b" ", marker)]
+                self.bench.question_received(int(digits), t)
+                marker = data.find(b'"text":"q', marker + 9)
+            counts = data.find(b'"votes":{', EVENT_AT)
+            while counts >= 0:
+                end = data.index(b"}", counts)
+                for pair in data[counts + 9 : end].split(b",") if end > counts + 9 else ():
+                    qid, _, count = pair.partition(b":")
+                    self.bench.votes_received(self, int(qid[1:-1]), int(count), t)
+                counts = data.find(b'"votes":{', end)
+        elif data.startswith(ACK):
+            body = data[len(ACK) :].decode()
             bracket = body.index("[")
             future = self.acks.pop(int(body[:bracket]), None)
             if future is not None and not future.done():
                 future.set_result(json.loads(body[bracket:])[0])
-        elif text.startswith((f'42{NS},["batch"', f'42{NS},["question"', f'42{NS},["votes"')):
-            # Questions are found by their bench text, without parsing the whole message.
-            marker = text.find('"text":"q')
-            while marker >= 0:
-                digits = text[marker + 9 : text.index(" ", marker)]
-                self.bench.question_received(int(digits), t)
-                marker = text.find('"text":"q', marker + 9)
-            if '"votes",{' in text or text.startswith(f'42{NS},["votes"'):
-                self.counts_seen(json.loads(text[len(NS) + 3 :]), t)
+        elif data.startswith(b"0"):
+            self.socket.send(f"40{NS},{json.dumps({'token': self.token})}")
+        elif data.startswith(f"40{NS},".encode()):
+            self.connected.set_result(True)
+        elif data.startswith(f"44{NS},".encode()):
+            self.connected.set_exception(RuntimeError(f"connect refused: {data.decode()}"))
 
-    def counts_seen(self, message: list, t: float) -> None:
-        """A `votes` event, or a batch with some."""
-        events = message[1] if message[0] == "batch" else [message]
-        for event, data in events:
-            if event == "votes":
-                for qid, count in data["votes"].items():
-                    self.bench.votes_received(self, int(qid), count, t)
+
+EVENT, ACK = f"42{NS},".encode(), f"43{NS},".encode()
+EVENT_AT = len(EVENT)
 
 
 class Bench:
@@ -357,9 +361,15 @@ class Bench:
         return cpu_seconds(self.args.server_pid) if self.args.server_pid else 0.0
 
     async def phase(self, out: dict, name: str, run) -> None:
-        """Run a phase; with --server-pid, the server's CPU it took (and per event)."""
-        before = self.server_cpu()
+        """Run a phase; its share of this process's CPU, and with --server-pid the server's
+        CPU it took (and per event)."""
+        before, client_before, wall = self.server_cpu(), time.process_time(), clock()
         out[name] = await run()
+        # this process's own share of the machine, as the shared harness reports it: a
+        # client near 100 % of its core measures its own queue, not the server's
+        out[name]["client_cpu_pct"] = round(
+            100 * (time.process_time() - client_before) / (clock() - wall), 1
+        )
         if self.args.server_pid:
             events = out[name].get("questions", 0) + out[name].get("votes", 0)
             spent = self.server_cpu() - before

@@ -151,7 +151,8 @@ class Person:
         self.socket.send(f"42{NS},{ack}{json.dumps([event, data], separators=(',', ':'))}")
         return future
 
-    def on_text(self, text: str, t: float) -> None:
+    def on_text(self, data: bytes, t: float) -> None:
+        text = data.decode()
         if text == "2":
             self.socket.send("3")
         elif text.startswith("0"):
