@@ -127,13 +127,21 @@ def bind_error(host: str, port: int) -> OSError | None:
     return None
 
 
+# gunicorn puts its working folder first on sys.path before it loads the settings, so a
+# `cop/` folder there (a checkout of another version, say) would be served instead of this
+# package. It is imported first, by an interpreter that leaves the working folder off the
+# path (-P); the settings and the app are then read from the same package as this command.
+_GUNICORN = "import cop, runpy; runpy.run_module('gunicorn', run_name='__main__')"
+
+
 def server_command(host: str, port: int) -> list[str]:
     """The production server, as `cop run` starts it: gunicorn_conf's settings, run_conf's
-    console."""
+    console, from the package this command runs whatever the working folder holds."""
     return [
         sys.executable,
-        "-m",
-        "gunicorn",
+        "-P",
+        "-c",
+        _GUNICORN,
         "--config",
         "python:cop.run_conf",
         "--bind",

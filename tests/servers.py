@@ -14,7 +14,8 @@ from pathlib import Path
 
 import socketio as sio
 
-COP = [sys.executable, "-c", "from cop.cli import main; main()"]
+# The `cop` command as its console script runs it: without the working folder on the path.
+COP = [sys.executable, "-P", "-c", "from cop.cli import main; main()"]
 NS = "/live"
 
 
@@ -78,12 +79,13 @@ class CopServer:
     unless `COP_WORKERS` says more (the tests of several workers, and of two servers
     sharing Redis, say so; each worker boots the app, and so does its cpu worker)."""
 
-    def __init__(self, env: dict[str, str]):
+    def __init__(self, env: dict[str, str], cwd: str | None = None):
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.process = subprocess.Popen(
             [*COP, "run", "--port", str(self.port)],
             env={**os.environ, "COP_WORKERS": "1", **env},
+            cwd=cwd,
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
         )

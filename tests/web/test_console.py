@@ -16,7 +16,7 @@ import urllib.request
 import pytest
 
 from cop.processes import cores
-from tests.servers import COP, free_port
+from tests.servers import COP, CopServer, free_port
 
 REQUEST_LINE = re.compile(r"\d\d:\d\d:\d\d (GET|POST) (\S+) (\d{3}) \d+ ms")
 
@@ -198,3 +198,17 @@ def test_cop_run_without_a_message_queue_serves_with_one_worker_and_says_why(env
         "there is none; set COP_MESSAGE_QUEUE or install redis-server, docs/serving.md)"
     )
     assert output.splitlines() == [started_line(port, one)]
+
+
+def test_cop_run_serves_its_own_code_in_a_folder_holding_another_cop(env, tmp_path):
+    # gunicorn puts its working folder first on the module path: started in a checkout of
+    # another version, `cop run` served that version's code.
+    (tmp_path / "cop").mkdir()
+    (tmp_path / "cop" / "__init__.py").write_text("raise ImportError('another cop')\n")
+    server = CopServer({"COP_INSTANCE_PATH": env["COP_INSTANCE_PATH"]}, cwd=str(tmp_path))
+    try:
+        server.wait_ready()
+        with urllib.request.urlopen(f"{server.url}/login", timeout=10) as response:
+            assert response.status == 200
+    finally:
+        server.stop()
