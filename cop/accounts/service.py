@@ -11,11 +11,10 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, select, update
-from sqlalchemy.exc import DBAPIError
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from cop import inputs, policy, rate_limits, realtime
-from cop.accounts import sessions
+from cop.accounts import sessions, token_use
 from cop.accounts.models import (
     EMAIL_MAX,
     NAME_MAX,
@@ -401,16 +400,7 @@ def user_for_token(raw: str) -> User | None:
         return None
     now = utcnow()
     if token.last_used_at is None or now - token.last_used_at > timedelta(minutes=5):
-        # On a connection of its own: committing the caller's session would expire the
-        # person it is about to use (and read them again), for a time nobody acts on. A
-        # database that takes no writes (read-only, locked) still lets the token read.
-        try:
-            with db.engine.begin() as connection:
-                connection.execute(
-                    update(AccessToken).where(AccessToken.id == token.id).values(last_used_at=now)
-                )
-        except DBAPIError as error:
-            log.warning("token %s: last use not recorded (%s)", token.id, error.orig)
+        token_use.used(token.id, now)
     return token.user
 
 

@@ -1,0 +1,94 @@
+"""When each access token was last used, written for many tokens at once.
+
+A token's `last_used_at` is kept to five minutes (a use within five minutes of the last
+one writes nothing). When a webinar starts, a thousand people connect within seconds, each
+a token's first use in five minutes: written one by one, on their own connections, those
+were a thousand writes waiting for the write turn in the middle of the arrivals (a second
+of a thousand arrivals' 4.2, docs/benchmarks.md, "Session 16").
+
+Per process, the uses wait in `pending`; the first use finding no write under way writes
+everything pending in one statement, and a use that comes while that write goes on only
+adds itself: the write after picks it up, in a task of its own, so that no arrival waits
+for more than one write. With nothing else arriving (a request at a time, as in tests),
+each use is written before the request goes on, as before.
+"""
+
+import logging
+import threading
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from flask import Flask, current_app
+from sqlalchemy import update
+from sqlalchemy.exc import DBAPIError
+
+from cop.accounts.models import AccessToken
+from cop.extensions import db, socketio
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class _Uses:
+    pending: dict[int, datetime] = field(default_factory=dict)  # token id -> used at
+    writing: bool = False
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+
+def _uses(app: Flask) -> _Uses:
+    return app.extensions.setdefault("cop_token_uses", _Uses())
+
+
+def used(token_id: int, at: datetime) -> None:
+    """Record a use of the token (its first in five minutes): now, or with the write under
+    way's next round."""
+    app = current_app._get_current_object()
+    uses = _uses(app)
+    with uses.lock:
+        uses.pending[token_id] = at
+        if uses.writing:
+            return
+        uses.writing = True
+    if _round_then_more(uses):
+        socketio.start_background_task(_write_rest, app)
+
+
+def _write_rest(app: Flask) -> None:
+    uses = _uses(app)
+    with app.app_context():
+        while _round_then_more(uses):
+            pass
+
+
+def _round_then_more(uses: _Uses) -> bool:
+    """Write a round; whether uses came meanwhile (this writer then goes on: `writing`
+    stays set)."""
+    try:
+        _write_round(uses)
+    except Exception:
+        with uses.lock:
+            uses.writing = False
+        raise
+    with uses.lock:
+        uses.writing = bool(uses.pending)
+        return uses.writing
+
+
+def _write_round(uses: _Uses) -> None:
+    """Everything pending, in one statement, on a connection of its own: committing the
+    caller's session would expire the person it is about to use (and read them again),
+    for a time nobody acts on. A database that takes no writes (read-only, locked) still
+    lets the tokens read."""
+    with uses.lock:
+        batch, uses.pending = uses.pending, {}
+    if not batch:
+        return
+    try:
+        with db.engine.begin() as connection:
+            connection.execute(
+                update(AccessToken)
+                .where(AccessToken.id.in_(batch))
+                .values(last_used_at=max(batch.values()))
+            )
+    except DBAPIError as error:
+        log.warning("%d tokens: last use not recorded (%s)", len(batch), error.orig)

@@ -1,0 +1,81 @@
+"""A token's last use: recorded, to five minutes, and in a storm of arrivals written for
+many tokens at once without anyone waiting behind another's write (cop/accounts/token_use.py)."""
+
+import threading
+import time
+
+from sqlalchemy import select, update
+
+from cop.accounts.models import AccessToken, User
+from cop.accounts.service import create_token, user_for_token
+from cop.extensions import db
+from tests.conftest import QueryCounter
+
+
+def _tokens(app, make_user, n: int) -> list[str]:
+    with app.app_context():
+        return [create_token(db.session.get(User, make_user().id), "t")[1] for _ in range(n)]
+
+
+def _engine(app):
+    with app.app_context():
+        return db.engine
+
+
+def _last_used(app) -> list:
+    with app.app_context():
+        return db.session.scalars(select(AccessToken.last_used_at).order_by(AccessToken.id)).all()
+
+
+def test_a_first_use_is_recorded_and_a_second_within_five_minutes_writes_nothing(
+    app, make_user
+):
+    [raw] = _tokens(app, make_user, 1)
+    with app.app_context():
+        assert user_for_token(raw) is not None
+    [first] = _last_used(app)
+    assert first is not None
+    with app.app_context(), QueryCounter(db.engine) as counted:
+        assert user_for_token(raw) is not None
+    assert not [s for s in counted.statements if s.lstrip().upper().startswith("UPDATE")]
+    assert _last_used(app) == [first]
+
+
+def test_uses_that_come_during_a_write_go_together_in_the_next_and_wait_for_none(
+    app, make_user
+):
+    raws = _tokens(app, make_user, 21)
+    with app.app_context():
+        first_id = db.session.scalar(select(AccessToken.id).order_by(AccessToken.id))
+    engine = _engine(app)
+    holder = engine.connect()  # another writer: the first use's write waits for it
+    holder.execute(update(AccessToken).where(AccessToken.id == first_id).values(name="held"))
+
+    def use(raw: str, took: list) -> None:
+        started = time.monotonic()
+        with app.app_context():
+            assert user_for_token(raw) is not None
+        took.append(time.monotonic() - started)
+
+    with QueryCounter(engine) as counted:
+        first_took: list[float] = []
+        first = threading.Thread(target=use, args=(raws[0], first_took))
+        first.start()
+        time.sleep(0.3)  # its write now waits
+        others_took: list[float] = []
+        others = [threading.Thread(target=use, args=(r, others_took)) for r in raws[1:]]
+        for thread in others:
+            thread.start()
+        for thread in others:
+            thread.join(5)
+        assert len(others_took) == 20 and max(others_took) < 0.25  # nobody waited
+        time.sleep(0.2)
+        holder.commit()
+        holder.close()
+        first.join(5)
+        deadline = time.monotonic() + 5
+        while None in _last_used(app) and time.monotonic() < deadline:
+            time.sleep(0.05)
+    assert None not in _last_used(app)
+    writes = [s for s in counted.statements if s.lstrip().upper().startswith("UPDATE")]
+    assert len(writes) == 2  # the first use's, then the twenty that came meanwhile
