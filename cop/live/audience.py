@@ -12,7 +12,10 @@ a write that may change who reads what moves it, and the next send decides afres
 are kept per person and what the room asks of them (to view the session, or to moderate
 it): a person's own room and the public room ask the same. The counter is read once per
 round of sends (`Round`: one event's rooms, or one round of batches), so a round to a
-thousand sockets in several rooms costs one small query while nothing changed.
+thousand sockets in several rooms costs one small query while nothing changed; and while
+neither the counter nor a room's sockets change, the room's answer is the one before
+(a tenth of a busy webinar's sending went to working it out again, docs/benchmarks.md,
+"Session 16").
 """
 
 import threading
@@ -28,6 +31,7 @@ from cop.live.models import LiveSession
 
 PUBLIC, STAFF, PERSON = "public", "staff", "user"
 KEPT_MAX = 100_000  # decisions kept per process (each a few dozen bytes)
+KEPT_ROOMS = 10_000  # rooms whose last answer is kept (a list of its sockets each)
 
 
 def _room_of(room: str) -> tuple[int, str, int | None] | None:
@@ -61,6 +65,8 @@ class _Decisions:
     generation: int | None = None
     # (session id, policy action, person's id) -> may they
     allowed: dict[tuple[int, str, int], bool] = field(default_factory=dict)
+    # room -> (its sockets, those refused) as last answered under this generation
+    answers: dict[str, tuple[list[str], list[str]]] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
 
@@ -75,15 +81,21 @@ def refused(room: str, sids: list[str], round_: Round | None = None) -> list[str
     if which is None:
         return []
     session_id, kind, owner = which
-    action = policy.MODERATE if kind == STAFF else policy.VIEW
-    users = {p.id: p for sid in sids if (p := people.get(sid)) is not None}
     counter = (round_ or Round()).counter()
     kept = _decisions()
     with kept.lock:
         if counter is None or counter != kept.generation or len(kept.allowed) > KEPT_MAX:
-            kept.generation, kept.allowed = counter, {}
+            kept.generation, kept.allowed, kept.answers = counter, {}, {}
             policy.forget()  # facts cached before the counter moved may be stale
+        # The same sockets under the same counter: the same answer (each socket's person is
+        # its own for its life). In a busy webinar every event asks it of the same room.
+        answered = kept.answers.get(room)
+        if answered is not None and answered[0] == sids:
+            return answered[1]
         known = kept.allowed
+    action = policy.MODERATE if kind == STAFF else policy.VIEW
+    users = {p.id: p for sid in sids if (p := people.get(sid)) is not None}
+    with kept.lock:
         allowed = {u: known.get((session_id, action, u)) for u in users}
     missing = [users[u] for u, decided in allowed.items() if decided is None]
     if missing:
@@ -92,13 +104,17 @@ def refused(room: str, sids: list[str], round_: Round | None = None) -> list[str
         with kept.lock:
             if kept.generation == counter:
                 kept.allowed.update({(session_id, action, u): v for u, v in decided.items()})
-    return [
+    answer = [
         sid
         for sid in sids
         if (person := people.get(sid)) is None
         or (owner is not None and person.id != owner)
         or not allowed[person.id]
     ]
+    with kept.lock:
+        if kept.generation == counter and counter is not None and len(kept.answers) < KEPT_ROOMS:
+            kept.answers[room] = (sids, answer)
+    return answer
 
 
 def _decide(session_id: int, action: str, users: list) -> dict[int, bool]:
