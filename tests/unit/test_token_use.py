@@ -27,9 +27,7 @@ def _last_used(app) -> list:
         return db.session.scalars(select(AccessToken.last_used_at).order_by(AccessToken.id)).all()
 
 
-def test_a_first_use_is_recorded_and_a_second_within_five_minutes_writes_nothing(
-    app, make_user
-):
+def test_a_first_use_is_recorded_and_a_second_within_five_minutes_writes_nothing(app, make_user):
     [raw] = _tokens(app, make_user, 1)
     with app.app_context():
         assert user_for_token(raw) is not None
@@ -41,9 +39,7 @@ def test_a_first_use_is_recorded_and_a_second_within_five_minutes_writes_nothing
     assert _last_used(app) == [first]
 
 
-def test_uses_that_come_during_a_write_go_together_in_the_next_and_wait_for_none(
-    app, make_user
-):
+def test_uses_that_come_during_a_write_go_together_in_the_next_and_wait_for_none(app, make_user):
     raws = _tokens(app, make_user, 21)
     with app.app_context():
         first_id = db.session.scalar(select(AccessToken.id).order_by(AccessToken.id))
