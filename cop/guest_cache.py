@@ -33,6 +33,7 @@ ETag and `Cache-Control: no-cache`, so browsers revalidate and get a 304.
 import hashlib
 import threading
 import time
+import weakref
 from collections import OrderedDict
 from dataclasses import dataclass
 from functools import wraps
@@ -172,7 +173,10 @@ class GuestPageCache:
             self.engine = db.engine
         # opened at the first guest request, so in the worker process, never before a fork
         self.connection = None
-        event.listen(self.engine, "engine_disposed", self._close)
+        # Held weakly: the engine outlives nothing that holds the app (flask-sqlalchemy
+        # keeps it under the app as a weak key), so a strong hold made every app immortal.
+        close = weakref.WeakMethod(self._close)
+        event.listen(self.engine, "engine_disposed", lambda engine: (c := close()) and c(engine))
 
     def generation(self) -> tuple[int, int] | None:
         """The two counters, read on one connection this worker keeps for it (checking out a
