@@ -173,10 +173,17 @@ class GuestPageCache:
             self.engine = db.engine
         # opened at the first guest request, so in the worker process, never before a fork
         self.connection = None
-        # Held weakly: the engine outlives nothing that holds the app (flask-sqlalchemy
-        # keeps it under the app as a weak key), so a strong hold made every app immortal.
+        # Through a weak reference: flask-sqlalchemy keeps the app's engine under the app
+        # as a weak key, and an engine holding this cache (and through it the app) kept
+        # that key, and so every app, alive for good.
         close = weakref.WeakMethod(self._close)
-        event.listen(self.engine, "engine_disposed", lambda engine: (c := close()) and c(engine))
+
+        def disposed(engine) -> None:
+            method = close()
+            if method is not None:
+                method(engine)
+
+        event.listen(self.engine, "engine_disposed", disposed)
 
     def generation(self) -> tuple[int, int] | None:
         """The two counters, read on one connection this worker keeps for it (checking out a

@@ -2,9 +2,11 @@
 
 A token's `last_used_at` is kept to five minutes (a use within five minutes of the last
 one writes nothing). When a webinar starts, a thousand people connect within seconds, each
-a token's first use in five minutes: written one by one, on their own connections, those
-were a thousand writes waiting for the write turn in the middle of the arrivals (a second
-of a thousand arrivals' 4.2, docs/benchmarks.md, "Session 16").
+a token's first use in five minutes. Written one by one, each on a pooled connection of
+its own while the arrival held another, those were a thousand writes waiting for the write
+turn in the middle of the arrivals: 1,000 arrivals took 5.3 s against 4.2 s with tokens
+used in the last five minutes, and with one worker they ran the pool dry (35 s, some
+refused; docs/benchmarks.md, "Session 16").
 
 Per process, the uses wait in `pending`; the first use finding no write under way writes
 everything pending in one statement, and a use that comes while that write goes on only
@@ -88,7 +90,7 @@ def _write_round(uses: _Uses) -> None:
             connection.execute(
                 update(AccessToken)
                 .where(AccessToken.id.in_(batch))
-                .values(last_used_at=max(batch.values()))
+                .values(last_used_at=max(batch.values()))  # seconds apart: one time
             )
     except DBAPIError as error:
         log.warning("%d tokens: last use not recorded (%s)", len(batch), error.orig)

@@ -14,8 +14,8 @@ it): a person's own room and the public room ask the same. The counter is read o
 round of sends (`Round`: one event's rooms, or one round of batches), so a round to a
 thousand sockets in several rooms costs one small query while nothing changed; and while
 neither the counter nor a room's sockets change, the room's answer is the one before
-(a tenth of a busy webinar's sending went to working it out again, docs/benchmarks.md,
-"Session 16").
+(working it out again for every event was a fifth of a busy webinar's fan-out,
+docs/benchmarks.md, "Session 16").
 """
 
 import threading
