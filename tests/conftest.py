@@ -11,7 +11,6 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
-from flask_socketio.test_client import SocketIOTestClient
 from sqlalchemy import create_engine, make_url, text
 from werkzeug.security import generate_password_hash
 
@@ -224,9 +223,7 @@ def app(tmp_path, migrated, app_config, search_backend):
 
 
 def close(app) -> None:
-    """After a test: the search check (COP_TEST_SEARCH_CHECK), then the app's connections,
-    and Flask-SocketIO's test clients of the app, which its class keeps (with the app, its
-    database and index) until they disconnect: a pass grew to 5 GB."""
+    """After a test: the search check (COP_TEST_SEARCH_CHECK), then the app's connections."""
     if SEARCH_CHECK:
         from cop.search import backend
 
@@ -234,9 +231,6 @@ def close(app) -> None:
             drift = backend.current().check()
             assert not drift, f"the search index drifted from the database: {drift}"
     dispose(app)
-    clients = SocketIOTestClient.clients
-    for sid in [sid for sid, client in clients.items() if client.app is app]:
-        del clients[sid]
 
 
 @pytest.fixture
