@@ -33,7 +33,6 @@ ETag and `Cache-Control: no-cache`, so browsers revalidate and get a 304.
 import hashlib
 import threading
 import time
-import weakref
 from collections import OrderedDict
 from dataclasses import dataclass
 from functools import wraps
@@ -173,17 +172,7 @@ class GuestPageCache:
             self.engine = db.engine
         # opened at the first guest request, so in the worker process, never before a fork
         self.connection = None
-        # Through a weak reference: flask-sqlalchemy keeps the app's engine under the app
-        # as a weak key, and an engine holding this cache (and through it the app) kept
-        # that key, and so every app, alive for good.
-        close = weakref.WeakMethod(self._close)
-
-        def disposed(engine) -> None:
-            method = close()
-            if method is not None:
-                method(engine)
-
-        event.listen(self.engine, "engine_disposed", disposed)
+        event.listen(self.engine, "engine_disposed", self._close)
 
     def generation(self) -> tuple[int, int] | None:
         """The two counters, read on one connection this worker keeps for it (checking out a

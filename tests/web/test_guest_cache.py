@@ -1,12 +1,10 @@
 """The guest page cache: guests get the page from memory until anything is written, in
 their own language; signed-in people and private content never go through it."""
 
-import gc
 import re
 import sys
 import threading
 import time
-import weakref
 
 import pytest
 from sqlalchemy import update
@@ -16,7 +14,6 @@ from cop.accounts.models import User
 from cop.discussions import service
 from cop.discussions.models import Discussion, Post
 from cop.extensions import db
-from cop.guest_cache import GuestPageCache
 from cop.moderation.service import hide_post, move_discussion
 from cop.search import backend
 from cop.spaces.models import Space
@@ -451,27 +448,3 @@ class TestSharedRedisDown:
         fresh, cached = _hit(app, client, url)
         assert fresh.status_code == 200 and not cached and "Без Redis" in fresh.text
         assert _hit(app, client, url)[1]
-
-
-def test_an_app_no_longer_used_is_freed_and_disposing_closes_the_guest_connection(tmp_path, app):
-    """The guest cache listens to its engine's disposal without holding on to the app:
-    held strongly, every app (its database, index, caches) lived as long as the process."""
-    other = create_app(_config(tmp_path, app.config["SQLALCHEMY_DATABASE_URI"]))
-    guest = other.test_client()
-    for _ in range(2):  # the second is served from the cache: its connection is open
-        assert guest.get("/spaces").status_code == 200
-    cache = other.wsgi_app
-    while not isinstance(cache, GuestPageCache):
-        cache = cache.wsgi_app
-    assert cache.connection is not None
-    with other.app_context():
-        db.engine.dispose()
-    assert cache.connection is None
-    # Socket.IO's module-level object holds the newest app: make another one the newest.
-    newest = create_app(_config(tmp_path / "newest", app.config["SQLALCHEMY_DATABASE_URI"]))
-    freed = weakref.ref(other)
-    del other, cache, guest
-    gc.collect()
-    assert freed() is None
-    with newest.app_context():
-        db.engine.dispose()
