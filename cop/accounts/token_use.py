@@ -12,7 +12,9 @@ Per process, the uses wait in `pending`; the first use finding no write under wa
 everything pending in one statement, and a use that comes while that write goes on only
 adds itself: the write after picks it up, in a task of its own, so that no arrival waits
 for more than one write. With nothing else arriving (a request at a time, as in tests),
-each use is written before the request goes on, as before.
+each use is written before the request goes on, as before. A process that stops while
+uses wait loses those (at most what came during one write): they are times to five
+minutes, and the next use writes again.
 """
 
 import logging
