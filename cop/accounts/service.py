@@ -10,7 +10,7 @@ from flask import current_app, url_for
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import delete, select, update
+from sqlalchemy import bindparam, delete, select, update
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from cop import inputs, policy, rate_limits, realtime
@@ -390,12 +390,15 @@ def issue_token(user: User, name: str, password: str) -> tuple[AccessToken, str]
     return create_token(user, name)
 
 
+# Built once: every API request and webinar arrival looks a token up, and building the
+# statement each time cost more than running it (bench/live/connect_cost.py).
+_LIVE_TOKEN = select(AccessToken).where(
+    AccessToken.token_hash == bindparam("token_hash"), AccessToken.revoked_at.is_(None)
+)
+
+
 def user_for_token(raw: str) -> User | None:
-    token = db.session.scalar(
-        select(AccessToken).where(
-            AccessToken.token_hash == _hash_token(raw), AccessToken.revoked_at.is_(None)
-        )
-    )
+    token = db.session.scalar(_LIVE_TOKEN, {"token_hash": _hash_token(raw)})
     if token is None or not token.user.active:
         return None
     now = utcnow()

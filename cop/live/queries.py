@@ -1,6 +1,6 @@
 """Reading live sessions: everything here is already filtered by the policy."""
 
-from sqlalchemy import or_, select
+from sqlalchemy import bindparam, or_, select
 from sqlalchemy.orm import joinedload, lazyload, selectinload
 
 from cop import policy
@@ -121,13 +121,17 @@ def list_questions(user, session: LiveSession, moderates: bool) -> list[LiveQues
     return list(db.session.scalars(query.order_by(*ORDER)))
 
 
+_MY_VOTES = (
+    select(LiveVote.question_id)
+    .join(LiveQuestion)
+    .where(
+        LiveQuestion.session_id == bindparam("session_id"),
+        LiveVote.user_id == bindparam("user_id"),
+    )
+)  # built once: every arrival asks, and building it cost more than running it
+
+
 def my_votes(user, session: LiveSession) -> list[int]:
     if not getattr(user, "is_authenticated", False):
         return []
-    return list(
-        db.session.scalars(
-            select(LiveVote.question_id)
-            .join(LiveQuestion)
-            .where(LiveQuestion.session_id == session.id, LiveVote.user_id == user.id)
-        )
-    )
+    return list(db.session.scalars(_MY_VOTES, {"session_id": session.id, "user_id": user.id}))

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from typing import NamedTuple
 
 from flask import Flask
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session
 
 from cop.access_counter import ScopeGeneration
@@ -71,11 +71,14 @@ class Version(NamedTuple):
     access: int | None  # the access counter (None without its row: nothing is kept)
 
 
+_VERSION = select(LiveSession.seq, _SEQ_AND_VOTES, _ACCESS_COUNTER).where(
+    LiveSession.id == bindparam("session_id")
+)  # built once: building it cost more than running it (bench/live/connect_cost.py)
+
+
 def version(session_id: int) -> Version:
     """The session's version and the access counter, read now; NotFound without it."""
-    row = db.session.execute(
-        select(LiveSession.seq, _SEQ_AND_VOTES, _ACCESS_COUNTER).where(LiveSession.id == session_id)
-    ).one_or_none()
+    row = db.session.execute(_VERSION, {"session_id": session_id}).one_or_none()
     if row is None:
         raise NotFound()
     return Version((row[0], row[1]), row[2])

@@ -77,3 +77,27 @@ def test_uses_that_come_during_a_write_go_together_in_the_next_and_wait_for_none
     assert None not in _last_used(app)
     writes = [s for s in counted.statements if s.lstrip().upper().startswith("UPDATE")]
     assert len(writes) == 2  # the first use's, then the twenty that came meanwhile
+
+
+def test_uses_that_follow_a_write_within_its_gap_wait_for_one_write_together(app, make_user):
+    """One request after another, as a thousand webinar arrivals come to a process: only
+    the first writes before it goes on; the rest are written together a gap later."""
+    raws = _tokens(app, make_user, 11)
+    engine = _engine(app)
+    with QueryCounter(engine) as counted:
+        with app.app_context():
+            assert user_for_token(raws[0]) is not None
+        assert len(_updates(counted)) == 1
+        for raw in raws[1:]:
+            with app.app_context():
+                assert user_for_token(raw) is not None
+        assert len(_updates(counted)) == 1  # none of the ten wrote on its way
+        deadline = time.monotonic() + 5
+        while None in _last_used(app) and time.monotonic() < deadline:
+            time.sleep(0.05)
+    assert None not in _last_used(app)
+    assert len(_updates(counted)) == 2  # the ten, in one statement
+
+
+def _updates(counted) -> list[str]:
+    return [s for s in counted.statements if s.lstrip().upper().startswith("UPDATE")]
