@@ -141,6 +141,9 @@ def load_config(overrides: dict | None = None) -> dict:
         "COP_MESSAGE_QUEUE_POOL": _env_int("MESSAGE_QUEUE_POOL", 10000),
         # Live Q&A: vote counts and presence go out at most once per window (seconds).
         "COP_LIVE_BROADCAST_WINDOW": float(_env("LIVE_BROADCAST_WINDOW", "0.25")),
+        # An access token's last use is written at most once per gap (seconds) per process,
+        # for all the tokens used meanwhile (cop/accounts/token_use.py); 0: at each use.
+        "COP_TOKEN_USE_GAP": float(_env("TOKEN_USE_GAP", "1")),
         "COP_LIVE_ASK_LIMIT": _env("LIVE_ASK_LIMIT", "5 per minute"),
         "COP_LIVE_VOTE_LIMIT": _env("LIVE_VOTE_LIMIT", "60 per minute"),
         "COP_INVITE_HOURS": _env_int("INVITE_HOURS", 7 * 24),

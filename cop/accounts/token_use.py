@@ -9,14 +9,14 @@ used in the last five minutes, and with one worker they ran the pool dry (35 s, 
 refused; docs/benchmarks.md, "Session 16").
 
 Per process, the uses wait in `pending`, and a write takes everything pending in one
-statement. Writes come at most once every ROUND_GAP seconds: a use finding no write under
-way and none in the last ROUND_GAP writes at once, before its request goes on (with a
-request at a time, as in tests, every use is written so); a use coming sooner, or while a
-write goes on, only adds itself, and a task of its own writes it with the others when the
-gap is over. So no arrival waits for more than one write, and a storm of them is a few
-writes a second, not one per arrival (which was 8 % of a live worker's time in a
-thousand arrivals). A process that stops while uses wait loses those (at most what came
-in one gap): they are times to five minutes, and the next use writes again.
+statement. Writes come at most once per gap (COP_TOKEN_USE_GAP, one second): a use finding
+no write under way and none in the last gap writes at once, before its request goes on; a
+use coming sooner, or while a write goes on, only adds itself, and a task of its own
+writes it with the others when the gap is over. So no arrival waits for more than one
+write, and a storm of them is a write a second, not one per arrival (which was 8 % of a
+live worker's time in a thousand arrivals). A process that stops while uses wait loses
+those (at most one gap's): they are times to five minutes, and the next use writes again.
+Tests set the gap to 0, so that no task writes after their database is gone.
 """
 
 import logging
@@ -34,11 +34,10 @@ from cop.extensions import db, socketio
 
 log = logging.getLogger(__name__)
 
-ROUND_GAP = 1.0  # seconds from the start of one write to the start of the next
-
 
 @dataclass
 class _Uses:
+    gap: float  # seconds from the start of one write to the start of the next
     pending: dict[int, datetime] = field(default_factory=dict)  # token id -> used at
     writing: bool = False
     last_round: float = float("-inf")  # when the latest write started (time.monotonic)
@@ -46,12 +45,15 @@ class _Uses:
 
 
 def _uses(app: Flask) -> _Uses:
-    return app.extensions.setdefault("cop_token_uses", _Uses())
+    uses = app.extensions.get("cop_token_uses")
+    if uses is None:
+        uses = app.extensions["cop_token_uses"] = _Uses(app.config["COP_TOKEN_USE_GAP"])
+    return uses
 
 
 def used(token_id: int, at: datetime) -> None:
     """Record a use of the token (its first in five minutes): now, or with the next write
-    (when the one under way is done, and ROUND_GAP after the last one began)."""
+    (when the one under way is done, and a gap after the last one began)."""
     app = current_app._get_current_object()
     uses = _uses(app)
     with uses.lock:
@@ -59,7 +61,7 @@ def used(token_id: int, at: datetime) -> None:
         if uses.writing:
             return
         uses.writing = True
-        now_due = time.monotonic() >= uses.last_round + ROUND_GAP
+        now_due = time.monotonic() >= uses.last_round + uses.gap
     if not now_due or _round_then_more(uses):
         socketio.start_background_task(_write_rest, app)
 
@@ -70,7 +72,7 @@ def _write_rest(app: Flask) -> None:
     uses = _uses(app)
     with app.app_context():
         while True:
-            socketio.sleep(max(uses.last_round + ROUND_GAP - time.monotonic(), 0.0))
+            socketio.sleep(max(uses.last_round + uses.gap - time.monotonic(), 0.0))
             if not _round_then_more(uses):
                 return
 

@@ -82,6 +82,7 @@ def test_uses_that_come_during_a_write_go_together_in_the_next_and_wait_for_none
 def test_uses_that_follow_a_write_within_its_gap_wait_for_one_write_together(app, make_user):
     """One request after another, as a thousand webinar arrivals come to a process: only
     the first writes before it goes on; the rest are written together a gap later."""
+    app.config["COP_TOKEN_USE_GAP"] = 1.0  # as served (tests' default: 0)
     raws = _tokens(app, make_user, 11)
     engine = _engine(app)
     with QueryCounter(engine) as counted:
