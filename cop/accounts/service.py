@@ -392,13 +392,13 @@ def issue_token(user: User, name: str, password: str) -> tuple[AccessToken, str]
 
 # Built once: every API request and webinar arrival looks a token up, and building the
 # statement each time cost more than running it (bench/live/connect_cost.py).
-_LIVE_TOKEN = select(AccessToken).where(
+_UNREVOKED_TOKEN = select(AccessToken).where(
     AccessToken.token_hash == bindparam("token_hash"), AccessToken.revoked_at.is_(None)
 )
 
 
 def user_for_token(raw: str) -> User | None:
-    token = db.session.scalar(_LIVE_TOKEN, {"token_hash": _hash_token(raw)})
+    token = db.session.scalar(_UNREVOKED_TOKEN, {"token_hash": _hash_token(raw)})
     if token is None or not token.user.active:
         return None
     now = utcnow()
