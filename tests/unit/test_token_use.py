@@ -27,6 +27,10 @@ def _last_used(app) -> list:
         return db.session.scalars(select(AccessToken.last_used_at).order_by(AccessToken.id)).all()
 
 
+def _updates(counted) -> list[str]:
+    return [s for s in counted.statements if s.lstrip().upper().startswith("UPDATE")]
+
+
 def test_a_first_use_is_recorded_and_a_second_within_five_minutes_writes_nothing(app, make_user):
     [raw] = _tokens(app, make_user, 1)
     with app.app_context():
@@ -35,7 +39,7 @@ def test_a_first_use_is_recorded_and_a_second_within_five_minutes_writes_nothing
     assert first is not None
     with app.app_context(), QueryCounter(db.engine) as counted:
         assert user_for_token(raw) is not None
-    assert not [s for s in counted.statements if s.lstrip().upper().startswith("UPDATE")]
+    assert not _updates(counted)
     assert _last_used(app) == [first]
 
 
@@ -75,8 +79,7 @@ def test_uses_that_come_during_a_write_go_together_in_the_next_and_wait_for_none
         while None in _last_used(app) and time.monotonic() < deadline:
             time.sleep(0.05)
     assert None not in _last_used(app)
-    writes = [s for s in counted.statements if s.lstrip().upper().startswith("UPDATE")]
-    assert len(writes) == 2  # the first use's, then the twenty that came meanwhile
+    assert len(_updates(counted)) == 2  # the first use's, then the twenty that came meanwhile
 
 
 def test_uses_that_follow_a_write_within_its_gap_wait_for_one_write_together(app, make_user):
@@ -100,7 +103,3 @@ def test_uses_that_follow_a_write_within_its_gap_wait_for_one_write_together(app
             time.sleep(0.05)
     assert None not in _last_used(app)
     assert len(_updates(counted)) == 2  # the ten, in one statement
-
-
-def _updates(counted) -> list[str]:
-    return [s for s in counted.statements if s.lstrip().upper().startswith("UPDATE")]
